@@ -1,0 +1,101 @@
+/**
+ * Every configuration option Kilonova knows, by section, with Nova's (or
+ * Keystone's, oslo's) name where one exists. A default here serves the
+ * all-in-one; anything not listed is an error at start-up.
+ */
+import os from 'node:os';
+
+export type OptionType = 'string' | 'int' | 'float' | 'bool' | 'list';
+
+export interface OptionSpec {
+  type: OptionType;
+  default: string | number | boolean | string[];
+  help: string;
+  choices?: readonly string[];
+  min?: number;
+  max?: number;
+  /** A secret: never printed back. */
+  secret?: boolean;
+}
+
+export const OPTIONS = {
+  DEFAULT: {
+    host: { type: 'string', default: os.hostname(), help: 'Name of this node, used as the compute host name and the RPC topic suffix.' },
+    state_path: { type: 'string', default: './state', help: 'Directory for the database, images, keys and clouds.yaml.' },
+    compute_driver: { type: 'string', default: 'fake.FakeDriver', choices: ['fake.FakeDriver', 'libvirt.LibvirtDriver'], help: 'The virt driver.' },
+    transport_url: { type: 'string', default: 'memory://', help: 'Message bus: memory:// (in-process) or rabbit://user:pass@host:5672/.' },
+    my_ip: { type: 'string', default: '127.0.0.1', help: 'IP address of this host.' },
+    osapi_compute_listen: { type: 'string', default: '127.0.0.1', help: 'Address the HTTP API listens on.' },
+    osapi_compute_listen_port: { type: 'int', default: 8774, min: 0, max: 65535, help: 'Port the HTTP API listens on (0 picks a free one).' },
+    debug: { type: 'bool', default: false, help: 'Log at debug level.' },
+    log_file: { type: 'string', default: '', help: 'Write logs to this file instead of stderr.' },
+    default_availability_zone: { type: 'string', default: 'nova', help: 'Availability zone of compute hosts not in an aggregate zone.' },
+    default_schedule_zone: { type: 'string', default: '', help: 'Zone for servers created without one (empty: any).' },
+    service_down_time: { type: 'int', default: 60, min: 1, help: 'Seconds without a heartbeat after which a service is down.' },
+    report_interval: { type: 'int', default: 10, min: 1, help: 'Seconds between service heartbeats.' },
+    cpu_allocation_ratio: { type: 'float', default: 0, min: 0, help: 'vCPU overcommit; 0 means use initial_cpu_allocation_ratio.' },
+    ram_allocation_ratio: { type: 'float', default: 0, min: 0, help: 'RAM overcommit; 0 means use initial_ram_allocation_ratio.' },
+    disk_allocation_ratio: { type: 'float', default: 0, min: 0, help: 'Disk overcommit; 0 means use initial_disk_allocation_ratio.' },
+    initial_cpu_allocation_ratio: { type: 'float', default: 4.0, min: 0, help: 'vCPU overcommit for a new compute node.' },
+    initial_ram_allocation_ratio: { type: 'float', default: 1.0, min: 0, help: 'RAM overcommit for a new compute node.' },
+    initial_disk_allocation_ratio: { type: 'float', default: 1.0, min: 0, help: 'Disk overcommit for a new compute node.' },
+    reserved_host_memory_mb: { type: 'int', default: 512, min: 0, help: 'RAM kept back for the host.' },
+    reserved_host_disk_mb: { type: 'int', default: 0, min: 0, help: 'Disk kept back for the host.' },
+    reserved_host_cpus: { type: 'int', default: 0, min: 0, help: 'vCPUs kept back for the host.' },
+    rpc_response_timeout: { type: 'int', default: 60, min: 1, help: 'Seconds to wait for an RPC call reply.' },
+    instance_name_template: { type: 'string', default: 'instance-%08x', help: 'Template for hypervisor instance names.' },
+  },
+  api: {
+    max_limit: { type: 'int', default: 1000, min: 1, help: 'Most items one list response returns.' },
+    auth_strategy: { type: 'string', default: 'keystone', choices: ['keystone'], help: 'How API requests are authenticated.' },
+  },
+  database: {
+    connection: { type: 'string', default: '', help: 'sqlite:///path/to/file.db or postgresql://user@host/db (empty: sqlite in state_path).' },
+  },
+  quota: {
+    instances: { type: 'int', default: 10, min: -1, help: 'Servers per project (-1: unlimited).' },
+    cores: { type: 'int', default: 20, min: -1, help: 'vCPUs per project (-1: unlimited).' },
+    ram: { type: 'int', default: 51200, min: -1, help: 'RAM MiB per project (-1: unlimited).' },
+    key_pairs: { type: 'int', default: 100, min: -1, help: 'Key pairs per user (-1: unlimited).' },
+    metadata_items: { type: 'int', default: 128, min: -1, help: 'Metadata items per server (-1: unlimited).' },
+  },
+  scheduler: {
+    max_attempts: { type: 'int', default: 3, min: 1, help: 'Hosts tried for one build, the first and its alternates.' },
+    max_placement_results: { type: 'int', default: 1000, min: 1, help: 'Most allocation candidates asked of placement.' },
+  },
+  filter_scheduler: {
+    enabled_filters: { type: 'list', default: ['ComputeFilter', 'AvailabilityZoneFilter', 'ComputeCapabilitiesFilter'], help: 'Filters run on each host.' },
+    host_subset_size: { type: 'int', default: 1, min: 1, help: 'Pick randomly among the best N hosts.' },
+    ram_weight_multiplier: { type: 'float', default: 1.0, help: 'Weight of free RAM (positive spreads, negative stacks).' },
+    cpu_weight_multiplier: { type: 'float', default: 1.0, help: 'Weight of free vCPUs.' },
+  },
+  token: {
+    expiration: { type: 'int', default: 3600, min: 1, help: 'Seconds a token is valid.' },
+  },
+  identity: {
+    admin_password: { type: 'string', default: '', secret: true, help: 'Password of the bootstrap admin user (empty: generated once and printed).' },
+    demo_password: { type: 'string', default: '', secret: true, help: 'Password of the bootstrap demo user (empty: generated once and printed).' },
+    region: { type: 'string', default: 'RegionOne', help: 'Region name in the service catalog.' },
+  },
+  oslo_policy: {
+    policy_file: { type: 'string', default: 'policy.yaml', help: 'Policy overrides; relative paths are looked up in the config directory, then state_path.' },
+  },
+  fake_driver: {
+    vcpus: { type: 'int', default: 1000, min: 1, help: 'vCPUs the fake hypervisor reports.' },
+    memory_mb: { type: 'int', default: 1048576, min: 1, help: 'RAM MiB the fake hypervisor reports.' },
+    local_gb: { type: 'int', default: 100000, min: 1, help: 'Disk GiB the fake hypervisor reports.' },
+    spawn_delay_ms: { type: 'int', default: 0, min: 0, help: 'Time a fake spawn takes.' },
+    fail_spawn: { type: 'bool', default: false, help: 'Make every fake spawn fail (fault injection).' },
+  },
+} as const satisfies Record<string, Record<string, OptionSpec>>;
+
+type Sections = typeof OPTIONS;
+type ValueOf<S extends OptionSpec> =
+  S['type'] extends 'int' | 'float' ? number :
+  S['type'] extends 'bool' ? boolean :
+  S['type'] extends 'list' ? string[] : string;
+
+/** The loaded configuration, typed from OPTIONS. */
+export type Config = {
+  -readonly [Sec in keyof Sections]: { -readonly [Opt in keyof Sections[Sec]]: Sections[Sec][Opt] extends OptionSpec ? ValueOf<Sections[Sec][Opt]> : never };
+} & { /** Where the config file was found, if any. */ configFile?: string };

@@ -1,0 +1,34 @@
+/**
+ * Each service owns its tables and its own migration history (as Keystone,
+ * Glance, Neutron, Placement and Nova each have their own), kept in one
+ * database here but in separate migration tables.
+ */
+import { Migrator, type Kysely, type Migration } from 'kysely';
+
+export interface MigrationSet {
+  /** Service name; the history lives in kilonova_migrations_<name>. */
+  name: string;
+  /** Keys sort in the order they apply: '001_initial', '002_...'. */
+  migrations: Record<string, Migration>;
+}
+
+export class MigrationFailed extends Error {}
+
+export async function syncDatabase(db: Kysely<any>, sets: readonly MigrationSet[]): Promise<string[]> {
+  const applied: string[] = [];
+  for (const set of sets) {
+    const migrator = new Migrator({
+      db,
+      provider: { getMigrations: async () => set.migrations },
+      migrationTableName: `kilonova_migrations_${set.name}`,
+      migrationLockTableName: `kilonova_migrations_${set.name}_lock`,
+    });
+    const { error, results } = await migrator.migrateToLatest();
+    for (const r of results ?? []) {
+      if (r.status === 'Success') applied.push(`${set.name}/${r.migrationName}`);
+      if (r.status === 'Error') throw new MigrationFailed(`migration ${set.name}/${r.migrationName} failed: ${String((error as Error)?.message ?? error)}`);
+    }
+    if (error) throw new MigrationFailed(`migrations for ${set.name} failed: ${String((error as Error)?.message ?? error)}`);
+  }
+  return applied;
+}

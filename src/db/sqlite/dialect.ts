@@ -1,0 +1,30 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { DatabaseDialect, DatabaseHandle } from '../dialect.js';
+
+/** sqlite:///abs/path.db, sqlite:///:memory: or sqlite://relative.db */
+export function sqlitePath(url: string): string {
+  const rest = url.replace(/^sqlite:\/\//, '');
+  if (rest === '/:memory:' || rest === ':memory:' || rest === '') return ':memory:';
+  return rest;
+}
+
+export const sqliteDialect: DatabaseDialect = {
+  name: 'sqlite',
+  matches: (url) => url.startsWith('sqlite:'),
+  open(url: string): DatabaseHandle {
+    const file = sqlitePath(url);
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const sqlite = new Database(file);
+    // WAL lets readers go on while a writer commits; NORMAL sync is durable across
+    // process crashes, which is what a single-node control plane needs.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return { db, dialect: 'sqlite', url, close: () => db.destroy() };
+  },
+};

@@ -1,0 +1,45 @@
+/**
+ * The root Fastify instance every service's routes hang off. It owns what is
+ * the same for all of them: request ids (req-<uuid>, echoed in
+ * x-openstack-request-id), the logger, and body limits.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+
+export interface HttpServerOptions {
+  logger: Logger;
+  /** Largest request body accepted by default (image uploads raise their own). */
+  bodyLimit?: number;
+}
+
+export function newRequestId(): string {
+  return `req-${randomUUID()}`;
+}
+
+export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: opts.logger as unknown as FastifyBaseLogger,
+    disableRequestLogging: true,
+    genReqId: () => newRequestId(),
+    requestIdLogLabel: 'request_id',
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    ignoreTrailingSlash: true,
+    ignoreDuplicateSlashes: true,
+    routerOptions: { maxParamLength: 500 },
+    ajv: {
+      customOptions: {
+        // Nova's schemas reject unknown properties where they say so; coercion
+        // would let "1" pass as 1 in bodies, which Nova refuses.
+        coerceTypes: false,
+        removeAdditional: false,
+        useDefaults: true,
+        allErrors: false,
+      },
+    },
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-openstack-request-id', request.id);
+  });
+  return app;
+}

@@ -1,0 +1,83 @@
+/**
+ * The database dialects a data-layer suite runs against: SQLite always, and
+ * PostgreSQL whenever a server answers at KILONOVA_TEST_PG_URL (default
+ * postgresql://postgres@127.0.0.1:5432/test). Each target is a fresh, empty
+ * database (a temp file, or a schema of its own dropped afterwards).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
+import { openPostgres } from '../../src/db/postgres/dialect.js';
+
+export const PG_URL = process.env.KILONOVA_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+
+export interface DatabaseTarget {
+  name: 'sqlite' | 'postgres';
+  /** A fresh empty database; dispose() removes it. */
+  open(): Promise<DatabaseHandle & { dispose(): Promise<void> }>;
+}
+
+let pgAnswers: Promise<boolean> | undefined;
+export function postgresAvailable(): Promise<boolean> {
+  pgAnswers ??= (async () => {
+    const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+    try {
+      await client.connect();
+      await client.query('select 1');
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  })();
+  return pgAnswers;
+}
+
+const sqliteTarget: DatabaseTarget = {
+  name: 'sqlite',
+  async open() {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-db-'));
+    const handle = openDatabase(`sqlite:///${dir}/test.db`);
+    return {
+      ...handle,
+      async dispose() {
+        await handle.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+const postgresTarget: DatabaseTarget = {
+  name: 'postgres',
+  async open() {
+    const schema = `kn_test_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    await admin.end();
+    const handle = openPostgres(PG_URL, { schema });
+    return {
+      ...handle,
+      async dispose() {
+        await handle.close();
+        const c = new pg.Client({ connectionString: PG_URL });
+        await c.connect();
+        await c.query(`drop schema if exists ${schema} cascade`);
+        await c.end();
+      },
+    };
+  },
+};
+
+/** SQLite, plus PostgreSQL when it answers (it is required when CI=true). */
+export async function databaseTargets(): Promise<DatabaseTarget[]> {
+  const targets: DatabaseTarget[] = [sqliteTarget];
+  if (await postgresAvailable()) targets.push(postgresTarget);
+  else if (process.env.CI === 'true') throw new Error(`PostgreSQL does not answer at ${PG_URL}, and CI requires it`);
+  return targets;
+}
