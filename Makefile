@@ -1,0 +1,35 @@
+# Kilonova: `make start` runs the all-in-one cloud, `make test` runs every test
+# (including the end-to-end test with the real openstack CLI), `make bench`
+# runs the benchmark.
+
+NODE_MODULES_STAMP := node_modules/.package-lock.json
+STATE_PATH ?= ./state
+# Empty: the configured port (osapi_compute_listen_port, 8774 by default).
+PORT ?=
+
+.PHONY: start test bench build deps openstack-cli clean
+
+# npm ci writes node_modules/.package-lock.json; reinstall when the lock file is newer.
+$(NODE_MODULES_STAMP): package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: $(NODE_MODULES_STAMP)
+
+build: deps
+	npm run build
+
+start: build
+	node dist/src/cli/main.js all-in-one $(if $(PORT),--port $(PORT)) --state-path $(STATE_PATH)
+
+openstack-cli:
+	./scripts/install-openstack-cli.sh
+
+test: deps openstack-cli
+	npm test
+
+bench: deps
+	npm run bench
+
+clean:
+	rm -rf dist

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+/**
+ * Runs every compiled test file under dist/test with node's built-in runner.
+ * Node 20's `node --test` does not take a directory glob reliably, so the file
+ * list is collected here and passed explicitly. Extra arguments narrow the run:
+ * `node scripts/run-tests.mjs dist/test/image` runs only files under that path.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import net from 'node:net';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+
+function findTests(dir) {
+  if (!fs.existsSync(dir)) return [];
+  const out = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...findTests(p));
+    else if (entry.isFile() && entry.name.endsWith('.test.js')) out.push(p);
+  }
+  return out.sort();
+}
+
+function portAnswers(host, port, timeoutMs = 1000) {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host, port });
+    const done = (ok) => { sock.destroy(); resolve(ok); };
+    sock.setTimeout(timeoutMs, () => done(false));
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+  });
+}
+
+/** PostgreSQL runs on these machines; if it was stopped, start the installed cluster. */
+async function ensurePostgres() {
+  if (await portAnswers('127.0.0.1', 5432)) return;
+  const hasCtl = spawnSync('sh', ['-c', 'command -v pg_ctlcluster'], { stdio: 'ignore' }).status === 0;
+  if (!hasCtl || !fs.existsSync('/etc/postgresql')) {
+    console.error('# PostgreSQL does not answer at 127.0.0.1:5432 and pg_ctlcluster is not installed');
+    return;
+  }
+  for (const version of fs.readdirSync('/etc/postgresql')) {
+    console.error(`# starting PostgreSQL ${version}/main`);
+    spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start'], { stdio: 'inherit' });
+  }
+  for (let i = 0; i < 50; i++) {
+    if (await portAnswers('127.0.0.1', 5432)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  console.error('# PostgreSQL still does not answer at 127.0.0.1:5432');
+}
+
+const roots = process.argv.slice(2);
+const files = (roots.length ? roots : ['dist/test']).flatMap((r) =>
+  fs.existsSync(r) && fs.statSync(r).isFile() ? [r] : findTests(r));
+if (files.length === 0) {
+  console.error('no compiled test files found under', roots.length ? roots.join(' ') : 'dist/test', '(run `npm run build` first)');
+  process.exit(1);
+}
+
+await ensurePostgres();
+
+const concurrency = process.env.KILONOVA_TEST_CONCURRENCY ?? '2';
+// TAP everywhere (a terminal would otherwise get the spec reporter), so the
+// summary is always the `# pass N` / `# fail N` lines tools look for.
+const reporter = process.env.KILONOVA_TEST_REPORTER ?? 'tap';
+const child = spawn(process.execPath, ['--test', `--test-concurrency=${concurrency}`, `--test-reporter=${reporter}`, ...files], {
+  stdio: 'inherit',
+  env: process.env,
+});
+const forward = (sig) => child.kill(sig);
+process.on('SIGINT', forward);
+process.on('SIGTERM', forward);
+child.on('exit', (code, signal) => {
+  process.exit(code ?? (signal ? 1 : 0));
+});

@@ -1,0 +1,26 @@
+/**
+ * The request context that travels with every RPC message and notification,
+ * so that one request can be followed through every service's logs.
+ */
+import type { AuthContext } from '../http/auth.js';
+
+export interface RequestContext {
+  requestId: string;
+  userId: string | null;
+  projectId: string | null;
+  roles: string[];
+  userName?: string;
+  projectName?: string;
+}
+
+export function contextFromAuth(auth: AuthContext, requestId: string): RequestContext {
+  return {
+    requestId, userId: auth.userId, projectId: auth.projectId, roles: auth.roles,
+    userName: auth.userName, projectName: auth.projectName,
+  };
+}
+
+/** A context for work a service starts itself (periodic tasks, start-up). */
+export function internalContext(requestId: string): RequestContext {
+  return { requestId, userId: null, projectId: null, roles: ['admin'] };
+}

@@ -1,0 +1,44 @@
+/**
+ * Versioned notifications (Nova's instance.create.start and friends), published
+ * on the `versioned_notifications.<priority>` topics.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Transport } from './transport.js';
+import type { RequestContext } from './context.js';
+
+export interface Notification {
+  message_id: string;
+  publisher_id: string;
+  event_type: string;
+  priority: 'INFO' | 'ERROR' | 'WARN';
+  timestamp: string;
+  payload: unknown;
+  context: { request_id: string; user_id: string | null; project_id: string | null };
+}
+
+export const NOTIFICATION_TOPIC = 'versioned_notifications';
+
+export class Notifier {
+  constructor(private readonly transport: Transport, private readonly publisherId: string) {}
+
+  info(ctx: RequestContext, eventType: string, payload: unknown): Promise<void> {
+    return this.emit('INFO', ctx, eventType, payload);
+  }
+
+  error(ctx: RequestContext, eventType: string, payload: unknown): Promise<void> {
+    return this.emit('ERROR', ctx, eventType, payload);
+  }
+
+  private async emit(priority: Notification['priority'], ctx: RequestContext, eventType: string, payload: unknown): Promise<void> {
+    const n: Notification = {
+      message_id: randomUUID(),
+      publisher_id: this.publisherId,
+      event_type: eventType,
+      priority,
+      timestamp: new Date().toISOString(),
+      payload,
+      context: { request_id: ctx.requestId, user_id: ctx.userId, project_id: ctx.projectId },
+    };
+    await this.transport.fanout(`${NOTIFICATION_TOPIC}.${priority.toLowerCase()}`, JSON.stringify(n));
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * The bus port. A transport moves opaque strings between topics; RPC and
+ * notifications are built above it, so memory:// and rabbit:// behave alike:
+ * whatever crosses the bus has been through JSON.
+ */
+export type MessageHandler = (body: string) => void | Promise<void>;
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+export interface Transport {
+  readonly url: string;
+  /** Competing consumers: each message sent to `topic` reaches exactly one listener. Messages wait for a listener. */
+  listen(topic: string, handler: MessageHandler): Promise<Subscription>;
+  /** Every current fanout listener of `topic` receives a copy; with none, the message is dropped. */
+  listenFanout(topic: string, handler: MessageHandler): Promise<Subscription>;
+  send(topic: string, body: string): Promise<void>;
+  fanout(topic: string, body: string): Promise<void>;
+  close(): Promise<void>;
+}

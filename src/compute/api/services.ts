@@ -1,0 +1,149 @@
+/**
+ * /os-services: list the control-plane and compute services, enable, disable
+ * or force down a compute service, and delete one. Before 2.53 a service is
+ * named by host and binary in the body of PUT /os-services/<action>; from 2.53
+ * by its uuid in the path.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { sql } from 'kysely';
+import { BadRequest, Conflict, NotFound } from '../../http/errors.js';
+import { nowIso } from '../../db/schema-helpers.js';
+import type { ComputeApiDeps } from './deps.js';
+import { parseBoolean, queryParam, rejectUnknownQuery, validateInput } from './schemas/flavors.js';
+import {
+  SERVICE_INDEX_QUERY, serviceActionV21, serviceActionV211, serviceUpdateV253, type ServiceActionBody, type ServiceUpdateBody,
+} from './schemas/services.js';
+import { API_BINARIES, serviceView, type ServiceRow } from './views/services.js';
+
+const POLICY = 'os_compute_api:os-services:';
+const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+export function isUuidLike(v: string): boolean {
+  return UUID_RE.test(v);
+}
+
+type IdParams = { id: string };
+
+export function registerServiceRoutes(app: FastifyInstance, deps: ComputeApiDeps): void {
+  const { db, policy, conf } = deps;
+  const view = (request: FastifyRequest, s: ServiceRow) => serviceView(s, { atLeast: (v) => request.apiVersion.atLeast(v), conf });
+
+  app.get('/os-services', async (request) => {
+    policy.authorize(`${POLICY}list`, {}, request.auth);
+    if (request.apiVersion.atLeast('2.75')) rejectUnknownQuery(request, SERVICE_INDEX_QUERY);
+    let q = db.selectFrom('services').selectAll().where('deleted', '=', 0);
+    const host = queryParam(request, 'host');
+    const binary = queryParam(request, 'binary');
+    if (host) q = q.where('host', '=', host);
+    if (binary) q = q.where('binary', '=', binary);
+    const rows = await q.orderBy('id').execute();
+    return { services: rows.filter((s) => !API_BINARIES.has(s.binary)).map((s) => view(request, s)) };
+  });
+
+  app.put<{ Params: IdParams }>('/os-services/:id', async (request) => {
+    if (request.apiVersion.atLeast('2.53')) return updateByUuid(request);
+    return legacyAction(request);
+  });
+
+  async function legacyAction(request: FastifyRequest<{ Params: IdParams }>) {
+    const v211 = request.apiVersion.atLeast('2.11');
+    const body = validateInput<ServiceActionBody>(request, v211 ? serviceActionV211 : serviceActionV21, request.body);
+    policy.authorize(`${POLICY}update`, {}, request.auth);
+    const action = request.params.id;
+    const { host, binary } = body;
+    let changes: Partial<Pick<ServiceRow, 'disabled' | 'disabled_reason' | 'forced_down'>>;
+    let result: Record<string, unknown>;
+    switch (action) {
+      case 'enable':
+        changes = { disabled: 0, disabled_reason: null };
+        result = { host, binary, status: 'enabled' };
+        break;
+      case 'disable':
+        changes = { disabled: 1, disabled_reason: null };
+        result = { host, binary, status: 'disabled' };
+        break;
+      case 'disable-log-reason':
+        if (body.disabled_reason === undefined) throw new BadRequest('Missing disabled reason field');
+        changes = { disabled: 1, disabled_reason: body.disabled_reason };
+        result = { host, binary, status: 'disabled', disabled_reason: body.disabled_reason };
+        break;
+      case 'force-down': {
+        if (!v211) throw new NotFound('Unknown action');
+        if (body.forced_down === undefined) throw new BadRequest('Missing forced_down field');
+        const forced = parseBoolean(body.forced_down);
+        changes = { forced_down: forced ? 1 : 0 };
+        result = { host, binary, forced_down: forced };
+        break;
+      }
+      default:
+        throw new NotFound('Unknown action');
+    }
+    assertCompute(binary);
+    const res = await db.updateTable('services').set({ ...changes, updated_at: nowIso() })
+      .where('host', '=', host).where('binary', '=', binary).where('deleted', '=', 0)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 0) throw new NotFound(`Could not find binary ${binary} on host ${host}.`);
+    return { service: result };
+  }
+
+  async function updateByUuid(request: FastifyRequest<{ Params: IdParams }>) {
+    const id = request.params.id;
+    const body = validateInput<ServiceUpdateBody>(request, serviceUpdateV253, request.body);
+    if (!isUuidLike(id)) throw new BadRequest(`Invalid uuid ${id}`);
+    policy.authorize(`${POLICY}update`, {}, request.auth);
+    const service = await db.selectFrom('services').selectAll().where('uuid', '=', id).where('deleted', '=', 0).executeTakeFirst();
+    if (!service) throw new NotFound(`Service ${id} could not be found.`);
+    assertCompute(service.binary);
+    const changes: Partial<Pick<ServiceRow, 'disabled' | 'disabled_reason' | 'forced_down'>> = {};
+    if (body.status === 'enabled') {
+      if (body.disabled_reason) throw new BadRequest("Specifying 'disabled_reason' with status 'enabled' is invalid.");
+      changes.disabled = 0;
+      changes.disabled_reason = null;
+    } else if (body.status === 'disabled') {
+      changes.disabled = 1;
+      changes.disabled_reason = body.disabled_reason ?? null;
+    }
+    if (body.forced_down !== undefined) changes.forced_down = parseBoolean(body.forced_down) ? 1 : 0;
+    if (Object.keys(changes).length === 0) {
+      throw new BadRequest("No updates were requested. Fields 'status' or 'forced_down' should be specified.");
+    }
+    const updated = await db.updateTable('services').set({ ...changes, updated_at: nowIso() })
+      .where('id', '=', service.id).returningAll().executeTakeFirst();
+    if (!updated) throw new NotFound(`Service ${id} could not be found.`);
+    return { service: view(request, updated) };
+  }
+
+  app.delete<{ Params: IdParams }>('/os-services/:id', async (request, reply) => {
+    policy.authorize(`${POLICY}delete`, {}, request.auth);
+    const id = request.params.id;
+    const byUuid = request.apiVersion.atLeast('2.53');
+    if (byUuid && !isUuidLike(id)) throw new BadRequest(`Invalid uuid ${id}`);
+    if (!byUuid && !/^\s*[-+]?\d+\s*$/.test(id)) throw new BadRequest('Invalid input received: id must be an integer');
+    await db.transaction().execute(async (tx) => {
+      let q = tx.selectFrom('services').selectAll().where('deleted', '=', 0);
+      q = byUuid ? q.where('uuid', '=', id) : q.where('id', '=', Number(id));
+      const service = await q.executeTakeFirst();
+      if (!service) throw new NotFound(`Service ${id} not found.`);
+      if (service.binary === 'nova-compute') {
+        const hosted = await tx.selectFrom('instances').select(sql<number>`count(*)`.as('n'))
+          .where('host', '=', service.host).where('deleted', '=', 0).executeTakeFirstOrThrow();
+        if (Number(hosted.n) > 0) {
+          throw new Conflict('Unable to delete compute service that is hosting instances. Migrate or delete the instances first.');
+        }
+        // A deleted compute service takes its compute nodes with it, as Nova's service_destroy does.
+        await tx.updateTable('compute_nodes').set((eb) => ({ deleted: eb.ref('id'), updated_at: nowIso() }))
+          .where('host', '=', service.host).where('deleted', '=', 0).execute();
+      }
+      // Soft delete with deleted = id keeps (host, binary, deleted) unique for a re-registered service.
+      await tx.updateTable('services').set((eb) => ({ deleted: eb.ref('id'), updated_at: nowIso() }))
+        .where('id', '=', service.id).execute();
+    });
+    return reply.code(204).send();
+  });
+}
+
+function assertCompute(binary: string): void {
+  if (binary !== 'nova-compute') {
+    throw new BadRequest(`Updating a ${binary} service is not supported. Only nova-compute services can be updated.`);
+  }
+}

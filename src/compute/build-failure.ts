@@ -1,0 +1,26 @@
+/**
+ * Putting a server that could not be built into ERROR with a fault users can
+ * read (never raw exception text), and giving back what it held.
+ */
+import type { Logger } from 'pino';
+import type { RequestContext } from '../bus/context.js';
+import type { Notifier } from '../bus/notifier.js';
+import type { ComputeDb } from './db/tables.js';
+import type { PlacementClient } from './clients.js';
+import { addInstanceFault, updateInstance } from './instance-store.js';
+import { finishAction } from './instance-actions.js';
+import { VmState } from './vm-states.js';
+import type { Instance } from '../objects/instance.js';
+import { instancePayload } from './notifications.js';
+
+export async function setInstanceError(
+  deps: { db: ComputeDb; placement: PlacementClient; notifier: Notifier; logger: Logger },
+  ctx: RequestContext, instance: Instance, fault: { code: number; message: string; host?: string | null },
+): Promise<void> {
+  const updated = await updateInstance(deps.db, instance.uuid, { vm_state: VmState.ERROR, task_state: null });
+  await deps.placement.deleteAllocations(instance.uuid).catch((err) => deps.logger.warn({ err, instance: instance.uuid }, 'could not delete allocations'));
+  if (!updated) return; // deleted meanwhile: nothing to mark
+  await addInstanceFault(deps.db, instance.uuid, { code: fault.code, message: fault.message, host: fault.host ?? null });
+  await finishAction(deps.db, ctx, instance.uuid);
+  await deps.notifier.error(ctx, 'instance.create.error', instancePayload({ ...instance, vm_state: VmState.ERROR, task_state: null }, { fault: fault.message }));
+}

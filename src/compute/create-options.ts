@@ -1,0 +1,37 @@
+/** The arguments of a server create, as the API's create extensions fill them in. */
+import type { NetworkRequestList } from '../objects/network-request.js';
+
+export interface BlockDeviceMappingRequest {
+  source_type: string;
+  destination_type?: string;
+  boot_index?: number | string | null;
+  uuid?: string;
+  volume_size?: number;
+  device_name?: string;
+  delete_on_termination?: boolean;
+  guest_format?: string;
+  disk_bus?: string;
+  device_type?: string;
+}
+
+export interface CreateOptions {
+  name: string;
+  imageRef: string;
+  flavorRef: string;
+  description?: string | null;
+  metadata: Record<string, string>;
+  minCount: number;
+  maxCount: number;
+  returnReservationId: boolean;
+  keyName?: string | null;
+  userData?: string | null;
+  configDrive: boolean;
+  availabilityZone?: string | null;
+  networks: NetworkRequestList | 'default';
+  securityGroups: string[];
+  accessIPv4?: string | null;
+  accessIPv6?: string | null;
+  adminPass?: string;
+  blockDeviceMappings: BlockDeviceMappingRequest[];
+  schedulerHints: Record<string, unknown>;
+}

@@ -1,0 +1,204 @@
+import type { Kysely } from 'kysely';
+import type { MigrationSet } from '../../db/migrate.js';
+import { withAutoId } from '../../db/schema-helpers.js';
+
+async function initial(db: Kysely<any>): Promise<void> {
+  await withAutoId(db, db.schema.createTable('services'))
+    .addColumn('uuid', 'varchar(36)', (c) => c.notNull().unique())
+    .addColumn('host', 'varchar(255)', (c) => c.notNull())
+    .addColumn('binary', 'varchar(255)', (c) => c.notNull())
+    .addColumn('topic', 'varchar(255)', (c) => c.notNull())
+    .addColumn('report_count', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('disabled_reason', 'varchar(255)')
+    .addColumn('forced_down', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('last_seen_up', 'varchar(32)')
+    .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)')
+    .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+    .addUniqueConstraint('uniq_services_host_binary_deleted', ['host', 'binary', 'deleted'])
+    .execute();
+
+  await withAutoId(db, db.schema.createTable('compute_nodes'))
+    .addColumn('uuid', 'varchar(36)', (c) => c.notNull().unique())
+    .addColumn('host', 'varchar(255)', (c) => c.notNull())
+    .addColumn('hypervisor_hostname', 'varchar(255)', (c) => c.notNull())
+    .addColumn('hypervisor_type', 'varchar(64)', (c) => c.notNull())
+    .addColumn('hypervisor_version', 'integer', (c) => c.notNull())
+    .addColumn('vcpus', 'integer', (c) => c.notNull())
+    .addColumn('memory_mb', 'integer', (c) => c.notNull())
+    .addColumn('local_gb', 'integer', (c) => c.notNull())
+    .addColumn('vcpus_used', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('memory_mb_used', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('local_gb_used', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('running_vms', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('cpu_info', 'text', (c) => c.notNull())
+    .addColumn('host_ip', 'varchar(64)', (c) => c.notNull())
+    .addColumn('disk_available_least', 'integer')
+    .addColumn('cpu_allocation_ratio', 'real', (c) => c.notNull())
+    .addColumn('ram_allocation_ratio', 'real', (c) => c.notNull())
+    .addColumn('disk_allocation_ratio', 'real', (c) => c.notNull())
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)')
+    .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+    .addUniqueConstraint('uniq_compute_nodes_host_node_deleted', ['host', 'hypervisor_hostname', 'deleted'])
+    .execute();
+
+  await withAutoId(db, db.schema.createTable('flavors'))
+    .addColumn('flavorid', 'varchar(255)', (c) => c.notNull().unique())
+    .addColumn('name', 'varchar(255)', (c) => c.notNull().unique())
+    .addColumn('memory_mb', 'integer', (c) => c.notNull())
+    .addColumn('vcpus', 'integer', (c) => c.notNull())
+    .addColumn('root_gb', 'integer', (c) => c.notNull())
+    .addColumn('ephemeral_gb', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('swap', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('rxtx_factor', 'real', (c) => c.notNull().defaultTo(1))
+    .addColumn('is_public', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('description', 'text')
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)')
+    .execute();
+
+  await db.schema.createTable('flavor_extra_specs')
+    .addColumn('flavor_id', 'integer', (c) => c.notNull().references('flavors.id').onDelete('cascade'))
+    .addColumn('key', 'varchar(255)', (c) => c.notNull())
+    .addColumn('value', 'varchar(255)', (c) => c.notNull())
+    .addPrimaryKeyConstraint('pk_flavor_extra_specs', ['flavor_id', 'key'])
+    .execute();
+
+  await db.schema.createTable('flavor_projects')
+    .addColumn('flavor_id', 'integer', (c) => c.notNull().references('flavors.id').onDelete('cascade'))
+    .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+    .addPrimaryKeyConstraint('pk_flavor_projects', ['flavor_id', 'project_id'])
+    .execute();
+
+  await withAutoId(db, db.schema.createTable('key_pairs'))
+    .addColumn('name', 'varchar(255)', (c) => c.notNull())
+    .addColumn('user_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('fingerprint', 'varchar(255)', (c) => c.notNull())
+    .addColumn('public_key', 'text', (c) => c.notNull())
+    .addColumn('type', 'varchar(16)', (c) => c.notNull())
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addUniqueConstraint('uniq_key_pairs_user_name', ['user_id', 'name'])
+    .execute();
+
+  await withAutoId(db, db.schema.createTable('instances'))
+    .addColumn('uuid', 'varchar(36)', (c) => c.notNull().unique())
+    .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('user_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('display_name', 'varchar(255)', (c) => c.notNull())
+    .addColumn('display_description', 'text')
+    .addColumn('hostname', 'varchar(255)', (c) => c.notNull())
+    .addColumn('host', 'varchar(255)')
+    .addColumn('node', 'varchar(255)')
+    .addColumn('launched_on', 'varchar(255)')
+    .addColumn('availability_zone', 'varchar(255)')
+    .addColumn('vm_state', 'varchar(32)', (c) => c.notNull())
+    .addColumn('task_state', 'varchar(64)')
+    .addColumn('power_state', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('image_ref', 'varchar(255)', (c) => c.notNull())
+    .addColumn('flavor', 'text', (c) => c.notNull())
+    .addColumn('vcpus', 'integer', (c) => c.notNull())
+    .addColumn('memory_mb', 'integer', (c) => c.notNull())
+    .addColumn('root_gb', 'integer', (c) => c.notNull())
+    .addColumn('ephemeral_gb', 'integer', (c) => c.notNull())
+    .addColumn('key_name', 'varchar(255)')
+    .addColumn('key_data', 'text')
+    .addColumn('user_data', 'text')
+    .addColumn('config_drive', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('access_ip_v4', 'varchar(64)')
+    .addColumn('access_ip_v6', 'varchar(64)')
+    .addColumn('locked', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('locked_reason', 'text')
+    .addColumn('launch_index', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('reservation_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('root_device_name', 'varchar(255)')
+    .addColumn('progress', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('network_info', 'text', (c) => c.notNull().defaultTo('[]'))
+    .addColumn('security_groups', 'text', (c) => c.notNull().defaultTo('[]'))
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)')
+    .addColumn('launched_at', 'varchar(32)')
+    .addColumn('terminated_at', 'varchar(32)')
+    .addColumn('deleted_at', 'varchar(32)')
+    .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema.createIndex('instances_project_deleted_idx').on('instances').columns(['project_id', 'deleted', 'created_at']).execute();
+  await db.schema.createIndex('instances_host_deleted_idx').on('instances').columns(['host', 'deleted']).execute();
+  await db.schema.createIndex('instances_deleted_created_idx').on('instances').columns(['deleted', 'created_at']).execute();
+
+  await db.schema.createTable('instance_metadata')
+    .addColumn('instance_uuid', 'varchar(36)', (c) => c.notNull())
+    .addColumn('key', 'varchar(255)', (c) => c.notNull())
+    .addColumn('value', 'varchar(255)', (c) => c.notNull())
+    .addPrimaryKeyConstraint('pk_instance_metadata', ['instance_uuid', 'key'])
+    .execute();
+
+  await withAutoId(db, db.schema.createTable('instance_faults'))
+    .addColumn('instance_uuid', 'varchar(36)', (c) => c.notNull())
+    .addColumn('code', 'integer', (c) => c.notNull())
+    .addColumn('message', 'varchar(255)', (c) => c.notNull())
+    .addColumn('details', 'text', (c) => c.notNull())
+    .addColumn('host', 'varchar(255)')
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('instance_faults_uuid_idx').on('instance_faults').column('instance_uuid').execute();
+
+  await withAutoId(db, db.schema.createTable('instance_actions'))
+    .addColumn('action', 'varchar(255)', (c) => c.notNull())
+    .addColumn('instance_uuid', 'varchar(36)', (c) => c.notNull())
+    .addColumn('request_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('user_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('start_time', 'varchar(32)', (c) => c.notNull())
+    .addColumn('finish_time', 'varchar(32)')
+    .addColumn('message', 'varchar(255)')
+    .addColumn('updated_at', 'varchar(32)')
+    .execute();
+  await db.schema.createIndex('instance_actions_uuid_req_idx').on('instance_actions').columns(['instance_uuid', 'request_id']).execute();
+
+  await withAutoId(db, db.schema.createTable('instance_actions_events'))
+    .addColumn('action_id', 'integer', (c) => c.notNull().references('instance_actions.id').onDelete('cascade'))
+    .addColumn('event', 'varchar(255)', (c) => c.notNull())
+    .addColumn('start_time', 'varchar(32)', (c) => c.notNull())
+    .addColumn('finish_time', 'varchar(32)')
+    .addColumn('result', 'varchar(255)')
+    .addColumn('traceback', 'text')
+    .addColumn('host', 'varchar(255)')
+    .addColumn('details', 'text')
+    .execute();
+  await db.schema.createIndex('instance_actions_events_action_idx').on('instance_actions_events').column('action_id').execute();
+
+  await db.schema.createTable('request_specs')
+    .addColumn('instance_uuid', 'varchar(36)', (c) => c.primaryKey())
+    .addColumn('spec', 'text', (c) => c.notNull())
+    .execute();
+
+  await withAutoId(db, db.schema.createTable('block_device_mapping'))
+    .addColumn('uuid', 'varchar(36)', (c) => c.notNull().unique())
+    .addColumn('instance_uuid', 'varchar(36)', (c) => c.notNull())
+    .addColumn('device_name', 'varchar(255)')
+    .addColumn('source_type', 'varchar(255)', (c) => c.notNull())
+    .addColumn('destination_type', 'varchar(255)', (c) => c.notNull())
+    .addColumn('boot_index', 'integer')
+    .addColumn('image_id', 'varchar(36)')
+    .addColumn('volume_id', 'varchar(36)')
+    .addColumn('volume_size', 'integer')
+    .addColumn('delete_on_termination', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('guest_format', 'varchar(255)')
+    .addColumn('disk_bus', 'varchar(255)')
+    .addColumn('device_type', 'varchar(255)')
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema.createIndex('bdm_instance_idx').on('block_device_mapping').column('instance_uuid').execute();
+}
+
+export const computeMigrations: MigrationSet = {
+  name: 'compute',
+  migrations: {
+    '001_initial': { up: initial },
+  },
+};

@@ -1,0 +1,117 @@
+/**
+ * GET /servers and /servers/detail: one query for the page of rows (filters,
+ * sort, marker), one for their metadata, one for faults of ERROR servers.
+ */
+import { sql } from 'kysely';
+import { BadRequest } from '../http/errors.js';
+import type { ComputeDb } from './db/tables.js';
+import { getMetadata, type InstanceRow } from './instance-store.js';
+import { vmStatesForStatus } from './vm-states.js';
+
+export interface ListOptions {
+  allTenants?: boolean;
+  projectId?: string;
+  name?: string;
+  status?: string;
+  image?: string;
+  flavor?: string;
+  host?: string;
+  reservationId?: string;
+  changesSince?: string;
+  ip?: string;
+  locked?: boolean;
+  userId?: string;
+  limit?: number;
+  marker?: string;
+  sortKeys?: string[];
+  sortDirs?: Array<'asc' | 'desc'>;
+}
+
+export interface ListResult {
+  rows: InstanceRow[];
+  metadata: Map<string, Record<string, string>>;
+  faults: Map<string, { code: number; message: string; details: string; created_at: string }>;
+  /** True when there may be more (the page is full). */
+  more: boolean;
+}
+
+const SORT_COLUMNS: Record<string, keyof InstanceRow> = {
+  created_at: 'created_at', updated_at: 'updated_at', display_name: 'display_name', uuid: 'uuid', vm_state: 'vm_state',
+  task_state: 'task_state', power_state: 'power_state', host: 'host', node: 'node', launched_at: 'launched_at',
+  hostname: 'hostname', key_name: 'key_name', project_id: 'project_id', user_id: 'user_id', image_ref: 'image_ref',
+  availability_zone: 'availability_zone', locked: 'locked', terminated_at: 'terminated_at', launch_index: 'launch_index',
+};
+
+export async function listInstances(db: ComputeDb, opts: ListOptions & { adminFilters: boolean; maxLimit: number }): Promise<ListResult> {
+  const limit = Math.min(opts.limit ?? opts.maxLimit, opts.maxLimit);
+  const sortKeys = (opts.sortKeys?.length ? opts.sortKeys : ['created_at']).map((k) => {
+    const col = SORT_COLUMNS[k];
+    if (!col) throw new BadRequest(`Invalid sort_key: ${k}`);
+    return col;
+  });
+  const sortDirs = sortKeys.map((_, i) => opts.sortDirs?.[i] ?? opts.sortDirs?.[0] ?? 'desc');
+
+  let q = db.selectFrom('instances').selectAll().where('deleted', '=', 0);
+  if (opts.projectId) q = q.where('project_id', '=', opts.projectId);
+  if (opts.status) {
+    const states = vmStatesForStatus(opts.status);
+    if (states.length === 0) return { rows: [], metadata: new Map(), faults: new Map(), more: false };
+    q = q.where('vm_state', 'in', states);
+  }
+  if (opts.image) q = q.where('image_ref', '=', opts.image.slice(opts.image.lastIndexOf('/') + 1));
+  if (opts.flavor) {
+    const f = opts.flavor.slice(opts.flavor.lastIndexOf('/') + 1);
+    q = q.where(sql<string>`flavor`, 'like', `%"flavorid":${JSON.stringify(f)}%`);
+  }
+  if (opts.reservationId) q = q.where('reservation_id', '=', opts.reservationId);
+  if (opts.changesSince) q = q.where('updated_at', '>=', opts.changesSince);
+  if (opts.locked !== undefined) q = q.where('locked', '=', opts.locked ? 1 : 0);
+  if (opts.adminFilters) {
+    if (opts.host) q = q.where('host', '=', opts.host);
+    if (opts.userId) q = q.where('user_id', '=', opts.userId);
+  }
+  if (opts.ip) q = q.where('network_info', 'like', `%"address":"${opts.ip.replace(/["%_\\]/g, '')}%`);
+
+  if (opts.marker) {
+    const marker = await db.selectFrom('instances').selectAll().where('uuid', '=', opts.marker).executeTakeFirst();
+    if (!marker) throw new BadRequest(`marker [${opts.marker}] not found`);
+    // Keyset pagination on (sort keys..., id) in the requested directions.
+    const keys = [...sortKeys, 'id' as const];
+    const dirs = [...sortDirs, sortDirs[0]];
+    q = q.where((eb) => eb.or(keys.map((k, i) => eb.and([
+      ...keys.slice(0, i).map((prev) => eb(prev, '=', marker[prev] as never)),
+      eb(k, dirs[i] === 'desc' ? '<' : '>', marker[k] as never),
+    ]))));
+  }
+  for (let i = 0; i < sortKeys.length; i++) q = q.orderBy(sortKeys[i], sortDirs[i]);
+  q = q.orderBy('id', sortDirs[0]);
+  // A name is a regular expression (as Nova's), matched here rather than in SQL,
+  // so with one the page is cut after matching.
+  if (!opts.name) q = q.limit(limit);
+
+  let rows = await q.execute();
+  if (opts.name) {
+    let re: RegExp;
+    try {
+      re = new RegExp(opts.name);
+    } catch {
+      throw new BadRequest(`Invalid regular expression in name filter: ${opts.name}`);
+    }
+    rows = rows.filter((r) => re.test(r.display_name)).slice(0, limit);
+  }
+  const uuids = rows.map((r) => r.uuid);
+  const metadata = await getMetadata(db, uuids);
+  const errored = rows.filter((r) => r.vm_state === 'error').map((r) => r.uuid);
+  const faults = await latestFaults(db, errored);
+  return { rows, metadata, faults, more: rows.length === limit };
+}
+
+export async function latestFaults(db: ComputeDb, uuids: string[]): Promise<ListResult['faults']> {
+  const out: ListResult['faults'] = new Map();
+  if (uuids.length === 0) return out;
+  const rows = await db.selectFrom('instance_faults').selectAll().where('instance_uuid', 'in', uuids).orderBy('id', 'desc').execute();
+  for (const f of rows) {
+    if (!out.has(f.instance_uuid)) out.set(f.instance_uuid, { code: f.code, message: f.message, details: f.details, created_at: f.created_at });
+  }
+  return out;
+}

@@ -1,0 +1,86 @@
+/**
+ * ComputeManager: a compute host's RPC endpoint (topic compute.<host>). It
+ * dispatches; the work of each action lives in tasks/. Operations on one
+ * server run one at a time, each as its own task so the endpoint stays free.
+ */
+import type { RequestContext } from '../bus/context.js';
+import { internalContext } from '../bus/context.js';
+import type { RpcEndpoint } from '../bus/rpc.js';
+import { fromPrimitive, InstanceObject, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject } from '../objects/index.js';
+import { newRequestId } from '../http/server.js';
+import { KeyedLock } from './keyed-lock.js';
+import { ResourceTracker } from './resource-tracker.js';
+import { buildAndRunInstance } from './tasks/build-and-run-instance.js';
+import { terminateInstance } from './tasks/terminate-instance.js';
+import { runPowerAction } from './tasks/power-action.js';
+import { syncPowerStates } from './tasks/sync-power-states.js';
+import type { ComputeHostDeps } from './tasks/context.js';
+
+export class ComputeManager {
+  private readonly locks = new KeyedLock();
+  readonly resourceTracker: ResourceTracker;
+  private readonly running = new Set<Promise<unknown>>();
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(private readonly deps: ComputeHostDeps) {
+    this.resourceTracker = new ResourceTracker(deps);
+  }
+
+  /** init_host: the driver, then the first resource report. */
+  async initHost(): Promise<void> {
+    await this.deps.driver.initHost(this.deps.host);
+    await this.resourceTracker.updateAvailableResource();
+  }
+
+  startPeriodicTasks(intervalS: number): void {
+    const every = (ms: number, name: string, fn: () => Promise<void>) => {
+      const t = setInterval(() => {
+        this.track(fn().catch((err) => this.deps.logger.warn({ err, task: name }, 'periodic task failed')));
+      }, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(intervalS * 1000, 'update_available_resource', () => this.resourceTracker.updateAvailableResource());
+    every(intervalS * 1000, 'sync_power_states', () => syncPowerStates(this.deps, internalContext(newRequestId())));
+  }
+
+  /** Stops periodic tasks and waits for the work in flight. */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await Promise.allSettled([...this.running]);
+  }
+
+  endpoint(): RpcEndpoint {
+    return {
+      build_and_run_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const a = {
+          instance: fromPrimitive(InstanceObject, args.instance),
+          requestSpec: fromPrimitive(RequestSpecObject, args.request_spec),
+          requestedNetworks: fromPrimitive(NetworkRequestListObject, args.requested_networks),
+          blockDeviceMappings: (args.block_device_mappings as unknown[]).map((p) => fromPrimitive(BlockDeviceMappingObject, p)),
+          selection: fromPrimitive(SelectionObject, args.selection),
+          alternates: (args.alternates as unknown[]).map((p) => fromPrimitive(SelectionObject, p)),
+        };
+        this.spawnTask(a.instance.uuid, () => buildAndRunInstance(this.deps, ctx, a));
+      },
+      terminate_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => terminateInstance(this.deps, ctx, instance));
+      },
+      instance_action: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => runPowerAction(this.deps, ctx, String(args.action), instance, args));
+      },
+    };
+  }
+
+  private spawnTask(uuid: string, work: () => Promise<void>): void {
+    this.track(this.locks.run(uuid, work).catch((err) => this.deps.logger.error({ err, instance: uuid }, 'compute task failed')));
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.running.add(p);
+    void p.finally(() => this.running.delete(p));
+  }
+}

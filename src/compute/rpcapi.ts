@@ -1,0 +1,42 @@
+/** Client side of a compute host's RPC API (topic `compute.<host>`). */
+import type { RpcClient } from '../bus/rpc.js';
+import type { RequestContext } from '../bus/context.js';
+import { toPrimitive, InstanceObject, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject,
+  type Instance, type RequestSpec, type NetworkRequestList, type BlockDeviceMapping, type Selection } from '../objects/index.js';
+
+export const COMPUTE_TOPIC = 'compute';
+export const computeTopic = (host: string) => `${COMPUTE_TOPIC}.${host}`;
+
+export interface BuildAndRunInstanceArgs {
+  instance: Instance;
+  requestSpec: RequestSpec;
+  requestedNetworks: NetworkRequestList;
+  blockDeviceMappings: BlockDeviceMapping[];
+  /** The host chosen (allocation claimed), then the alternates. */
+  selection: Selection;
+  alternates: Selection[];
+}
+
+export class ComputeRpcClient {
+  constructor(private readonly rpc: RpcClient) {}
+
+  buildAndRunInstance(ctx: RequestContext, host: string, args: BuildAndRunInstanceArgs): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'build_and_run_instance', {
+      instance: toPrimitive(InstanceObject, args.instance),
+      request_spec: toPrimitive(RequestSpecObject, args.requestSpec),
+      requested_networks: toPrimitive(NetworkRequestListObject, args.requestedNetworks),
+      block_device_mappings: args.blockDeviceMappings.map((b) => toPrimitive(BlockDeviceMappingObject, b)),
+      selection: toPrimitive(SelectionObject, args.selection),
+      alternates: args.alternates.map((s) => toPrimitive(SelectionObject, s)),
+    });
+  }
+
+  terminateInstance(ctx: RequestContext, host: string, instance: Instance): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'terminate_instance', { instance: toPrimitive(InstanceObject, instance) });
+  }
+
+  /** Power actions (stop, start, reboot, pause, ...): cast, the API returns 202. */
+  instanceAction(ctx: RequestContext, host: string, action: string, instance: Instance, extra: Record<string, unknown> = {}): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'instance_action', { action, instance: toPrimitive(InstanceObject, instance), ...extra });
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Service records and heartbeats (Nova's servicegroup DB driver): each service
+ * process has a row in `services`, and it is up while it keeps reporting.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { nowIso } from '../db/schema-helpers.js';
+import type { ComputeDb } from './db/tables.js';
+
+export async function registerService(db: ComputeDb, host: string, binary: string, topic: string): Promise<void> {
+  const now = nowIso();
+  const existing = await db.selectFrom('services').select('id').where('host', '=', host).where('binary', '=', binary).where('deleted', '=', 0).executeTakeFirst();
+  if (existing) {
+    await db.updateTable('services').set({ last_seen_up: now, updated_at: now, topic }).where('id', '=', existing.id).execute();
+    return;
+  }
+  await db.insertInto('services').values({
+    uuid: randomUUID(), host, binary, topic, report_count: 0, disabled: 0, disabled_reason: null,
+    forced_down: 0, last_seen_up: now, version: 1, created_at: now, updated_at: null, deleted: 0,
+  }).execute();
+}
+
+export async function reportServiceUp(db: ComputeDb, host: string, binaries: readonly string[]): Promise<void> {
+  const now = nowIso();
+  await db.updateTable('services')
+    .set((eb) => ({ last_seen_up: now, updated_at: now, report_count: eb('report_count', '+', 1) }))
+    .where('host', '=', host).where('binary', 'in', [...binaries]).where('deleted', '=', 0).execute();
+}
+
+/** Reports every `intervalS` seconds until stopped. */
+export function startHeartbeat(db: ComputeDb, host: string, binaries: readonly string[], intervalS: number, logger: Logger): () => void {
+  const timer = setInterval(() => {
+    reportServiceUp(db, host, binaries).catch((err) => logger.warn({ err }, 'service heartbeat failed'));
+  }, intervalS * 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}

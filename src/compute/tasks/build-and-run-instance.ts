@@ -1,0 +1,122 @@
+/**
+ * ComputeManager.buildAndRunInstance: network allocation started at once and
+ * awaited only when the driver needs it, block device names, driver.spawn,
+ * then ACTIVE. A failure cleans up and reschedules to an alternate host, or
+ * ends in ERROR with a fault — a server is never left in BUILD.
+ */
+import type { Logger } from 'pino';
+import type { RequestContext } from '../../bus/context.js';
+import { SpawnFailed, type VifInfo } from '../../virt/driver.js';
+import type { BuildAndRunInstanceArgs } from '../rpcapi.js';
+import { getInstanceRow, updateInstance } from '../instance-store.js';
+import { finishAction, withActionEvent } from '../instance-actions.js';
+import { setInstanceError } from '../build-failure.js';
+import { instancePayload } from '../notifications.js';
+import { toDriverInstance } from '../driver-instance.js';
+import { TaskState, VmState } from '../vm-states.js';
+import type { RequestedNetwork } from '../clients.js';
+import type { ComputeHostDeps } from './context.js';
+
+/** The server was deleted while it was being built; the delete cleans up. */
+class BuildAbortedByDelete extends Error {}
+
+const ROOT_DEVICE = '/dev/vda';
+
+export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestContext, args: BuildAndRunInstanceArgs): Promise<void> {
+  const log = deps.logger.child({ request_id: ctx.requestId, instance: args.instance.uuid });
+  const instance = { ...args.instance, host: deps.host };
+  const { uuid } = instance;
+
+  try {
+    await getInstanceRow(deps.db, uuid);
+  } catch {
+    log.info('instance was deleted before its build started; releasing its allocation');
+    await deps.placement.deleteAllocations(uuid).catch(() => undefined);
+    return;
+  }
+
+  await deps.notifier.info(ctx, 'instance.create.start', instancePayload(instance));
+  let networkInfo: VifInfo[] | undefined;
+  let networkAllocation: Promise<VifInfo[]> | undefined;
+  try {
+    await withActionEvent(deps.db, ctx, uuid, 'compute__do_build_and_run_instance', deps.host, async () => {
+      // Start the ports now; the driver is the first to need them.
+      networkAllocation = allocateNetwork(deps, args, instance.project_id, instance.user_id);
+      networkAllocation.catch(() => undefined); // observed below; never an unhandled rejection
+
+      await transition(deps, uuid, { task_state: TaskState.BLOCK_DEVICE_MAPPING, root_device_name: ROOT_DEVICE }, [null]);
+      const blockDeviceInfo = {
+        rootDeviceName: ROOT_DEVICE,
+        devices: args.blockDeviceMappings.map((b, i) => ({
+          deviceName: b.device_name ?? `/dev/vd${String.fromCharCode(97 + i)}`, sourceType: b.source_type,
+          destinationType: b.destination_type, bootIndex: b.boot_index, size: b.volume_size,
+        })),
+      };
+
+      networkInfo = await networkAllocation;
+      await transition(deps, uuid, { task_state: TaskState.SPAWNING, network_info: JSON.stringify(networkInfo) }, [TaskState.BLOCK_DEVICE_MAPPING]);
+      const driverInstance = toDriverInstance({ ...instance, root_device_name: ROOT_DEVICE }, args.requestSpec.image, deps.conf.DEFAULT.instance_name_template);
+      await deps.driver.spawn({ instance: driverInstance, networkInfo, blockDeviceInfo });
+      const info = await deps.driver.getInfo(driverInstance);
+      await transition(deps, uuid, {
+        vm_state: VmState.ACTIVE, task_state: null, power_state: info.state, launched_at: new Date().toISOString(),
+      }, [TaskState.SPAWNING]);
+    });
+    await finishAction(deps.db, ctx, uuid);
+    await deps.notifier.info(ctx, 'instance.create.end', instancePayload({ ...instance, vm_state: VmState.ACTIVE, task_state: null, power_state: 1 }));
+    log.info('instance built');
+  } catch (err) {
+    if (err instanceof BuildAbortedByDelete) {
+      log.info('instance deleted during its build; the delete cleans up');
+      return;
+    }
+    await cleanupFailedBuild(deps, log, args, networkAllocation);
+    const reason = err instanceof SpawnFailed ? err.message : 'Unexpected error while building the server.';
+    if (!(err instanceof SpawnFailed)) log.error({ err }, 'build failed');
+    else log.warn({ reason }, 'spawn failed');
+    if (args.alternates.length > 0) {
+      await reschedule(deps, ctx, args, reason);
+    } else {
+      await setInstanceError(deps, ctx, instance, { code: 500, message: `Build of instance ${uuid} aborted: ${reason}`, host: deps.host });
+    }
+  }
+}
+
+async function allocateNetwork(deps: ComputeHostDeps, args: BuildAndRunInstanceArgs, projectId: string, userId: string): Promise<VifInfo[]> {
+  const { mode, objects } = args.requestedNetworks;
+  if (mode === 'none' || objects.length === 0) return [];
+  const requested: RequestedNetwork[] = objects.map((o) => ({
+    networkId: o.network_id ?? undefined, portId: o.port_id ?? undefined, fixedIp: o.address ?? undefined,
+  }));
+  return deps.network.allocateForInstance({ instanceUuid: args.instance.uuid, projectId, userId, host: deps.host, requested });
+}
+
+async function transition(deps: ComputeHostDeps, uuid: string, values: Parameters<typeof updateInstance>[2], expected: Array<string | null>): Promise<void> {
+  const ok = await updateInstance(deps.db, uuid, values, expected);
+  if (!ok) throw new BuildAbortedByDelete();
+}
+
+async function cleanupFailedBuild(deps: ComputeHostDeps, log: Logger, args: BuildAndRunInstanceArgs, networkAllocation: Promise<VifInfo[]> | undefined): Promise<void> {
+  const driverInstance = toDriverInstance(args.instance, args.requestSpec.image, deps.conf.DEFAULT.instance_name_template);
+  await deps.driver.destroy(driverInstance, []).catch((err) => log.warn({ err }, 'could not destroy the failed guest'));
+  if (networkAllocation) {
+    await networkAllocation.catch(() => undefined);
+    await deps.network.deallocateForInstance(args.instance.uuid).catch((err) => log.warn({ err }, 'could not release the ports'));
+  }
+  await updateInstance(deps.db, args.instance.uuid, { network_info: '[]' });
+}
+
+async function reschedule(deps: ComputeHostDeps, ctx: RequestContext, args: BuildAndRunInstanceArgs, reason: string): Promise<void> {
+  const { uuid } = args.instance;
+  // The conductor claims the alternate's allocation; this host's goes back first.
+  await deps.placement.deleteAllocations(uuid).catch(() => undefined);
+  const ok = await updateInstance(deps.db, uuid, { host: null, node: null, task_state: TaskState.SCHEDULING }, [
+    null, TaskState.BLOCK_DEVICE_MAPPING, TaskState.SPAWNING,
+  ]);
+  if (!ok) return;
+  await deps.conductor.rescheduleInstance(ctx, {
+    instance: { ...args.instance, host: deps.host, task_state: TaskState.SCHEDULING }, requestSpec: args.requestSpec,
+    requestedNetworks: args.requestedNetworks, blockDeviceMappings: args.blockDeviceMappings,
+    alternates: args.alternates, reason,
+  });
+}

@@ -1,0 +1,20 @@
+import type { Logger } from 'pino';
+import type { Config } from '../../conf/options.js';
+import type { Notifier } from '../../bus/notifier.js';
+import type { VirtDriver } from '../../virt/driver.js';
+import type { ConductorRpcClient } from '../../conductor/rpcapi.js';
+import type { ComputeDb } from '../db/tables.js';
+import type { NetworkClient, PlacementClient } from '../clients.js';
+
+/** What every compute-host task works with. */
+export interface ComputeHostDeps {
+  host: string;
+  db: ComputeDb;
+  driver: VirtDriver;
+  network: NetworkClient;
+  placement: PlacementClient;
+  conductor: ConductorRpcClient;
+  notifier: Notifier;
+  conf: Config;
+  logger: Logger;
+}

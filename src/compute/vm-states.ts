@@ -1,0 +1,59 @@
+/** Nova's instance state machine values (vm_state, task_state) and the API status they show as. */
+
+export const VmState = {
+  BUILDING: 'building',
+  ACTIVE: 'active',
+  STOPPED: 'stopped',
+  PAUSED: 'paused',
+  SUSPENDED: 'suspended',
+  ERROR: 'error',
+  DELETED: 'deleted',
+  SOFT_DELETED: 'soft-delete',
+  SHELVED: 'shelved',
+  SHELVED_OFFLOADED: 'shelved_offloaded',
+  RESCUED: 'rescued',
+  RESIZED: 'resized',
+} as const;
+
+export const TaskState = {
+  SCHEDULING: 'scheduling',
+  BLOCK_DEVICE_MAPPING: 'block_device_mapping',
+  NETWORKING: 'networking',
+  SPAWNING: 'spawning',
+  DELETING: 'deleting',
+  REBOOTING: 'rebooting',
+  REBOOTING_HARD: 'rebooting_hard',
+  POWERING_OFF: 'powering-off',
+  POWERING_ON: 'powering-on',
+  PAUSING: 'pausing',
+  UNPAUSING: 'unpausing',
+  SUSPENDING: 'suspending',
+  RESUMING: 'resuming',
+} as const;
+
+const STATUS_BY_VM_STATE: Record<string, string> = {
+  building: 'BUILD', active: 'ACTIVE', stopped: 'SHUTOFF', paused: 'PAUSED', suspended: 'SUSPENDED',
+  error: 'ERROR', deleted: 'DELETED', 'soft-delete': 'SOFT_DELETED', shelved: 'SHELVED',
+  shelved_offloaded: 'SHELVED_OFFLOADED', rescued: 'RESCUE', resized: 'VERIFY_RESIZE',
+};
+
+const ACTIVE_TASK_STATUS: Record<string, string> = {
+  rebooting: 'REBOOT', reboot_pending: 'REBOOT', reboot_started: 'REBOOT',
+  rebooting_hard: 'HARD_REBOOT', reboot_pending_hard: 'HARD_REBOOT', reboot_started_hard: 'HARD_REBOOT',
+  rebuilding: 'REBUILD', rebuild_block_device_mapping: 'REBUILD', rebuild_spawning: 'REBUILD',
+  migrating: 'MIGRATING', resize_prep: 'RESIZE', resize_migrating: 'RESIZE', resize_migrated: 'RESIZE',
+  resize_finish: 'RESIZE', updating_password: 'PASSWORD',
+};
+
+/** The `status` of GET /servers for a vm_state and task_state. */
+export function serverStatus(vmState: string, taskState: string | null): string {
+  if (vmState === VmState.ACTIVE && taskState && ACTIVE_TASK_STATUS[taskState]) return ACTIVE_TASK_STATUS[taskState];
+  if (vmState === VmState.STOPPED && (taskState === 'rebooting' || taskState === 'rebooting_hard')) return 'REBOOT';
+  return STATUS_BY_VM_STATE[vmState] ?? 'UNKNOWN';
+}
+
+/** vm_states a status filter matches (GET /servers?status=ACTIVE). */
+export function vmStatesForStatus(status: string): string[] {
+  const s = status.toUpperCase();
+  return Object.entries(STATUS_BY_VM_STATE).filter(([, v]) => v === s).map(([k]) => k);
+}

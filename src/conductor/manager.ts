@@ -1,0 +1,60 @@
+/**
+ * ComputeTaskManager: the conductor's RPC endpoint (topic `conductor`). Each
+ * long action is a task of its own under tasks/.
+ */
+import type { Logger } from 'pino';
+import type { RequestContext } from '../bus/context.js';
+import type { RpcEndpoint } from '../bus/rpc.js';
+import type { Notifier } from '../bus/notifier.js';
+import { fromPrimitive, InstanceObject, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject } from '../objects/index.js';
+import type { ComputeDb } from '../compute/db/tables.js';
+import type { PlacementClient } from '../compute/clients.js';
+import type { ComputeRpcClient } from '../compute/rpcapi.js';
+import type { SchedulerRpcClient } from '../scheduler/rpcapi.js';
+import { BuildInstancesTask } from './tasks/build-instances.js';
+import { RescheduleInstanceTask } from './tasks/reschedule-instance.js';
+
+export interface ConductorDeps {
+  db: ComputeDb;
+  scheduler: SchedulerRpcClient;
+  compute: ComputeRpcClient;
+  placement: PlacementClient;
+  notifier: Notifier;
+  logger: Logger;
+  host: string;
+}
+
+export class ComputeTaskManager {
+  constructor(private readonly deps: ConductorDeps) {}
+
+  endpoint(): RpcEndpoint {
+    return {
+      build_instances: async (ctx: RequestContext, args: Record<string, unknown>) => {
+        await this.buildInstances(ctx, {
+          instances: (args.instances as unknown[]).map((p) => fromPrimitive(InstanceObject, p)),
+          requestSpec: fromPrimitive(RequestSpecObject, args.request_spec),
+          requestedNetworks: fromPrimitive(NetworkRequestListObject, args.requested_networks),
+          blockDeviceMappings: (args.block_device_mappings as unknown[][]).map((l) => l.map((p) => fromPrimitive(BlockDeviceMappingObject, p))),
+        });
+      },
+      reschedule_instance: async (ctx: RequestContext, args: Record<string, unknown>) => {
+        await new RescheduleInstanceTask(this.deps, ctx, {
+          instance: fromPrimitive(InstanceObject, args.instance),
+          requestSpec: fromPrimitive(RequestSpecObject, args.request_spec),
+          requestedNetworks: fromPrimitive(NetworkRequestListObject, args.requested_networks),
+          blockDeviceMappings: (args.block_device_mappings as unknown[]).map((p) => fromPrimitive(BlockDeviceMappingObject, p)),
+          alternates: (args.alternates as unknown[]).map((p) => fromPrimitive(SelectionObject, p)),
+          reason: String(args.reason ?? ''),
+        }).run();
+      },
+    };
+  }
+
+  async buildInstances(ctx: RequestContext, args: ConstructorParameters<typeof BuildInstancesTask>[2]): Promise<void> {
+    try {
+      await new BuildInstancesTask(this.deps, ctx, args).run();
+    } catch {
+      // The task's rollback has put the servers in ERROR with a fault; nothing more to report to a cast.
+    }
+  }
+}

@@ -1,0 +1,40 @@
+/** Client side of the conductor's RPC API (topic `conductor`). */
+import type { RpcClient } from '../bus/rpc.js';
+import type { RequestContext } from '../bus/context.js';
+import { toPrimitive, InstanceObject, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject,
+  type Instance, type RequestSpec, type NetworkRequestList, type BlockDeviceMapping, type Selection } from '../objects/index.js';
+
+export const CONDUCTOR_TOPIC = 'conductor';
+
+export interface BuildInstancesArgs {
+  instances: Instance[];
+  requestSpec: RequestSpec;
+  requestedNetworks: NetworkRequestList;
+  blockDeviceMappings: BlockDeviceMapping[][];
+}
+
+export class ConductorRpcClient {
+  constructor(private readonly rpc: RpcClient) {}
+
+  buildInstances(ctx: RequestContext, args: BuildInstancesArgs): Promise<void> {
+    return this.rpc.cast(ctx, CONDUCTOR_TOPIC, 'build_instances', {
+      instances: args.instances.map((i) => toPrimitive(InstanceObject, i)),
+      request_spec: toPrimitive(RequestSpecObject, args.requestSpec),
+      requested_networks: toPrimitive(NetworkRequestListObject, args.requestedNetworks),
+      block_device_mappings: args.blockDeviceMappings.map((l) => l.map((b) => toPrimitive(BlockDeviceMappingObject, b))),
+    });
+  }
+
+  /** A compute host asks for the build to go to the next alternate host. */
+  rescheduleInstance(ctx: RequestContext, args: { instance: Instance; requestSpec: RequestSpec; requestedNetworks: NetworkRequestList;
+    blockDeviceMappings: BlockDeviceMapping[]; alternates: Selection[]; reason: string }): Promise<void> {
+    return this.rpc.cast(ctx, CONDUCTOR_TOPIC, 'reschedule_instance', {
+      instance: toPrimitive(InstanceObject, args.instance),
+      request_spec: toPrimitive(RequestSpecObject, args.requestSpec),
+      requested_networks: toPrimitive(NetworkRequestListObject, args.requestedNetworks),
+      block_device_mappings: args.blockDeviceMappings.map((b) => toPrimitive(BlockDeviceMappingObject, b)),
+      alternates: args.alternates.map((s) => toPrimitive(SelectionObject, s)),
+      reason: args.reason,
+    });
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Scheduling and starting the build of a group of servers: ask the scheduler
+ * for hosts (it claims allocations), record each server's host, and cast
+ * buildAndRunInstance to each host with its alternates for rescheduling.
+ */
+import type { Logger } from 'pino';
+import type { RequestContext } from '../../bus/context.js';
+import type { Notifier } from '../../bus/notifier.js';
+import { RemoteError, RpcTimeout } from '../../bus/rpc.js';
+import type { ComputeDb } from '../../compute/db/tables.js';
+import type { PlacementClient } from '../../compute/clients.js';
+import type { ComputeRpcClient } from '../../compute/rpcapi.js';
+import { updateInstance } from '../../compute/instance-store.js';
+import { withActionEvent } from '../../compute/instance-actions.js';
+import { setInstanceError } from '../../compute/build-failure.js';
+import type { SchedulerRpcClient } from '../../scheduler/rpcapi.js';
+import type { BuildInstancesArgs } from '../rpcapi.js';
+import type { Selection } from '../../objects/selection.js';
+import { ConductorTask } from './base.js';
+
+export interface BuildTaskDeps {
+  db: ComputeDb;
+  scheduler: SchedulerRpcClient;
+  compute: ComputeRpcClient;
+  placement: PlacementClient;
+  notifier: Notifier;
+  logger: Logger;
+  host: string;
+}
+
+export class BuildInstancesTask extends ConductorTask<void> {
+  private readonly log: Logger;
+
+  constructor(private readonly deps: BuildTaskDeps, private readonly ctx: RequestContext, private readonly args: BuildInstancesArgs) {
+    super();
+    this.log = deps.logger.child({ request_id: ctx.requestId });
+  }
+
+  protected async execute(): Promise<void> {
+    const { instances, requestSpec } = this.args;
+    const uuids = instances.map((i) => i.uuid);
+    const selections = await withActionEvent(this.deps.db, this.ctx, uuids[0], 'conductor_schedule_and_build_instances', this.deps.host,
+      () => this.deps.scheduler.selectDestinations(this.ctx, requestSpec, uuids, true));
+
+    await Promise.all(instances.map(async (instance, i) => {
+      const [chosen, ...alternates] = selections[i];
+      const placed = await updateInstance(this.deps.db, instance.uuid, {
+        host: chosen.service_host, node: chosen.nodename, launched_on: chosen.service_host,
+        availability_zone: chosen.availability_zone, task_state: null,
+      }, ['scheduling']);
+      if (!placed) {
+        // Deleted while it was being scheduled: give back what was just claimed for it.
+        this.log.info({ instance: instance.uuid }, 'instance deleted during scheduling; releasing its allocation');
+        await this.deps.placement.deleteAllocations(instance.uuid);
+        return;
+      }
+      await this.castBuild({ ...instance, host: chosen.service_host, node: chosen.nodename, availability_zone: chosen.availability_zone, task_state: null }, chosen, alternates, i);
+    }));
+  }
+
+  private async castBuild(instance: BuildInstancesArgs['instances'][number], chosen: Selection, alternates: Selection[], i: number): Promise<void> {
+    await this.deps.compute.buildAndRunInstance(this.ctx, chosen.service_host, {
+      instance, requestSpec: { ...this.args.requestSpec, instance_uuid: instance.uuid, num_instances: 1 },
+      requestedNetworks: this.args.requestedNetworks,
+      blockDeviceMappings: this.args.blockDeviceMappings[i] ?? [],
+      selection: chosen, alternates,
+    });
+  }
+
+  protected async rollback(err: unknown): Promise<void> {
+    const noHost = err instanceof RemoteError && err.remoteName === 'NoValidHost';
+    const message = noHost ? err.message
+      : err instanceof RpcTimeout ? 'Timed out waiting for the scheduler.'
+      : 'Unexpected error while scheduling the server.';
+    if (!noHost) this.log.error({ err }, 'scheduling failed');
+    else this.log.info({ reason: message }, 'no valid host');
+    await Promise.all(this.args.instances.map((instance) =>
+      setInstanceError(this.deps, this.ctx, instance, { code: 500, message })));
+  }
+}

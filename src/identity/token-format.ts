@@ -1,0 +1,94 @@
+/**
+ * The token itself: a stateless, HMAC-SHA256-signed payload. Every process
+ * sharing the database holds the same keys, so any of them can validate a
+ * token with one HMAC and no database read (revocation aside).
+ *
+ *   <key id>.<base64url JSON payload>.<base64url HMAC of the first two parts>
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export interface TokenScopeRef {
+  id: string;
+  name: string;
+  domainId: string;
+  domainName: string;
+}
+
+export interface TokenPayload {
+  user: TokenScopeRef;
+  /** Absent for an unscoped token. */
+  project?: TokenScopeRef;
+  /** Effective roles on the project, implied roles included. */
+  roles: Array<{ id: string; name: string }>;
+  methods: string[];
+  /** Milliseconds since the epoch. */
+  issuedAt: number;
+  expiresAt: number;
+  /** This token's audit id first, then the one it was rescoped from (Keystone's audit chain). */
+  auditIds: string[];
+  isAdminProject: boolean;
+}
+
+interface WirePayload {
+  u: [string, string, string, string];
+  p?: [string, string, string, string];
+  r: Array<[string, string]>;
+  m: string[];
+  i: number;
+  e: number;
+  a: string[];
+  ap?: 1;
+}
+
+const ref = (r: TokenScopeRef): [string, string, string, string] => [r.id, r.name, r.domainId, r.domainName];
+const unref = (w: [string, string, string, string]): TokenScopeRef => ({ id: w[0], name: w[1], domainId: w[2], domainName: w[3] });
+
+export function signToken(payload: TokenPayload, keyId: string, key: Buffer): string {
+  const wire: WirePayload = {
+    u: ref(payload.user),
+    r: payload.roles.map((x) => [x.id, x.name]),
+    m: payload.methods,
+    i: payload.issuedAt,
+    e: payload.expiresAt,
+    a: payload.auditIds,
+  };
+  if (payload.project) wire.p = ref(payload.project);
+  if (payload.isAdminProject) wire.ap = 1;
+  const body = `${keyId}.${Buffer.from(JSON.stringify(wire)).toString('base64url')}`;
+  return `${body}.${mac(key, body)}`;
+}
+
+/** The key id a token claims to be signed with, or undefined when it is not one of ours. */
+export function tokenKeyId(token: string): string | undefined {
+  const dot = token.indexOf('.');
+  return dot > 0 ? token.slice(0, dot) : undefined;
+}
+
+/** The payload when the signature is right; undefined for anything forged or mangled. */
+export function verifyToken(token: string, key: Buffer): TokenPayload | undefined {
+  const last = token.lastIndexOf('.');
+  if (last <= 0) return undefined;
+  const body = token.slice(0, last);
+  const given = Buffer.from(token.slice(last + 1), 'base64url');
+  const expected = Buffer.from(mac(key, body), 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  try {
+    const wire = JSON.parse(Buffer.from(body.slice(body.indexOf('.') + 1), 'base64url').toString('utf8')) as WirePayload;
+    return {
+      user: unref(wire.u),
+      project: wire.p ? unref(wire.p) : undefined,
+      roles: wire.r.map(([id, name]) => ({ id, name })),
+      methods: wire.m,
+      issuedAt: wire.i,
+      expiresAt: wire.e,
+      auditIds: wire.a,
+      isAdminProject: wire.ap === 1,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function mac(key: Buffer, body: string): string {
+  return createHmac('sha256', key).update(body).digest('base64url');
+}

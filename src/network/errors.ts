@@ -1,0 +1,61 @@
+/**
+ * The faults the network service raises, with Neutron's error types and
+ * wording so that clients matching on NeutronError.type behave as they do
+ * against Neutron.
+ */
+import { BadRequest, Conflict, Forbidden, NotFound } from '../http/errors.js';
+
+export const networkNotFound = (id: string) => new NotFound(`Network ${id} could not be found.`, { type: 'NetworkNotFound' });
+export const subnetNotFound = (id: string) => new NotFound(`Subnet ${id} could not be found.`, { type: 'SubnetNotFound' });
+export const portNotFound = (id: string) => new NotFound(`Port ${id} could not be found.`, { type: 'PortNotFound' });
+
+/** A request attribute that failed validation: Neutron answers HTTPBadRequest with this wording. */
+export const invalidAttribute = (attr: string, reason: string) =>
+  new BadRequest(`Invalid input for ${attr}. Reason: ${reason}`);
+
+export const invalidInput = (message: string) =>
+  new BadRequest(`Invalid input for operation: ${message}`, { type: 'InvalidInput' });
+
+export const networkInUse = (id: string) => new Conflict(
+  `Unable to complete operation on network ${id}. There are one or more ports still in use on the network.`,
+  { type: 'NetworkInUse' });
+
+export const subnetInUse = (id: string) => new Conflict(
+  `Unable to complete operation on subnet ${id}: One or more ports have an IP allocation from this subnet.`,
+  { type: 'SubnetInUse' });
+
+export const ipGenerationFailure = (networkId: string) => new Conflict(
+  `No more IP addresses available on network ${networkId}.`, { type: 'IpAddressGenerationFailure' });
+
+export const ipAlreadyAllocated = (ip: string, subnetId: string) => new Conflict(
+  `IP address ${ip} already allocated in subnet ${subnetId}`, { type: 'IpAddressAlreadyAllocated' });
+
+export const invalidIpForSubnet = (ip: string) => new BadRequest(
+  `IP address ${ip} is not a valid IP for the specified subnet.`, { type: 'InvalidIpForSubnet' });
+
+export const invalidIpForNetwork = (ip: string) => new BadRequest(
+  `IP address ${ip} is not a valid IP for any of the subnets on the specified network.`, { type: 'InvalidIpForNetwork' });
+
+export const macAddressInUse = (networkId: string, mac: string) => new Conflict(
+  `Unable to complete operation for network ${networkId}. The mac address ${mac} is in use.`, { type: 'MacAddressInUse' });
+
+export const overlappingPools = (a: string, b: string, cidr: string) => new Conflict(
+  `Found overlapping allocation pools: ${a} ${b} for subnet ${cidr}.`, { type: 'OverlappingAllocationPools' });
+
+export const outOfBoundsPool = (pool: string, cidr: string) => new BadRequest(
+  `The allocation pool ${pool} spans beyond the subnet cidr ${cidr}.`, { type: 'OutOfBoundsAllocationPool' });
+
+export const invalidPool = (pool: string) => new BadRequest(
+  `The allocation pool ${pool} is not valid.`, { type: 'InvalidAllocationPool' });
+
+export const gatewayConflictsWithPool = (ip: string, pool: string) => new Conflict(
+  `Gateway ip ${ip} conflicts with allocation pool ${pool}`, { type: 'GatewayConflictWithAllocationPools' });
+
+export const gatewayIpInUse = (ip: string, portId: string) => new Conflict(
+  `Current gateway ip ${ip} already in use by port ${portId}. Unable to update.`, { type: 'GatewayIpInUse' });
+
+export const invalidSharedSetting = (id: string) => new Conflict(
+  `Unable to reconfigure sharing settings for network ${id}. Multiple tenants are using it.`, { type: 'InvalidSharedSetting' });
+
+export const policyDenied = (action: string) => new Forbidden(
+  `(rule:${action}) is disallowed by policy`, { type: 'PolicyNotAuthorized' });

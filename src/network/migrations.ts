@@ -1,0 +1,92 @@
+import type { Kysely } from 'kysely';
+import type { MigrationSet } from '../db/migrate.js';
+
+async function initial(db: Kysely<any>): Promise<void> {
+  await db.schema.createTable('neutron_networks')
+    .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+    .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('name', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('description', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('status', 'varchar(16)', (c) => c.notNull())
+    .addColumn('admin_state_up', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('shared', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('mtu', 'integer', (c) => c.notNull())
+    .addColumn('port_security_enabled', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('router_external', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('revision_number', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('ix_neutron_networks_project_id').on('neutron_networks').column('project_id').execute();
+
+  await db.schema.createTable('neutron_subnets')
+    .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+    .addColumn('network_id', 'varchar(36)', (c) => c.notNull().references('neutron_networks.id'))
+    .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('name', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('description', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('ip_version', 'integer', (c) => c.notNull())
+    .addColumn('cidr', 'varchar(64)', (c) => c.notNull())
+    .addColumn('gateway_ip', 'varchar(64)')
+    .addColumn('enable_dhcp', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('allocation_pools', 'text', (c) => c.notNull())
+    .addColumn('dns_nameservers', 'text', (c) => c.notNull())
+    .addColumn('host_routes', 'text', (c) => c.notNull())
+    .addColumn('revision_number', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('ix_neutron_subnets_network_id').on('neutron_subnets').column('network_id').execute();
+
+  await db.schema.createTable('neutron_ports')
+    .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+    .addColumn('network_id', 'varchar(36)', (c) => c.notNull().references('neutron_networks.id'))
+    .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('name', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('description', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('mac_address', 'varchar(32)', (c) => c.notNull())
+    .addColumn('admin_state_up', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('status', 'varchar(16)', (c) => c.notNull())
+    .addColumn('device_id', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('device_owner', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('binding_host_id', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('binding_vnic_type', 'varchar(64)', (c) => c.notNull().defaultTo('normal'))
+    .addColumn('binding_profile', 'text', (c) => c.notNull())
+    .addColumn('port_security_enabled', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('created_by_compute', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('revision_number', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+    .addUniqueConstraint('uniq_neutron_ports_mac_address', ['mac_address'])
+    .execute();
+  await db.schema.createIndex('ix_neutron_ports_network_id').on('neutron_ports').column('network_id').execute();
+  await db.schema.createIndex('ix_neutron_ports_device_id').on('neutron_ports').column('device_id').execute();
+  await db.schema.createIndex('ix_neutron_ports_project_id').on('neutron_ports').column('project_id').execute();
+
+  // The primary key is what keeps two ports from ever holding one address:
+  // concurrent allocators race on it and the loser retries.
+  await db.schema.createTable('neutron_ip_allocations')
+    .addColumn('subnet_id', 'varchar(36)', (c) => c.notNull().references('neutron_subnets.id'))
+    .addColumn('ip_address', 'varchar(64)', (c) => c.notNull())
+    .addColumn('ip_int', 'bigint', (c) => c.notNull())
+    .addColumn('port_id', 'varchar(36)', (c) => c.notNull().references('neutron_ports.id').onDelete('cascade'))
+    .addColumn('network_id', 'varchar(36)', (c) => c.notNull())
+    .addPrimaryKeyConstraint('pk_neutron_ip_allocations', ['subnet_id', 'ip_address'])
+    .execute();
+  await db.schema.createIndex('uniq_neutron_ip_allocations_subnet_int').unique()
+    .on('neutron_ip_allocations').columns(['subnet_id', 'ip_int']).execute();
+  await db.schema.createIndex('ix_neutron_ip_allocations_port_id').on('neutron_ip_allocations').column('port_id').execute();
+
+  await db.schema.createTable('neutron_tags')
+    .addColumn('resource_id', 'varchar(36)', (c) => c.notNull())
+    .addColumn('tag', 'varchar(255)', (c) => c.notNull())
+    .addPrimaryKeyConstraint('pk_neutron_tags', ['resource_id', 'tag'])
+    .execute();
+}
+
+export const networkMigrations: MigrationSet = {
+  name: 'network',
+  migrations: {
+    '001_initial': { up: initial },
+  },
+};

@@ -1,0 +1,78 @@
+/** What the network service's stores accept: requests already type-checked by the caller. */
+import type { AuthContext } from '../http/auth.js';
+import type { AllocatedIp, AllocationPool, FixedIpRequest } from './ipam.js';
+import type { NetworkRow, PortRow, SubnetRow } from './tables.js';
+
+export type { AllocatedIp, AllocationPool, FixedIpRequest } from './ipam.js';
+
+/** Who is looking: admins see everything, anyone else their project's resources and shared ones. */
+export interface Scope {
+  isAdmin: boolean;
+  projectId: string;
+}
+
+export function scopeOf(auth: AuthContext): Scope {
+  return { isAdmin: auth.roles.includes('admin'), projectId: auth.projectId };
+}
+
+export const ADMIN_SCOPE: Scope = { isAdmin: true, projectId: '' };
+
+export interface NetworkCreate {
+  project_id: string;
+  name: string;
+  description: string;
+  admin_state_up: boolean;
+  shared: boolean;
+  mtu?: number;
+  port_security_enabled: boolean;
+  router_external: boolean;
+}
+
+export type NetworkUpdate = Partial<Omit<NetworkCreate, 'project_id'>>;
+
+export interface HostRoute { destination: string; nexthop: string }
+
+export interface SubnetCreate {
+  project_id: string;
+  network_id: string;
+  name: string;
+  description: string;
+  ip_version: number;
+  cidr: string;
+  /** undefined: the first host address; null: no gateway. */
+  gateway_ip?: string | null;
+  /** undefined: the whole cidr but the gateway. */
+  allocation_pools?: AllocationPool[];
+  enable_dhcp: boolean;
+  dns_nameservers: string[];
+  host_routes: HostRoute[];
+}
+
+export type SubnetUpdate = Partial<Pick<SubnetCreate,
+  'name' | 'description' | 'gateway_ip' | 'allocation_pools' | 'enable_dhcp' | 'dns_nameservers' | 'host_routes'>>;
+
+export interface PortCreate {
+  project_id: string;
+  network_id: string;
+  name: string;
+  description: string;
+  admin_state_up: boolean;
+  /** undefined: a generated fa:16:3e MAC. */
+  mac_address?: string;
+  /** undefined: one address from the first subnet with room; []: no address. */
+  fixed_ips?: FixedIpRequest[];
+  device_id: string;
+  device_owner: string;
+  binding_host_id: string;
+  binding_vnic_type: string;
+  binding_profile: Record<string, unknown>;
+  port_security_enabled: boolean;
+  /** Set by the compute Node API: the port goes away with its instance. */
+  created_by_compute?: boolean;
+}
+
+export type PortUpdate = Partial<Omit<PortCreate, 'project_id' | 'network_id' | 'created_by_compute'>>;
+
+export interface NetworkRecord { network: NetworkRow; subnetIds: string[]; tags: string[] }
+export interface SubnetRecord { subnet: SubnetRow; tags: string[] }
+export interface PortRecord { port: PortRow; fixedIps: AllocatedIp[]; tags: string[] }

@@ -1,0 +1,150 @@
+/** Networks: the L2 segments ports attach to. */
+import { randomUUID } from 'node:crypto';
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import { nowIso } from '../db/schema-helpers.js';
+import type { NetworkDb, NetworkRow } from './tables.js';
+import { listRows, type ListableTable, type ListRequest } from './listing.js';
+import { invalidInput, invalidSharedSetting, networkInUse, networkNotFound } from './errors.js';
+import { tagsFor } from './tags.js';
+import type { NetworkCreate, NetworkRecord, NetworkUpdate, Scope } from './model.js';
+
+export const NETWORK_LISTING: ListableTable = {
+  table: 'neutron_networks',
+  taggable: true,
+  attrs: {
+    id: { column: 'id', kind: 'string' },
+    name: { column: 'name', kind: 'string' },
+    project_id: { column: 'project_id', kind: 'string' },
+    tenant_id: { column: 'project_id', kind: 'string' },
+    status: { column: 'status', kind: 'string' },
+    admin_state_up: { column: 'admin_state_up', kind: 'bool' },
+    shared: { column: 'shared', kind: 'bool' },
+    mtu: { column: 'mtu', kind: 'int' },
+    description: { column: 'description', kind: 'string' },
+    port_security_enabled: { column: 'port_security_enabled', kind: 'bool' },
+    'router:external': { column: 'router_external', kind: 'bool' },
+    revision_number: { column: 'revision_number', kind: 'int' },
+    created_at: { column: 'created_at', kind: 'string' },
+    updated_at: { column: 'updated_at', kind: 'string' },
+  },
+};
+
+/** Device owners whose ports the network service manages itself; they never keep a network "in use". */
+export const SERVICE_DEVICE_OWNERS = ['network:dhcp'];
+
+export const MIN_MTU = 68;
+export const MAX_MTU = 9000;
+
+export function networkScope(scope: Scope): ((eb: ExpressionBuilder<any, any>) => Expression<SqlBool>) | null {
+  if (scope.isAdmin) return null;
+  return (eb) => eb.or([
+    eb('neutron_networks.project_id', '=', scope.projectId),
+    eb('neutron_networks.shared', '=', 1),
+  ]);
+}
+
+function checkMtu(mtu: number | undefined): void {
+  if (mtu !== undefined && (mtu < MIN_MTU || mtu > MAX_MTU)) {
+    throw invalidInput(`Requested MTU is too big, maximum is ${MAX_MTU}`);
+  }
+}
+
+export class NetworkStore {
+  constructor(private readonly db: NetworkDb, private readonly defaultMtu: number) {}
+
+  /** The network row when the scope may see it; NetworkNotFound otherwise. */
+  async getRow(scope: Scope, id: string): Promise<NetworkRow> {
+    let q = this.db.selectFrom('neutron_networks').selectAll().where('id', '=', id);
+    const s = networkScope(scope);
+    if (s) q = q.where(s);
+    const row = await q.executeTakeFirst();
+    if (!row) throw networkNotFound(id);
+    return row;
+  }
+
+  async get(scope: Scope, id: string): Promise<NetworkRecord> {
+    const [rec] = await this.records([await this.getRow(scope, id)]);
+    return rec!;
+  }
+
+  async list(scope: Scope, req: ListRequest): Promise<{ records: NetworkRecord[]; hasMore: boolean }> {
+    const { rows, hasMore } = await listRows<NetworkRow>(this.db, NETWORK_LISTING, req, networkScope(scope), networkNotFound);
+    return { records: await this.records(rows), hasMore };
+  }
+
+  /** Subnet ids and tags for many networks in two queries. */
+  async records(rows: NetworkRow[]): Promise<NetworkRecord[]> {
+    const ids = rows.map((r) => r.id);
+    const subnets = ids.length === 0 ? [] : await this.db.selectFrom('neutron_subnets').select(['id', 'network_id'])
+      .where('network_id', 'in', ids).orderBy('created_at').orderBy('id').execute();
+    const tags = await tagsFor(this.db, ids);
+    return rows.map((network) => ({
+      network,
+      subnetIds: subnets.filter((s) => s.network_id === network.id).map((s) => s.id),
+      tags: tags.get(network.id) ?? [],
+    }));
+  }
+
+  /** All or nothing, as Neutron's bulk create. */
+  async create(inputs: NetworkCreate[], opts: { id?: string } = {}): Promise<NetworkRecord[]> {
+    for (const input of inputs) checkMtu(input.mtu);
+    const now = nowIso();
+    const rows: NetworkRow[] = inputs.map((input) => ({
+      id: inputs.length === 1 && opts.id ? opts.id : randomUUID(),
+      project_id: input.project_id,
+      name: input.name,
+      description: input.description,
+      status: 'ACTIVE',
+      admin_state_up: input.admin_state_up ? 1 : 0,
+      shared: input.shared ? 1 : 0,
+      mtu: input.mtu ?? this.defaultMtu,
+      port_security_enabled: input.port_security_enabled ? 1 : 0,
+      router_external: input.router_external ? 1 : 0,
+      revision_number: 1,
+      created_at: now,
+      updated_at: now,
+    }));
+    if (rows.length > 0) await this.db.insertInto('neutron_networks').values(rows).execute();
+    return rows.map((network) => ({ network, subnetIds: [], tags: [] }));
+  }
+
+  async update(current: NetworkRow, patch: NetworkUpdate): Promise<NetworkRecord> {
+    checkMtu(patch.mtu);
+    if (patch.shared === false && current.shared === 1) {
+      // Other projects' ports on the network would lose access to it.
+      const foreign = await this.db.selectFrom('neutron_ports').select('id')
+        .where('network_id', '=', current.id).where('project_id', '!=', current.project_id).limit(1).executeTakeFirst();
+      if (foreign) throw invalidSharedSetting(current.id);
+    }
+    const values: Partial<NetworkRow> = {};
+    if (patch.name !== undefined) values.name = patch.name;
+    if (patch.description !== undefined) values.description = patch.description;
+    if (patch.admin_state_up !== undefined) values.admin_state_up = patch.admin_state_up ? 1 : 0;
+    if (patch.shared !== undefined) values.shared = patch.shared ? 1 : 0;
+    if (patch.mtu !== undefined) values.mtu = patch.mtu;
+    if (patch.port_security_enabled !== undefined) values.port_security_enabled = patch.port_security_enabled ? 1 : 0;
+    if (patch.router_external !== undefined) values.router_external = patch.router_external ? 1 : 0;
+    await this.db.updateTable('neutron_networks')
+      .set({ ...values, updated_at: nowIso(), revision_number: current.revision_number + 1 })
+      .where('id', '=', current.id).execute();
+    return this.get({ isAdmin: true, projectId: '' }, current.id);
+  }
+
+  /** Removes the network with its subnets and service ports; refuses while other ports remain. */
+  async delete(id: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const busy = await trx.selectFrom('neutron_ports').select('id')
+        .where('network_id', '=', id).where('device_owner', 'not in', SERVICE_DEVICE_OWNERS).limit(1).executeTakeFirst();
+      if (busy) throw networkInUse(id);
+      const ports = await trx.selectFrom('neutron_ports').select('id').where('network_id', '=', id).execute();
+      const subnets = await trx.selectFrom('neutron_subnets').select('id').where('network_id', '=', id).execute();
+      const owned = [id, ...ports.map((p) => p.id), ...subnets.map((s) => s.id)];
+      await trx.deleteFrom('neutron_ip_allocations').where('network_id', '=', id).execute();
+      await trx.deleteFrom('neutron_ports').where('network_id', '=', id).execute();
+      await trx.deleteFrom('neutron_subnets').where('network_id', '=', id).execute();
+      await trx.deleteFrom('neutron_tags').where('resource_id', 'in', owned).execute();
+      const r = await trx.deleteFrom('neutron_networks').where('id', '=', id).executeTakeFirst();
+      if (Number(r.numDeletedRows) === 0) throw networkNotFound(id);
+    });
+  }
+}

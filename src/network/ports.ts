@@ -1,0 +1,280 @@
+/** Ports: a MAC address and fixed IPs on a network, bound to a device on a host. */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import { nowIso } from '../db/schema-helpers.js';
+import { BadRequest, Conflict } from '../http/errors.js';
+import type { IpAllocationRow, NetworkDb, PortRow, SubnetRow } from './tables.js';
+import { listRows, type ListableTable, type ListRequest } from './listing.js';
+import { invalidAttribute, macAddressInUse, networkNotFound, portNotFound } from './errors.js';
+import {
+  allocatePortAddresses, resolveFixedIps, type AllocatedIp, type FixedIpRequest, type ResolvedFixedIp,
+} from './ipam.js';
+import { parseIpv4 } from './ipv4.js';
+import { tagsFor } from './tags.js';
+import type { KeyedMutex } from './keyed-mutex.js';
+import type { PortCreate, PortRecord, PortUpdate, Scope } from './model.js';
+
+/** OpenStack's MAC prefix (fa:16:3e), which guests and tools recognise as a cloud port. */
+export const MAC_PREFIX = 'fa:16:3e';
+const MAC_RETRIES = 16;
+const MAC_PATTERN = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
+
+function fixedIpsCondition(eb: ExpressionBuilder<any, any>, values: string[]): Expression<SqlBool> {
+  const ips: string[] = [];
+  const subnets: string[] = [];
+  const substrings: string[] = [];
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    const key = eq < 0 ? '' : v.slice(0, eq);
+    const value = eq < 0 ? '' : v.slice(eq + 1);
+    if (key === 'ip_address') ips.push(value);
+    else if (key === 'subnet_id') subnets.push(value);
+    else if (key === 'ip_address_substr') substrings.push(value);
+    else throw invalidAttribute('fixed_ips', `'${v}' is not a valid fixed_ips filter (ip_address=, subnet_id= or ip_address_substr=)`);
+  }
+  let sub = eb.selectFrom('neutron_ip_allocations').select('neutron_ip_allocations.port_id')
+    .whereRef('neutron_ip_allocations.port_id', '=', 'neutron_ports.id');
+  if (ips.length > 0) sub = sub.where('neutron_ip_allocations.ip_address', 'in', ips);
+  if (subnets.length > 0) sub = sub.where('neutron_ip_allocations.subnet_id', 'in', subnets);
+  for (const s of substrings) sub = sub.where('neutron_ip_allocations.ip_address', 'like', `%${s.replace(/[%_]/g, '')}%`);
+  return eb.exists(sub);
+}
+
+export const PORT_LISTING: ListableTable = {
+  table: 'neutron_ports',
+  taggable: true,
+  attrs: {
+    id: { column: 'id', kind: 'string' },
+    name: { column: 'name', kind: 'string' },
+    network_id: { column: 'network_id', kind: 'string' },
+    project_id: { column: 'project_id', kind: 'string' },
+    tenant_id: { column: 'project_id', kind: 'string' },
+    mac_address: { column: 'mac_address', kind: 'string' },
+    admin_state_up: { column: 'admin_state_up', kind: 'bool' },
+    status: { column: 'status', kind: 'string' },
+    device_id: { column: 'device_id', kind: 'string' },
+    device_owner: { column: 'device_owner', kind: 'string' },
+    'binding:host_id': { column: 'binding_host_id', kind: 'string' },
+    'binding:vnic_type': { column: 'binding_vnic_type', kind: 'string' },
+    description: { column: 'description', kind: 'string' },
+    port_security_enabled: { column: 'port_security_enabled', kind: 'bool' },
+    revision_number: { column: 'revision_number', kind: 'int' },
+    created_at: { column: 'created_at', kind: 'string' },
+    updated_at: { column: 'updated_at', kind: 'string' },
+  },
+  special: { fixed_ips: fixedIpsCondition },
+};
+
+/** A project sees its own ports and every port on a network it owns. */
+export function portScope(scope: Scope): ((eb: ExpressionBuilder<any, any>) => Expression<SqlBool>) | null {
+  if (scope.isAdmin) return null;
+  return (eb) => eb.or([
+    eb('neutron_ports.project_id', '=', scope.projectId),
+    eb('neutron_ports.network_id', 'in', eb.selectFrom('neutron_networks').select('neutron_networks.id')
+      .where('neutron_networks.project_id', '=', scope.projectId)),
+  ]);
+}
+
+export function checkMac(mac: string): string {
+  const m = mac.toLowerCase();
+  const first = parseInt(m.slice(0, 2), 16);
+  if (!MAC_PATTERN.test(m) || m === '00:00:00:00:00:00' || (first & 1) === 1) {
+    throw invalidAttribute('mac_address', `'${mac}' is not a valid MAC address`);
+  }
+  return m;
+}
+
+export function generateMac(): string {
+  const b = randomBytes(3);
+  return `${MAC_PREFIX}:${b.toString('hex').match(/../g)!.join(':')}`;
+}
+
+/** With no agent to wire ports, a port is up as soon as it is bound to a host and administratively up. */
+function statusFor(bindingHost: string, adminUp: boolean): string {
+  return bindingHost !== '' && adminUp ? 'ACTIVE' : 'DOWN';
+}
+
+function groupIps(rows: Pick<IpAllocationRow, 'port_id' | 'subnet_id' | 'ip_address' | 'ip_int'>[]): Map<string, AllocatedIp[]> {
+  const out = new Map<string, AllocatedIp[]>();
+  for (const r of [...rows].sort((a, b) => Number(a.ip_int) - Number(b.ip_int))) {
+    const list = out.get(r.port_id) ?? [];
+    list.push({ subnet_id: r.subnet_id, ip_address: r.ip_address });
+    out.set(r.port_id, list);
+  }
+  return out;
+}
+
+export class PortStore {
+  constructor(private readonly db: NetworkDb, private readonly locks: KeyedMutex) {}
+
+  async getRow(scope: Scope, id: string): Promise<PortRow> {
+    let q = this.db.selectFrom('neutron_ports').selectAll().where('id', '=', id);
+    const s = portScope(scope);
+    if (s) q = q.where(s);
+    const row = await q.executeTakeFirst();
+    if (!row) throw portNotFound(id);
+    return row;
+  }
+
+  async get(scope: Scope, id: string): Promise<PortRecord> {
+    const [rec] = await this.records([await this.getRow(scope, id)]);
+    return rec!;
+  }
+
+  async list(scope: Scope, req: ListRequest): Promise<{ records: PortRecord[]; hasMore: boolean }> {
+    const { rows, hasMore } = await listRows<PortRow>(this.db, PORT_LISTING, req, portScope(scope), portNotFound);
+    return { records: await this.records(rows), hasMore };
+  }
+
+  /** Ports whose device is the given instance, in creation order. */
+  async forDevice(deviceId: string): Promise<PortRecord[]> {
+    const rows = await this.db.selectFrom('neutron_ports').selectAll().where('device_id', '=', deviceId)
+      .orderBy('created_at').orderBy('id').execute();
+    return this.records(rows);
+  }
+
+  async records(rows: PortRow[]): Promise<PortRecord[]> {
+    const ids = rows.map((r) => r.id);
+    const ips = ids.length === 0 ? [] : await this.db.selectFrom('neutron_ip_allocations')
+      .select(['port_id', 'subnet_id', 'ip_address', 'ip_int']).where('port_id', 'in', ids).execute();
+    const byPort = groupIps(ips);
+    const tags = await tagsFor(this.db, ids);
+    return rows.map((port) => ({ port, fixedIps: byPort.get(port.id) ?? [], tags: tags.get(port.id) ?? [] }));
+  }
+
+  /**
+   * Create ports with their addresses, all or nothing. Allocation on each
+   * network is serialized in this process so concurrent creators do not
+   * fight over the same lowest free address.
+   */
+  async create(inputs: PortCreate[]): Promise<PortRecord[]> {
+    const networkIds = [...new Set(inputs.map((i) => i.network_id))];
+    const macs = inputs.map((i) => (i.mac_address === undefined ? undefined : checkMac(i.mac_address)));
+    return this.locks.run(networkIds.map((n) => `net:${n}`), () => this.db.transaction().execute(async (trx) => {
+      const networks = await trx.selectFrom('neutron_networks').select('id').where('id', 'in', networkIds).execute();
+      const subnets = await trx.selectFrom('neutron_subnets').selectAll().where('network_id', 'in', networkIds)
+        .orderBy('created_at').orderBy('id').execute();
+      const out: PortRecord[] = [];
+      for (const [i, input] of inputs.entries()) {
+        if (!networks.some((n) => n.id === input.network_id)) throw networkNotFound(input.network_id);
+        const netSubnets = subnets.filter((s) => s.network_id === input.network_id);
+        const resolved = resolveFixedIps(input.network_id, netSubnets, input.fixed_ips,
+          { allowGateway: input.device_owner.startsWith('network:router') });
+        const now = nowIso();
+        const row: PortRow = {
+          id: randomUUID(),
+          network_id: input.network_id,
+          project_id: input.project_id,
+          name: input.name,
+          description: input.description,
+          mac_address: macs[i] ?? '',
+          admin_state_up: input.admin_state_up ? 1 : 0,
+          status: statusFor(input.binding_host_id, input.admin_state_up),
+          device_id: input.device_id,
+          device_owner: input.device_owner,
+          binding_host_id: input.binding_host_id,
+          binding_vnic_type: input.binding_vnic_type,
+          binding_profile: JSON.stringify(input.binding_profile),
+          port_security_enabled: input.port_security_enabled ? 1 : 0,
+          created_by_compute: input.created_by_compute ? 1 : 0,
+          revision_number: 1,
+          created_at: now,
+          updated_at: now,
+        };
+        let inserted = false;
+        for (let attempt = 0; attempt < MAC_RETRIES && !inserted; attempt++) {
+          if (macs[i] === undefined) row.mac_address = generateMac();
+          const r = await trx.insertInto('neutron_ports').values(row).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+          inserted = Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+          if (!inserted && macs[i] !== undefined) throw macAddressInUse(input.network_id, row.mac_address);
+        }
+        if (!inserted) throw new Conflict('Unable to generate a unique mac address.', { type: 'MacAddressGenerationFailure' });
+        const ips = await allocatePortAddresses(trx, row.id, input.network_id, netSubnets, resolved, input.fixed_ips === undefined);
+        out.push({ port: row, fixedIps: ips, tags: [] });
+      }
+      return out;
+    }));
+  }
+
+  async update(current: PortRow, patch: PortUpdate): Promise<PortRecord> {
+    const values: Partial<PortRow> = {};
+    if (patch.mac_address !== undefined) {
+      const mac = checkMac(patch.mac_address);
+      if (mac !== current.mac_address) {
+        if (current.binding_host_id !== '') {
+          throw new Conflict(`Unable to complete operation on port ${current.id}, port is already bound, port type: ${current.binding_vnic_type}, old_mac ${current.mac_address}, new_mac ${mac}.`, { type: 'PortBound' });
+        }
+        const taken = await this.db.selectFrom('neutron_ports').select('id').where('mac_address', '=', mac).executeTakeFirst();
+        if (taken) throw macAddressInUse(current.network_id, mac);
+        values.mac_address = mac;
+      }
+    }
+    if (patch.name !== undefined) values.name = patch.name;
+    if (patch.description !== undefined) values.description = patch.description;
+    if (patch.admin_state_up !== undefined) values.admin_state_up = patch.admin_state_up ? 1 : 0;
+    if (patch.device_id !== undefined) values.device_id = patch.device_id;
+    if (patch.device_owner !== undefined) values.device_owner = patch.device_owner;
+    if (patch.binding_host_id !== undefined) values.binding_host_id = patch.binding_host_id;
+    if (patch.binding_vnic_type !== undefined) values.binding_vnic_type = patch.binding_vnic_type;
+    if (patch.binding_profile !== undefined) values.binding_profile = JSON.stringify(patch.binding_profile);
+    if (patch.port_security_enabled !== undefined) values.port_security_enabled = patch.port_security_enabled ? 1 : 0;
+    values.status = statusFor(values.binding_host_id ?? current.binding_host_id,
+      (values.admin_state_up ?? current.admin_state_up) === 1);
+    const apply = async (trx: NetworkDb) => {
+      if (patch.fixed_ips !== undefined) await this.replaceAddresses(trx, current, patch.fixed_ips, values.device_owner ?? current.device_owner);
+      const r = await trx.updateTable('neutron_ports')
+        .set({ ...values, updated_at: nowIso(), revision_number: current.revision_number + 1 })
+        .where('id', '=', current.id).executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) throw portNotFound(current.id);
+    };
+    if (patch.fixed_ips !== undefined) {
+      await this.locks.run([`net:${current.network_id}`], () => this.db.transaction().execute((trx) => apply(trx)));
+    } else {
+      await apply(this.db);
+    }
+    return this.get({ isAdmin: true, projectId: '' }, current.id);
+  }
+
+  /**
+   * Make the port's addresses what `requested` says: addresses it already has
+   * and still asks for stay, a subnet-only entry keeps the port's address on
+   * that subnet, everything else is released or allocated.
+   */
+  private async replaceAddresses(trx: NetworkDb, port: PortRow, requested: FixedIpRequest[], deviceOwner: string): Promise<void> {
+    const subnets: SubnetRow[] = await trx.selectFrom('neutron_subnets').selectAll()
+      .where('network_id', '=', port.network_id).orderBy('created_at').orderBy('id').execute();
+    const existing = await trx.selectFrom('neutron_ip_allocations').select(['subnet_id', 'ip_address', 'ip_int'])
+      .where('port_id', '=', port.id).execute();
+    const resolved = resolveFixedIps(port.network_id, subnets, requested, { allowGateway: deviceOwner.startsWith('network:router') });
+    const keep = new Set<string>();
+    const toAllocate: ResolvedFixedIp[] = [];
+    for (const r of resolved) {
+      const match = existing.find((e) => e.subnet_id === r.subnet.id && !keep.has(e.ip_address)
+        && (r.ip === null || Number(e.ip_int) === r.ip));
+      if (match) keep.add(match.ip_address);
+      else toAllocate.push(r);
+    }
+    const release = existing.filter((e) => !keep.has(e.ip_address)).map((e) => e.ip_address);
+    if (release.length > 0) {
+      await trx.deleteFrom('neutron_ip_allocations').where('port_id', '=', port.id).where('ip_address', 'in', release).execute();
+    }
+    await allocatePortAddresses(trx, port.id, port.network_id, subnets, toAllocate, false);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('neutron_ip_allocations').where('port_id', '=', id).execute();
+      await trx.deleteFrom('neutron_tags').where('resource_id', '=', id).execute();
+      const r = await trx.deleteFrom('neutron_ports').where('id', '=', id).executeTakeFirst();
+      if (Number(r.numDeletedRows) === 0) throw portNotFound(id);
+    });
+  }
+}
+
+/** An address given as text must at least look like IPv4 before it reaches IPAM. */
+export function checkIpText(attr: string, ip: unknown): string {
+  if (typeof ip !== 'string' || parseIpv4(ip) === null) {
+    throw new BadRequest(`Invalid input for ${attr}. Reason: '${String(ip)}' is not a valid IP address.`);
+  }
+  return ip;
+}

@@ -1,0 +1,89 @@
+import type { Kysely } from 'kysely';
+
+/**
+ * The network service's tables. Booleans are 0/1 integers, JSON is text,
+ * timestamps are ISO-8601 text (see src/db/schema-helpers.ts).
+ */
+export interface NetworkRow {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  status: string;
+  admin_state_up: number;
+  shared: number;
+  mtu: number;
+  port_security_enabled: number;
+  router_external: number;
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SubnetRow {
+  id: string;
+  network_id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  ip_version: number;
+  cidr: string;
+  gateway_ip: string | null;
+  enable_dhcp: number;
+  /** JSON: [{start, end}] */
+  allocation_pools: string;
+  /** JSON: ["8.8.8.8", ...] */
+  dns_nameservers: string;
+  /** JSON: [{destination, nexthop}] */
+  host_routes: string;
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PortRow {
+  id: string;
+  network_id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  mac_address: string;
+  admin_state_up: number;
+  status: string;
+  device_id: string;
+  device_owner: string;
+  binding_host_id: string;
+  binding_vnic_type: string;
+  /** JSON object */
+  binding_profile: string;
+  port_security_enabled: number;
+  /** 1 when the compute service created the port for an instance (it deletes it again); 0 when a user did. */
+  created_by_compute: number;
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IpAllocationRow {
+  port_id: string;
+  subnet_id: string;
+  network_id: string;
+  ip_address: string;
+  /** The address as an integer, for range arithmetic in SQL. */
+  ip_int: number;
+}
+
+export interface TagRow {
+  resource_id: string;
+  tag: string;
+}
+
+export interface NetworkTables {
+  neutron_networks: NetworkRow;
+  neutron_subnets: SubnetRow;
+  neutron_ports: PortRow;
+  neutron_ip_allocations: IpAllocationRow;
+  neutron_tags: TagRow;
+}
+
+export type NetworkDb = Kysely<NetworkTables>;

@@ -1,0 +1,274 @@
+/**
+ * Allocations: the atomic write of what consumers hold, and its reads.
+ *
+ * A write follows placement's protocol: read the providers' generations,
+ * inventories and usage, check capacity, write the allocations, and bump every
+ * touched provider's generation with a compare-and-swap; a lost swap rolls the
+ * whole write back and it runs again. On PostgreSQL the providers are read
+ * FOR UPDATE (in uuid order, so two writers never deadlock), which turns most
+ * would-be conflicts into a short wait; SQLite runs one transaction at a time.
+ */
+import { sql } from 'kysely';
+import { nowIso } from '../db/schema-helpers.js';
+import { bumpGeneration, capacityOf, isRetryableDbError, sleep, type PlacementContext, type Tx } from './context.js';
+import { ConcurrentUpdate, ProviderNotFound } from './errors.js';
+import type { ConsumerAllocations, ConsumerWrite, WriteFailure } from './types.js';
+
+const MAX_ATTEMPTS = 10;
+
+/** Thrown inside the transaction to roll it back and report a refusal. */
+class Refused extends Error {
+  constructor(readonly failure: WriteFailure) { super(failure.detail); }
+}
+
+/** A generation swap lost to another writer: roll back and run again. */
+class LostRace extends Error {}
+
+export type WriteResult = { ok: true } | ({ ok: false } & WriteFailure);
+
+export async function writeAllocations(ctx: PlacementContext, writes: ConsumerWrite[]): Promise<WriteResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.db.transaction().execute((trx) => attemptWrite(ctx, trx, writes));
+      return { ok: true };
+    } catch (err) {
+      if (err instanceof Refused) return { ok: false, ...err.failure };
+      const retry = err instanceof LostRace || (isRetryableDbError(err) && !(err instanceof ConcurrentUpdate));
+      if (!retry) throw err;
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new ConcurrentUpdate('Inventory and/or allocations changed while attempting to allocate. Please retry your request.');
+      }
+      ctx.logger.debug({ attempt, consumers: writes.map((w) => w.consumerUuid) }, 'allocation write lost a generation race; retrying');
+      await sleep(Math.random() * 5 * attempt);
+    }
+  }
+}
+
+interface LockedProvider { id: number; uuid: string; generation: number }
+
+async function attemptWrite(ctx: PlacementContext, trx: Tx, writes: ConsumerWrite[]): Promise<void> {
+  const consumerUuids = writes.map((w) => w.consumerUuid);
+  const wantedUuids = [...new Set(writes.flatMap((w) => Object.keys(w.allocations)))].sort();
+
+  // Providers named in the request, and those the consumers hold allocations on
+  // now (they lose them, so their generation moves too).
+  let pq = trx.selectFrom('placement_resource_providers as p')
+    .select(['p.id', 'p.uuid', 'p.generation'])
+    .where((eb) => eb.or([
+      ...(wantedUuids.length > 0 ? [eb('p.uuid', 'in', wantedUuids)] : []),
+      eb('p.id', 'in', eb.selectFrom('placement_allocations as a').select('a.resource_provider_id').where('a.consumer_id', 'in', consumerUuids)),
+    ]))
+    .orderBy('p.uuid');
+  if (ctx.postgres) pq = pq.forUpdate();
+  const providers: LockedProvider[] = await pq.execute();
+  const byUuid = new Map(providers.map((p) => [p.uuid, p]));
+  for (const uuid of wantedUuids) {
+    if (!byUuid.has(uuid)) throw new Refused({ reason: 'provider_not_found', detail: `Allocation for resource provider '${uuid}' that does not exist.` });
+  }
+
+  const wantedIds = wantedUuids.map((u) => byUuid.get(u)!.id);
+  const [inventories, consumers] = await Promise.all([
+    wantedIds.length === 0 ? Promise.resolve([]) : trx.selectFrom('placement_inventories as i')
+      .select(['i.resource_provider_id', 'i.resource_class', 'i.total', 'i.reserved', 'i.min_unit', 'i.max_unit', 'i.step_size', 'i.allocation_ratio'])
+      .select(sql<number>`(select coalesce(sum(a.used), 0) from placement_allocations a where a.resource_provider_id = i.resource_provider_id and a.resource_class = i.resource_class and a.consumer_id not in (${sql.join(consumerUuids)}))`.as('used'))
+      .where('i.resource_provider_id', 'in', wantedIds)
+      .execute(),
+    trx.selectFrom('placement_consumers').select(['uuid', 'generation']).where('uuid', 'in', consumerUuids).execute(),
+  ]);
+
+  checkCapacity(writes, byUuid, inventories);
+  const consumerGen = new Map(consumers.map((c) => [c.uuid, c.generation]));
+  for (const w of writes) checkConsumerGeneration(w, consumerGen.get(w.consumerUuid));
+
+  const now = nowIso();
+  await trx.deleteFrom('placement_allocations').where('consumer_id', 'in', consumerUuids).execute();
+  const rows = writes.flatMap((w) => Object.entries(w.allocations).flatMap(([rpUuid, { resources }]) =>
+    Object.entries(resources).map(([rc, used]) => ({
+      consumer_id: w.consumerUuid, resource_provider_id: byUuid.get(rpUuid)!.id, resource_class: rc, used, created_at: now,
+    }))));
+  if (rows.length > 0) await trx.insertInto('placement_allocations').values(rows).execute();
+
+  for (const w of writes) await saveConsumer(trx, w, consumerGen.get(w.consumerUuid), now);
+  for (const p of providers) {
+    try {
+      await bumpGeneration(trx, p);
+    } catch (err) {
+      if (err instanceof ConcurrentUpdate) throw new LostRace();
+      throw err;
+    }
+  }
+}
+
+type InventoryWithUsage = {
+  resource_provider_id: number; resource_class: string; total: number; reserved: number;
+  min_unit: number; max_unit: number; step_size: number; allocation_ratio: number; used: number;
+};
+
+function checkCapacity(writes: ConsumerWrite[], byUuid: Map<string, LockedProvider>, inventories: InventoryWithUsage[]): void {
+  const inv = new Map(inventories.map((i) => [`${i.resource_provider_id}/${i.resource_class}`, i]));
+  // Several consumers in one POST /allocations may draw on the same inventory.
+  const drawn = new Map<string, number>();
+  for (const w of writes) {
+    for (const [rpUuid, { resources }] of Object.entries(w.allocations)) {
+      const rp = byUuid.get(rpUuid)!;
+      for (const [rc, amount] of Object.entries(resources)) {
+        const key = `${rp.id}/${rc}`;
+        const i = inv.get(key);
+        if (!i) {
+          throw new Refused({ reason: 'capacity', detail: `Inventory for '${rc}' on resource provider '${rpUuid}' invalid.` });
+        }
+        if (amount < i.min_unit || amount > i.max_unit || amount % i.step_size !== 0) {
+          throw new Refused({
+            reason: 'constraint',
+            detail: `Unable to allocate inventory: Allocation for ${rc} on resource provider ${rpUuid} violates min_unit, max_unit, or step_size.`,
+          });
+        }
+        const total = (drawn.get(key) ?? 0) + amount;
+        drawn.set(key, total);
+        const used = Number(i.used);
+        const capacity = capacityOf({ total: i.total, reserved: i.reserved, allocation_ratio: Number(i.allocation_ratio) });
+        if (used + total > capacity) {
+          throw new Refused({
+            reason: 'capacity',
+            detail: `Unable to allocate inventory: Unable to create allocation for '${rc}' on resource provider '${rpUuid}'. The requested amount would exceed the capacity.`,
+          });
+        }
+      }
+    }
+  }
+}
+
+function checkConsumerGeneration(w: ConsumerWrite, current: number | undefined): void {
+  if (w.consumerGeneration === undefined) return;
+  if (w.consumerGeneration === null && current !== undefined) {
+    throw new ConcurrentUpdate(`consumer generation conflict - expected null but got ${current}`);
+  }
+  if (w.consumerGeneration !== null && w.consumerGeneration !== current) {
+    throw new ConcurrentUpdate(`consumer generation conflict - expected ${w.consumerGeneration} but got ${current ?? 'None'}`);
+  }
+}
+
+async function saveConsumer(trx: Tx, w: ConsumerWrite, current: number | undefined, now: string): Promise<void> {
+  const empty = Object.keys(w.allocations).length === 0;
+  if (current === undefined) {
+    if (empty) return;
+    // A unique violation here means a concurrent writer created the consumer: the
+    // transaction is retried and then sees it.
+    await trx.insertInto('placement_consumers').values({
+      uuid: w.consumerUuid, project_id: w.projectId, user_id: w.userId, consumer_type: w.consumerType ?? null,
+      generation: 1, created_at: now, updated_at: now,
+    }).execute();
+    return;
+  }
+  if (empty) {
+    await trx.deleteFrom('placement_consumers').where('uuid', '=', w.consumerUuid).execute();
+    return;
+  }
+  const res = await trx.updateTable('placement_consumers')
+    .set({
+      project_id: w.projectId, user_id: w.userId, generation: current + 1, updated_at: now,
+      ...(w.consumerType !== undefined ? { consumer_type: w.consumerType } : {}),
+    })
+    .where('uuid', '=', w.consumerUuid).where('generation', '=', current)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1) throw new LostRace();
+}
+
+/** Remove everything a consumer holds; false when it held nothing. */
+export async function deleteAllocations(ctx: PlacementContext, consumerUuid: string): Promise<boolean> {
+  return withDbRetries(ctx, () => ctx.db.transaction().execute(async (trx) => {
+    const held = trx.selectFrom('placement_allocations').select('resource_provider_id').where('consumer_id', '=', consumerUuid);
+    // Bumping first takes the providers' row locks before the rows they guard change.
+    await trx.updateTable('placement_resource_providers')
+      .set((eb) => ({ generation: eb('generation', '+', 1), updated_at: nowIso() }))
+      .where('id', 'in', held).execute();
+    const res = await trx.deleteFrom('placement_allocations').where('consumer_id', '=', consumerUuid).executeTakeFirst();
+    await trx.deleteFrom('placement_consumers').where('uuid', '=', consumerUuid).execute();
+    return Number(res.numDeletedRows) > 0;
+  }));
+}
+
+/** Runs `fn` again after a deadlock or serialization failure the database reported. */
+async function withDbRetries<T>(ctx: PlacementContext, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= MAX_ATTEMPTS || !isRetryableDbError(err)) throw err;
+      ctx.logger.debug({ attempt }, 'placement transaction hit a database conflict; retrying');
+      await sleep(Math.random() * 5 * attempt);
+    }
+  }
+}
+
+export async function getAllocations(ctx: PlacementContext, consumerUuid: string): Promise<ConsumerAllocations> {
+  const [rows, consumer] = await Promise.all([
+    ctx.db.selectFrom('placement_allocations as a')
+      .innerJoin('placement_resource_providers as p', 'p.id', 'a.resource_provider_id')
+      .select(['p.uuid', 'p.generation', 'a.resource_class', 'a.used'])
+      .where('a.consumer_id', '=', consumerUuid).orderBy('p.uuid').orderBy('a.resource_class').execute(),
+    ctx.db.selectFrom('placement_consumers').selectAll().where('uuid', '=', consumerUuid).executeTakeFirst(),
+  ]);
+  const allocations: ConsumerAllocations['allocations'] = {};
+  for (const r of rows) {
+    const entry = (allocations[r.uuid] ??= { generation: r.generation, resources: {} });
+    entry.resources[r.resource_class] = r.used;
+  }
+  if (!consumer || rows.length === 0) return { allocations };
+  return {
+    allocations, projectId: consumer.project_id, userId: consumer.user_id,
+    consumerGeneration: consumer.generation, consumerType: consumer.consumer_type,
+  };
+}
+
+export async function getProviderAllocations(ctx: PlacementContext, rpUuid: string): Promise<{ generation: number; allocations: Record<string, { resources: Record<string, number> }> }> {
+  const rp = await ctx.db.selectFrom('placement_resource_providers').select(['id', 'generation']).where('uuid', '=', rpUuid).executeTakeFirst();
+  if (!rp) throw new ProviderNotFound(rpUuid);
+  const rows = await ctx.db.selectFrom('placement_allocations').select(['consumer_id', 'resource_class', 'used'])
+    .where('resource_provider_id', '=', rp.id).orderBy('consumer_id').execute();
+  const allocations: Record<string, { resources: Record<string, number> }> = {};
+  for (const r of rows) (allocations[r.consumer_id] ??= { resources: {} }).resources[r.resource_class] = r.used;
+  return { generation: rp.generation, allocations };
+}
+
+/** Every inventoried class with what is allocated of it (0 when nothing). */
+export async function getProviderUsages(ctx: PlacementContext, rpUuid: string): Promise<{ generation: number; usages: Record<string, number> }> {
+  const rp = await ctx.db.selectFrom('placement_resource_providers').select(['id', 'generation']).where('uuid', '=', rpUuid).executeTakeFirst();
+  if (!rp) throw new ProviderNotFound(rpUuid);
+  const rows = await ctx.db.selectFrom('placement_inventories as i')
+    .select(['i.resource_class', sql<number>`(select coalesce(sum(a.used), 0) from placement_allocations a where a.resource_provider_id = i.resource_provider_id and a.resource_class = i.resource_class)`.as('used')])
+    .where('i.resource_provider_id', '=', rp.id).orderBy('i.resource_class').execute();
+  return { generation: rp.generation, usages: Object.fromEntries(rows.map((r) => [r.resource_class, Number(r.used)])) };
+}
+
+export interface TypedUsage { consumerType: string | null; consumerCount: number; usages: Record<string, number> }
+
+/** A project's (and optionally one user's) usage per resource class, split by consumer type. */
+export async function getProjectUsagesByType(ctx: PlacementContext, projectId: string, userId?: string): Promise<TypedUsage[]> {
+  let q = ctx.db.selectFrom('placement_allocations as a')
+    .innerJoin('placement_consumers as c', 'c.uuid', 'a.consumer_id')
+    .select((eb) => ['c.consumer_type', 'a.resource_class', eb.fn.sum<number>('a.used').as('used')])
+    .where('c.project_id', '=', projectId);
+  if (userId !== undefined) q = q.where('c.user_id', '=', userId);
+  const rows = await q.groupBy(['c.consumer_type', 'a.resource_class']).execute();
+  const countQ = ctx.db.selectFrom('placement_consumers as c')
+    .select(['c.consumer_type', sql<number>`count(*)`.as('n')])
+    .where('c.project_id', '=', projectId);
+  const counts = await (userId !== undefined ? countQ.where('c.user_id', '=', userId) : countQ).groupBy('c.consumer_type').execute();
+  const byType = new Map<string | null, TypedUsage>();
+  for (const c of counts) byType.set(c.consumer_type, { consumerType: c.consumer_type, consumerCount: Number(c.n), usages: {} });
+  for (const r of rows) {
+    const t = byType.get(r.consumer_type) ?? { consumerType: r.consumer_type, consumerCount: 0, usages: {} };
+    t.usages[r.resource_class] = Number(r.used);
+    byType.set(r.consumer_type, t);
+  }
+  return [...byType.values()];
+}
+
+export async function getProjectUsages(ctx: PlacementContext, projectId: string, userId?: string): Promise<Record<string, number>> {
+  const total: Record<string, number> = {};
+  for (const t of await getProjectUsagesByType(ctx, projectId, userId)) {
+    for (const [rc, n] of Object.entries(t.usages)) total[rc] = (total[rc] ?? 0) + n;
+  }
+  return total;
+}

@@ -1,0 +1,2 @@
+export { computePolicyDefaults, computeBaseRules, computeApiRules } from './compute.js';
+export { identityPolicyDefaults } from './identity.js';

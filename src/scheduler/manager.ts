@@ -1,0 +1,169 @@
+/**
+ * SchedulerManager.selectDestinations: placement allocation candidates →
+ * filters → weighers → claim, one host per instance plus alternates.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../conf/options.js';
+import type { RequestContext } from '../bus/context.js';
+import type { ComputeDb } from '../compute/db/tables.js';
+import type { PlacementClient, Resources } from '../compute/clients.js';
+import { fromPrimitive, toPrimitive, RequestSpecObject, type RequestSpec, type Selection } from '../objects/index.js';
+import type { RpcEndpoint } from '../bus/rpc.js';
+import { enabledFilters, type HostFilter } from './filters/index.js';
+import { cpuWeigher, ramWeigher, weighHosts, type Weigher } from './weighers/index.js';
+import { freeFromSummary, type HostState } from './host-state.js';
+import { SelectionObject } from '../objects/selection.js';
+
+export class NoValidHost extends Error {
+  constructor(reason = 'There are not enough hosts available.') {
+    super(`No valid host was found. ${reason}`);
+    this.name = 'NoValidHost';
+  }
+}
+
+export interface SchedulerDeps {
+  db: ComputeDb;
+  placement: PlacementClient;
+  conf: Config;
+  logger: Logger;
+}
+
+/** The placement resources a flavor asks for (Nova's resources_from_request_spec). */
+export function resourcesForFlavor(flavor: RequestSpec['flavor']): Resources {
+  const res: Resources = {};
+  if (flavor.vcpus > 0) res.VCPU = flavor.vcpus;
+  if (flavor.memory_mb > 0) res.MEMORY_MB = flavor.memory_mb;
+  const disk = flavor.root_gb + flavor.ephemeral_gb + Math.ceil(flavor.swap / 1024);
+  if (disk > 0) res.DISK_GB = disk;
+  return res;
+}
+
+export class SchedulerManager {
+  private readonly filters: HostFilter[];
+  private readonly weighers: Weigher[];
+
+  constructor(private readonly deps: SchedulerDeps) {
+    this.filters = enabledFilters(deps.conf.filter_scheduler.enabled_filters);
+    this.weighers = [
+      ramWeigher(deps.conf.filter_scheduler.ram_weight_multiplier),
+      cpuWeigher(deps.conf.filter_scheduler.cpu_weight_multiplier),
+    ];
+  }
+
+  /** The RPC endpoint (topic `scheduler`). */
+  endpoint(): RpcEndpoint {
+    return {
+      select_destinations: async (ctx: RequestContext, args: { spec_obj: unknown; instance_uuids: string[]; return_alternates: boolean }) => {
+        const spec = fromPrimitive(RequestSpecObject, args.spec_obj);
+        const result = await this.selectDestinations(ctx, spec, args.instance_uuids, args.return_alternates);
+        return result.map((list) => list.map((s) => toPrimitive(SelectionObject, s)));
+      },
+    };
+  }
+
+  async selectDestinations(ctx: RequestContext, spec: RequestSpec, instanceUuids: string[], returnAlternates: boolean): Promise<Selection[][]> {
+    const log = this.deps.logger.child({ request_id: ctx.requestId });
+    const resources = resourcesForFlavor(spec.flavor);
+    const { allocationRequests, providerSummaries } = await this.deps.placement.getAllocationCandidates({
+      resources, limit: this.deps.conf.scheduler.max_placement_results,
+    });
+    if (allocationRequests.length === 0) throw new NoValidHost();
+
+    let hosts = await this.hostStates(allocationRequests, providerSummaries);
+    hosts = hosts.filter((h) => !spec.ignore_hosts.includes(h.host));
+    if (spec.force_hosts.length > 0) hosts = hosts.filter((h) => spec.force_hosts.includes(h.host));
+    if (spec.force_nodes.length > 0) hosts = hosts.filter((h) => spec.force_nodes.includes(h.nodename));
+    for (const f of this.filters) {
+      const before = hosts.length;
+      hosts = hosts.filter((h) => f.hostPasses(h, spec));
+      if (hosts.length < before) log.debug({ filter: f.name, before, after: hosts.length }, 'filter removed hosts');
+      if (hosts.length === 0) {
+        log.info({ filter: f.name }, 'no host passed the filter');
+        throw new NoValidHost();
+      }
+    }
+
+    const claimed: string[] = [];
+    const out: Selection[][] = [];
+    try {
+      for (const uuid of instanceUuids) {
+        const ranked = this.rank(hosts);
+        let chosen: HostState | undefined;
+        for (const h of ranked) {
+          const ok = await this.deps.placement.claimResources({
+            consumerUuid: uuid, allocations: h.allocationRequest.allocations,
+            projectId: spec.project_id, userId: spec.user_id, consumerGeneration: null,
+          });
+          if (ok) {
+            chosen = h;
+            break;
+          }
+        }
+        if (!chosen) throw new NoValidHost();
+        claimed.push(uuid);
+        // Consume what was claimed so the next instance of this request weighs hosts as they now are.
+        chosen.freeRamMb -= resources.MEMORY_MB ?? 0;
+        chosen.freeVcpus -= resources.VCPU ?? 0;
+        chosen.freeDiskGb -= resources.DISK_GB ?? 0;
+        const alternates = returnAlternates
+          ? ranked.filter((h) => h !== chosen).slice(0, this.deps.conf.scheduler.max_attempts - 1)
+          : [];
+        out.push([chosen, ...alternates].map((h) => this.selection(h)));
+      }
+    } catch (err) {
+      // Nothing of a failed request stays claimed.
+      await Promise.all(claimed.map((c) => this.deps.placement.deleteAllocations(c).catch(() => undefined)));
+      throw err;
+    }
+    return out;
+  }
+
+  private rank(hosts: HostState[]): HostState[] {
+    const weighed = weighHosts(hosts, this.weighers);
+    const subset = Math.min(this.deps.conf.filter_scheduler.host_subset_size, weighed.length);
+    if (subset > 1) {
+      const i = Math.floor(Math.random() * subset);
+      const [pick] = weighed.splice(i, 1);
+      weighed.unshift(pick);
+    }
+    return weighed;
+  }
+
+  private selection(h: HostState): Selection {
+    return {
+      service_host: h.host, nodename: h.nodename, compute_node_uuid: h.nodeUuid,
+      allocation_request: JSON.stringify(h.allocationRequest), allocation_request_version: '1.36',
+      availability_zone: h.availabilityZone,
+    };
+  }
+
+  private async hostStates(requests: Array<{ allocations: Record<string, { resources: Resources }> }>, summaries: Record<string, unknown>): Promise<HostState[]> {
+    const byRp = new Map<string, (typeof requests)[number]>();
+    for (const r of requests) {
+      const rps = Object.keys(r.allocations);
+      if (rps.length === 1) byRp.set(rps[0], r);
+    }
+    if (byRp.size === 0) return [];
+    const nodes = await this.deps.db.selectFrom('compute_nodes')
+      .innerJoin('services', (j) => j.onRef('services.host', '=', 'compute_nodes.host').on('services.binary', '=', 'nova-compute').on('services.deleted', '=', 0))
+      .select(['compute_nodes.uuid', 'compute_nodes.host', 'compute_nodes.hypervisor_hostname', 'services.disabled', 'services.forced_down', 'services.last_seen_up'])
+      .where('compute_nodes.deleted', '=', 0)
+      .where('compute_nodes.uuid', 'in', [...byRp.keys()])
+      .execute();
+    const downAfterMs = this.deps.conf.DEFAULT.service_down_time * 1000;
+    const now = Date.now();
+    return nodes.map((n) => {
+      const summary = summaries[n.uuid];
+      return {
+        nodeUuid: n.uuid, host: n.host, nodename: n.hypervisor_hostname,
+        availabilityZone: this.deps.conf.DEFAULT.default_availability_zone,
+        serviceDisabled: n.disabled === 1,
+        serviceUp: n.forced_down === 0 && !!n.last_seen_up && now - Date.parse(n.last_seen_up) <= downAfterMs,
+        freeRamMb: freeFromSummary(summary, 'MEMORY_MB'),
+        freeVcpus: freeFromSummary(summary, 'VCPU'),
+        freeDiskGb: freeFromSummary(summary, 'DISK_GB'),
+        allocationRequest: byRp.get(n.uuid)!,
+      };
+    });
+  }
+}

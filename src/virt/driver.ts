@@ -1,0 +1,115 @@
+/**
+ * The one seam between the cloud and a hypervisor (Nova's virt/driver.py).
+ * Drivers get plain objects in and return plain results: they never reach the
+ * database, the bus or HTTP.
+ */
+import type { Flavor } from '../objects/flavor.js';
+import type { ImageMeta } from '../objects/image-meta.js';
+
+/** Nova's power_state values. */
+export const PowerState = {
+  NOSTATE: 0,
+  RUNNING: 1,
+  PAUSED: 3,
+  SHUTDOWN: 4,
+  CRASHED: 6,
+  SUSPENDED: 7,
+} as const;
+export type PowerStateValue = (typeof PowerState)[keyof typeof PowerState];
+
+export interface VifInfo {
+  id: string;
+  address: string;
+  devname?: string;
+  network: { id: string; label: string; subnets: Array<{ cidr: string; gateway: string | null; ips: Array<{ address: string; type: string; version: number }> }> };
+  [key: string]: unknown;
+}
+
+export interface DriverInstance {
+  uuid: string;
+  /** Hypervisor name, e.g. instance-0000002a. */
+  name: string;
+  hostname: string;
+  projectId: string;
+  flavor: Flavor;
+  image: ImageMeta;
+  userData: string | null;
+  keyData: string | null;
+  metadata: Record<string, string>;
+  configDrive: boolean;
+}
+
+export interface BlockDeviceInfo {
+  rootDeviceName: string;
+  devices: Array<{ deviceName: string; sourceType: string; destinationType: string; bootIndex: number | null; size: number | null }>;
+}
+
+export interface SpawnRequest {
+  instance: DriverInstance;
+  networkInfo: VifInfo[];
+  blockDeviceInfo: BlockDeviceInfo;
+}
+
+export interface InstanceInfo {
+  state: PowerStateValue;
+}
+
+export interface HostResources {
+  hypervisorHostname: string;
+  hypervisorType: string;
+  hypervisorVersion: number;
+  vcpus: number;
+  memoryMb: number;
+  localGb: number;
+  vcpusUsed: number;
+  memoryMbUsed: number;
+  localGbUsed: number;
+  diskAvailableLeast: number | null;
+  cpuInfo: Record<string, unknown>;
+}
+
+export interface VirtDriver {
+  readonly type: string;
+  /** Called once as the compute service starts. */
+  initHost(host: string): Promise<void>;
+  getAvailableNodes(): Promise<string[]>;
+  getAvailableResource(nodename: string): Promise<HostResources>;
+  spawn(req: SpawnRequest): Promise<void>;
+  /** Stops and removes the guest; succeeds when it is already gone. */
+  destroy(instance: DriverInstance, networkInfo: VifInfo[]): Promise<void>;
+  getInfo(instance: DriverInstance): Promise<InstanceInfo>;
+  /** UUIDs of the guests the hypervisor has. */
+  listInstances(): Promise<string[]>;
+  reboot(instance: DriverInstance, type: 'SOFT' | 'HARD'): Promise<void>;
+  powerOff(instance: DriverInstance): Promise<void>;
+  powerOn(instance: DriverInstance): Promise<void>;
+  pause(instance: DriverInstance): Promise<void>;
+  unpause(instance: DriverInstance): Promise<void>;
+  suspend(instance: DriverInstance): Promise<void>;
+  resume(instance: DriverInstance): Promise<void>;
+  getConsoleOutput(instance: DriverInstance): Promise<string>;
+}
+
+/** The guest the operation names does not exist on this hypervisor. */
+export class InstanceNotFoundOnHost extends Error {
+  constructor(readonly uuid: string) {
+    super(`Instance ${uuid} could not be found on the hypervisor.`);
+    this.name = 'InstanceNotFoundOnHost';
+  }
+}
+
+/** A spawn that failed; `message` is safe to show the user as a fault. */
+export class SpawnFailed extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SpawnFailed';
+  }
+}
+
+/** The operation does not apply in the guest's current power state. */
+export class InvalidPowerState extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidPowerState';
+  }
+}

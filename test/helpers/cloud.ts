@@ -1,0 +1,277 @@
+/**
+ * The whole cloud for functional tests: the all-in-one in this process
+ * (startTestCloud) or as a child process (startCloudProcess, for the openstack
+ * CLI test and restarts). Both use a fresh temp state_path, fixed passwords and
+ * real Keystone tokens; nothing here reaches into a service's internals.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, type Overrides } from '../../src/conf/loader.js';
+import { startAllInOne } from '../../src/cli/all-in-one.js';
+
+export const ADMIN_PASSWORD = 'admin-secret-test';
+export const DEMO_PASSWORD = 'demo-secret-test';
+
+/** dist/src/cli/main.js, found from this compiled file (dist/test/helpers/cloud.js). */
+export const MAIN_JS = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+export type Who = 'admin' | 'demo';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  /** The parsed body; undefined when the body is empty, the raw text when it is not JSON. */
+  json: T;
+}
+
+export interface RequestOptions {
+  /** Whose token to send; null sends none. Default: admin. */
+  who?: Who | null;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface CloudClient {
+  url: string;
+  token(who: Who): Promise<string>;
+  request<T = any>(method: string, urlPath: string, opts?: RequestOptions): Promise<ApiResponse<T>>;
+  /** Polls GET /servers/{id} every 5 ms until status (or 'DELETED': until 404). */
+  waitForServer(id: string, status: string, who?: Who, timeoutMs?: number): Promise<any>;
+}
+
+function makeClient(url: string, passwords: Record<Who, string>): CloudClient {
+  const tokens = new Map<Who, Promise<string>>();
+
+  async function issueToken(who: Who): Promise<string> {
+    const res = await fetch(`${url}/identity/v3/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        auth: {
+          identity: {
+            methods: ['password'],
+            password: { user: { name: who, domain: { id: 'default' }, password: passwords[who] } },
+          },
+          scope: { project: { name: who, domain: { id: 'default' } } },
+        },
+      }),
+    });
+    const token = res.headers.get('x-subject-token');
+    if (res.status !== 201 || !token) {
+      throw new Error(`token for ${who}: POST /identity/v3/auth/tokens gave ${res.status}: ${await res.text()}`);
+    }
+    await res.arrayBuffer().catch(() => undefined);
+    return token;
+  }
+
+  function token(who: Who): Promise<string> {
+    let t = tokens.get(who);
+    if (!t) {
+      t = issueToken(who);
+      t.catch(() => tokens.delete(who));
+      tokens.set(who, t);
+    }
+    return t;
+  }
+
+  async function request<T = any>(method: string, urlPath: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { accept: 'application/json', ...(opts.headers ?? {}) };
+    const who = opts.who === undefined ? 'admin' : opts.who;
+    if (who) headers['x-auth-token'] = await token(who);
+    let body: string | ArrayBuffer | undefined;
+    if (opts.body !== undefined) {
+      if (typeof opts.body === 'string') body = opts.body;
+      else if (opts.body instanceof Uint8Array) {
+        body = opts.body.buffer.slice(opts.body.byteOffset, opts.body.byteOffset + opts.body.byteLength) as ArrayBuffer;
+      }
+      else body = JSON.stringify(opts.body);
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+    }
+    const res = await fetch(`${url}${urlPath}`, { method, headers, body });
+    const text = await res.text();
+    let json: any;
+    if (text.length > 0) {
+      try { json = JSON.parse(text); } catch { json = text; }
+    }
+    return { status: res.status, headers: res.headers, json };
+  }
+
+  async function waitForServer(id: string, status: string, who: Who = 'admin', timeoutMs = 15_000): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    let last: ApiResponse | undefined;
+    while (Date.now() < deadline) {
+      last = await request('GET', `/compute/v2.1/servers/${id}`, { who });
+      if (status === 'DELETED') {
+        if (last.status === 404) return undefined;
+      } else if (last.status === 200) {
+        const server = last.json?.server;
+        if (server?.status === status) return server;
+        if (server?.status === 'ERROR') {
+          throw new Error(`server ${id} went to ERROR while waiting for ${status}: ${JSON.stringify(server.fault ?? server)}`);
+        }
+      } else {
+        throw new Error(`GET /compute/v2.1/servers/${id} gave ${last.status}: ${JSON.stringify(last.json)}`);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    throw new Error(`server ${id} did not reach ${status} in ${timeoutMs} ms; last: ${last?.status} ${JSON.stringify(last?.json)}`);
+  }
+
+  return { url, token, request, waitForServer };
+}
+
+function mergeOverrides(base: Overrides, extra: Overrides = {}): Overrides {
+  const out: Overrides = {};
+  for (const section of new Set([...Object.keys(base), ...Object.keys(extra)])) {
+    out[section] = { ...(base[section] ?? {}), ...(extra[section] ?? {}) };
+  }
+  return out;
+}
+
+export type TestCloud = Awaited<ReturnType<typeof startAllInOne>> & CloudClient & {
+  statePath: string;
+  /** Stops the cloud and removes its state. */
+  close(): Promise<void>;
+};
+
+/**
+ * The all-in-one in this process on a free port, with a fresh state_path,
+ * ADMIN_PASSWORD/DEMO_PASSWORD and unlimited quotas (overrides win).
+ */
+export async function startTestCloud(overrides: Overrides = {}): Promise<TestCloud> {
+  const statePath = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-cloud-'));
+  const conf = loadConfig({
+    env: {},
+    overrides: mergeOverrides({
+      DEFAULT: { state_path: statePath, osapi_compute_listen_port: 0 },
+      identity: { admin_password: ADMIN_PASSWORD, demo_password: DEMO_PASSWORD },
+      quota: { instances: -1, cores: -1, ram: -1 },
+    }, overrides),
+  });
+  let aio: Awaited<ReturnType<typeof startAllInOne>>;
+  try {
+    aio = await startAllInOne({ conf });
+  } catch (err) {
+    fs.rmSync(statePath, { recursive: true, force: true });
+    throw err;
+  }
+  const client = makeClient(aio.url, { admin: aio.adminPassword, demo: aio.demoPassword });
+  return {
+    ...aio,
+    ...client,
+    statePath,
+    async close() {
+      try {
+        await aio.close();
+      } finally {
+        fs.rmSync(statePath, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+export interface CloudProcessOptions {
+  /** Reuse this state path (it is then left in place on stop); default: a fresh temp dir removed on stop. */
+  statePath?: string;
+  /** Extra environment (KILONOVA_* options); quotas are unlimited unless set here. */
+  env?: Record<string, string>;
+  /** Extra command-line arguments after `all-in-one`. */
+  args?: string[];
+  /** How long to wait for the ready line. */
+  readyTimeoutMs?: number;
+}
+
+export interface CloudProcess extends CloudClient {
+  child: ChildProcess;
+  pid: number;
+  statePath: string;
+  /** Milliseconds the process reported it took to start. */
+  startMs: number;
+  /** Everything the process wrote to stdout / stderr so far. */
+  stdout(): string;
+  stderr(): string;
+  /** SIGTERM, then wait; resolves to the exit code (SIGKILL after 10 s gives null). */
+  stop(): Promise<number | null>;
+}
+
+const READY = /Kilonova all-in-one ready at (http:\/\/\S+) \((\d+) ms\)/;
+
+/** Spawns `node dist/src/cli/main.js all-in-one --port 0` and waits for its ready line. */
+export async function startCloudProcess(opts: CloudProcessOptions = {}): Promise<CloudProcess> {
+  const ownState = !opts.statePath;
+  const statePath = opts.statePath ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-proc-'));
+  fs.mkdirSync(statePath, { recursive: true });
+  const env: Record<string, string> = {};
+  // The test runner's own KILONOVA_* settings must not leak into the cloud under test.
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('KILONOVA_')) env[k] = v;
+  Object.assign(env, {
+    KILONOVA_IDENTITY__ADMIN_PASSWORD: ADMIN_PASSWORD,
+    KILONOVA_IDENTITY__DEMO_PASSWORD: DEMO_PASSWORD,
+    KILONOVA_QUOTA__INSTANCES: '-1',
+    KILONOVA_QUOTA__CORES: '-1',
+    KILONOVA_QUOTA__RAM: '-1',
+  }, opts.env ?? {});
+
+  // cwd is the state path so a kilonova.conf in the repository is not picked up.
+  const child = spawn(process.execPath, [MAIN_JS, 'all-in-one', '--port', '0', '--state-path', statePath, ...(opts.args ?? [])], {
+    cwd: statePath,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const cleanup = () => { if (ownState) fs.rmSync(statePath, { recursive: true, force: true }); };
+
+  let match: RegExpExecArray | null;
+  try {
+    match = await new Promise<RegExpExecArray>((resolve, reject) => {
+      const timeoutMs = opts.readyTimeoutMs ?? 30_000;
+      const timer = setTimeout(() => reject(new Error(`all-in-one not ready in ${timeoutMs} ms\nstdout:\n${out}\nstderr:\n${err.slice(-4000)}`)), timeoutMs);
+      const check = () => {
+        const m = READY.exec(out);
+        if (m) { clearTimeout(timer); child.stdout!.off('data', check); resolve(m); }
+      };
+      child.stdout!.on('data', check);
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`all-in-one exited (${code ?? signal}) before it was ready\nstdout:\n${out}\nstderr:\n${err.slice(-4000)}`));
+      });
+      check();
+    });
+  } catch (e) {
+    child.kill('SIGKILL');
+    await exited;
+    cleanup();
+    throw e;
+  }
+
+  const client = makeClient(match[1], { admin: ADMIN_PASSWORD, demo: DEMO_PASSWORD });
+  let stopping: Promise<number | null> | undefined;
+  return {
+    ...client,
+    child,
+    pid: child.pid!,
+    statePath,
+    startMs: Number(match[2]),
+    stdout: () => out,
+    stderr: () => err,
+    stop() {
+      stopping ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        const code = await exited;
+        clearTimeout(killer);
+        cleanup();
+        return code;
+      })();
+      return stopping;
+    },
+  };
+}
