@@ -177,7 +177,7 @@ export class ComputeAPI {
       const available = await network.networksForAutoAllocation(auth);
       if (available.length > 1) throw new Conflict('Multiple possible networks found, use a Network ID to be more specific.');
       return available.length === 1
-        ? { mode: 'explicit', objects: [{ network_id: available[0].id, port_id: null, address: null }] }
+        ? { mode: 'explicit', objects: [{ network_id: available[0].networkId ?? null, port_id: available[0].portId ?? null, address: null }] }
         : { mode: 'none', objects: [] };
     }
     if (opts.networks.mode === 'none') return opts.networks;

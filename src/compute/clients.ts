@@ -31,7 +31,7 @@ export interface RequestedNetwork {
 export interface NetworkClient {
   validateNetworks(auth: AuthContext, requested: RequestedNetwork[]): Promise<void>;
   /** Networks a server with no explicit request gets (Nova's pre-2.37 behaviour). */
-  networksForAutoAllocation(auth: AuthContext): Promise<Array<{ id: string }>>;
+  networksForAutoAllocation(auth: AuthContext): Promise<RequestedNetwork[]>;
   allocateForInstance(req: { instanceUuid: string; projectId: string; userId: string; host: string; requested: RequestedNetwork[] }): Promise<VifInfo[]>;
   deallocateForInstance(instanceUuid: string): Promise<void>;
 }

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import { Conflict } from '../http/errors.js';
 import type { Project, Role, User } from './model.js';
-import { generatePassword, hashPassword, verifyPassword } from './passwords.js';
+import { generatePassword, verifyPassword } from './passwords.js';
 import type { IdentityStore } from './store.js';
 
 export interface BootstrapOptions {
@@ -62,8 +62,8 @@ async function ensureUser(
 ): Promise<User> {
   const existing = await store.getUserWithHash({ name, domainId: DEFAULT_DOMAIN_ID });
   if (existing) {
-    if (password && !(await verifyPassword(password, existing.hash))) {
-      await store.setPasswordHash(existing.user.id, await hashPassword(password));
+    if (password && !(await verifyPassword(password, existing.hash, store.passwordCost))) {
+      await store.setPasswordHash(existing.user.id, await store.hashPassword(password));
       await hooks.onPasswordChanged(existing.user.id);
       hooks.logger.info({ user: name }, 'bootstrap: password updated from configuration');
     }

@@ -12,7 +12,7 @@ import { NotFound, Unauthorized } from '../http/errors.js';
 import { buildCatalog, type CatalogService } from './catalog.js';
 import { bootstrapIdentity, type BootstrapOptions, type BootstrapResult } from './bootstrap.js';
 import type { Domain, Project, ProjectInput, User, UserInput } from './model.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { verifyPassword, type ScryptCost } from './passwords.js';
 import { RevocationList } from './revocations.js';
 import { SigningKeys } from './signing-keys.js';
 import { IdentityStore } from './store.js';
@@ -26,6 +26,8 @@ export interface IdentityServiceOptions {
   region: string;
   /** How stale this process's copy of the revocation list may get (other processes' revocations). */
   revocationRefreshSeconds?: number;
+  /** scrypt cost for new password hashes (tests lower it); existing hashes keep theirs. */
+  passwordHashCost?: ScryptCost;
 }
 
 /** A domain named by id or by name, as Keystone's auth requests name them. */
@@ -71,7 +73,7 @@ export class IdentityService implements TokenValidator {
     this.logger = opts.logger;
     this.region = opts.region;
     this.expirationMs = opts.tokenExpirationSeconds * 1000;
-    this.store = new IdentityStore(db);
+    this.store = new IdentityStore(db, opts.passwordHashCost);
     this.keys = new SigningKeys(db);
     this.revocations = new RevocationList(db, opts.logger, (opts.revocationRefreshSeconds ?? 1) * 1000, () => this.expirationMs);
   }
@@ -234,8 +236,8 @@ export class IdentityService implements TokenValidator {
   async changePassword(userId: string, original: string, password: string): Promise<void> {
     const found = await this.store.getUserWithHash({ id: userId });
     if (!found) throw new NotFound(`Could not find user: ${userId}.`);
-    if (!found.user.enabled || !(await verifyPassword(original, found.hash))) throw new Unauthorized(AUTH_FAILED);
-    await this.store.setPasswordHash(userId, await hashPassword(password));
+    if (!found.user.enabled || !(await verifyPassword(original, found.hash, this.store.passwordCost))) throw new Unauthorized(AUTH_FAILED);
+    await this.store.setPasswordHash(userId, await this.store.hashPassword(password));
     await this.revocations.revoke({ userId });
   }
 
@@ -277,7 +279,7 @@ export class IdentityService implements TokenValidator {
       if (domain) found = await this.store.getUserWithHash({ name: ref.name, domainId: domain.id });
     }
     // verifyPassword spends the same time for a missing user, so names cannot be probed.
-    const ok = await verifyPassword(password, found?.hash ?? null);
+    const ok = await verifyPassword(password, found?.hash ?? null, this.store.passwordCost);
     if (!found || !ok) throw new Unauthorized(AUTH_FAILED);
     if (!found.user.enabled) throw new Unauthorized(AUTH_FAILED);
     return found.user;

@@ -6,7 +6,7 @@
 import type { Selectable } from 'kysely';
 import { Conflict, NotFound } from '../http/errors.js';
 import { isUniqueViolation, nowIso } from '../db/schema-helpers.js';
-import { hashPassword } from './passwords.js';
+import { DEFAULT_SCRYPT_COST, hashPassword, type ScryptCost } from './passwords.js';
 import type { DomainRow, IdentityDb, ProjectRow, RoleRow, UserRow } from './tables.js';
 import {
   newId, type Domain, type Project, type ProjectInput, type Role, type RoleAssignment, type RoleInput,
@@ -43,7 +43,11 @@ export interface UserFilter { name?: string; domainId?: string; enabled?: boolea
 export interface AssignmentFilter { userId?: string; projectId?: string; roleId?: string }
 
 export class IdentityStore {
-  constructor(readonly db: IdentityDb) {}
+  constructor(readonly db: IdentityDb, readonly passwordCost: ScryptCost = DEFAULT_SCRYPT_COST) {}
+
+  hashPassword(password: string): Promise<string> {
+    return hashPassword(password, this.passwordCost);
+  }
 
   // -- domains
 
@@ -212,7 +216,7 @@ export class IdentityStore {
   async createUser(input: UserInput, id = newId()): Promise<User> {
     await this.requireDomain(input.domainId);
     // Hash before the insert: the slow part stays outside any transaction.
-    const hash = input.password ? await hashPassword(input.password) : null;
+    const hash = input.password ? await this.hashPassword(input.password) : null;
     try {
       await this.db.insertInto('identity_users').values({
         id, name: input.name, domain_id: input.domainId, password_hash: hash,
@@ -231,7 +235,7 @@ export class IdentityStore {
   async updateUser(id: string, patch: Partial<Omit<UserInput, 'domainId'>>): Promise<User> {
     const current = await this.getUser(id);
     if (!current) throw new NotFound(`Could not find user: ${id}.`);
-    const hash = patch.password ? await hashPassword(patch.password) : undefined;
+    const hash = patch.password ? await this.hashPassword(patch.password) : undefined;
     const set: Partial<UserRow> = {
       name: patch.name ?? current.name,
       enabled: (patch.enabled ?? current.enabled) ? 1 : 0,

@@ -7,7 +7,7 @@
  */
 import { sql } from 'kysely';
 import { capacityOf, type PlacementContext } from './context.js';
-import { aggregateConditions, andAll, traitConditions, treeCondition } from './filters.js';
+import { aggregateConditions, andAll, rootTraitConditions, traitConditions, treeCondition } from './filters.js';
 import type { AllocationCandidates, AllocationCandidatesQuery, AllocationRequest, ProviderSummary } from './types.js';
 
 interface CandidateRow {
@@ -28,7 +28,7 @@ export async function getAllocationCandidates(ctx: PlacementContext, query: Allo
     .select(['p.id', 'p.uuid', 'p.parent_provider_uuid', 'p.root_provider_uuid', 'i.resource_class', 'i.total', 'i.reserved', 'i.allocation_ratio'])
     .select(used.as('used'))
     .where(sql<boolean>`(${unitRules})`)
-    .where(andAll([...traitConditions(query.required), ...aggregateConditions(query.memberOf), ...treeCondition(query.inTree)]))
+    .where(andAll([...traitConditions(query.required), ...rootTraitConditions(query.rootRequired), ...aggregateConditions(query.memberOf), ...treeCondition(query.inTree)]))
     .orderBy('p.id')
     .execute() as CandidateRow[];
 

@@ -6,7 +6,7 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 
 /** Required traits: plain names must all be present, '!NAME' must be absent, 'in:A,B' needs any of them. */
-export function traitConditions(required: readonly string[] | undefined): RawBuilder<SqlBool>[] {
+export function traitConditions(required: readonly string[] | undefined, provider: RawBuilder<unknown> = sql.ref('p.id')): RawBuilder<SqlBool>[] {
   if (!required || required.length === 0) return [];
   const all: string[] = [];
   const forbidden: string[] = [];
@@ -19,13 +19,13 @@ export function traitConditions(required: readonly string[] | undefined): RawBui
   const out: RawBuilder<SqlBool>[] = [];
   const uniqueAll = [...new Set(all)];
   if (uniqueAll.length > 0) {
-    out.push(sql<SqlBool>`p.id in (select pt.resource_provider_id from placement_provider_traits pt where pt.trait in (${sql.join(uniqueAll)}) group by pt.resource_provider_id having count(*) = ${uniqueAll.length})`);
+    out.push(sql<SqlBool>`${provider} in (select pt.resource_provider_id from placement_provider_traits pt where pt.trait in (${sql.join(uniqueAll)}) group by pt.resource_provider_id having count(*) = ${uniqueAll.length})`);
   }
   if (forbidden.length > 0) {
-    out.push(sql<SqlBool>`p.id not in (select pt.resource_provider_id from placement_provider_traits pt where pt.trait in (${sql.join(forbidden)}))`);
+    out.push(sql<SqlBool>`${provider} not in (select pt.resource_provider_id from placement_provider_traits pt where pt.trait in (${sql.join(forbidden)}))`);
   }
   for (const group of anyOf) {
-    out.push(sql<SqlBool>`p.id in (select pt.resource_provider_id from placement_provider_traits pt where pt.trait in (${sql.join(group)}))`);
+    out.push(sql<SqlBool>`${provider} in (select pt.resource_provider_id from placement_provider_traits pt where pt.trait in (${sql.join(group)}))`);
   }
   return out;
 }
@@ -44,6 +44,13 @@ export function aggregateConditions(memberOf: readonly (readonly string[])[] | u
     }
   }
   return out;
+}
+
+/** Traits the provider's root must have (or lack), as traitConditions spells them (root_required, 1.35). */
+export function rootTraitConditions(required: readonly string[] | undefined): RawBuilder<SqlBool>[] {
+  if (!required || required.length === 0) return [];
+  const rootId = sql`(select r.id from placement_resource_providers r where r.uuid = p.root_provider_uuid)`;
+  return traitConditions(required, rootId);
 }
 
 export function treeCondition(inTree: string | undefined): RawBuilder<SqlBool>[] {

@@ -87,7 +87,7 @@ export async function changeInventories(
     const next: Record<string, Inventory> = {};
     for (const [rc, input] of Object.entries(change(current))) next[rc] = normalizeInventory(rc, uuid, input, rules);
 
-    const unknown = await unknownResourceClasses({ ...ctx, db: trx as never }, Object.keys(next));
+    const unknown = await unknownResourceClasses({ ...ctx, db: trx }, Object.keys(next));
     if (unknown.length > 0) throw new BadRequest(`Unknown resource class in inventory for resource provider ${uuid}: ${unknown.join(', ')}`);
 
     for (const u of usageRows) {
@@ -130,9 +130,12 @@ export function addInventory(ctx: PlacementContext, uuid: string, rc: string, in
   }, rules);
 }
 
-/** PUT one class: placement creates it when missing. */
+/** PUT one class: like placement, only an existing class can be updated this way. */
 export function updateInventory(ctx: PlacementContext, uuid: string, rc: string, input: InventoryInput, generation?: number, rules?: InventoryRules): Promise<ProviderInventories> {
-  return changeInventories(ctx, uuid, generation, (current) => ({ ...current, [rc]: input }), rules);
+  return changeInventories(ctx, uuid, generation, (current) => {
+    if (!current[rc]) throw new BadRequest(`No inventory record with resource class ${rc} for resource provider ${uuid}.`);
+    return { ...current, [rc]: input };
+  }, rules);
 }
 
 export function deleteInventory(ctx: PlacementContext, uuid: string, rc: string, generation?: number): Promise<ProviderInventories> {

@@ -43,6 +43,8 @@ export interface AllocationCandidatesQuery {
   required?: string[];
   /** Each inner list: the provider is in at least one of these aggregates; '!' entries: in none of them. */
   memberOf?: string[][];
+  /** Traits the candidate's root provider must have ('!' must lack). */
+  rootRequired?: string[];
   /** Only providers in the tree of this provider. */
   inTree?: string;
   /** Summaries list every inventoried class, not only the requested ones (microversion 1.27). */

@@ -21,8 +21,8 @@ export interface VifInfo {
   id: string;
   address: string;
   devname?: string;
-  network: { id: string; label: string; subnets: Array<{ cidr: string; gateway: string | null; ips: Array<{ address: string; type: string; version: number }> }> };
-  [key: string]: unknown;
+  /** Nova's network_info shape: the gateway and DNS servers are address objects. */
+  network: { id: string; label: string; subnets: Array<{ cidr: string; gateway: { address: string | null } | null; ips: Array<{ address: string; type: string; version: number }> }> };
 }
 
 export interface DriverInstance {

@@ -9,8 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
 import { loadConfig, type Overrides } from '../../src/conf/loader.js';
-import { startAllInOne } from '../../src/cli/all-in-one.js';
+import { startAllInOne, type AllInOne } from '../../src/cli/all-in-one.js';
+import { testLogger } from './logger.js';
 
 export const ADMIN_PASSWORD = 'admin-secret-test';
 export const DEMO_PASSWORD = 'demo-secret-test';
@@ -131,7 +133,7 @@ function mergeOverrides(base: Overrides, extra: Overrides = {}): Overrides {
   return out;
 }
 
-export type TestCloud = Awaited<ReturnType<typeof startAllInOne>> & CloudClient & {
+export type TestCloud = AllInOne & CloudClient & {
   statePath: string;
   /** Stops the cloud and removes its state. */
   close(): Promise<void>;
@@ -151,9 +153,9 @@ export async function startTestCloud(overrides: Overrides = {}): Promise<TestClo
       quota: { instances: -1, cores: -1, ram: -1 },
     }, overrides),
   });
-  let aio: Awaited<ReturnType<typeof startAllInOne>>;
+  let aio: AllInOne;
   try {
-    aio = await startAllInOne({ conf });
+    aio = await startAllInOne({ conf, logger: testLogger });
   } catch (err) {
     fs.rmSync(statePath, { recursive: true, force: true });
     throw err;
@@ -182,19 +184,32 @@ export interface CloudProcessOptions {
   args?: string[];
   /** How long to wait for the ready line. */
   readyTimeoutMs?: number;
+  /** Leave the passwords to the cloud (generated, or kept from an earlier start) instead of ADMIN_PASSWORD/DEMO_PASSWORD. */
+  ownPasswords?: boolean;
 }
 
 export interface CloudProcess extends CloudClient {
   child: ChildProcess;
   pid: number;
   statePath: string;
+  /** The passwords the cloud wrote to clouds.yaml. */
+  passwords: Record<Who, string>;
   /** Milliseconds the process reported it took to start. */
   startMs: number;
   /** Everything the process wrote to stdout / stderr so far. */
   stdout(): string;
   stderr(): string;
-  /** SIGTERM, then wait; resolves to the exit code (SIGKILL after 10 s gives null). */
-  stop(): Promise<number | null>;
+  /** SIGTERM (or the signal given), then wait; resolves to the exit code (SIGKILL after 10 s gives null). */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** The admin and demo passwords from <statePath>/clouds.yaml. */
+export function readCloudsYaml(statePath: string): Record<Who, string> {
+  const doc = YAML.parse(fs.readFileSync(path.join(statePath, 'clouds.yaml'), 'utf8'));
+  const admin = doc?.clouds?.kilonova?.auth?.password;
+  const demo = doc?.clouds?.['kilonova-demo']?.auth?.password;
+  if (typeof admin !== 'string' || typeof demo !== 'string') throw new Error(`clouds.yaml in ${statePath} lacks the kilonova / kilonova-demo passwords`);
+  return { admin, demo };
 }
 
 const READY = /Kilonova all-in-one ready at (http:\/\/\S+) \((\d+) ms\)/;
@@ -207,9 +222,11 @@ export async function startCloudProcess(opts: CloudProcessOptions = {}): Promise
   const env: Record<string, string> = {};
   // The test runner's own KILONOVA_* settings must not leak into the cloud under test.
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('KILONOVA_')) env[k] = v;
+  if (!opts.ownPasswords) {
+    env.KILONOVA_IDENTITY__ADMIN_PASSWORD = ADMIN_PASSWORD;
+    env.KILONOVA_IDENTITY__DEMO_PASSWORD = DEMO_PASSWORD;
+  }
   Object.assign(env, {
-    KILONOVA_IDENTITY__ADMIN_PASSWORD: ADMIN_PASSWORD,
-    KILONOVA_IDENTITY__DEMO_PASSWORD: DEMO_PASSWORD,
     KILONOVA_QUOTA__INSTANCES: '-1',
     KILONOVA_QUOTA__CORES: '-1',
     KILONOVA_QUOTA__RAM: '-1',
@@ -224,12 +241,14 @@ export async function startCloudProcess(opts: CloudProcessOptions = {}): Promise
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
+  // The cloud logs every request to stderr; only the tail matters for a failure report.
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err = (err + d).slice(-256 * 1024); });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const cleanup = () => { if (ownState) fs.rmSync(statePath, { recursive: true, force: true }); };
 
-  let match: RegExpExecArray | null;
+  let match: RegExpExecArray;
+  let passwords: Record<Who, string>;
   try {
     match = await new Promise<RegExpExecArray>((resolve, reject) => {
       const timeoutMs = opts.readyTimeoutMs ?? 30_000;
@@ -245,6 +264,8 @@ export async function startCloudProcess(opts: CloudProcessOptions = {}): Promise
       });
       check();
     });
+    // The clouds.yaml the cloud wrote is what a user connects with; take the passwords from there.
+    passwords = readCloudsYaml(statePath);
   } catch (e) {
     child.kill('SIGKILL');
     await exited;
@@ -252,19 +273,20 @@ export async function startCloudProcess(opts: CloudProcessOptions = {}): Promise
     throw e;
   }
 
-  const client = makeClient(match[1], { admin: ADMIN_PASSWORD, demo: DEMO_PASSWORD });
+  const client = makeClient(match[1], passwords);
   let stopping: Promise<number | null> | undefined;
   return {
     ...client,
     child,
     pid: child.pid!,
     statePath,
+    passwords,
     startMs: Number(match[2]),
     stdout: () => out,
     stderr: () => err,
-    stop() {
+    stop(signal: NodeJS.Signals = 'SIGTERM') {
       stopping ??= (async () => {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
         const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
         const code = await exited;
         clearTimeout(killer);

@@ -3,7 +3,7 @@
  * parsing and response shapes live here; every rule lives in ImageService.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Readable } from 'node:stream';
+import { Readable, Stream } from 'node:stream';
 import type { TokenValidator } from '../../http/auth.js';
 import { BadMediaType, BadRequest } from '../../http/errors.js';
 import { applyServiceScope } from '../../http/service-scope.js';
@@ -104,7 +104,9 @@ export async function imageApi(app: FastifyInstance, opts: ImageApiOptions): Pro
       throw new BadMediaType('Image data must be sent as application/octet-stream.');
     }
     const length = request.headers['content-length'];
-    await images.uploadImageData(request.params.id, request.body as Readable, request.auth,
+    // An empty body may reach us unparsed: it is a zero-byte image, as in Glance.
+    const data = request.body instanceof Stream ? request.body as Readable : Readable.from([]);
+    await images.uploadImageData(request.params.id, data, request.auth,
       length !== undefined && /^\d+$/.test(length) ? { contentLength: Number(length) } : {});
     return reply.code(204).send();
   });

@@ -3,7 +3,8 @@
  * reduced to project-scoped tokens (there is no system or domain scope here):
  * the admin role may do everything; a user may read itself and the projects
  * it belongs to, and validate or revoke its own tokens. Targets follow
- * Keystone's flattened "target.<entity>.<attr>" keys.
+ * Keystone's flattened "target.<entity>.<attr>" keys. No base rule shares a
+ * name with Nova's, so both sets can live in one enforcer.
  */
 import type { PolicyRuleDefault } from '../types.js';
 
@@ -16,8 +17,6 @@ function rule(name: string, checkStr: string): PolicyRuleDefault {
 export const identityPolicyDefaults: PolicyRuleDefault[] = [
   rule('admin_required', 'role:admin'),
   rule('service_role', 'role:service'),
-  rule('owner', 'user_id:%(user_id)s'),
-  rule('admin_or_owner', 'rule:admin_required or rule:owner'),
   rule('token_subject', 'user_id:%(target.token.user_id)s'),
   rule('service_admin_or_token_subject', 'rule:admin_required or rule:service_role or rule:token_subject'),
 

@@ -100,10 +100,17 @@ export function checkDescription(value: string | null | undefined): void {
   }
 }
 
-const flavorPositive = { type: ['integer', 'string'], pattern: '^[0-9]+$', minimum: 1, maximum: 0x7fffffff };
-const flavorNonNegative = { type: ['integer', 'string'], pattern: '^[0-9]+$', minimum: 0, maximum: 0x7fffffff };
+// Fastify's ajv runs in strict mode, which refuses `type: [a, b]`; Nova's
+// multi-type fields are spelled as anyOf with the number branch first, so the
+// error a client sees names the numeric rule it broke.
+function intOrDigits(minimum: number): Schema {
+  return { anyOf: [{ type: 'integer', minimum, maximum: 0x7fffffff }, { type: 'string', pattern: '^[0-9]+$' }] };
+}
+const nullableText = { anyOf: [{ type: 'string', minLength: 0, maxLength: 65535 }, { type: 'null' }] };
+
+const flavorPositive = intOrDigits(1);
+const flavorNonNegative = intOrDigits(0);
 export const booleanParam = {
-  type: ['boolean', 'string'],
   enum: [true, 'True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES', 'Yes', 'yes',
     false, 'False', 'FALSE', 'false', '0', 'OFF', 'Off', 'off', 'NO', 'No', 'no'],
 };
@@ -116,16 +123,16 @@ export function parseBoolean(v: boolean | string): boolean {
 function flavorCreate(withDescription: boolean): Schema {
   const properties: Record<string, unknown> = {
     name: { type: 'string', minLength: 1, maxLength: 255 },
-    id: { type: ['string', 'number', 'null'], minLength: 1, maxLength: 255, pattern: '^(?! )[a-zA-Z0-9. _-]+(?<! )$' },
+    id: { anyOf: [{ type: 'string', minLength: 1, maxLength: 255, pattern: '^(?! )[a-zA-Z0-9. _-]+(?<! )$' }, { type: 'number' }, { type: 'null' }] },
     ram: flavorPositive,
     vcpus: flavorPositive,
     disk: flavorNonNegative,
     'OS-FLV-EXT-DATA:ephemeral': flavorNonNegative,
     swap: flavorNonNegative,
-    rxtx_factor: { type: ['number', 'string'], pattern: '^[0-9]+(\\.[0-9]+)?$', exclusiveMinimum: 0, maximum: 3.40282e38 },
+    rxtx_factor: { anyOf: [{ type: 'number', exclusiveMinimum: 0, maximum: 3.40282e38 }, { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?$' }] },
     'os-flavor-access:is_public': booleanParam,
   };
-  if (withDescription) properties.description = { type: ['string', 'null'], minLength: 0, maxLength: 65535 };
+  if (withDescription) properties.description = nullableText;
   return {
     type: 'object',
     properties: {
@@ -159,7 +166,7 @@ export const flavorUpdateV255 = {
   properties: {
     flavor: {
       type: 'object',
-      properties: { description: { type: ['string', 'null'], minLength: 0, maxLength: 65535 } },
+      properties: { description: nullableText },
       required: ['description'],
       additionalProperties: false,
     },
@@ -177,7 +184,7 @@ export const FLAVOR_LIST_QUERY = ['limit', 'marker', 'is_public', 'minRam', 'min
 const metadataKey = '^[a-zA-Z0-9-_:. ]{1,255}$';
 const extraSpecsMap = {
   type: 'object',
-  patternProperties: { [metadataKey]: { type: ['string', 'number'], maxLength: 255 } },
+  patternProperties: { [metadataKey]: { anyOf: [{ type: 'string', maxLength: 255 }, { type: 'number' }] } },
   additionalProperties: false,
 };
 

@@ -43,18 +43,12 @@ export class FileImageStore implements ImageStore {
     await this.ensureDirectory();
     const tempPath = path.join(this.directory, `${TEMP_PREFIX}${imageId}-${randomBytes(6).toString('hex')}`);
     const digest = streamDigest();
-    let handle: fs.promises.FileHandle | undefined;
     try {
-      handle = await fs.promises.open(tempPath, 'wx', 0o640);
-      await pipeline(data, digest.stage, handle.createWriteStream({ autoClose: false }));
-      // The rename must not become visible before the bytes are on disk.
-      await handle.datasync();
-      await handle.close();
-      handle = undefined;
+      // flush: the bytes reach the disk before the rename can make them visible.
+      await pipeline(data, digest.stage, fs.createWriteStream(tempPath, { flags: 'wx', mode: 0o640, flush: true }));
       await fs.promises.rename(tempPath, finalPath);
     } catch (err) {
       if (!data.destroyed) data.destroy();
-      await handle?.close().catch(() => undefined);
       await fs.promises.rm(tempPath, { force: true }).catch(() => undefined);
       throw err;
     }

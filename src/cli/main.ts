@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+/** The `kilonova` command. */
+import { Command, Option } from 'commander';
+import { loadConfig, ConfigError, databaseUrl, type Overrides } from '../conf/loader.js';
+import { openDatabase } from '../db/database.js';
+import { syncDatabase } from '../db/migrate.js';
+import { createLogger } from './logging.js';
+import { MIGRATION_SETS, startAllInOne, StartupError } from './all-in-one.js';
+
+interface CommonFlags {
+  configFile?: string;
+  statePath?: string;
+  debug?: boolean;
+}
+
+function configFrom(flags: CommonFlags, extra: Overrides = {}) {
+  const overrides: Overrides = { ...extra, DEFAULT: { ...(extra.DEFAULT ?? {}) } };
+  if (flags.statePath) overrides.DEFAULT!.state_path = flags.statePath;
+  if (flags.debug) overrides.DEFAULT!.debug = true;
+  return loadConfig({ configFile: flags.configFile, overrides });
+}
+
+/** One clear line and exit 1 for the errors an operator can fix; a trace for the rest. */
+function fail(err: unknown): never {
+  const e = err as Error & { code?: string };
+  if (err instanceof ConfigError || err instanceof StartupError) console.error(`kilonova: ${e.message}`);
+  else if (e?.code === 'EADDRINUSE') console.error(`kilonova: the port is already in use (${e.message})`);
+  else if (e?.code === 'ECONNREFUSED') console.error(`kilonova: cannot connect: ${e.message}`);
+  else console.error('kilonova: start-up failed:', err);
+  process.exit(1);
+}
+
+const program = new Command();
+program.name('kilonova').description('An OpenStack-compatible compute cloud');
+
+const common = (cmd: Command) => cmd
+  .option('--config-file <file>', 'kilonova.conf to read (default: ./kilonova.conf when present)')
+  .option('--state-path <dir>', 'directory for the database, images and clouds.yaml')
+  .option('--debug', 'log at debug level');
+
+common(program.command('all-in-one'))
+  .description('run every service in one process')
+  .option('--port <n>', 'HTTP port (0: any free one)')
+  .addOption(new Option('--driver <driver>', 'virt driver').choices(['fake', 'libvirt']))
+  .action(async (flags: CommonFlags & { port?: string; driver?: string }) => {
+    let conf;
+    try {
+      const DEFAULT: Record<string, string> = {};
+      if (flags.port !== undefined) DEFAULT.osapi_compute_listen_port = flags.port;
+      if (flags.driver) DEFAULT.compute_driver = flags.driver === 'libvirt' ? 'libvirt.LibvirtDriver' : 'fake.FakeDriver';
+      conf = configFrom(flags, { DEFAULT });
+    } catch (err) {
+      fail(err);
+    }
+    const logger = createLogger(conf);
+    let cloud;
+    try {
+      cloud = await startAllInOne({ conf, logger });
+    } catch (err) {
+      fail(err);
+    }
+    const ms = Math.round(performance.now());
+    const out = [
+      `Kilonova all-in-one ready at ${cloud.url} (${ms} ms)`,
+      `  compute driver: ${conf.DEFAULT.compute_driver}, database: ${databaseUrl(conf).replace(/\/\/[^@/]*@/, '//***@')}, bus: ${conf.DEFAULT.transport_url}`,
+      `  clouds.yaml: ${cloud.cloudsYaml}  (openstack --os-cloud kilonova ... / --os-cloud kilonova-demo ...)`,
+      '',
+      `export OS_AUTH_URL=${cloud.url}/identity`,
+      'export OS_IDENTITY_API_VERSION=3',
+      'export OS_USERNAME=admin',
+      `export OS_PASSWORD=${cloud.adminPassword}`,
+      'export OS_PROJECT_NAME=admin',
+      'export OS_USER_DOMAIN_NAME=Default',
+      'export OS_PROJECT_DOMAIN_NAME=Default',
+      `export OS_REGION_NAME=${conf.identity.region}`,
+    ];
+    if (cloud.generated.admin || cloud.generated.demo) {
+      out.push('', 'Generated passwords (shown once; also kept in clouds.yaml):');
+      if (cloud.generated.admin) out.push(`  admin: ${cloud.generated.admin}`);
+      if (cloud.generated.demo) out.push(`  demo:  ${cloud.generated.demo}`);
+    }
+    process.stdout.write(out.join('\n') + '\n');
+
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'stopping');
+      await cloud.close();
+      logger.flush?.();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
+
+const db = program.command('db').description('database maintenance');
+common(db.command('sync'))
+  .description('apply every migration')
+  .action(async (flags: CommonFlags) => {
+    try {
+      const conf = configFrom(flags);
+      const handle = openDatabase(databaseUrl(conf));
+      const applied = await syncDatabase(handle.db, MIGRATION_SETS);
+      await handle.close();
+      console.log(applied.length > 0 ? `applied ${applied.length} migrations:\n  ${applied.join('\n  ')}` : 'the database is up to date');
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program.parseAsync(process.argv).catch(fail);

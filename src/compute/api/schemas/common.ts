@@ -1,0 +1,27 @@
+/** Parameter types shared by the compute API's request schemas (Nova's parameter_types). */
+
+export const UUID_PATTERN = '^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$';
+
+/** A name: 1-255 characters, no leading or trailing white space. */
+export const name = { type: 'string', minLength: 1, maxLength: 255, pattern: '^\\S(?:[\\s\\S]*\\S)?$' } as const;
+
+export const description = { type: ['string', 'null'], minLength: 0, maxLength: 255 } as const;
+
+/** Metadata: string keys 1-255 characters, string values up to 255. */
+export const metadata = {
+  type: 'object',
+  patternProperties: { '^[\\s\\S]{1,255}$': { type: 'string', maxLength: 255 } },
+  additionalProperties: false,
+} as const;
+
+export const positiveIntegerOrDigits = {
+  oneOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[1-9][0-9]*$' }],
+} as const;
+
+export const ipv4 = { type: 'string', pattern: '^(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}$' } as const;
+export const ipv6 = { type: 'string', pattern: '^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*$' } as const;
+export const ipAddress = { anyOf: [ipv4, ipv6] } as const;
+
+export const booleanLike = {
+  anyOf: [{ type: 'boolean' }, { type: 'string', enum: ['True', 'False', 'true', 'false', '1', '0', 'yes', 'no', 'on', 'off', 't', 'f', 'y', 'n', 'TRUE', 'FALSE'] }],
+} as const;

@@ -1,0 +1,97 @@
+/** /servers/{id}/metadata (Nova's server_metadata controller). */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { BadRequest, Conflict, NotFound, QuotaExceeded } from '../../http/errors.js';
+import { validate } from '../../http/validation.js';
+import { getMetadata } from '../instance-store.js';
+import { VmState } from '../vm-states.js';
+import type { ComputeApiDeps } from './deps.js';
+import { metadata as metadataSchema } from './schemas/common.js';
+
+const metadataBody = { type: 'object', properties: { metadata: metadataSchema }, required: ['metadata'], additionalProperties: false } as const;
+const metaBody = {
+  type: 'object',
+  properties: { meta: { ...metadataSchema, minProperties: 1, maxProperties: 1 } },
+  required: ['meta'],
+  additionalProperties: false,
+} as const;
+
+const WRITABLE_STATES: string[] = [VmState.ACTIVE, VmState.PAUSED, VmState.SUSPENDED, VmState.STOPPED];
+
+type P = { Params: { id: string; key?: string } };
+
+export function registerServerMetadataRoutes(app: FastifyInstance, deps: ComputeApiDeps): void {
+  const { db, computeApi } = deps;
+  const rule = (r: string) => `os_compute_api:server-metadata:${r}`;
+
+  const writable = async (request: FastifyRequest<P>, r: string) => {
+    const row = await computeApi.authorizeOn(request.auth, request.params.id, rule(r));
+    if (!WRITABLE_STATES.includes(row.vm_state) || row.task_state !== null) {
+      throw new Conflict(`Cannot '${r === 'delete' ? 'delete_instance_metadata' : 'update_instance_metadata'}' instance ${row.uuid} while it is in vm_state ${row.vm_state}`);
+    }
+    return row;
+  };
+
+  const current = async (uuid: string) => (await getMetadata(db, [uuid])).get(uuid) ?? {};
+
+  const write = async (uuid: string, next: Record<string, string>) => {
+    const limit = deps.conf.quota.metadata_items;
+    if (limit >= 0 && Object.keys(next).length > limit) {
+      throw new QuotaExceeded(`Quota exceeded for metadata_items: Requested ${Object.keys(next).length}, but already used 0 of ${limit} metadata_items`);
+    }
+    await db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('instance_metadata').where('instance_uuid', '=', uuid).execute();
+      const rows = Object.entries(next).map(([key, value]) => ({ instance_uuid: uuid, key, value }));
+      if (rows.length > 0) await trx.insertInto('instance_metadata').values(rows).execute();
+    });
+  };
+
+  app.get<P>('/servers/:id/metadata', async (request) => {
+    const row = await computeApi.authorizeOn(request.auth, request.params.id, rule('index'));
+    return { metadata: await current(row.uuid) };
+  });
+
+  app.post<P>('/servers/:id/metadata', async (request) => {
+    validate(metadataBody, request.body);
+    const row = await writable(request, 'create');
+    const merged = { ...(await current(row.uuid)), ...(request.body as { metadata: Record<string, string> }).metadata };
+    await write(row.uuid, merged);
+    return { metadata: merged };
+  });
+
+  app.put<P>('/servers/:id/metadata', async (request) => {
+    validate(metadataBody, request.body);
+    const row = await writable(request, 'update_all');
+    const next = (request.body as { metadata: Record<string, string> }).metadata;
+    await write(row.uuid, next);
+    return { metadata: next };
+  });
+
+  app.get<P>('/servers/:id/metadata/:key', async (request) => {
+    const row = await computeApi.authorizeOn(request.auth, request.params.id, rule('show'));
+    const md = await current(row.uuid);
+    const key = request.params.key as string;
+    if (!(key in md)) throw new NotFound('Metadata item was not found');
+    return { meta: { [key]: md[key] } };
+  });
+
+  app.put<P>('/servers/:id/metadata/:key', async (request) => {
+    const body = request.body as { meta?: Record<string, string> } | undefined;
+    if (body?.meta && typeof body.meta === 'object' && Object.keys(body.meta).length > 1) throw new BadRequest('Request body contains too many items');
+    validate(metaBody, request.body);
+    const key = request.params.key as string;
+    const meta = (request.body as { meta: Record<string, string> }).meta;
+    if (!(key in meta)) throw new BadRequest('Request body and URI mismatch');
+    const row = await writable(request, 'update');
+    await write(row.uuid, { ...(await current(row.uuid)), [key]: meta[key] });
+    return { meta: { [key]: meta[key] } };
+  });
+
+  app.delete<P>('/servers/:id/metadata/:key', async (request, reply) => {
+    const row = await writable(request, 'delete');
+    const md = await current(row.uuid);
+    const key = request.params.key as string;
+    if (!(key in md)) throw new NotFound('Metadata item was not found');
+    await db.deleteFrom('instance_metadata').where('instance_uuid', '=', row.uuid).where('key', '=', key).execute();
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,174 @@
+/**
+ * ServersController: /servers. Parses and validates the request for the
+ * negotiated microversion, lets each create extension add its part, calls
+ * ComputeAPI, and renders the views.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { BadRequest } from '../../http/errors.js';
+import { publicBase } from '../../http/links.js';
+import { validate } from '../../http/validation.js';
+import type { CreateOptions } from '../create-options.js';
+import { latestFaults, type ListOptions } from '../instance-list.js';
+import { getMetadata } from '../instance-store.js';
+import type { NetworkRequestList } from '../../objects/network-request.js';
+import type { ComputeApiDeps } from './deps.js';
+import { CREATE_EXTENSIONS, type CreateBody } from './create-extensions/index.js';
+import { createServerSchema, updateServerSchema } from './schemas/servers.js';
+import { basicView, detailView, type ViewContext } from './views/servers.js';
+import { registerServerActionRoutes } from './server-actions.js';
+import { UUID_PATTERN } from './schemas/common.js';
+
+type IdParams = { Params: { id: string } };
+
+export function viewContext(deps: ComputeApiDeps, request: FastifyRequest, target: { project_id: string; user_id?: string } = { project_id: request.auth.projectId }): ViewContext {
+  const auth = request.auth;
+  return {
+    base: publicBase(request),
+    version: request.apiVersion,
+    showExtended: deps.policy.allowed('os_compute_api:os-extended-server-attributes', target, auth),
+    showFaultDetails: deps.policy.allowed('context_is_admin', {}, auth),
+    showHostStatus: deps.policy.allowed('os_compute_api:servers:show:host_status', target, auth),
+    showFlavorExtraSpecs: deps.policy.allowed('os_compute_api:os-flavor-extra-specs:index', target, auth),
+  };
+}
+
+export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps): void {
+  const api = deps.computeApi;
+
+  const list = (detail: boolean) => async (request: FastifyRequest) => {
+    const opts = parseListQuery(request.query as Record<string, string | string[]>);
+    const result = await api.list(request.auth, detail, opts);
+    const ctx = viewContext(deps, request);
+    const servers = detail
+      ? result.rows.map((r) => detailView(r, result.metadata.get(r.uuid) ?? {}, result.faults.get(r.uuid), ctx))
+      : result.rows.map((r) => basicView(r, ctx));
+    const body: Record<string, unknown> = { servers };
+    if (result.more && result.rows.length > 0) {
+      const params = new URLSearchParams(request.query as Record<string, string>);
+      params.set('marker', result.rows[result.rows.length - 1].uuid);
+      body.servers_links = [{ rel: 'next', href: `${ctx.base}/compute/v2.1/servers${detail ? '/detail' : ''}?${params}` }];
+    }
+    return body;
+  };
+  app.get('/servers', list(false));
+  app.get('/servers/detail', list(true));
+
+  app.get<IdParams>('/servers/:id', async (request) => {
+    const row = await api.get(request.auth, request.params.id);
+    const md = await getMetadata(deps.db, [row.uuid]);
+    const faults = row.vm_state === 'error' ? await latestFaults(deps.db, [row.uuid]) : new Map();
+    return { server: detailView(row, md.get(row.uuid) ?? {}, faults.get(row.uuid), viewContext(deps, request, { project_id: row.project_id, user_id: row.user_id })) };
+  });
+
+  app.post('/servers', async (request, reply) => {
+    const v = request.apiVersion;
+    validate(createServerSchema(v), request.body);
+    const body = request.body as CreateBody;
+    const s = body.server;
+    const args: CreateOptions = {
+      name: s.name, imageRef: s.imageRef ?? '', flavorRef: String(s.flavorRef), description: s.description ?? null,
+      metadata: s.metadata ?? {}, minCount: 1, maxCount: 1, returnReservationId: false, configDrive: false,
+      networks: parseNetworks(s.networks, v.atLeast('2.37')), securityGroups: ['default'], adminPass: s.adminPass,
+      blockDeviceMappings: [], schedulerHints: {},
+    };
+    for (const ext of CREATE_EXTENSIONS) ext.extend(body, args, v);
+
+    const result = await api.create(request.auth, String(request.id), args);
+    reply.code(202);
+    if (args.returnReservationId) return { reservation_id: result.reservationId };
+    const first = result.instances[0];
+    const ctx = viewContext(deps, request);
+    return {
+      server: {
+        ...basicView(first, ctx),
+        'OS-DCF:diskConfig': 'MANUAL',
+        security_groups: args.securityGroups.map((name) => ({ name })),
+        adminPass: result.adminPass,
+      },
+    };
+  });
+
+  app.put<IdParams>('/servers/:id', async (request) => {
+    validate(updateServerSchema(request.apiVersion), request.body);
+    const s = (request.body as { server: Record<string, any> }).server;
+    const row = await api.update(request.auth, String(request.id), request.params.id, {
+      name: s.name, description: s.description, accessIPv4: s.accessIPv4, accessIPv6: s.accessIPv6,
+    });
+    const md = await getMetadata(deps.db, [row.uuid]);
+    return { server: detailView(row, md.get(row.uuid) ?? {}, undefined, viewContext(deps, request, { project_id: row.project_id })) };
+  });
+
+  app.delete<IdParams>('/servers/:id', async (request, reply) => {
+    await api.delete(request.auth, String(request.id), request.params.id);
+    return reply.code(204).send();
+  });
+
+  registerServerActionRoutes(app, deps);
+}
+
+function parseNetworks(networks: unknown, v237: boolean): NetworkRequestList | 'default' {
+  if (networks === undefined) return 'default';
+  if (networks === 'auto') return { mode: 'auto', objects: [] };
+  if (networks === 'none') return { mode: 'none', objects: [] };
+  const list = networks as Array<{ uuid?: string; port?: string | null; fixed_ip?: string }>;
+  if (list.length === 0 && !v237) return 'default';
+  const seenPorts = new Set<string>();
+  return {
+    mode: 'explicit',
+    objects: list.map((n) => {
+      if (!n.uuid && !n.port) throw new BadRequest('Bad networks format: network uuid is not in proper format (None)');
+      if (n.uuid && !new RegExp(UUID_PATTERN).test(n.uuid)) throw new BadRequest(`Bad networks format: network uuid is not in proper format (${n.uuid})`);
+      if (n.port) {
+        if (seenPorts.has(n.port)) throw new BadRequest(`Port ${n.port} is duplicated in the request`);
+        seenPorts.add(n.port);
+      }
+      return { network_id: n.uuid ?? null, port_id: n.port ?? null, address: n.fixed_ip ?? null };
+    }),
+  };
+}
+
+function one(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+function parseListQuery(q: Record<string, string | string[]>): ListOptions {
+  const opts: ListOptions = {};
+  const limit = one(q.limit);
+  if (limit !== undefined) {
+    if (!/^-?\d+$/.test(limit)) throw new BadRequest('limit param must be an integer');
+    const n = Number(limit);
+    if (n < 0) throw new BadRequest('limit param must be positive');
+    opts.limit = n;
+  }
+  opts.marker = one(q.marker);
+  const allTenants = one(q.all_tenants);
+  if (allTenants !== undefined) {
+    if (!['', '1', 'true', 'True', 't', 'yes', 'y', 'on', '0', 'false', 'False', 'f', 'no', 'n', 'off'].includes(allTenants)) {
+      throw new BadRequest(`Invalid value '${allTenants}' for all_tenants`);
+    }
+    opts.allTenants = ['', '1', 'true', 'True', 't', 'yes', 'y', 'on'].includes(allTenants);
+  }
+  opts.projectId = one(q.project_id) ?? one(q.tenant_id);
+  opts.name = one(q.name);
+  opts.status = one(q.status);
+  opts.image = one(q.image);
+  opts.flavor = one(q.flavor);
+  opts.host = one(q.host);
+  opts.userId = one(q.user_id);
+  opts.reservationId = one(q.reservation_id);
+  opts.ip = one(q.ip);
+  const since = one(q['changes-since']);
+  if (since !== undefined) {
+    const t = Date.parse(since);
+    if (Number.isNaN(t)) throw new BadRequest(`Invalid filter field: changes-since. Value: ${since}`);
+    opts.changesSince = new Date(t).toISOString();
+  }
+  const locked = one(q.locked);
+  if (locked !== undefined) opts.locked = ['true', '1', 'True', 'yes'].includes(locked);
+  const sortKeys = q.sort_key === undefined ? [] : ([] as string[]).concat(q.sort_key);
+  const sortDirs = q.sort_dir === undefined ? [] : ([] as string[]).concat(q.sort_dir);
+  for (const d of sortDirs) if (d !== 'asc' && d !== 'desc') throw new BadRequest(`Invalid sort_dir: ${d}`);
+  opts.sortKeys = sortKeys.map((k) => (k === 'display_name' || k === 'name' ? 'display_name' : k));
+  opts.sortDirs = sortDirs as Array<'asc' | 'desc'>;
+  return opts;
+}

@@ -1,0 +1,140 @@
+/** Response shapes of /servers, per microversion (Nova's views/servers.py). */
+import { createHash } from 'node:crypto';
+import type { APIVersion } from '../../../http/microversion.js';
+import type { InstanceRow } from '../../instance-store.js';
+import { serverStatus } from '../../vm-states.js';
+import type { Flavor } from '../../../objects/flavor.js';
+
+export interface ViewContext {
+  base: string;
+  version: APIVersion;
+  /** May see the OS-EXT-SRV-ATTR:* extended attributes (admin by default). */
+  showExtended: boolean;
+  /** May see fault details (admin). */
+  showFaultDetails: boolean;
+  /** Host status is shown (2.16) when policy allows. */
+  showHostStatus: boolean;
+  /** Extra specs of the embedded flavor (2.47) are shown. */
+  showFlavorExtraSpecs: boolean;
+}
+
+export interface Fault {
+  code: number;
+  message: string;
+  details: string;
+  created_at: string;
+}
+
+function links(base: string, kind: string, id: string) {
+  return [
+    { rel: 'self', href: `${base}/compute/v2.1/${kind}/${id}` },
+    { rel: 'bookmark', href: `${base}/compute/${kind}/${id}` },
+  ];
+}
+
+/** Nova's hostId: sha224 of project id and host, so a project sees co-location without seeing hosts. */
+export function hostId(projectId: string, host: string | null): string {
+  return host ? createHash('sha224').update(projectId + host).digest('hex') : '';
+}
+
+/** Nova's timestamp format in server views: seconds, Z suffix. */
+export function isoZ(ts: string | null): string | null {
+  return ts ? ts.replace(/\.\d+Z$/, 'Z') : null;
+}
+
+function usgTime(ts: string | null): string | null {
+  // OS-SRV-USG times are microsecond-precision without a zone in Nova.
+  return ts ? ts.replace(/Z$/, '').replace(/(\.\d{3})$/, '$1000') : null;
+}
+
+export function addresses(networkInfo: string): Record<string, Array<Record<string, unknown>>> {
+  const out: Record<string, Array<Record<string, unknown>>> = {};
+  let vifs: Array<{ address?: string; network?: { label?: string; subnets?: Array<{ ips?: Array<{ address: string; version?: number; type?: string }> }> } }>;
+  try {
+    vifs = JSON.parse(networkInfo);
+  } catch {
+    return out;
+  }
+  for (const vif of vifs ?? []) {
+    const label = vif.network?.label ?? 'network';
+    const list = (out[label] ??= []);
+    for (const subnet of vif.network?.subnets ?? []) {
+      for (const ip of subnet.ips ?? []) {
+        list.push({ version: ip.version ?? (ip.address.includes(':') ? 6 : 4), addr: ip.address, 'OS-EXT-IPS:type': ip.type ?? 'fixed', 'OS-EXT-IPS-MAC:mac_addr': vif.address });
+      }
+    }
+  }
+  return out;
+}
+
+export function basicView(row: InstanceRow, ctx: ViewContext) {
+  return { id: row.uuid, name: row.display_name, links: links(ctx.base, 'servers', row.uuid) };
+}
+
+export function detailView(row: InstanceRow, md: Record<string, string>, fault: Fault | undefined, ctx: ViewContext): Record<string, unknown> {
+  const v = ctx.version;
+  const flavor = JSON.parse(row.flavor) as Flavor;
+  const status = serverStatus(row.vm_state, row.task_state);
+  const server: Record<string, unknown> = {
+    id: row.uuid,
+    name: row.display_name,
+    status,
+    tenant_id: row.project_id,
+    user_id: row.user_id,
+    metadata: md,
+    hostId: hostId(row.project_id, row.host),
+    image: row.image_ref ? { id: row.image_ref, links: [{ rel: 'bookmark', href: `${ctx.base}/compute/images/${row.image_ref}` }] } : '',
+    flavor: v.atLeast('2.47')
+      ? {
+          vcpus: flavor.vcpus, ram: flavor.memory_mb, disk: flavor.root_gb, ephemeral: flavor.ephemeral_gb,
+          swap: flavor.swap, original_name: flavor.name, ...(ctx.showFlavorExtraSpecs ? { extra_specs: flavor.extra_specs ?? {} } : {}),
+        }
+      : { id: flavor.flavorid, links: [{ rel: 'bookmark', href: `${ctx.base}/compute/flavors/${flavor.flavorid}` }] },
+    created: isoZ(row.created_at),
+    updated: isoZ(row.updated_at ?? row.created_at),
+    addresses: addresses(row.network_info),
+    accessIPv4: row.access_ip_v4 ?? '',
+    accessIPv6: row.access_ip_v6 ?? '',
+    links: links(ctx.base, 'servers', row.uuid),
+    'OS-DCF:diskConfig': 'MANUAL',
+    'OS-EXT-AZ:availability_zone': row.availability_zone ?? '',
+    config_drive: row.config_drive,
+    key_name: row.key_name,
+    'OS-SRV-USG:launched_at': usgTime(row.launched_at),
+    'OS-SRV-USG:terminated_at': usgTime(row.terminated_at),
+    'OS-EXT-STS:task_state': row.task_state,
+    'OS-EXT-STS:vm_state': row.vm_state,
+    'OS-EXT-STS:power_state': row.power_state,
+    'os-extended-volumes:volumes_attached': [],
+    security_groups: (JSON.parse(row.security_groups) as string[]).map((name) => ({ name })),
+  };
+  if (status === 'BUILD' || status === 'ACTIVE') server.progress = row.progress;
+  if (ctx.showExtended) {
+    server['OS-EXT-SRV-ATTR:host'] = row.host;
+    server['OS-EXT-SRV-ATTR:instance_name'] = `instance-${row.id.toString(16).padStart(8, '0')}`;
+    server['OS-EXT-SRV-ATTR:hypervisor_hostname'] = row.node;
+    if (v.atLeast('2.3')) {
+      server['OS-EXT-SRV-ATTR:reservation_id'] = row.reservation_id;
+      server['OS-EXT-SRV-ATTR:launch_index'] = row.launch_index;
+      server['OS-EXT-SRV-ATTR:hostname'] = row.hostname;
+      server['OS-EXT-SRV-ATTR:kernel_id'] = '';
+      server['OS-EXT-SRV-ATTR:ramdisk_id'] = '';
+      server['OS-EXT-SRV-ATTR:root_device_name'] = row.root_device_name;
+      server['OS-EXT-SRV-ATTR:user_data'] = row.user_data;
+    }
+  }
+  if (v.atLeast('2.3')) server['os-extended-volumes:volumes_attached'] = [];
+  if (v.atLeast('2.9')) server.locked = row.locked === 1;
+  if (v.atLeast('2.16') && ctx.showHostStatus) server.host_status = row.host ? 'UP' : '';
+  if (v.atLeast('2.19')) server.description = row.display_description;
+  if (v.atLeast('2.26')) server.tags = [];
+  if (v.atLeast('2.63')) server.trusted_image_certificates = null;
+  if (v.atLeast('2.73')) server.locked_reason = row.locked_reason;
+  if (fault && (status === 'ERROR' || status === 'DELETED')) {
+    server.fault = {
+      code: fault.code, created: isoZ(fault.created_at), message: fault.message,
+      ...(ctx.showFaultDetails || fault.code !== 500 ? { details: fault.details } : {}),
+    };
+  }
+  return server;
+}

@@ -1,0 +1,59 @@
+/**
+ * The documents clients read before anything else: the versions document
+ * (keystoneauth's discovery), the v2.0 resource list, and the extension
+ * list — which names only what this service actually implements.
+ */
+import type { FastifyInstance } from 'fastify';
+import { NotFound } from '../../http/errors.js';
+import { baseUrl, type NetworkApiContext } from './common.js';
+
+interface Extension { alias: string; name: string; description: string }
+
+const EXTENSIONS: Extension[] = [
+  { alias: 'binding', name: 'Port Binding', description: 'Expose port bindings of a virtual port to external application' },
+  { alias: 'external-net', name: 'Neutron external network', description: 'Adds external network attribute to network resource.' },
+  { alias: 'net-mtu', name: 'Network MTU', description: 'Provides MTU attribute for a network resource.' },
+  { alias: 'net-mtu-writable', name: 'Network MTU (writable)', description: 'Provides a writable MTU attribute for a network resource.' },
+  { alias: 'project-id', name: 'project_id field enabled', description: 'Extension that indicates that project_id field is enabled.' },
+  { alias: 'pagination', name: 'Pagination support', description: 'Extension that indicates that pagination is enabled.' },
+  { alias: 'sorting', name: 'Sorting support', description: 'Extension that indicates that sorting is enabled.' },
+  { alias: 'filter-validation', name: 'Filter parameters validation', description: 'Provides validation on filter parameters.' },
+  { alias: 'standard-attr-description', name: 'standard-attr-description', description: 'Extension to add descriptions to standard attributes' },
+  { alias: 'standard-attr-revisions', name: 'Resource revision numbers', description: 'This extension will display the revision number of neutron resources.' },
+  { alias: 'standard-attr-timestamp', name: 'Resource timestamps', description: 'Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes.' },
+  { alias: 'standard-attr-tag', name: 'Tag support for resources with standard attribute: subnet, network, port', description: 'Enables to set tag on resources with standard attribute.' },
+];
+
+const UPDATED = '2024-01-01T00:00:00-00:00';
+
+function extensionView(e: Extension) {
+  return { alias: e.alias, name: e.name, description: e.description, updated: UPDATED, links: [] };
+}
+
+export function registerDiscoveryRoutes(app: FastifyInstance, ctx: NetworkApiContext): void {
+  app.get('/', { config: { public: true } }, async (request) => ({
+    versions: [{
+      id: 'v2.0',
+      status: 'CURRENT',
+      links: [{ href: `${baseUrl(request)}${ctx.prefix}/v2.0/`, rel: 'self' }],
+    }],
+  }));
+
+  app.get('/v2.0', { config: { public: true } }, async (request) => {
+    const base = `${baseUrl(request)}${ctx.prefix}/v2.0`;
+    return {
+      resources: [['network', 'networks'], ['subnet', 'subnets'], ['port', 'ports']].map(([name, collection]) => ({
+        name, collection, links: [{ href: `${base}/${collection}`, rel: 'self' }],
+      })),
+    };
+  });
+
+  app.get('/v2.0/extensions', async () => ({ extensions: EXTENSIONS.map(extensionView) }));
+
+  app.get('/v2.0/extensions/:alias', async (request) => {
+    const { alias } = request.params as { alias: string };
+    const ext = EXTENSIONS.find((e) => e.alias === alias);
+    if (!ext) throw new NotFound(`Extension with alias ${alias} does not exist`, { type: 'ExtensionNotFound' });
+    return { extension: extensionView(ext) };
+  });
+}

@@ -1,0 +1,139 @@
+/** /v2.0/networks */
+import type { FastifyInstance } from 'fastify';
+import type { AuthContext } from '../../http/auth.js';
+import type { PolicyTarget } from '../../policy/types.js';
+import { NETWORK_LISTING } from '../networks.js';
+import { parseListRequest } from '../listing.js';
+import { networkNotFound } from '../errors.js';
+import { NotFound } from '../../http/errors.js';
+import { scopeOf, type NetworkCreate, type NetworkRecord, type NetworkUpdate } from '../model.js';
+import type { NetworkRow } from '../tables.js';
+import { bool, checkKeys, int, list, owningProject, resourceItems, str, tagList, type Body } from './attributes.js';
+import { enforce } from './policy.js';
+import { DEFAULT_AVAILABILITY_ZONE, networkView, selectFields } from './views.js';
+import { fieldsOf, pageLinks, type NetworkApiContext } from './common.js';
+
+const CREATE_ATTRS = new Set([
+  'name', 'description', 'admin_state_up', 'shared', 'mtu', 'port_security_enabled', 'router:external',
+  'tenant_id', 'project_id', 'availability_zone_hints', 'tags',
+]);
+const UPDATE_ATTRS = new Set(['name', 'description', 'admin_state_up', 'shared', 'mtu', 'port_security_enabled', 'router:external']);
+const READ_ONLY = new Set([
+  'id', 'status', 'subnets', 'tenant_id', 'project_id', 'availability_zones', 'created_at', 'updated_at',
+  'revision_number', 'ipv4_address_scope', 'ipv6_address_scope', 'l2_adjacency', 'tags', 'availability_zone_hints',
+]);
+
+export function networkTarget(n: NetworkRow): PolicyTarget {
+  return { id: n.id, project_id: n.project_id, tenant_id: n.project_id, shared: n.shared === 1, 'router:external': n.router_external === 1 };
+}
+
+function checkAzHints(v: unknown): void {
+  // There is one zone; a hint naming any other would be a promise we cannot keep.
+  for (const hint of list('availability_zone_hints', v)) {
+    if (hint !== DEFAULT_AVAILABILITY_ZONE) {
+      throw new NotFound(`AvailabilityZone ${String(hint)} could not be found.`, { type: 'AvailabilityZoneNotFound' });
+    }
+  }
+}
+
+function parseCreate(item: Body, auth: AuthContext): { input: NetworkCreate; tags: string[] } {
+  checkKeys(item, CREATE_ATTRS, READ_ONLY, 'POST');
+  if (item.availability_zone_hints !== undefined) checkAzHints(item.availability_zone_hints);
+  return {
+    input: {
+      project_id: owningProject(item, auth),
+      name: item.name === undefined ? '' : str('name', item.name),
+      description: item.description === undefined ? '' : str('description', item.description),
+      admin_state_up: item.admin_state_up === undefined ? true : bool('admin_state_up', item.admin_state_up),
+      shared: item.shared === undefined ? false : bool('shared', item.shared),
+      mtu: item.mtu === undefined ? undefined : int('mtu', item.mtu),
+      port_security_enabled: item.port_security_enabled === undefined ? true : bool('port_security_enabled', item.port_security_enabled),
+      router_external: item['router:external'] === undefined ? false : bool('router:external', item['router:external']),
+    },
+    tags: item.tags === undefined ? [] : tagList(item.tags),
+  };
+}
+
+function parseUpdate(item: Body): NetworkUpdate {
+  checkKeys(item, UPDATE_ATTRS, READ_ONLY, 'PUT');
+  const patch: NetworkUpdate = {};
+  if (item.name !== undefined) patch.name = str('name', item.name);
+  if (item.description !== undefined) patch.description = str('description', item.description);
+  if (item.admin_state_up !== undefined) patch.admin_state_up = bool('admin_state_up', item.admin_state_up);
+  if (item.shared !== undefined) patch.shared = bool('shared', item.shared);
+  if (item.mtu !== undefined) patch.mtu = int('mtu', item.mtu);
+  if (item.port_security_enabled !== undefined) patch.port_security_enabled = bool('port_security_enabled', item.port_security_enabled);
+  if (item['router:external'] !== undefined) patch.router_external = bool('router:external', item['router:external']);
+  return patch;
+}
+
+export function registerNetworkRoutes(app: FastifyInstance, ctx: NetworkApiContext): void {
+  const { network: svc, policy } = ctx;
+  const visible = (rec: NetworkRecord, auth: AuthContext) => policy.allowed('get_network', networkTarget(rec.network), auth);
+
+  /** The network the caller may see, or NetworkNotFound (never a 403 that would reveal it exists). */
+  const lookup = async (auth: AuthContext, id: string) => {
+    const row = await svc.networks.getRow(scopeOf(auth), id);
+    if (!policy.allowed('get_network', networkTarget(row), auth)) throw networkNotFound(id);
+    return row;
+  };
+
+  app.get('/networks', async (request) => {
+    const query = request.query as Record<string, unknown>;
+    const req = parseListRequest(query, NETWORK_LISTING);
+    const { records, hasMore } = await svc.networks.list(scopeOf(request.auth), req);
+    const fields = fieldsOf(query);
+    const shown = records.filter((r) => visible(r, request.auth));
+    const body: Record<string, unknown> = { networks: shown.map((r) => selectFields(networkView(r), fields)) };
+    if (req.limit !== undefined) body.networks_links = pageLinks(request, req, records.map((r) => r.network), hasMore);
+    return body;
+  });
+
+  app.get('/networks/:id', async (request) => {
+    const { id } = request.params as { id: string };
+    await lookup(request.auth, id);
+    const rec = await svc.networks.get(scopeOf(request.auth), id);
+    return { network: selectFields(networkView(rec), fieldsOf(request.query as Record<string, unknown>)) };
+  });
+
+  app.post('/networks', async (request, reply) => {
+    const { items, bulk } = resourceItems(request.body, 'network', 'networks');
+    const parsed = items.map((item) => parseCreate(item, request.auth));
+    for (const { input } of parsed) {
+      const target = { project_id: input.project_id, tenant_id: input.project_id, shared: input.shared, 'router:external': input.router_external };
+      enforce(policy, 'create_network', target, request.auth);
+      if (input.shared) enforce(policy, 'create_network:shared', target, request.auth);
+      if (input.router_external) enforce(policy, 'create_network:router:external', target, request.auth);
+    }
+    const created = await svc.networks.create(parsed.map((p) => p.input));
+    for (const [i, rec] of created.entries()) {
+      const tags = parsed[i]!.tags;
+      if (tags.length > 0) {
+        await svc.replaceTags(rec.network.id, tags);
+        rec.tags = [...new Set(tags)].sort();
+      }
+    }
+    reply.code(201);
+    return bulk ? { networks: created.map(networkView) } : { network: networkView(created[0]!) };
+  });
+
+  app.put('/networks/:id', async (request) => {
+    const { id } = request.params as { id: string };
+    const { items } = resourceItems(request.body, 'network', '\0');
+    const patch = parseUpdate(items[0]!);
+    const current = await lookup(request.auth, id);
+    const target = networkTarget(current);
+    enforce(policy, 'update_network', target, request.auth);
+    if (patch.shared !== undefined) enforce(policy, 'update_network:shared', target, request.auth);
+    if (patch.router_external !== undefined) enforce(policy, 'update_network:router:external', target, request.auth);
+    return { network: networkView(await svc.networks.update(current, patch)) };
+  });
+
+  app.delete('/networks/:id', async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const current = await lookup(request.auth, id);
+    enforce(policy, 'delete_network', networkTarget(current), request.auth);
+    await svc.networks.delete(id);
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,124 @@
+/**
+ * Neutron's default policy for the resources we serve. NETWORK_POLICY_DEFAULTS
+ * lists the rules in oslo.policy syntax (for a policy engine that registers
+ * them and honours policy.yaml overrides); NeutronDefaultPolicy evaluates the
+ * same defaults directly and is what the API uses when no engine is given.
+ */
+import type { AuthContext } from '../../http/auth.js';
+import { ApiError, PolicyNotAuthorized } from '../../http/errors.js';
+import type { Authorizer, PolicyRuleDefault, PolicyTarget } from '../../policy/types.js';
+import { policyDenied } from '../errors.js';
+
+const ADMIN = 'role:admin';
+const OWNER_MEMBER = 'role:member and project_id:%(project_id)s';
+const OWNER_READER = 'role:reader and project_id:%(project_id)s';
+const NET_OWNER_MEMBER = 'role:member and project_id:%(network:project_id)s';
+const NET_OWNER_READER = 'role:reader and project_id:%(network:project_id)s';
+
+export const NETWORK_POLICY_DEFAULTS: PolicyRuleDefault[] = [
+  { name: 'create_network', checkStr: `${ADMIN} or (${OWNER_MEMBER})` },
+  { name: 'create_network:shared', checkStr: ADMIN },
+  { name: 'create_network:router:external', checkStr: ADMIN },
+  { name: 'get_network', checkStr: `${ADMIN} or (${OWNER_READER}) or field:networks:shared=True or field:networks:router:external=True` },
+  { name: 'update_network', checkStr: `${ADMIN} or (${OWNER_MEMBER})` },
+  { name: 'update_network:shared', checkStr: ADMIN },
+  { name: 'update_network:router:external', checkStr: ADMIN },
+  { name: 'delete_network', checkStr: `${ADMIN} or (${OWNER_MEMBER})` },
+  { name: 'create_subnet', checkStr: `${ADMIN} or (${NET_OWNER_MEMBER})` },
+  { name: 'get_subnet', checkStr: `${ADMIN} or (${OWNER_READER}) or (${NET_OWNER_READER}) or field:networks:shared=True` },
+  { name: 'update_subnet', checkStr: `${ADMIN} or (${NET_OWNER_MEMBER})` },
+  { name: 'delete_subnet', checkStr: `${ADMIN} or (${NET_OWNER_MEMBER})` },
+  { name: 'create_port', checkStr: `${ADMIN} or (${OWNER_MEMBER})` },
+  { name: 'create_port:device_owner', checkStr: `not rule:network_device or ${ADMIN} or (${NET_OWNER_MEMBER})` },
+  { name: 'create_port:mac_address', checkStr: `${ADMIN} or (${NET_OWNER_MEMBER})` },
+  { name: 'create_port:fixed_ips:ip_address', checkStr: `${ADMIN} or (${NET_OWNER_MEMBER})` },
+  { name: 'create_port:fixed_ips:subnet_id', checkStr: `${ADMIN} or (${NET_OWNER_MEMBER}) or field:networks:shared=True` },
+  { name: 'create_port:binding:host_id', checkStr: ADMIN },
+  { name: 'create_port:binding:profile', checkStr: ADMIN },
+  { name: 'get_port', checkStr: `${ADMIN} or (${OWNER_READER}) or (${NET_OWNER_READER})` },
+  { name: 'get_port:binding:vif_type', checkStr: ADMIN },
+  { name: 'get_port:binding:vif_details', checkStr: ADMIN },
+  { name: 'get_port:binding:host_id', checkStr: ADMIN },
+  { name: 'get_port:binding:profile', checkStr: ADMIN },
+  { name: 'update_port', checkStr: `${ADMIN} or (${OWNER_MEMBER}) or (${NET_OWNER_MEMBER})` },
+  { name: 'update_port:device_owner', checkStr: `not rule:network_device or ${ADMIN} or (${NET_OWNER_MEMBER})` },
+  { name: 'update_port:mac_address', checkStr: ADMIN },
+  { name: 'update_port:fixed_ips:ip_address', checkStr: `${ADMIN} or (${NET_OWNER_MEMBER})` },
+  { name: 'update_port:fixed_ips:subnet_id', checkStr: `${ADMIN} or (${NET_OWNER_MEMBER}) or field:networks:shared=True` },
+  { name: 'update_port:binding:host_id', checkStr: ADMIN },
+  { name: 'update_port:binding:profile', checkStr: ADMIN },
+  { name: 'delete_port', checkStr: `${ADMIN} or (${OWNER_MEMBER}) or (${NET_OWNER_MEMBER})` },
+  { name: 'get_quota', checkStr: `${ADMIN} or (${OWNER_READER})` },
+  { name: 'network_device', checkStr: 'field:port:device_owner=~^network:' },
+];
+
+type Rule = (ctx: { auth: AuthContext; t: PolicyTarget }) => boolean;
+
+const has = (auth: AuthContext, role: string) =>
+  auth.roles.includes(role) || (role === 'reader' && auth.roles.includes('member')) || auth.roles.includes('admin');
+const admin: Rule = ({ auth }) => auth.roles.includes('admin');
+const ownerMember: Rule = ({ auth, t }) => has(auth, 'member') && t.project_id === auth.projectId;
+const ownerReader: Rule = ({ auth, t }) => has(auth, 'reader') && t.project_id === auth.projectId;
+const netOwnerMember: Rule = ({ auth, t }) => has(auth, 'member') && t['network:project_id'] === auth.projectId;
+const netOwnerReader: Rule = ({ auth, t }) => has(auth, 'reader') && t['network:project_id'] === auth.projectId;
+const shared: Rule = ({ t }) => t.shared === true || t['network:shared'] === true;
+const external: Rule = ({ t }) => t['router:external'] === true;
+const notNetworkDevice: Rule = ({ t }) => !String(t.device_owner ?? '').startsWith('network:');
+const any = (...rules: Rule[]): Rule => (ctx) => rules.some((r) => r(ctx));
+
+const RULES: Record<string, Rule> = {
+  create_network: any(admin, ownerMember),
+  'create_network:shared': admin,
+  'create_network:router:external': admin,
+  get_network: any(admin, ownerReader, shared, external),
+  update_network: any(admin, ownerMember),
+  'update_network:shared': admin,
+  'update_network:router:external': admin,
+  delete_network: any(admin, ownerMember),
+  create_subnet: any(admin, netOwnerMember),
+  get_subnet: any(admin, ownerReader, netOwnerReader, shared),
+  update_subnet: any(admin, netOwnerMember),
+  delete_subnet: any(admin, netOwnerMember),
+  create_port: any(admin, ownerMember),
+  'create_port:device_owner': any(notNetworkDevice, admin, netOwnerMember),
+  'create_port:mac_address': any(admin, netOwnerMember),
+  'create_port:fixed_ips:ip_address': any(admin, netOwnerMember),
+  'create_port:fixed_ips:subnet_id': any(admin, netOwnerMember, shared),
+  'create_port:binding:host_id': admin,
+  'create_port:binding:profile': admin,
+  get_port: any(admin, ownerReader, netOwnerReader),
+  'get_port:binding:vif_type': admin,
+  'get_port:binding:vif_details': admin,
+  'get_port:binding:host_id': admin,
+  'get_port:binding:profile': admin,
+  update_port: any(admin, ownerMember, netOwnerMember),
+  'update_port:device_owner': any(notNetworkDevice, admin, netOwnerMember),
+  'update_port:mac_address': admin,
+  'update_port:fixed_ips:ip_address': any(admin, netOwnerMember),
+  'update_port:fixed_ips:subnet_id': any(admin, netOwnerMember, shared),
+  'update_port:binding:host_id': admin,
+  'update_port:binding:profile': admin,
+  delete_port: any(admin, ownerMember, netOwnerMember),
+  get_quota: any(admin, ownerReader),
+};
+
+/** Neutron's defaults, evaluated without a policy file. Unknown actions are admin-only. */
+export class NeutronDefaultPolicy implements Authorizer {
+  allowed(action: string, target: PolicyTarget, auth: AuthContext): boolean {
+    return (RULES[action] ?? admin)({ auth, t: target });
+  }
+
+  authorize(action: string, target: PolicyTarget, auth: AuthContext): void {
+    if (!this.allowed(action, target, auth)) throw new PolicyNotAuthorized(action);
+  }
+}
+
+/** Authorize with Neutron's 403 wording, whichever engine decides. */
+export function enforce(policy: Authorizer, action: string, target: PolicyTarget, auth: AuthContext): void {
+  try {
+    policy.authorize(action, target, auth);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 403) throw policyDenied(action);
+    throw err;
+  }
+}

@@ -1,0 +1,100 @@
+/** /v2.0/{networks,subnets,ports}/{id}/tags (Neutron's standard-attr-tag). */
+import type { FastifyInstance } from 'fastify';
+import type { AuthContext } from '../../http/auth.js';
+import { BadRequest, NotFound } from '../../http/errors.js';
+import type { PolicyTarget } from '../../policy/types.js';
+import { networkNotFound, portNotFound, subnetNotFound } from '../errors.js';
+import { checkTag } from '../tags.js';
+import { ADMIN_SCOPE, scopeOf } from '../model.js';
+import { isObject, tagList } from './attributes.js';
+import { enforce } from './policy.js';
+import { networkTarget } from './networks.js';
+import { subnetTarget } from './subnets.js';
+import { portTarget } from './ports.js';
+import type { NetworkApiContext } from './common.js';
+
+type Kind = 'networks' | 'subnets' | 'ports';
+const KINDS: readonly Kind[] = ['networks', 'subnets', 'ports'];
+
+const tagNotFound = (tag: string) => new NotFound(`Tag ${tag} could not be found.`, { type: 'TagNotFound' });
+
+export function registerTagRoutes(app: FastifyInstance, ctx: NetworkApiContext): void {
+  const { network: svc, policy } = ctx;
+
+  /** The resource's policy target and singular name, when the caller may see it; its NotFound otherwise. */
+  async function resolve(kind: Kind, id: string, auth: AuthContext): Promise<{ target: PolicyTarget; singular: string }> {
+    const scope = scopeOf(auth);
+    switch (kind) {
+      case 'networks': {
+        const target = networkTarget(await svc.networks.getRow(scope, id));
+        if (!policy.allowed('get_network', target, auth)) throw networkNotFound(id);
+        return { target, singular: 'network' };
+      }
+      case 'subnets': {
+        const row = await svc.subnets.getRow(scope, id);
+        const target = subnetTarget(row, await svc.networks.getRow(ADMIN_SCOPE, row.network_id));
+        if (!policy.allowed('get_subnet', target, auth)) throw subnetNotFound(id);
+        return { target, singular: 'subnet' };
+      }
+      case 'ports': {
+        const row = await svc.ports.getRow(scope, id);
+        const target = portTarget(row, await svc.networks.getRow(ADMIN_SCOPE, row.network_id));
+        if (!policy.allowed('get_port', target, auth)) throw portNotFound(id);
+        return { target, singular: 'port' };
+      }
+    }
+  }
+
+  /** Changing tags is an update of the resource, as far as policy goes. */
+  async function writable(kind: Kind, id: string, auth: AuthContext): Promise<void> {
+    const { target, singular } = await resolve(kind, id, auth);
+    enforce(policy, `update_${singular}`, target, auth);
+  }
+
+  for (const kind of KINDS) {
+    app.get(`/${kind}/:id/tags`, async (request) => {
+      const { id } = request.params as { id: string };
+      await resolve(kind, id, request.auth);
+      return { tags: await svc.tagsOf(id) };
+    });
+
+    app.get(`/${kind}/:id/tags/:tag`, async (request, reply) => {
+      const { id, tag } = request.params as { id: string; tag: string };
+      await resolve(kind, id, request.auth);
+      if (!(await svc.tagsOf(id)).includes(tag)) throw tagNotFound(tag);
+      return reply.code(204).send();
+    });
+
+    app.put(`/${kind}/:id/tags`, async (request) => {
+      const { id } = request.params as { id: string };
+      const body = request.body;
+      if (!isObject(body) || body.tags === undefined) throw new BadRequest("Unable to find 'tags' in request body");
+      const tags = tagList(body.tags);
+      await writable(kind, id, request.auth);
+      await svc.replaceTags(id, tags);
+      return { tags: await svc.tagsOf(id) };
+    });
+
+    app.put(`/${kind}/:id/tags/:tag`, async (request, reply) => {
+      const { id, tag } = request.params as { id: string; tag: string };
+      const checked = checkTag(tag);
+      await writable(kind, id, request.auth);
+      await svc.addTag(id, checked);
+      return reply.code(201).send();
+    });
+
+    app.delete(`/${kind}/:id/tags`, async (request, reply) => {
+      const { id } = request.params as { id: string };
+      await writable(kind, id, request.auth);
+      await svc.replaceTags(id, []);
+      return reply.code(204).send();
+    });
+
+    app.delete(`/${kind}/:id/tags/:tag`, async (request, reply) => {
+      const { id, tag } = request.params as { id: string; tag: string };
+      await writable(kind, id, request.auth);
+      if (!(await svc.removeTag(id, tag))) throw tagNotFound(tag);
+      return reply.code(204).send();
+    });
+  }
+}

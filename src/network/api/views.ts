@@ -1,0 +1,109 @@
+/** Neutron's JSON shapes for networks, subnets and ports. */
+import type { NetworkRecord, PortRecord, SubnetRecord } from '../model.js';
+import type { VifBinding } from '../network-info.js';
+
+export type View = Record<string, unknown>;
+
+/** Neutron shows timestamps to the second, with a Z. */
+function ts(iso: string): string {
+  return iso.replace(/\.\d+Z$/, 'Z');
+}
+
+export const DEFAULT_AVAILABILITY_ZONE = 'nova';
+
+export function networkView({ network: n, subnetIds, tags }: NetworkRecord): View {
+  return {
+    id: n.id,
+    name: n.name,
+    tenant_id: n.project_id,
+    project_id: n.project_id,
+    admin_state_up: n.admin_state_up === 1,
+    mtu: n.mtu,
+    status: n.status,
+    subnets: subnetIds,
+    shared: n.shared === 1,
+    availability_zone_hints: [],
+    availability_zones: [DEFAULT_AVAILABILITY_ZONE],
+    ipv4_address_scope: null,
+    ipv6_address_scope: null,
+    'router:external': n.router_external === 1,
+    description: n.description,
+    port_security_enabled: n.port_security_enabled === 1,
+    l2_adjacency: true,
+    tags,
+    created_at: ts(n.created_at),
+    updated_at: ts(n.updated_at),
+    revision_number: n.revision_number,
+  };
+}
+
+export function subnetView({ subnet: s, tags }: SubnetRecord): View {
+  return {
+    id: s.id,
+    name: s.name,
+    tenant_id: s.project_id,
+    project_id: s.project_id,
+    network_id: s.network_id,
+    ip_version: s.ip_version,
+    subnetpool_id: null,
+    enable_dhcp: s.enable_dhcp === 1,
+    ipv6_ra_mode: null,
+    ipv6_address_mode: null,
+    gateway_ip: s.gateway_ip,
+    cidr: s.cidr,
+    allocation_pools: JSON.parse(s.allocation_pools),
+    host_routes: JSON.parse(s.host_routes),
+    dns_nameservers: JSON.parse(s.dns_nameservers),
+    description: s.description,
+    service_types: [],
+    segment_id: null,
+    tags,
+    created_at: ts(s.created_at),
+    updated_at: ts(s.updated_at),
+    revision_number: s.revision_number,
+  };
+}
+
+/** `showBinding`: whether the caller may see the binding:* details (admin only by default). */
+export function portView({ port: p, fixedIps, tags }: PortRecord, binding: VifBinding, showBinding: boolean): View {
+  const bound = p.binding_host_id !== '';
+  const view: View = {
+    id: p.id,
+    name: p.name,
+    network_id: p.network_id,
+    tenant_id: p.project_id,
+    project_id: p.project_id,
+    mac_address: p.mac_address,
+    admin_state_up: p.admin_state_up === 1,
+    status: p.status,
+    device_id: p.device_id,
+    device_owner: p.device_owner,
+    fixed_ips: fixedIps.map((ip) => ({ subnet_id: ip.subnet_id, ip_address: ip.ip_address })),
+    allowed_address_pairs: [],
+    extra_dhcp_opts: [],
+    security_groups: [],
+    description: p.description,
+    'binding:vnic_type': p.binding_vnic_type,
+    port_security_enabled: p.port_security_enabled === 1,
+    ip_allocation: 'immediate',
+    tags,
+    created_at: ts(p.created_at),
+    updated_at: ts(p.updated_at),
+    revision_number: p.revision_number,
+  };
+  if (showBinding) {
+    view['binding:host_id'] = p.binding_host_id;
+    view['binding:profile'] = JSON.parse(p.binding_profile);
+    view['binding:vif_type'] = bound ? binding.vifType : 'unbound';
+    view['binding:vif_details'] = bound ? binding.vifDetails : {};
+  }
+  return view;
+}
+
+/** Keep only the requested `fields` (Neutron's fields query parameter). */
+export function selectFields(view: View, fields: readonly string[] | undefined): View {
+  if (!fields || fields.length === 0) return view;
+  const out: View = {};
+  for (const f of fields) if (f in view) out[f] = view[f];
+  return out;
+}

@@ -1,0 +1,214 @@
+/**
+ * What the compute service asks of the network service for an instance
+ * (Nova's nova/network/neutron.py API, in-process): check requested networks
+ * at the API, pick the network when none is requested, create and bind ports
+ * at build time, and release them at delete.
+ *
+ * Errors carry Nova's wording and status (Nova turns Neutron's answers into
+ * its own faults), since the compute API shows them to the user.
+ */
+import { BadRequest, Conflict } from '../http/errors.js';
+import type { AuthContext } from '../http/auth.js';
+import { nowIso } from '../db/schema-helpers.js';
+import type { NetworkDb, NetworkRow } from './tables.js';
+import { networkScope } from './networks.js';
+import { portScope, type PortStore } from './ports.js';
+import type { SubnetStore } from './subnets.js';
+import { cidrContains, parseIpv4, usableRange } from './ipv4.js';
+import { subnetCidr } from './ipam.js';
+import { buildNetworkInfo, type NetworkInfo, type VifBinding } from './network-info.js';
+import { scopeOf, type PortRecord } from './model.js';
+
+/** One entry of a server create's "networks": a network (optionally with a fixed IP) or a port. */
+export interface RequestedNetwork {
+  networkId?: string;
+  portId?: string;
+  fixedIp?: string;
+}
+
+export interface AllocateForInstanceRequest {
+  instanceUuid: string;
+  projectId: string;
+  userId: string;
+  host: string;
+  requested: RequestedNetwork[];
+  /** The instance's availability zone; ports get device_owner compute:<az>. */
+  availabilityZone?: string;
+}
+
+const novaNetworkNotFound = (id: string) => new BadRequest(`Network ${id} could not be found.`);
+const novaPortNotFound = (id: string) => new BadRequest(`Port ${id} could not be found.`);
+const novaPortInUse = (id: string) => new Conflict(`Port ${id} is still in use.`);
+
+export class InstanceNetworks {
+  constructor(
+    private readonly db: NetworkDb,
+    private readonly subnets: SubnetStore,
+    private readonly ports: PortStore,
+    private readonly binding: VifBinding,
+  ) {}
+
+  /** Refuse a server create whose networks cannot be satisfied, before anything is built. */
+  async validateNetworks(auth: AuthContext, requested: RequestedNetwork[]): Promise<void> {
+    const scope = scopeOf(auth);
+    const seenPorts = new Set<string>();
+    const seenIps = new Set<string>();
+    for (const req of requested) {
+      if (req.portId !== undefined) {
+        if (seenPorts.has(req.portId)) throw novaPortInUse(req.portId);
+        seenPorts.add(req.portId);
+        let q = this.db.selectFrom('neutron_ports').selectAll().where('id', '=', req.portId);
+        const s = portScope(scope);
+        if (s) q = q.where(s);
+        const port = await q.executeTakeFirst();
+        if (!port) throw novaPortNotFound(req.portId);
+        if (port.device_id !== '') throw novaPortInUse(req.portId);
+        const ip = await this.db.selectFrom('neutron_ip_allocations').select('ip_address')
+          .where('port_id', '=', port.id).limit(1).executeTakeFirst();
+        if (!ip) throw new BadRequest(`Port ${req.portId} requires a FixedIP in order to be used.`);
+        continue;
+      }
+      if (req.networkId === undefined) throw new BadRequest('A requested network needs a network id or a port id.');
+      let q = this.db.selectFrom('neutron_networks').selectAll().where('id', '=', req.networkId);
+      const s = networkScope(scope);
+      if (s) q = q.where(s);
+      const network = await q.executeTakeFirst();
+      if (!network) throw novaNetworkNotFound(req.networkId);
+      const subnets = await this.subnets.forNetwork(network.id);
+      if (subnets.length === 0) throw new BadRequest(`Network ${network.id} requires a subnet in order to boot instances on.`);
+      if (req.fixedIp !== undefined) {
+        const ip = parseIpv4(req.fixedIp);
+        if (ip === null) throw new BadRequest(`Invalid fixed IP address (${req.fixedIp})`);
+        if (seenIps.has(req.fixedIp)) throw new BadRequest(`Fixed IP address ${req.fixedIp} is already in use.`);
+        seenIps.add(req.fixedIp);
+        const subnet = subnets.find((sn) => {
+          const usable = usableRange(subnetCidr(sn));
+          return cidrContains(subnetCidr(sn), ip) && usable !== null && ip >= usable.first && ip <= usable.last
+            && (sn.gateway_ip === null || parseIpv4(sn.gateway_ip) !== ip);
+        });
+        if (!subnet) throw new BadRequest(`Fixed IP address ${req.fixedIp} is not valid on network ${network.id}.`);
+        const holder = await this.db.selectFrom('neutron_ip_allocations')
+          .innerJoin('neutron_ports', 'neutron_ports.id', 'neutron_ip_allocations.port_id')
+          .select('neutron_ports.device_id')
+          .where('neutron_ip_allocations.subnet_id', '=', subnet.id).where('neutron_ip_allocations.ip_int', '=', ip)
+          .executeTakeFirst();
+        if (holder) {
+          throw new BadRequest(holder.device_id !== ''
+            ? `Fixed IP address ${req.fixedIp} is already in use on instance ${holder.device_id}.`
+            : `Fixed IP address ${req.fixedIp} is already in use.`);
+        }
+      }
+    }
+  }
+
+  /**
+   * Nova's choice when a server create names no network: the project's own
+   * networks plus the shared ones; one is used, several are ambiguous, none
+   * means the server gets no network.
+   */
+  async networksForAutoAllocation(auth: AuthContext): Promise<RequestedNetwork[]> {
+    const nets = await this.db.selectFrom('neutron_networks').select(['id'])
+      .where((eb) => eb.or([
+        eb.and([eb('project_id', '=', auth.projectId), eb('shared', '=', 0)]),
+        eb('shared', '=', 1),
+      ]))
+      .limit(2).execute();
+    if (nets.length === 0) return [];
+    if (nets.length > 1) throw new Conflict('Multiple possible networks found, use a Network ID to be more specific.');
+    const id = nets[0]!.id;
+    const subnets = await this.subnets.forNetwork(id);
+    if (subnets.length === 0) throw new BadRequest(`Network ${id} requires a subnet in order to boot instances on.`);
+    return [{ networkId: id }];
+  }
+
+  /**
+   * Create (or bind the user's) ports for the instance on the host. All or
+   * nothing: when one request fails, the ports made so far are deleted and
+   * the ports bound so far are released again.
+   */
+  async allocateForInstance(req: AllocateForInstanceRequest): Promise<NetworkInfo> {
+    const deviceOwner = `compute:${req.availabilityZone ?? 'nova'}`;
+    const created: string[] = [];
+    const bound: string[] = [];
+    const records: PortRecord[] = [];
+    try {
+      for (const r of req.requested) {
+        if (r.portId !== undefined) {
+          await this.bindPort(r.portId, req.instanceUuid, deviceOwner, req.host);
+          bound.push(r.portId);
+          records.push(await this.ports.get({ isAdmin: true, projectId: '' }, r.portId));
+          continue;
+        }
+        if (r.networkId === undefined) throw new BadRequest('A requested network needs a network id or a port id.');
+        const [rec] = await this.ports.create([{
+          project_id: req.projectId,
+          network_id: r.networkId,
+          name: '',
+          description: '',
+          admin_state_up: true,
+          fixed_ips: r.fixedIp === undefined ? undefined : [{ ip_address: r.fixedIp }],
+          device_id: req.instanceUuid,
+          device_owner: deviceOwner,
+          binding_host_id: req.host,
+          binding_vnic_type: 'normal',
+          binding_profile: {},
+          port_security_enabled: true,
+          created_by_compute: true,
+        }]);
+        created.push(rec!.port.id);
+        records.push(rec!);
+      }
+      return await this.networkInfo(records);
+    } catch (err) {
+      await this.release(created, bound);
+      throw err;
+    }
+  }
+
+  /** Delete the ports made for the instance and release the ports the user gave. Idempotent. */
+  async deallocateForInstance(instanceUuid: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const mine = trx.selectFrom('neutron_ports').select('id')
+        .where('device_id', '=', instanceUuid).where('created_by_compute', '=', 1);
+      await trx.deleteFrom('neutron_tags').where('resource_id', 'in', mine).execute();
+      await trx.deleteFrom('neutron_ip_allocations').where('port_id', 'in', mine).execute();
+      await trx.deleteFrom('neutron_ports').where('device_id', '=', instanceUuid).where('created_by_compute', '=', 1).execute();
+      await trx.updateTable('neutron_ports')
+        .set({ device_id: '', device_owner: '', binding_host_id: '', status: 'DOWN', updated_at: nowIso() })
+        .where('device_id', '=', instanceUuid).execute();
+    });
+  }
+
+  /** The instance's VIFs as they are now (to rebuild an info cache). */
+  async networkInfoForInstance(instanceUuid: string): Promise<NetworkInfo> {
+    return this.networkInfo(await this.ports.forDevice(instanceUuid));
+  }
+
+  private async bindPort(portId: string, instanceUuid: string, deviceOwner: string, host: string): Promise<void> {
+    // The device_id = '' condition makes claiming a port atomic: of two instances racing for it, one wins.
+    const r = await this.db.updateTable('neutron_ports')
+      .set({ device_id: instanceUuid, device_owner: deviceOwner, binding_host_id: host, status: 'ACTIVE', updated_at: nowIso() })
+      .where('id', '=', portId).where('device_id', '=', '').executeTakeFirst();
+    if (Number(r.numUpdatedRows) > 0) return;
+    const exists = await this.db.selectFrom('neutron_ports').select('id').where('id', '=', portId).executeTakeFirst();
+    throw exists ? novaPortInUse(portId) : novaPortNotFound(portId);
+  }
+
+  private async release(created: string[], bound: string[]): Promise<void> {
+    for (const id of created) await this.ports.delete(id).catch(() => undefined);
+    if (bound.length > 0) {
+      await this.db.updateTable('neutron_ports')
+        .set({ device_id: '', device_owner: '', binding_host_id: '', status: 'DOWN', updated_at: nowIso() })
+        .where('id', 'in', bound).execute();
+    }
+  }
+
+  private async networkInfo(records: PortRecord[]): Promise<NetworkInfo> {
+    if (records.length === 0) return [];
+    const networkIds = [...new Set(records.map((r) => r.port.network_id))];
+    const networks: NetworkRow[] = await this.db.selectFrom('neutron_networks').selectAll().where('id', 'in', networkIds).execute();
+    const subnets = await this.db.selectFrom('neutron_subnets').selectAll().where('network_id', 'in', networkIds)
+      .orderBy('created_at').orderBy('id').execute();
+    return buildNetworkInfo(records, networks, subnets, this.binding);
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The network service (a Neutron v2 subset): the stores behind its HTTP API,
+ * and the Node API the compute service calls in-process.
+ */
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { AuthContext } from '../http/auth.js';
+import { isUniqueViolation } from '../db/schema-helpers.js';
+import type { NetworkDb } from './tables.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { NetworkStore } from './networks.js';
+import { SubnetStore } from './subnets.js';
+import { PortStore } from './ports.js';
+import {
+  InstanceNetworks, type AllocateForInstanceRequest, type RequestedNetwork,
+} from './instance-networks.js';
+import type { NetworkInfo, VifBinding } from './network-info.js';
+import { addTag, removeTag, replaceTags, tagsFor } from './tags.js';
+
+export type { RequestedNetwork, AllocateForInstanceRequest } from './instance-networks.js';
+export type { NetworkInfo, Vif, VifSubnet, VifIp, VifNetwork } from './network-info.js';
+
+export interface NetworkServiceOptions {
+  db: Kysely<any>;
+  logger: Logger;
+  /** MTU of networks created without one. 1500: our networks are host bridges, not tunnels. */
+  defaultMtu?: number;
+  /** binding:vif_type of bound ports: 'bridge' (Linux bridge brq<net>), 'ovs' or 'tap'. */
+  vifType?: string;
+}
+
+export const PRIVATE_NETWORK_NAME = 'private';
+export const PRIVATE_SUBNET_NAME = 'private-subnet';
+export const PRIVATE_SUBNET_CIDR = '10.0.0.0/20';
+export const PRIVATE_SUBNET_GATEWAY = '10.0.0.1';
+
+/** A stable UUID from a name, so that two processes bootstrapping at once create one network, not two. */
+function stableUuid(name: string): string {
+  const h = createHash('sha1').update(`kilonova:${name}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export class NetworkService {
+  readonly networks: NetworkStore;
+  readonly subnets: SubnetStore;
+  readonly ports: PortStore;
+  readonly binding: VifBinding;
+  private readonly instances: InstanceNetworks;
+  private readonly logger: Logger;
+  private readonly db: NetworkDb;
+
+  constructor(opts: NetworkServiceOptions) {
+    this.db = opts.db as NetworkDb;
+    this.logger = opts.logger;
+    const locks = new KeyedMutex();
+    this.networks = new NetworkStore(this.db, opts.defaultMtu ?? 1500);
+    this.subnets = new SubnetStore(this.db, locks);
+    this.ports = new PortStore(this.db, locks);
+    const vifType = opts.vifType ?? 'bridge';
+    this.binding = { vifType, vifDetails: { port_filter: false, connectivity: 'l2' } };
+    this.instances = new InstanceNetworks(this.db, this.subnets, this.ports, this.binding);
+  }
+
+  /**
+   * Make sure the default network exists: `private` (shared, so every
+   * project can boot on it) with `private-subnet` 10.0.0.0/20. Idempotent,
+   * also across processes starting together.
+   */
+  async bootstrap(opts: { adminProjectId: string }): Promise<void> {
+    const networkId = stableUuid(`network/${opts.adminProjectId}/${PRIVATE_NETWORK_NAME}`);
+    const subnetId = stableUuid(`subnet/${opts.adminProjectId}/${PRIVATE_SUBNET_NAME}`);
+    const have = await this.db.selectFrom('neutron_networks').select('id').where('id', '=', networkId).executeTakeFirst();
+    if (!have) {
+      await ignoreDuplicate(this.networks.create([{
+        project_id: opts.adminProjectId, name: PRIVATE_NETWORK_NAME, description: '', admin_state_up: true,
+        shared: true, port_security_enabled: true, router_external: false,
+      }], { id: networkId }));
+      this.logger.info({ network_id: networkId }, 'created the default network "private"');
+    }
+    const haveSubnet = await this.db.selectFrom('neutron_subnets').select('id').where('id', '=', subnetId).executeTakeFirst();
+    if (!haveSubnet) {
+      await ignoreDuplicate(this.subnets.create([{
+        project_id: opts.adminProjectId, network_id: networkId, name: PRIVATE_SUBNET_NAME, description: '',
+        ip_version: 4, cidr: PRIVATE_SUBNET_CIDR, gateway_ip: PRIVATE_SUBNET_GATEWAY, enable_dhcp: true,
+        dns_nameservers: [], host_routes: [],
+      }], { id: subnetId }));
+    }
+  }
+
+  validateNetworks(auth: AuthContext, requested: RequestedNetwork[]): Promise<void> {
+    return this.instances.validateNetworks(auth, requested);
+  }
+
+  networksForAutoAllocation(auth: AuthContext): Promise<RequestedNetwork[]> {
+    return this.instances.networksForAutoAllocation(auth);
+  }
+
+  async allocateForInstance(req: AllocateForInstanceRequest): Promise<NetworkInfo> {
+    const info = await this.instances.allocateForInstance(req);
+    this.logger.debug({ instance_uuid: req.instanceUuid, ports: info.map((v) => v.id) }, 'allocated network for instance');
+    return info;
+  }
+
+  deallocateForInstance(instanceUuid: string): Promise<void> {
+    return this.instances.deallocateForInstance(instanceUuid);
+  }
+
+  networkInfoForInstance(instanceUuid: string): Promise<NetworkInfo> {
+    return this.instances.networkInfoForInstance(instanceUuid);
+  }
+
+  /** How many networks, subnets and ports a project owns (quota details). */
+  async usage(projectId: string): Promise<Record<string, number>> {
+    const count = async (table: 'neutron_networks' | 'neutron_subnets' | 'neutron_ports') => {
+      const r = await this.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('project_id', '=', projectId).executeTakeFirstOrThrow();
+      return Number(r.n);
+    };
+    const [network, subnet, port] = await Promise.all([count('neutron_networks'), count('neutron_subnets'), count('neutron_ports')]);
+    return { network, subnet, port };
+  }
+
+  /** Tags of a network, subnet or port (the caller checked it may see the resource). */
+  async tagsOf(resourceId: string): Promise<string[]> {
+    return (await tagsFor(this.db, [resourceId])).get(resourceId) ?? [];
+  }
+
+  replaceTags(resourceId: string, tags: readonly string[]): Promise<void> {
+    return replaceTags(this.db, resourceId, tags);
+  }
+
+  addTag(resourceId: string, tag: string): Promise<void> {
+    return addTag(this.db, resourceId, tag);
+  }
+
+  removeTag(resourceId: string, tag: string): Promise<boolean> {
+    return removeTag(this.db, resourceId, tag);
+  }
+}
+
+async function ignoreDuplicate(work: Promise<unknown>): Promise<void> {
+  try {
+    await work;
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+  }
+}

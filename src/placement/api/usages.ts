@@ -1,0 +1,33 @@
+/** GET /usages (1.9): what a project (and optionally one of its users) holds. */
+import type { FastifyInstance } from 'fastify';
+import { MissingQueryValue } from '../errors.js';
+import { allow, atLeast, since, type PlacementRouteDeps } from './common.js';
+import * as v from './validate.js';
+
+export function registerUsageRoutes(app: FastifyInstance, deps: PlacementRouteDeps): void {
+  app.get('/usages', async (req) => {
+    since(req, '1.9');
+    allow(deps, req, 'placement:usages');
+    const q = req.query as v.Query;
+    v.onlyParams(q, atLeast(req, '1.38') ? ['project_id', 'user_id', 'consumer_type'] : ['project_id', 'user_id']);
+    const projectId = v.single(q, 'project_id');
+    if (projectId === undefined || projectId === '') throw new MissingQueryValue("Invalid query string parameters: 'project_id' is a required property");
+    const userId = v.single(q, 'user_id');
+    if (!atLeast(req, '1.38')) return { usages: await deps.placement.getProjectUsages(projectId, userId) };
+
+    // 1.38: grouped by consumer type, with consumer counts, plus an "all" total.
+    const wantedType = v.single(q, 'consumer_type');
+    const byType = await deps.placement.getProjectUsagesByType(projectId, userId);
+    const usages: Record<string, Record<string, number>> = {};
+    const all: Record<string, number> = { consumer_count: 0 };
+    for (const t of byType) {
+      const type = t.consumerType ?? 'unknown';
+      usages[type] = { consumer_count: t.consumerCount, ...t.usages };
+      all.consumer_count! += t.consumerCount;
+      for (const [rc, n] of Object.entries(t.usages)) all[rc] = (all[rc] ?? 0) + n;
+    }
+    if (wantedType === 'all') return { usages: { all } };
+    if (wantedType !== undefined) return { usages: { [wantedType]: usages[wantedType] ?? { consumer_count: 0 } } };
+    return { usages: { ...usages, all } };
+  });
+}
