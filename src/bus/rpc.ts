@@ -37,7 +37,25 @@ export class RpcTimeout extends Error {
   }
 }
 
-export class UnknownRpcMethod extends Error {}
+export class UnknownRpcMethod extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnknownRpcMethod';
+  }
+}
+
+/**
+ * The name a failure travels under: the error's own `name` when it set one,
+ * else its class name, so `class NoValidHost extends Error {}` arrives as
+ * NoValidHost and not as a bare Error.
+ */
+function remoteNameOf(err: unknown): string {
+  const e = err as { name?: unknown; constructor?: { name?: unknown } } | null | undefined;
+  if (typeof e?.name === 'string' && e.name !== '' && e.name !== 'Error') return e.name;
+  const cls = e?.constructor?.name;
+  if (typeof cls === 'string' && cls !== '' && cls !== 'Object' && cls !== 'String') return cls;
+  return 'Error';
+}
 
 export interface CallOptions {
   timeoutMs?: number;
@@ -46,16 +64,18 @@ export interface CallOptions {
 export class RpcClient {
   private readonly replyTopic = `reply_${randomUUID()}`;
   private readonly pending = new Map<string, { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
-  private subscription?: Subscription;
+  private subscription?: Promise<Subscription>;
 
   constructor(private readonly transport: Transport, private readonly defaultTimeoutMs: number) {}
 
+  /** Idempotent: concurrent first calls share one reply subscription. */
   async start(): Promise<void> {
-    this.subscription = await this.transport.listen(this.replyTopic, (body) => this.onReply(body));
+    this.subscription ??= this.transport.listen(this.replyTopic, (body) => this.onReply(body));
+    await this.subscription;
   }
 
   async call<T = unknown>(ctx: RequestContext, topic: string, method: string, args: Record<string, unknown>, opts: CallOptions = {}): Promise<T> {
-    if (!this.subscription) await this.start();
+    await this.start();
     const msgId = randomUUID();
     const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
     const reply = new Promise<T>((resolve, reject) => {
@@ -93,7 +113,9 @@ export class RpcClient {
       p.reject(new Error('RPC client closed'));
     }
     this.pending.clear();
-    await this.subscription?.close();
+    const sub = this.subscription;
+    this.subscription = undefined;
+    await (await sub)?.close();
   }
 
   private onReply(body: string): void {
@@ -148,7 +170,7 @@ export class RpcServer {
     } catch (err) {
       const e = err as Error;
       log.debug({ method: msg.method, err: e }, 'RPC method raised');
-      if (msg.msg_id) reply = { msg_id: msg.msg_id, failure: { name: e?.name ?? 'Error', message: e?.message ?? String(err) } };
+      if (msg.msg_id) reply = { msg_id: msg.msg_id, failure: { name: remoteNameOf(err), message: e?.message ?? String(err) } };
       else log.error({ method: msg.method, err: e }, 'RPC cast failed');
     }
     if (reply && msg.reply_to) {

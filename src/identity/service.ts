@@ -54,6 +54,9 @@ export interface IssuedToken {
 /** Keystone's is_admin_project: tokens scoped to the admin project in the default domain. */
 const ADMIN_PROJECT = { name: 'admin', domainId: 'default' };
 
+/** Tokens whose signature was checked already; bounded, oldest dropped first. */
+const VALIDATED_CACHE_SIZE = 10_000;
+
 const AUTH_FAILED = 'The request you have made requires authentication.';
 
 export class IdentityService implements TokenValidator {
@@ -67,6 +70,7 @@ export class IdentityService implements TokenValidator {
   private readyDone = false;
   private baseUrl: string | undefined;
   private catalogCache: CatalogService[] = [];
+  private readonly validated = new Map<string, { payload: TokenPayload; context: AuthContext }>();
 
   constructor(opts: IdentityServiceOptions) {
     const db = opts.db as IdentityDb;
@@ -184,11 +188,28 @@ export class IdentityService implements TokenValidator {
     return { id: signToken(payload, key.id, key.key), payload };
   }
 
-  /** TokenValidator: cheap (one HMAC, an in-memory revocation check); null when not valid. */
+  /**
+   * TokenValidator: cheap (one HMAC, an in-memory revocation check); null when
+   * not valid. A token seen before skips even the HMAC, and gets the same
+   * frozen context back, so per-context caches (policy credentials) hit.
+   */
   async validateToken(token: string): Promise<AuthContext | null> {
+    const seen = this.validated.get(token);
+    if (seen) {
+      if (seen.payload.expiresAt <= Date.now()) {
+        this.validated.delete(token);
+        return null;
+      }
+      await this.revocations.fresh();
+      if (this.revocations.isRevoked(seen.payload)) {
+        this.validated.delete(token);
+        return null;
+      }
+      return seen.context;
+    }
     const payload = await this.verify(token);
     if (!payload) return null;
-    return {
+    const context: AuthContext = Object.freeze({
       token,
       userId: payload.user.id,
       userName: payload.user.name,
@@ -196,11 +217,17 @@ export class IdentityService implements TokenValidator {
       projectId: payload.project?.id ?? '',
       projectName: payload.project?.name ?? '',
       projectDomainId: payload.project?.domainId ?? '',
-      roles: payload.roles.map((r) => r.name),
+      roles: Object.freeze(payload.roles.map((r) => r.name)) as string[],
       isAdminProject: payload.isAdminProject,
       expiresAt: new Date(payload.expiresAt).toISOString(),
       issuedAt: new Date(payload.issuedAt).toISOString(),
-    };
+    });
+    if (this.validated.size >= VALIDATED_CACHE_SIZE) {
+      // Oldest first: Map iteration follows insertion order.
+      this.validated.delete(this.validated.keys().next().value!);
+    }
+    this.validated.set(token, { payload, context });
+    return context;
   }
 
   /** The payload of a valid (signed, unexpired, unrevoked) token, else undefined. */

@@ -236,7 +236,7 @@ export async function getProviderUsages(ctx: PlacementContext, rpUuid: string): 
   const rp = await ctx.db.selectFrom('placement_resource_providers').select(['id', 'generation']).where('uuid', '=', rpUuid).executeTakeFirst();
   if (!rp) throw new ProviderNotFound(rpUuid);
   const rows = await ctx.db.selectFrom('placement_inventories as i')
-    .select(['i.resource_class', sql<number>`(select coalesce(sum(a.used), 0) from placement_allocations a where a.resource_provider_id = i.resource_provider_id and a.resource_class = i.resource_class)`.as('used')])
+    .select(['i.resource_class', 'i.used'])
     .where('i.resource_provider_id', '=', rp.id).orderBy('i.resource_class').execute();
   return { generation: rp.generation, usages: Object.fromEntries(rows.map((r) => [r.resource_class, Number(r.used)])) };
 }

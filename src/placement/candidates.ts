@@ -1,9 +1,10 @@
 /**
  * Allocation candidates: single providers that can satisfy the whole request.
- * One query finds, per provider passing the trait/aggregate/tree filters, the
- * rows of the requested classes whose unit rules accept the amount, with their
- * usage; capacity is checked on those rows; one more query fetches the
- * summaries' traits (and, for 1.27's summaries, the other classes).
+ * One query finds, among providers passing the trait/aggregate/tree filters,
+ * the inventory rows of the requested classes with room for the amount under
+ * their unit rules; a provider is a candidate when every class has a row. One
+ * more query fetches the summaries' traits (and, for 1.27's summaries, the
+ * other classes).
  */
 import { sql } from 'kysely';
 import { capacityOf, type PlacementContext } from './context.js';
@@ -15,18 +16,15 @@ interface CandidateRow {
   resource_class: string; total: number; reserved: number; allocation_ratio: number; used: number;
 }
 
-const used = sql<number>`(select coalesce(sum(a.used), 0) from placement_allocations a where a.resource_provider_id = i.resource_provider_id and a.resource_class = i.resource_class)`;
-
 export async function getAllocationCandidates(ctx: PlacementContext, query: AllocationCandidatesQuery, opts: { randomize?: boolean } = {}): Promise<AllocationCandidates> {
   const wanted = Object.entries(query.resources);
   if (wanted.length === 0) return { allocationRequests: [], providerSummaries: {} };
 
   const unitRules = sql.join(wanted.map(([rc, amount]) =>
-    sql`(i.resource_class = ${rc} and i.min_unit <= ${amount} and i.max_unit >= ${amount} and ${amount} % i.step_size = 0)`), sql` or `);
+    sql`(i.resource_class = ${rc} and i.min_unit <= ${amount} and i.max_unit >= ${amount} and ${amount} % i.step_size = 0 and (i.total - i.reserved) * i.allocation_ratio - i.used >= ${amount})`), sql` or `);
   const rows = await ctx.db.selectFrom('placement_inventories as i')
     .innerJoin('placement_resource_providers as p', 'p.id', 'i.resource_provider_id')
-    .select(['p.id', 'p.uuid', 'p.parent_provider_uuid', 'p.root_provider_uuid', 'i.resource_class', 'i.total', 'i.reserved', 'i.allocation_ratio'])
-    .select(used.as('used'))
+    .select(['p.id', 'p.uuid', 'p.parent_provider_uuid', 'p.root_provider_uuid', 'i.resource_class', 'i.total', 'i.reserved', 'i.allocation_ratio', 'i.used'])
     .where(sql<boolean>`(${unitRules})`)
     .where(andAll([...traitConditions(query.required), ...rootTraitConditions(query.rootRequired), ...aggregateConditions(query.memberOf), ...treeCondition(query.inTree)]))
     .orderBy('p.id')
@@ -50,7 +48,7 @@ export async function getAllocationCandidates(ctx: PlacementContext, query: Allo
       .where('resource_provider_id', 'in', ids).orderBy('trait').execute(),
     query.summarizeAllClasses
       ? ctx.db.selectFrom('placement_inventories as i')
-        .select(['i.resource_provider_id', 'i.resource_class', 'i.total', 'i.reserved', 'i.allocation_ratio']).select(used.as('used'))
+        .select(['i.resource_provider_id', 'i.resource_class', 'i.total', 'i.reserved', 'i.allocation_ratio', 'i.used'])
         .where('i.resource_provider_id', 'in', ids)
         .where('i.resource_class', 'not in', wanted.map(([rc]) => rc)).execute()
       : Promise.resolve([]),

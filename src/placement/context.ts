@@ -1,5 +1,5 @@
 /** What every placement module works with, and the row-level helpers they share. */
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { nowIso } from '../db/schema-helpers.js';
 import { ConcurrentUpdate, ProviderNotFound } from './errors.js';
@@ -76,6 +76,3 @@ export function capacityOf(inv: { total: number; reserved: number; allocation_ra
   // The epsilon keeps 10 × 0.7 (6.999…) from losing a unit to binary floating point.
   return Math.floor((inv.total - inv.reserved) * inv.allocation_ratio + 1e-9);
 }
-
-/** Sum of a provider's allocations of one class, as a correlated subquery. */
-export const usedSubquery = sql<number>`(select coalesce(sum(a.used), 0) from placement_allocations a where a.resource_provider_id = i.resource_provider_id and a.resource_class = i.resource_class)`;

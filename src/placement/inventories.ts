@@ -56,7 +56,7 @@ export async function getInventories(ctx: PlacementContext, uuid: string): Promi
   return { generation: rp.generation, inventories };
 }
 
-function rowToInventory(r: Inventory): Inventory {
+function rowToInventory(r: Inventory & { used?: number }): Inventory {
   return {
     total: r.total, reserved: r.reserved, min_unit: r.min_unit, max_unit: r.max_unit,
     step_size: r.step_size, allocation_ratio: Number(r.allocation_ratio),
@@ -104,8 +104,9 @@ export async function changeInventories(
 
     const now = nowIso();
     await trx.deleteFrom('placement_inventories').where('resource_provider_id', '=', rp.id).execute();
+    const usedBy = new Map(usageRows.map((u) => [u.resource_class, Number(u.used)]));
     const values = Object.entries(next).map(([rc, inv]) => ({
-      resource_provider_id: rp.id, resource_class: rc, ...inv, created_at: now, updated_at: now,
+      resource_provider_id: rp.id, resource_class: rc, ...inv, used: usedBy.get(rc) ?? 0, created_at: now, updated_at: now,
     }));
     if (values.length > 0) await trx.insertInto('placement_inventories').values(values).execute();
     const gen = await bumpGeneration(trx, rp);

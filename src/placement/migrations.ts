@@ -30,6 +30,10 @@ async function initial(db: Kysely<any>): Promise<void> {
     .addColumn('max_unit', 'integer', (c) => c.notNull())
     .addColumn('step_size', 'integer', (c) => c.notNull())
     .addColumn('allocation_ratio', 'double precision', (c) => c.notNull())
+    // The sum of this class's allocations on the provider, kept by every
+    // allocation write under the provider's lock, so capacity checks and
+    // candidate searches read one row instead of summing allocations.
+    .addColumn('used', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
     .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
     .addPrimaryKeyConstraint('placement_inventories_pk', ['resource_provider_id', 'resource_class'])
@@ -57,9 +61,8 @@ async function initial(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
     .addPrimaryKeyConstraint('placement_allocations_pk', ['consumer_id', 'resource_provider_id', 'resource_class'])
     .execute();
-  // Covers the usage sums that every capacity check runs.
-  await db.schema.createIndex('placement_alloc_rp_rc_used_idx').on('placement_allocations')
-    .columns(['resource_provider_id', 'resource_class', 'used']).execute();
+  await db.schema.createIndex('placement_alloc_rp_idx').on('placement_allocations')
+    .columns(['resource_provider_id', 'resource_class']).execute();
 
   await withAutoId(db, db.schema.createTable('placement_resource_classes'))
     .addColumn('name', 'varchar(255)', (c) => c.notNull().unique())

@@ -22,6 +22,8 @@ export interface InventoryRow {
   max_unit: number;
   step_size: number;
   allocation_ratio: number;
+  /** Sum of the allocations of this class on this provider (see migrations.ts). */
+  used: number;
   created_at: string;
   updated_at: string;
 }

@@ -5,15 +5,21 @@
  */
 import type { MessageHandler, Subscription, Transport } from '../transport.js';
 
+/** One subscription; handlers are wrapped so the same function may subscribe twice. */
+interface Listener {
+  handler: MessageHandler;
+  active: boolean;
+}
+
 interface Queue {
   pending: string[];
-  listeners: MessageHandler[];
+  listeners: Listener[];
   next: number;
 }
 
 export class MemoryTransport implements Transport {
   private readonly queues = new Map<string, Queue>();
-  private readonly fanouts = new Map<string, Set<MessageHandler>>();
+  private readonly fanouts = new Map<string, Set<Listener>>();
   private closed = false;
   /** Messages delivered, for tests that assert on traffic (like undici's MockAgent call history). */
   delivered = 0;
@@ -22,11 +28,13 @@ export class MemoryTransport implements Transport {
 
   async listen(topic: string, handler: MessageHandler): Promise<Subscription> {
     const q = this.queue(topic);
-    q.listeners.push(handler);
-    while (q.pending.length > 0) this.deliver(handler, q.pending.shift() as string);
+    const listener: Listener = { handler, active: true };
+    q.listeners.push(listener);
+    for (const body of q.pending.splice(0)) this.route(q, body);
     return {
       close: async () => {
-        q.listeners = q.listeners.filter((h) => h !== handler);
+        listener.active = false;
+        q.listeners = q.listeners.filter((l) => l !== listener);
       },
     };
   }
@@ -34,24 +42,28 @@ export class MemoryTransport implements Transport {
   async listenFanout(topic: string, handler: MessageHandler): Promise<Subscription> {
     let set = this.fanouts.get(topic);
     if (!set) this.fanouts.set(topic, (set = new Set()));
-    set.add(handler);
-    return { close: async () => void set.delete(handler) };
+    const listener: Listener = { handler, active: true };
+    set.add(listener);
+    return {
+      close: async () => {
+        listener.active = false;
+        set.delete(listener);
+      },
+    };
   }
 
   async send(topic: string, body: string): Promise<void> {
     this.assertOpen();
-    const q = this.queue(topic);
-    if (q.listeners.length === 0) {
-      q.pending.push(body);
-      return;
-    }
-    const handler = q.listeners[q.next++ % q.listeners.length];
-    this.deliver(handler, body);
+    this.route(this.queue(topic), body);
   }
 
   async fanout(topic: string, body: string): Promise<void> {
     this.assertOpen();
-    for (const handler of this.fanouts.get(topic) ?? []) this.deliver(handler, body);
+    for (const listener of this.fanouts.get(topic) ?? []) {
+      setImmediate(() => {
+        if (!this.closed && listener.active) this.run(listener.handler, body);
+      });
+    }
   }
 
   async close(): Promise<void> {
@@ -66,15 +78,30 @@ export class MemoryTransport implements Transport {
     return q;
   }
 
-  private deliver(handler: MessageHandler, body: string): void {
+  /**
+   * Picks the consumer now and delivers on a later turn. A consumer that closed
+   * in between has not taken the message, so it goes back to the queue (as an
+   * unacknowledged message does on a broker) instead of being lost.
+   */
+  private route(q: Queue, body: string): void {
+    if (q.listeners.length === 0) {
+      q.pending.push(body);
+      return;
+    }
+    const listener = q.listeners[q.next++ % q.listeners.length];
     setImmediate(() => {
       if (this.closed) return;
-      this.delivered++;
-      // A handler's failure is the handler's to log; it must not stop the bus.
-      Promise.resolve()
-        .then(() => handler(body))
-        .catch(() => undefined);
+      if (!listener.active) this.route(q, body);
+      else this.run(listener.handler, body);
     });
+  }
+
+  private run(handler: MessageHandler, body: string): void {
+    this.delivered++;
+    // A handler's failure is the handler's to log; it must not stop the bus.
+    Promise.resolve()
+      .then(() => handler(body))
+      .catch(() => undefined);
   }
 
   private assertOpen(): void {

@@ -1,0 +1,101 @@
+/** The compute data layer on every database dialect: instance rows, state guards, soft delete, listing, quota counting. */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { databaseTargets } from '../helpers/databases.js';
+import { syncDatabase } from '../../src/db/migrate.js';
+import { computeMigrations } from '../../src/compute/db/migrations.js';
+import type { ComputeDb } from '../../src/compute/db/tables.js';
+import { getInstanceRow, loadInstance, markInstanceDeleted, updateInstance, addInstanceFault, InstanceNotFound } from '../../src/compute/instance-store.js';
+import { listInstances, latestFaults } from '../../src/compute/instance-list.js';
+import { countProjectUsage, allowedInstances } from '../../src/compute/quota.js';
+import { QuotaExceeded } from '../../src/http/errors.js';
+
+const targets = await databaseTargets();
+
+async function insertInstance(db: ComputeDb, over: Partial<Record<string, unknown>> = {}): Promise<string> {
+  const uuid = randomUUID();
+  const n = (over.display_name as string) ?? `vm-${uuid.slice(0, 4)}`;
+  await db.insertInto('instances').values({
+    uuid, project_id: 'p1', user_id: 'u1', display_name: n, display_description: null, hostname: n,
+    host: 'h1', node: 'h1', launched_on: 'h1', availability_zone: 'nova', vm_state: 'active', task_state: null, power_state: 1,
+    image_ref: 'img', flavor: JSON.stringify({ flavorid: '1', name: 'm1.tiny' }), vcpus: 1, memory_mb: 512, root_gb: 1, ephemeral_gb: 0,
+    key_name: null, key_data: null, user_data: null, config_drive: '', access_ip_v4: null, access_ip_v6: null, locked: 0, locked_reason: null,
+    launch_index: 0, reservation_id: 'r-1', root_device_name: null, progress: 0, network_info: '[]', security_groups: '["default"]',
+    created_at: new Date().toISOString(), updated_at: null, launched_at: null, terminated_at: null, deleted_at: null, deleted: 0,
+    ...over,
+  } as never).execute();
+  return uuid;
+}
+
+for (const target of targets) {
+  describe(`compute data layer on ${target.name}`, () => {
+    let handle: Awaited<ReturnType<typeof target.open>>;
+    let db: ComputeDb;
+
+    before(async () => {
+      handle = await target.open();
+      db = handle.db as ComputeDb;
+      await syncDatabase(db, [computeMigrations]);
+    });
+    after(async () => handle?.dispose());
+
+    test('an update guarded by the expected task_state applies only when it still holds', async () => {
+      const uuid = await insertInstance(db, { task_state: 'spawning' });
+      assert.equal(await updateInstance(db, uuid, { task_state: null, vm_state: 'active' }, ['spawning']), true);
+      assert.equal(await updateInstance(db, uuid, { task_state: 'deleting' }, ['spawning']), false);
+      assert.equal(await updateInstance(db, uuid, { task_state: 'deleting' }, [null]), true);
+      assert.equal((await getInstanceRow(db, uuid)).task_state, 'deleting');
+    });
+
+    test('soft delete hides the server, removes its metadata and frees its quota', async () => {
+      const uuid = await insertInstance(db, { project_id: 'quota-p' });
+      await db.insertInto('instance_metadata').values({ instance_uuid: uuid, key: 'k', value: 'v' }).execute();
+      assert.deepEqual((await loadInstance(db, uuid)).metadata, { k: 'v' });
+      assert.deepEqual(await countProjectUsage(db, 'quota-p'), { instances: 1, cores: 1, ram: 512 });
+      await markInstanceDeleted(db, uuid);
+      await assert.rejects(getInstanceRow(db, uuid), InstanceNotFound);
+      assert.deepEqual(await countProjectUsage(db, 'quota-p'), { instances: 0, cores: 0, ram: 0 });
+      const row = await db.selectFrom('instances').selectAll().where('uuid', '=', uuid).executeTakeFirstOrThrow();
+      assert.equal(row.deleted, row.id);
+      assert.equal(row.vm_state, 'deleted');
+      assert.equal((await db.selectFrom('instance_metadata').selectAll().where('instance_uuid', '=', uuid).execute()).length, 0);
+      assert.equal(await updateInstance(db, uuid, { task_state: null }), false);
+    });
+
+    test('listing pages by marker over (created_at, id) without gaps or repeats', async () => {
+      const project = `list-${target.name}`;
+      const t0 = Date.parse('2026-01-01T00:00:00Z');
+      const made: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        // Two servers share each timestamp, so the id tie-break matters.
+        made.push(await insertInstance(db, { project_id: project, display_name: `s${i}`, created_at: new Date(t0 + Math.floor(i / 2) * 1000).toISOString() }));
+      }
+      const seen: string[] = [];
+      let marker: string | undefined;
+      for (let page = 0; page < 10; page++) {
+        const res = await listInstances(db, { projectId: project, limit: 3, marker, adminFilters: false, maxLimit: 1000 });
+        seen.push(...res.rows.map((r) => r.uuid));
+        if (!res.more) break;
+        marker = res.rows.at(-1)!.uuid;
+      }
+      assert.deepEqual(seen, [...made].reverse());
+      const asc = await listInstances(db, { projectId: project, sortKeys: ['display_name'], sortDirs: ['asc'], adminFilters: false, maxLimit: 1000 });
+      assert.deepEqual(asc.rows.map((r) => r.display_name), ['s0', 's1', 's2', 's3', 's4', 's5', 's6']);
+    });
+
+    test('the latest fault of each server is returned', async () => {
+      const uuid = await insertInstance(db, { vm_state: 'error' });
+      await addInstanceFault(db, uuid, { code: 500, message: 'first' });
+      await addInstanceFault(db, uuid, { code: 500, message: 'second' });
+      assert.equal((await latestFaults(db, [uuid])).get(uuid)?.message, 'second');
+    });
+
+    test('quota: max_count shrinks to what fits, below min_count is refused with the resource named', () => {
+      const limits = { instances: 10, cores: 4, ram: -1, key_pairs: 100, metadata_items: 128 };
+      assert.equal(allowedInstances(limits, { instances: 0, cores: 0, ram: 0 }, { cores: 1, ram: 512 }, 1, 10), 4);
+      assert.throws(() => allowedInstances(limits, { instances: 0, cores: 3, ram: 0 }, { cores: 2, ram: 512 }, 1, 1),
+        (e: unknown) => e instanceof QuotaExceeded && /cores: Requested 2, but already used 3 of 4 cores/.test(e.message));
+    });
+  });
+}
