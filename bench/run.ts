@@ -212,6 +212,7 @@ async function bootMany(api: Api, base: { flavorRef: string; imageRef: string },
 
   while (!failure && (creating || latencies.size < started.size)) {
     remaining();
+    const pollStart = performance.now();
     const detail = await api.compute('GET', '/servers/detail');
     const now = performance.now();
     for (const s of detail.servers) {
@@ -220,7 +221,8 @@ async function bootMany(api: Api, base: { flavorRef: string; imageRef: string },
       if (s.status === 'ACTIVE') latencies.set(s.id, now - t);
       else if (s.status === 'ERROR') failure = new Error(`server ${s.id} went to ERROR: ${JSON.stringify(s.fault ?? {})}`);
     }
-    await sleep(pollMs);
+    // Wait at least as long as the listing took, so the observer never holds more than half the server's time.
+    await sleep(Math.max(pollMs, now - pollStart));
   }
   await allCreated;
   if (failure) throw failure;

@@ -50,10 +50,11 @@ export class UnknownRpcMethod extends Error {
  * NoValidHost and not as a bare Error.
  */
 function remoteNameOf(err: unknown): string {
-  const e = err as { name?: unknown; constructor?: { name?: unknown } } | null | undefined;
+  if (err === null || typeof err !== 'object') return 'Error';
+  const e = err as { name?: unknown; constructor?: { name?: unknown } };
   if (typeof e?.name === 'string' && e.name !== '' && e.name !== 'Error') return e.name;
   const cls = e?.constructor?.name;
-  if (typeof cls === 'string' && cls !== '' && cls !== 'Object' && cls !== 'String') return cls;
+  if (typeof cls === 'string' && cls !== '' && cls !== 'Object') return cls;
   return 'Error';
 }
 
@@ -70,13 +71,18 @@ export class RpcClient {
 
   /** Idempotent: concurrent first calls share one reply subscription. */
   async start(): Promise<void> {
-    this.subscription ??= this.transport.listen(this.replyTopic, (body) => this.onReply(body));
+    this.subscription ??= this.transport.listen(this.replyTopic, (body) => this.onReply(body)).catch((err) => {
+      this.subscription = undefined; // let the next call try again
+      throw err;
+    });
     await this.subscription;
   }
 
   async call<T = unknown>(ctx: RequestContext, topic: string, method: string, args: Record<string, unknown>, opts: CallOptions = {}): Promise<T> {
-    await this.start();
+    // Serialize before the first await: the caller may change `args` once call() returns its promise.
     const msgId = randomUUID();
+    const body = JSON.stringify({ method, args, context: ctx, msg_id: msgId, reply_to: this.replyTopic } satisfies RequestMessage);
+    await this.start();
     const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
     const reply = new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -85,9 +91,8 @@ export class RpcClient {
       }, timeoutMs);
       this.pending.set(msgId, { resolve: resolve as (v: unknown) => void, reject, timer });
     });
-    const msg: RequestMessage = { method, args, context: ctx, msg_id: msgId, reply_to: this.replyTopic };
     try {
-      await this.transport.send(topic, JSON.stringify(msg));
+      await this.transport.send(topic, body);
     } catch (err) {
       const p = this.pending.get(msgId);
       if (p) clearTimeout(p.timer);
@@ -156,8 +161,9 @@ export class RpcServer {
     let msg: RequestMessage;
     try {
       msg = JSON.parse(body) as RequestMessage;
+      if (!msg || typeof msg !== 'object' || typeof msg.method !== 'string') throw new TypeError('not an RPC request');
     } catch {
-      this.logger.error({ topic: this.topic }, 'dropped an RPC message that is not JSON');
+      this.logger.error({ topic: this.topic }, 'dropped an RPC message that is not a JSON request');
       return;
     }
     const log = this.logger.child({ request_id: msg.context?.requestId });

@@ -30,7 +30,7 @@ import { placementMigrations } from '../placement/migrations.js';
 import { PlacementService } from '../placement/service.js';
 import { placementApi } from '../placement/api/routes.js';
 import { PolicyEnforcer } from '../policy/enforcer.js';
-import { computePolicyDefaults } from '../policy/defaults/compute.js';
+import { computePolicyDefaults, identityPolicyDefaults } from '../policy/defaults/index.js';
 import { computeMigrations } from '../compute/db/migrations.js';
 import type { ComputeDb } from '../compute/db/tables.js';
 import { bootstrapDefaultFlavors } from '../compute/flavors.js';
@@ -123,7 +123,8 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
     const adminProject = await identity.store.findProject('admin', 'default');
     if (!adminProject) throw new StartupError('the identity bootstrap did not create the admin project');
 
-    const policy = new PolicyEnforcer(computePolicyDefaults, { policyFile: policyFile(conf), logger: logger.child({ service: 'policy' }) });
+    // One enforcer, so policy.yaml overrides reach every API that uses oslo.policy names.
+    const policy = new PolicyEnforcer([...computePolicyDefaults, ...identityPolicyDefaults], { policyFile: policyFile(conf), logger: logger.child({ service: 'policy' }) });
     const images = new ImageService({ db, store: new FileImageStore(path.join(statePath, 'images')), logger: logger.child({ service: 'image' }) });
     const network = new NetworkService({ db, logger: logger.child({ service: 'network' }) });
     await network.bootstrap({ adminProjectId: adminProject.id });
@@ -189,7 +190,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       name: 'kilonova',
       services: { identity: '/identity', compute: '/compute', image: '/image', network: '/network', placement: '/placement' },
     }));
-    await http.register(identityApi, { prefix: '/identity', identity });
+    await http.register(identityApi, { prefix: '/identity', identity, policy });
     await http.register(imageApi, { prefix: '/image', images, tokens: identity });
     await http.register(networkApi, { prefix: '/network', network, tokens: identity });
     await http.register(placementApi, { prefix: '/placement', placement, tokens: identity });

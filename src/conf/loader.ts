@@ -76,28 +76,32 @@ export function loadConfig(opts: LoadOptions = {}): Config {
 }
 
 function assign(conf: Record<string, Record<string, unknown>>, section: string, name: string, value: unknown, where: string): void {
-  const specs = (OPTIONS as Record<string, Record<string, OptionSpec>>)[section];
+  // Own properties only: "constructor" or "toString" must be unknown, not Object's.
+  const all = OPTIONS as Record<string, Record<string, OptionSpec>>;
+  const specs = Object.hasOwn(all, section) ? all[section] : undefined;
   if (!specs) throw new ConfigError(`${where}: unknown section [${section}]`);
-  const spec = specs[name];
+  const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
   if (!spec) throw new ConfigError(`${where}: unknown option "${name}" in section [${section}]`);
   conf[section][name] = coerce(spec, value, where);
 }
 
 function coerce(spec: OptionSpec, value: unknown, where: string): RawValue {
   const text = Array.isArray(value) ? value.join(',') : String(value).trim();
+  // JSON quoting keeps a value with a newline (possible from the environment) on the message's one line.
+  const shown = JSON.stringify(text);
   let out: RawValue;
   switch (spec.type) {
     case 'string':
       out = text;
       break;
     case 'int': {
-      if (!/^-?\d+$/.test(text)) throw new ConfigError(`${where}: "${text}" is not an integer`);
+      if (!/^-?\d+$/.test(text)) throw new ConfigError(`${where}: ${shown} is not an integer`);
       out = Number(text);
       break;
     }
     case 'float': {
       const n = Number(text);
-      if (text === '' || !Number.isFinite(n)) throw new ConfigError(`${where}: "${text}" is not a number`);
+      if (text === '' || !Number.isFinite(n)) throw new ConfigError(`${where}: ${shown} is not a number`);
       out = n;
       break;
     }
@@ -105,7 +109,7 @@ function coerce(spec: OptionSpec, value: unknown, where: string): RawValue {
       const t = text.toLowerCase();
       if (['true', '1', 'yes', 'on'].includes(t)) out = true;
       else if (['false', '0', 'no', 'off'].includes(t)) out = false;
-      else throw new ConfigError(`${where}: "${text}" is not a boolean (true/false)`);
+      else throw new ConfigError(`${where}: ${shown} is not a boolean (true/false)`);
       break;
     }
     case 'list':
@@ -117,7 +121,7 @@ function coerce(spec: OptionSpec, value: unknown, where: string): RawValue {
     if (spec.max !== undefined && out > spec.max) throw new ConfigError(`${where}: ${out} is above the maximum ${spec.max}`);
   }
   if (spec.choices && typeof out === 'string' && !spec.choices.includes(out)) {
-    throw new ConfigError(`${where}: "${out}" is not one of ${spec.choices.join(', ')}`);
+    throw new ConfigError(`${where}: ${JSON.stringify(out)} is not one of ${spec.choices.join(', ')}`);
   }
   return out;
 }

@@ -6,9 +6,18 @@ const DIALECTS = [sqliteDialect, postgresDialect];
 
 export class UnsupportedDatabaseUrl extends Error {}
 
+/**
+ * Only the scheme goes into the message: the URL carries the password, and a
+ * password may contain '@' or '/', so masking the rest by pattern can leak it.
+ */
+function schemeOf(url: string): string {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(url);
+  return m ? `${m[1]}://...` : '(no scheme)';
+}
+
 export function openDatabase(url: string): DatabaseHandle {
   const dialect = DIALECTS.find((d) => d.matches(url));
-  if (!dialect) throw new UnsupportedDatabaseUrl(`unsupported database URL "${url.replace(/\/\/[^@/]*@/, '//***@')}": use sqlite:///path or postgresql://...`);
+  if (!dialect) throw new UnsupportedDatabaseUrl(`unsupported database URL ${schemeOf(url)}: use sqlite:///path or postgresql://...`);
   return dialect.open(url);
 }
 

@@ -37,6 +37,7 @@ export function defineObject<T>(name: string, version: string, fields: { [K in k
 }
 
 export function toPrimitive<T>(def: ObjectDef<T>, obj: T): Primitive {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new ObjectFieldError(`expected a ${def.name}, got ${Array.isArray(obj) ? 'array' : String(obj === null ? null : typeof obj)}`);
   const data: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(def.fields) as Array<[string, FieldSpec]>) {
     const value = (obj as Record<string, unknown>)[key];
@@ -54,15 +55,20 @@ export function fromPrimitive<T>(def: ObjectDef<T>, prim: unknown): T {
   if (!p || typeof p !== 'object' || p['kilonova_object.name'] !== def.name) {
     throw new ObjectFieldError(`expected a ${def.name} object, got ${String((p as Primitive)?.['kilonova_object.name'] ?? typeof prim)}`);
   }
-  const [theirMajor, theirMinor] = p['kilonova_object.version'].split('.').map(Number);
+  const version = p['kilonova_object.version'];
+  if (typeof version !== 'string' || !/^\d+\.\d+$/.test(version)) {
+    throw new ObjectFieldError(`${def.name} has no valid version (got ${JSON.stringify(version) ?? 'nothing'})`);
+  }
+  const [theirMajor, theirMinor] = version.split('.').map(Number);
   const [ourMajor, ourMinor] = def.version.split('.').map(Number);
   if (theirMajor !== ourMajor || theirMinor > ourMinor) {
-    throw new IncompatibleObjectVersion(`${def.name} ${p['kilonova_object.version']} is not compatible with ${def.version}`);
+    throw new IncompatibleObjectVersion(`${def.name} ${version} is not compatible with ${def.version}`);
   }
   const out: Record<string, unknown> = {};
-  const data = p['kilonova_object.data'] ?? {};
+  const data = p['kilonova_object.data'];
+  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new ObjectFieldError(`${def.name} has no data`);
   for (const [key, spec] of Object.entries(def.fields) as Array<[string, FieldSpec]>) {
-    if (!(key in data)) {
+    if (!Object.hasOwn(data, key)) {
       if (spec.optional) continue;
       throw new ObjectFieldError(`${def.name}.${key} is missing`);
     }
@@ -112,7 +118,8 @@ function checkKind(def: ObjectDef<any>, key: string, kind: FieldKind, value: unk
     kind === 'any' ||
     (kind === 'string' && typeof value === 'string') ||
     (kind === 'int' && Number.isInteger(value)) ||
-    (kind === 'float' && typeof value === 'number') ||
+    // NaN and Infinity would arrive as null after JSON, so they never leave.
+    (kind === 'float' && typeof value === 'number' && Number.isFinite(value)) ||
     (kind === 'bool' && typeof value === 'boolean') ||
     (kind === 'dict' && typeof value === 'object' && !Array.isArray(value)) ||
     (kind === 'list' && Array.isArray(value));

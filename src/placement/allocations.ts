@@ -45,13 +45,14 @@ export async function writeAllocations(ctx: PlacementContext, writes: ConsumerWr
 }
 
 interface LockedProvider { id: number; uuid: string; generation: number }
+interface HeldRow { consumer_id: string; resource_provider_id: number; resource_class: string; used: number }
 
 async function attemptWrite(ctx: PlacementContext, trx: Tx, writes: ConsumerWrite[]): Promise<void> {
   const consumerUuids = writes.map((w) => w.consumerUuid);
   const wantedUuids = [...new Set(writes.flatMap((w) => Object.keys(w.allocations)))].sort();
 
   // Providers named in the request, and those the consumers hold allocations on
-  // now (they lose them, so their generation moves too).
+  // now (they lose them, so their usage and generation move too).
   let pq = trx.selectFrom('placement_resource_providers as p')
     .select(['p.id', 'p.uuid', 'p.generation'])
     .where((eb) => eb.or([
@@ -66,22 +67,25 @@ async function attemptWrite(ctx: PlacementContext, trx: Tx, writes: ConsumerWrit
     if (!byUuid.has(uuid)) throw new Refused({ reason: 'provider_not_found', detail: `Allocation for resource provider '${uuid}' that does not exist.` });
   }
 
-  const wantedIds = wantedUuids.map((u) => byUuid.get(u)!.id);
-  const [inventories, consumers] = await Promise.all([
-    wantedIds.length === 0 ? Promise.resolve([]) : trx.selectFrom('placement_inventories as i')
-      .select(['i.resource_provider_id', 'i.resource_class', 'i.total', 'i.reserved', 'i.min_unit', 'i.max_unit', 'i.step_size', 'i.allocation_ratio'])
-      .select(sql<number>`(select coalesce(sum(a.used), 0) from placement_allocations a where a.resource_provider_id = i.resource_provider_id and a.resource_class = i.resource_class and a.consumer_id not in (${sql.join(consumerUuids)}))`.as('used'))
-      .where('i.resource_provider_id', 'in', wantedIds)
+  const [inventories, consumers, held] = await Promise.all([
+    trx.selectFrom('placement_inventories')
+      .select(['resource_provider_id', 'resource_class', 'total', 'reserved', 'min_unit', 'max_unit', 'step_size', 'allocation_ratio', 'used'])
+      .where('resource_provider_id', 'in', providers.map((p) => p.id))
       .execute(),
     trx.selectFrom('placement_consumers').select(['uuid', 'generation']).where('uuid', 'in', consumerUuids).execute(),
+    trx.selectFrom('placement_allocations').select(['consumer_id', 'resource_provider_id', 'resource_class', 'used'])
+      .where('consumer_id', 'in', consumerUuids).execute() as Promise<HeldRow[]>,
   ]);
 
-  checkCapacity(writes, byUuid, inventories);
+  // What each (provider, class) gains: new amounts minus what these consumers held.
+  const delta = new Map<string, number>();
+  for (const h of held) delta.set(`${h.resource_provider_id}/${h.resource_class}`, (delta.get(`${h.resource_provider_id}/${h.resource_class}`) ?? 0) - h.used);
+  checkCapacity(writes, byUuid, inventories, delta);
   const consumerGen = new Map(consumers.map((c) => [c.uuid, c.generation]));
   for (const w of writes) checkConsumerGeneration(w, consumerGen.get(w.consumerUuid));
 
   const now = nowIso();
-  await trx.deleteFrom('placement_allocations').where('consumer_id', 'in', consumerUuids).execute();
+  if (held.length > 0) await trx.deleteFrom('placement_allocations').where('consumer_id', 'in', consumerUuids).execute();
   const rows = writes.flatMap((w) => Object.entries(w.allocations).flatMap(([rpUuid, { resources }]) =>
     Object.entries(resources).map(([rc, used]) => ({
       consumer_id: w.consumerUuid, resource_provider_id: byUuid.get(rpUuid)!.id, resource_class: rc, used, created_at: now,
@@ -90,6 +94,7 @@ async function attemptWrite(ctx: PlacementContext, trx: Tx, writes: ConsumerWrit
 
   for (const w of writes) await saveConsumer(trx, w, consumerGen.get(w.consumerUuid), now);
   for (const p of providers) {
+    await addUsage(trx, p.id, delta);
     try {
       await bumpGeneration(trx, p);
     } catch (err) {
@@ -99,15 +104,28 @@ async function attemptWrite(ctx: PlacementContext, trx: Tx, writes: ConsumerWrit
   }
 }
 
+/** One UPDATE per provider moves the kept usage of each class by its delta. */
+async function addUsage(trx: Tx, providerId: number, delta: Map<string, number>): Promise<void> {
+  const changes: [string, number][] = [];
+  const prefix = `${providerId}/`;
+  for (const [key, d] of delta) if (d !== 0 && key.startsWith(prefix)) changes.push([key.slice(prefix.length), d]);
+  if (changes.length === 0) return;
+  const cases = sql.join(changes.map(([rc, d]) => sql`when ${rc} then cast(${d} as integer)`), sql` `);
+  await trx.updateTable('placement_inventories')
+    .set({ used: sql<number>`used + case resource_class ${cases} else 0 end` })
+    .where('resource_provider_id', '=', providerId)
+    .where('resource_class', 'in', changes.map(([rc]) => rc))
+    .execute();
+}
+
 type InventoryWithUsage = {
   resource_provider_id: number; resource_class: string; total: number; reserved: number;
   min_unit: number; max_unit: number; step_size: number; allocation_ratio: number; used: number;
 };
 
-function checkCapacity(writes: ConsumerWrite[], byUuid: Map<string, LockedProvider>, inventories: InventoryWithUsage[]): void {
+/** Checks every requested amount and adds it to `delta` (which arrives holding minus what is released). */
+function checkCapacity(writes: ConsumerWrite[], byUuid: Map<string, LockedProvider>, inventories: InventoryWithUsage[], delta: Map<string, number>): void {
   const inv = new Map(inventories.map((i) => [`${i.resource_provider_id}/${i.resource_class}`, i]));
-  // Several consumers in one POST /allocations may draw on the same inventory.
-  const drawn = new Map<string, number>();
   for (const w of writes) {
     for (const [rpUuid, { resources }] of Object.entries(w.allocations)) {
       const rp = byUuid.get(rpUuid)!;
@@ -123,11 +141,11 @@ function checkCapacity(writes: ConsumerWrite[], byUuid: Map<string, LockedProvid
             detail: `Unable to allocate inventory: Allocation for ${rc} on resource provider ${rpUuid} violates min_unit, max_unit, or step_size.`,
           });
         }
-        const total = (drawn.get(key) ?? 0) + amount;
-        drawn.set(key, total);
-        const used = Number(i.used);
+        // Several consumers in one POST /allocations may draw on the same inventory.
+        const change = (delta.get(key) ?? 0) + amount;
+        delta.set(key, change);
         const capacity = capacityOf({ total: i.total, reserved: i.reserved, allocation_ratio: Number(i.allocation_ratio) });
-        if (used + total > capacity) {
+        if (Number(i.used) + change > capacity) {
           throw new Refused({
             reason: 'capacity',
             detail: `Unable to allocate inventory: Unable to create allocation for '${rc}' on resource provider '${rpUuid}'. The requested amount would exceed the capacity.`,
@@ -182,6 +200,9 @@ export async function deleteAllocations(ctx: PlacementContext, consumerUuid: str
     await trx.updateTable('placement_resource_providers')
       .set((eb) => ({ generation: eb('generation', '+', 1), updated_at: nowIso() }))
       .where('id', 'in', held).execute();
+    await trx.updateTable('placement_inventories as i')
+      .set({ used: sql<number>`used - (select coalesce(sum(a.used), 0) from placement_allocations a where a.consumer_id = ${consumerUuid} and a.resource_provider_id = i.resource_provider_id and a.resource_class = i.resource_class)` })
+      .where('i.resource_provider_id', 'in', held).execute();
     const res = await trx.deleteFrom('placement_allocations').where('consumer_id', '=', consumerUuid).executeTakeFirst();
     await trx.deleteFrom('placement_consumers').where('uuid', '=', consumerUuid).execute();
     return Number(res.numDeletedRows) > 0;

@@ -21,7 +21,7 @@ export async function getAllocationCandidates(ctx: PlacementContext, query: Allo
   if (wanted.length === 0) return { allocationRequests: [], providerSummaries: {} };
 
   const unitRules = sql.join(wanted.map(([rc, amount]) =>
-    sql`(i.resource_class = ${rc} and i.min_unit <= ${amount} and i.max_unit >= ${amount} and ${amount} % i.step_size = 0 and (i.total - i.reserved) * i.allocation_ratio - i.used >= ${amount})`), sql` or `);
+    sql`(i.resource_class = ${rc} and i.min_unit <= ${amount} and i.max_unit >= ${amount} and ${amount} % i.step_size = 0 and (i.total - i.reserved) * i.allocation_ratio - i.used + 0.000001 >= ${amount})`), sql` or `);
   const rows = await ctx.db.selectFrom('placement_inventories as i')
     .innerJoin('placement_resource_providers as p', 'p.id', 'i.resource_provider_id')
     .select(['p.id', 'p.uuid', 'p.parent_provider_uuid', 'p.root_provider_uuid', 'i.resource_class', 'i.total', 'i.reserved', 'i.allocation_ratio', 'i.used'])

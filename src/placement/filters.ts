@@ -60,7 +60,7 @@ export function treeCondition(inTree: string | undefined): RawBuilder<SqlBool>[]
 
 /** The provider can take `amount` of `rc` more, in one allocation (capacity and max_unit). */
 export function capacityCondition(rc: string, amount: number): RawBuilder<SqlBool> {
-  return sql<SqlBool>`p.id in (select i.resource_provider_id from placement_inventories i where i.resource_class = ${rc} and i.max_unit >= ${amount} and (i.total - i.reserved) * i.allocation_ratio - i.used >= ${amount})`;
+  return sql<SqlBool>`p.id in (select i.resource_provider_id from placement_inventories i where i.resource_class = ${rc} and i.max_unit >= ${amount} and (i.total - i.reserved) * i.allocation_ratio - i.used + 0.000001 >= ${amount})`;
 }
 
 export function andAll(conditions: RawBuilder<SqlBool>[]): RawBuilder<SqlBool> {

@@ -50,6 +50,10 @@ for (const target of await databaseTargets()) {
       assert.ok(Date.parse(auth.issuedAt) >= before - 1);
       assert.equal(issued.payload.auditIds.length, 1);
       assert.match(issued.payload.auditIds[0]!, /^[A-Za-z0-9_-]{22}$/);
+      // validated again: the same frozen context, so callers cannot alter what others see
+      const again = await identity.validateToken(issued.id);
+      assert.equal(again, auth);
+      assert.ok(Object.isFrozen(auth) && Object.isFrozen(auth.roles));
     });
 
     test('demo is not an admin-project member', async () => {

@@ -17,12 +17,17 @@ import { registerServiceRoutes } from './services.js';
 import { registerServerRoutes } from './servers.js';
 import { registerServerMetadataRoutes } from './server-metadata.js';
 import { registerInstanceActionRoutes } from './instance-actions.js';
+import { registerAggregateRoutes } from './aggregates.js';
 
 export async function computeApi(app: FastifyInstance, deps: ComputeApiDeps): Promise<void> {
   applyServiceScope(app, { style: 'compute', tokens: deps.tokens });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-compute-request-id', request.id);
-    // Version documents answer whatever version was asked for; everything else negotiates.
+    // Version documents answer whatever version was asked for (as Nova's do); everything else negotiates.
+    if (request.routeOptions.config?.public) {
+      request.apiVersion = negotiateVersion({}, COMPUTE_API_VERSIONS);
+      return;
+    }
     request.apiVersion = negotiateVersion(request.headers, COMPUTE_API_VERSIONS);
     reply.headers(versionHeaders(request.apiVersion, COMPUTE_API_VERSIONS));
   });
@@ -37,5 +42,6 @@ export async function computeApi(app: FastifyInstance, deps: ComputeApiDeps): Pr
     registerAvailabilityZoneRoutes(v21, deps);
     registerHypervisorRoutes(v21, deps);
     registerServiceRoutes(v21, deps);
+    registerAggregateRoutes(v21, deps);
   }, { prefix: '/v2.1' });
 }

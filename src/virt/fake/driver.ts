@@ -50,7 +50,13 @@ export class FakeDriver implements VirtDriver {
   /** Make the next `count` spawns fail with `message`. */
   failNextSpawns(count: number, message = 'Fake spawn failure injected'): void {
     let left = count;
-    this.spawnFaults.push(() => (left-- > 0 ? message : undefined));
+    // A used-up rule removes itself, so a long-running emulator does not test every spawn against dead rules.
+    const remove = this.addSpawnFault(() => {
+      if (left <= 0) return undefined;
+      if (--left === 0) remove();
+      return message;
+    });
+    if (left <= 0) remove();
   }
 
   /** Fail spawns for which `rule` returns a message, until removed. Returns the remover. */
