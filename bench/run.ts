@@ -261,6 +261,12 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
+  // However this process ends (a closed pipe on stdout included), the cloud must not outlive it.
+  process.on('exit', () => {
+    if (cloud && cloud.child.exitCode === null && cloud.child.signalCode === null) cloud.child.kill('SIGKILL');
+    fs.rmSync(statePath, { recursive: true, force: true });
+  });
+  process.stdout.on('error', () => process.exit(1));
 
   const cpus = os.cpus();
   const machine = {

@@ -72,13 +72,14 @@ export interface AllInOne {
   close(): Promise<void>;
 }
 
-function createDriver(conf: Config): VirtDriver {
+function createDriver(conf: Config, statePath: string): VirtDriver {
   if (conf.DEFAULT.compute_driver === 'libvirt.LibvirtDriver') {
     throw new StartupError('compute_driver = libvirt.LibvirtDriver: the libvirt driver is not part of this build yet; use fake.FakeDriver');
   }
   return new FakeDriver({
     vcpus: conf.fake_driver.vcpus, memoryMb: conf.fake_driver.memory_mb, localGb: conf.fake_driver.local_gb,
     spawnDelayMs: conf.fake_driver.spawn_delay_ms, failSpawn: conf.fake_driver.fail_spawn,
+    stateFile: path.join(statePath, 'fake-hypervisor', `${conf.DEFAULT.host}.json`),
   });
 }
 
@@ -147,7 +148,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       db: computeDb, scheduler: schedulerClient, compute: computeClient, placement: placementClient,
       notifier, logger: logger.child({ service: 'conductor' }), host,
     });
-    const driver = createDriver(conf);
+    const driver = createDriver(conf, statePath);
     const computeManager = new ComputeManager({
       host, db: computeDb, driver, network: networkClient, placement: placementClient, conductor: conductorClient,
       notifier, conf, logger: logger.child({ service: 'compute' }),

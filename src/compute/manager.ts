@@ -49,6 +49,7 @@ export class ComputeManager {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await Promise.allSettled([...this.running]);
+    await this.deps.driver.cleanupHost();
   }
 
   endpoint(): RpcEndpoint {

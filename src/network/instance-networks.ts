@@ -167,16 +167,19 @@ export class InstanceNetworks {
 
   /** Delete the ports made for the instance and release the ports the user gave. Idempotent. */
   async deallocateForInstance(instanceUuid: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    const freed = await this.db.transaction().execute(async (trx) => {
       const mine = trx.selectFrom('neutron_ports').select('id')
         .where('device_id', '=', instanceUuid).where('created_by_compute', '=', 1);
+      const ips = await trx.selectFrom('neutron_ip_allocations').select(['subnet_id', 'ip_int']).where('port_id', 'in', mine).execute();
       await trx.deleteFrom('neutron_tags').where('resource_id', 'in', mine).execute();
       await trx.deleteFrom('neutron_ip_allocations').where('port_id', 'in', mine).execute();
       await trx.deleteFrom('neutron_ports').where('device_id', '=', instanceUuid).where('created_by_compute', '=', 1).execute();
       await trx.updateTable('neutron_ports')
         .set({ device_id: '', device_owner: '', binding_host_id: '', status: 'DOWN', updated_at: nowIso() })
         .where('device_id', '=', instanceUuid).execute();
+      return ips;
     });
+    this.ports.released(freed);
   }
 
   /** The instance's VIFs as they are now (to rebuild an info cache). */

@@ -102,19 +102,64 @@ export function resolveFixedIps(
   return out;
 }
 
-/** The lowest address of the ranges no allocation holds, or null when the ranges are full. */
-export async function lowestFreeAddress(trx: Tx, subnetId: string, ranges: readonly IpRange[]): Promise<number | null> {
-  for (const { first, last } of ranges) {
-    // Either the range's first address is free, or the lowest free one sits
-    // right after an allocated address whose successor is not allocated.
+/**
+ * Where this process believes the free addresses of a subnet begin: every
+ * pool address below the floor was allocated when it was last looked at.
+ * It turns "lowest free address" into one index probe in the common case.
+ * It is advice only — the search falls back to the whole range before it
+ * reports exhaustion, uniqueness is the database's — and it is forgotten
+ * after a while so that addresses freed by other processes are reused.
+ */
+export class AddressHints {
+  private readonly floors = new Map<string, { floor: number; since: number }>();
+  constructor(private readonly ttlMs = 10_000) {}
+
+  floor(subnetId: string): number | null {
+    const h = this.floors.get(subnetId);
+    if (!h) return null;
+    if (Date.now() - h.since > this.ttlMs) {
+      this.floors.delete(subnetId);
+      return null;
+    }
+    return h.floor;
+  }
+
+  /** `ip` was just taken and nothing below it is free (as of `fullScan`, or of the hint's own scan). */
+  advance(subnetId: string, ip: number, fullScan: boolean): void {
+    const h = this.floors.get(subnetId);
+    this.floors.set(subnetId, { floor: ip + 1, since: fullScan || !h ? Date.now() : h.since });
+  }
+
+  /** This process freed `ip`: it is the lowest free one if below the floor. */
+  lower(subnetId: string, ip: number): void {
+    const h = this.floors.get(subnetId);
+    if (h && ip < h.floor) h.floor = ip;
+  }
+
+  forget(subnetId: string): void {
+    this.floors.delete(subnetId);
+  }
+}
+
+/** The lowest address of the ranges (at or above `from`) no allocation holds, or null. */
+export async function lowestFreeAddress(trx: Tx, subnetId: string, ranges: readonly IpRange[], from = 0): Promise<number | null> {
+  for (const range of ranges) {
+    if (range.last < from) continue;
+    const first = Math.max(range.first, from);
+    const last = range.last;
+    // Either the first address is free, or the answer follows the first
+    // allocated address whose successor is not allocated. The ordered index
+    // walk stops at that gap, and its plan does not depend on table statistics.
     const { rows } = await sql<{ ip: number | string | null }>`
       select case
         when not exists (select 1 from neutron_ip_allocations where subnet_id = ${subnetId} and ip_int = ${first})
           then cast(${first} as bigint)
-        else (select min(a.ip_int + 1) from neutron_ip_allocations a
-              where a.subnet_id = ${subnetId} and a.ip_int >= ${first} and a.ip_int < ${last}
-                and not exists (select 1 from neutron_ip_allocations b
-                                where b.subnet_id = a.subnet_id and b.ip_int = a.ip_int + 1))
+        else (select t.ip_int + 1 from (
+                select ip_int, lead(ip_int) over (order by ip_int) as nxt
+                from neutron_ip_allocations
+                where subnet_id = ${subnetId} and ip_int >= ${first} and ip_int <= ${last}) t
+              where (t.nxt is null or t.nxt <> t.ip_int + 1) and t.ip_int < ${last}
+              order by t.ip_int limit 1)
       end as ip`.execute(trx);
     const ip = rows[0]?.ip;
     if (ip !== null && ip !== undefined) return Number(ip);
@@ -131,12 +176,21 @@ async function insertAllocation(trx: Tx, portId: string, subnet: SubnetRow, ip: 
 }
 
 /** Allocate one address from the subnet's pools; null when they are exhausted. */
-async function allocateAny(trx: Tx, portId: string, subnet: SubnetRow): Promise<number | null> {
+async function allocateAny(trx: Tx, portId: string, subnet: SubnetRow, hints: AddressHints): Promise<number | null> {
   const ranges = allocatableRanges(subnet);
   for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
-    const ip = await lowestFreeAddress(trx, subnet.id, ranges);
+    const floor = hints.floor(subnet.id);
+    let fullScan = false;
+    let ip = floor === null ? null : await lowestFreeAddress(trx, subnet.id, ranges, floor);
+    if (ip === null) {
+      fullScan = true;
+      ip = await lowestFreeAddress(trx, subnet.id, ranges);
+    }
     if (ip === null) return null;
-    if (await insertAllocation(trx, portId, subnet, ip)) return ip;
+    if (await insertAllocation(trx, portId, subnet, ip)) {
+      hints.advance(subnet.id, ip, fullScan);
+      return ip;
+    }
   }
   throw ipGenerationFailure(subnet.network_id);
 }
@@ -148,20 +202,21 @@ async function allocateAny(trx: Tx, portId: string, subnet: SubnetRow): Promise<
  */
 export async function allocatePortAddresses(
   trx: Tx, portId: string, networkId: string, subnets: readonly SubnetRow[], resolved: readonly ResolvedFixedIp[], auto: boolean,
+  hints: AddressHints,
 ): Promise<AllocatedIp[]> {
   const out: AllocatedIp[] = [];
   if (auto) {
     const v4 = subnets.filter((s) => s.ip_version === 4);
     if (v4.length === 0) return out;
     for (const subnet of v4) {
-      const ip = await allocateAny(trx, portId, subnet);
+      const ip = await allocateAny(trx, portId, subnet, hints);
       if (ip !== null) return [{ subnet_id: subnet.id, ip_address: formatIpv4(ip) }];
     }
     throw ipGenerationFailure(networkId);
   }
   for (const { subnet, ip } of resolved) {
     if (ip === null) {
-      const got = await allocateAny(trx, portId, subnet);
+      const got = await allocateAny(trx, portId, subnet, hints);
       if (got === null) throw ipGenerationFailure(networkId);
       out.push({ subnet_id: subnet.id, ip_address: formatIpv4(got) });
     } else {

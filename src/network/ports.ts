@@ -7,7 +7,7 @@ import type { IpAllocationRow, NetworkDb, PortRow, SubnetRow } from './tables.js
 import { listRows, type ListableTable, type ListRequest } from './listing.js';
 import { invalidAttribute, macAddressInUse, networkNotFound, portNotFound } from './errors.js';
 import {
-  allocatePortAddresses, resolveFixedIps, type AllocatedIp, type FixedIpRequest, type ResolvedFixedIp,
+  allocatePortAddresses, resolveFixedIps, type AddressHints, type AllocatedIp, type FixedIpRequest, type ResolvedFixedIp,
 } from './ipam.js';
 import { parseIpv4 } from './ipv4.js';
 import { tagsFor } from './tags.js';
@@ -105,7 +105,26 @@ function groupIps(rows: Pick<IpAllocationRow, 'port_id' | 'subnet_id' | 'ip_addr
 }
 
 export class PortStore {
-  constructor(private readonly db: NetworkDb, private readonly locks: KeyedMutex) {}
+  constructor(private readonly db: NetworkDb, private readonly locks: KeyedMutex, private readonly hints: AddressHints) {}
+
+  /** Run an allocating transaction; when it rolls back, the hints it advanced are no longer true. */
+  private async allocating<T>(networkIds: string[], work: (trx: NetworkDb) => Promise<T>): Promise<T> {
+    return this.locks.run(networkIds.map((n) => `net:${n}`), async () => {
+      try {
+        return await this.db.transaction().execute(work);
+      } catch (err) {
+        const subnets = await this.db.selectFrom('neutron_subnets').select('id').where('network_id', 'in', networkIds).execute()
+          .catch(() => []);
+        for (const s of subnets) this.hints.forget(s.id);
+        throw err;
+      }
+    });
+  }
+
+  /** Addresses this process frees lower the hints so they are handed out again first. */
+  released(rows: readonly { subnet_id: string; ip_int: number | string }[]): void {
+    for (const r of rows) this.hints.lower(r.subnet_id, Number(r.ip_int));
+  }
 
   async getRow(scope: Scope, id: string): Promise<PortRow> {
     let q = this.db.selectFrom('neutron_ports').selectAll().where('id', '=', id);
@@ -150,7 +169,7 @@ export class PortStore {
   async create(inputs: PortCreate[]): Promise<PortRecord[]> {
     const networkIds = [...new Set(inputs.map((i) => i.network_id))];
     const macs = inputs.map((i) => (i.mac_address === undefined ? undefined : checkMac(i.mac_address)));
-    return this.locks.run(networkIds.map((n) => `net:${n}`), () => this.db.transaction().execute(async (trx) => {
+    return this.allocating(networkIds, async (trx) => {
       const networks = await trx.selectFrom('neutron_networks').select('id').where('id', 'in', networkIds).execute();
       const subnets = await trx.selectFrom('neutron_subnets').selectAll().where('network_id', 'in', networkIds)
         .orderBy('created_at').orderBy('id').execute();
@@ -189,11 +208,11 @@ export class PortStore {
           if (!inserted && macs[i] !== undefined) throw macAddressInUse(input.network_id, row.mac_address);
         }
         if (!inserted) throw new Conflict('Unable to generate a unique mac address.', { type: 'MacAddressGenerationFailure' });
-        const ips = await allocatePortAddresses(trx, row.id, input.network_id, netSubnets, resolved, input.fixed_ips === undefined);
+        const ips = await allocatePortAddresses(trx, row.id, input.network_id, netSubnets, resolved, input.fixed_ips === undefined, this.hints);
         out.push({ port: row, fixedIps: ips, tags: [] });
       }
       return out;
-    }));
+    });
   }
 
   async update(current: PortRow, patch: PortUpdate): Promise<PortRecord> {
@@ -228,7 +247,15 @@ export class PortStore {
       if (Number(r.numUpdatedRows) === 0) throw portNotFound(current.id);
     };
     if (patch.fixed_ips !== undefined) {
-      await this.locks.run([`net:${current.network_id}`], () => this.db.transaction().execute((trx) => apply(trx)));
+      const freed = await this.allocating([current.network_id], async (trx) => {
+        const before = await trx.selectFrom('neutron_ip_allocations').select(['subnet_id', 'ip_int', 'ip_address'])
+          .where('port_id', '=', current.id).execute();
+        await apply(trx);
+        const after = new Set((await trx.selectFrom('neutron_ip_allocations').select('ip_address')
+          .where('port_id', '=', current.id).execute()).map((r) => r.ip_address));
+        return before.filter((b) => !after.has(b.ip_address));
+      });
+      this.released(freed);
     } else {
       await apply(this.db);
     }
@@ -258,16 +285,19 @@ export class PortStore {
     if (release.length > 0) {
       await trx.deleteFrom('neutron_ip_allocations').where('port_id', '=', port.id).where('ip_address', 'in', release).execute();
     }
-    await allocatePortAddresses(trx, port.id, port.network_id, subnets, toAllocate, false);
+    await allocatePortAddresses(trx, port.id, port.network_id, subnets, toAllocate, false, this.hints);
   }
 
   async delete(id: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    const freed = await this.db.transaction().execute(async (trx) => {
+      const ips = await trx.selectFrom('neutron_ip_allocations').select(['subnet_id', 'ip_int']).where('port_id', '=', id).execute();
       await trx.deleteFrom('neutron_ip_allocations').where('port_id', '=', id).execute();
       await trx.deleteFrom('neutron_tags').where('resource_id', '=', id).execute();
       const r = await trx.deleteFrom('neutron_ports').where('id', '=', id).executeTakeFirst();
       if (Number(r.numDeletedRows) === 0) throw portNotFound(id);
+      return ips;
     });
+    this.released(freed);
   }
 }
 

@@ -7,7 +7,7 @@ import type { NetworkDb, SubnetRow } from './tables.js';
 import { listRows, type ListableTable, type ListRequest } from './listing.js';
 import { gatewayIpInUse, invalidInput, networkNotFound, subnetInUse, subnetNotFound } from './errors.js';
 import { cidrsOverlap, formatCidr, formatIpv4, parseIpv4 } from './ipv4.js';
-import { poolsOf, subnetCidr } from './ipam.js';
+import { poolsOf, subnetCidr, type AddressHints } from './ipam.js';
 import { checkCidr, checkGateway, checkHostRoutes, checkNameservers, checkPools } from './subnet-rules.js';
 import { tagsFor } from './tags.js';
 import { SERVICE_DEVICE_OWNERS } from './networks.js';
@@ -45,7 +45,7 @@ export function subnetScope(scope: Scope): ((eb: ExpressionBuilder<any, any>) =>
 }
 
 export class SubnetStore {
-  constructor(private readonly db: NetworkDb, private readonly locks: KeyedMutex) {}
+  constructor(private readonly db: NetworkDb, private readonly locks: KeyedMutex, private readonly hints: AddressHints) {}
 
   async getRow(scope: Scope, id: string): Promise<SubnetRow> {
     let q = this.db.selectFrom('neutron_subnets').selectAll().where('id', '=', id);
@@ -146,6 +146,8 @@ export class SubnetStore {
     await this.db.updateTable('neutron_subnets')
       .set({ ...values, updated_at: nowIso(), revision_number: current.revision_number + 1 })
       .where('id', '=', current.id).execute();
+    // New pools may start below the floor the old ones had.
+    this.hints.forget(current.id);
     return this.get({ isAdmin: true, projectId: '' }, current.id);
   }
 

@@ -52,36 +52,46 @@ async function attemptWrite(ctx: PlacementContext, trx: Tx, writes: ConsumerWrit
   const wantedUuids = [...new Set(writes.flatMap((w) => Object.keys(w.allocations)))].sort();
 
   // Providers named in the request, and those the consumers hold allocations on
-  // now (they lose them, so their usage and generation move too).
+  // now (they lose them, so their usage and generation move too), with their
+  // inventories, in one query.
   let pq = trx.selectFrom('placement_resource_providers as p')
-    .select(['p.id', 'p.uuid', 'p.generation'])
+    .leftJoin('placement_inventories as i', 'i.resource_provider_id', 'p.id')
+    .select(['p.id', 'p.uuid', 'p.generation', 'i.resource_class', 'i.total', 'i.reserved', 'i.min_unit', 'i.max_unit',
+      'i.step_size', 'i.allocation_ratio', 'i.used'])
     .where((eb) => eb.or([
       ...(wantedUuids.length > 0 ? [eb('p.uuid', 'in', wantedUuids)] : []),
       eb('p.id', 'in', eb.selectFrom('placement_allocations as a').select('a.resource_provider_id').where('a.consumer_id', 'in', consumerUuids)),
     ]))
     .orderBy('p.uuid');
-  if (ctx.postgres) pq = pq.forUpdate();
-  const providers: LockedProvider[] = await pq.execute();
-  const byUuid = new Map(providers.map((p) => [p.uuid, p]));
+  if (ctx.postgres) pq = pq.forUpdate(['p']);
+  const providerRows = await pq.execute();
+  const byUuid = new Map<string, LockedProvider>();
+  const inventories: InventoryWithUsage[] = [];
+  for (const r of providerRows) {
+    if (!byUuid.has(r.uuid)) byUuid.set(r.uuid, { id: r.id, uuid: r.uuid, generation: r.generation });
+    if (r.resource_class !== null) inventories.push({ ...(r as unknown as InventoryWithUsage), resource_provider_id: r.id });
+  }
+  const providers = [...byUuid.values()];
   for (const uuid of wantedUuids) {
     if (!byUuid.has(uuid)) throw new Refused({ reason: 'provider_not_found', detail: `Allocation for resource provider '${uuid}' that does not exist.` });
   }
 
-  const [inventories, consumers, held] = await Promise.all([
-    trx.selectFrom('placement_inventories')
-      .select(['resource_provider_id', 'resource_class', 'total', 'reserved', 'min_unit', 'max_unit', 'step_size', 'allocation_ratio', 'used'])
-      .where('resource_provider_id', 'in', providers.map((p) => p.id))
-      .execute(),
-    trx.selectFrom('placement_consumers').select(['uuid', 'generation']).where('uuid', 'in', consumerUuids).execute(),
-    trx.selectFrom('placement_allocations').select(['consumer_id', 'resource_provider_id', 'resource_class', 'used'])
-      .where('consumer_id', 'in', consumerUuids).execute() as Promise<HeldRow[]>,
-  ]);
+  // A consumer's allocations are written with it, so a left join from consumers finds both.
+  const consumerRows = await trx.selectFrom('placement_consumers as c')
+    .leftJoin('placement_allocations as a', 'a.consumer_id', 'c.uuid')
+    .select(['c.uuid', 'c.generation', 'a.resource_provider_id', 'a.resource_class', 'a.used'])
+    .where('c.uuid', 'in', consumerUuids).execute();
+  const consumerGen = new Map<string, number>();
+  const held: HeldRow[] = [];
+  for (const r of consumerRows) {
+    consumerGen.set(r.uuid, r.generation);
+    if (r.resource_provider_id !== null) held.push({ consumer_id: r.uuid, resource_provider_id: r.resource_provider_id, resource_class: r.resource_class!, used: r.used! });
+  }
 
   // What each (provider, class) gains: new amounts minus what these consumers held.
   const delta = new Map<string, number>();
   for (const h of held) delta.set(`${h.resource_provider_id}/${h.resource_class}`, (delta.get(`${h.resource_provider_id}/${h.resource_class}`) ?? 0) - h.used);
   checkCapacity(writes, byUuid, inventories, delta);
-  const consumerGen = new Map(consumers.map((c) => [c.uuid, c.generation]));
   for (const w of writes) checkConsumerGeneration(w, consumerGen.get(w.consumerUuid));
 
   const now = nowIso();

@@ -72,6 +72,8 @@ export interface VirtDriver {
   readonly type: string;
   /** Called once as the compute service starts. */
   initHost(host: string): Promise<void>;
+  /** Called once as the compute service stops. */
+  cleanupHost(): Promise<void>;
   getAvailableNodes(): Promise<string[]>;
   getAvailableResource(nodename: string): Promise<HostResources>;
   spawn(req: SpawnRequest): Promise<void>;

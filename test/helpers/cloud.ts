@@ -212,6 +212,12 @@ export function readCloudsYaml(statePath: string): Record<Who, string> {
   return { admin, demo };
 }
 
+/** Clouds started by this process; none may outlive it, even when a test run is cut short. */
+const liveChildren = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of liveChildren) c.kill('SIGKILL');
+});
+
 const READY = /Kilonova all-in-one ready at (http:\/\/\S+) \((\d+) ms\)/;
 
 /** Spawns `node dist/src/cli/main.js all-in-one --port 0` and waits for its ready line. */
@@ -243,7 +249,11 @@ export async function startCloudProcess(opts: CloudProcessOptions = {}): Promise
   child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
   // The cloud logs every request to stderr; only the tail matters for a failure report.
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { err = (err + d).slice(-256 * 1024); });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  liveChildren.add(child);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+    liveChildren.delete(child);
+    resolve(code);
+  }));
 
   const cleanup = () => { if (ownState) fs.rmSync(statePath, { recursive: true, force: true }); };
 

@@ -59,6 +59,8 @@ for (const target of targets) {
       const { records } = await fx.svc.ports.list({ isAdmin: true, projectId: '' },
         { filters: { network_id: [networkId] }, sorts: [], pageReverse: false });
       assert.equal(records.length, 0);
+      const [next] = await fx.svc.ports.create([portInput(networkId)]);
+      assert.deepEqual(next!.fixedIps.map((f) => f.ip_address), ['10.5.0.2'], 'the rolled-back address is free again');
     });
 
     test('a released address is the next one handed out', async () => {

@@ -3,6 +3,8 @@
  * honest power-state transitions, reports configurable capacity, and lets a
  * caller inject delays and failures. Its call history can be asserted on.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   InstanceNotFoundOnHost, InvalidPowerState, PowerState, SpawnFailed,
@@ -16,6 +18,11 @@ export interface FakeDriverOptions {
   localGb: number;
   spawnDelayMs?: number;
   failSpawn?: boolean;
+  /**
+   * Where the fake hypervisor keeps its guests, so they survive a restart as a
+   * real hypervisor's do. Without it, guests live in memory only.
+   */
+  stateFile?: string;
 }
 
 interface FakeGuest {
@@ -44,6 +51,7 @@ export class FakeDriver implements VirtDriver {
   private readonly spawnFaults: SpawnFaultRule[] = [];
   readonly calls: FakeCall[] = [];
   private static readonly MAX_CALLS = 10_000;
+  private saveTimer?: NodeJS.Timeout;
 
   constructor(private readonly opts: FakeDriverOptions) {}
 
@@ -71,11 +79,41 @@ export class FakeDriver implements VirtDriver {
   /** Simulate the guest powering itself off (as a shutdown inside the guest would). */
   simulateGuestShutdown(uuid: string): void {
     this.guest(uuid).state = PowerState.SHUTDOWN;
+    this.changed();
   }
 
   async initHost(host: string): Promise<void> {
     this.host = host;
     this.record('initHost');
+    if (this.opts.stateFile && fs.existsSync(this.opts.stateFile)) {
+      const saved = JSON.parse(fs.readFileSync(this.opts.stateFile, 'utf8')) as FakeGuest[];
+      for (const g of saved) this.guests.set(g.uuid, g);
+    }
+  }
+
+  /** Writes the guests out now (Nova's cleanup_host, at service stop). */
+  async cleanupHost(): Promise<void> {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    this.save();
+  }
+
+  private changed(): void {
+    // Batched: at a hundred boots a second, one write per change would cost more than the boots.
+    if (!this.opts.stateFile || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      this.save();
+    }, 200);
+    this.saveTimer.unref();
+  }
+
+  private save(): void {
+    const file = this.opts.stateFile;
+    if (!file) return;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify([...this.guests.values()]));
+    fs.renameSync(`${file}.tmp`, file);
   }
 
   async getAvailableNodes(): Promise<string[]> {
@@ -113,11 +151,12 @@ export class FakeDriver implements VirtDriver {
       vcpus: f.vcpus, memoryMb: f.memory_mb, diskGb: f.root_gb + f.ephemeral_gb,
       console: [`Kilonova fake guest ${instance.name} (${instance.hostname}) booted`],
     });
+    this.changed();
   }
 
   async destroy(instance: DriverInstance, _networkInfo: VifInfo[]): Promise<void> {
     this.record('destroy', instance.uuid);
-    this.guests.delete(instance.uuid);
+    if (this.guests.delete(instance.uuid)) this.changed();
   }
 
   async getInfo(instance: DriverInstance): Promise<InstanceInfo> {
@@ -133,16 +172,19 @@ export class FakeDriver implements VirtDriver {
     const g = this.guest(instance.uuid);
     g.state = PowerState.RUNNING;
     g.console.push(`${type === 'SOFT' ? 'soft' : 'hard'} reboot`);
+    this.changed();
   }
 
   async powerOff(instance: DriverInstance): Promise<void> {
     this.record('powerOff', instance.uuid);
     this.guest(instance.uuid).state = PowerState.SHUTDOWN;
+    this.changed();
   }
 
   async powerOn(instance: DriverInstance): Promise<void> {
     this.record('powerOn', instance.uuid);
     this.guest(instance.uuid).state = PowerState.RUNNING;
+    this.changed();
   }
 
   async pause(instance: DriverInstance): Promise<void> {
@@ -173,6 +215,7 @@ export class FakeDriver implements VirtDriver {
     const g = this.guest(uuid);
     if (g.state !== from) throw new InvalidPowerState(`Cannot ${what} a guest in power state ${g.state}`);
     g.state = to;
+    this.changed();
   }
 
   private guest(uuid: string): FakeGuest {

@@ -1,0 +1,35 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { openDatabase } from './dist/src/db/database.js';
+import { syncDatabase } from './dist/src/db/migrate.js';
+import { networkMigrations } from './dist/src/network/migrations.js';
+import { NetworkService } from './dist/src/network/service.js';
+import pino from 'pino';
+import fs from 'node:fs';
+async function run(name, db) {
+  await syncDatabase(db, [networkMigrations]);
+  const svc = new NetworkService({ db, logger: pino({ level: 'silent' }) });
+  await svc.bootstrap({ adminProjectId: 'admin' });
+  const net = (await svc.networks.list({ isAdmin: true, projectId: '' }, { filters: {}, sorts: [], pageReverse: false })).records[0].network.id;
+  let t = performance.now();
+  await Promise.all(Array.from({ length: 1000 }, (_, i) => svc.allocateForInstance({ instanceUuid: 'i' + i, projectId: 'p', userId: 'u', host: 'h', requested: [{ networkId: net }] })));
+  console.log(name, '1000 concurrent allocateForInstance', (performance.now() - t).toFixed(0), 'ms');
+  t = performance.now();
+  await Promise.all(Array.from({ length: 500 }, (_, i) => svc.deallocateForInstance('i' + (i * 2))));
+  console.log(name, '500 deallocate', (performance.now() - t).toFixed(0), 'ms');
+  t = performance.now();
+  await Promise.all(Array.from({ length: 500 }, (_, i) => svc.allocateForInstance({ instanceUuid: 'j' + i, projectId: 'p', userId: 'u', host: 'h', requested: [{ networkId: net }] })));
+  console.log(name, '500 concurrent allocate into holes', (performance.now() - t).toFixed(0), 'ms');
+}
+const schema = 'kn_prof_' + Date.now();
+const admin = new pg.Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/test' });
+await admin.connect(); await admin.query(`create schema ${schema}`);
+const pool = new pg.Pool({ connectionString: 'postgresql://postgres@127.0.0.1:5432/test', options: `-c search_path=${schema}` });
+const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+await run('pg', db);
+await db.destroy();
+await admin.query(`drop schema ${schema} cascade`); await admin.end();
+fs.rmSync('/tmp/kn-prof/p.db', { force: true });
+const h = openDatabase('sqlite:////tmp/kn-prof/p.db');
+await run('sqlite', h.db);
+await h.close();

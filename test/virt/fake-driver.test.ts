@@ -1,0 +1,224 @@
+/**
+ * The fake driver's own interface (beyond the VirtDriver contract): fault
+ * injection, spawn delay, guest-side shutdown, exact accounting and call history.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { InstanceNotFoundOnHost, PowerState, SpawnFailed, type DriverInstance, type SpawnRequest } from '../../src/virt/driver.js';
+import { FakeDriver, type FakeDriverOptions } from '../../src/virt/fake/driver.js';
+import type { Flavor } from '../../src/objects/flavor.js';
+
+const flavor: Flavor = {
+  id: 2, flavorid: '2', name: 'm1.small', memory_mb: 2048, vcpus: 2, root_gb: 20, ephemeral_gb: 5, swap: 0,
+  rxtx_factor: 1, is_public: true, disabled: false, description: null, extra_specs: {},
+};
+
+function instance(hostname = 'vm'): DriverInstance {
+  return {
+    uuid: randomUUID(), name: 'instance-00000001', hostname, projectId: 'p', flavor,
+    image: { id: randomUUID(), name: 'cirros', disk_format: 'qcow2', container_format: 'bare', size: 1, min_disk: 0, min_ram: 0, properties: {} },
+    userData: null, keyData: null, metadata: {}, configDrive: false,
+  };
+}
+
+function req(inst: DriverInstance): SpawnRequest {
+  return { instance: inst, networkInfo: [], blockDeviceInfo: { rootDeviceName: '/dev/vda', devices: [] } };
+}
+
+function driver(opts: Partial<FakeDriverOptions> = {}): FakeDriver {
+  return new FakeDriver({ vcpus: 16, memoryMb: 65536, localGb: 1000, ...opts });
+}
+
+async function spawnResult(d: FakeDriver, inst = instance()): Promise<{ inst: DriverInstance; error?: unknown }> {
+  try {
+    await d.spawn(req(inst));
+    return { inst };
+  } catch (error) {
+    return { inst, error };
+  }
+}
+
+describe('FakeDriver', () => {
+  describe('failNextSpawns', () => {
+    test('fails exactly the next n spawns, then spawns succeed', async () => {
+      const d = driver();
+      d.failNextSpawns(2);
+      const results = [];
+      for (let i = 0; i < 4; i++) results.push(await spawnResult(d));
+      assert.ok(results[0].error instanceof SpawnFailed);
+      assert.ok(results[1].error instanceof SpawnFailed);
+      assert.equal(results[2].error, undefined);
+      assert.equal(results[3].error, undefined);
+      const listed = await d.listInstances();
+      assert.deepEqual(listed.sort(), [results[2].inst.uuid, results[3].inst.uuid].sort(), 'a failed spawn leaves no guest');
+    });
+
+    test('carries the given message; the default says it was injected', async () => {
+      const d = driver();
+      d.failNextSpawns(1, 'Hypervisor ran out of hugepages');
+      d.failNextSpawns(1);
+      const first = await spawnResult(d);
+      const second = await spawnResult(d);
+      assert.equal((first.error as Error).message, 'Hypervisor ran out of hugepages');
+      assert.match((second.error as Error).message, /inject/i);
+      assert.equal((await spawnResult(d)).error, undefined);
+    });
+
+    test('zero or a negative count fails nothing', async () => {
+      const d = driver();
+      d.failNextSpawns(0);
+      d.failNextSpawns(-3);
+      assert.equal((await spawnResult(d)).error, undefined);
+    });
+
+    test('counts hold under concurrent spawns', async () => {
+      const d = driver();
+      d.failNextSpawns(3);
+      const results = await Promise.all(Array.from({ length: 10 }, () => spawnResult(d)));
+      assert.equal(results.filter((r) => r.error instanceof SpawnFailed).length, 3);
+      assert.equal((await d.listInstances()).length, 7);
+    });
+  });
+
+  describe('addSpawnFault', () => {
+    test('fails the spawns the rule picks, with its message, until removed', async () => {
+      const d = driver();
+      const seen: string[] = [];
+      const remove = d.addSpawnFault((r) => {
+        seen.push(r.instance.hostname);
+        return r.instance.hostname.startsWith('bad-') ? `Refusing ${r.instance.hostname}` : undefined;
+      });
+      const bad = await spawnResult(d, instance('bad-1'));
+      const good = await spawnResult(d, instance('good-1'));
+      assert.ok(bad.error instanceof SpawnFailed);
+      assert.equal((bad.error as Error).message, 'Refusing bad-1');
+      assert.equal(good.error, undefined);
+      assert.deepEqual(seen, ['bad-1', 'good-1'], 'the rule sees the spawn request');
+      remove();
+      assert.equal((await spawnResult(d, instance('bad-2'))).error, undefined);
+      remove(); // removing twice is harmless
+    });
+
+    test('removing one rule leaves the others', async () => {
+      const d = driver();
+      const r1 = d.addSpawnFault(() => 'one');
+      d.addSpawnFault(() => 'two');
+      r1();
+      assert.equal(((await spawnResult(d)).error as Error).message, 'two');
+    });
+  });
+
+  describe('options', () => {
+    test('spawnDelayMs: the spawn takes at least that long, and the guest appears only when it is done', async () => {
+      const d = driver({ spawnDelayMs: 60 });
+      const inst = instance();
+      const started = performance.now();
+      const p = d.spawn(req(inst));
+      assert.deepEqual(await d.listInstances(), []);
+      await p;
+      assert.ok(performance.now() - started >= 55, `spawn took ${performance.now() - started} ms`);
+      assert.deepEqual(await d.listInstances(), [inst.uuid]);
+    });
+
+    test('failSpawn: every spawn fails with SpawnFailed naming the option', async () => {
+      const d = driver({ failSpawn: true });
+      for (let i = 0; i < 3; i++) {
+        const r = await spawnResult(d);
+        assert.ok(r.error instanceof SpawnFailed);
+        assert.match((r.error as Error).message, /fail_spawn/);
+      }
+      assert.deepEqual(await d.listInstances(), []);
+    });
+
+    test('reports the configured capacity and exact usage', async () => {
+      const d = driver({ vcpus: 8, memoryMb: 16384, localGb: 200 });
+      await d.initHost('fake-7');
+      assert.deepEqual(await d.getAvailableNodes(), ['fake-7']);
+      const empty = await d.getAvailableResource('fake-7');
+      assert.deepEqual(
+        [empty.vcpus, empty.memoryMb, empty.localGb, empty.vcpusUsed, empty.memoryMbUsed, empty.localGbUsed, empty.diskAvailableLeast],
+        [8, 16384, 200, 0, 0, 0, 200],
+      );
+      assert.equal(empty.hypervisorType, 'fake');
+      await d.spawn(req(instance()));
+      await d.spawn(req(instance()));
+      const used = await d.getAvailableResource('fake-7');
+      assert.deepEqual([used.vcpusUsed, used.memoryMbUsed, used.localGbUsed, used.diskAvailableLeast], [4, 4096, 50, 150]);
+    });
+  });
+
+  describe('simulateGuestShutdown', () => {
+    test('the guest is SHUTDOWN as if it had powered itself off, and can be started again', async () => {
+      const d = driver();
+      const inst = instance();
+      await d.spawn(req(inst));
+      d.simulateGuestShutdown(inst.uuid);
+      assert.equal((await d.getInfo(inst)).state, PowerState.SHUTDOWN);
+      await d.powerOn(inst);
+      assert.equal((await d.getInfo(inst)).state, PowerState.RUNNING);
+    });
+
+    test('of an unknown guest is InstanceNotFoundOnHost', () => {
+      assert.throws(() => driver().simulateGuestShutdown(randomUUID()), InstanceNotFoundOnHost);
+    });
+  });
+
+  describe('console output', () => {
+    test('shows the boot and each reboot', async () => {
+      const d = driver();
+      const inst = instance('web-1');
+      await d.spawn(req(inst));
+      await d.reboot(inst, 'SOFT');
+      await d.reboot(inst, 'HARD');
+      const out = await d.getConsoleOutput(inst);
+      assert.match(out, /web-1/);
+      assert.match(out, /soft reboot[\s\S]*hard reboot/);
+    });
+  });
+
+  describe('call history', () => {
+    test('records each action with its method, guest and time, in order', async () => {
+      const d = driver();
+      const inst = instance();
+      const t0 = Date.now();
+      await d.initHost('h');
+      await d.spawn(req(inst));
+      await d.pause(inst);
+      await d.unpause(inst);
+      await d.reboot(inst, 'HARD');
+      await d.powerOff(inst);
+      await d.powerOn(inst);
+      await d.suspend(inst);
+      await d.resume(inst);
+      await d.destroy(inst, []);
+      assert.deepEqual(d.calls.map((c) => [c.method, c.uuid]), [
+        ['initHost', undefined], ['spawn', inst.uuid], ['pause', inst.uuid], ['unpause', inst.uuid],
+        ['reboot:HARD', inst.uuid], ['powerOff', inst.uuid], ['powerOn', inst.uuid], ['suspend', inst.uuid],
+        ['resume', inst.uuid], ['destroy', inst.uuid],
+      ]);
+      for (const c of d.calls) assert.ok(c.at >= t0 && c.at <= Date.now());
+    });
+
+    test('records failed spawns and rejected transitions too', async () => {
+      const d = driver();
+      d.failNextSpawns(1);
+      const failed = await spawnResult(d);
+      const inst = instance();
+      await d.spawn(req(inst));
+      await assert.rejects(d.unpause(inst));
+      assert.deepEqual(d.calls.map((c) => [c.method, c.uuid]), [['spawn', failed.inst.uuid], ['spawn', inst.uuid], ['unpause', inst.uuid]]);
+    });
+
+    test('stays bounded however long the emulator runs, keeping the latest calls', async () => {
+      const d = driver();
+      const inst = instance();
+      await d.spawn(req(inst));
+      for (let i = 0; i < 12_000; i++) await d.powerOn(inst);
+      await d.powerOff(inst);
+      assert.ok(d.calls.length <= 10_000, `history holds ${d.calls.length}`);
+      assert.deepEqual(d.calls.at(-1)?.method, 'powerOff');
+    });
+  });
+});
