@@ -19,8 +19,9 @@ deps: $(NODE_MODULES_STAMP)
 build: deps
 	npm run build
 
+# The build bundles the command into dist/kilonova.mjs (a much faster cold start); fall back to the plain output.
 start: build
-	node dist/src/cli/main.js all-in-one $(if $(PORT),--port $(PORT)) --state-path $(STATE_PATH)
+	node $$([ -f dist/kilonova.mjs ] && echo dist/kilonova.mjs || echo dist/src/cli/main.js) all-in-one $(if $(PORT),--port $(PORT)) --state-path $(STATE_PATH)
 
 openstack-cli:
 	./scripts/install-openstack-cli.sh

@@ -17,7 +17,10 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const MAIN_JS = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+/** The command as it ships: the bundle when the build made one (dist/kilonova.mjs), else dist/src/cli/main.js. */
+const MAIN_JS = [new URL('../kilonova.mjs', import.meta.url), new URL('../src/cli/main.js', import.meta.url)]
+  .map((u) => fileURLToPath(u))
+  .find((p) => fs.existsSync(p)) ?? fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const ADMIN_PASSWORD = 'bench-admin-secret';
 const MICROVERSION = 'compute 2.37';
 const CONCURRENT_BOOTS = 200;
@@ -280,7 +283,7 @@ async function main(): Promise<void> {
   try {
     cloud = await startCloud(statePath);
     const { api } = cloud;
-    emit({ phase: 'start', start_s: round(cloud.startS, 3) });
+    emit({ phase: 'start', start_s: round(cloud.startS, 3), entry: path.relative(process.cwd(), MAIN_JS) });
 
     await login(api);
     const base = await prepare(api);

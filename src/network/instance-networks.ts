@@ -12,7 +12,7 @@ import type { AuthContext } from '../http/auth.js';
 import { nowIso } from '../db/schema-helpers.js';
 import type { NetworkDb, NetworkRow } from './tables.js';
 import { networkScope } from './networks.js';
-import { portScope, type PortStore } from './ports.js';
+import { portScope, type PortCreateContext, type PortStore } from './ports.js';
 import type { SubnetStore } from './subnets.js';
 import { cidrContains, parseIpv4, usableRange } from './ipv4.js';
 import { subnetCidr } from './ipam.js';
@@ -131,6 +131,7 @@ export class InstanceNetworks {
     const created: string[] = [];
     const bound: string[] = [];
     const records: PortRecord[] = [];
+    const context: PortCreateContext = {};
     try {
       for (const r of req.requested) {
         if (r.portId !== undefined) {
@@ -154,9 +155,13 @@ export class InstanceNetworks {
           binding_profile: {},
           port_security_enabled: true,
           created_by_compute: true,
-        }]);
+        }], context);
         created.push(rec!.port.id);
         records.push(rec!);
+      }
+      // The common case (ports made on one network) needs no second look at the network.
+      if (bound.length === 0 && context.networks && records.every((r) => context.networks!.some((n) => n.id === r.port.network_id))) {
+        return buildNetworkInfo(records, context.networks, context.subnets ?? [], this.binding);
       }
       return await this.networkInfo(records);
     } catch (err) {

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import { nowIso } from '../db/schema-helpers.js';
 import { BadRequest, Conflict } from '../http/errors.js';
-import type { IpAllocationRow, NetworkDb, PortRow, SubnetRow } from './tables.js';
+import type { IpAllocationRow, NetworkDb, NetworkRow, PortRow, SubnetRow } from './tables.js';
 import { listRows, type ListableTable, type ListRequest } from './listing.js';
 import { invalidAttribute, macAddressInUse, networkNotFound, portNotFound } from './errors.js';
 import {
@@ -104,6 +104,55 @@ function groupIps(rows: Pick<IpAllocationRow, 'port_id' | 'subnet_id' | 'ip_addr
   return out;
 }
 
+/** The networks and subnets a port creation read, for callers that describe the result (NetworkInfo). */
+export interface PortCreateContext {
+  networks?: NetworkRow[];
+  subnets?: SubnetRow[];
+}
+
+/** Networks with their subnets (creation order) in one query. */
+async function loadNetworks(db: NetworkDb, networkIds: string[]): Promise<{ networks: NetworkRow[]; subnets: SubnetRow[] }> {
+  const rows = await db.selectFrom('neutron_networks')
+    .leftJoin('neutron_subnets', 'neutron_subnets.network_id', 'neutron_networks.id')
+    .select([
+      'neutron_networks.id as n_id', 'neutron_networks.project_id as n_project_id', 'neutron_networks.name as n_name',
+      'neutron_networks.description as n_description', 'neutron_networks.status as n_status',
+      'neutron_networks.admin_state_up as n_admin_state_up', 'neutron_networks.shared as n_shared', 'neutron_networks.mtu as n_mtu',
+      'neutron_networks.port_security_enabled as n_port_security_enabled', 'neutron_networks.router_external as n_router_external',
+      'neutron_networks.revision_number as n_revision_number', 'neutron_networks.created_at as n_created_at',
+      'neutron_networks.updated_at as n_updated_at',
+    ])
+    .select([
+      'neutron_subnets.id', 'neutron_subnets.network_id', 'neutron_subnets.project_id', 'neutron_subnets.name',
+      'neutron_subnets.description', 'neutron_subnets.ip_version', 'neutron_subnets.cidr', 'neutron_subnets.gateway_ip',
+      'neutron_subnets.enable_dhcp', 'neutron_subnets.allocation_pools', 'neutron_subnets.dns_nameservers',
+      'neutron_subnets.host_routes', 'neutron_subnets.revision_number', 'neutron_subnets.created_at', 'neutron_subnets.updated_at',
+    ])
+    .where('neutron_networks.id', 'in', networkIds)
+    .orderBy('neutron_subnets.created_at').orderBy('neutron_subnets.id')
+    .execute();
+  const networks = new Map<string, NetworkRow>();
+  const subnets: SubnetRow[] = [];
+  for (const r of rows) {
+    if (!networks.has(r.n_id)) {
+      networks.set(r.n_id, {
+        id: r.n_id, project_id: r.n_project_id, name: r.n_name, description: r.n_description, status: r.n_status,
+        admin_state_up: r.n_admin_state_up, shared: r.n_shared, mtu: r.n_mtu, port_security_enabled: r.n_port_security_enabled,
+        router_external: r.n_router_external, revision_number: r.n_revision_number, created_at: r.n_created_at, updated_at: r.n_updated_at,
+      });
+    }
+    if (r.id !== null) {
+      subnets.push({
+        id: r.id, network_id: r.network_id!, project_id: r.project_id!, name: r.name!, description: r.description!,
+        ip_version: r.ip_version!, cidr: r.cidr!, gateway_ip: r.gateway_ip ?? null, enable_dhcp: r.enable_dhcp!,
+        allocation_pools: r.allocation_pools!, dns_nameservers: r.dns_nameservers!, host_routes: r.host_routes!,
+        revision_number: r.revision_number!, created_at: r.created_at!, updated_at: r.updated_at!,
+      });
+    }
+  }
+  return { networks: [...networks.values()], subnets };
+}
+
 export class PortStore {
   constructor(private readonly db: NetworkDb, private readonly locks: KeyedMutex, private readonly hints: AddressHints) {}
 
@@ -166,13 +215,15 @@ export class PortStore {
    * network is serialized in this process so concurrent creators do not
    * fight over the same lowest free address.
    */
-  async create(inputs: PortCreate[]): Promise<PortRecord[]> {
+  async create(inputs: PortCreate[], context?: PortCreateContext): Promise<PortRecord[]> {
     const networkIds = [...new Set(inputs.map((i) => i.network_id))];
     const macs = inputs.map((i) => (i.mac_address === undefined ? undefined : checkMac(i.mac_address)));
     return this.allocating(networkIds, async (trx) => {
-      const networks = await trx.selectFrom('neutron_networks').select('id').where('id', 'in', networkIds).execute();
-      const subnets = await trx.selectFrom('neutron_subnets').selectAll().where('network_id', 'in', networkIds)
-        .orderBy('created_at').orderBy('id').execute();
+      const { networks, subnets } = await loadNetworks(trx, networkIds);
+      if (context) {
+        context.networks = networks;
+        context.subnets = subnets;
+      }
       const out: PortRecord[] = [];
       for (const [i, input] of inputs.entries()) {
         if (!networks.some((n) => n.id === input.network_id)) throw networkNotFound(input.network_id);

@@ -52,29 +52,28 @@ async function attemptWrite(ctx: PlacementContext, trx: Tx, writes: ConsumerWrit
   const wantedUuids = [...new Set(writes.flatMap((w) => Object.keys(w.allocations)))].sort();
 
   // Providers named in the request, and those the consumers hold allocations on
-  // now (they lose them, so their usage and generation move too), with their
-  // inventories, in one query.
+  // now (they lose them, so their usage and generation move too).
   let pq = trx.selectFrom('placement_resource_providers as p')
-    .leftJoin('placement_inventories as i', 'i.resource_provider_id', 'p.id')
-    .select(['p.id', 'p.uuid', 'p.generation', 'i.resource_class', 'i.total', 'i.reserved', 'i.min_unit', 'i.max_unit',
-      'i.step_size', 'i.allocation_ratio', 'i.used'])
+    .select(['p.id', 'p.uuid', 'p.generation'])
     .where((eb) => eb.or([
       ...(wantedUuids.length > 0 ? [eb('p.uuid', 'in', wantedUuids)] : []),
       eb('p.id', 'in', eb.selectFrom('placement_allocations as a').select('a.resource_provider_id').where('a.consumer_id', 'in', consumerUuids)),
     ]))
     .orderBy('p.uuid');
-  if (ctx.postgres) pq = pq.forUpdate(['p']);
-  const providerRows = await pq.execute();
-  const byUuid = new Map<string, LockedProvider>();
-  const inventories: InventoryWithUsage[] = [];
-  for (const r of providerRows) {
-    if (!byUuid.has(r.uuid)) byUuid.set(r.uuid, { id: r.id, uuid: r.uuid, generation: r.generation });
-    if (r.resource_class !== null) inventories.push({ ...(r as unknown as InventoryWithUsage), resource_provider_id: r.id });
-  }
-  const providers = [...byUuid.values()];
+  if (ctx.postgres) pq = pq.forUpdate();
+  const providers: LockedProvider[] = await pq.execute();
+  const byUuid = new Map(providers.map((p) => [p.uuid, p]));
   for (const uuid of wantedUuids) {
     if (!byUuid.has(uuid)) throw new Refused({ reason: 'provider_not_found', detail: `Allocation for resource provider '${uuid}' that does not exist.` });
   }
+
+  // Inventories are read by a statement of their own, after the locks are held:
+  // joined into the locking query, PostgreSQL would re-check only the locked
+  // provider row after waiting and hand back the usage from before the wait.
+  const inventories: InventoryWithUsage[] = providers.length === 0 ? [] : await trx.selectFrom('placement_inventories')
+    .select(['resource_provider_id', 'resource_class', 'total', 'reserved', 'min_unit', 'max_unit', 'step_size', 'allocation_ratio', 'used'])
+    .where('resource_provider_id', 'in', providers.map((p) => p.id))
+    .execute();
 
   // A consumer's allocations are written with it, so a left join from consumers finds both.
   const consumerRows = await trx.selectFrom('placement_consumers as c')

@@ -17,8 +17,14 @@ import { testLogger } from './logger.js';
 export const ADMIN_PASSWORD = 'admin-secret-test';
 export const DEMO_PASSWORD = 'demo-secret-test';
 
-/** dist/src/cli/main.js, found from this compiled file (dist/test/helpers/cloud.js). */
-export const MAIN_JS = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+/**
+ * The kilonova command as it ships: the bundle (dist/kilonova.mjs) when the
+ * build made one, else dist/src/cli/main.js; found from this compiled file
+ * (dist/test/helpers/cloud.js).
+ */
+export const MAIN_JS = [new URL('../../kilonova.mjs', import.meta.url), new URL('../../src/cli/main.js', import.meta.url)]
+  .map((u) => fileURLToPath(u))
+  .find((p) => fs.existsSync(p)) ?? fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 export type Who = 'admin' | 'demo';
 
@@ -220,7 +226,7 @@ process.on('exit', () => {
 
 const READY = /Kilonova all-in-one ready at (http:\/\/\S+) \((\d+) ms\)/;
 
-/** Spawns `node dist/src/cli/main.js all-in-one --port 0` and waits for its ready line. */
+/** Spawns `node MAIN_JS all-in-one --port 0` and waits for its ready line. */
 export async function startCloudProcess(opts: CloudProcessOptions = {}): Promise<CloudProcess> {
   const ownState = !opts.statePath;
   const statePath = opts.statePath ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-proc-'));

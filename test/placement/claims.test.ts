@@ -98,6 +98,9 @@ for (const target of await databaseTargets()) {
       const won = results.filter(Boolean).length;
       assert.ok(won <= 10);
       assert.deepEqual(await fx.placement.getProviderUsages(rp), { VCPU: won });
+      // The kept usage matches the allocation rows themselves.
+      const rows = await fx.placement.getProviderAllocations(rp);
+      assert.equal(Object.values(rows.allocations).reduce((n, a) => n + (a.resources.VCPU ?? 0), 0), won);
     });
   });
 }

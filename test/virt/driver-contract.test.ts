@@ -89,6 +89,9 @@ for (const impl of IMPLEMENTATIONS) {
     });
     after(async () => {
       for (const inst of spawned) await d.destroy(inst, networkInfo).catch(() => undefined);
+      assert.deepEqual((await d.listInstances()).filter((u) => spawned.some((i) => i.uuid === u)), [], 'guests left behind');
+      // The service's last call to the driver: it must complete (a failure here fails the suite).
+      await d.cleanupHost();
       await sut.dispose();
     });
 

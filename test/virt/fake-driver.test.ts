@@ -5,7 +5,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { InstanceNotFoundOnHost, PowerState, SpawnFailed, type DriverInstance, type SpawnRequest } from '../../src/virt/driver.js';
 import { FakeDriver, type FakeDriverOptions } from '../../src/virt/fake/driver.js';
 import type { Flavor } from '../../src/objects/flavor.js';
@@ -175,6 +179,69 @@ describe('FakeDriver', () => {
       const out = await d.getConsoleOutput(inst);
       assert.match(out, /web-1/);
       assert.match(out, /soft reboot[\s\S]*hard reboot/);
+    });
+  });
+
+  describe('stateFile: guests survive a restart, as a real hypervisor\'s do', () => {
+    function tempState(): { file: string; dispose(): void } {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-fake-'));
+      return { file: path.join(dir, 'hv', 'host-1.json'), dispose: () => fs.rmSync(dir, { recursive: true, force: true }) };
+    }
+
+    test('a new driver on the same file finds the guests with their power states', async () => {
+      const st = tempState();
+      try {
+        const first = driver({ stateFile: st.file });
+        await first.initHost('host-1');
+        const running = instance('running');
+        const paused = instance('paused');
+        const gone = instance('gone');
+        for (const i of [running, paused, gone]) await first.spawn(req(i));
+        await first.pause(paused);
+        await first.destroy(gone, []);
+        await first.cleanupHost();
+        assert.ok(fs.existsSync(st.file));
+
+        const second = driver({ stateFile: st.file });
+        await second.initHost('host-1');
+        assert.deepEqual((await second.listInstances()).sort(), [running.uuid, paused.uuid].sort());
+        assert.equal((await second.getInfo(running)).state, PowerState.RUNNING);
+        assert.equal((await second.getInfo(paused)).state, PowerState.PAUSED);
+        assert.match(await second.getConsoleOutput(running), /running/);
+        const r = await second.getAvailableResource('host-1');
+        assert.equal(r.vcpusUsed, 2 * flavor.vcpus, 'usage counts the guests found on disk');
+      } finally {
+        st.dispose();
+      }
+    });
+
+    test('changes reach the file soon without cleanupHost (batched writes)', async () => {
+      const st = tempState();
+      try {
+        const d = driver({ stateFile: st.file });
+        await d.initHost('host-1');
+        const inst = instance();
+        await d.spawn(req(inst));
+        const deadline = Date.now() + 5000;
+        while (!fs.existsSync(st.file)) {
+          if (Date.now() > deadline) assert.fail('the state file was never written');
+          await sleep(20);
+        }
+        const saved = JSON.parse(fs.readFileSync(st.file, 'utf8')) as Array<{ uuid: string }>;
+        assert.deepEqual(saved.map((g) => g.uuid), [inst.uuid]);
+        await d.cleanupHost();
+      } finally {
+        st.dispose();
+      }
+    });
+
+    test('without a stateFile nothing is written and a restart starts empty', async () => {
+      const d = driver();
+      await d.spawn(req(instance()));
+      await d.cleanupHost();
+      const again = driver();
+      await again.initHost('h');
+      assert.deepEqual(await again.listInstances(), []);
     });
   });
 
