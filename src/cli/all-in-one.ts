@@ -69,6 +69,16 @@ export interface AllInOne {
   transport: Transport;
   http: FastifyInstance;
   database: DatabaseHandle;
+  /** The running services, for tools and tests that add to this cloud in-process (e.g. a second compute host). */
+  services: {
+    identity: IdentityService;
+    images: ImageService;
+    network: NetworkService;
+    placement: PlacementService;
+    computeManager: ComputeManager;
+    conductor: ConductorRpcClient;
+    notifier: Notifier;
+  };
   close(): Promise<void>;
 }
 
@@ -209,6 +219,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       url, port, adminPassword, demoPassword, generated: boot.generated, cloudsYaml,
       fakeDriver: driver instanceof FakeDriver ? driver : undefined,
       transport, http, database,
+      services: { identity, images, network, placement, computeManager, conductor: conductorClient, notifier },
       close: closeAll,
     };
   } catch (err) {
