@@ -79,8 +79,7 @@ common(program.command('all-in-one'))
       if (cloud.generated.admin) out.push(`  admin: ${cloud.generated.admin}`);
       if (cloud.generated.demo) out.push(`  demo:  ${cloud.generated.demo}`);
     }
-    process.stdout.write(out.join('\n') + '\n');
-
+    // Handlers first: whoever reads the ready line may signal at once.
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
@@ -92,6 +91,8 @@ common(program.command('all-in-one'))
     };
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
+    process.stdout.write(out.join('\n') + '\n');
+
   });
 
 const db = program.command('db').description('database maintenance');

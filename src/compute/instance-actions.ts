@@ -19,29 +19,27 @@ export async function recordActionStart(db: ComputeDb, ctx: RequestContext, inst
   }).execute();
 }
 
-async function actionId(db: ComputeDb, instanceUuid: string, requestId: string): Promise<number | undefined> {
-  const row = await db.selectFrom('instance_actions').select('id')
-    .where('instance_uuid', '=', instanceUuid).where('request_id', '=', requestId)
-    .orderBy('id', 'desc').executeTakeFirst();
-  return row?.id;
-}
-
 /** Starts an event of the action of this request; returns a function that finishes it. */
 export async function startActionEvent(
   db: ComputeDb, ctx: RequestContext, instanceUuid: string, event: string, host: string | null,
 ): Promise<(result: 'Success' | 'Error', details?: string) => Promise<void>> {
-  const id = await actionId(db, instanceUuid, ctx.requestId);
-  if (id === undefined) return async () => undefined;
-  const inserted = await db.insertInto('instance_actions_events').values({
-    action_id: id, event, start_time: nowIso(), finish_time: null, result: null,
-    traceback: null, host, details: null,
-  }).returning('id').executeTakeFirstOrThrow();
+  const now = nowIso();
+  // One statement: the event row is made from the action row of this request, if there is one.
+  const inserted = await db.insertInto('instance_actions_events')
+    .columns(['action_id', 'event', 'start_time', 'host'])
+    .expression((eb) => eb.selectFrom('instance_actions')
+      .select((s) => [s.ref('id').as('action_id'), s.val(event).as('event'), s.val(now).as('start_time'), s.val(host).as('host')])
+      .where('instance_uuid', '=', instanceUuid).where('request_id', '=', ctx.requestId)
+      .orderBy('id', 'desc').limit(1))
+    .returning(['id', 'action_id'])
+    .executeTakeFirst();
+  if (!inserted) return async () => undefined;
   return async (result, details) => {
-    const now = nowIso();
-    await db.updateTable('instance_actions_events').set({ finish_time: now, result, details: details ?? null })
+    const finished = nowIso();
+    await db.updateTable('instance_actions_events').set({ finish_time: finished, result, details: details ?? null })
       .where('id', '=', inserted.id).execute();
-    await db.updateTable('instance_actions').set({ updated_at: now, ...(result === 'Error' ? { message: 'Error' } : {}) })
-      .where('id', '=', id).execute();
+    await db.updateTable('instance_actions').set({ updated_at: finished, ...(result === 'Error' ? { message: 'Error' } : {}) })
+      .where('id', '=', inserted.action_id).execute();
   };
 }
 

@@ -4,8 +4,7 @@
  * Plain JSON, so it crosses the bus and the database unchanged.
  */
 import type { NetworkRow, SubnetRow } from './tables.js';
-import type { PortRecord } from './model.js';
-import type { HostRoute } from './model.js';
+import type { HostRoute, PortRecord } from './model.js';
 
 export interface VifIp {
   address: string;

@@ -52,6 +52,7 @@ export class FakeDriver implements VirtDriver {
   readonly calls: FakeCall[] = [];
   private static readonly MAX_CALLS = 10_000;
   private saveTimer?: NodeJS.Timeout;
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: FakeDriverOptions) {}
 
@@ -95,17 +96,26 @@ export class FakeDriver implements VirtDriver {
   async cleanupHost(): Promise<void> {
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
+    await this.saving;
     this.save();
   }
 
   private changed(): void {
-    // Batched: at a hundred boots a second, one write per change would cost more than the boots.
+    // Batched and off the event loop: at a hundred boots a second, a write per change would cost more than the boots.
     if (!this.opts.stateFile || this.saveTimer) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
-      this.save();
-    }, 200);
+      this.saving = this.saving.then(() => this.saveAsync()).catch(() => undefined);
+    }, 1000);
     this.saveTimer.unref();
+  }
+
+  private async saveAsync(): Promise<void> {
+    const file = this.opts.stateFile;
+    if (!file) return;
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    await fs.promises.writeFile(`${file}.tmp`, JSON.stringify([...this.guests.values()]));
+    await fs.promises.rename(`${file}.tmp`, file);
   }
 
   private save(): void {
