@@ -2,27 +2,14 @@
  * ComputeTaskManager: the conductor's RPC endpoint (topic `conductor`). Each
  * long action is a task of its own under tasks/.
  */
-import type { Logger } from 'pino';
 import type { RequestContext } from '../bus/context.js';
 import type { RpcEndpoint } from '../bus/rpc.js';
-import type { Notifier } from '../bus/notifier.js';
 import { fromPrimitive, InstanceObject, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject } from '../objects/index.js';
-import type { ComputeDb } from '../compute/db/tables.js';
-import type { PlacementClient } from '../compute/clients.js';
-import type { ComputeRpcClient } from '../compute/rpcapi.js';
-import type { SchedulerRpcClient } from '../scheduler/rpcapi.js';
-import { BuildInstancesTask } from './tasks/build-instances.js';
+import { BuildInstancesTask, type BuildTaskDeps } from './tasks/build-instances.js';
 import { RescheduleInstanceTask } from './tasks/reschedule-instance.js';
 
-export interface ConductorDeps {
-  db: ComputeDb;
-  scheduler: SchedulerRpcClient;
-  compute: ComputeRpcClient;
-  placement: PlacementClient;
-  notifier: Notifier;
-  logger: Logger;
-  host: string;
-}
+/** Everything a conductor task works with. */
+export type ConductorDeps = BuildTaskDeps;
 
 export class ComputeTaskManager {
   constructor(private readonly deps: ConductorDeps) {}

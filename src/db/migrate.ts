@@ -3,7 +3,8 @@
  * Glance, Neutron, Placement and Nova each have their own), kept in one
  * database here but in separate migration tables.
  */
-import { Migrator, type Kysely, type Migration } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
+import { isPostgres } from './schema-helpers.js';
 
 export interface MigrationSet {
   /** Service name; the history lives in kilonova_migrations_<name>. */
@@ -16,12 +17,18 @@ export class MigrationFailed extends Error {}
 
 export async function syncDatabase(db: Kysely<any>, sets: readonly MigrationSet[]): Promise<string[]> {
   const applied: string[] = [];
+  // On PostgreSQL the migrator looks for its tables in every schema unless told
+  // which one: a database shared by several schemas would make it skip creating its own.
+  const schema = isPostgres(db)
+    ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+    : undefined;
   for (const set of sets) {
     const migrator = new Migrator({
       db,
       provider: { getMigrations: async () => set.migrations },
       migrationTableName: `kilonova_migrations_${set.name}`,
       migrationLockTableName: `kilonova_migrations_${set.name}_lock`,
+      ...(schema ? { migrationTableSchema: schema } : {}),
     });
     const { error, results } = await migrator.migrateToLatest();
     for (const r of results ?? []) {

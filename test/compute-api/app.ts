@@ -8,9 +8,7 @@ import { loadConfig, type Overrides } from '../../src/conf/loader.js';
 import type { Config } from '../../src/conf/options.js';
 import { syncDatabase } from '../../src/db/migrate.js';
 import { nowIso } from '../../src/db/schema-helpers.js';
-import { negotiateVersion, versionHeaders } from '../../src/http/microversion.js';
 import { createHttpServer } from '../../src/http/server.js';
-import { applyServiceScope } from '../../src/http/service-scope.js';
 import { registerAvailabilityZoneRoutes } from '../../src/compute/api/availability-zones.js';
 import type { ComputeApiDeps } from '../../src/compute/api/deps.js';
 import { registerFlavorRoutes } from '../../src/compute/api/flavors.js';
@@ -19,7 +17,7 @@ import { registerKeypairRoutes } from '../../src/compute/api/keypairs.js';
 import { registerLimitsRoutes } from '../../src/compute/api/limits.js';
 import { registerServiceRoutes } from '../../src/compute/api/services.js';
 import { registerVersionRoutes } from '../../src/compute/api/version-documents.js';
-import { COMPUTE_API_VERSIONS } from '../../src/compute/api/versions.js';
+import { applyComputeScope } from '../../src/compute/api/routes.js';
 import { computeMigrations } from '../../src/compute/db/migrations.js';
 import type { ComputeDb } from '../../src/compute/db/tables.js';
 import { databaseTargets, type DatabaseTarget } from '../helpers/databases.js';
@@ -45,12 +43,7 @@ export async function buildComputeApi(target: DatabaseTarget, overrides: Overrid
   };
   const app = createHttpServer({ logger: testLogger });
   await app.register(async (scope) => {
-    applyServiceScope(scope, { style: 'compute', tokens: deps.tokens });
-    scope.addHook('onRequest', async (request, reply) => {
-      reply.header('x-compute-request-id', request.id);
-      request.apiVersion = negotiateVersion(request.headers, COMPUTE_API_VERSIONS);
-      reply.headers(versionHeaders(request.apiVersion, COMPUTE_API_VERSIONS));
-    });
+    applyComputeScope(scope, deps);
     registerVersionRoutes(scope, deps);
     await scope.register(async (v21) => {
       registerFlavorRoutes(v21, deps);

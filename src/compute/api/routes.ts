@@ -19,7 +19,8 @@ import { registerServerMetadataRoutes } from './server-metadata.js';
 import { registerInstanceActionRoutes } from './instance-actions.js';
 import { registerAggregateRoutes } from './aggregates.js';
 
-export async function computeApi(app: FastifyInstance, deps: ComputeApiDeps): Promise<void> {
+/** What every compute route shares: Nova's error bodies, token auth, the request id header, microversions. */
+export function applyComputeScope(app: FastifyInstance, deps: Pick<ComputeApiDeps, 'tokens'>): void {
   applyServiceScope(app, { style: 'compute', tokens: deps.tokens });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-compute-request-id', request.id);
@@ -31,6 +32,10 @@ export async function computeApi(app: FastifyInstance, deps: ComputeApiDeps): Pr
     request.apiVersion = negotiateVersion(request.headers, COMPUTE_API_VERSIONS);
     reply.headers(versionHeaders(request.apiVersion, COMPUTE_API_VERSIONS));
   });
+}
+
+export async function computeApi(app: FastifyInstance, deps: ComputeApiDeps): Promise<void> {
+  applyComputeScope(app, deps);
   registerVersionRoutes(app, deps);
   await app.register(async (v21) => {
     registerServerRoutes(v21, deps);
