@@ -1,7 +1,7 @@
 /** Response shapes of /servers, per microversion (Nova's views/servers.py). */
 import { createHash } from 'node:crypto';
 import type { APIVersion } from '../../../http/microversion.js';
-import type { InstanceRow } from '../../instance-store.js';
+import type { InstanceViewRow } from '../../instance-list.js';
 import { serverStatus } from '../../vm-states.js';
 import type { Flavor } from '../../../objects/flavor.js';
 
@@ -32,19 +32,39 @@ function links(base: string, kind: string, id: string) {
   ];
 }
 
+/**
+ * Remembers the last results of a pure function of a string: a page of
+ * servers repeats the same few flavors, projects and hosts many times.
+ */
+function memo<T>(fn: (key: string) => T, max = 1000): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    let v = cache.get(key);
+    if (v === undefined) {
+      if (cache.size >= max) cache.clear();
+      cache.set(key, (v = fn(key)));
+    }
+    return v;
+  };
+}
+
+const hostIdOf = memo((key) => createHash('sha224').update(key).digest('hex'));
+const parseFlavor = memo((json) => JSON.parse(json) as Flavor, 100);
+const parseSecurityGroups = memo((json) => (JSON.parse(json) as string[]).map((name) => ({ name })), 100);
+
 /** Nova's hostId: sha224 of project id and host, so a project sees co-location without seeing hosts. */
 export function hostId(projectId: string, host: string | null): string {
-  return host ? createHash('sha224').update(projectId + host).digest('hex') : '';
+  return host ? hostIdOf(projectId + host) : '';
 }
 
-/** Nova's timestamp format in server views: seconds, Z suffix. */
+/** Nova's timestamp format in server views: seconds, Z suffix (ours are ISO strings with milliseconds). */
 export function isoZ(ts: string | null): string | null {
-  return ts ? ts.replace(/\.\d+Z$/, 'Z') : null;
+  return ts ? `${ts.slice(0, 19)}Z` : null;
 }
 
+/** OS-SRV-USG times are microsecond-precision without a zone in Nova. */
 function usgTime(ts: string | null): string | null {
-  // OS-SRV-USG times are microsecond-precision without a zone in Nova.
-  return ts ? ts.replace(/Z$/, '').replace(/(\.\d{3})$/, '$1000') : null;
+  return ts ? `${ts.slice(0, 23)}000` : null;
 }
 
 export function addresses(networkInfo: string): Record<string, Array<Record<string, unknown>>> {
@@ -67,13 +87,13 @@ export function addresses(networkInfo: string): Record<string, Array<Record<stri
   return out;
 }
 
-export function basicView(row: InstanceRow, ctx: ViewContext) {
+export function basicView(row: Pick<InstanceViewRow, 'uuid' | 'display_name'>, ctx: ViewContext) {
   return { id: row.uuid, name: row.display_name, links: links(ctx.base, 'servers', row.uuid) };
 }
 
-export function detailView(row: InstanceRow, md: Record<string, string>, fault: Fault | undefined, ctx: ViewContext): Record<string, unknown> {
+export function detailView(row: InstanceViewRow, md: Record<string, string>, fault: Fault | undefined, ctx: ViewContext): Record<string, unknown> {
   const v = ctx.version;
-  const flavor = JSON.parse(row.flavor) as Flavor;
+  const flavor = parseFlavor(row.flavor);
   const status = serverStatus(row.vm_state, row.task_state);
   const server: Record<string, unknown> = {
     id: row.uuid,
@@ -106,7 +126,7 @@ export function detailView(row: InstanceRow, md: Record<string, string>, fault: 
     'OS-EXT-STS:vm_state': row.vm_state,
     'OS-EXT-STS:power_state': row.power_state,
     'os-extended-volumes:volumes_attached': [],
-    security_groups: (JSON.parse(row.security_groups) as string[]).map((name) => ({ name })),
+    security_groups: parseSecurityGroups(row.security_groups),
   };
   if (status === 'BUILD' || status === 'ACTIVE') server.progress = row.progress;
   if (ctx.showExtended) {
