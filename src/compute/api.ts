@@ -27,7 +27,7 @@ import { TaskState, VmState } from './vm-states.js';
 import type { Flavor } from '../objects/flavor.js';
 import type { ImageMeta } from '../objects/image-meta.js';
 import type { BlockDeviceMapping, Instance, NetworkRequestList, RequestSpec } from '../objects/index.js';
-import { listInstances, type ListOptions, type ListResult } from './instance-list.js';
+import { listInstancePage, type InstancePage, type ListOptions } from './instance-list.js';
 import { POWER_ACTION_RULES, type PowerActionName } from './power-action-rules.js';
 
 export interface ComputeApiDepsCore {
@@ -250,14 +250,15 @@ export class ComputeAPI {
     return row;
   }
 
-  async list(auth: AuthContext, detail: boolean, opts: ListOptions): Promise<ListResult> {
+  /** The page of servers the caller may list; the views are rendered (and cached) by the API layer. */
+  async list(auth: AuthContext, detail: boolean, opts: ListOptions): Promise<InstancePage> {
     const { policy } = this.deps;
     policy.authorize(detail ? 'os_compute_api:servers:detail' : 'os_compute_api:servers:index', this.target(auth), auth);
     if (opts.allTenants) {
       policy.authorize(detail ? 'os_compute_api:servers:detail:get_all_tenants' : 'os_compute_api:servers:index:get_all_tenants', {}, auth);
     }
     const admin = this.isAdmin(auth);
-    return listInstances(this.deps.db, {
+    return listInstancePage(this.deps.db, {
       ...opts,
       projectId: opts.allTenants ? opts.projectId : auth.projectId,
       adminFilters: admin,

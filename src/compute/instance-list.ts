@@ -32,8 +32,24 @@ export const VIEW_COLUMNS = [
   'id', 'uuid', 'display_name', 'display_description', 'vm_state', 'task_state', 'power_state', 'project_id', 'user_id',
   'host', 'node', 'hostname', 'image_ref', 'flavor', 'created_at', 'updated_at', 'launched_at', 'terminated_at',
   'network_info', 'security_groups', 'access_ip_v4', 'access_ip_v6', 'availability_zone', 'config_drive', 'key_name',
-  'progress', 'reservation_id', 'launch_index', 'root_device_name', 'user_data', 'locked', 'locked_reason',
+  'progress', 'reservation_id', 'launch_index', 'root_device_name', 'user_data', 'locked', 'locked_reason', 'version',
 ] as const satisfies ReadonlyArray<keyof InstanceRow>;
+
+/** What a page of the list carries: enough to name each server and to know whether its cached view is current. */
+export const PAGE_COLUMNS = ['id', 'uuid', 'display_name', 'version'] as const satisfies ReadonlyArray<keyof InstanceRow>;
+export type InstancePageRow = Pick<InstanceRow, (typeof PAGE_COLUMNS)[number]>;
+
+export interface InstancePage {
+  rows: InstancePageRow[];
+  /** True when there may be more (the page is full). */
+  more: boolean;
+}
+
+export interface ViewRows {
+  rows: Map<string, InstanceViewRow>;
+  metadata: Map<string, Record<string, string>>;
+  faults: ListResult['faults'];
+}
 
 export type InstanceViewRow = Pick<InstanceRow, (typeof VIEW_COLUMNS)[number]>;
 
@@ -52,7 +68,10 @@ const SORT_COLUMNS: Record<string, keyof InstanceRow> = {
   availability_zone: 'availability_zone', locked: 'locked', terminated_at: 'terminated_at', launch_index: 'launch_index',
 };
 
-export async function listInstances(db: ComputeDb, opts: ListOptions & { adminFilters: boolean; maxLimit: number }): Promise<ListResult> {
+export type ListQuery = ListOptions & { adminFilters: boolean; maxLimit: number };
+
+/** The page of servers a list request names, in order; one query. */
+export async function listInstancePage(db: ComputeDb, opts: ListQuery): Promise<InstancePage> {
   const limit = Math.min(opts.limit ?? opts.maxLimit, opts.maxLimit);
   const sortKeys = (opts.sortKeys?.length ? opts.sortKeys : ['created_at']).map((k) => {
     const col = SORT_COLUMNS[k];
@@ -61,11 +80,11 @@ export async function listInstances(db: ComputeDb, opts: ListOptions & { adminFi
   });
   const sortDirs = sortKeys.map((_, i) => opts.sortDirs?.[i] ?? opts.sortDirs?.[0] ?? 'desc');
 
-  let q = db.selectFrom('instances').select(VIEW_COLUMNS).where('deleted', '=', 0);
+  let q = db.selectFrom('instances').select(PAGE_COLUMNS).where('deleted', '=', 0);
   if (opts.projectId) q = q.where('project_id', '=', opts.projectId);
   if (opts.status) {
     const states = vmStatesForStatus(opts.status);
-    if (states.length === 0) return { rows: [], metadata: new Map(), faults: new Map(), more: false };
+    if (states.length === 0) return { rows: [], more: false };
     q = q.where('vm_state', 'in', states);
   }
   if (opts.image) q = q.where('image_ref', '=', opts.image.slice(opts.image.lastIndexOf('/') + 1));
@@ -109,11 +128,28 @@ export async function listInstances(db: ComputeDb, opts: ListOptions & { adminFi
     }
     rows = rows.filter((r) => re.test(r.display_name)).slice(0, limit);
   }
-  const uuids = rows.map((r) => r.uuid);
-  const metadata = await getMetadata(db, uuids);
-  const errored = rows.filter((r) => r.vm_state === 'error').map((r) => r.uuid);
-  const faults = await latestFaults(db, errored);
-  return { rows, metadata, faults, more: rows.length === limit };
+  return { rows, more: rows.length === limit };
+}
+
+/** Everything the detail view of these servers reads: rows, metadata, the latest fault of each ERROR one. */
+export async function loadViewRows(db: ComputeDb, uuids: readonly string[]): Promise<ViewRows> {
+  const rows = new Map<string, InstanceViewRow>();
+  for (let i = 0; i < uuids.length; i += 5000) {
+    for (const r of await db.selectFrom('instances').select(VIEW_COLUMNS).where('uuid', 'in', uuids.slice(i, i + 5000)).where('deleted', '=', 0).execute()) {
+      rows.set(r.uuid, r);
+    }
+  }
+  const metadata = await getMetadata(db, [...rows.keys()]);
+  const errored = [...rows.values()].filter((r) => r.vm_state === 'error').map((r) => r.uuid);
+  return { rows, metadata, faults: await latestFaults(db, errored) };
+}
+
+/** A page with everything its detail views need (for callers that do not cache views). */
+export async function listInstances(db: ComputeDb, opts: ListQuery): Promise<ListResult> {
+  const page = await listInstancePage(db, opts);
+  const view = await loadViewRows(db, page.rows.map((r) => r.uuid));
+  const rows = page.rows.map((r) => view.rows.get(r.uuid)).filter((r): r is InstanceViewRow => r !== undefined);
+  return { rows, metadata: view.metadata, faults: view.faults, more: page.more };
 }
 
 export async function latestFaults(db: ComputeDb, uuids: string[]): Promise<ListResult['faults']> {

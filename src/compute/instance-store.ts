@@ -2,7 +2,7 @@
  * Reading and writing servers' rows. Every caller that needs an Instance
  * object gets it from here, so the row layout stays in one place.
  */
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { nowIso } from '../db/schema-helpers.js';
 import { NotFound } from '../http/errors.js';
 import type { Flavor } from '../objects/flavor.js';
@@ -55,7 +55,7 @@ export async function loadInstance(db: ComputeDb, uuid: string): Promise<Instanc
   return instanceFromRow(row, md.get(uuid) ?? {});
 }
 
-export type InstanceUpdate = Partial<Omit<InstanceRow, 'id' | 'uuid' | 'created_at'>>;
+export type InstanceUpdate = Partial<Omit<InstanceRow, 'id' | 'uuid' | 'created_at' | 'version'>>;
 
 /**
  * Updates a live instance. With `expectedTaskState`, only when task_state still
@@ -64,7 +64,7 @@ export type InstanceUpdate = Partial<Omit<InstanceRow, 'id' | 'uuid' | 'created_
 export async function updateInstance(
   db: ComputeDb, uuid: string, values: InstanceUpdate, expectedTaskState?: Array<string | null>,
 ): Promise<boolean> {
-  let q = db.updateTable('instances').set({ ...values, updated_at: nowIso() }).where('uuid', '=', uuid).where('deleted', '=', 0);
+  let q = db.updateTable('instances').set({ ...values, updated_at: nowIso(), version: sql<number>`version + 1` }).where('uuid', '=', uuid).where('deleted', '=', 0);
   if (expectedTaskState) {
     const nonNull = expectedTaskState.filter((s): s is string => s !== null);
     const allowNull = expectedTaskState.includes(null);
@@ -101,4 +101,10 @@ export async function addInstanceFault(db: ComputeDb, uuid: string, fault: { cod
     instance_uuid: uuid, code: fault.code, message: fault.message.slice(0, 255),
     details: fault.details ?? '', host: fault.host ?? null, created_at: nowIso(),
   }).execute();
+  await touchInstance(db, uuid);
+}
+
+/** Marks the server changed (its views are re-rendered) without changing a column of its own. */
+export async function touchInstance(db: ComputeDb, uuid: string): Promise<void> {
+  await updateInstance(db, uuid, {});
 }

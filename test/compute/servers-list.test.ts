@@ -56,4 +56,28 @@ describe('server listing', () => {
     const res = await cloud.request('GET', '/compute/v2.1/servers');
     assert.deepEqual(Object.keys(res.json.servers[0]).sort(), ['id', 'links', 'name']);
   });
+
+  test('a listing never shows a stale view: renames, metadata, state and microversion all show at once', async () => {
+    const detail = async (headers?: Record<string, string>) => {
+      const res = await cloud.request('GET', '/compute/v2.1/servers/detail', { headers });
+      assert.equal(res.status, 200);
+      return new Map<string, any>(res.json.servers.map((s: any) => [s.id, s]));
+    };
+    const id = ids[0];
+    assert.equal((await detail()).get(id).name, 'alpha');
+    assert.equal((await cloud.request('PUT', `/compute/v2.1/servers/${id}`, { body: { server: { name: 'alpha-2' } } })).status, 200);
+    assert.equal((await detail()).get(id).name, 'alpha-2');
+    assert.equal((await cloud.request('POST', `/compute/v2.1/servers/${id}/metadata`, { body: { metadata: { tier: 'gold' } } })).status, 200);
+    assert.deepEqual((await detail()).get(id).metadata, { tier: 'gold' });
+    assert.equal((await cloud.request('DELETE', `/compute/v2.1/servers/${id}/metadata/tier`)).status, 204);
+    assert.deepEqual((await detail()).get(id).metadata, {});
+    assert.equal((await cloud.request('POST', `/compute/v2.1/servers/${id}/action`, { body: { 'os-stop': null } })).status, 202);
+    await cloud.waitForServer(id, 'SHUTOFF');
+    assert.equal((await detail()).get(id).status, 'SHUTOFF');
+    const v247 = await detail({ 'openstack-api-version': 'compute 2.47' });
+    assert.equal(v247.get(id).flavor.original_name, 'm1.tiny');
+    assert.equal((await detail()).get(id).flavor.id, '1');
+    const demo = await cloud.request('GET', '/compute/v2.1/servers/detail', { who: 'demo' });
+    assert.deepEqual(demo.json.servers, []);
+  });
 });

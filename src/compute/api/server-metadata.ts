@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequest, Conflict, NotFound, QuotaExceeded } from '../../http/errors.js';
 import { validate } from '../../http/validation.js';
-import { getMetadata } from '../instance-store.js';
+import { getMetadata, touchInstance } from '../instance-store.js';
 import { VmState } from '../vm-states.js';
 import type { ComputeApiDeps } from './deps.js';
 import { metadata as metadataSchema } from './schemas/common.js';
@@ -42,6 +42,7 @@ export function registerServerMetadataRoutes(app: FastifyInstance, deps: Compute
       await trx.deleteFrom('instance_metadata').where('instance_uuid', '=', uuid).execute();
       const rows = Object.entries(next).map(([key, value]) => ({ instance_uuid: uuid, key, value }));
       if (rows.length > 0) await trx.insertInto('instance_metadata').values(rows).execute();
+      await touchInstance(trx, uuid);
     });
   };
 
@@ -92,6 +93,7 @@ export function registerServerMetadataRoutes(app: FastifyInstance, deps: Compute
     const key = request.params.key as string;
     if (!(key in md)) throw new NotFound('Metadata item was not found');
     await db.deleteFrom('instance_metadata').where('instance_uuid', '=', row.uuid).where('key', '=', key).execute();
+    await touchInstance(db, row.uuid);
     return reply.code(204).send();
   });
 }

@@ -3,18 +3,19 @@
  * negotiated microversion, lets each create extension add its part, calls
  * ComputeAPI, and renders the views.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequest } from '../../http/errors.js';
 import { publicBase } from '../../http/links.js';
 import { validate } from '../../http/validation.js';
 import type { CreateOptions } from '../create-options.js';
-import { latestFaults, type ListOptions } from '../instance-list.js';
+import { latestFaults, loadViewRows, type InstancePageRow, type ListOptions } from '../instance-list.js';
 import { getMetadata } from '../instance-store.js';
 import type { NetworkRequestList } from '../../objects/network-request.js';
 import type { ComputeApiDeps } from './deps.js';
 import { CREATE_EXTENSIONS, type CreateBody } from './create-extensions/index.js';
 import { createServerSchema, updateServerSchema } from './schemas/servers.js';
-import { basicView, detailView, type ViewContext } from './views/servers.js';
+import { basicView, detailView, viewKey, type ViewContext } from './views/servers.js';
+import { ServerViewCache } from './views/server-view-cache.js';
 import { registerServerActionRoutes } from './server-actions.js';
 import { UUID_PATTERN } from './schemas/common.js';
 
@@ -35,20 +36,40 @@ export function viewContext(deps: ComputeApiDeps, request: FastifyRequest, targe
 export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps): void {
   const api = deps.computeApi;
 
-  const list = (detail: boolean) => async (request: FastifyRequest) => {
+  const views = new ServerViewCache();
+
+  const list = (detail: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
     const opts = parseListQuery(request.query as Record<string, string | string[]>);
-    const result = await api.list(request.auth, detail, opts);
+    const page = await api.list(request.auth, detail, opts);
     const ctx = viewContext(deps, request);
-    const servers = detail
-      ? result.rows.map((r) => detailView(r, result.metadata.get(r.uuid) ?? {}, result.faults.get(r.uuid), ctx))
-      : result.rows.map((r) => basicView(r, ctx));
-    const body: Record<string, unknown> = { servers };
-    if (result.more && result.rows.length > 0) {
+    const parts = detail ? await detailJson(page.rows, ctx) : page.rows.map((r) => JSON.stringify(basicView(r, ctx)));
+    let links = '';
+    if (page.more && page.rows.length > 0) {
       const params = new URLSearchParams(request.query as Record<string, string>);
-      params.set('marker', result.rows[result.rows.length - 1].uuid);
-      body.servers_links = [{ rel: 'next', href: `${ctx.base}/compute/v2.1/servers${detail ? '/detail' : ''}?${params}` }];
+      params.set('marker', page.rows[page.rows.length - 1].uuid);
+      links = `,"servers_links":${JSON.stringify([{ rel: 'next', href: `${ctx.base}/compute/v2.1/servers${detail ? '/detail' : ''}?${params}` }])}`;
     }
-    return body;
+    // Assembled as text: the cached views are JSON already.
+    return reply.type('application/json; charset=utf-8').send(`{"servers":[${parts.join(',')}]${links}}`);
+  };
+
+  /** Each server's detail view as JSON text: from the cache when its version is current, else rendered now. */
+  const detailJson = async (rows: InstancePageRow[], ctx: ViewContext): Promise<string[]> => {
+    const key = viewKey(ctx);
+    const parts: Array<string | undefined> = rows.map((r) => views.get(key, r.uuid, r.version));
+    const misses = rows.filter((_, i) => parts[i] === undefined).map((r) => r.uuid);
+    if (misses.length > 0) {
+      const loaded = await loadViewRows(deps.db, misses);
+      rows.forEach((r, i) => {
+        if (parts[i] !== undefined) return;
+        const row = loaded.rows.get(r.uuid);
+        if (!row) return; // deleted since the page was read
+        const json = JSON.stringify(detailView(row, loaded.metadata.get(row.uuid) ?? {}, loaded.faults.get(row.uuid), ctx));
+        views.set(key, row.uuid, row.version, json);
+        parts[i] = json;
+      });
+    }
+    return parts.filter((p): p is string => p !== undefined);
   };
   app.get('/servers', list(false));
   app.get('/servers/detail', list(true));

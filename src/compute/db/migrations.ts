@@ -124,6 +124,7 @@ async function initial(db: Kysely<any>): Promise<void> {
     .addColumn('terminated_at', 'varchar(32)')
     .addColumn('deleted_at', 'varchar(32)')
     .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
     .execute();
   await db.schema.createIndex('instances_project_deleted_idx').on('instances').columns(['project_id', 'deleted', 'created_at']).execute();
   await db.schema.createIndex('instances_host_deleted_idx').on('instances').columns(['host', 'deleted']).execute();

@@ -129,6 +129,8 @@ export interface InstancesTable {
   deleted_at: string | null;
   /** 0 while alive; the row id once soft-deleted (Nova's convention). */
   deleted: number;
+  /** Bumped by every change to the server, its metadata or its faults: rendered views are cached by it. */
+  version: Generated<number>;
 }
 
 export interface InstanceMetadataTable {

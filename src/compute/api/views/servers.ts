@@ -18,6 +18,11 @@ export interface ViewContext {
   showFlavorExtraSpecs: boolean;
 }
 
+/** Everything besides the row that shapes a detail view, as one string (the view cache's key). */
+export function viewKey(ctx: ViewContext): string {
+  return `${ctx.base}|${ctx.version}|${+ctx.showExtended}${+ctx.showFaultDetails}${+ctx.showHostStatus}${+ctx.showFlavorExtraSpecs}`;
+}
+
 export interface Fault {
   code: number;
   message: string;
