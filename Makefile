@@ -19,9 +19,9 @@ deps: $(NODE_MODULES_STAMP)
 build: deps
 	npm run build
 
-# The build bundles the command into dist/kilonova.mjs (a much faster cold start); fall back to the plain output.
+# The build bundles the command into dist/kilonova.mjs (a much faster cold start).
 start: build
-	node $$([ -f dist/kilonova.mjs ] && echo dist/kilonova.mjs || echo dist/src/cli/main.js) all-in-one $(if $(PORT),--port $(PORT)) --state-path $(STATE_PATH)
+	node dist/kilonova.mjs all-in-one $(if $(PORT),--port $(PORT)) --state-path $(STATE_PATH)
 
 openstack-cli:
 	./scripts/install-openstack-cli.sh
