@@ -22,7 +22,7 @@ export async function recordActionStart(db: ComputeDb, ctx: RequestContext, inst
 /** Starts an event of the action of this request; returns a function that finishes it. */
 export async function startActionEvent(
   db: ComputeDb, ctx: RequestContext, instanceUuid: string, event: string, host: string | null,
-): Promise<(result: 'Success' | 'Error', details?: string) => Promise<void>> {
+): Promise<(result: 'Success' | 'Error', details?: string, opts?: { finishAction?: boolean }) => Promise<void>> {
   const now = nowIso();
   // One statement: the event row is made from the action row of this request, if there is one.
   const inserted = await db.insertInto('instance_actions_events')
@@ -34,23 +34,28 @@ export async function startActionEvent(
     .returning(['id', 'action_id'])
     .executeTakeFirst();
   if (!inserted) return async () => undefined;
-  return async (result, details) => {
+  return async (result, details, opts = {}) => {
     const finished = nowIso();
     await db.updateTable('instance_actions_events').set({ finish_time: finished, result, details: details ?? null })
       .where('id', '=', inserted.id).execute();
-    await db.updateTable('instance_actions').set({ updated_at: finished, ...(result === 'Error' ? { message: 'Error' } : {}) })
-      .where('id', '=', inserted.action_id).execute();
+    await db.updateTable('instance_actions').set({
+      updated_at: finished, ...(result === 'Error' ? { message: 'Error' } : {}), ...(opts.finishAction ? { finish_time: finished } : {}),
+    }).where('id', '=', inserted.action_id).execute();
   };
 }
 
-/** Runs `work` as an event of the action: Success or Error recorded either way. */
+/**
+ * Runs `work` as an event of the action: Success or Error recorded either way.
+ * With finishesAction, a success also marks the whole action finished.
+ */
 export async function withActionEvent<T>(
   db: ComputeDb, ctx: RequestContext, instanceUuid: string, event: string, host: string | null, work: () => Promise<T>,
+  opts: { finishesAction?: boolean } = {},
 ): Promise<T> {
   const finish = await startActionEvent(db, ctx, instanceUuid, event, host);
   try {
     const out = await work();
-    await finish('Success');
+    await finish('Success', undefined, { finishAction: opts.finishesAction });
     return out;
   } catch (err) {
     await finish('Error', (err as Error)?.name);

@@ -8,8 +8,8 @@ import type { Logger } from 'pino';
 import type { RequestContext } from '../../bus/context.js';
 import { SpawnFailed, type VifInfo } from '../../virt/driver.js';
 import type { BuildAndRunInstanceArgs } from '../rpcapi.js';
-import { getInstanceRow, updateInstance } from '../instance-store.js';
-import { finishAction, withActionEvent } from '../instance-actions.js';
+import { updateInstance } from '../instance-store.js';
+import { withActionEvent } from '../instance-actions.js';
 import { setInstanceError } from '../build-failure.js';
 import { instancePayload } from '../notifications.js';
 import { toDriverInstance } from '../driver-instance.js';
@@ -27,9 +27,8 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
   const instance = { ...args.instance, host: deps.host };
   const { uuid } = instance;
 
-  try {
-    await getInstanceRow(deps.db, uuid);
-  } catch {
+  // The first state change is also the check that the server still exists.
+  if (!(await updateInstance(deps.db, uuid, { task_state: TaskState.BLOCK_DEVICE_MAPPING, root_device_name: ROOT_DEVICE }, [null]))) {
     log.info('instance was deleted before its build started; releasing its allocation');
     await deps.placement.deleteAllocations(uuid).catch(() => undefined);
     return;
@@ -44,7 +43,6 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
       networkAllocation = allocateNetwork(deps, args, instance.project_id, instance.user_id);
       networkAllocation.catch(() => undefined); // observed below; never an unhandled rejection
 
-      await transition(deps, uuid, { task_state: TaskState.BLOCK_DEVICE_MAPPING, root_device_name: ROOT_DEVICE }, [null]);
       const blockDeviceInfo = {
         rootDeviceName: ROOT_DEVICE,
         devices: args.blockDeviceMappings.map((b, i) => ({
@@ -61,8 +59,7 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
       await transition(deps, uuid, {
         vm_state: VmState.ACTIVE, task_state: null, power_state: info.state, launched_at: new Date().toISOString(),
       }, [TaskState.SPAWNING]);
-    });
-    await finishAction(deps.db, ctx, uuid);
+    }, { finishesAction: true });
     await deps.notifier.info(ctx, 'instance.create.end', instancePayload({ ...instance, vm_state: VmState.ACTIVE, task_state: null, power_state: 1 }));
     log.info('instance built');
   } catch (err) {

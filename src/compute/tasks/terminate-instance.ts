@@ -5,7 +5,7 @@
 import type { RequestContext } from '../../bus/context.js';
 import type { Instance } from '../../objects/instance.js';
 import { markInstanceDeleted } from '../instance-store.js';
-import { finishAction, withActionEvent } from '../instance-actions.js';
+import { withActionEvent } from '../instance-actions.js';
 import { instancePayload } from '../notifications.js';
 import { toDriverInstance } from '../driver-instance.js';
 import { InstanceNotFoundOnHost } from '../../virt/driver.js';
@@ -24,8 +24,7 @@ export async function terminateInstance(deps: ComputeHostDeps, ctx: RequestConte
     }
     await deps.network.deallocateForInstance(instance.uuid);
     await deps.placement.deleteAllocations(instance.uuid);
-  });
-  await finishAction(deps.db, ctx, instance.uuid);
+  }, { finishesAction: true });
   await markInstanceDeleted(deps.db, instance.uuid);
   await deps.notifier.info(ctx, 'instance.delete.end', instancePayload({ ...instance, vm_state: 'deleted', task_state: null }));
   log.info('instance deleted');
