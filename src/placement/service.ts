@@ -16,7 +16,7 @@ import * as candidates from './candidates.js';
 import * as catalog from './catalog.js';
 import * as associations from './associations.js';
 import type {
-  AllocationCandidates, AllocationCandidatesQuery, AllocationRequest, ConsumerAllocations, ConsumerWrite,
+  AllocationCandidates, AllocationCandidatesQuery, ConsumerAllocations, ConsumerWrite,
   Inventory, InventoryInput, ProviderInventories, ProviderListFilters, ResourceProvider,
 } from './types.js';
 import type { WriteResult } from './allocations.js';
@@ -30,15 +30,8 @@ export interface PlacementServiceOptions {
   randomizeAllocationCandidates?: boolean;
 }
 
-export interface ClaimRequest {
-  consumerUuid: string;
-  allocations: AllocationRequest['allocations'];
-  projectId: string;
-  userId: string;
-  /** undefined: not checked; null: the consumer must not hold allocations yet. */
-  consumerGeneration?: number | null;
-  consumerType?: string | null;
-}
+/** A claim is one consumer's write (consumerGeneration null: the consumer must hold nothing yet). */
+export type ClaimRequest = ConsumerWrite;
 
 export class PlacementService {
   /** Exposed for the HTTP layer's modules; not for other services. */
