@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../conf/options.js';
 import type { AuthContext } from '../http/auth.js';
-import { BadRequest, Conflict, Forbidden, NotFound, QuotaExceeded } from '../http/errors.js';
+import { BadRequest, Conflict, NotFound, QuotaExceeded } from '../http/errors.js';
 import type { Authorizer } from '../policy/types.js';
 import { contextFromAuth, type RequestContext } from '../bus/context.js';
 import { nowIso } from '../db/schema-helpers.js';
@@ -43,6 +43,8 @@ export interface ComputeApiDepsCore {
   isComputeUp(host: string): Promise<boolean>;
   /** Deletes allocations when a server is deleted without its host. */
   deleteAllocations(consumerUuid: string): Promise<unknown>;
+  /** Deletes a compute node's resource provider when its service is deleted. */
+  deleteResourceProvider(rpUuid: string): Promise<unknown>;
 }
 
 export interface CreateResult {
@@ -338,8 +340,11 @@ export class ComputeAPI {
     return this.get(auth, uuid, rule);
   }
 
-  forbidden(message: string): never {
-    throw new Forbidden(message);
+  /** Removes deleted compute nodes from placement; one that cannot go is logged, not fatal (Nova does the same). */
+  async deleteResourceProviders(rpUuids: readonly string[]): Promise<void> {
+    for (const uuid of rpUuids) {
+      await this.deps.deleteResourceProvider(uuid).catch((err) => this.deps.logger.warn({ err, resource_provider: uuid }, 'could not delete the resource provider of a deleted compute node'));
+    }
   }
 }
 

@@ -37,9 +37,11 @@ export async function buildComputeApi(target: DatabaseTarget, overrides: Overrid
   await syncDatabase(handle.db, [computeMigrations]);
   const db = handle.db as ComputeDb;
   const conf = loadConfig({ env: {}, overrides });
+  const deletedProviders: string[] = [];
   const deps: ComputeApiDeps = {
     db, conf, policy: novaDefaultsAuthorizer, tokens: staticTokens, logger: testLogger,
-    computeApi: undefined as unknown as ComputeApiDeps['computeApi'],
+    // The routes under test reach ComputeAPI only to drop deleted nodes from placement; record that.
+    computeApi: { deletedProviders, deleteResourceProviders: async (uuids: readonly string[]) => void deletedProviders.push(...uuids) } as unknown as ComputeApiDeps['computeApi'],
   };
   const app = createHttpServer({ logger: testLogger });
   await app.register(async (scope) => {

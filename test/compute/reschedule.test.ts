@@ -87,5 +87,21 @@ describe('rescheduling to an alternate host', () => {
     assert.deepEqual(await allocationsOf(cloud, server.id), {});
     assert.equal(node2.calls.filter((c) => c.uuid === server.id && c.method === 'spawn').length, 1);
     assert.equal(cloud.fakeDriver!.calls.filter((c) => c.uuid === server.id && c.method === 'spawn').length, 1);
+    assert.equal((await cloud.request('DELETE', `/compute/v2.1/servers/${server.id}`)).status, 204);
+    await cloud.waitForServer(server.id, 'DELETED');
+  });
+
+  test('deleting a compute service removes its node from the hypervisors and its provider from placement', async () => {
+    const services = await cloud.request('GET', '/compute/v2.1/os-services?binary=nova-compute&host=node2', { headers: { 'openstack-api-version': 'compute 2.53' } });
+    const [svc] = services.json.services;
+    const hyp = await cloud.request('GET', '/compute/v2.1/os-hypervisors?hypervisor_hostname_pattern=node2', { headers: { 'openstack-api-version': 'compute 2.53' } });
+    const rpUuid = hyp.json.hypervisors[0].id;
+    assert.equal((await cloud.request('GET', `/placement/resource_providers/${rpUuid}`)).status, 200);
+    await server2.stop();
+    await manager2.stop();
+    const del = await cloud.request('DELETE', `/compute/v2.1/os-services/${svc.id}`, { headers: { 'openstack-api-version': 'compute 2.53' } });
+    assert.equal(del.status, 204);
+    assert.equal((await cloud.request('GET', `/placement/resource_providers/${rpUuid}`)).status, 404);
+    assert.equal((await cloud.request('GET', '/compute/v2.1/os-hypervisors')).json.hypervisors.length, 1);
   });
 });

@@ -119,7 +119,7 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ComputeApiDeps
     const byUuid = request.apiVersion.atLeast('2.53');
     if (byUuid && !isUuidLike(id)) throw new BadRequest(`Invalid uuid ${id}`);
     if (!byUuid && !/^\s*[-+]?\d+\s*$/.test(id)) throw new BadRequest('Invalid input received: id must be an integer');
-    await db.transaction().execute(async (tx) => {
+    const removedNodes = await db.transaction().execute(async (tx) => {
       let q = tx.selectFrom('services').selectAll().where('deleted', '=', 0);
       q = byUuid ? q.where('uuid', '=', id) : q.where('id', '=', Number(id));
       const service = await q.executeTakeFirst();
@@ -130,14 +130,21 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ComputeApiDeps
         if (Number(hosted.n) > 0) {
           throw new Conflict('Unable to delete compute service that is hosting instances. Migrate or delete the instances first.');
         }
+      }
+      let nodes: string[] = [];
+      if (service.binary === 'nova-compute') {
         // A deleted compute service takes its compute nodes with it, as Nova's service_destroy does.
+        nodes = (await tx.selectFrom('compute_nodes').select('uuid').where('host', '=', service.host).where('deleted', '=', 0).execute()).map((n) => n.uuid);
         await tx.updateTable('compute_nodes').set((eb) => ({ deleted: eb.ref('id'), updated_at: nowIso() }))
           .where('host', '=', service.host).where('deleted', '=', 0).execute();
       }
       // Soft delete with deleted = id keeps (host, binary, deleted) unique for a re-registered service.
       await tx.updateTable('services').set((eb) => ({ deleted: eb.ref('id'), updated_at: nowIso() }))
         .where('id', '=', service.id).execute();
+      return nodes;
     });
+    // And their resource providers, so placement offers nothing on a host that is gone.
+    await deps.computeApi.deleteResourceProviders(removedNodes);
     return reply.code(204).send();
   });
 }
