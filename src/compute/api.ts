@@ -335,6 +335,29 @@ export class ComputeAPI {
     await this.deps.compute.instanceAction(ctx, row.host, action, { ...instanceFromRow(row, md.get(uuid) ?? {}), task_state: taskState }, extra);
   }
 
+  /**
+   * The last `length` lines of the guest's console (all when null), read on its
+   * host. Nova's wording and codes: 409 while the server has no running guest.
+   */
+  async getConsoleOutput(auth: AuthContext, requestId: string, uuid: string, length: number | null): Promise<string> {
+    const row = await this.get(auth, uuid, 'os_compute_api:os-console-output');
+    if (!row.host || row.vm_state === VmState.BUILDING || row.vm_state === VmState.ERROR) {
+      throw new Conflict(`Cannot 'get_console_output' instance ${uuid} while it is in vm_state ${row.vm_state}`);
+    }
+    const md = await getMetadata(this.deps.db, [uuid]);
+    let output: string;
+    try {
+      output = await this.deps.compute.getConsoleOutput(contextFromAuth(auth, requestId), row.host, instanceFromRow(row, md.get(uuid) ?? {}));
+    } catch (err) {
+      this.deps.logger.warn({ err, instance: uuid, request_id: requestId }, 'console output not available');
+      throw new Conflict('Guest does not have a console available.');
+    }
+    if (length === null || length < 0) return output;
+    const lines = output.split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    return lines.slice(Math.max(0, lines.length - length)).join('\n') + (length > 0 && lines.length > 0 ? '\n' : '');
+  }
+
   /** Requires the server to exist and be visible, then checks a rule against it. */
   async authorizeOn(auth: AuthContext, uuid: string, rule: string): Promise<InstanceRow> {
     return this.get(auth, uuid, rule);

@@ -14,6 +14,8 @@ import { buildAndRunInstance } from './tasks/build-and-run-instance.js';
 import { terminateInstance } from './tasks/terminate-instance.js';
 import { runPowerAction } from './tasks/power-action.js';
 import { syncPowerStates } from './tasks/sync-power-states.js';
+import { imageMetaForInstance } from './tasks/image-meta.js';
+import { toDriverInstance } from './driver-instance.js';
 import type { ComputeHostDeps } from './tasks/context.js';
 
 export class ComputeManager {
@@ -68,6 +70,10 @@ export class ComputeManager {
       terminate_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);
         this.spawnTask(instance.uuid, () => terminateInstance(this.deps, ctx, instance));
+      },
+      get_console_output: async (_ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        return this.deps.driver.getConsoleOutput(toDriverInstance(instance, imageMetaForInstance(instance), this.deps.conf.DEFAULT.instance_name_template));
       },
       instance_action: (ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);

@@ -35,6 +35,11 @@ export class ComputeRpcClient {
     return this.rpc.cast(ctx, computeTopic(host), 'terminate_instance', { instance: toPrimitive(InstanceObject, instance) });
   }
 
+  /** The guest's console log, read on its host (a call: the API answers with it). */
+  getConsoleOutput(ctx: RequestContext, host: string, instance: Instance): Promise<string> {
+    return this.rpc.call<string>(ctx, computeTopic(host), 'get_console_output', { instance: toPrimitive(InstanceObject, instance) });
+  }
+
   /** Power actions (stop, start, reboot, pause, ...): cast, the API returns 202. */
   instanceAction(ctx: RequestContext, host: string, action: string, instance: Instance, extra: Record<string, unknown> = {}): Promise<void> {
     return this.rpc.cast(ctx, computeTopic(host), 'instance_action', { action, instance: toPrimitive(InstanceObject, instance), ...extra });

@@ -158,4 +158,18 @@ describe('server boot flow', () => {
     assert.deepEqual((await cloud.request('PUT', base, { body: { metadata: {} } })).json, { metadata: {} });
     assert.equal((await cloud.request('POST', base, { body: { metadata: { k: 5 } } })).status, 400);
   });
+
+  test('console output comes from the guest on its host, tailed by length', async () => {
+    const server = await bootActive(cloud, { name: 'console', imageRef: image, flavorRef: '1', networks: 'none' }, 'admin', V237);
+    const act = (body: unknown, who: 'admin' | 'demo' = 'admin') => cloud.request('POST', `/compute/v2.1/servers/${server.id}/action`, { body, who });
+    assert.equal((await act({ reboot: { type: 'SOFT' } })).status, 202);
+    await cloud.waitForServer(server.id, 'ACTIVE');
+    const all = await act({ 'os-getConsoleOutput': {} });
+    assert.equal(all.status, 200);
+    assert.match(all.json.output, /fake guest instance-[0-9a-f]{8} \(console\) booted\nsoft reboot\n$/);
+    const last = await act({ 'os-getConsoleOutput': { length: 1 } });
+    assert.equal(last.json.output, 'soft reboot\n');
+    assert.equal((await act({ 'os-getConsoleOutput': { length: 'many' } })).status, 400);
+    assert.equal((await act({ 'os-getConsoleOutput': {} }, 'demo')).status, 404);
+  });
 });

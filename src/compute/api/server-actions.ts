@@ -4,7 +4,7 @@ import { BadRequest, NotFound } from '../../http/errors.js';
 import { validate } from '../../http/validation.js';
 import type { PowerActionName } from '../power-action-rules.js';
 import type { ComputeApiDeps } from './deps.js';
-import { rebootSchema } from './schemas/servers.js';
+import { consoleOutputSchema, rebootSchema } from './schemas/servers.js';
 
 const SIMPLE_ACTIONS: Record<string, PowerActionName> = {
   'os-start': 'start', 'os-stop': 'stop', pause: 'pause', unpause: 'unpause', suspend: 'suspend', resume: 'resume',
@@ -29,6 +29,13 @@ export function registerServerActionRoutes(app: FastifyInstance, deps: ComputeAp
       const type = String((body as { reboot: { type: string } }).reboot.type).toUpperCase();
       await deps.computeApi.powerAction(request.auth, rid, request.params.id, 'reboot', { reboot_type: type });
       return reply.code(202).send();
+    }
+    if (name === 'os-getConsoleOutput') {
+      validate(consoleOutputSchema, body);
+      const raw = (body as { 'os-getConsoleOutput': { length?: number | string | null } })['os-getConsoleOutput'].length;
+      const length = raw === undefined || raw === null ? null : Number(raw);
+      const output = await deps.computeApi.getConsoleOutput(request.auth, rid, request.params.id, length);
+      return { output };
     }
     await deps.computeApi.authorizeOn(request.auth, request.params.id, 'os_compute_api:servers:show');
     throw new NotFound(`There is no such action: ${name}`);
