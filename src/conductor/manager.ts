@@ -5,11 +5,11 @@
 import type { RequestContext } from '../bus/context.js';
 import type { RpcEndpoint } from '../bus/rpc.js';
 import { fromPrimitive, InstanceObject, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject } from '../objects/index.js';
-import { BuildInstancesTask, type BuildTaskDeps } from './tasks/build-instances.js';
+import { BuildInstancesTask } from './tasks/build-instances.js';
+import type { ConductorTaskDeps } from './tasks/base.js';
 import { RescheduleInstanceTask } from './tasks/reschedule-instance.js';
 
-/** Everything a conductor task works with. */
-export type ConductorDeps = BuildTaskDeps;
+export type ConductorDeps = ConductorTaskDeps;
 
 export class ComputeTaskManager {
   constructor(private readonly deps: ConductorDeps) {}

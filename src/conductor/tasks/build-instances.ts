@@ -3,39 +3,15 @@
  * for hosts (it claims allocations), record each server's host, and cast
  * buildAndRunInstance to each host with its alternates for rescheduling.
  */
-import type { Logger } from 'pino';
-import type { RequestContext } from '../../bus/context.js';
-import type { Notifier } from '../../bus/notifier.js';
 import { RemoteError, RpcTimeout } from '../../bus/rpc.js';
-import type { ComputeDb } from '../../compute/db/tables.js';
-import type { PlacementClient } from '../../compute/clients.js';
-import type { ComputeRpcClient } from '../../compute/rpcapi.js';
 import { updateInstance } from '../../compute/instance-store.js';
 import { withActionEvent } from '../../compute/instance-actions.js';
 import { setInstanceError } from '../../compute/build-failure.js';
-import type { SchedulerRpcClient } from '../../scheduler/rpcapi.js';
 import type { BuildInstancesArgs } from '../rpcapi.js';
 import type { Selection } from '../../objects/selection.js';
 import { ConductorTask } from './base.js';
 
-export interface BuildTaskDeps {
-  db: ComputeDb;
-  scheduler: SchedulerRpcClient;
-  compute: ComputeRpcClient;
-  placement: PlacementClient;
-  notifier: Notifier;
-  logger: Logger;
-  host: string;
-}
-
-export class BuildInstancesTask extends ConductorTask<void> {
-  private readonly log: Logger;
-
-  constructor(private readonly deps: BuildTaskDeps, private readonly ctx: RequestContext, private readonly args: BuildInstancesArgs) {
-    super();
-    this.log = deps.logger.child({ request_id: ctx.requestId });
-  }
-
+export class BuildInstancesTask extends ConductorTask<BuildInstancesArgs> {
   protected async execute(): Promise<void> {
     const { instances, requestSpec } = this.args;
     const uuids = instances.map((i) => i.uuid);

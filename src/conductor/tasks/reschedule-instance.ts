@@ -2,13 +2,10 @@
  * A build failed on its host: claim the next alternate's allocation and send
  * the build there; with none left, the server goes to ERROR.
  */
-import type { Logger } from 'pino';
-import type { RequestContext } from '../../bus/context.js';
 import { updateInstance } from '../../compute/instance-store.js';
 import { setInstanceError } from '../../compute/build-failure.js';
 import type { Instance, RequestSpec, NetworkRequestList, BlockDeviceMapping, Selection } from '../../objects/index.js';
 import type { AllocationRequest } from '../../compute/clients.js';
-import type { BuildTaskDeps } from './build-instances.js';
 import { ConductorTask } from './base.js';
 
 export interface RescheduleArgs {
@@ -20,14 +17,7 @@ export interface RescheduleArgs {
   reason: string;
 }
 
-export class RescheduleInstanceTask extends ConductorTask<void> {
-  private readonly log: Logger;
-
-  constructor(private readonly deps: BuildTaskDeps, private readonly ctx: RequestContext, private readonly args: RescheduleArgs) {
-    super();
-    this.log = deps.logger.child({ request_id: ctx.requestId });
-  }
-
+export class RescheduleInstanceTask extends ConductorTask<RescheduleArgs> {
   protected async execute(): Promise<void> {
     const { instance } = this.args;
     const remaining = [...this.args.alternates];
