@@ -67,7 +67,7 @@ export class ComputeAPI {
   // ---- create -------------------------------------------------------------
 
   async create(auth: AuthContext, requestId: string, opts: CreateOptions): Promise<CreateResult> {
-    const { policy, db, conf } = this.deps;
+    const { policy, db } = this.deps;
     policy.authorize('os_compute_api:servers:create', this.target(auth), auth);
     const ctx = contextFromAuth(auth, requestId);
 
@@ -92,7 +92,6 @@ export class ComputeAPI {
       for (const row of instances) await markInstanceDeleted(db, row.uuid);
       throw err;
     }
-    void conf;
     return { instances, reservationId: instances[0].reservation_id, adminPass: base.adminPass };
   }
 
@@ -134,7 +133,7 @@ export class ComputeAPI {
       throw new QuotaExceeded(`Quota exceeded for metadata_items: Requested ${Object.keys(opts.metadata).length}, but already used 0 of ${mdLimit} metadata_items`);
     }
 
-    const { availabilityZone, forcedHost, forcedNode } = this.parseAvailabilityZone(auth, opts.availabilityZone ?? null);
+    const { availabilityZone, forcedHost, forcedNode } = this.parseAvailabilityZone(opts.availabilityZone ?? null);
     if (forcedHost) policy.authorize('os_compute_api:servers:create:forced_host', this.target(auth), auth);
 
     const networks = await this.requestedNetworks(auth, opts);
@@ -154,7 +153,7 @@ export class ComputeAPI {
     }
   }
 
-  private parseAvailabilityZone(auth: AuthContext, requested: string | null) {
+  private parseAvailabilityZone(requested: string | null) {
     const { conf } = this.deps;
     let zone = requested;
     let forcedHost: string | null = null;
@@ -169,7 +168,6 @@ export class ComputeAPI {
     if (zone && zone !== conf.DEFAULT.default_availability_zone) {
       throw new BadRequest('The requested availability zone is not available');
     }
-    void auth;
     return { availabilityZone: zone, forcedHost, forcedNode };
   }
 
@@ -271,7 +269,7 @@ export class ComputeAPI {
   // ---- update -------------------------------------------------------------
 
   async update(auth: AuthContext, requestId: string, uuid: string, values: { name?: string; description?: string | null; accessIPv4?: string | null; accessIPv6?: string | null }): Promise<InstanceRow> {
-    const row = await this.get(auth, uuid, 'os_compute_api:servers:update');
+    await this.get(auth, uuid, 'os_compute_api:servers:update');
     const set: Parameters<typeof updateInstance>[2] = {};
     if (values.name !== undefined) set.display_name = values.name;
     if (values.description !== undefined) set.display_description = values.description;
@@ -282,7 +280,6 @@ export class ComputeAPI {
       await recordActionStart(this.deps.db, contextFromAuth(auth, requestId), uuid, InstanceAction.UPDATE);
       await finishAction(this.deps.db, contextFromAuth(auth, requestId), uuid);
     }
-    void row;
     return getInstanceRow(this.deps.db, uuid);
   }
 

@@ -48,18 +48,13 @@ export interface InstancePage {
 export interface ViewRows {
   rows: Map<string, InstanceViewRow>;
   metadata: Map<string, Record<string, string>>;
-  faults: ListResult['faults'];
+  faults: Faults;
 }
 
 export type InstanceViewRow = Pick<InstanceRow, (typeof VIEW_COLUMNS)[number]>;
 
-export interface ListResult {
-  rows: InstanceViewRow[];
-  metadata: Map<string, Record<string, string>>;
-  faults: Map<string, { code: number; message: string; details: string; created_at: string }>;
-  /** True when there may be more (the page is full). */
-  more: boolean;
-}
+/** The latest fault of each server, by uuid. */
+export type Faults = Map<string, { code: number; message: string; details: string; created_at: string }>;
 
 const SORT_COLUMNS: Record<string, keyof InstanceRow> = {
   created_at: 'created_at', updated_at: 'updated_at', display_name: 'display_name', uuid: 'uuid', vm_state: 'vm_state',
@@ -144,16 +139,8 @@ export async function loadViewRows(db: ComputeDb, uuids: readonly string[]): Pro
   return { rows, metadata, faults: await latestFaults(db, errored) };
 }
 
-/** A page with everything its detail views need (for callers that do not cache views). */
-export async function listInstances(db: ComputeDb, opts: ListQuery): Promise<ListResult> {
-  const page = await listInstancePage(db, opts);
-  const view = await loadViewRows(db, page.rows.map((r) => r.uuid));
-  const rows = page.rows.map((r) => view.rows.get(r.uuid)).filter((r): r is InstanceViewRow => r !== undefined);
-  return { rows, metadata: view.metadata, faults: view.faults, more: page.more };
-}
-
-export async function latestFaults(db: ComputeDb, uuids: string[]): Promise<ListResult['faults']> {
-  const out: ListResult['faults'] = new Map();
+export async function latestFaults(db: ComputeDb, uuids: string[]): Promise<Faults> {
+  const out: Faults = new Map();
   if (uuids.length === 0) return out;
   const rows = await db.selectFrom('instance_faults').selectAll().where('instance_uuid', 'in', uuids).orderBy('id', 'desc').execute();
   for (const f of rows) {

@@ -49,12 +49,6 @@ export function instanceFromRow(row: InstanceRow, metadata: Record<string, strin
   };
 }
 
-export async function loadInstance(db: ComputeDb, uuid: string): Promise<Instance> {
-  const row = await getInstanceRow(db, uuid);
-  const md = await getMetadata(db, [uuid]);
-  return instanceFromRow(row, md.get(uuid) ?? {});
-}
-
 export type InstanceUpdate = Partial<Omit<InstanceRow, 'id' | 'uuid' | 'created_at' | 'version'>>;
 
 /**

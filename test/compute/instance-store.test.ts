@@ -6,8 +6,8 @@ import { databaseTargets } from '../helpers/databases.js';
 import { syncDatabase } from '../../src/db/migrate.js';
 import { computeMigrations } from '../../src/compute/db/migrations.js';
 import type { ComputeDb } from '../../src/compute/db/tables.js';
-import { getInstanceRow, loadInstance, markInstanceDeleted, updateInstance, addInstanceFault, InstanceNotFound } from '../../src/compute/instance-store.js';
-import { listInstances, latestFaults } from '../../src/compute/instance-list.js';
+import { getInstanceRow, getMetadata, markInstanceDeleted, updateInstance, addInstanceFault, InstanceNotFound } from '../../src/compute/instance-store.js';
+import { listInstancePage, latestFaults } from '../../src/compute/instance-list.js';
 import { countProjectUsage, allowedInstances } from '../../src/compute/quota.js';
 import { QuotaExceeded } from '../../src/http/errors.js';
 
@@ -51,7 +51,7 @@ for (const target of targets) {
     test('soft delete hides the server, removes its metadata and frees its quota', async () => {
       const uuid = await insertInstance(db, { project_id: 'quota-p' });
       await db.insertInto('instance_metadata').values({ instance_uuid: uuid, key: 'k', value: 'v' }).execute();
-      assert.deepEqual((await loadInstance(db, uuid)).metadata, { k: 'v' });
+      assert.deepEqual((await getMetadata(db, [uuid])).get(uuid), { k: 'v' });
       assert.deepEqual(await countProjectUsage(db, 'quota-p'), { instances: 1, cores: 1, ram: 512 });
       await markInstanceDeleted(db, uuid);
       await assert.rejects(getInstanceRow(db, uuid), InstanceNotFound);
@@ -74,13 +74,13 @@ for (const target of targets) {
       const seen: string[] = [];
       let marker: string | undefined;
       for (let page = 0; page < 10; page++) {
-        const res = await listInstances(db, { projectId: project, limit: 3, marker, adminFilters: false, maxLimit: 1000 });
+        const res = await listInstancePage(db, { projectId: project, limit: 3, marker, adminFilters: false, maxLimit: 1000 });
         seen.push(...res.rows.map((r) => r.uuid));
         if (!res.more) break;
         marker = res.rows.at(-1)!.uuid;
       }
       assert.deepEqual(seen, [...made].reverse());
-      const asc = await listInstances(db, { projectId: project, sortKeys: ['display_name'], sortDirs: ['asc'], adminFilters: false, maxLimit: 1000 });
+      const asc = await listInstancePage(db, { projectId: project, sortKeys: ['display_name'], sortDirs: ['asc'], adminFilters: false, maxLimit: 1000 });
       assert.deepEqual(asc.rows.map((r) => r.display_name), ['s0', 's1', 's2', 's3', 's4', 's5', 's6']);
     });
 
