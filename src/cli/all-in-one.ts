@@ -45,7 +45,7 @@ import { ComputeTaskManager } from '../conductor/manager.js';
 import { SchedulerManager } from '../scheduler/manager.js';
 import { SchedulerRpcClient, SCHEDULER_TOPIC } from '../scheduler/rpcapi.js';
 import { FakeDriver } from '../virt/fake/driver.js';
-import type { VirtDriver } from '../virt/driver.js';
+import { loadComputeDriver, type LoadedDriver } from '../virt/load-driver.js';
 import { readStoredPasswords, writeCloudsYaml } from './clouds-yaml.js';
 
 export const MIGRATION_SETS: readonly MigrationSet[] = [identityMigrations, imageMigrations, networkMigrations, placementMigrations, computeMigrations];
@@ -66,6 +66,8 @@ export interface AllInOne {
   generated: { admin?: string; demo?: string };
   cloudsYaml: string;
   fakeDriver?: FakeDriver;
+  /** the virt driver this compute host runs, and the operator's note on why */
+  computeDriver: LoadedDriver;
   transport: Transport;
   http: FastifyInstance;
   database: DatabaseHandle;
@@ -80,17 +82,6 @@ export interface AllInOne {
     notifier: Notifier;
   };
   close(): Promise<void>;
-}
-
-function createDriver(conf: Config, statePath: string): VirtDriver {
-  if (conf.DEFAULT.compute_driver === 'libvirt.LibvirtDriver') {
-    throw new StartupError('compute_driver = libvirt.LibvirtDriver: the libvirt driver is not part of this build yet; use fake.FakeDriver');
-  }
-  return new FakeDriver({
-    vcpus: conf.fake_driver.vcpus, memoryMb: conf.fake_driver.memory_mb, localGb: conf.fake_driver.local_gb,
-    spawnDelayMs: conf.fake_driver.spawn_delay_ms, failSpawn: conf.fake_driver.fail_spawn,
-    stateFile: path.join(statePath, 'fake-hypervisor', `${conf.DEFAULT.host}.json`),
-  });
 }
 
 function policyFile(conf: Config): string {
@@ -158,7 +149,8 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       db: computeDb, scheduler: schedulerClient, compute: computeClient, placement: placementClient,
       notifier, logger: logger.child({ service: 'conductor' }), host,
     });
-    const driver = createDriver(conf, statePath);
+    const loaded = await loadComputeDriver(conf, { statePath, images, logger });
+    const driver = loaded.driver;
     const computeManager = new ComputeManager({
       host, db: computeDb, driver, network: networkClient, placement: placementClient, conductor: conductorClient,
       notifier, conf, logger: logger.child({ service: 'compute' }),
@@ -219,6 +211,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
     return {
       url, port, adminPassword, demoPassword, generated: boot.generated, cloudsYaml,
       fakeDriver: driver instanceof FakeDriver ? driver : undefined,
+      computeDriver: loaded,
       transport, http, database,
       services: { identity, images, network, placement, computeManager, conductor: conductorClient, notifier },
       close: closeAll,

@@ -41,7 +41,7 @@ const common = (cmd: Command) => cmd
 common(program.command('all-in-one'))
   .description('run every service in one process')
   .option('--port <n>', 'HTTP port (0: any free one)')
-  .addOption(new Option('--driver <driver>', 'virt driver').choices(['fake', 'libvirt']))
+  .addOption(new Option('--driver <driver>', 'virt driver (default: libvirt when libvirtd answers, else fake)').choices(['fake', 'libvirt']))
   .action(async (flags: CommonFlags & { port?: string; driver?: string }) => {
     let conf;
     try {
@@ -62,7 +62,8 @@ common(program.command('all-in-one'))
     const ms = Math.round(performance.now());
     const out = [
       `Kilonova all-in-one ready at ${cloud.url} (${ms} ms)`,
-      `  compute driver: ${conf.DEFAULT.compute_driver}, database: ${databaseUrl(conf).replace(/\/\/[^@/]*@/, '//***@')}, bus: ${conf.DEFAULT.transport_url}`,
+      `  compute driver: ${cloud.computeDriver.name} (${cloud.computeDriver.note})`,
+      `  database: ${databaseUrl(conf).replace(/\/\/[^@/]*@/, '//***@')}, bus: ${conf.DEFAULT.transport_url}`,
       `  clouds.yaml: ${cloud.cloudsYaml}  (openstack --os-cloud kilonova ... / --os-cloud kilonova-demo ...)`,
       '',
       `export OS_AUTH_URL=${cloud.url}/identity`,

@@ -12,8 +12,9 @@ export function hypervisorName(template: string, id: number): string {
 export function toDriverInstance(instance: Instance, image: ImageMeta, nameTemplate: string): DriverInstance {
   return {
     uuid: instance.uuid, name: hypervisorName(nameTemplate, instance.id), hostname: instance.hostname,
-    projectId: instance.project_id, flavor: instance.flavor, image, userData: instance.user_data,
-    keyData: instance.key_data, metadata: instance.metadata,
+    displayName: instance.display_name, projectId: instance.project_id, userId: instance.user_id,
+    availabilityZone: instance.availability_zone, launchIndex: instance.launch_index, createdAt: instance.created_at,
+    flavor: instance.flavor, image, userData: instance.user_data, keyName: instance.key_name, keyData: instance.key_data, metadata: instance.metadata,
     configDrive: instance.config_drive !== '' && instance.config_drive !== 'False',
   };
 }

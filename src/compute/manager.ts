@@ -13,7 +13,7 @@ import { ResourceTracker } from './resource-tracker.js';
 import { buildAndRunInstance } from './tasks/build-and-run-instance.js';
 import { terminateInstance } from './tasks/terminate-instance.js';
 import { runPowerAction } from './tasks/power-action.js';
-import { syncPowerStates } from './tasks/sync-power-states.js';
+import { syncInstancePowerState, syncPowerStates } from './tasks/sync-power-states.js';
 import { imageMetaForInstance } from './tasks/image-meta.js';
 import { toDriverInstance } from './driver-instance.js';
 import type { ComputeHostDeps } from './tasks/context.js';
@@ -31,6 +31,11 @@ export class ComputeManager {
   /** init_host: the driver, then the first resource report. */
   async initHost(): Promise<void> {
     await this.deps.driver.initHost(this.deps.host);
+    // A guest's own power change reaches the record at once, in turn with the
+    // operations on that guest (an event during a reboot is read after it).
+    this.deps.driver.registerLifecycleListener?.((event) => {
+      this.spawnTask(event.uuid, () => syncInstancePowerState(this.deps, event.uuid));
+    });
     await this.resourceTracker.updateAvailableResource();
   }
 

@@ -22,7 +22,13 @@ export const OPTIONS = {
   DEFAULT: {
     host: { type: 'string', default: os.hostname(), help: 'Name of this node, used as the compute host name and the RPC topic suffix.' },
     state_path: { type: 'string', default: './state', help: 'Directory for the database, images, keys and clouds.yaml.' },
-    compute_driver: { type: 'string', default: 'fake.FakeDriver', choices: ['fake.FakeDriver', 'libvirt.LibvirtDriver'], help: 'The virt driver.' },
+    compute_driver: {
+      type: 'string', default: '', choices: ['', 'fake.FakeDriver', 'libvirt.LibvirtDriver'],
+      help: 'The virt driver. Empty: libvirt.LibvirtDriver when libvirtd answers on [libvirt] connection_uri, else fake.FakeDriver.',
+    },
+    instances_path: { type: 'string', default: '', help: 'Where instance disks, config drives and console logs live (empty: $state_path/instances).' },
+    force_config_drive: { type: 'bool', default: false, help: 'Give every server a config drive, asked for or not.' },
+    shutdown_timeout: { type: 'int', default: 60, min: 0, help: 'Seconds a clean stop waits for the guest to power off before destroying it (0: destroy at once).' },
     transport_url: { type: 'string', default: 'memory://', help: 'Message bus: memory:// (in-process) or rabbit://user:pass@host:5672/.' },
     my_ip: { type: 'string', default: '127.0.0.1', help: 'IP address of this host.' },
     osapi_compute_listen: { type: 'string', default: '127.0.0.1', help: 'Address the HTTP API listens on.' },
@@ -79,6 +85,12 @@ export const OPTIONS = {
   },
   oslo_policy: {
     policy_file: { type: 'string', default: 'policy.yaml', help: 'Policy overrides; relative paths are looked up in the config directory, then state_path.' },
+  },
+  libvirt: {
+    virt_type: { type: 'string', default: 'qemu', choices: ['kvm', 'qemu'], help: 'Domain type: qemu (TCG emulation: works everywhere, including nested virtualisation, where KVM guests can hang) or kvm (hardware acceleration, for bare metal).' },
+    connection_uri: { type: 'string', default: '', help: 'libvirt connection URI (empty: qemu:///system).' },
+    wait_soft_reboot_seconds: { type: 'int', default: 120, min: 1, help: 'Seconds a soft reboot waits for the guest to shut down before rebooting it hard.' },
+    boot_timeout: { type: 'int', default: 60, min: 1, help: 'Seconds spawn waits for a started domain to run.' },
   },
   fake_driver: {
     vcpus: { type: 'int', default: 1000, min: 1, help: 'vCPUs the fake hypervisor reports.' },

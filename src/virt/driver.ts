@@ -30,10 +30,16 @@ export interface DriverInstance {
   /** Hypervisor name, e.g. instance-0000002a. */
   name: string;
   hostname: string;
+  displayName: string;
   projectId: string;
+  userId: string;
+  availabilityZone: string | null;
+  launchIndex: number;
+  createdAt: string;
   flavor: Flavor;
   image: ImageMeta;
   userData: string | null;
+  keyName: string | null;
   keyData: string | null;
   metadata: Record<string, string>;
   configDrive: boolean;
@@ -68,8 +74,20 @@ export interface HostResources {
   cpuInfo: Record<string, unknown>;
 }
 
+/** A guest changed power state on its own or by an operation (libvirt lifecycle events). */
+export interface LifecycleEvent {
+  uuid: string;
+  state: PowerStateValue;
+}
+
 export interface VirtDriver {
   readonly type: string;
+  /**
+   * Optional: the driver reports guests' power-state changes as they happen,
+   * so the compute manager syncs one guest at once instead of waiting for the
+   * periodic sync (Nova's handle_lifecycle_event).
+   */
+  registerLifecycleListener?(listener: (event: LifecycleEvent) => void): void;
   /** Called once as the compute service starts. */
   initHost(host: string): Promise<void>;
   /** Called once as the compute service stops. */

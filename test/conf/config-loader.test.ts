@@ -63,7 +63,7 @@ describe('loadConfig', () => {
     test('the well-known defaults are Nova\'s', () => {
       const conf = load();
       assert.equal(conf.DEFAULT.transport_url, 'memory://');
-      assert.equal(conf.DEFAULT.compute_driver, 'fake.FakeDriver');
+      assert.equal(conf.DEFAULT.compute_driver, '', 'empty: chosen at start (libvirt when libvirtd answers)');
       assert.equal(conf.DEFAULT.osapi_compute_listen_port, 8774);
       assert.equal(conf.DEFAULT.debug, false);
       assert.equal(conf.api.max_limit, 1000);

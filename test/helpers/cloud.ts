@@ -154,7 +154,8 @@ export async function startTestCloud(overrides: Overrides = {}): Promise<TestClo
   const conf = loadConfig({
     env: {},
     overrides: mergeOverrides({
-      DEFAULT: { state_path: statePath, osapi_compute_listen_port: 0 },
+      // The fake hypervisor unless a test asks for libvirt: the default would pick libvirt whenever libvirtd runs.
+      DEFAULT: { state_path: statePath, osapi_compute_listen_port: 0, compute_driver: 'fake.FakeDriver' },
       identity: { admin_password: ADMIN_PASSWORD, demo_password: DEMO_PASSWORD },
       quota: { instances: -1, cores: -1, ram: -1 },
     }, overrides),
@@ -239,6 +240,7 @@ export async function startCloudProcess(opts: CloudProcessOptions = {}): Promise
     env.KILONOVA_IDENTITY__DEMO_PASSWORD = DEMO_PASSWORD;
   }
   Object.assign(env, {
+    KILONOVA_DEFAULT__COMPUTE_DRIVER: 'fake.FakeDriver',
     KILONOVA_QUOTA__INSTANCES: '-1',
     KILONOVA_QUOTA__CORES: '-1',
     KILONOVA_QUOTA__RAM: '-1',

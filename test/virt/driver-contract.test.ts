@@ -51,7 +51,7 @@ function newInstance(image: ImageMeta, f: Flavor = flavor): DriverInstance {
   seq++;
   return {
     uuid, name: `instance-${(0x7000 + seq).toString(16).padStart(8, '0')}`, hostname: `contract-${seq}`,
-    projectId: 'contract-project', flavor: f, image, userData: null, keyData: null, metadata: {}, configDrive: false,
+    displayName: 'contract', projectId: 'contract-project', userId: 'contract-user', availabilityZone: null, launchIndex: 0, createdAt: new Date().toISOString(), flavor: f, image, userData: null, keyName: null, keyData: null, metadata: {}, configDrive: false,
   };
 }
 

@@ -21,9 +21,10 @@ const flavor: Flavor = {
 
 function instance(hostname = 'vm'): DriverInstance {
   return {
-    uuid: randomUUID(), name: 'instance-00000001', hostname, projectId: 'p', flavor,
+    uuid: randomUUID(), name: 'instance-00000001', hostname, displayName: hostname, projectId: 'p', userId: 'u',
+    availabilityZone: null, launchIndex: 0, createdAt: new Date().toISOString(), flavor,
     image: { id: randomUUID(), name: 'cirros', disk_format: 'qcow2', container_format: 'bare', size: 1, min_disk: 0, min_ram: 0, properties: {} },
-    userData: null, keyData: null, metadata: {}, configDrive: false,
+    userData: null, keyName: null, keyData: null, metadata: {}, configDrive: false,
   };
 }
 

@@ -52,8 +52,10 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
       };
 
       networkInfo = await networkAllocation;
-      await transition(deps, uuid, { task_state: TaskState.SPAWNING, network_info: JSON.stringify(networkInfo) }, [TaskState.BLOCK_DEVICE_MAPPING]);
-      const driverInstance = toDriverInstance({ ...instance, root_device_name: ROOT_DEVICE }, args.requestSpec.image, deps.conf.DEFAULT.instance_name_template);
+      // Nova's configdrive.required_by: the record says so when the operator or the image forces one.
+      const configDrive = configDriveRequired(deps, instance.config_drive, args.requestSpec.image.properties) ? 'True' : instance.config_drive;
+      await transition(deps, uuid, { task_state: TaskState.SPAWNING, network_info: JSON.stringify(networkInfo), config_drive: configDrive }, [TaskState.BLOCK_DEVICE_MAPPING]);
+      const driverInstance = toDriverInstance({ ...instance, root_device_name: ROOT_DEVICE, config_drive: configDrive }, args.requestSpec.image, deps.conf.DEFAULT.instance_name_template);
       await deps.driver.spawn({ instance: driverInstance, networkInfo, blockDeviceInfo });
       const info = await deps.driver.getInfo(driverInstance);
       await transition(deps, uuid, {
@@ -77,6 +79,10 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
       await setInstanceError(deps, ctx, instance, { code: 500, message: `Build of instance ${uuid} aborted: ${reason}`, host: deps.host });
     }
   }
+}
+
+function configDriveRequired(deps: ComputeHostDeps, requested: string, imageProperties: Record<string, string>): boolean {
+  return requested === 'True' || deps.conf.DEFAULT.force_config_drive || imageProperties.img_config_drive === 'mandatory';
 }
 
 async function allocateNetwork(deps: ComputeHostDeps, args: BuildAndRunInstanceArgs, projectId: string, userId: string): Promise<VifInfo[]> {

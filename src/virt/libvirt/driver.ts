@@ -1,0 +1,439 @@
+/**
+ * LibvirtDriver: real QEMU guests through libvirtd (Nova's
+ * nova/virt/libvirt/driver.py). spawn is Nova's three steps — createImage,
+ * getGuestXml, createDomainAndNetwork — and every lifecycle action acts on the
+ * libvirt domain. Domains are persistent (defined), so a stopped guest keeps
+ * its definition and a hard reboot restarts the same XML.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import {
+  InstanceNotFoundOnHost, InvalidPowerState, PowerState, SpawnFailed,
+  type DriverInstance, type HostResources, type InstanceInfo, type LifecycleEvent as DriverLifecycleEvent,
+  type PowerStateValue, type SpawnRequest, type VifInfo, type VirtDriver,
+} from '../driver.js';
+import { buildInstanceMetadataFiles } from '../../metadata/instance-metadata.js';
+import { makeConfigDrive } from '../configdrive.js';
+import { LibvirtConnection, LibvirtError, type DomainState } from './connection.js';
+import { buildGuestXml, type GuestConfig, type GuestDisk } from './guest-config.js';
+import { FlavorDiskSmallerThanImage, ImageCache, ImageUnacceptable, type ImageDataSource } from './image-backend.js';
+import { InstanceDirectory } from './instance-directory.js';
+
+export interface LibvirtDriverOptions {
+  virtType: 'kvm' | 'qemu';
+  connectionUri: string;
+  /** Nova's [DEFAULT] instances_path */
+  instancesPath: string;
+  /** Nova's [DEFAULT] force_config_drive */
+  forceConfigDrive: boolean;
+  /** Nova's [DEFAULT] shutdown_timeout: seconds a clean stop waits before destroying */
+  shutdownTimeoutS: number;
+  /** Nova's [libvirt] wait_soft_reboot_seconds */
+  softRebootTimeoutS: number;
+  /** seconds spawn waits for the domain to run */
+  bootTimeoutS: number;
+  images: ImageDataSource;
+  logger: Logger;
+  packageVersion: string;
+}
+
+// Nova's LIBVIRT_POWER_STATE: libvirt's state → Nova's power_state. A guest
+// suspended with managed save is a shut-off domain, so it reads SHUTDOWN, as
+// in Nova.
+const POWER_STATE: Record<DomainState, PowerStateValue> = {
+  'no state': PowerState.NOSTATE,
+  running: PowerState.RUNNING,
+  idle: PowerState.RUNNING,
+  paused: PowerState.PAUSED,
+  'in shutdown': PowerState.SHUTDOWN,
+  'shut off': PowerState.SHUTDOWN,
+  crashed: PowerState.CRASHED,
+  pmsuspended: PowerState.SUSPENDED,
+};
+
+/** Nova's MAX_CONSOLE_BYTES: the console log is tailed to this much. */
+const MAX_CONSOLE_BYTES = 100 * 1024;
+const DEFAULT_CMDLINE = 'root=/dev/vda console=tty0 console=ttyS0';
+
+export class LibvirtDriver implements VirtDriver {
+  readonly type = 'libvirt';
+  private host = os.hostname();
+  readonly connection: LibvirtConnection;
+  readonly imageCache: ImageCache;
+  private readonly dirs: InstanceDirectory;
+  private readonly log: Logger;
+  private listeners: Array<(e: DriverLifecycleEvent) => void> = [];
+  private diskCacheMode?: GuestDisk['cache'];
+
+  constructor(private readonly opts: LibvirtDriverOptions) {
+    this.log = opts.logger;
+    this.connection = new LibvirtConnection({ uri: opts.connectionUri, logger: opts.logger });
+    this.imageCache = new ImageCache({ instancesPath: opts.instancesPath, images: opts.images, logger: opts.logger });
+    this.dirs = new InstanceDirectory(opts.instancesPath);
+  }
+
+  async initHost(host: string): Promise<void> {
+    this.host = host;
+    if (!(await this.connection.ping(10_000))) {
+      throw new LibvirtError(`libvirtd does not answer on ${this.opts.connectionUri}`, 'connect', 'connect');
+    }
+    await fs.promises.mkdir(this.opts.instancesPath, { recursive: true });
+    this.connection.watchLifecycleEvents((e) => void this.relayLifecycleEvent(e.domain));
+  }
+
+  async cleanupHost(): Promise<void> {
+    this.connection.close();
+  }
+
+  registerLifecycleListener(listener: (event: DriverLifecycleEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private async relayLifecycleEvent(domain: string): Promise<void> {
+    if (this.listeners.length === 0) return;
+    try {
+      const uuid = (await this.connection.domain('domuuid', domain)).trim();
+      const { state } = await this.connection.domainState(uuid);
+      for (const l of this.listeners) l({ uuid, state: POWER_STATE[state] });
+    } catch (err) {
+      // The domain may be gone already (undefined right after a stop event).
+      if (!(err instanceof LibvirtError && err.code === 'no-domain')) this.log.debug({ err, domain }, 'lifecycle event not relayed');
+    }
+  }
+
+  async getAvailableNodes(): Promise<string[]> {
+    return [this.host];
+  }
+
+  async getAvailableResource(nodename: string): Promise<HostResources> {
+    const [node, version, vcpusUsed, disk] = await Promise.all([
+      this.connection.nodeInfo(), this.connection.version(), this.vcpusUsed(), fs.promises.statfs(this.opts.instancesPath),
+    ]);
+    const GiB = 1024 ** 3;
+    const localGb = Math.floor((disk.blocks * disk.bsize) / GiB);
+    const freeGb = Math.floor((disk.bavail * disk.bsize) / GiB);
+    return {
+      hypervisorHostname: nodename,
+      hypervisorType: version.hypervisor,
+      hypervisorVersion: version.hypervisorVersion,
+      vcpus: node.cpus,
+      // libvirt's nodeinfo can report one NUMA node's memory; the host's total is what guests share.
+      memoryMb: Math.floor(os.totalmem() / (1024 * 1024)),
+      localGb,
+      vcpusUsed,
+      memoryMbUsed: memoryMbUsed(),
+      localGbUsed: localGb - freeGb,
+      diskAvailableLeast: freeGb,
+      cpuInfo: { arch: os.arch() === 'x64' ? 'x86_64' : os.arch(), model: node.model, topology: { sockets: node.sockets, cores: node.cores, threads: node.threads } },
+    };
+  }
+
+  /** Nova counts the vCPUs of running domains. */
+  private async vcpusUsed(): Promise<number> {
+    const names = (await this.connection.run(['list', '--name'])).split('\n').map((l) => l.trim()).filter(Boolean);
+    let total = 0;
+    for (const name of names) {
+      try {
+        const info = await this.connection.domain('dominfo', name);
+        total += Number(/^CPU\(s\):\s+(\d+)/m.exec(info)?.[1] ?? 0);
+      } catch {
+        // gone between the list and the lookup
+      }
+    }
+    return total;
+  }
+
+  // ---- spawn ----------------------------------------------------------------
+
+  async spawn(req: SpawnRequest): Promise<void> {
+    const { instance } = req;
+    const dir = this.dirs.forInstance(instance.uuid);
+    if (await this.domainExists(instance.uuid)) throw new SpawnFailed(`Instance ${instance.uuid} already exists on this hypervisor.`);
+    const log = this.log.child({ instance: instance.uuid });
+    try {
+      await dir.create();
+      const disks = await this.createImage(req, dir);
+      const xml = await this.getGuestXml(req, dir, disks);
+      await this.createDomainAndNetwork(instance, xml);
+      log.info({ domain: instance.name }, 'guest running');
+    } catch (err) {
+      await this.removeGuest(instance).catch((e) => log.warn({ err: e }, 'could not clean up after the failed spawn'));
+      throw toSpawnFailure(err, log);
+    }
+  }
+
+  /** Disks and files the guest needs, in its instance directory. */
+  private async createImage(req: SpawnRequest, dir: ReturnType<InstanceDirectory['forInstance']>): Promise<{ disks: GuestDisk[]; kernel?: string; ramdisk?: string }> {
+    const { instance } = req;
+    const image = await this.imageCache.fetch(instance.image.id, 'disk');
+    const kernelId = instance.image.properties.kernel_id;
+    const ramdiskId = instance.image.properties.ramdisk_id;
+    const [kernel, ramdisk] = await Promise.all([
+      kernelId ? this.imageCache.fetch(kernelId, 'kernel') : undefined,
+      ramdiskId ? this.imageCache.fetch(ramdiskId, 'ramdisk') : undefined,
+    ]);
+    const cache = await this.diskCache(dir.path);
+    await this.imageCache.createRootDisk(image, dir.disk, instance.flavor.root_gb);
+    const disks: GuestDisk[] = [{ source: dir.disk, format: 'qcow2', device: 'disk', targetDev: 'vda', bus: 'virtio', cache }];
+    if (kernel) await dir.placeFile(kernel.path, dir.kernel);
+    if (ramdisk) await dir.placeFile(ramdisk.path, dir.ramdisk);
+    if (this.configDriveRequired(instance)) {
+      const files = buildInstanceMetadataFiles({
+        uuid: instance.uuid, name: instance.displayName, hostname: instance.hostname, projectId: instance.projectId,
+        availabilityZone: instance.availabilityZone, launchIndex: instance.launchIndex, keyName: instance.keyName,
+        keyData: instance.keyData, metadata: instance.metadata,
+        userData: instance.userData ? Buffer.from(instance.userData, 'base64') : null, networkInfo: req.networkInfo,
+      });
+      await makeConfigDrive(files, dir.configDrive);
+      // Nova attaches the ISO config drive as an IDE cdrom on the pc machine type.
+      disks.push({ source: dir.configDrive, format: 'raw', device: 'cdrom', targetDev: 'hdd', bus: 'ide', cache, readonly: true });
+    }
+    return { disks, kernel: kernel ? dir.kernel : undefined, ramdisk: ramdisk ? dir.ramdisk : undefined };
+  }
+
+  /** Nova's configdrive.required_by: asked for, forced by the operator, or demanded by the image. */
+  configDriveRequired(instance: DriverInstance): boolean {
+    return instance.configDrive || this.opts.forceConfigDrive || instance.image.properties.img_config_drive === 'mandatory';
+  }
+
+  /** cache=none needs O_DIRECT, which some filesystems (tmpfs) lack; Nova falls back to writeback the same way. */
+  private async diskCache(dirPath: string): Promise<GuestDisk['cache']> {
+    if (this.diskCacheMode) return this.diskCacheMode;
+    const probe = path.join(dirPath, '.direct_io.test');
+    try {
+      const fh = await fs.promises.open(probe, fs.constants.O_CREAT | fs.constants.O_WRONLY | fs.constants.O_DIRECT, 0o600);
+      await fh.close();
+      this.diskCacheMode = 'none';
+    } catch {
+      this.diskCacheMode = 'writeback';
+    } finally {
+      await fs.promises.rm(probe, { force: true });
+    }
+    return this.diskCacheMode;
+  }
+
+  private async getGuestXml(req: SpawnRequest, dir: ReturnType<InstanceDirectory['forInstance']>, files: { disks: GuestDisk[]; kernel?: string; ramdisk?: string }): Promise<string> {
+    const { instance, networkInfo } = req;
+    const f = instance.flavor;
+    const config: GuestConfig = {
+      virtType: this.opts.virtType,
+      name: instance.name,
+      uuid: instance.uuid,
+      memoryMb: f.memory_mb,
+      vcpus: f.vcpus,
+      arch: 'x86_64',
+      machineType: 'pc',
+      kernel: files.kernel,
+      ramdisk: files.ramdisk,
+      cmdline: files.kernel ? (instance.image.properties.os_command_line || DEFAULT_CMDLINE) : undefined,
+      disks: files.disks,
+      interfaces: networkInfo.map((vif) => ({ mac: vif.address, targetDev: vif.devname ?? `tap${vif.id.slice(0, 11)}`, model: 'virtio' as const })),
+      consoleLog: dir.consoleLog,
+      metadata: {
+        packageVersion: this.opts.packageVersion,
+        displayName: instance.displayName,
+        creationTime: new Date().toISOString().replace('T', ' ').slice(0, 19),
+        flavor: { name: f.name, memoryMb: f.memory_mb, diskGb: f.root_gb, swapMb: f.swap, ephemeralGb: f.ephemeral_gb, vcpus: f.vcpus },
+        owner: { userId: instance.userId, projectId: instance.projectId },
+        rootImageId: instance.image.id,
+        ports: networkInfo.map((vif) => ({ uuid: vif.id, ips: vif.network.subnets.flatMap((s) => s.ips.map((ip) => ip.address)) })),
+      },
+      sysinfo: { manufacturer: 'Kilonova', product: 'OpenStack Compute', version: this.opts.packageVersion, family: 'Virtual Machine' },
+    };
+    return buildGuestXml(config);
+  }
+
+  /** define + start, then wait for RUNNING (bounded). */
+  private async createDomainAndNetwork(instance: DriverInstance, xml: string): Promise<void> {
+    await this.connection.defineDomain(xml);
+    await this.connection.domain('start', instance.uuid);
+    await this.waitForState(instance, ['running'], this.opts.bootTimeoutS);
+  }
+
+  // ---- lifecycle --------------------------------------------------------------
+
+  async destroy(instance: DriverInstance, _networkInfo: VifInfo[]): Promise<void> {
+    await this.removeGuest(instance);
+  }
+
+  /** destroy + undefine (with its managed save) + the instance directory; each step tolerates "already gone". */
+  private async removeGuest(instance: DriverInstance): Promise<void> {
+    await this.ignoring(['no-domain', 'operation-invalid'], () => this.connection.domain('destroy', instance.uuid));
+    await this.ignoring(['no-domain'], () => this.connection.domain('undefine', instance.uuid, '--managed-save'));
+    await this.dirs.forInstance(instance.uuid).remove();
+  }
+
+  async getInfo(instance: DriverInstance): Promise<InstanceInfo> {
+    const state = await this.state(instance);
+    return { state: POWER_STATE[state] };
+  }
+
+  async listInstances(): Promise<string[]> {
+    return this.connection.listDomainUuids();
+  }
+
+  async reboot(instance: DriverInstance, type: 'SOFT' | 'HARD'): Promise<void> {
+    const state = await this.state(instance);
+    if (type === 'SOFT') {
+      if (state !== 'running') throw new InvalidPowerState(`Cannot soft reboot a guest that is ${state}.`);
+      if (await this.softReboot(instance)) return;
+      this.log.info({ instance: instance.uuid }, 'soft reboot timed out; rebooting hard');
+    }
+    await this.hardReboot(instance);
+  }
+
+  /** Nova's _soft_reboot: an ACPI shutdown, then start again; false when the guest did not shut down in time. */
+  private async softReboot(instance: DriverInstance): Promise<boolean> {
+    await this.connection.domain('shutdown', instance.uuid, '--mode', 'acpi');
+    if (!(await this.waitForState(instance, ['shut off'], this.opts.softRebootTimeoutS, false))) return false;
+    await this.connection.domain('start', instance.uuid);
+    await this.waitForState(instance, ['running'], this.opts.bootTimeoutS);
+    return true;
+  }
+
+  /** Power off hard and start the same definition; a managed save is dropped, as Nova's hard reboot discards it. */
+  private async hardReboot(instance: DriverInstance): Promise<void> {
+    await this.ignoring(['operation-invalid'], () => this.connection.domain('destroy', instance.uuid));
+    if (await this.connection.hasManagedSave(instance.uuid)) await this.connection.domain('managedsave-remove', instance.uuid);
+    await this.connection.domain('start', instance.uuid);
+    await this.waitForState(instance, ['running'], this.opts.bootTimeoutS);
+  }
+
+  /** Nova's clean shutdown: ACPI first, destroy when the guest has not stopped in time. */
+  async powerOff(instance: DriverInstance): Promise<void> {
+    const state = await this.state(instance);
+    if (state === 'shut off') return;
+    if (state !== 'running' && state !== 'idle') throw new InvalidPowerState(`Cannot stop a guest that is ${state}.`);
+    if (this.opts.shutdownTimeoutS > 0) {
+      await this.ignoring(['operation-invalid'], () => this.connection.domain('shutdown', instance.uuid, '--mode', 'acpi'));
+      if (await this.waitForState(instance, ['shut off'], this.opts.shutdownTimeoutS, false)) return;
+      this.log.info({ instance: instance.uuid }, 'guest ignored the ACPI shutdown; destroying it');
+    }
+    await this.ignoring(['operation-invalid'], () => this.connection.domain('destroy', instance.uuid));
+    await this.waitForState(instance, ['shut off'], 30);
+  }
+
+  async powerOn(instance: DriverInstance): Promise<void> {
+    const state = await this.state(instance);
+    if (state === 'running') return;
+    if (state !== 'shut off' || (await this.connection.hasManagedSave(instance.uuid))) {
+      throw new InvalidPowerState(`Cannot start a guest that is ${state === 'shut off' ? 'suspended' : state}.`);
+    }
+    await this.connection.domain('start', instance.uuid);
+    await this.waitForState(instance, ['running'], this.opts.bootTimeoutS);
+  }
+
+  async pause(instance: DriverInstance): Promise<void> {
+    await this.requireState(instance, ['running', 'idle'], 'pause');
+    await this.connection.domain('suspend', instance.uuid);
+  }
+
+  async unpause(instance: DriverInstance): Promise<void> {
+    await this.requireState(instance, ['paused'], 'unpause');
+    await this.connection.domain('resume', instance.uuid);
+  }
+
+  /** Nova's suspend on libvirt: managed save (memory to disk, the domain shut off). */
+  async suspend(instance: DriverInstance): Promise<void> {
+    await this.requireState(instance, ['running', 'idle'], 'suspend');
+    await this.connection.domain('managedsave', instance.uuid);
+  }
+
+  async resume(instance: DriverInstance): Promise<void> {
+    const state = await this.state(instance);
+    if (state !== 'shut off' || !(await this.connection.hasManagedSave(instance.uuid))) {
+      throw new InvalidPowerState(`Cannot resume a guest that is ${state} and not suspended.`);
+    }
+    await this.connection.domain('start', instance.uuid);
+    await this.waitForState(instance, ['running'], this.opts.bootTimeoutS);
+  }
+
+  async getConsoleOutput(instance: DriverInstance): Promise<string> {
+    await this.state(instance);
+    const file = this.dirs.forInstance(instance.uuid).consoleLog;
+    let fh;
+    try {
+      fh = await fs.promises.open(file, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+      throw err;
+    }
+    try {
+      const { size } = await fh.stat();
+      const length = Math.min(size, MAX_CONSOLE_BYTES);
+      const buf = Buffer.alloc(length);
+      await fh.read(buf, 0, length, size - length);
+      return buf.toString('utf8');
+    } finally {
+      await fh.close();
+    }
+  }
+
+  // ---- helpers ------------------------------------------------------------------
+
+  private async domainExists(uuid: string): Promise<boolean> {
+    try {
+      await this.connection.domainState(uuid);
+      return true;
+    } catch (err) {
+      if (err instanceof LibvirtError && err.code === 'no-domain') return false;
+      throw err;
+    }
+  }
+
+  /** The domain's libvirt state; InstanceNotFoundOnHost when libvirt has no such domain. */
+  private async state(instance: DriverInstance): Promise<DomainState> {
+    try {
+      return (await this.connection.domainState(instance.uuid)).state;
+    } catch (err) {
+      if (err instanceof LibvirtError && err.code === 'no-domain') throw new InstanceNotFoundOnHost(instance.uuid);
+      throw err;
+    }
+  }
+
+  private async requireState(instance: DriverInstance, allowed: DomainState[], action: string): Promise<void> {
+    const state = await this.state(instance);
+    if (!allowed.includes(state)) throw new InvalidPowerState(`Cannot ${action} a guest that is ${state}.`);
+  }
+
+  /** Polls until the domain is in one of `states`; false (or an error when `required`) after `timeoutS`. */
+  private async waitForState(instance: DriverInstance, states: DomainState[], timeoutS: number, required = true): Promise<boolean> {
+    const deadline = Date.now() + timeoutS * 1000;
+    let delay = 20;
+    for (;;) {
+      const state = await this.state(instance);
+      if (states.includes(state)) return true;
+      if (Date.now() >= deadline) {
+        if (!required) return false;
+        throw new LibvirtError(`the guest did not reach ${states.join(' or ')} within ${timeoutS} s (it is ${state})`, 'wait', 'timeout');
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, 500);
+    }
+  }
+
+  private async ignoring(codes: LibvirtError['code'][], fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      if (!(err instanceof LibvirtError && codes.includes(err.code))) throw err;
+    }
+  }
+}
+
+/** Nova's libvirt host memory accounting: total minus what the kernel says is available. */
+function memoryMbUsed(): number {
+  return Math.floor((os.totalmem() - os.freemem()) / (1024 * 1024));
+}
+
+/** A spawn failure as a fault a user may read: our own words plus libvirt's one-line reason, never a stack. */
+function toSpawnFailure(err: unknown, log: Logger): SpawnFailed {
+  if (err instanceof SpawnFailed) return err;
+  if (err instanceof ImageUnacceptable || err instanceof FlavorDiskSmallerThanImage) return new SpawnFailed(err.message);
+  if (err instanceof LibvirtError) return new SpawnFailed(`The hypervisor could not start the guest: ${err.message}`);
+  log.error({ err }, 'spawn failed unexpectedly');
+  return new SpawnFailed('The guest could not be prepared on the compute host.');
+}
