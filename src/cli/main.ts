@@ -6,6 +6,9 @@ import { openDatabase } from '../db/database.js';
 import { syncDatabase } from '../db/migrate.js';
 import { createLogger } from './logging.js';
 import { MIGRATION_SETS, startAllInOne, StartupError } from './all-in-one.js';
+import { cloudsYamlPath } from './clouds-yaml.js';
+import { readCloudAuth, registerTestGuest, RegistrationError } from './register-test-guest.js';
+import { buildTestGuest, TestGuestBuildError } from '../virt/libvirt/test-guest/build.js';
 
 interface CommonFlags {
   configFile?: string;
@@ -23,7 +26,7 @@ function configFrom(flags: CommonFlags, extra: Overrides = {}) {
 /** One clear line and exit 1 for the errors an operator can fix; a trace for the rest. */
 function fail(err: unknown): never {
   const e = err as Error & { code?: string };
-  if (err instanceof ConfigError || err instanceof StartupError) console.error(`kilonova: ${e.message}`);
+  if (err instanceof ConfigError || err instanceof StartupError || err instanceof RegistrationError || err instanceof TestGuestBuildError) console.error(`kilonova: ${e.message}`);
   else if (e?.code === 'EADDRINUSE') console.error(`kilonova: the port is already in use (${e.message})`);
   else if (e?.code === 'ECONNREFUSED') console.error(`kilonova: cannot connect: ${e.message}`);
   else console.error('kilonova: start-up failed:', err);
@@ -106,6 +109,33 @@ common(db.command('sync'))
       const applied = await syncDatabase(handle.db, MIGRATION_SETS);
       await handle.close();
       console.log(applied.length > 0 ? `applied ${applied.length} migrations:\n  ${applied.join('\n  ')}` : 'the database is up to date');
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+const image = program.command('image').description('images for the cloud');
+common(image.command('build-test-guest'))
+  .description('build a small bootable guest from Debian packages and register it (aki + ari + qcow2 disk)')
+  .option('--output-dir <dir>', 'where the kernel, ramdisk and disk are built (default: $state_path/test-guest)')
+  .option('--clouds-yaml <file>', 'credentials of the cloud to register with (default: $state_path/clouds.yaml)')
+  .option('--os-cloud <name>', 'cloud in clouds.yaml', 'kilonova')
+  .option('--name <name>', 'image name', 'kilonova-test-guest')
+  .option('--private', 'register the images as private (default: public)')
+  .option('--no-register', 'build only')
+  .action(async (flags: CommonFlags & { outputDir?: string; cloudsYaml?: string; osCloud: string; name: string; private?: boolean; register: boolean }) => {
+    try {
+      const conf = configFrom(flags);
+      const statePath = conf.DEFAULT.state_path;
+      const started = performance.now();
+      const built = await buildTestGuest({ outputDir: flags.outputDir ?? `${statePath}/test-guest` });
+      console.log(`built the test guest (kernel ${built.kernelVersion}) in ${Math.round(performance.now() - started)} ms:`);
+      console.log(`  kernel  ${built.kernelPath}\n  ramdisk ${built.ramdiskPath}\n  disk    ${built.diskPath} (${built.diskFormat})`);
+      if (!flags.register) return;
+      const auth = readCloudAuth(flags.cloudsYaml ?? cloudsYamlPath(statePath), flags.osCloud);
+      const reg = await registerTestGuest(auth, built, { name: flags.name, visibility: flags.private ? 'private' : 'public' });
+      console.log(`${reg.reused ? 'already registered' : 'registered'}: image ${reg.imageId} (kernel_id ${reg.kernelId}, ramdisk_id ${reg.ramdiskId})`);
+      console.log(`boot it: openstack server create --image ${flags.name} --flavor m1.tiny --config-drive true --wait vm1`);
     } catch (err) {
       fail(err);
     }

@@ -10,66 +10,18 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFile, spawnSync } from 'node:child_process';
 import { startCloudProcess, type CloudProcess } from '../helpers/cloud.js';
+import { openstackCli, skipWithoutOpenstackCli, CliError, haveOpenstackCli } from '../helpers/openstack-cli.js';
 
-const haveCli = spawnSync('sh', ['-c', 'command -v openstack'], { stdio: 'ignore' }).status === 0;
-// In CI the test command installs the client, so its absence there is a failure, not a skip.
-const skip = !haveCli && process.env.CI !== 'true'
-  ? 'the openstack CLI is not installed (scripts/install-openstack-cli.sh installs it)'
-  : false;
-
-type Cloud = 'kilonova' | 'kilonova-demo';
-
-class CliError extends Error {
-  constructor(readonly args: string[], readonly code: number | string | null, readonly stdout: string, readonly stderr: string) {
-    super(`openstack ${args.join(' ')} failed (${code}):\n${lastLines(stderr, 40)}`);
-  }
-}
-
-function lastLines(text: string, n: number): string {
-  return text.trimEnd().split('\n').slice(-n).join('\n');
-}
-
-/** The last HTTP exchange keystoneauth logged with --debug: the first thing to read when a command fails. */
-function lastExchange(stderr: string): string {
-  const lines = stderr.split('\n');
-  const req = lines.map((l, i) => (l.startsWith('REQ: ') ? i : -1)).filter((i) => i >= 0).pop();
-  return req === undefined ? '' : lines.slice(req, req + 6).join('\n');
-}
-
-describe('openstack CLI against the all-in-one', { skip, timeout: 600_000 }, () => {
+describe('openstack CLI against the all-in-one', { skip: skipWithoutOpenstackCli, timeout: 600_000 }, () => {
   let statePath: string;
   let cloud: CloudProcess;
   let imageFile: string;
   const ids: Record<string, string> = {};
 
-  function openstack(who: Cloud, args: string[]): Promise<string> {
-    const env: Record<string, string> = {};
-    // Only the clouds.yaml decides where the client goes; stray OS_* settings must not.
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('OS_')) env[k] = v;
-    env.OS_CLOUD = who;
-    env.OS_CLIENT_CONFIG_FILE = path.join(statePath, 'clouds.yaml');
-    const full = ['--debug', ...args];
-    return new Promise((resolve, reject) => {
-      execFile('openstack', full, { env, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-        if (err) {
-          const e = new CliError(args, (err as NodeJS.ErrnoException).code ?? null, stdout, stderr);
-          e.message += `\nlast HTTP exchange:\n${lastExchange(stderr)}`;
-          reject(e);
-        } else resolve(stdout);
-      });
-    });
-  }
-
-  async function json(who: Cloud, args: string[]): Promise<any> {
-    const out = await openstack(who, [...args, '-f', 'json']);
-    try {
-      return JSON.parse(out);
-    } catch {
-      throw new Error(`openstack ${args.join(' ')} -f json printed no JSON:\n${out}`);
-    }
-  }
+  const cli = openstackCli(() => statePath);
+  const openstack = cli.run;
+  const json = cli.json;
 
   before(async () => {
     statePath = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-cli-'));
@@ -84,7 +36,7 @@ describe('openstack CLI against the all-in-one', { skip, timeout: 600_000 }, () 
   });
 
   test('the openstack client is installed', () => {
-    assert.ok(haveCli, 'openstack is not on PATH although CI is set; the test command must install it');
+    assert.ok(haveOpenstackCli, 'openstack is not on PATH although CI is set; the test command must install it');
   });
 
   test('the all-in-one wrote a clouds.yaml with the admin and demo clouds', () => {

@@ -15,7 +15,7 @@ import {
   type DriverInstance, type HostResources, type InstanceInfo, type LifecycleEvent as DriverLifecycleEvent,
   type PowerStateValue, type SpawnRequest, type VifInfo, type VirtDriver,
 } from '../driver.js';
-import { buildInstanceMetadataFiles } from '../../metadata/instance-metadata.js';
+import { buildInstanceMetadataFiles, instanceMetadataSource } from '../../metadata/instance-metadata.js';
 import { makeConfigDrive } from '../configdrive.js';
 import { LibvirtConnection, LibvirtError, type DomainState } from './connection.js';
 import { buildGuestXml, type GuestConfig, type GuestDisk } from './guest-config.js';
@@ -181,12 +181,7 @@ export class LibvirtDriver implements VirtDriver {
     if (kernel) await dir.placeFile(kernel.path, dir.kernel);
     if (ramdisk) await dir.placeFile(ramdisk.path, dir.ramdisk);
     if (this.configDriveRequired(instance)) {
-      const files = buildInstanceMetadataFiles({
-        uuid: instance.uuid, name: instance.displayName, hostname: instance.hostname, projectId: instance.projectId,
-        availabilityZone: instance.availabilityZone, launchIndex: instance.launchIndex, keyName: instance.keyName,
-        keyData: instance.keyData, metadata: instance.metadata,
-        userData: instance.userData ? Buffer.from(instance.userData, 'base64') : null, networkInfo: req.networkInfo,
-      });
+      const files = buildInstanceMetadataFiles(instanceMetadataSource(instance, req.networkInfo, { rootDeviceName: req.blockDeviceInfo.rootDeviceName }));
       await makeConfigDrive(files, dir.configDrive);
       // Nova attaches the ISO config drive as an IDE cdrom on the pc machine type.
       disks.push({ source: dir.configDrive, format: 'raw', device: 'cdrom', targetDev: 'hdd', bus: 'ide', cache, readonly: true });

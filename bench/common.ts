@@ -1,0 +1,204 @@
+/**
+ * What every benchmark shares: the all-in-one as a child process on loopback,
+ * a small API client, JSON-line output and the figures' arithmetic.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import net from 'node:net';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The command as it ships: the bundle when the build made one (dist/kilonova.mjs), else dist/src/cli/main.js. */
+export const MAIN_JS = [new URL('../kilonova.mjs', import.meta.url), new URL('../src/cli/main.js', import.meta.url)]
+  .map((u) => fileURLToPath(u))
+  .find((p) => fs.existsSync(p)) ?? fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+export const ADMIN_PASSWORD = 'bench-admin-secret';
+export const MICROVERSION = 'compute 2.37';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function emit(obj: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(obj)}\n`);
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[idx];
+}
+
+export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+
+export function toArrayBuffer(u8: Uint8Array): ArrayBuffer {
+  return u8.buffer.slice(u8.byteOffset, u8.byteOffset + u8.byteLength) as ArrayBuffer;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export class Api {
+  token = '';
+  constructor(readonly base: string) {}
+
+  async call(method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> {
+    const h: Record<string, string> = { accept: 'application/json', ...headers };
+    if (this.token) h['x-auth-token'] = this.token;
+    let payload: string | ArrayBuffer | undefined;
+    if (body instanceof Uint8Array) payload = toArrayBuffer(body);
+    else if (body !== undefined) {
+      payload = JSON.stringify(body);
+      h['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(this.base + urlPath, { method, headers: h, body: payload });
+    const text = await res.text();
+    let json: any;
+    try { json = text ? JSON.parse(text) : undefined; } catch { json = text; }
+    return { status: res.status, json, headers: res.headers };
+  }
+
+  async ok(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<any> {
+    const r = await this.call(method, urlPath, body, headers);
+    if (r.status >= 300) throw new Error(`${method} ${urlPath} gave ${r.status}: ${JSON.stringify(r.json).slice(0, 500)}`);
+    return r.json;
+  }
+
+  compute(method: string, urlPath: string, body?: unknown): Promise<any> {
+    return this.ok(method, `/compute/v2.1${urlPath}`, body, { 'openstack-api-version': MICROVERSION });
+  }
+}
+
+export interface Cloud {
+  child: ChildProcess;
+  api: Api;
+  startS: number;
+  stderr(): string;
+}
+
+export async function startCloud(statePath: string, opts: { driver?: 'fake' | 'libvirt'; env?: Record<string, string> } = {}): Promise<Cloud> {
+  const port = await freePort();
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('KILONOVA_')) env[k] = v;
+  Object.assign(env, {
+    KILONOVA_IDENTITY__ADMIN_PASSWORD: ADMIN_PASSWORD,
+    KILONOVA_IDENTITY__DEMO_PASSWORD: 'bench-demo-secret',
+    KILONOVA_QUOTA__INSTANCES: '-1',
+    KILONOVA_QUOTA__CORES: '-1',
+    KILONOVA_QUOTA__RAM: '-1',
+  }, opts.env ?? {});
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [MAIN_JS, 'all-in-one', '--port', String(port), '--state-path', statePath, '--driver', opts.driver ?? 'fake'], {
+    cwd: statePath,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err = (err + d).slice(-8000); });
+  let exited = false;
+  child.once('exit', () => { exited = true; });
+
+  const api = new Api(`http://127.0.0.1:${port}`);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited) throw new Error(`the all-in-one exited during start-up:\n${err}`);
+    if (Date.now() > deadline) throw new Error(`the all-in-one did not answer GET /compute/ in 30 s:\n${err}`);
+    try {
+      const res = await fetch(`${api.base}/compute/`);
+      await res.arrayBuffer();
+      if (res.status < 500) break;
+    } catch {
+      // not listening yet
+    }
+    await sleep(5);
+  }
+  return { child, api, startS: (performance.now() - t0) / 1000, stderr: () => err };
+}
+
+export async function stopCloud(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await done;
+  clearTimeout(timer);
+}
+
+export async function login(api: Api): Promise<void> {
+  const res = await fetch(`${api.base}/identity/v3/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: ADMIN_PASSWORD } } },
+        scope: { project: { name: 'admin', domain: { id: 'default' } } },
+      },
+    }),
+  });
+  const token = res.headers.get('x-subject-token');
+  const text = await res.text();
+  if (res.status !== 201 || !token) throw new Error(`POST /identity/v3/auth/tokens gave ${res.status}: ${text.slice(0, 500)}`);
+  api.token = token;
+}
+
+
+export function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1]);
+  return round(kb / 1024);
+}
+
+export function machineInfo(): Record<string, unknown> {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memory_gb: round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+}
+
+/**
+ * Runs `body` against a fresh all-in-one and always tears it down: on
+ * success, on failure (exit code 1, with the cloud's stderr tail), on a signal
+ * and on any other exit, so a cloud never outlives its benchmark.
+ */
+export async function withCloud(opts: Parameters<typeof startCloud>[1], body: (cloud: Cloud, statePath: string) => Promise<void>, cleanup: () => void = () => undefined): Promise<void> {
+  const statePath = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-bench-'));
+  let cloud: Cloud | undefined;
+  const kill = () => {
+    if (cloud && cloud.child.exitCode === null && cloud.child.signalCode === null) cloud.child.kill('SIGKILL');
+    cleanup();
+    fs.rmSync(statePath, { recursive: true, force: true });
+  };
+  const stopOnSignal = () => {
+    kill();
+    process.exit(130);
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+  process.on('exit', kill);
+  process.stdout.on('error', () => process.exit(1));
+  try {
+    cloud = await startCloud(statePath, opts);
+    await body(cloud, statePath);
+  } catch (err) {
+    process.stderr.write(`benchmark failed: ${(err as Error).message}\n`);
+    if (cloud) process.stderr.write(`cloud stderr (tail):\n${cloud.stderr().slice(-3000)}\n`);
+    process.exitCode = 1;
+  } finally {
+    if (cloud) await stopCloud(cloud.child);
+    cleanup();
+    fs.rmSync(statePath, { recursive: true, force: true });
+  }
+}
