@@ -115,8 +115,11 @@ export class ComputeAPI {
     if (image.status !== 'active') throw new BadRequest(`Image ${image.id} is not active.`);
     if (flavor.memory_mb < (image.min_ram ?? 0)) throw new BadRequest("Flavor's memory is too small for requested image.");
     if (flavor.root_gb > 0 && flavor.root_gb < (image.min_disk ?? 0)) throw new BadRequest("Flavor's disk is too small for requested image.");
-    if (flavor.root_gb > 0 && image.size && image.size > flavor.root_gb * 1024 ** 3) {
-      throw new BadRequest(`Flavor's disk is too small for requested image. Flavor disk is ${flavor.root_gb * 1024 ** 3} bytes, image is ${image.size} bytes.`);
+    // Nova checks the image's size and, when Glance knows it, its virtual size (what the guest sees).
+    const virtualSize = typeof image.virtual_size === 'number' ? image.virtual_size : 0;
+    const imageBytes = Math.max(image.size ?? 0, virtualSize);
+    if (flavor.root_gb > 0 && imageBytes > flavor.root_gb * 1024 ** 3) {
+      throw new BadRequest(`Flavor's disk is too small for requested image. Flavor disk is ${flavor.root_gb * 1024 ** 3} bytes, image is ${imageBytes} bytes.`);
     }
 
     let keyData: string | null = null;

@@ -25,6 +25,9 @@ import { checkWritableAttribute, isBaseAttribute, type ImageChange } from './pat
 import { defaultImagePolicy, imageTarget, isImageAdmin } from './policy.js';
 import { attributeViolation, schemaMismatch } from './schemas.js';
 import { ImageDataNotFound, type ImageStore, type StoredImageData } from './store/store.js';
+import {
+  FormatInspector, ImageUnacceptable, recordedVirtualSize, type InspectionResult,
+} from './format-inspector.js';
 
 export interface ImageServiceOptions {
   db: Kysely<any>;
@@ -370,8 +373,11 @@ export class ImageService {
 
   /**
    * Stream the image data into the store: queued → saving → active, with the
-   * size and digests recorded. Anything that goes wrong puts the image back to
-   * queued with no data, so the upload can simply be retried.
+   * size, digests and virtual size recorded. The data is inspected on its way
+   * through (see format-inspector.ts): content that is unsafe or is not its
+   * declared disk_format fails the upload with a 400, as soon as that is
+   * certain. Anything that goes wrong puts the image back to queued with no
+   * data, so the upload can simply be retried.
    */
   async uploadImageData(id: string, data: Readable, auth: AuthContext, opts: { contentLength?: number } = {}): Promise<void> {
     const image = await this.loadVisible(id, auth);
@@ -390,17 +396,26 @@ export class ImageService {
       if (!now) throw notFound(id);
       throw new Conflict(`Image status transition from ${now.status} to saving is not allowed`);
     }
+    const declared = { diskFormat: image.disk_format, containerFormat: image.container_format };
+    const inspection = new FormatInspector({ expectedFormat: declared.diskFormat, containerFormat: declared.containerFormat });
     let stored: StoredImageData;
+    let inspected: InspectionResult | undefined;
     try {
-      stored = await this.store.put(id, this.capped(data));
+      stored = await this.store.put(id, this.capped(this.inspected(data, inspection, (result) => { inspected = result; })));
     } catch (err) {
       await this.repo.transition(id, ['saving'], 'queued').catch((e) => this.logger.error({ err: e, image_id: id }, 'could not reset image status'));
+      if (err instanceof ImageUnacceptable) {
+        this.logger.warn({ image_id: id, disk_format: declared.diskFormat, reason: err.message }, 'image data refused');
+        throw new BadRequest(err.message);
+      }
       const failure = uploadFailure(err);
       if (!(failure instanceof ApiError)) this.logger.error({ err, image_id: id }, 'image upload failed');
       throw failure;
     }
+    const virtualSize = inspected ? recordedVirtualSize(declared.diskFormat, inspected, declared) : null;
     const activated = await this.repo.transition(id, ['saving'], 'active', {
       size: stored.size, checksum: stored.checksum, os_hash_algo: stored.os_hash_algo, os_hash_value: stored.os_hash_value,
+      virtual_size: virtualSize,
     }).catch(async (err) => {
       await this.removeData(id);
       throw err;
@@ -410,7 +425,23 @@ export class ImageService {
       await this.removeData(id);
       throw new ApiError(410, `Image ${id} could not be found after upload. The image may have been deleted during the upload.`);
     }
-    this.logger.info({ image_id: id, size: stored.size }, 'image data uploaded');
+    this.logger.info({ image_id: id, size: stored.size, format: inspected?.format, virtual_size: virtualSize }, 'image data uploaded');
+  }
+
+  /**
+   * The data passed through the format inspector on its way to the store. A
+   * refusal is thrown into the stream, so the store drops the partial data
+   * exactly as for a broken upload; the last check runs after the last byte
+   * and before the store can make the data visible.
+   */
+  private inspected(data: Readable, inspector: FormatInspector, onResult: (result: InspectionResult) => void): Readable {
+    return Readable.from((async function* inspect() {
+      for await (const chunk of data) {
+        inspector.feed(chunk as Buffer);
+        yield chunk as Buffer;
+      }
+      onResult(inspector.finish());
+    })(), { objectMode: false });
   }
 
   /** The data as it arrives, refused past the size cap without buffering it. */

@@ -43,12 +43,17 @@ export class FileImageStore implements ImageStore {
     await this.ensureDirectory();
     const tempPath = path.join(this.directory, `${TEMP_PREFIX}${imageId}-${randomBytes(6).toString('hex')}`);
     const digest = streamDigest();
+    // flush: the bytes reach the disk before the rename can make them visible.
+    const out = fs.createWriteStream(tempPath, { flags: 'wx', mode: 0o640, flush: true });
     try {
-      // flush: the bytes reach the disk before the rename can make them visible.
-      await pipeline(data, digest.stage, fs.createWriteStream(tempPath, { flags: 'wx', mode: 0o640, flush: true }));
+      await pipeline(data, digest.stage, out);
       await fs.promises.rename(tempPath, finalPath);
     } catch (err) {
       if (!data.destroyed) data.destroy();
+      // pipeline() rejects as soon as the data fails, even while the temp
+      // file is still being opened; removing it before that open finishes
+      // would leave the file behind.
+      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
       await fs.promises.rm(tempPath, { force: true }).catch(() => undefined);
       throw err;
     }
