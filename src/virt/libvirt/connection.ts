@@ -103,7 +103,7 @@ export class LibvirtConnection {
     const file = path.join(dir, 'domain.xml');
     try {
       await fs.promises.writeFile(file, xml, { mode: 0o600 });
-      await this.run(['define', '--validate', file]);
+      await this.run(['define', file]);
     } finally {
       await fs.promises.rm(dir, { recursive: true, force: true });
     }

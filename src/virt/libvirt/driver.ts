@@ -17,9 +17,9 @@ import {
 } from '../driver.js';
 import { buildInstanceMetadataFiles, instanceMetadataSource } from '../../metadata/instance-metadata.js';
 import { makeConfigDrive } from '../configdrive.js';
-import { LibvirtConnection, LibvirtError, type DomainState } from './connection.js';
+import { LibvirtConnection, LibvirtError, type DomainState, type LifecycleEvent as LifecycleEventFromLibvirt } from './connection.js';
 import { buildGuestXml, type GuestConfig, type GuestDisk } from './guest-config.js';
-import { FlavorDiskSmallerThanImage, ImageCache, ImageUnacceptable, type ImageDataSource } from './image-backend.js';
+import { FlavorDiskSmallerThanImage, ImageCache, ImageUnacceptable, type CachedImage, type ImageDataSource } from './image-backend.js';
 import { InstanceDirectory } from './instance-directory.js';
 
 export interface LibvirtDriverOptions {
@@ -54,6 +54,17 @@ const POWER_STATE: Record<DomainState, PowerStateValue> = {
   pmsuspended: PowerState.SUSPENDED,
 };
 
+// libvirt's lifecycle event names (as virsh prints them) → the power state they announce.
+const EVENT_POWER_STATE: Record<string, PowerStateValue> = {
+  Started: PowerState.RUNNING,
+  Resumed: PowerState.RUNNING,
+  Suspended: PowerState.PAUSED,
+  Stopped: PowerState.SHUTDOWN,
+  Shutdown: PowerState.SHUTDOWN,
+  Crashed: PowerState.CRASHED,
+  PMSuspended: PowerState.SUSPENDED,
+};
+
 /** Nova's MAX_CONSOLE_BYTES: the console log is tailed to this much. */
 const MAX_CONSOLE_BYTES = 100 * 1024;
 const DEFAULT_CMDLINE = 'root=/dev/vda console=tty0 console=ttyS0';
@@ -66,6 +77,8 @@ export class LibvirtDriver implements VirtDriver {
   private readonly dirs: InstanceDirectory;
   private readonly log: Logger;
   private listeners: Array<(e: DriverLifecycleEvent) => void> = [];
+  /** domain name → uuid, so an event needs no lookup for the guests this driver defined */
+  private readonly uuidByName = new Map<string, string>();
   private diskCacheMode?: GuestDisk['cache'];
 
   constructor(private readonly opts: LibvirtDriverOptions) {
@@ -81,7 +94,7 @@ export class LibvirtDriver implements VirtDriver {
       throw new LibvirtError(`libvirtd does not answer on ${this.opts.connectionUri}`, 'connect', 'connect');
     }
     await fs.promises.mkdir(this.opts.instancesPath, { recursive: true });
-    this.connection.watchLifecycleEvents((e) => void this.relayLifecycleEvent(e.domain));
+    this.connection.watchLifecycleEvents((e) => void this.relayLifecycleEvent(e));
   }
 
   async cleanupHost(): Promise<void> {
@@ -92,15 +105,24 @@ export class LibvirtDriver implements VirtDriver {
     this.listeners.push(listener);
   }
 
-  private async relayLifecycleEvent(domain: string): Promise<void> {
-    if (this.listeners.length === 0) return;
+  /**
+   * A libvirt lifecycle event, passed on as Nova's LifecycleEvent: only the
+   * events that change power state (not define/undefine), mapped without a
+   * call back into libvirt — the manager reads the state again anyway.
+   */
+  private async relayLifecycleEvent(event: LifecycleEventFromLibvirt): Promise<void> {
+    const state = EVENT_POWER_STATE[event.event];
+    if (state === undefined || this.listeners.length === 0) return;
     try {
-      const uuid = (await this.connection.domain('domuuid', domain)).trim();
-      const { state } = await this.connection.domainState(uuid);
-      for (const l of this.listeners) l({ uuid, state: POWER_STATE[state] });
+      let uuid = this.uuidByName.get(event.domain);
+      if (!uuid) {
+        uuid = (await this.connection.domain('domuuid', event.domain)).trim();
+        this.uuidByName.set(event.domain, uuid);
+      }
+      for (const l of this.listeners) l({ uuid, state });
     } catch (err) {
       // The domain may be gone already (undefined right after a stop event).
-      if (!(err instanceof LibvirtError && err.code === 'no-domain')) this.log.debug({ err, domain }, 'lifecycle event not relayed');
+      if (!(err instanceof LibvirtError && err.code === 'no-domain')) this.log.debug({ err, domain: event.domain }, 'lifecycle event not relayed');
     }
   }
 
@@ -151,14 +173,21 @@ export class LibvirtDriver implements VirtDriver {
   async spawn(req: SpawnRequest): Promise<void> {
     const { instance } = req;
     const dir = this.dirs.forInstance(instance.uuid);
-    if (await this.domainExists(instance.uuid)) throw new SpawnFailed(`Instance ${instance.uuid} already exists on this hypervisor.`);
     const log = this.log.child({ instance: instance.uuid });
+    const t0 = performance.now();
+    // The image is fetched into the shared cache meanwhile: nothing of this instance is touched before the check.
+    const [exists, image] = await Promise.allSettled([this.domainExists(instance.uuid), this.imageCache.fetch(instance.image.id, 'disk')]);
+    if (exists.status === 'fulfilled' && exists.value) throw new SpawnFailed(`Instance ${instance.uuid} already exists on this hypervisor.`);
     try {
+      if (exists.status === 'rejected') throw exists.reason;
+      if (image.status === 'rejected') throw image.reason;
       await dir.create();
-      const disks = await this.createImage(req, dir);
+      const disks = await this.createImage(req, dir, image.value);
+      const t1 = performance.now();
       const xml = await this.getGuestXml(req, dir, disks);
       await this.createDomainAndNetwork(instance, xml);
-      log.info({ domain: instance.name }, 'guest running');
+      const t2 = performance.now();
+      log.info({ domain: instance.name, create_image_ms: Math.round(t1 - t0), create_domain_ms: Math.round(t2 - t1) }, 'guest running');
     } catch (err) {
       await this.removeGuest(instance).catch((e) => log.warn({ err: e }, 'could not clean up after the failed spawn'));
       throw toSpawnFailure(err, log);
@@ -166,9 +195,8 @@ export class LibvirtDriver implements VirtDriver {
   }
 
   /** Disks and files the guest needs, in its instance directory. */
-  private async createImage(req: SpawnRequest, dir: ReturnType<InstanceDirectory['forInstance']>): Promise<{ disks: GuestDisk[]; kernel?: string; ramdisk?: string }> {
+  private async createImage(req: SpawnRequest, dir: ReturnType<InstanceDirectory['forInstance']>, image: CachedImage): Promise<{ disks: GuestDisk[]; kernel?: string; ramdisk?: string }> {
     const { instance } = req;
-    const image = await this.imageCache.fetch(instance.image.id, 'disk');
     const kernelId = instance.image.properties.kernel_id;
     const ramdiskId = instance.image.properties.ramdisk_id;
     const [kernel, ramdisk] = await Promise.all([
@@ -243,9 +271,14 @@ export class LibvirtDriver implements VirtDriver {
 
   /** define + start, then wait for RUNNING (bounded). */
   private async createDomainAndNetwork(instance: DriverInstance, xml: string): Promise<void> {
+    const t0 = performance.now();
     await this.connection.defineDomain(xml);
+    this.uuidByName.set(instance.name, instance.uuid);
+    const t1 = performance.now();
     await this.connection.domain('start', instance.uuid);
+    const t2 = performance.now();
     await this.waitForState(instance, ['running'], this.opts.bootTimeoutS);
+    this.log.debug({ instance: instance.uuid, define_ms: Math.round(t1 - t0), start_ms: Math.round(t2 - t1), wait_ms: Math.round(performance.now() - t2) }, 'domain created');
   }
 
   // ---- lifecycle --------------------------------------------------------------
@@ -259,6 +292,7 @@ export class LibvirtDriver implements VirtDriver {
     await this.ignoring(['no-domain', 'operation-invalid'], () => this.connection.domain('destroy', instance.uuid));
     await this.ignoring(['no-domain'], () => this.connection.domain('undefine', instance.uuid, '--managed-save'));
     await this.dirs.forInstance(instance.uuid).remove();
+    this.uuidByName.delete(instance.name);
   }
 
   async getInfo(instance: DriverInstance): Promise<InstanceInfo> {
