@@ -7,7 +7,7 @@ STATE_PATH ?= ./state
 # Empty: the configured port (osapi_compute_listen_port, 8774 by default).
 PORT ?=
 
-.PHONY: start test bench build deps openstack-cli clean
+.PHONY: start test bench build deps openstack-cli libvirt-host clean
 
 # npm ci writes node_modules/.package-lock.json; reinstall when the lock file is newer.
 $(NODE_MODULES_STAMP): package-lock.json
@@ -26,7 +26,13 @@ start: build
 openstack-cli:
 	./scripts/install-openstack-cli.sh
 
-test: deps openstack-cli
+# Real guests need QEMU and libvirtd: as root on Debian the test command sets
+# the host up (packages, qemu.conf, daemons); elsewhere those tests skip.
+libvirt-host:
+	@if [ "$$(id -u)" = 0 ] && [ -f /etc/debian_version ]; then ./scripts/setup-libvirt-host.sh; \
+	else echo "libvirt-host: not root on Debian; real-guest tests will be skipped" >&2; fi
+
+test: deps openstack-cli libvirt-host
 	npm test
 
 bench: deps

@@ -1,7 +1,7 @@
 /**
  * LibvirtDriver: real QEMU guests through libvirtd (Nova's
  * nova/virt/libvirt/driver.py). spawn is Nova's three steps — createImage,
- * getGuestXml, createDomainAndNetwork — and every lifecycle action acts on the
+ * getGuestXml, then define and start (createDomainAndNetwork) — and every lifecycle action acts on the
  * libvirt domain. Domains are persistent (defined), so a stopped guest keeps
  * its definition and a hard reboot restarts the same XML.
  */
@@ -20,7 +20,7 @@ import { makeConfigDrive } from '../configdrive.js';
 import { LibvirtConnection, LibvirtError, type DomainState, type LifecycleEvent as LifecycleEventFromLibvirt } from './connection.js';
 import { buildGuestXml, type GuestConfig, type GuestDisk } from './guest-config.js';
 import { FlavorDiskSmallerThanImage, ImageCache, ImageUnacceptable, type CachedImage, type ImageDataSource } from './image-backend.js';
-import { InstanceDirectory } from './instance-directory.js';
+import { InstanceDirectory, type InstanceFiles } from './instance-directory.js';
 
 export interface LibvirtDriverOptions {
   virtType: 'kvm' | 'qemu';
@@ -64,6 +64,16 @@ const EVENT_POWER_STATE: Record<string, PowerStateValue> = {
   Crashed: PowerState.CRASHED,
   PMSuspended: PowerState.SUSPENDED,
 };
+
+interface GuestFilesPlan {
+  disks: GuestDisk[];
+  configDrive: boolean;
+  kernelId?: string;
+  ramdiskId?: string;
+  /** where the kernel and ramdisk go in the instance directory */
+  kernel?: string;
+  ramdisk?: string;
+}
 
 /** Nova's MAX_CONSOLE_BYTES: the console log is tailed to this much. */
 const MAX_CONSOLE_BYTES = 100 * 1024;
@@ -153,18 +163,11 @@ export class LibvirtDriver implements VirtDriver {
     };
   }
 
-  /** Nova counts the vCPUs of running domains. */
+  /** Nova counts the vCPUs of running domains; one domstats call reads them all. */
   private async vcpusUsed(): Promise<number> {
-    const names = (await this.connection.run(['list', '--name'])).split('\n').map((l) => l.trim()).filter(Boolean);
+    const out = await this.connection.run(['domstats', '--list-active', '--vcpu']);
     let total = 0;
-    for (const name of names) {
-      try {
-        const info = await this.connection.domain('dominfo', name);
-        total += Number(/^CPU\(s\):\s+(\d+)/m.exec(info)?.[1] ?? 0);
-      } catch {
-        // gone between the list and the lookup
-      }
-    }
+    for (const m of out.matchAll(/^\s*vcpu\.current=(\d+)/gm)) total += Number(m[1]);
     return total;
   }
 
@@ -182,39 +185,49 @@ export class LibvirtDriver implements VirtDriver {
       if (exists.status === 'rejected') throw exists.reason;
       if (image.status === 'rejected') throw image.reason;
       await dir.create();
-      const disks = await this.createImage(req, dir, image.value);
+      const plan = this.planGuestFiles(req, dir, await this.diskCache(dir.path));
+      const xml = this.getGuestXml(req, dir, plan);
+      // libvirt reads the disk and kernel files only when the domain starts,
+      // so the domain is defined while they are being made.
       const t1 = performance.now();
-      const xml = await this.getGuestXml(req, dir, disks);
-      await this.createDomainAndNetwork(instance, xml);
+      const made = await Promise.allSettled([this.createImage(req, dir, image.value, plan), this.defineDomain(instance, xml)]);
+      const failed = made.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
       const t2 = performance.now();
-      log.info({ domain: instance.name, create_image_ms: Math.round(t1 - t0), create_domain_ms: Math.round(t2 - t1) }, 'guest running');
+      await this.startDomain(instance);
+      log.info({ domain: instance.name, prepare_ms: Math.round(t1 - t0), files_and_define_ms: Math.round(t2 - t1), start_ms: Math.round(performance.now() - t2) }, 'guest running');
     } catch (err) {
       await this.removeGuest(instance).catch((e) => log.warn({ err: e }, 'could not clean up after the failed spawn'));
       throw toSpawnFailure(err, log);
     }
   }
 
-  /** Disks and files the guest needs, in its instance directory. */
-  private async createImage(req: SpawnRequest, dir: ReturnType<InstanceDirectory['forInstance']>, image: CachedImage): Promise<{ disks: GuestDisk[]; kernel?: string; ramdisk?: string }> {
+  /** Which disks and boot files the guest gets, and where (decided before any is made). */
+  private planGuestFiles(req: SpawnRequest, dir: InstanceFiles, cache: GuestDisk['cache']): GuestFilesPlan {
     const { instance } = req;
-    const kernelId = instance.image.properties.kernel_id;
-    const ramdiskId = instance.image.properties.ramdisk_id;
-    const [kernel, ramdisk] = await Promise.all([
-      kernelId ? this.imageCache.fetch(kernelId, 'kernel') : undefined,
-      ramdiskId ? this.imageCache.fetch(ramdiskId, 'ramdisk') : undefined,
-    ]);
-    const cache = await this.diskCache(dir.path);
-    await this.imageCache.createRootDisk(image, dir.disk, instance.flavor.root_gb);
     const disks: GuestDisk[] = [{ source: dir.disk, format: 'qcow2', device: 'disk', targetDev: 'vda', bus: 'virtio', cache }];
+    const configDrive = this.configDriveRequired(instance);
+    // Nova attaches the ISO config drive as an IDE cdrom on the pc machine type.
+    if (configDrive) disks.push({ source: dir.configDrive, format: 'raw', device: 'cdrom', targetDev: 'hdd', bus: 'ide', cache, readonly: true });
+    const kernelId = instance.image.properties.kernel_id || undefined;
+    const ramdiskId = instance.image.properties.ramdisk_id || undefined;
+    return { disks, configDrive, kernelId, ramdiskId, kernel: kernelId ? dir.kernel : undefined, ramdisk: ramdiskId ? dir.ramdisk : undefined };
+  }
+
+  /** Nova's _create_image: the root disk overlay, kernel and ramdisk, and the config drive, in the instance directory. */
+  private async createImage(req: SpawnRequest, dir: InstanceFiles, image: CachedImage, plan: GuestFilesPlan): Promise<void> {
+    const { instance } = req;
+    const [kernel, ramdisk] = await Promise.all([
+      plan.kernelId ? this.imageCache.fetch(plan.kernelId, 'kernel') : undefined,
+      plan.ramdiskId ? this.imageCache.fetch(plan.ramdiskId, 'ramdisk') : undefined,
+    ]);
+    await this.imageCache.createRootDisk(image, dir.disk, instance.flavor.root_gb);
     if (kernel) await dir.placeFile(kernel.path, dir.kernel);
     if (ramdisk) await dir.placeFile(ramdisk.path, dir.ramdisk);
-    if (this.configDriveRequired(instance)) {
+    if (plan.configDrive) {
       const files = buildInstanceMetadataFiles(instanceMetadataSource(instance, req.networkInfo, { rootDeviceName: req.blockDeviceInfo.rootDeviceName }));
       await makeConfigDrive(files, dir.configDrive);
-      // Nova attaches the ISO config drive as an IDE cdrom on the pc machine type.
-      disks.push({ source: dir.configDrive, format: 'raw', device: 'cdrom', targetDev: 'hdd', bus: 'ide', cache, readonly: true });
     }
-    return { disks, kernel: kernel ? dir.kernel : undefined, ramdisk: ramdisk ? dir.ramdisk : undefined };
   }
 
   /** Nova's configdrive.required_by: asked for, forced by the operator, or demanded by the image. */
@@ -238,7 +251,7 @@ export class LibvirtDriver implements VirtDriver {
     return this.diskCacheMode;
   }
 
-  private async getGuestXml(req: SpawnRequest, dir: ReturnType<InstanceDirectory['forInstance']>, files: { disks: GuestDisk[]; kernel?: string; ramdisk?: string }): Promise<string> {
+  private getGuestXml(req: SpawnRequest, dir: InstanceFiles, files: GuestFilesPlan): string {
     const { instance, networkInfo } = req;
     const f = instance.flavor;
     const config: GuestConfig = {
@@ -269,16 +282,15 @@ export class LibvirtDriver implements VirtDriver {
     return buildGuestXml(config);
   }
 
-  /** define + start, then wait for RUNNING (bounded). */
-  private async createDomainAndNetwork(instance: DriverInstance, xml: string): Promise<void> {
-    const t0 = performance.now();
+  private async defineDomain(instance: DriverInstance, xml: string): Promise<void> {
     await this.connection.defineDomain(xml);
     this.uuidByName.set(instance.name, instance.uuid);
-    const t1 = performance.now();
+  }
+
+  /** Nova's _create_domain_and_network: start the defined domain, then wait for RUNNING (bounded). */
+  private async startDomain(instance: DriverInstance): Promise<void> {
     await this.connection.domain('start', instance.uuid);
-    const t2 = performance.now();
     await this.waitForState(instance, ['running'], this.opts.bootTimeoutS);
-    this.log.debug({ instance: instance.uuid, define_ms: Math.round(t1 - t0), start_ms: Math.round(t2 - t1), wait_ms: Math.round(performance.now() - t2) }, 'domain created');
   }
 
   // ---- lifecycle --------------------------------------------------------------
