@@ -17,6 +17,19 @@ export function nowIso(): string {
   return new Date().toISOString();
 }
 
+let lastIncreasingMs = 0;
+
+/**
+ * nowIso, but strictly increasing within the process, for rows whose
+ * created_at decides an order (a network's subnets, which IP allocation tries
+ * in creation order) even when two are made within one millisecond. Only for
+ * rare writes: each call within a millisecond moves the clock on by one.
+ */
+export function increasingNowIso(): string {
+  lastIncreasingMs = Math.max(Date.now(), lastIncreasingMs + 1);
+  return new Date(lastIncreasingMs).toISOString();
+}
+
 /** True when the error is a unique-constraint violation on either dialect. */
 export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; message?: string };

@@ -1,7 +1,7 @@
 /** Subnets: IPv4 address blocks on a network, with the pools IPAM draws from. */
 import { randomUUID } from 'node:crypto';
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
-import { nowIso } from '../db/schema-helpers.js';
+import { increasingNowIso, nowIso } from '../db/schema-helpers.js';
 import { BadRequest } from '../http/errors.js';
 import type { NetworkDb, SubnetRow } from './tables.js';
 import { listRows, type ListableTable, type ListRequest } from './listing.js';
@@ -82,9 +82,10 @@ export class SubnetStore {
         .where('network_id', 'in', networkIds).execute();
       const networks = networkIds.length === 0 ? [] : await trx.selectFrom('neutron_networks').select(['id', 'revision_number'])
         .where('id', 'in', networkIds).execute();
-      const now = nowIso();
       const rows: SubnetRow[] = [];
       for (const input of inputs) {
+        // Strictly increasing: IP allocation tries a network's subnets in creation order.
+        const now = increasingNowIso();
         if (!networks.some((n) => n.id === input.network_id)) throw networkNotFound(input.network_id);
         if (input.ip_version !== 4) throw new BadRequest('Only IPv4 subnets (ip_version 4) are supported by this cloud.');
         const cidr = checkCidr(input.cidr);
@@ -115,7 +116,7 @@ export class SubnetStore {
       }
       if (rows.length > 0) await trx.insertInto('neutron_subnets').values(rows).execute();
       for (const n of networks) {
-        await trx.updateTable('neutron_networks').set({ revision_number: n.revision_number + 1, updated_at: now })
+        await trx.updateTable('neutron_networks').set({ revision_number: n.revision_number + 1, updated_at: nowIso() })
           .where('id', '=', n.id).execute();
       }
       return rows.map((subnet) => ({ subnet, tags: [] }));

@@ -11,7 +11,7 @@ import { testLogger } from '../helpers/logger.js';
 async function start(statePath: string): Promise<AllInOne> {
   return startAllInOne({
     conf: loadConfig({ env: {}, overrides: {
-      DEFAULT: { state_path: statePath, osapi_compute_listen_port: 0, report_interval: 1 },
+      DEFAULT: { state_path: statePath, osapi_compute_listen_port: 0, report_interval: 1, compute_driver: 'fake.FakeDriver' },
       identity: { admin_password: 'pw-admin', demo_password: 'pw-demo' },
     } }),
     logger: testLogger,

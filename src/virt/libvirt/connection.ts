@@ -128,12 +128,6 @@ export class LibvirtConnection {
     return out.split('\n').map((l) => l.trim()).filter(Boolean);
   }
 
-  /** Names of every domain, running or defined. */
-  async listDomainNames(): Promise<string[]> {
-    const out = await this.run(['list', '--all', '--name']);
-    return out.split('\n').map((l) => l.trim()).filter(Boolean);
-  }
-
   domain(command: string, ref: string, ...flags: string[]): Promise<string> {
     return this.run([command, checkDomainRef(ref), ...flags]);
   }

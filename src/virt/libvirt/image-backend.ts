@@ -120,26 +120,6 @@ export class ImageCache {
     if (rootGb > 0 && image.virtualSize > flavorBytes) throw new FlavorDiskSmallerThanImage(flavorBytes, image.virtualSize);
     await createOverlay(image.path, image.format, target, rootGb > 0 ? flavorBytes : image.virtualSize);
   }
-
-  /** Cached images no instance on this host uses any more are removed (Nova's image cache manager). */
-  async removeUnused(inUse: Set<string>): Promise<string[]> {
-    let entries: string[];
-    try {
-      entries = await fs.promises.readdir(this.baseDir);
-    } catch {
-      return [];
-    }
-    const removed: string[] = [];
-    for (const name of entries) {
-      if (name.endsWith('.info.json') || name.includes('.part-') || inUse.has(name)) continue;
-      await this.locks.run(name, async () => {
-        await fs.promises.rm(path.join(this.baseDir, name), { force: true });
-        await fs.promises.rm(path.join(this.baseDir, `${name}.info.json`), { force: true });
-      });
-      removed.push(name);
-    }
-    return removed;
-  }
 }
 
 async function readCacheInfo(file: string): Promise<Omit<CachedImage, 'path'> | undefined> {

@@ -68,9 +68,3 @@ export class XmlElement {
 export function el(name: string, attrs: Record<string, string | number | undefined> = {}, children: Array<XmlChild | undefined | false> = []): XmlElement {
   return new XmlElement(name, attrs, children);
 }
-
-/** Text of the first <tag>…</tag> in a libvirt document we produced or libvirt printed. */
-export function firstTagText(xml: string, tag: string): string | undefined {
-  const m = new RegExp(`<${tag}(?:\\s[^>]*)?>([^<]*)</${tag}>`).exec(xml);
-  return m ? m[1].replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&') : undefined;
-}

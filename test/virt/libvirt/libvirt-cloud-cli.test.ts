@@ -114,7 +114,10 @@ describe('real guests through the openstack CLI (libvirt, QEMU TCG)', { skip, ti
     const server = await cli.json('kilonova', [
       'server', 'create', '--image', 'kilonova-test-guest', '--flavor', 'm1.tiny', '--network', 'private',
       '--user-data', userData, '--config-drive', 'true', '--wait', 'guest-one',
-    ], 300_000);
+    ], 300_000).catch(async (err: Error) => {
+      const show = await cli.json('kilonova', ['server', 'show', 'guest-one']).catch(() => ({}));
+      throw new Error(`${err.message}\nfault: ${JSON.stringify(show.fault ?? null)}\ncloud log tail:\n${cloud.stderr().slice(-4000)}`);
+    });
     serverId = server.id;
     assert.equal(server.status, 'ACTIVE');
     const log = await waitForConsole(serverId, [TEST_GUEST_MARKERS.booted, `${TEST_GUEST_MARKERS.hostnamePrefix}guest-one`, marker, TEST_GUEST_MARKERS.ready]);
@@ -128,6 +131,7 @@ describe('real guests through the openstack CLI (libvirt, QEMU TCG)', { skip, ti
   });
 
   test('soft reboot (ACPI) and hard reboot bring the guest back up', async () => {
+    assert.ok(serverId, 'the guest was created');
     await cli.run('kilonova', ['server', 'reboot', '--soft', '--wait', serverId], 300_000);
     await waitForStatus(serverId, 'ACTIVE');
     await waitForConsole(serverId, [TEST_GUEST_MARKERS.ready]);
