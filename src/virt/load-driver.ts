@@ -28,7 +28,9 @@ export async function loadComputeDriver(conf: Config, deps: { statePath: string;
   let name = conf.DEFAULT.compute_driver;
   let note: string;
   if (name === '') {
-    const answers = await new LibvirtConnection({ uri, logger: deps.logger }).ping();
+    const probe = new LibvirtConnection({ uri, logger: deps.logger });
+    const answers = await probe.ping();
+    probe.close();
     name = answers ? 'libvirt.LibvirtDriver' : 'fake.FakeDriver';
     note = answers
       ? `libvirtd answers on ${uri}: real guests (virt_type ${conf.libvirt.virt_type}); set [DEFAULT] compute_driver = fake.FakeDriver for the emulator`

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Logger } from 'pino';
+import { isPlainArgs, ShellTimeout, VirshShellPool } from './virsh-shell.js';
 
 /** A libvirt call failed; `message` is libvirt's own first line, without paths of the caller. */
 export class LibvirtError extends Error {
@@ -52,17 +53,39 @@ export class LibvirtConnection {
   private readonly timeoutMs: number;
   private events?: ChildProcess;
   private closing = false;
+  private readonly sessions: VirshShellPool;
 
   constructor(private readonly opts: LibvirtConnectionOptions) {
     this.timeoutMs = opts.timeoutMs ?? 60_000;
+    this.sessions = new VirshShellPool(opts.uri);
   }
 
   get uri(): string {
     return this.opts.uri;
   }
 
-  /** Runs one virsh command; resolves with its stdout. */
-  run(args: string[], timeoutMs = this.timeoutMs): Promise<string> {
+  /**
+   * Runs one virsh command; resolves with its stdout. Commands whose
+   * arguments are plain go through a long-lived session; the rest (and any
+   * call when no session can be started) through a one-off process.
+   */
+  async run(args: string[], timeoutMs = this.timeoutMs): Promise<string> {
+    if (!this.closing && isPlainArgs(args)) {
+      let result;
+      try {
+        result = await this.sessions.run(args, timeoutMs);
+      } catch (err) {
+        if (err instanceof ShellTimeout) throw new LibvirtError(err.message, args[0], 'timeout');
+        this.opts.logger.debug({ err, command: args[0] }, 'virsh session unavailable; running a one-off virsh');
+        return this.runOnce(args, timeoutMs);
+      }
+      if (result.errors.length > 0) throw toLibvirtError(args[0], result.errors.map((e) => `error: ${e}`).join('\n'));
+      return result.stdout;
+    }
+    return this.runOnce(args, timeoutMs);
+  }
+
+  private runOnce(args: string[], timeoutMs: number): Promise<string> {
     const argv = ['-q', '-c', this.opts.uri, ...args];
     return new Promise((resolve, reject) => {
       execFile('virsh', argv, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } }, (err, stdout, stderr) => {
@@ -169,6 +192,7 @@ export class LibvirtConnection {
 
   close(): void {
     this.closing = true;
+    this.sessions.close();
     this.events?.kill();
     this.events = undefined;
   }
