@@ -59,8 +59,9 @@ const EVENT_POWER_STATE: Record<string, PowerStateValue> = {
   Started: PowerState.RUNNING,
   Resumed: PowerState.RUNNING,
   Suspended: PowerState.PAUSED,
+  // "Shutdown" (the guest finished shutting down, QEMU not yet gone) is left
+  // out, as Nova leaves it out: "Stopped" follows when the domain is off.
   Stopped: PowerState.SHUTDOWN,
-  Shutdown: PowerState.SHUTDOWN,
   Crashed: PowerState.CRASHED,
   PMSuspended: PowerState.SUSPENDED,
 };
@@ -358,8 +359,13 @@ export class LibvirtDriver implements VirtDriver {
   }
 
   async powerOn(instance: DriverInstance): Promise<void> {
-    const state = await this.state(instance);
+    let state = await this.state(instance);
     if (state === 'running') return;
+    // A guest that has just shut itself down is off a moment later: let it get there.
+    if (state === 'in shutdown') {
+      await this.waitForState(instance, ['shut off'], 30);
+      state = 'shut off';
+    }
     if (state !== 'shut off' || (await this.connection.hasManagedSave(instance.uuid))) {
       throw new InvalidPowerState(`Cannot start a guest that is ${state === 'shut off' ? 'suspended' : state}.`);
     }
