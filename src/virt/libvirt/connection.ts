@@ -155,11 +155,11 @@ export class LibvirtConnection {
     return this.run([command, checkDomainRef(ref), ...flags]);
   }
 
-  async nodeInfo(): Promise<{ cpus: number; memoryKiB: number; model: string; sockets: number; cores: number; threads: number }> {
+  async nodeInfo(): Promise<{ cpus: number; model: string; sockets: number; cores: number; threads: number }> {
     const out = await this.run(['nodeinfo']);
     const num = (label: string) => Number(new RegExp(`^${label}:\\s+(\\d+)`, 'm').exec(out)?.[1] ?? 0);
     return {
-      cpus: num('CPU\\(s\\)'), memoryKiB: num('Memory size'), model: /^CPU model:\s+(\S+)/m.exec(out)?.[1] ?? 'x86_64',
+      cpus: num('CPU\\(s\\)'), model: /^CPU model:\s+(\S+)/m.exec(out)?.[1] ?? 'x86_64',
       sockets: num('CPU socket\\(s\\)'), cores: num('Core\\(s\\) per socket'), threads: num('Thread\\(s\\) per core'),
     };
   }

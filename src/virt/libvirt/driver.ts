@@ -1,9 +1,10 @@
 /**
  * LibvirtDriver: real QEMU guests through libvirtd (Nova's
- * nova/virt/libvirt/driver.py). spawn is Nova's three steps — createImage,
- * getGuestXml, then define and start (createDomainAndNetwork) — and every lifecycle action acts on the
- * libvirt domain. Domains are persistent (defined), so a stopped guest keeps
- * its definition and a hard reboot restarts the same XML.
+ * nova/virt/libvirt/driver.py). spawn follows Nova's steps — createImage,
+ * getGuestXml, then define and start (Nova's createDomainAndNetwork) — and
+ * every lifecycle action acts on the libvirt domain. Domains are persistent
+ * (defined), so a stopped guest keeps its definition and a hard reboot
+ * restarts the same XML.
  */
 import fs from 'node:fs';
 import os from 'node:os';
