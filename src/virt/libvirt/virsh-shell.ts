@@ -139,7 +139,8 @@ export class VirshShellPool {
   private readonly waiting: Array<(s: VirshSession) => void> = [];
   private closed = false;
 
-  constructor(private readonly uri: string, private readonly size = 4) {}
+  // Enough that a burst of slow commands (domain starts take most of a second) leaves sessions for quick ones.
+  constructor(private readonly uri: string, private readonly size = 8) {}
 
   async run(args: string[], timeoutMs: number): Promise<ShellResult> {
     const session = await this.acquire();
