@@ -155,7 +155,11 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       host, db: computeDb, driver, network: networkClient, placement: placementClient, conductor: conductorClient,
       notifier, conf, logger: logger.child({ service: 'compute' }),
     });
-    await computeManager.initHost();
+    await computeManager.initHost().catch((err: Error) => {
+      // The operator's most likely mistake (libvirtd not running): one line that says what to do.
+      throw new StartupError(`the compute driver ${loaded.name} could not start: ${err.message}` +
+        (loaded.name === 'libvirt.LibvirtDriver' ? ' (run scripts/setup-libvirt-host.sh as root, or start with --driver fake)' : ''));
+    });
     cleanups.push(() => computeManager.stop());
 
     const servers = [
