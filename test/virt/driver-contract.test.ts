@@ -5,7 +5,7 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   InstanceNotFoundOnHost, InvalidPowerState, PowerState,
   type DriverInstance, type SpawnRequest, type VifInfo, type VirtDriver,
@@ -117,7 +117,8 @@ function newInstance(image: ImageMeta, f: Flavor = flavor): DriverInstance {
   const uuid = randomUUID();
   seq++;
   return {
-    uuid, name: `instance-${(0x7000 + seq).toString(16).padStart(8, '0')}`, hostname: `contract-${seq}`,
+    // Random names: two runs on one libvirt host must not collide.
+    uuid, name: `instance-${randomBytes(4).toString('hex')}`, hostname: `contract-${seq}`,
     displayName: 'contract', projectId: 'contract-project', userId: 'contract-user', availabilityZone: null, launchIndex: 0, createdAt: new Date().toISOString(), flavor: f, image, userData: null, keyName: null, keyData: null, metadata: {}, configDrive: false,
   };
 }

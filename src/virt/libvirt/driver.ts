@@ -1,7 +1,7 @@
 /**
  * LibvirtDriver: real QEMU guests through libvirtd (Nova's
- * nova/virt/libvirt/driver.py). spawn follows Nova's steps — createImage,
- * getGuestXml, then define and start (Nova's createDomainAndNetwork) — and
+ * nova/virt/libvirt/driver.py). spawn is Nova's three steps — createImage,
+ * getGuestXml, createDomainAndNetwork (define + start) — and
  * every lifecycle action acts on the libvirt domain. Domains are persistent
  * (defined), so a stopped guest keeps its definition and a hard reboot
  * restarts the same XML.
@@ -189,15 +189,9 @@ export class LibvirtDriver implements VirtDriver {
       await dir.create();
       const plan = this.planGuestFiles(req, dir, await this.diskCache(dir.path));
       const xml = this.getGuestXml(req, dir, plan);
-      // libvirt reads the disk and kernel files only when the domain starts,
-      // so the domain is defined while they are being made.
       const t1 = performance.now();
-      const made = await Promise.allSettled([this.createImage(req, dir, image.value, plan), this.defineDomain(instance, xml)]);
-      const failed = made.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
-      const t2 = performance.now();
-      await this.startDomain(instance);
-      log.info({ domain: instance.name, prepare_ms: Math.round(t1 - t0), files_and_define_ms: Math.round(t2 - t1), start_ms: Math.round(performance.now() - t2) }, 'guest running');
+      await this.createDomainAndNetwork(instance, xml, this.createImage(req, dir, image.value, plan));
+      log.info({ domain: instance.name, prepare_ms: Math.round(t1 - t0), create_ms: Math.round(performance.now() - t1) }, 'guest running');
     } catch (err) {
       await this.removeGuest(instance).catch((e) => log.warn({ err: e }, 'could not clean up after the failed spawn'));
       throw toSpawnFailure(err, log);
@@ -289,8 +283,15 @@ export class LibvirtDriver implements VirtDriver {
     this.uuidByName.set(instance.name, instance.uuid);
   }
 
-  /** Nova's _create_domain_and_network: start the defined domain, then wait for RUNNING (bounded). */
-  private async startDomain(instance: DriverInstance): Promise<void> {
+  /**
+   * Nova's _create_domain_and_network: define, start, wait for RUNNING
+   * (bounded). libvirt reads the disk and kernel files only when the domain
+   * starts, so the domain is defined while `files` are still being made.
+   */
+  private async createDomainAndNetwork(instance: DriverInstance, xml: string, files: Promise<void>): Promise<void> {
+    const ready = await Promise.allSettled([files, this.defineDomain(instance, xml)]);
+    const failed = ready.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     await this.connection.domain('start', instance.uuid);
     await this.waitForState(instance, ['running'], this.opts.bootTimeoutS);
   }
