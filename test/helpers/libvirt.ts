@@ -7,6 +7,16 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { Readable } from 'node:stream';
+import { buildTestGuest } from '../../src/virt/libvirt/test-guest/build.js';
+import { openDatabase } from '../../src/db/database.js';
+import { syncDatabase } from '../../src/db/migrate.js';
+import { imageMigrations } from '../../src/image/migrations.js';
+import { ImageService } from '../../src/image/service.js';
+import { FileImageStore } from '../../src/image/store/file/store.js';
+import type { ImageMeta } from '../../src/objects/image-meta.js';
+import { TEST_AUTH } from './auth.js';
+import { testLogger } from './logger.js';
 
 const libvirtAnswers = spawnSync('virsh', ['-c', 'qemu:///system', 'version', '--daemon'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
 
@@ -42,4 +52,29 @@ export function virsh(...args: string[]): string {
   const r = spawnSync('virsh', ['-q', '-c', 'qemu:///system', ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`virsh ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
+}
+
+/**
+ * The test guest in a real image service (SQLite + file store), for the
+ * libvirt driver: a UEC image whose kernel and ramdisk are images too.
+ */
+export async function testGuestImages(dir: string): Promise<{ images: ImageService; image: ImageMeta; close(): Promise<void> }> {
+  const guest = await buildTestGuest({ outputDir: testGuestDir() });
+  const db = openDatabase(`sqlite:///${dir}/image.db`);
+  await syncDatabase(db.db, [imageMigrations]);
+  const images = new ImageService({ db: db.db, store: new FileImageStore(path.join(dir, 'images')), logger: testLogger });
+  const add = async (name: string, file: string, format: string, props: Record<string, string> = {}) => {
+    const rec = await images.createImage({ name, disk_format: format, container_format: format === 'qcow2' ? 'bare' : format, ...props }, TEST_AUTH.admin);
+    await images.uploadImageData(rec.id, Readable.from(fs.createReadStream(file)), TEST_AUTH.admin);
+    return rec.id;
+  };
+  const kernel = await add('kernel', guest.kernelPath, 'aki');
+  const ramdisk = await add('ramdisk', guest.ramdiskPath, 'ari');
+  const properties = { kernel_id: kernel, ramdisk_id: ramdisk };
+  const id = await add('guest', guest.diskPath, 'qcow2', properties);
+  return {
+    images,
+    image: { id, name: 'guest', disk_format: 'qcow2', container_format: 'bare', size: fs.statSync(guest.diskPath).size, min_disk: 0, min_ram: 0, properties },
+    close: () => db.close(),
+  };
 }

@@ -70,7 +70,13 @@ export class ImageCache {
       await fs.promises.mkdir(this.baseDir, { recursive: true });
       const partial = `${file}.part-${process.pid}`;
       try {
-        const data = await this.opts.images.openImageData(imageId);
+        let data;
+        try {
+          data = await this.opts.images.openImageData(imageId);
+        } catch (err) {
+          // The image service's own words (not found, not active) are safe to show.
+          throw new ImageUnacceptable(imageId, `the image service could not provide it (${(err as Error).message.replace(/\s+/g, ' ').slice(0, 200)})`);
+        }
         await pipeline(data.stream, fs.createWriteStream(partial, { mode: 0o644 }));
         const checked = await this.check(imageId, partial, data.diskFormat, role);
         await fs.promises.rename(partial, file);
