@@ -4,6 +4,7 @@
  * Node 20's `node --test` does not take a directory glob reliably, so the file
  * list is collected here and passed explicitly. Extra arguments narrow the run:
  * `node scripts/run-tests.mjs dist/test/image` runs only files under that path.
+ * Files under test/virt (real guests) run after the others, one at a time.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -68,13 +69,31 @@ const concurrency = process.env.KILONOVA_TEST_CONCURRENCY ?? '2';
 // TAP everywhere (a terminal would otherwise get the spec reporter), so the
 // summary is always the `# pass N` / `# fail N` lines tools look for.
 const reporter = process.env.KILONOVA_TEST_REPORTER ?? 'tap';
-const child = spawn(process.execPath, ['--test', `--test-concurrency=${concurrency}`, `--test-reporter=${reporter}`, ...files], {
-  stdio: 'inherit',
-  env: process.env,
-});
-const forward = (sig) => child.kill(sig);
+
+// Tests of the virt drivers run one file at a time, after the rest: real
+// guests share the host's libvirtd and CPUs (QEMU TCG), and what one file
+// counts on the host (vCPUs in use, boot time) must not depend on another's
+// guests.
+const isVirt = (f) => f.split(path.sep).join('/').includes('/test/virt/');
+const phases = [
+  { files: files.filter((f) => !isVirt(f)), concurrency },
+  { files: files.filter(isVirt), concurrency: '1' },
+].filter((p) => p.files.length > 0);
+
+let current;
+const forward = (sig) => current?.kill(sig);
 process.on('SIGINT', forward);
 process.on('SIGTERM', forward);
-child.on('exit', (code, signal) => {
-  process.exit(code ?? (signal ? 1 : 0));
-});
+
+let failed = 0;
+for (const phase of phases) {
+  const code = await new Promise((resolve) => {
+    current = spawn(process.execPath, ['--test', `--test-concurrency=${phase.concurrency}`, `--test-reporter=${reporter}`, ...phase.files], {
+      stdio: 'inherit',
+      env: process.env,
+    });
+    current.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
+  });
+  if (code !== 0) failed = code;
+}
+process.exit(failed);

@@ -189,6 +189,13 @@ while [ ! -e /dev/input/event0 ] && [ $i -lt 50 ]; do
 done
 if [ -e /dev/input/event0 ]; then
   acpid -f -d -c /etc/acpi &
+  apid=$!
+  # "ready" promises the power button works: wait until acpid holds the event device open.
+  i=0
+  while [ $i -lt 50 ] && ! ls -l /proc/$apid/fd 2>/dev/null | grep -q /dev/input/event; do
+    usleep 100000
+    i=$((i + 1))
+  done
 else
   say "no input devices; the ACPI power button will not work"
 fi
