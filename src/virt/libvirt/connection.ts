@@ -33,6 +33,8 @@ export interface LifecycleEvent {
   detail: string;
 }
 
+const STALE_CONNECTION = /^Disconnected from \S+ due to|^no valid connection|^Reconnected to the hypervisor/;
+
 // Names that reach virsh's command line are the driver's own (instance-%08x,
 // UUIDs); anything else is refused rather than trusted to argument parsing.
 const DOMAIN_REF = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -71,16 +73,25 @@ export class LibvirtConnection {
    */
   async run(args: string[], timeoutMs = this.timeoutMs): Promise<string> {
     if (!this.closing && isPlainArgs(args)) {
-      let result;
-      try {
-        result = await this.sessions.run(args, timeoutMs);
-      } catch (err) {
-        if (err instanceof ShellTimeout) throw new LibvirtError(err.message, args[0], 'timeout');
-        this.opts.logger.debug({ err, command: args[0] }, 'virsh session unavailable; running a one-off virsh');
-        return this.runOnce(args, timeoutMs);
+      for (let attempt = 1; ; attempt++) {
+        let result;
+        try {
+          result = await this.sessions.run(args, timeoutMs);
+        } catch (err) {
+          if (err instanceof ShellTimeout) throw new LibvirtError(err.message, args[0], 'timeout');
+          this.opts.logger.debug({ err, command: args[0] }, 'virsh session unavailable; running a one-off virsh');
+          return this.runOnce(args, timeoutMs);
+        }
+        if (result.errors.length === 0) return result.stdout;
+        // After libvirtd restarts, a session's next command finds the old
+        // connection gone and virsh reconnects; the command did not run, so it
+        // is sent once more on the new connection.
+        if (attempt === 1 && result.errors.some((e) => STALE_CONNECTION.test(e))) {
+          this.opts.logger.info({ command: args[0] }, 'libvirt connection was lost; the virsh session reconnected');
+          continue;
+        }
+        throw toLibvirtError(args[0], result.errors.map((e) => `error: ${e}`).join('\n'));
       }
-      if (result.errors.length > 0) throw toLibvirtError(args[0], result.errors.map((e) => `error: ${e}`).join('\n'));
-      return result.stdout;
     }
     return this.runOnce(args, timeoutMs);
   }

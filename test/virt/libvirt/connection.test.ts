@@ -5,6 +5,8 @@
  * never reach a session's command line.
  */
 import { describe, test, before, after } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { LibvirtConnection, LibvirtError, checkDomainRef, parseLifecycleEvent } from '../../../src/virt/libvirt/connection.js';
 import { isPlainArgs } from '../../../src/virt/libvirt/virsh-shell.js';
@@ -42,6 +44,19 @@ describe('libvirt connection', { skip: skipWithoutLibvirt }, () => {
     for (const r of results.slice(12)) assert.equal(r, 'QEMU');
   });
 
+  // Restarting libvirtd is only done where the test command owns the daemon
+  // (CI started it by hand); on a developer's machine it may belong to systemd.
+  test('after libvirtd restarts, the sessions reconnect and calls succeed', { skip: process.env.CI !== 'true' ? 'restarts libvirtd: CI only' : false }, async () => {
+    await Promise.all([conn.version(), conn.version(), conn.version()]);
+    execFileSync('pkill', ['-x', 'libvirtd']);
+    for (let i = 0; i < 50 && spawnAlive('libvirtd'); i++) await sleep(100);
+    execFileSync('libvirtd', ['--daemon']);
+    // Wait for the new daemon with one-off calls, leaving the sessions under test alone.
+    for (let i = 0; i < 100 && !libvirtdAnswers(); i++) await sleep(100);
+    const versions = await Promise.all([conn.version(), conn.version(), conn.version()]);
+    for (const v of versions) assert.equal(v.hypervisor, 'QEMU');
+  });
+
   test('only plain arguments go to a session; names and UUIDs are checked before any call', () => {
     assert.equal(isPlainArgs(['domstate', '--reason', 'instance-0000002a']), true);
     assert.equal(isPlainArgs(['define', '/tmp/a b/domain.xml']), false);
@@ -57,3 +72,21 @@ describe('libvirt connection', { skip: skipWithoutLibvirt }, () => {
     assert.equal(parseLifecycleEvent("event 'reboot' for domain 'x'"), undefined);
   });
 });
+
+function libvirtdAnswers(): boolean {
+  try {
+    execFileSync('virsh', ['-c', 'qemu:///system', 'version', '--daemon'], { stdio: 'ignore', timeout: 5000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function spawnAlive(name: string): boolean {
+  try {
+    execFileSync('pgrep', ['-x', name], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
