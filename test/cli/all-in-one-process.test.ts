@@ -9,8 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
-import { MAIN_JS, ADMIN_PASSWORD, DEMO_PASSWORD, startCloudProcess, startTestCloud } from '../helpers/cloud.js';
+import { ADMIN_PASSWORD, DEMO_PASSWORD, runFailingStart, startCloudProcess, startTestCloud } from '../helpers/cloud.js';
 
 describe('kilonova all-in-one process', { timeout: 120_000 }, () => {
   test('prints the ready line and OS_* exports, writes clouds.yaml, and exits 0 on SIGTERM', async () => {
@@ -66,22 +65,10 @@ describe('kilonova all-in-one process', { timeout: 120_000 }, () => {
   });
 
   test('a bad option value fails at start with a one-line error naming it', async () => {
-    const statePath = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-bad-'));
-    try {
-      const env: Record<string, string> = {};
-      for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('KILONOVA_')) env[k] = v;
-      env.KILONOVA_QUOTA__INSTANCES = 'many';
-      const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        execFile(process.execPath, [MAIN_JS, 'all-in-one', '--port', '0', '--state-path', statePath], { cwd: statePath, env, timeout: 30_000 }, (err, _out, stderr) => {
-          resolve({ code: err ? ((err as any).code ?? null) : 0, stderr });
-        });
-      });
-      assert.notEqual(result.code, 0);
-      assert.match(result.stderr, /KILONOVA_QUOTA__INSTANCES/);
-      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
-    } finally {
-      fs.rmSync(statePath, { recursive: true, force: true });
-    }
+    const result = await runFailingStart({ env: { KILONOVA_QUOTA__INSTANCES: 'many' } });
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /KILONOVA_QUOTA__INSTANCES/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
   });
 });
 

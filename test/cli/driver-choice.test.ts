@@ -5,11 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { execFile } from 'node:child_process';
-import { MAIN_JS, startCloudProcess } from '../helpers/cloud.js';
+import { runFailingStart, startCloudProcess } from '../helpers/cloud.js';
 import { skipWithoutLibvirt } from '../helpers/libvirt.js';
 
 describe('compute driver chosen at start', () => {
@@ -39,23 +35,13 @@ describe('compute driver chosen at start', () => {
 
 describe('compute driver asked for but unusable', () => {
   test('--driver libvirt with no libvirtd stops at start with one line saying what to do', async () => {
-    const statePath = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-nolibvirt-'));
-    try {
-      const env: Record<string, string> = {};
-      for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('KILONOVA_')) env[k] = v;
-      env.KILONOVA_LIBVIRT__CONNECTION_URI = 'qemu+unix:///system?socket=/nonexistent/libvirt-sock';
-      const result = await new Promise<{ code: number; stderr: string }>((resolve) => {
-        execFile(process.execPath, [MAIN_JS, 'all-in-one', '--port', '0', '--driver', 'libvirt', '--state-path', statePath], { cwd: statePath, env, timeout: 60_000 }, (err, _out, stderr) => {
-          resolve({ code: err ? 1 : 0, stderr });
-        });
-      });
-      assert.notEqual(result.code, 0);
-      const lines = result.stderr.trim().split('\n').filter((l) => l.startsWith('kilonova:'));
-      assert.equal(lines.length, 1, result.stderr);
-      assert.match(lines[0], /the compute driver libvirt\.LibvirtDriver could not start: libvirtd does not answer .*setup-libvirt-host\.sh/);
-      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
-    } finally {
-      fs.rmSync(statePath, { recursive: true, force: true });
-    }
+    const result = await runFailingStart({
+      env: { KILONOVA_LIBVIRT__CONNECTION_URI: 'qemu+unix:///system?socket=/nonexistent/libvirt-sock' }, args: ['--driver', 'libvirt'],
+    });
+    assert.notEqual(result.code, 0);
+    const lines = result.stderr.trim().split('\n').filter((l) => l.startsWith('kilonova:'));
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0], /the compute driver libvirt\.LibvirtDriver could not start: libvirtd does not answer .*setup-libvirt-host\.sh/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
   });
 });

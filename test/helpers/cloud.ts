@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { loadConfig, type Overrides } from '../../src/conf/loader.js';
@@ -314,4 +314,25 @@ export async function startCloudProcess(opts: CloudProcessOptions = {}): Promise
       return stopping;
     },
   };
+}
+
+/**
+ * Runs `kilonova all-in-one` in a fresh state path, with only the given
+ * KILONOVA_* settings, for a start that is expected to fail: its exit code
+ * (null when killed) and stderr.
+ */
+export async function runFailingStart(opts: { env?: Record<string, string>; args?: string[] } = {}): Promise<{ code: number | null; stderr: string }> {
+  const statePath = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-failing-start-'));
+  try {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('KILONOVA_')) env[k] = v;
+    Object.assign(env, opts.env ?? {});
+    return await new Promise((resolve) => {
+      execFile(process.execPath, [MAIN_JS, 'all-in-one', '--port', '0', '--state-path', statePath, ...(opts.args ?? [])], { cwd: statePath, env, timeout: 60_000 }, (err, _out, stderr) => {
+        resolve({ code: err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : null) : 0, stderr });
+      });
+    });
+  } finally {
+    fs.rmSync(statePath, { recursive: true, force: true });
+  }
 }
