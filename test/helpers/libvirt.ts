@@ -28,8 +28,6 @@ export const skipWithoutLibvirt: string | false = !libvirtAnswers && process.env
   ? 'libvirtd does not answer on qemu:///system (run scripts/setup-libvirt-host.sh as root)'
   : false;
 
-export const LIBVIRT_AVAILABLE = libvirtAnswers;
-
 /** Where the test guest is built and cached across test runs. */
 export function testGuestDir(): string {
   return process.env.KILONOVA_TEST_GUEST_DIR ?? path.join(os.tmpdir(), 'kilonova-test-guest');

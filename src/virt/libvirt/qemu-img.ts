@@ -17,7 +17,6 @@ export class QemuImgError extends Error {
 export interface QemuImgInfo {
   format: string;
   virtualSize: number;
-  actualSize: number | null;
   backingFilename: string | null;
   /** qcow2's external data file, when the header names one */
   dataFile: string | null;
@@ -47,7 +46,6 @@ export async function qemuImgInfo(file: string, format: QemuDiskFormat): Promise
   return {
     format: String(j.format),
     virtualSize: Number(j['virtual-size']),
-    actualSize: typeof j['actual-size'] === 'number' ? (j['actual-size'] as number) : null,
     backingFilename: typeof j['backing-filename'] === 'string' ? (j['backing-filename'] as string) : null,
     dataFile: typeof specific['data-file'] === 'string' ? (specific['data-file'] as string) : null,
   };
