@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { recordRoutes } from './route-table.js';
 
 export interface HttpServerOptions {
   logger: Logger;
@@ -36,6 +37,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
       },
     },
   });
+  recordRoutes(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-openstack-request-id', request.id);
   });
