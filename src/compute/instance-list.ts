@@ -69,7 +69,7 @@ export type ListQuery = ListOptions & { adminFilters: boolean; maxLimit: number 
 export async function listInstancePage(db: ComputeDb, opts: ListQuery): Promise<InstancePage> {
   const limit = Math.min(opts.limit ?? opts.maxLimit, opts.maxLimit);
   const sortKeys = (opts.sortKeys?.length ? opts.sortKeys : ['created_at']).map((k) => {
-    const col = SORT_COLUMNS[k];
+    const col = Object.hasOwn(SORT_COLUMNS, k) ? SORT_COLUMNS[k] : undefined;
     if (!col) throw new BadRequest(`Invalid sort_key: ${k}`);
     return col;
   });

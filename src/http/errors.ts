@@ -135,6 +135,11 @@ export function toApiError(err: unknown): ApiError {
         return new PayloadTooLarge();
       case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
         return new BadRequest('Request body size did not match Content-Length');
+      case 'FST_ERR_BAD_URL':
+        return new BadRequest('The request URL is malformed.');
+      case 'FST_ERR_MAX_PARAM_LENGTH':
+        // No id or name is that long, so nothing by it exists.
+        return new NotFound('The resource could not be found.');
     }
     if (e instanceof SyntaxError) return new BadRequest('Malformed request body');
     if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {

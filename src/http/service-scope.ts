@@ -12,7 +12,29 @@ export interface ServiceScopeOptions {
   tokens?: TokenValidator;
 }
 
+/**
+ * Which fault style answers under which path prefix, per HTTP server (keyed by
+ * the node server every scope of one Fastify tree shares): errors raised before
+ * any route matched (a malformed URL, a path no service has) are still answered
+ * in the style of the service whose prefix the path names.
+ */
+const prefixStyles = new WeakMap<object, Array<{ prefix: string; style: FaultStyle }>>();
+
+export function faultStyleForUrl(app: FastifyInstance, url: string): FaultStyle {
+  const path = url.split('?', 1)[0];
+  let best: { prefix: string; style: FaultStyle } | undefined;
+  for (const entry of prefixStyles.get(app.server) ?? []) {
+    const under = path === entry.prefix || path.startsWith(`${entry.prefix}/`);
+    if (under && (!best || entry.prefix.length > best.prefix.length)) best = entry;
+  }
+  // Outside every service: the compute API's fault, the body most clients of this cloud parse.
+  return best?.style ?? 'compute';
+}
+
 export function applyServiceScope(app: FastifyInstance, opts: ServiceScopeOptions): void {
+  let styles = prefixStyles.get(app.server);
+  if (!styles) prefixStyles.set(app.server, (styles = []));
+  styles.push({ prefix: app.prefix, style: opts.style });
   app.setErrorHandler((err, request, reply) => sendFault(opts.style, err, request, reply));
   app.setNotFoundHandler((request, reply) => {
     sendFault(opts.style, new ApiError(404, 'The resource could not be found.'), request, reply);

@@ -183,7 +183,7 @@ export class ImageService {
     }
     const input = body as Record<string, unknown>;
     for (const key of DISALLOWED_ON_CREATE) {
-      if (key in input) throw new Forbidden(`Attribute '${key}' is read-only.`);
+      if (Object.hasOwn(input, key)) throw new Forbidden(`Attribute '${key}' is read-only.`);
     }
     for (const [key, value] of Object.entries(input)) {
       if (key.length > 255) throw new BadRequest('Custom property should not be greater than 255 characters.');
@@ -267,7 +267,7 @@ export class ImageService {
     }
     if (op === 'remove') {
       if (isBaseAttribute(path)) throw new Forbidden(`Property ${path} may not be removed.`);
-      if (!(path in image.properties)) throw new Conflict(`Property ${path} does not exist.`);
+      if (!Object.hasOwn(image.properties, path)) throw new Conflict(`Property ${path} does not exist.`);
       delete image.properties[path];
       return;
     }

@@ -41,6 +41,7 @@ export interface ListableTable {
 /** Query parameters that steer the list rather than filter it. */
 const CONTROL_PARAMS = new Set(['fields', 'limit', 'marker', 'sort_key', 'sort_dir', 'page_reverse']);
 const TAG_PARAMS = new Set(['tags', 'tags-any', 'not-tags', 'not-tags-any']);
+const INT32_MAX = 2 ** 31 - 1;
 
 export function parseBool(attr: string, value: unknown): boolean {
   if (typeof value === 'boolean') return value;
@@ -57,7 +58,8 @@ export function parseBool(attr: string, value: unknown): boolean {
 function convert(attr: string, kind: AttrKind, value: string): string | number {
   if (kind === 'bool') return parseBool(attr, value) ? 1 : 0;
   if (kind === 'int') {
-    if (!/^-?\d+$/.test(value)) throw invalidAttribute(attr, `'${value}' is not an integer`);
+    // Every integer column is 32-bit in PostgreSQL: a wider value would be a database error, not "no match".
+    if (!/^-?\d+$/.test(value) || Math.abs(Number(value)) > INT32_MAX) throw invalidAttribute(attr, `'${value}' is not an integer`);
     return Number(value);
   }
   return value;
@@ -74,7 +76,7 @@ export function parseListRequest(query: Record<string, unknown>, table: Listable
   const filters: Record<string, string[]> = {};
   for (const [key, raw] of Object.entries(query)) {
     if (CONTROL_PARAMS.has(key)) continue;
-    if (!(key in table.attrs) && !(table.taggable && TAG_PARAMS.has(key)) && !(table.special && key in table.special)) {
+    if (!Object.hasOwn(table.attrs, key) && !(table.taggable && TAG_PARAMS.has(key)) && !(table.special && Object.hasOwn(table.special, key))) {
       throw new BadRequest(`[${key}] is invalid attribute for filtering`);
     }
     filters[key] = asList(raw);
@@ -83,7 +85,8 @@ export function parseListRequest(query: Record<string, unknown>, table: Listable
   let limit: number | undefined;
   if (limitRaw !== undefined) {
     if (!/^\d+$/.test(limitRaw)) throw new BadRequest(`Limit must be an integer 0 or greater and not '${limitRaw}'`);
-    limit = Number(limitRaw) === 0 ? undefined : Number(limitRaw);
+    // A limit beyond any table's size means "all" (as in Neutron); clamped so the database gets an integer it takes.
+    limit = Number(limitRaw) === 0 ? undefined : Math.min(Number(limitRaw), INT32_MAX);
   }
   const keys = asList(query.sort_key);
   const dirs = asList(query.sort_dir);
@@ -91,7 +94,7 @@ export function parseListRequest(query: Record<string, unknown>, table: Listable
     throw new BadRequest('The number of sort_keys and sort_dirs must be same');
   }
   const sorts: SortSpec[] = keys.map((key, i) => {
-    if (!(key in table.attrs)) throw new BadRequest(`${key} is an invalid attribute for sort_keys`);
+    if (!Object.hasOwn(table.attrs, key)) throw new BadRequest(`${key} is an invalid attribute for sort_keys`);
     const dir = (dirs[i] ?? 'asc').toLowerCase();
     if (dir !== 'asc' && dir !== 'desc') throw new BadRequest(`${dirs[i]} is an invalid value for sort_dirs, valid values are: asc, desc`);
     return { key, dir };
@@ -151,7 +154,7 @@ export async function listRows<Row extends { id: string }>(
   for (const [attr, values] of Object.entries(req.filters)) {
     if (spec.taggable && TAG_PARAMS.has(attr)) {
       q = q.where((eb) => tagCondition(eb, t, attr, values));
-    } else if (spec.special && attr in spec.special) {
+    } else if (spec.special && Object.hasOwn(spec.special, attr)) {
       const special = spec.special[attr]!;
       q = q.where((eb) => special(eb, values));
     } else {

@@ -156,7 +156,7 @@ export function registerFlavorRoutes(app: FastifyInstance, deps: ComputeApiDeps)
     const { flavor_id: flavorId, key } = request.params;
     const flavor = await flavors.getFlavor(db, flavorId, viewer(request));
     const specs = await flavors.getExtraSpecs(db, flavor.id);
-    if (!(key in specs)) throw new NotFound(`Flavor ${flavorId} has no extra specs with key ${key}.`);
+    if (!Object.hasOwn(specs, key)) throw new NotFound(`Flavor ${flavorId} has no extra specs with key ${key}.`);
     return { [key]: specs[key] };
   });
 
@@ -164,7 +164,7 @@ export function registerFlavorRoutes(app: FastifyInstance, deps: ComputeApiDeps)
     policy.authorize(`${EXTRA_SPECS}update`, {}, request.auth);
     const body = validateInput<Record<string, string | number>>(request, extraSpecsUpdate, request.body);
     const specs = specStrings(body);
-    if (!(request.params.key in specs)) throw new BadRequest('Request body and URI mismatch');
+    if (!Object.hasOwn(specs, request.params.key)) throw new BadRequest('Request body and URI mismatch');
     const flavor = await flavors.getFlavor(db, request.params.flavor_id, viewer(request));
     await flavors.setExtraSpecs(db, flavor.id, specs);
     return body;

@@ -83,7 +83,7 @@ export function registerHypervisorRoutes(app: FastifyInstance, deps: ComputeApiD
         if (marker !== undefined) {
           let mq = db.selectFrom('compute_nodes').select('id').where('deleted', '=', 0);
           if (v253) mq = mq.where('uuid', '=', marker);
-          else mq = /^\d+$/.test(marker) ? mq.where('id', '=', Number(marker)) : mq.where('id', '=', -1);
+          else mq = /^\d{1,9}$/.test(marker) ? mq.where('id', '=', Number(marker)) : mq.where('id', '=', -1);
           const m = await mq.executeTakeFirst();
           if (!m) throw new BadRequest(`marker [${marker}] not found`);
           q = q.where('id', '>', m.id);

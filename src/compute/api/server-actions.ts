@@ -18,7 +18,7 @@ export function registerServerActionRoutes(app: FastifyInstance, deps: ComputeAp
     if (keys.length !== 1) throw new BadRequest('There is either no action or more than one action in the request body');
     const [name] = keys;
     const rid = String(request.id);
-    if (name in SIMPLE_ACTIONS) {
+    if (Object.hasOwn(SIMPLE_ACTIONS, name)) {
       const arg = (body as Record<string, unknown>)[name];
       if (arg !== null && (typeof arg !== 'object' || Array.isArray(arg))) throw new BadRequest(`Invalid input for field/attribute ${name}. Value: ${JSON.stringify(arg)}. must be null or object`);
       await deps.computeApi.powerAction(request.auth, rid, request.params.id, SIMPLE_ACTIONS[name]);

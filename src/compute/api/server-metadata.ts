@@ -71,7 +71,7 @@ export function registerServerMetadataRoutes(app: FastifyInstance, deps: Compute
     const row = await computeApi.authorizeOn(request.auth, request.params.id, rule('show'));
     const md = await current(row.uuid);
     const key = request.params.key as string;
-    if (!(key in md)) throw new NotFound('Metadata item was not found');
+    if (!Object.hasOwn(md, key)) throw new NotFound('Metadata item was not found');
     return { meta: { [key]: md[key] } };
   });
 
@@ -81,7 +81,7 @@ export function registerServerMetadataRoutes(app: FastifyInstance, deps: Compute
     validate(metaBody, request.body);
     const key = request.params.key as string;
     const meta = (request.body as { meta: Record<string, string> }).meta;
-    if (!(key in meta)) throw new BadRequest('Request body and URI mismatch');
+    if (!Object.hasOwn(meta, key)) throw new BadRequest('Request body and URI mismatch');
     const row = await writable(request, 'update');
     await write(row.uuid, { ...(await current(row.uuid)), [key]: meta[key] });
     return { meta: { [key]: meta[key] } };
@@ -91,7 +91,7 @@ export function registerServerMetadataRoutes(app: FastifyInstance, deps: Compute
     const row = await writable(request, 'delete');
     const md = await current(row.uuid);
     const key = request.params.key as string;
-    if (!(key in md)) throw new NotFound('Metadata item was not found');
+    if (!Object.hasOwn(md, key)) throw new NotFound('Metadata item was not found');
     await db.deleteFrom('instance_metadata').where('instance_uuid', '=', row.uuid).where('key', '=', key).execute();
     await touchInstance(db, row.uuid);
     return reply.code(204).send();

@@ -119,6 +119,8 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ComputeApiDeps
     const byUuid = request.apiVersion.atLeast('2.53');
     if (byUuid && !isUuidLike(id)) throw new BadRequest(`Invalid uuid ${id}`);
     if (!byUuid && !/^\s*[-+]?\d+\s*$/.test(id)) throw new BadRequest('Invalid input received: id must be an integer');
+    // An id past the database's integer range names no service (and must not reach SQL as a float).
+    if (!byUuid && Math.abs(Number(id)) > 2 ** 31 - 1) throw new NotFound(`Service ${id} not found.`);
     const removedNodes = await db.transaction().execute(async (tx) => {
       let q = tx.selectFrom('services').selectAll().where('deleted', '=', 0);
       q = byUuid ? q.where('uuid', '=', id) : q.where('id', '=', Number(id));

@@ -7,6 +7,7 @@ import { Readable, Stream } from 'node:stream';
 import type { TokenValidator } from '../../http/auth.js';
 import { BadMediaType, BadRequest } from '../../http/errors.js';
 import { applyServiceScope } from '../../http/service-scope.js';
+import { parseJsonBody } from '../../http/json-body.js';
 import type { Authorizer } from '../../policy/types.js';
 import { PATCH_MEDIA_TYPES, parseImagePatch, type PatchMediaType } from '../patch.js';
 import { imageSchema, imagesSchema } from '../schemas.js';
@@ -46,7 +47,7 @@ export async function imageApi(app: FastifyInstance, opts: ImageApiOptions): Pro
   app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
   app.addContentTypeParser(Object.keys(PATCH_MEDIA_TYPES), { parseAs: 'string' }, (_request, body, done) => {
     try {
-      done(null, JSON.parse(body as string));
+      done(null, parseJsonBody(body as string));
     } catch {
       done(new BadRequest('Malformed JSON in request body.'), undefined);
     }

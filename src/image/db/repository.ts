@@ -241,7 +241,7 @@ export class ImageRepository {
   async save(before: Image, after: Image): Promise<boolean> {
     const columns = imageToRow(after);
     const { id: _id, created_at: _c, deleted: _d, deleted_at: _da, ...changes } = columns;
-    const removed = Object.keys(before.properties).filter((k) => !(k in after.properties));
+    const removed = Object.keys(before.properties).filter((k) => !Object.hasOwn(after.properties, k));
     const upserts = Object.entries(after.properties).filter(([k, v]) => before.properties[k] !== v);
     const tagsChanged = before.tags.length !== after.tags.length || before.tags.some((t, i) => after.tags[i] !== t);
     return this.db.transaction().execute(async (trx) => {

@@ -95,7 +95,7 @@ export function parseResources(text: string): Record<string, number> {
     if (!/^\d+$/.test(amount) || Number(amount) < 1) {
       throw new BadQueryValue(`Requested resource ${rc} expected positive integer amount. Got: ${amount}.`);
     }
-    if (rc in out) throw new BadQueryValue(`Badly formed resources parameter: ${rc} is given more than once.`);
+    if (Object.hasOwn(out, rc)) throw new BadQueryValue(`Badly formed resources parameter: ${rc} is given more than once.`);
     out[rc] = Number(amount);
   }
   return out;
