@@ -10,6 +10,12 @@ import type { FastifyInstance } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { BadRequest } from './errors.js';
 
+/**
+ * `\u0000` not itself escaped. No OpenStack resource holds a NUL, and
+ * PostgreSQL's text cannot store one: refused here rather than as a database error.
+ */
+const ESCAPED_NUL = /(?<!\\)(?:\\\\)*\\u0000/i;
+
 /** Deeper than any OpenStack request body needs; far below what overflows the stack. */
 export const MAX_JSON_DEPTH = 64;
 
@@ -39,13 +45,16 @@ export function jsonNestingDepth(text: string, stopAbove = Infinity): number {
 
 /**
  * Parses a request body's JSON text: undefined for an empty body, BadRequest
- * for anything malformed, too deep, or carrying `__proto__` /
+ * for anything malformed, too deep, holding a NUL, or carrying `__proto__` /
  * `constructor.prototype` keys (secure-json-parse, as Fastify's own parser).
  */
 export function parseJsonBody(text: string): unknown {
   if (text.trim().length === 0) return undefined;
   if (jsonNestingDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
     throw new BadRequest(`Malformed request body: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  if (ESCAPED_NUL.test(text) || text.includes('\u0000')) {
+    throw new BadRequest('Malformed request body: NUL characters are not accepted');
   }
   try {
     return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });

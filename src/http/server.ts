@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { recordRoutes } from './route-table.js';
 import { installJsonBodyParser } from './json-body.js';
 import { faultStyleForUrl, sendFault } from './service-scope.js';
-import { NotFound } from './errors.js';
+import { BadRequest, NotFound } from './errors.js';
 
 export interface HttpServerOptions {
   logger: Logger;
@@ -51,6 +51,9 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) => sendFault(faultStyleForUrl(app, request.url), new NotFound('The resource could not be found.'), request, reply));
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-openstack-request-id', request.id);
+    // A NUL in an id, a name filter or any other part of the URL matches nothing,
+    // and PostgreSQL would refuse it as text: answered before any lookup.
+    if (request.url.includes('%00')) throw new BadRequest('NUL characters are not accepted in the URL.');
   });
   return app;
 }

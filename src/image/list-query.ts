@@ -5,6 +5,7 @@
  * any other parameter filters on an extra property.
  */
 import { BadRequest } from '../http/errors.js';
+import { fitsInt32 } from '../db/integer-range.js';
 import type { ListFilter, SortDir, SortKey } from './db/repository.js';
 import { SORT_KEYS } from './db/repository.js';
 import { VISIBILITIES, type Visibility } from './model.js';
@@ -62,7 +63,8 @@ function parseBool(name: string, value: string): boolean {
 }
 
 function parseInteger(value: string, message: string): number {
-  if (!/^-?\d+$/.test(value.trim())) throw new BadRequest(message);
+  // Past 2^53 a number is no longer the integer that was sent (and sizes are 64-bit columns).
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) throw new BadRequest(message);
   return Number(value);
 }
 
@@ -138,8 +140,12 @@ export function parseListQuery(query: RawQuery): ImageListQuery {
           value: parseInteger(value, 'Unable to filter on a range with a non-numeric value.'),
         });
         break;
-      case 'min_disk': case 'min_ram':
-        filters.push({ kind: 'eq', column: name, value: parseInteger(value, `Invalid value for ${name}`) });
+      case 'min_disk': case 'min_ram': {
+        const n = parseInteger(value, `Invalid value for ${name}`);
+        if (!fitsInt32(n)) throw new BadRequest(`Invalid value for ${name}`);
+        filters.push({ kind: 'eq', column: name, value: n });
+        break;
+      }
         break;
       case 'created_at': case 'updated_at': {
         const [op, time] = splitOperator(value);

@@ -8,6 +8,7 @@
  * rules (defaultImagePolicy unless another Authorizer is given).
  */
 import { randomUUID } from 'node:crypto';
+import { INT32_MAX } from '../db/integer-range.js';
 import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -239,6 +240,9 @@ export class ImageService {
   private checkLimits(image: Image): void {
     if (image.min_disk < 0) throw new BadRequest('min_disk: Cannot be a negative value.');
     if (image.min_ram < 0) throw new BadRequest('min_ram: Cannot be a negative value.');
+    // Stored in 32-bit columns (Glance's too): a larger value is the client's error, not the database's.
+    if (image.min_disk > INT32_MAX) throw new BadRequest(`min_disk: Cannot be greater than ${INT32_MAX}.`);
+    if (image.min_ram > INT32_MAX) throw new BadRequest(`min_ram: Cannot be greater than ${INT32_MAX}.`);
     if (Object.keys(image.properties).length > this.propertyQuota) {
       throw new OverLimit(`Attempted: ${Object.keys(image.properties).length}, Maximum: ${this.propertyQuota}. Maximum number of image properties exceeded.`);
     }

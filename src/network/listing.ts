@@ -6,6 +6,7 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import { invalidAttribute } from './errors.js';
 import { BadRequest } from '../http/errors.js';
+import { INT32_MAX, fitsInt32 } from '../db/integer-range.js';
 
 export type AttrKind = 'string' | 'bool' | 'int';
 
@@ -41,7 +42,6 @@ export interface ListableTable {
 /** Query parameters that steer the list rather than filter it. */
 const CONTROL_PARAMS = new Set(['fields', 'limit', 'marker', 'sort_key', 'sort_dir', 'page_reverse']);
 const TAG_PARAMS = new Set(['tags', 'tags-any', 'not-tags', 'not-tags-any']);
-const INT32_MAX = 2 ** 31 - 1;
 
 export function parseBool(attr: string, value: unknown): boolean {
   if (typeof value === 'boolean') return value;
@@ -58,8 +58,7 @@ export function parseBool(attr: string, value: unknown): boolean {
 function convert(attr: string, kind: AttrKind, value: string): string | number {
   if (kind === 'bool') return parseBool(attr, value) ? 1 : 0;
   if (kind === 'int') {
-    // Every integer column is 32-bit in PostgreSQL: a wider value would be a database error, not "no match".
-    if (!/^-?\d+$/.test(value) || Math.abs(Number(value)) > INT32_MAX) throw invalidAttribute(attr, `'${value}' is not an integer`);
+    if (!/^-?\d+$/.test(value) || !fitsInt32(Number(value))) throw invalidAttribute(attr, `'${value}' is not an integer`);
     return Number(value);
   }
   return value;

@@ -74,4 +74,4 @@ export function isStandardTrait(name: string): boolean {
 const STANDARD_RC_SET: ReadonlySet<string> = new Set(STANDARD_RESOURCE_CLASSES);
 
 /** Largest integer placement stores for totals and amounts (a signed 32-bit column). */
-export const MAX_INT = 2147483647;
+export { INT32_MAX as MAX_INT } from '../db/integer-range.js';

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequest, Conflict, NotFound } from '../../http/errors.js';
+import { clampInt32 } from '../../db/integer-range.js';
 import * as flavors from '../flavors.js';
 import type { FlavorRow, FlavorViewer } from '../flavors.js';
 import type { ComputeApiDeps } from './deps.js';
@@ -219,7 +220,7 @@ function parseIsPublic(v: string | undefined): boolean | null {
 function intFilter(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   if (!/^\s*[-+]?\d+\s*$/.test(v)) throw new BadRequest(`Invalid ${name} filter [${v}]`);
-  return Number(v);
+  return clampInt32(Number(v));
 }
 
 function specStrings(specs: Record<string, string | number>): Record<string, string> {

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequest, NotFound, NotImplementedError } from '../../http/errors.js';
+import { fitsInt32 } from '../../db/integer-range.js';
 import type { ComputeApiDeps } from './deps.js';
 import { isUuidLike } from './services.js';
 import { nonNegativeIntQuery, parseBoolean, queryParam, rejectUnknownQuery } from './schemas/flavors.js';
@@ -83,7 +84,7 @@ export function registerHypervisorRoutes(app: FastifyInstance, deps: ComputeApiD
         if (marker !== undefined) {
           let mq = db.selectFrom('compute_nodes').select('id').where('deleted', '=', 0);
           if (v253) mq = mq.where('uuid', '=', marker);
-          else mq = /^\d{1,9}$/.test(marker) ? mq.where('id', '=', Number(marker)) : mq.where('id', '=', -1);
+          else mq = /^\d+$/.test(marker) && fitsInt32(Number(marker)) ? mq.where('id', '=', Number(marker)) : mq.where('id', '=', -1);
           const m = await mq.executeTakeFirst();
           if (!m) throw new BadRequest(`marker [${marker}] not found`);
           q = q.where('id', '>', m.id);
@@ -119,7 +120,7 @@ export function registerHypervisorRoutes(app: FastifyInstance, deps: ComputeApiD
       if (!isUuidLike(id)) throw new BadRequest(`Invalid uuid ${id}`);
       q = q.where('uuid', '=', id);
     } else {
-      if (!/^\s*[-+]?\d+\s*$/.test(id) || !Number.isSafeInteger(Number(id))) throw notFound;
+      if (!/^\s*[-+]?\d+\s*$/.test(id) || !fitsInt32(Number(id))) throw notFound;
       q = q.where('id', '=', Number(id));
     }
     const node = await q.executeTakeFirst();

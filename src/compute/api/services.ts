@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { BadRequest, Conflict, NotFound } from '../../http/errors.js';
 import { nowIso } from '../../db/schema-helpers.js';
+import { fitsInt32 } from '../../db/integer-range.js';
 import type { ComputeApiDeps } from './deps.js';
 import { parseBoolean, queryParam, rejectUnknownQuery, validateInput } from './schemas/flavors.js';
 import {
@@ -119,8 +120,8 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ComputeApiDeps
     const byUuid = request.apiVersion.atLeast('2.53');
     if (byUuid && !isUuidLike(id)) throw new BadRequest(`Invalid uuid ${id}`);
     if (!byUuid && !/^\s*[-+]?\d+\s*$/.test(id)) throw new BadRequest('Invalid input received: id must be an integer');
-    // An id past the database's integer range names no service (and must not reach SQL as a float).
-    if (!byUuid && Math.abs(Number(id)) > 2 ** 31 - 1) throw new NotFound(`Service ${id} not found.`);
+    // An id past the database's integer range names no service.
+    if (!byUuid && !fitsInt32(Number(id))) throw new NotFound(`Service ${id} not found.`);
     const removedNodes = await db.transaction().execute(async (tx) => {
       let q = tx.selectFrom('services').selectAll().where('deleted', '=', 0);
       q = byUuid ? q.where('uuid', '=', id) : q.where('id', '=', Number(id));

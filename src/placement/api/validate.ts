@@ -5,6 +5,7 @@
  */
 import { BadRequest } from '../../http/errors.js';
 import { BadQueryValue } from '../errors.js';
+import { MAX_INT } from '../standard.js';
 
 export const UUID_RE = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
 export const RC_NAME_RE = /^[A-Z0-9_]+$/;
@@ -92,7 +93,7 @@ export function parseResources(text: string): Record<string, number> {
     if (!rc || amount === undefined || rest.length > 0 || !RC_NAME_RE.test(rc)) {
       throw new BadQueryValue(`Badly formed resources parameter. Expected resources query string parameter in form: ?resources=VCPU:2,MEMORY_MB:1024. Got: ${text}.`);
     }
-    if (!/^\d+$/.test(amount) || Number(amount) < 1) {
+    if (!/^\d+$/.test(amount) || Number(amount) < 1 || Number(amount) > MAX_INT) {
       throw new BadQueryValue(`Requested resource ${rc} expected positive integer amount. Got: ${amount}.`);
     }
     if (Object.hasOwn(out, rc)) throw new BadQueryValue(`Badly formed resources parameter: ${rc} is given more than once.`);
