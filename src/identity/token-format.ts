@@ -58,22 +58,43 @@ export function signToken(payload: TokenPayload, keyId: string, key: Buffer): st
   return `${body}.${mac(key, body)}`;
 }
 
-/** The key id a token claims to be signed with, or undefined when it is not one of ours. */
-export function tokenKeyId(token: string): string | undefined {
-  const dot = token.indexOf('.');
-  return dot > 0 ? token.slice(0, dot) : undefined;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+function isCanonicalBase64url(s: string): boolean {
+  return BASE64URL.test(s) && Buffer.from(s, 'base64url').toString('base64url') === s;
 }
 
-/** The payload when the signature is right; undefined for anything forged or mangled. */
+/**
+ * A token's three parts, or undefined unless it is spelled exactly as
+ * signToken writes it. Node's base64url decoder skips characters outside the
+ * alphabet, accepts padding and ignores the spare low bits of the last
+ * character, so many strings decode to the same signature bytes. A token is
+ * compared and cached as a string (the validation cache, X-Subject-Token
+ * echoes, logs), so it must have one spelling: anything that does not
+ * re-encode to itself is not a token.
+ */
+function tokenParts(token: string): { keyId: string; body: string; payload: string; mac: string } | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  const [keyId, payload, mac] = parts as [string, string, string];
+  if (!BASE64URL.test(keyId) || !isCanonicalBase64url(payload) || !isCanonicalBase64url(mac)) return undefined;
+  return { keyId, body: `${keyId}.${payload}`, payload, mac };
+}
+
+/** The key id a token claims to be signed with, or undefined when it is not one of ours. */
+export function tokenKeyId(token: string): string | undefined {
+  return tokenParts(token)?.keyId;
+}
+
+/** The payload when the token is canonically spelled and the signature is right; undefined otherwise. */
 export function verifyToken(token: string, key: Buffer): TokenPayload | undefined {
-  const last = token.lastIndexOf('.');
-  if (last <= 0) return undefined;
-  const body = token.slice(0, last);
-  const given = Buffer.from(token.slice(last + 1), 'base64url');
-  const expected = Buffer.from(mac(key, body), 'base64url');
+  const parts = tokenParts(token);
+  if (!parts) return undefined;
+  const given = Buffer.from(parts.mac, 'base64url');
+  const expected = Buffer.from(mac(key, parts.body), 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   try {
-    const wire = JSON.parse(Buffer.from(body.slice(body.indexOf('.') + 1), 'base64url').toString('utf8')) as WirePayload;
+    const wire = JSON.parse(Buffer.from(parts.payload, 'base64url').toString('utf8')) as WirePayload;
     return {
       user: unref(wire.u),
       project: wire.p ? unref(wire.p) : undefined,

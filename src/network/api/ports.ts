@@ -101,13 +101,23 @@ function parseCreate(item: Body, auth: AuthContext): { input: PortCreate; tags: 
   };
 }
 
-/** The attribute-level rules Neutron checks for the attributes a request sets. */
-function enforceAttributes(ctx: NetworkApiContext, verb: 'create' | 'update', p: PortUpdate, target: PolicyTarget, auth: AuthContext): void {
+/**
+ * The attribute-level rules Neutron checks for the attributes a request sets.
+ * The defaults of port_security_enabled, fixed_ips and allowed_address_pairs
+ * are "not given", so Neutron checks them whatever the value: even `true` or
+ * `[]` is a choice the caller needs the right to make.
+ */
+function enforceAttributes(
+  ctx: NetworkApiContext, verb: 'create' | 'update', body: Body, p: PortUpdate, target: PolicyTarget, auth: AuthContext,
+): void {
   const check = (attr: string) => enforce(ctx.policy, `${verb}_port:${attr}`, target, auth);
   if (p.device_owner !== undefined) check('device_owner');
   if (p.mac_address !== undefined) check('mac_address');
+  if (p.fixed_ips !== undefined) check('fixed_ips');
   if (p.fixed_ips?.some((f) => f.ip_address !== undefined)) check('fixed_ips:ip_address');
   if (p.fixed_ips?.some((f) => f.subnet_id !== undefined)) check('fixed_ips:subnet_id');
+  if (p.port_security_enabled !== undefined) check('port_security_enabled');
+  if (body.allowed_address_pairs !== undefined) check('allowed_address_pairs');
   if (p.binding_host_id !== undefined) check('binding:host_id');
   if (p.binding_profile !== undefined) check('binding:profile');
 }
@@ -156,12 +166,12 @@ export function registerPortRoutes(app: FastifyInstance, ctx: NetworkApiContext)
     const parsed = items.map((item) => parseCreate(item, request.auth));
     const scope = scopeOf(request.auth);
     const networks = new Map<string, NetworkRow>();
-    for (const { input, given } of parsed) {
+    for (const [i, { input, given }] of parsed.entries()) {
       const network = networks.get(input.network_id) ?? await svc.networks.getRow(scope, input.network_id);
       networks.set(network.id, network);
       const target = portTarget(input, network);
       enforce(policy, 'create_port', target, request.auth);
-      enforceAttributes(ctx, 'create', given, target, request.auth);
+      enforceAttributes(ctx, 'create', items[i]!, given, target, request.auth);
     }
     const created = await svc.ports.create(parsed.map((p) => p.input));
     for (const [i, rec] of created.entries()) {
@@ -185,7 +195,7 @@ export function registerPortRoutes(app: FastifyInstance, ctx: NetworkApiContext)
     const { row, network } = await lookup(request.auth, id);
     const target = portTarget(row, network);
     enforce(policy, 'update_port', target, request.auth);
-    enforceAttributes(ctx, 'update', patch, { ...target, device_owner: patch.device_owner ?? row.device_owner }, request.auth);
+    enforceAttributes(ctx, 'update', item, patch, { ...target, device_owner: patch.device_owner ?? row.device_owner }, request.auth);
     const rec = await svc.ports.update(row, patch);
     return { port: render(rec, request.auth, network) };
   });

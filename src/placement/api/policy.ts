@@ -1,6 +1,9 @@
 /**
- * Placement's policy rules, with its names. Placement is an admin (and
- * service) API: every rule defaults to role:admin.
+ * Placement's policy rules, with its names, as Placement 2026.1 defaults them
+ * (placement/policies/*.py). Placement is an admin (and service) API: every
+ * rule but one is role:admin. The exception is GET /usages, which a project's
+ * readers may ask about their own project. The service role is left out: this
+ * cloud issues no token that holds it.
  */
 import { PolicyNotAuthorized, Unauthorized } from '../../http/errors.js';
 import type { AuthContext } from '../../http/auth.js';
@@ -27,19 +30,34 @@ const NAMES = [
 
 export type PlacementAction = typeof NAMES[number];
 
-export const placementPolicyDefaults: PolicyRuleDefault[] = NAMES.map((name) => ({ name, checkStr: 'role:admin' }));
+const ADMIN = 'role:admin';
+const ADMIN_OR_PROJECT_READER = `${ADMIN} or (role:reader and project_id:%(project_id)s)`;
+const PROJECT_READER_ACTIONS: ReadonlySet<string> = new Set<PlacementAction>(['placement:usages']);
 
-/** The defaults, for when no policy engine is wired in: admin role or nothing. */
-export const adminOnlyAuthorizer: Authorizer = {
+export const placementPolicyDefaults: PolicyRuleDefault[] = NAMES.map((name) => ({
+  name, checkStr: PROJECT_READER_ACTIONS.has(name) ? ADMIN_OR_PROJECT_READER : ADMIN,
+}));
+
+/** Keystone's default roles imply each other: admin > member > reader. */
+const isReader = (auth: AuthContext) => ['reader', 'member', 'admin'].some((r) => auth.roles.includes(r));
+
+/** The defaults, for when no policy engine is wired in. */
+export const defaultPlacementPolicy: Authorizer = {
   authorize(action: string, target: PolicyTarget, auth: AuthContext): void {
     if (!this.allowed(action, target, auth)) throw new PolicyNotAuthorized(action);
   },
-  allowed(_action: string, _target: PolicyTarget, auth: AuthContext): boolean {
-    return auth.roles.includes('admin');
+  allowed(action: string, target: PolicyTarget, auth: AuthContext): boolean {
+    if (auth.roles.includes('admin')) return true;
+    return PROJECT_READER_ACTIONS.has(action) && isReader(auth) && target.project_id === auth.projectId;
   },
 };
 
-export function authorize(policy: Authorizer, action: PlacementAction, auth: AuthContext | undefined): void {
+/**
+ * Checks `action` for the caller. The target defaults to the caller's own
+ * project and user; a route about another project passes that project, as
+ * placement's handlers do.
+ */
+export function authorize(policy: Authorizer, action: PlacementAction, auth: AuthContext | undefined, target?: PolicyTarget): void {
   if (!auth) throw new Unauthorized();
-  policy.authorize(action, { project_id: auth.projectId, user_id: auth.userId }, auth);
+  policy.authorize(action, target ?? { project_id: auth.projectId, user_id: auth.userId }, auth);
 }

@@ -10,7 +10,7 @@ import { negotiateVersion, versionHeaders } from '../../http/microversion.js';
 import type { Authorizer } from '../../policy/types.js';
 import type { PlacementService } from '../service.js';
 import { PLACEMENT_API_VERSIONS } from './versions.js';
-import { adminOnlyAuthorizer } from './policy.js';
+import { defaultPlacementPolicy } from './policy.js';
 import type { PlacementRouteDeps } from './common.js';
 import { registerResourceProviderRoutes } from './resource-providers.js';
 import { registerInventoryRoutes } from './inventories.js';
@@ -22,7 +22,7 @@ import { registerUsageRoutes } from './usages.js';
 
 export interface PlacementApiOptions {
   placement: PlacementService;
-  /** Placement's rules; without one every call needs the admin role (placement's defaults). */
+  /** Placement's rules; without one, placement's defaults (admin, and a project's readers for its own usages). */
   policy?: Authorizer;
   /** Validates X-Auth-Token; without one no route is reachable except the version document. */
   tokens?: TokenValidator;
@@ -30,7 +30,7 @@ export interface PlacementApiOptions {
 
 export async function placementApi(app: FastifyInstance, opts: PlacementApiOptions): Promise<void> {
   applyServiceScope(app, { style: 'placement', tokens: opts.tokens });
-  const deps: PlacementRouteDeps = { placement: opts.placement, policy: opts.policy ?? adminOnlyAuthorizer, base: app.prefix };
+  const deps: PlacementRouteDeps = { placement: opts.placement, policy: opts.policy ?? defaultPlacementPolicy, base: app.prefix };
 
   app.addHook('onRequest', async (request, reply) => {
     // Headers first, so even a refused version is answered as placement.

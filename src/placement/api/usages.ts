@@ -1,14 +1,17 @@
 /** GET /usages (1.9): what a project (and optionally one of its users) holds. */
 import type { FastifyInstance } from 'fastify';
 import { MissingQueryValue } from '../errors.js';
-import { allow, atLeast, since, type PlacementRouteDeps } from './common.js';
+import { atLeast, since, type PlacementRouteDeps } from './common.js';
+import { authorize } from './policy.js';
 import * as v from './validate.js';
 
 export function registerUsageRoutes(app: FastifyInstance, deps: PlacementRouteDeps): void {
   app.get('/usages', async (req) => {
     since(req, '1.9');
-    allow(deps, req, 'placement:usages');
     const q = req.query as v.Query;
+    // The rule is about the project asked after, and comes before the query is validated, as in placement.
+    const asked = typeof q.project_id === 'string' ? q.project_id : undefined;
+    authorize(deps.policy, 'placement:usages', req.auth, { project_id: asked });
     v.onlyParams(q, atLeast(req, '1.38') ? ['project_id', 'user_id', 'consumer_type'] : ['project_id', 'user_id']);
     const projectId = v.single(q, 'project_id');
     if (projectId === undefined || projectId === '') throw new MissingQueryValue("Invalid query string parameters: 'project_id' is a required property");

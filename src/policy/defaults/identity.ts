@@ -1,5 +1,6 @@
 /**
- * Keystone's default policy for the subset of the identity API we serve,
+ * Keystone's default policy (keystone/common/policies/*.py, 2026.1) for the
+ * subset of the identity API we serve,
  * reduced to project-scoped tokens (there is no system or domain scope here):
  * the admin role may do everything; a user may read itself and the projects
  * it belongs to, and validate or revoke its own tokens. Targets follow
@@ -20,9 +21,12 @@ export const identityPolicyDefaults: PolicyRuleDefault[] = [
   rule('token_subject', 'user_id:%(target.token.user_id)s'),
   rule('service_admin_or_token_subject', 'rule:admin_required or rule:service_role or rule:token_subject'),
 
+  rule('admin_or_token_subject', 'rule:admin_required or rule:token_subject'),
+
+  // Keystone lets the service role validate (GET) a token but not check (HEAD) one.
   rule('identity:validate_token', 'rule:service_admin_or_token_subject'),
-  rule('identity:check_token', 'rule:service_admin_or_token_subject'),
-  rule('identity:revoke_token', 'rule:admin_required or rule:token_subject'),
+  rule('identity:check_token', 'rule:admin_or_token_subject'),
+  rule('identity:revoke_token', 'rule:admin_or_token_subject'),
 
   rule('identity:get_domain', `${ADMIN} or project_domain_id:%(target.domain.id)s`),
   rule('identity:list_domains', ADMIN),
