@@ -110,7 +110,7 @@ export async function healAllocations(deps: HealDeps, opts: { dryRun: boolean })
 
 /** The report as lines for a person: what was found and what was (or would be) done. */
 export function formatHealReport(report: HealReport): string[] {
-  const res = (r: Resources) => Object.entries(r).map(([k, v]) => `${k}=${v}`).join(', ');
+  const res = (r: Resources) => Object.keys(r).sort().map((k) => `${k}=${r[k]}`).join(', ');
   const did = (done: boolean, what: string, wouldWhat: string) => (report.dryRun ? `would ${wouldWhat}` : done ? what : `could not ${wouldWhat}`);
   const lines: string[] = [];
   for (const a of report.orphanAllocations) {
