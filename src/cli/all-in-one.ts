@@ -164,7 +164,9 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
     cleanups.push(() => computeManager.stop());
     // Recovery first, so the audit sees settled servers and only true orphans.
     await conductor.initHost();
-    await healAllocations({ db: computeDb, placement, network, logger: logger.child({ service: 'heal-allocations' }) }, { dryRun: false });
+    // A repair, not a prerequisite: the cloud starts even when the audit cannot finish.
+    await healAllocations({ db: computeDb, placement, network, logger: logger.child({ service: 'heal-allocations' }) }, { dryRun: false })
+      .catch((err) => logger.error({ err }, 'the allocation and port audit failed'));
 
     const servers = [
       new RpcServer(transport, SCHEDULER_TOPIC, scheduler.endpoint(), logger.child({ service: 'scheduler' })),

@@ -50,13 +50,10 @@ describe('the allocation and port audit at start', () => {
     assert.equal(mine.device_owner, '');
   });
 
-  test('an ACTIVE server without an allocation gets one from its flavor on its host', async () => {
+  test('an ACTIVE server without an allocation gets one from its flavor on its host; consistent servers are untouched', async () => {
     const allocs = await allocationsOf(cloud, o.unallocated) as Record<string, { resources: Record<string, number> }>;
     assert.deepEqual(Object.keys(allocs), [o.provider]);
     assert.deepEqual(allocs[o.provider].resources, { VCPU: 1, MEMORY_MB: 512, DISK_GB: 1 });
-  });
-
-  test('consistent servers keep their allocation and ports', async () => {
     assert.deepEqual(resourcesOf(await allocationsOf(cloud, o.healthy)), healthyBefore);
     assert.equal((await portsOf(cloud, o.healthy)).length, 1);
     assert.equal((await portsOf(cloud, o.unallocated)).length, 1);
