@@ -11,6 +11,10 @@
  * what the user asked for. A clear ERROR the user can delete and retry is the
  * honest outcome. Whatever the scheduler had claimed, and any port a
  * reschedule left, is released.
+ *
+ * It runs where this conductor is the only one (the all-in-one): with several
+ * conductors, a server with no host may be one another conductor is
+ * scheduling right now.
  */
 import type { Logger } from 'pino';
 import type { Notifier } from '../../bus/notifier.js';
