@@ -42,6 +42,7 @@ import { registerService, startHeartbeat } from '../compute/servicegroup.js';
 import type { NetworkClient, PlacementClient, ImageClient } from '../compute/clients.js';
 import { ConductorRpcClient, CONDUCTOR_TOPIC } from '../conductor/rpcapi.js';
 import { ComputeTaskManager } from '../conductor/manager.js';
+import { healAllocations } from '../compute/heal-allocations.js';
 import { SchedulerManager } from '../scheduler/manager.js';
 import { SchedulerRpcClient, SCHEDULER_TOPIC } from '../scheduler/rpcapi.js';
 import { FakeDriver } from '../virt/fake/driver.js';
@@ -146,7 +147,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
 
     const scheduler = new SchedulerManager({ db: computeDb, placement: placementClient, conf, logger: logger.child({ service: 'scheduler' }) });
     const conductor = new ComputeTaskManager({
-      db: computeDb, scheduler: schedulerClient, compute: computeClient, placement: placementClient,
+      db: computeDb, scheduler: schedulerClient, compute: computeClient, placement: placementClient, network: networkClient,
       notifier, logger: logger.child({ service: 'conductor' }), host,
     });
     const loaded = await loadComputeDriver(conf, { statePath, images, logger });
@@ -161,6 +162,11 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
         (loaded.name === 'libvirt.LibvirtDriver' ? ' (run scripts/setup-libvirt-host.sh as root, or start with --driver fake)' : ''));
     });
     cleanups.push(() => computeManager.stop());
+    // Recovery first, so the audit sees settled servers and only true orphans.
+    await conductor.initHost();
+    // A repair, not a prerequisite: the cloud starts even when the audit cannot finish.
+    await healAllocations({ db: computeDb, placement, network, logger: logger.child({ service: 'heal-allocations' }) }, { dryRun: false })
+      .catch((err) => logger.error({ err }, 'the allocation and port audit failed'));
 
     const servers = [
       new RpcServer(transport, SCHEDULER_TOPIC, scheduler.endpoint(), logger.child({ service: 'scheduler' })),

@@ -7,6 +7,10 @@ import { syncDatabase } from '../db/migrate.js';
 import { createLogger } from './logging.js';
 import { MIGRATION_SETS, startAllInOne, StartupError } from './all-in-one.js';
 import { cloudsYamlPath } from './clouds-yaml.js';
+import { healAllocations, formatHealReport } from '../compute/heal-allocations.js';
+import type { ComputeDb } from '../compute/db/tables.js';
+import { PlacementService } from '../placement/service.js';
+import { NetworkService } from '../network/service.js';
 import { readCloudAuth, registerTestGuest, RegistrationError } from './register-test-guest.js';
 import { buildTestGuest, TestGuestBuildError } from '../virt/libvirt/test-guest/build.js';
 
@@ -109,6 +113,30 @@ common(db.command('sync'))
       const applied = await syncDatabase(handle.db, MIGRATION_SETS);
       await handle.close();
       console.log(applied.length > 0 ? `applied ${applied.length} migrations:\n  ${applied.join('\n  ')}` : 'the database is up to date');
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+common(program.command('heal-allocations'))
+  .description('report and fix what placement, ports and servers disagree on: allocations and ports whose server is gone, servers without an allocation')
+  .option('--dry-run', 'only report; change nothing')
+  .action(async (flags: CommonFlags & { dryRun?: boolean }) => {
+    try {
+      const conf = configFrom(flags);
+      const logger = createLogger(conf);
+      const handle = openDatabase(databaseUrl(conf));
+      try {
+        const report = await healAllocations({
+          db: handle.db as ComputeDb,
+          placement: new PlacementService({ db: handle.db, logger }),
+          network: new NetworkService({ db: handle.db, logger }),
+          logger,
+        }, { dryRun: !!flags.dryRun });
+        console.log(formatHealReport(report).join('\n'));
+      } finally {
+        await handle.close();
+      }
     } catch (err) {
       fail(err);
     }

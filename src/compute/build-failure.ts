@@ -6,11 +6,12 @@ import type { Logger } from 'pino';
 import type { RequestContext } from '../bus/context.js';
 import type { Notifier } from '../bus/notifier.js';
 import type { ComputeDb } from './db/tables.js';
-import type { PlacementClient } from './clients.js';
+import type { NetworkClient, PlacementClient } from './clients.js';
 import { addInstanceFault, updateInstance } from './instance-store.js';
 import { finishAction } from './instance-actions.js';
 import { VmState } from './vm-states.js';
 import type { Instance } from '../objects/instance.js';
+import type { DriverInstance, VirtDriver } from '../virt/driver.js';
 import { instancePayload } from './notifications.js';
 
 export async function setInstanceError(
@@ -23,4 +24,20 @@ export async function setInstanceError(
   await addInstanceFault(deps.db, instance.uuid, { code: fault.code, message: fault.message, host: fault.host ?? null });
   await finishAction(deps.db, ctx, instance.uuid);
   await deps.notifier.error(ctx, 'instance.create.error', instancePayload({ ...instance, vm_state: VmState.ERROR, task_state: null }, { fault: fault.message }));
+}
+
+/**
+ * What a build that will not finish leaves on its host: the guest (if spawn got
+ * that far) and the ports. Each step is tried on its own, so one failure does
+ * not keep the others from being released.
+ */
+export async function releaseBuildResources(
+  deps: { db: ComputeDb; driver: VirtDriver; network: Pick<NetworkClient, 'deallocateForInstance'> },
+  log: Logger, driverInstance: DriverInstance, opts: { releasePorts: boolean },
+): Promise<void> {
+  await deps.driver.destroy(driverInstance, []).catch((err) => log.warn({ err }, 'could not destroy the failed guest'));
+  if (opts.releasePorts) {
+    await deps.network.deallocateForInstance(driverInstance.uuid).catch((err) => log.warn({ err }, 'could not release the ports'));
+  }
+  await updateInstance(deps.db, driverInstance.uuid, { network_info: '[]' });
 }

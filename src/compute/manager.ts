@@ -12,6 +12,7 @@ import { KeyedLock } from './keyed-lock.js';
 import { ResourceTracker } from './resource-tracker.js';
 import { buildAndRunInstance } from './tasks/build-and-run-instance.js';
 import { terminateInstance } from './tasks/terminate-instance.js';
+import { initInstances } from './tasks/init-instance.js';
 import { runPowerAction } from './tasks/power-action.js';
 import { syncInstancePowerState, syncPowerStates } from './tasks/sync-power-states.js';
 import { imageMetaForInstance } from './tasks/image-meta.js';
@@ -28,9 +29,15 @@ export class ComputeManager {
     this.resourceTracker = new ResourceTracker(deps);
   }
 
-  /** init_host: the driver, then the first resource report. */
+  /**
+   * init_host: the driver, the servers a previous run left mid-way (Nova's
+   * _init_instance), then the first resource report, which then counts them
+   * as they now are.
+   */
   async initHost(): Promise<void> {
     await this.deps.driver.initHost(this.deps.host);
+    const recovered = await initInstances(this.deps, (uuid, work) => this.locks.run(uuid, work));
+    if (recovered > 0) this.deps.logger.info({ count: recovered }, 'recovered servers a restart interrupted');
     // A guest's own power change reaches the record at once, in turn with the
     // operations on that guest (an event during a reboot is read after it).
     this.deps.driver.registerLifecycleListener?.((event) => {

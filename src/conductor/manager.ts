@@ -8,11 +8,18 @@ import { fromPrimitive, InstanceObject, RequestSpecObject, NetworkRequestListObj
 import { BuildInstancesTask } from './tasks/build-instances.js';
 import type { ConductorTaskDeps } from './tasks/base.js';
 import { RescheduleInstanceTask } from './tasks/reschedule-instance.js';
+import { recoverUnscheduledInstances } from './tasks/recover-unscheduled.js';
 
 export type ConductorDeps = ConductorTaskDeps;
 
 export class ComputeTaskManager {
   constructor(private readonly deps: ConductorDeps) {}
+
+  /** At start, before the endpoint serves: builds a restart left without a host. */
+  async initHost(): Promise<void> {
+    const n = await recoverUnscheduledInstances(this.deps);
+    if (n > 0) this.deps.logger.info({ count: n }, 'set to ERROR the builds a restart interrupted before scheduling');
+  }
 
   endpoint(): RpcEndpoint {
     return {

@@ -108,6 +108,13 @@ export class NetworkService {
     return this.instances.deallocateForInstance(instanceUuid);
   }
 
+  /** Every port bound to a server (device_owner compute:*), for the audit that finds ports whose server is gone. */
+  async computePorts(): Promise<Array<{ id: string; deviceId: string; deviceOwner: string; projectId: string; createdByCompute: boolean }>> {
+    const rows = await this.db.selectFrom('neutron_ports').select(['id', 'device_id', 'device_owner', 'project_id', 'created_by_compute'])
+      .where('device_owner', 'like', 'compute:%').orderBy('id').execute();
+    return rows.map((r) => ({ id: r.id, deviceId: r.device_id, deviceOwner: r.device_owner, projectId: r.project_id, createdByCompute: r.created_by_compute === 1 }));
+  }
+
   networkInfoForInstance(instanceUuid: string): Promise<NetworkInfo> {
     return this.instances.networkInfoForInstance(instanceUuid);
   }

@@ -141,7 +141,7 @@ function mergeOverrides(base: Overrides, extra: Overrides = {}): Overrides {
 
 export type TestCloud = AllInOne & CloudClient & {
   statePath: string;
-  /** Stops the cloud and removes its state. */
+  /** Stops the cloud and removes its state (unless the state path was given). */
   close(): Promise<void>;
 };
 
@@ -149,8 +149,10 @@ export type TestCloud = AllInOne & CloudClient & {
  * The all-in-one in this process on a free port, with a fresh state_path,
  * ADMIN_PASSWORD/DEMO_PASSWORD and unlimited quotas (overrides win).
  */
-export async function startTestCloud(overrides: Overrides = {}): Promise<TestCloud> {
-  const statePath = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-cloud-'));
+export async function startTestCloud(overrides: Overrides = {}, opts: { statePath?: string } = {}): Promise<TestCloud> {
+  // A given state path is a restart: it is the caller's, and stays on close.
+  const ownState = !opts.statePath;
+  const statePath = opts.statePath ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-cloud-'));
   const conf = loadConfig({
     env: {},
     overrides: mergeOverrides({
@@ -164,7 +166,7 @@ export async function startTestCloud(overrides: Overrides = {}): Promise<TestClo
   try {
     aio = await startAllInOne({ conf, logger: testLogger });
   } catch (err) {
-    fs.rmSync(statePath, { recursive: true, force: true });
+    if (ownState) fs.rmSync(statePath, { recursive: true, force: true });
     throw err;
   }
   const client = makeClient(aio.url, { admin: aio.adminPassword, demo: aio.demoPassword });
@@ -176,7 +178,7 @@ export async function startTestCloud(overrides: Overrides = {}): Promise<TestClo
       try {
         await aio.close();
       } finally {
-        fs.rmSync(statePath, { recursive: true, force: true });
+        if (ownState) fs.rmSync(statePath, { recursive: true, force: true });
       }
     },
   };

@@ -10,7 +10,7 @@ import { SpawnFailed, type VifInfo } from '../../virt/driver.js';
 import type { BuildAndRunInstanceArgs } from '../rpcapi.js';
 import { updateInstance } from '../instance-store.js';
 import { withActionEvent } from '../instance-actions.js';
-import { setInstanceError } from '../build-failure.js';
+import { releaseBuildResources, setInstanceError } from '../build-failure.js';
 import { instancePayload } from '../notifications.js';
 import { toDriverInstance } from '../driver-instance.js';
 import { TaskState, VmState } from '../vm-states.js';
@@ -101,12 +101,9 @@ async function transition(deps: ComputeHostDeps, uuid: string, values: Parameter
 
 async function cleanupFailedBuild(deps: ComputeHostDeps, log: Logger, args: BuildAndRunInstanceArgs, networkAllocation: Promise<VifInfo[]> | undefined): Promise<void> {
   const driverInstance = toDriverInstance(args.instance, args.requestSpec.image, deps.conf.DEFAULT.instance_name_template);
-  await deps.driver.destroy(driverInstance, []).catch((err) => log.warn({ err }, 'could not destroy the failed guest'));
-  if (networkAllocation) {
-    await networkAllocation.catch(() => undefined);
-    await deps.network.deallocateForInstance(args.instance.uuid).catch((err) => log.warn({ err }, 'could not release the ports'));
-  }
-  await updateInstance(deps.db, args.instance.uuid, { network_info: '[]' });
+  // Ports still being made would escape a release that ran before they exist.
+  if (networkAllocation) await networkAllocation.catch(() => undefined);
+  await releaseBuildResources(deps, log, driverInstance, { releasePorts: networkAllocation !== undefined });
 }
 
 async function reschedule(deps: ComputeHostDeps, ctx: RequestContext, args: BuildAndRunInstanceArgs, reason: string): Promise<void> {

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { RequestContext } from '../../bus/context.js';
 import type { Notifier } from '../../bus/notifier.js';
 import type { ComputeDb } from '../../compute/db/tables.js';
-import type { PlacementClient } from '../../compute/clients.js';
+import type { NetworkClient, PlacementClient } from '../../compute/clients.js';
 import type { ComputeRpcClient } from '../../compute/rpcapi.js';
 import type { SchedulerRpcClient } from '../../scheduler/rpcapi.js';
 
@@ -16,6 +16,8 @@ export interface ConductorTaskDeps {
   scheduler: SchedulerRpcClient;
   compute: ComputeRpcClient;
   placement: PlacementClient;
+  /** Only to release ports a build left when it cannot go on. */
+  network: Pick<NetworkClient, 'deallocateForInstance'>;
   notifier: Notifier;
   logger: Logger;
   host: string;
