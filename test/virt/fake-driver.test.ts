@@ -9,7 +9,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { InstanceNotFoundOnHost, PowerState, SpawnFailed, type DriverInstance, type SpawnRequest } from '../../src/virt/driver.js';
 import { FakeDriver, type FakeDriverOptions } from '../../src/virt/fake/driver.js';
 import type { Flavor } from '../../src/objects/flavor.js';
@@ -216,20 +215,20 @@ describe('FakeDriver', () => {
       }
     });
 
-    test('changes reach the file soon without cleanupHost (batched writes)', async () => {
+    test('an operation returns only once its effect is on disk, so a crash right after loses nothing', async () => {
       const st = tempState();
       try {
         const d = driver({ stateFile: st.file });
         await d.initHost('host-1');
-        const inst = instance();
-        await d.spawn(req(inst));
-        const deadline = Date.now() + 5000;
-        while (!fs.existsSync(st.file)) {
-          if (Date.now() > deadline) assert.fail('the state file was never written');
-          await sleep(20);
-        }
-        const saved = JSON.parse(fs.readFileSync(st.file, 'utf8')) as Array<{ uuid: string }>;
-        assert.deepEqual(saved.map((g) => g.uuid), [inst.uuid]);
+        const onDisk = () => new Map((JSON.parse(fs.readFileSync(st.file, 'utf8')) as Array<{ uuid: string; state: number }>).map((g) => [g.uuid, g.state]));
+        const burst = Array.from({ length: 20 }, (_, i) => instance(`burst-${i}`));
+        await Promise.all(burst.map((i) => d.spawn(req(i))));
+        // No cleanupHost: read the file as a process started after a SIGKILL would.
+        assert.deepEqual([...onDisk().keys()].sort(), burst.map((i) => i.uuid).sort());
+        await d.pause(burst[0]!);
+        assert.equal(onDisk().get(burst[0]!.uuid), PowerState.PAUSED);
+        await d.destroy(burst[1]!, []);
+        assert.equal(onDisk().has(burst[1]!.uuid), false);
         await d.cleanupHost();
       } finally {
         st.dispose();

@@ -51,8 +51,9 @@ export class FakeDriver implements VirtDriver {
   private readonly spawnFaults: SpawnFaultRule[] = [];
   readonly calls: FakeCall[] = [];
   private static readonly MAX_CALLS = 10_000;
-  private saveTimer?: NodeJS.Timeout;
-  private saving: Promise<void> = Promise.resolve();
+  /** The write that has not started yet (changes join it), and the chain of writes. */
+  private nextWrite?: Promise<void>;
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: FakeDriverOptions) {}
 
@@ -80,7 +81,7 @@ export class FakeDriver implements VirtDriver {
   /** Simulate the guest powering itself off (as a shutdown inside the guest would). */
   simulateGuestShutdown(uuid: string): void {
     this.guest(uuid).state = PowerState.SHUTDOWN;
-    this.changed();
+    void this.changed();
   }
 
   async initHost(host: string): Promise<void> {
@@ -94,27 +95,37 @@ export class FakeDriver implements VirtDriver {
 
   /** Writes the guests out now (Nova's cleanup_host, at service stop). */
   async cleanupHost(): Promise<void> {
-    if (this.saveTimer) clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
-    await this.saving;
+    await this.writing;
     this.save();
   }
 
-  private changed(): void {
-    // Batched and off the event loop: at a hundred boots a second, a write per change would cost more than the boots.
-    if (!this.opts.stateFile || this.saveTimer) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      this.saving = this.saving.then(() => this.saveAsync()).catch(() => undefined);
-    }, 1000);
-    this.saveTimer.unref();
+  /**
+   * Resolves once the guests, as they are now, are on disk: an operation
+   * reports success only after its guest would survive a crash of this
+   * process, as a real hypervisor's guests outlive the compute service.
+   * Writes are coalesced: every change made while one write runs shares the
+   * next, so a burst of boots costs a few writes, not one each.
+   */
+  private changed(): Promise<void> {
+    if (!this.opts.stateFile) return Promise.resolve();
+    if (!this.nextWrite) {
+      const write = this.writing.then(() => {
+        this.nextWrite = undefined;
+        return this.saveAsync();
+      });
+      this.nextWrite = write;
+      this.writing = write.catch(() => undefined);
+    }
+    return this.nextWrite;
   }
 
   private async saveAsync(): Promise<void> {
     const file = this.opts.stateFile;
     if (!file) return;
+    // The snapshot is taken before the first await: a change after this point waits for the next write.
+    const snapshot = JSON.stringify([...this.guests.values()]);
     await fs.promises.mkdir(path.dirname(file), { recursive: true });
-    await fs.promises.writeFile(`${file}.tmp`, JSON.stringify([...this.guests.values()]));
+    await fs.promises.writeFile(`${file}.tmp`, snapshot);
     await fs.promises.rename(`${file}.tmp`, file);
   }
 
@@ -161,12 +172,12 @@ export class FakeDriver implements VirtDriver {
       vcpus: f.vcpus, memoryMb: f.memory_mb, diskGb: f.root_gb + f.ephemeral_gb,
       console: [`Kilonova fake guest ${instance.name} (${instance.hostname}) booted`],
     });
-    this.changed();
+    await this.changed();
   }
 
   async destroy(instance: DriverInstance, _networkInfo: VifInfo[]): Promise<void> {
     this.record('destroy', instance.uuid);
-    if (this.guests.delete(instance.uuid)) this.changed();
+    if (this.guests.delete(instance.uuid)) await this.changed();
   }
 
   async getInfo(instance: DriverInstance): Promise<InstanceInfo> {
@@ -182,50 +193,50 @@ export class FakeDriver implements VirtDriver {
     const g = this.guest(instance.uuid);
     g.state = PowerState.RUNNING;
     g.console.push(`${type === 'SOFT' ? 'soft' : 'hard'} reboot`);
-    this.changed();
+    await this.changed();
   }
 
   async powerOff(instance: DriverInstance): Promise<void> {
     this.record('powerOff', instance.uuid);
     this.guest(instance.uuid).state = PowerState.SHUTDOWN;
-    this.changed();
+    await this.changed();
   }
 
   async powerOn(instance: DriverInstance): Promise<void> {
     this.record('powerOn', instance.uuid);
     this.guest(instance.uuid).state = PowerState.RUNNING;
-    this.changed();
+    await this.changed();
   }
 
   async pause(instance: DriverInstance): Promise<void> {
     this.record('pause', instance.uuid);
-    this.transition(instance.uuid, PowerState.RUNNING, PowerState.PAUSED, 'pause');
+    await this.transition(instance.uuid, PowerState.RUNNING, PowerState.PAUSED, 'pause');
   }
 
   async unpause(instance: DriverInstance): Promise<void> {
     this.record('unpause', instance.uuid);
-    this.transition(instance.uuid, PowerState.PAUSED, PowerState.RUNNING, 'unpause');
+    await this.transition(instance.uuid, PowerState.PAUSED, PowerState.RUNNING, 'unpause');
   }
 
   async suspend(instance: DriverInstance): Promise<void> {
     this.record('suspend', instance.uuid);
-    this.transition(instance.uuid, PowerState.RUNNING, PowerState.SUSPENDED, 'suspend');
+    await this.transition(instance.uuid, PowerState.RUNNING, PowerState.SUSPENDED, 'suspend');
   }
 
   async resume(instance: DriverInstance): Promise<void> {
     this.record('resume', instance.uuid);
-    this.transition(instance.uuid, PowerState.SUSPENDED, PowerState.RUNNING, 'resume');
+    await this.transition(instance.uuid, PowerState.SUSPENDED, PowerState.RUNNING, 'resume');
   }
 
   async getConsoleOutput(instance: DriverInstance): Promise<string> {
     return this.guest(instance.uuid).console.join('\n') + '\n';
   }
 
-  private transition(uuid: string, from: PowerStateValue, to: PowerStateValue, what: string): void {
+  private transition(uuid: string, from: PowerStateValue, to: PowerStateValue, what: string): Promise<void> {
     const g = this.guest(uuid);
     if (g.state !== from) throw new InvalidPowerState(`Cannot ${what} a guest in power state ${g.state}`);
     g.state = to;
-    this.changed();
+    return this.changed();
   }
 
   private guest(uuid: string): FakeGuest {
