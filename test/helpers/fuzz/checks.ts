@@ -79,7 +79,8 @@ export function leaks(text: string): string[] {
 export function responseProblems(method: string, path: string, status: number, text: string): string[] {
   const problems: string[] = [];
   // 501 is the deliberate answer of a feature not built yet (Nova's notImplemented), not a crash.
-  if (status >= 500 && !(status === 501 && /"notImplemented"|Not Implemented/.test(text))) problems.push(`${status} server error`);
+  const deliberate501 = status === 501 && (method === 'HEAD' || /"notImplemented"|Not Implemented/.test(text));
+  if (status >= 500 && !deliberate501) problems.push(`${status} server error`);
   for (const leak of leaks(text)) problems.push(`body leaks a ${leak}`);
   if (status >= 400 && method !== 'HEAD') {
     let body: unknown;

@@ -62,7 +62,7 @@ export const hostileValue: fc.Arbitrary<Labelled<string>> = fc.oneof(
 export function paramArb(valid: string | undefined): fc.Arbitrary<Labelled<string>> {
   const hostile: Array<fc.WeightedArbitrary<Labelled<string>>> = [
     { weight: 2, arbitrary: L('param-unknown-uuid', fc.constantFrom(UNKNOWN_UUID, 'ffffffff-ffff-ffff-ffff-ffffffffffff')) },
-    { weight: 2, arbitrary: L('param-prototype-word', fc.constantFrom(...PROTOTYPE_WORDS)) },
+    { weight: 3, arbitrary: L('param-prototype-word', fc.constantFrom(...PROTOTYPE_WORDS)) },
     { weight: 1, arbitrary: L('param-long-400', fc.constant('p'.repeat(400))) },
     { weight: 1, arbitrary: L('param-long-2000', fc.constant('p'.repeat(2000))) },
     { weight: 2, arbitrary: L('param-percent-junk', fc.constantFrom('%00', '%FF', '%C0%80', '%ED%A0%80', '%2F', '%252F', '%2E%2E', '..', '%20', '%0A', '%3B', '%22%27%3C')) },
@@ -90,9 +90,20 @@ const queryValues = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 20 }).map(pctEncode),
 );
 
+/** Pairs the issue names outright: each one has crashed a list handler somewhere. */
+const knownHostilePairs = fc.constantFrom(
+  'sort_key=__proto__', 'sort_key=constructor', 'sort_key=toString', 'sort_dir=junk', 'sort_key=name&sort_dir=__proto__',
+  'limit=99999999999999999999', 'limit=-1', 'limit=abc', 'limit=1e309', 'limit=0', 'limit=1.5', 'marker=junk', `marker=${UNKNOWN_UUID}`,
+  'marker=__proto__', 'constructor=1', '__proto__[x]=1', '__proto__=1', 'toString=1', 'hasOwnProperty=1', 'valueOf=x',
+  'constructor[prototype][polluted]=1', 'fields=__proto__', 'fields=constructor', 'name=%00', 'name=%ff', 'id=%ff%fe', 'status=%00',
+  'page_reverse=__proto__', 'changes-since=__proto__', 'changes-since=junk', 'all_tenants=__proto__', 'tags=__proto__',
+  'resources=__proto__:1', 'resources=VCPU:99999999999999999999', 'required=__proto__', 'member_of=in:__proto__', 'in_tree=__proto__',
+);
+
 /** A query string (without the `?`), possibly with repeated keys and undecodable escapes. */
 export const queryArb: fc.Arbitrary<Labelled<string>> = fc.oneof(
   { weight: 3, arbitrary: L('query-none', fc.constant('')) },
+  { weight: 5, arbitrary: L('query-known-hostile', fc.array(knownHostilePairs, { minLength: 1, maxLength: 2 }).map((pairs) => pairs.join('&'))) },
   { weight: 6, arbitrary: L('query-hostile', fc.array(fc.tuple(queryKeys, queryValues), { minLength: 1, maxLength: 4 })
     .map((pairs) => pairs.map(([k, v]) => `${pctEncode(k).replace(/%5B/g, '[').replace(/%5D/g, ']')}=${v}`).join('&'))) },
   { weight: 1, arbitrary: L('query-repeated-key', fc.constantFrom('limit=1&limit=2', 'sort_key=name&sort_key=__proto__', 'marker=a&marker=b', 'name=a&name=b&name=c')) },
@@ -161,8 +172,29 @@ export function bodyArb(method: string, route: RouteEntry, templates: unknown[])
 
   const valid = fc.nat({ max: templates.length - 1 }).map((i) => toText(templates[i]));
 
+  // Well-formed but for one key that is a prototype word with an ordinary value:
+  // it passes type checks and reaches code that indexes plain objects by user keys.
+  const objectPaths = templates.map((t) => [[] as Array<string | number>, ...nodePaths(t).filter((p) => {
+    let v: unknown = t;
+    for (const s of p) v = (v as Record<string | number, unknown>)[s];
+    return v !== null && typeof v === 'object' && !Array.isArray(v);
+  })]);
+  const prototypeKey = fc.tuple(fc.nat({ max: templates.length - 1 }), fc.nat(), fc.constantFrom(...PROTOTYPE_WORDS), fc.constantFrom('"v"', '1', '{}', 'null'))
+    .map(([ti, pi, word, value]): Labelled<Body> => {
+      const paths = objectPaths[ti]!;
+      const inside = paths[pi % paths.length]!;
+      const template = templates[ti];
+      const text = inside.length === 0 && template !== null && typeof template === 'object' && !Array.isArray(template)
+        ? objectText([[word, value], ...Object.entries(template).map(([k, v]): [string, string] => [k, toText(v)])])
+        : firstKey(template, inside).length === 0
+          ? perturbedText(template, { op: 'replace', path: inside, with: objectText([[word, value]]) })
+          : perturbedText(template, { op: 'addKey', path: [...inside, ...firstKey(template, inside)], key: word, with: value });
+      return { label: `prototype-key-in:${inside.join('.') || 'top'}`, value: { payload: text, contentType: ct } };
+    });
+
   return fc.oneof(
     { weight: 10, arbitrary: perturbed },
+    { weight: 3, arbitrary: prototypeKey },
     { weight: 2, arbitrary: json('well-formed', valid) },
     { weight: 2, arbitrary: fc.tuple(fc.constantFrom(5000, 20_000, 100_000), fc.constantFrom<'array' | 'object'>('array', 'object'), fc.constantFrom('', key))
       .map(([d, shape, k]): Labelled<Body> => ({ label: `deep-nesting-${shape}${k ? '-in-resource' : ''}`, value: { payload: deepText(d, shape, k), contentType: ct } })) },
@@ -186,6 +218,14 @@ export function bodyArb(method: string, route: RouteEntry, templates: unknown[])
     { weight: 1, arbitrary: json('random-json', fc.json({ maxDepth: 4 })) },
     { weight: 1, arbitrary: json('raw-number-top', fc.constant(raw('1e309')).map((r) => `{${JSON.stringify(key)}:${r.raw}}`)) },
   );
+}
+
+/** The path of the first key inside the object at `inside` (addKey puts the new key after it), or none if the object is empty. */
+function firstKey(template: unknown, inside: Array<string | number>): string[] {
+  let v: unknown = template;
+  for (const s of inside) v = (v as Record<string | number, unknown>)[s];
+  const k = Object.keys(v as object)[0];
+  return k === undefined ? [] : [k];
 }
 
 // ---------------------------------------------------------------- whole requests
