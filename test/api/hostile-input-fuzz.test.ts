@@ -87,6 +87,13 @@ async function exchange(r: FuzzRequest): Promise<{ answer: Answer; problems: str
   return { answer, problems };
 }
 
+/** A request's answer and everything wrong with it, including a prototype member found by name. */
+async function judge(r: FuzzRequest): Promise<{ answer: Answer; problems: string[] }> {
+  const result = await exchange(r);
+  result.problems.push(...await prototypeLookup(r, result.answer));
+  return result;
+}
+
 const excerpt = (s: string | Buffer | undefined, n = 100): string => {
   if (s === undefined) return '(none)';
   const text = typeof s === 'string' ? s : s.toString('latin1');
@@ -116,7 +123,7 @@ async function culprit(r: FuzzRequest, route: RouteEntry, signature: string): Pr
   const sig = (x: { answer: Answer; problems: string[] }) => `${x.answer.status} ${x.problems.join('; ')}`;
   const key = `${route.method} ${route.url}`;
   // Once per route: a plain create repeated for every failure would fill the quota.
-  if (!plainSignatures.has(key)) plainSignatures.set(key, sig(await exchange(plain)));
+  if (!plainSignatures.has(key)) plainSignatures.set(key, sig(await judge(plain)));
   if (plainSignatures.get(key) === signature) return 'any request, even a well-formed one';
   const parts: Array<[string, FuzzRequest]> = [
     ...r.params.map((p, i): [string, FuzzRequest] => [`param:${i}`, { ...plain, params: plain.params.map((q, j) => (j === i ? p : q)) }]),
@@ -125,22 +132,34 @@ async function culprit(r: FuzzRequest, route: RouteEntry, signature: string): Pr
     ['who', { ...plain, who: r.who }],
     ['body', { ...plain, body: r.body }],
   ];
-  const found: string[] = [];
   for (const [part, variant] of parts) {
     if (part !== 'body' && JSON.stringify(variant) === JSON.stringify(plain)) continue;
-    if (sig(await exchange(variant)) !== signature) continue;
+    if (sig(await judge(variant)) !== signature) continue;
     if (part === 'query' && r.query.value.includes('&')) {
       for (const pair of r.query.value.split('&')) {
         const q: Labelled<string> = { label: r.query.label, value: pair };
-        if (sig(await exchange({ ...plain, query: q })) === signature) return describePart({ ...r, query: q }, 'query');
+        if (sig(await judge({ ...plain, query: q })) === signature) return describePart({ ...r, query: q }, 'query');
       }
     }
-    found.push(describePart(r, part));
+    // The first part that fails alone is the one to report; the rest would cost requests for little.
+    return describePart(r, part);
   }
-  return found.length > 0 ? found.join(' | ') : `only together: ${['query', 'version', 'who', 'body'].map((p) => describePart(r, p)).join(' + ')}`;
+  return `only together: ${['query', 'version', 'who', 'body'].map((p) => describePart(r, p)).join(' + ')}`;
 }
 
 const plainSignatures = new Map<string, string>();
+
+/**
+ * A read that finds `toString` or `constructor` where a made-up name is 404
+ * has looked the name up on a plain object and found the prototype's member.
+ */
+async function prototypeLookup(r: FuzzRequest, answer: Answer): Promise<string[]> {
+  if ((r.method !== 'GET' && r.method !== 'HEAD') || answer.status < 200 || answer.status >= 300) return [];
+  if (!r.params.some((p) => p.label === 'param-prototype-word')) return [];
+  const made: FuzzRequest = { ...r, params: r.params.map((p) => (p.label === 'param-prototype-word' ? { label: 'param-made-up', value: 'no-such-fuzz-name' } : p)) };
+  const other = await send(made.method, targetOf(made), made.who, made.version.value, made.body.value.payload, made.body.value.contentType);
+  return other.status === 404 ? [`a prototype word is found (${answer.status}) where a made-up name is 404`] : [];
+}
 
 interface FailureGroup { key: string; count: number; example: string }
 const groups = new Map<string, FailureGroup>();
@@ -172,7 +191,7 @@ test('every route answers hostile requests with success or a 4xx fault of its se
     const requests = fc.sample(requestArb(route, fixtures), { seed: SEED + i, numRuns: RUNS });
     for (const r of requests) {
       requestsSent += 1;
-      const { answer, problems } = await exchange(r);
+      const { answer, problems } = await judge(r);
       if (problems.length === 0) continue;
       const cause = await culprit(r, route, `${answer.status} ${problems.join('; ')}`);
       record(route, cause, r, answer, problems);

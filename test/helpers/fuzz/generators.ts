@@ -196,7 +196,7 @@ export function bodyArb(method: string, route: RouteEntry, templates: unknown[])
     { weight: 10, arbitrary: perturbed },
     { weight: 3, arbitrary: prototypeKey },
     { weight: 2, arbitrary: json('well-formed', valid) },
-    { weight: 2, arbitrary: fc.tuple(fc.constantFrom(5000, 20_000, 100_000), fc.constantFrom<'array' | 'object'>('array', 'object'), fc.constantFrom('', key))
+    { weight: 3, arbitrary: fc.tuple(fc.constantFrom(5000, 20_000, 100_000), fc.constantFrom<'array' | 'object'>('array', 'object'), fc.constantFrom('', key))
       .map(([d, shape, k]): Labelled<Body> => ({ label: `deep-nesting-${shape}${k ? '-in-resource' : ''}`, value: { payload: deepText(d, shape, k), contentType: ct } })) },
     { weight: 2, arbitrary: json('prototype-keys', fc.tuple(fc.subarray(PROTOTYPE_WORDS, { minLength: 1 }), valid).map(([words, base]) =>
       objectText([...words.map((w): [string, string] => [w, '{"admin":true,"polluted":1}']), [key, objectText(words.map((w) => [w, '{"x":1}']))]]).slice(0, -1) + `,"base":${base}}`)) },
