@@ -91,14 +91,15 @@ const queryValues = fc.oneof(
 );
 
 /** Pairs the issue names outright: each one has crashed a list handler somewhere. */
-const knownHostilePairs = fc.constantFrom(
+export const KNOWN_HOSTILE_PAIRS = [
   'sort_key=__proto__', 'sort_key=constructor', 'sort_key=toString', 'sort_dir=junk', 'sort_key=name&sort_dir=__proto__',
   'limit=99999999999999999999', 'limit=-1', 'limit=abc', 'limit=1e309', 'limit=0', 'limit=1.5', 'marker=junk', `marker=${UNKNOWN_UUID}`,
   'marker=__proto__', 'constructor=1', '__proto__[x]=1', '__proto__=1', 'toString=1', 'hasOwnProperty=1', 'valueOf=x',
   'constructor[prototype][polluted]=1', 'fields=__proto__', 'fields=constructor', 'name=%00', 'name=%ff', 'id=%ff%fe', 'status=%00',
   'page_reverse=__proto__', 'changes-since=__proto__', 'changes-since=junk', 'all_tenants=__proto__', 'tags=__proto__',
   'resources=__proto__:1', 'resources=VCPU:99999999999999999999', 'required=__proto__', 'member_of=in:__proto__', 'in_tree=__proto__',
-);
+];
+const knownHostilePairs = fc.constantFrom(...KNOWN_HOSTILE_PAIRS);
 
 /** A query string (without the `?`), possibly with repeated keys and undecodable escapes. */
 export const queryArb: fc.Arbitrary<Labelled<string>> = fc.oneof(
@@ -147,7 +148,7 @@ const WRONG_CONTENT_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 
   'application/openstack-images-v2.1-json-patch', 'application/octet-stream', 'application/json; charset=latin1',
   'garbage', 'application/json-patch+json', 'application/merge-patch+json', '*/*', 'application/jsonx'];
 
-function deepText(depth: number, shape: 'array' | 'object', key: string): string {
+export function deepText(depth: number, shape: 'array' | 'object', key: string): string {
   const inner = shape === 'array' ? '['.repeat(depth) + ']'.repeat(depth) : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
   return key ? `{${JSON.stringify(key)}:${inner}}` : inner;
 }
@@ -262,10 +263,10 @@ export function serviceOfRoute(routeUrl: string): string {
  * The same route asked for plainly: real fixtures in the path, no query, a good
  * version, admin's token and a well-formed body (none for reads).
  */
-export function plainRequest(route: RouteEntry, fixtures: Fixtures): FuzzRequest {
-  const names = paramNames(route.url);
-  const params = names.map((n) => ({ label: 'param-valid', value: pctEncode(fixtureForParam(route.url, n, fixtures) ?? 'x') }));
-  const byName = Object.fromEntries(names.map((n) => [n, fixtureForParam(route.url, n, fixtures) ?? 'x']));
+export function plainRequest(route: RouteEntry, fixtures: Fixtures, names: Record<string, string> = {}): FuzzRequest {
+  const paramList = paramNames(route.url);
+  const byName = Object.fromEntries(paramList.map((n) => [n, names[n] ?? fixtureForParam(route.url, n, fixtures) ?? 'x']));
+  const params = paramList.map((n) => ({ label: n in names ? 'param-given' : 'param-valid', value: pctEncode(byName[n]!) }));
   const reads = route.method === 'GET' || route.method === 'HEAD' || route.method === 'DELETE';
   const template = templatesFor(route.method, route.url, byName, fixtures)[0];
   const service = serviceOfRoute(route.url);
