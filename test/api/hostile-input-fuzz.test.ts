@@ -9,6 +9,13 @@
  * with no stack trace, file path, SQL or Fastify internals in it; the cloud
  * must keep serving, and nothing a failed request started may be left behind.
  *
+ * Before the random run, the inputs the issue names outright go to every route
+ * they apply to (a sweep, not a draw), so they cannot slip through on a seed.
+ * A failing request is narrowed to the one part (a path parameter, the query,
+ * the version header, the token or the body) that makes an otherwise plain
+ * request fail the same way; failures are grouped by route, that part and the
+ * answer, and all of them are reported at once.
+ *
  * KILONOVA_FUZZ_SEED and KILONOVA_FUZZ_RUNS (requests per route) override the
  * defaults for a deeper local run; KILONOVA_FUZZ_REPORT=<file> writes every
  * distinct failure there as JSON.
