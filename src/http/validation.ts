@@ -22,10 +22,10 @@ function describe(err: ErrorObject | undefined, body: unknown): string {
     return `Additional properties are not allowed ('${(err.params as { additionalProperty: string }).additionalProperty}' was unexpected)`;
   }
   if (err.keyword === 'required') {
-    return `Invalid input for field/attribute ${path.at(-1) ?? 'body'}. Value: ${show(valueAt(body, path))}. '${(err.params as { missingProperty: string }).missingProperty}' is a required property`;
+    return `Invalid input for field/attribute ${path.at(-1) ?? 'body'}. Value: ${showValue(valueAt(body, path))}. '${(err.params as { missingProperty: string }).missingProperty}' is a required property`;
   }
   const field = path.at(-1) ?? 'body';
-  return `Invalid input for field/attribute ${field}. Value: ${show(valueAt(body, path))}. ${err.message ?? 'is invalid'}`;
+  return `Invalid input for field/attribute ${field}. Value: ${showValue(valueAt(body, path))}. ${err.message ?? 'is invalid'}`;
 }
 
 function valueAt(body: unknown, path: string[]): unknown {
@@ -34,7 +34,17 @@ function valueAt(body: unknown, path: string[]): unknown {
   return v;
 }
 
-function show(v: unknown): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v);
+/**
+ * A value as an error message shows it, cut to 200 characters. Never through
+ * String() or a template: a client's object may carry its own `toString` key,
+ * which would make the conversion itself throw.
+ */
+export function showValue(v: unknown): string {
+  let s: string | undefined;
+  try {
+    s = typeof v === 'string' ? v : JSON.stringify(v);
+  } catch {
+    s = typeof v;
+  }
   return s === undefined ? 'None' : s.length > 200 ? `${s.slice(0, 200)}...` : s;
 }

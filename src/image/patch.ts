@@ -5,6 +5,7 @@
  * read-only and reserved attributes (403), values the schema rejects (400).
  */
 import { BadRequest, Forbidden } from '../http/errors.js';
+import { showValue } from '../http/validation.js';
 import { attributeViolation, IMAGE_PROPERTIES, schemaMismatch } from './schemas.js';
 
 export const PATCH_MEDIA_TYPES = {
@@ -38,7 +39,7 @@ function operationOf(raw: Record<string, unknown>, draft: 4 | 10): { op: PatchOp
     const op = raw.op;
     if (op === undefined) throw new BadRequest(`Unable to find \`op\` in JSON Schema change. It must be one of the following: ${OPS.join(', ')}.`);
     if (typeof op !== 'string' || !OPS.includes(op as PatchOp)) {
-      throw new BadRequest(`Invalid operation: \`${String(op)}\`. It must be one of the following: ${OPS.join(', ')}.`);
+      throw new BadRequest(`Invalid operation: \`${showValue(op)}\`. It must be one of the following: ${OPS.join(', ')}.`);
     }
     if (!('path' in raw)) throw new BadRequest("Unable to find 'path' in JSON Schema change");
     return { op: op as PatchOp, pointer: raw.path };

@@ -6,6 +6,7 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import { invalidAttribute } from './errors.js';
 import { BadRequest } from '../http/errors.js';
+import { showValue } from '../http/validation.js';
 import { INT32_MAX, fitsInt32 } from '../db/integer-range.js';
 
 export type AttrKind = 'string' | 'bool' | 'int';
@@ -52,7 +53,7 @@ export function parseBool(attr: string, value: unknown): boolean {
   }
   if (value === 1) return true;
   if (value === 0) return false;
-  throw invalidAttribute(attr, `'${String(value)}' is not a valid boolean value`);
+  throw invalidAttribute(attr, `'${showValue(value)}' is not a valid boolean value`);
 }
 
 function convert(attr: string, kind: AttrKind, value: string): string | number {

@@ -2,12 +2,13 @@
 import type { Kysely } from 'kysely';
 import type { NetworkTables } from './tables.js';
 import { invalidAttribute } from './errors.js';
+import { showValue } from '../http/validation.js';
 
 export const MAX_TAG_LENGTH = 255;
 
 export function checkTag(tag: unknown): string {
   if (typeof tag !== 'string' || tag.length === 0 || tag.length > MAX_TAG_LENGTH || tag.includes(',') || tag.includes('/')) {
-    throw invalidAttribute('tags', `'${String(tag)}' is not a valid tag`);
+    throw invalidAttribute('tags', `'${showValue(tag)}' is not a valid tag`);
   }
   return tag;
 }

@@ -126,7 +126,7 @@ export function setInventories(ctx: PlacementContext, uuid: string, inventories:
 /** POST one class: refused when the provider already has inventory of it. */
 export function addInventory(ctx: PlacementContext, uuid: string, rc: string, input: InventoryInput, generation?: number, rules?: InventoryRules): Promise<ProviderInventories> {
   return changeInventories(ctx, uuid, generation, (current) => {
-    if (current[rc]) throw new Conflict(`Update conflict: Inventory for '${rc}' on resource provider '${uuid}' already exists.`);
+    if (Object.hasOwn(current, rc)) throw new Conflict(`Update conflict: Inventory for '${rc}' on resource provider '${uuid}' already exists.`);
     return { ...current, [rc]: input };
   }, rules);
 }
@@ -134,14 +134,14 @@ export function addInventory(ctx: PlacementContext, uuid: string, rc: string, in
 /** PUT one class: like placement, only an existing class can be updated this way. */
 export function updateInventory(ctx: PlacementContext, uuid: string, rc: string, input: InventoryInput, generation?: number, rules?: InventoryRules): Promise<ProviderInventories> {
   return changeInventories(ctx, uuid, generation, (current) => {
-    if (!current[rc]) throw new BadRequest(`No inventory record with resource class ${rc} for resource provider ${uuid}.`);
+    if (!Object.hasOwn(current, rc)) throw new BadRequest(`No inventory record with resource class ${rc} for resource provider ${uuid}.`);
     return { ...current, [rc]: input };
   }, rules);
 }
 
 export function deleteInventory(ctx: PlacementContext, uuid: string, rc: string, generation?: number): Promise<ProviderInventories> {
   return changeInventories(ctx, uuid, generation, (current) => {
-    if (!current[rc]) throw new NotFound(`No inventory of class ${rc} found for delete`);
+    if (!Object.hasOwn(current, rc)) throw new NotFound(`No inventory of class ${rc} found for delete`);
     const { [rc]: _gone, ...rest } = current;
     return rest;
   });

@@ -104,7 +104,7 @@ export class PlacementService {
 
   async getInventory(rpUuid: string, rc: string): Promise<{ generation: number; inventory: Inventory | null }> {
     const all = await inventories.getInventories(this.ctx, rpUuid);
-    return { generation: all.generation, inventory: all.inventories[rc] ?? null };
+    return { generation: all.generation, inventory: Object.hasOwn(all.inventories, rc) ? all.inventories[rc]! : null };
   }
 
   // ---- traits and aggregates

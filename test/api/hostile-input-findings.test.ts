@@ -5,10 +5,8 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { PG_URL, postgresAvailable } from '../helpers/databases.js';
+import { PG_URL, createPostgresDatabase, postgresAvailable } from '../helpers/databases.js';
 import { bootActive, privateNetworkId, uploadImage } from '../compute/fixtures.js';
 
 const pgAvailable = await postgresAvailable();
@@ -18,23 +16,6 @@ let cloud: TestCloud;
 let serverId: string;
 let networkId: string;
 
-/** A database of its own on the PostgreSQL server, dropped by the returned function. */
-async function postgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `kn_hostile_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      await admin.query(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    },
-  };
-}
-
 // Both dialects: some input is harmless to SQLite and an error to PostgreSQL (a NUL, a 64-bit integer).
 for (const dialect of ['sqlite', 'postgres'] as const) {
   describe(`on ${dialect}`, { skip: dialect === 'postgres' && !pgAvailable ? `PostgreSQL does not answer at ${PG_URL}` : false }, () => {
@@ -43,7 +24,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     before(async () => {
       let overrides = {};
       if (dialect === 'postgres') {
-        const db = await postgresDatabase();
+        const db = await createPostgresDatabase('kn_hostile');
         dropDatabase = db.drop;
         overrides = { database: { connection: db.url } };
       }

@@ -37,6 +37,26 @@ export function postgresAvailable(): Promise<boolean> {
   return pgAnswers;
 }
 
+/**
+ * A database of its own on the PostgreSQL server, for a whole cloud (which
+ * migrates into the public schema); drop() removes it, connections and all.
+ */
+export async function createPostgresDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(PG_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
 const sqliteTarget: DatabaseTarget = {
   name: 'sqlite',
   async open() {

@@ -33,7 +33,11 @@ export function registerInstanceActionRoutes(app: FastifyInstance, deps: Compute
         q = q.where('id', '<', m.id);
       }
       const since = request.query['changes-since'];
-      if (since) q = q.where('updated_at', '>=', new Date(since).toISOString());
+      if (since !== undefined) {
+        const t = Date.parse(since);
+        if (Number.isNaN(t)) throw new BadRequest(`Invalid input for query parameters changes-since. Value: ${since}. '${since}' is not a 'date-time'`);
+        q = q.where('updated_at', '>=', new Date(t).toISOString());
+      }
     }
     const rows = await q.execute();
     return { instanceActions: rows.map((a) => actionView(a, v258)) };

@@ -4,6 +4,7 @@
  */
 import type { AuthContext } from '../../http/auth.js';
 import { BadRequest } from '../../http/errors.js';
+import { showValue } from '../../http/validation.js';
 import { invalidAttribute } from '../errors.js';
 import { parseBool } from '../listing.js';
 import { checkTag } from '../tags.js';
@@ -48,7 +49,7 @@ export function requireAttrs(item: Body, names: readonly string[]): void {
 }
 
 export function str(attr: string, v: unknown, max = 255): string {
-  if (typeof v !== 'string') throw invalidAttribute(attr, `'${String(v)}' is not a valid string`);
+  if (typeof v !== 'string') throw invalidAttribute(attr, `'${showValue(v)}' is not a valid string`);
   if (v.length > max) throw invalidAttribute(attr, `'${v}' exceeds maximum length of ${max}`);
   return v;
 }
@@ -59,7 +60,7 @@ export function bool(attr: string, v: unknown): boolean {
 
 export function int(attr: string, v: unknown): number {
   const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n)) throw invalidAttribute(attr, `'${String(v)}' is not an integer`);
+  if (typeof n !== 'number' || !Number.isInteger(n)) throw invalidAttribute(attr, `'${showValue(v)}' is not an integer`);
   return n;
 }
 
