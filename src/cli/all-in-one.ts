@@ -23,12 +23,14 @@ import { imageMigrations } from '../image/migrations.js';
 import { ImageService } from '../image/service.js';
 import { FileImageStore } from '../image/store/file/store.js';
 import { imageApi } from '../image/api/routes.js';
+import { IMAGE_POLICY_DEFAULTS } from '../image/policy.js';
 import { networkMigrations } from '../network/migrations.js';
 import { NetworkService } from '../network/service.js';
 import { networkApi } from '../network/api/routes.js';
 import { placementMigrations } from '../placement/migrations.js';
 import { PlacementService } from '../placement/service.js';
 import { placementApi } from '../placement/api/routes.js';
+import { placementPolicyDefaults } from '../placement/api/policy.js';
 import { PolicyEnforcer } from '../policy/enforcer.js';
 import { computePolicyDefaults, identityPolicyDefaults } from '../policy/defaults/index.js';
 import { computeMigrations } from '../compute/db/migrations.js';
@@ -126,8 +128,9 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
     const adminProject = await identity.store.findProject('admin', 'default');
     if (!adminProject) throw new StartupError('the identity bootstrap did not create the admin project');
 
-    // One enforcer, so policy.yaml overrides reach every API that uses oslo.policy names.
-    const policy = new PolicyEnforcer([...computePolicyDefaults, ...identityPolicyDefaults], { policyFile: policyFile(conf), logger: logger.child({ service: 'policy' }) });
+    // One enforcer, so policy.yaml overrides reach every API that uses oslo.policy names. The
+    // network API keeps its built-in rules: they use Neutron's field checks, which the engine lacks.
+    const policy = new PolicyEnforcer([...computePolicyDefaults, ...identityPolicyDefaults, ...IMAGE_POLICY_DEFAULTS, ...placementPolicyDefaults], { policyFile: policyFile(conf), logger: logger.child({ service: 'policy' }) });
     const images = new ImageService({ db, store: new FileImageStore(path.join(statePath, 'images')), logger: logger.child({ service: 'image' }) });
     const network = new NetworkService({ db, logger: logger.child({ service: 'network' }) });
     await network.bootstrap({ adminProjectId: adminProject.id });
@@ -205,9 +208,9 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       services: { identity: '/identity', compute: '/compute', image: '/image', network: '/network', placement: '/placement' },
     }));
     await http.register(identityApi, { prefix: '/identity', identity, policy });
-    await http.register(imageApi, { prefix: '/image', images, tokens: identity });
+    await http.register(imageApi, { prefix: '/image', images, tokens: identity, policy });
     await http.register(networkApi, { prefix: '/network', network, tokens: identity });
-    await http.register(placementApi, { prefix: '/placement', placement, tokens: identity });
+    await http.register(placementApi, { prefix: '/placement', placement, tokens: identity, policy });
     await http.register(computeApi, { prefix: '/compute', db: computeDb, conf, policy, tokens: identity, computeApi: api, logger });
     await http.listen({ host: conf.DEFAULT.osapi_compute_listen, port: conf.DEFAULT.osapi_compute_listen_port });
     const address = http.server.address();
