@@ -5,8 +5,8 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { PG_URL, createPostgresDatabase, postgresAvailable } from '../helpers/databases.js';
+import { startTestCloudOn, type TestCloud } from '../helpers/cloud.js';
+import { PG_URL, postgresAvailable } from '../helpers/databases.js';
 import { bootActive, privateNetworkId, uploadImage } from '../compute/fixtures.js';
 
 const pgAvailable = await postgresAvailable();
@@ -19,23 +19,14 @@ let networkId: string;
 // Both dialects: some input is harmless to SQLite and an error to PostgreSQL (a NUL, a 64-bit integer).
 for (const dialect of ['sqlite', 'postgres'] as const) {
   describe(`on ${dialect}`, { skip: dialect === 'postgres' && !pgAvailable ? `PostgreSQL does not answer at ${PG_URL}` : false }, () => {
-    let dropDatabase: (() => Promise<void>) | undefined;
-
     before(async () => {
-      let overrides = {};
-      if (dialect === 'postgres') {
-        const db = await createPostgresDatabase('kn_hostile');
-        dropDatabase = db.drop;
-        overrides = { database: { connection: db.url } };
-      }
-      cloud = await startTestCloud(overrides);
+      cloud = await startTestCloudOn(dialect);
       networkId = await privateNetworkId(cloud);
       const image = await uploadImage(cloud);
       serverId = (await bootActive(cloud, { name: 'target', imageRef: image, flavorRef: '1', networks: [{ uuid: networkId }] })).id;
     });
     after(async () => {
       await cloud?.close();
-      await dropDatabase?.();
     });
 
     const deep = (levels: number) => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);

@@ -5,44 +5,31 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { PG_URL, postgresAvailable } from '../helpers/databases.js';
-import { startTestCloud } from '../helpers/cloud.js';
+import { startTestCloudOn } from '../helpers/cloud.js';
 import { allocationsOf, bootActive, portsOf, privateNetworkId, uploadImage } from './fixtures.js';
 
 const available = await postgresAvailable();
 if (!available && process.env.CI === 'true') throw new Error(`PostgreSQL does not answer at ${PG_URL}, and CI requires it`);
 
 test('the all-in-one runs on PostgreSQL', { skip: available ? false : `PostgreSQL does not answer at ${PG_URL}` }, async () => {
-  const name = `kn_cloud_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
+  const cloud = await startTestCloudOn('postgres');
   try {
-    const cloud = await startTestCloud({ database: { connection: url.toString() } });
-    try {
-      assert.equal(cloud.database.dialect, 'postgres');
-      const image = await uploadImage(cloud);
-      const net = await privateNetworkId(cloud);
-      const servers = await Promise.all([1, 2, 3].map((i) => bootActive(cloud, { name: `pg-${i}`, imageRef: image, flavorRef: '1', networks: [{ uuid: net }] })));
-      const addrs = servers.map((s) => s.addresses.private[0].addr);
-      assert.equal(new Set(addrs).size, 3);
-      const list = await cloud.request('GET', '/compute/v2.1/servers/detail');
-      assert.equal(list.json.servers.length, 3);
-      for (const s of servers) {
-        assert.equal((await cloud.request('DELETE', `/compute/v2.1/servers/${s.id}`)).status, 204);
-        await cloud.waitForServer(s.id, 'DELETED');
-        assert.deepEqual(await portsOf(cloud, s.id), []);
-        assert.deepEqual(await allocationsOf(cloud, s.id), {});
-      }
-    } finally {
-      await cloud.close();
+    assert.equal(cloud.database.dialect, 'postgres');
+    const image = await uploadImage(cloud);
+    const net = await privateNetworkId(cloud);
+    const servers = await Promise.all([1, 2, 3].map((i) => bootActive(cloud, { name: `pg-${i}`, imageRef: image, flavorRef: '1', networks: [{ uuid: net }] })));
+    const addrs = servers.map((s) => s.addresses.private[0].addr);
+    assert.equal(new Set(addrs).size, 3);
+    const list = await cloud.request('GET', '/compute/v2.1/servers/detail');
+    assert.equal(list.json.servers.length, 3);
+    for (const s of servers) {
+      assert.equal((await cloud.request('DELETE', `/compute/v2.1/servers/${s.id}`)).status, 204);
+      await cloud.waitForServer(s.id, 'DELETED');
+      assert.deepEqual(await portsOf(cloud, s.id), []);
+      assert.deepEqual(await allocationsOf(cloud, s.id), {});
     }
   } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await cloud.close();
   }
 });

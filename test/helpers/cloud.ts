@@ -13,6 +13,7 @@ import YAML from 'yaml';
 import { loadConfig, type Overrides } from '../../src/conf/loader.js';
 import { startAllInOne, type AllInOne } from '../../src/cli/all-in-one.js';
 import { testLogger } from './logger.js';
+import { createPostgresDatabase } from './databases.js';
 
 export const ADMIN_PASSWORD = 'admin-secret-test';
 export const DEMO_PASSWORD = 'demo-secret-test';
@@ -182,6 +183,32 @@ export async function startTestCloud(overrides: Overrides = {}, opts: { statePat
       }
     },
   };
+}
+
+/**
+ * startTestCloud on the given dialect: on PostgreSQL in a database of its own,
+ * dropped when the cloud closes.
+ */
+export async function startTestCloudOn(dialect: 'sqlite' | 'postgres', overrides: Overrides = {}): Promise<TestCloud> {
+  if (dialect === 'sqlite') return startTestCloud(overrides);
+  const db = await createPostgresDatabase('kn_cloud');
+  let cloud: TestCloud;
+  try {
+    cloud = await startTestCloud(mergeOverrides(overrides, { database: { connection: db.url } }));
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
+  const close = cloud.close;
+  return Object.assign(cloud, {
+    async close() {
+      try {
+        await close();
+      } finally {
+        await db.drop();
+      }
+    },
+  });
 }
 
 export interface CloudProcessOptions {

@@ -26,7 +26,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import fc from 'fast-check';
-import { startTestCloud, type TestCloud } from '../cloud.js';
+import { startTestCloudOn, type TestCloud } from '../cloud.js';
 import { routeTable, type RouteEntry } from '../../../src/http/route-table.js';
 import { requestArb, plainRequest, targetOf, paramNames, pctEncode, deepText, KNOWN_HOSTILE_PAIRS, PROTOTYPE_WORDS, type FuzzRequest, type Labelled } from './generators.js';
 import { contentTypeFor, resourceKey, templatesFor } from './templates.js';
@@ -35,7 +35,6 @@ import { nodePaths, perturbedText } from './json-text.js';
 import { responseProblems } from './checks.js';
 import { createFixtures, snapshot, added, createdBy, serversOf, serversStillBuilding, deleteCreated, type Created, type Snapshot } from './inventory.js';
 import type { Fixtures } from './templates.js';
-import { createPostgresDatabase } from '../databases.js';
 
 const PROTOTYPE_MEMBERS_OBJECT = '{"toString":1,"hasOwnProperty":"x","valueOf":null,"constructor":"c"}';
 
@@ -211,16 +210,9 @@ function fakeFixtures(): Fixtures {
  * error to PostgreSQL), so the same suite runs on each.
  */
 export function hostileInputSuite(dialect: 'sqlite' | 'postgres'): void {
-  let dropDatabase: (() => Promise<void>) | undefined;
   before(async () => {
-    let database = {};
-    if (dialect === 'postgres') {
-      const db = await createPostgresDatabase('kn_fuzz');
-      dropDatabase = db.drop;
-      database = { database: { connection: db.url } };
-    }
     // A small instance quota: a perturbed max_count must not start thousands of fake guests.
-    cloud = await startTestCloud({ quota: { instances: 10, cores: 40, ram: 65536 }, ...database });
+    cloud = await startTestCloudOn(dialect, { quota: { instances: 10, cores: 40, ram: 65536 } });
     agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     fixtures = await createFixtures(cloud);
     before_ = await snapshot(cloud);
@@ -229,7 +221,6 @@ export function hostileInputSuite(dialect: 'sqlite' | 'postgres'): void {
   after(async () => {
     agent?.destroy();
     await cloud?.close();
-    await dropDatabase?.();
   });
 
   test('every list answers each named hostile query parameter with success or a fault of its service', async () => {
