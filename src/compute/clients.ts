@@ -20,6 +20,11 @@ export interface ImageInfo {
 
 export interface ImageClient {
   getImage(id: string, auth: AuthContext): Promise<ImageInfo>;
+  /** One page of Glance v2's image list for these query parameters; nextMarker when there may be more. */
+  listImages(query: Record<string, string>, auth: AuthContext): Promise<{ images: ImageInfo[]; nextMarker?: string }>;
+  deleteImage(id: string, auth: AuthContext): Promise<void>;
+  /** Replaces the image's extra properties (Nova's image metadata). */
+  replaceImageProperties(id: string, properties: Record<string, string>, auth: AuthContext): Promise<ImageInfo>;
 }
 
 export interface RequestedNetwork {
