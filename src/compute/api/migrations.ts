@@ -59,7 +59,8 @@ export function registerMigrationRoutes(app: FastifyInstance, deps: ComputeApiDe
 
   app.get('/os-migrations', async (request) => {
     const v = request.apiVersion;
-    policy.authorize(RULE, {}, request.auth);
+    // A project manager may list their own project's migrations; all of them is an admin's.
+    policy.authorize(RULE, { project_id: request.auth.projectId }, request.auth);
     const paged = v.atLeast('2.59');
     if (paged) {
       rejectUnknown(request, [...V20_QUERY, 'limit', 'marker', 'changes-since',
@@ -96,7 +97,7 @@ export function registerMigrationRoutes(app: FastifyInstance, deps: ComputeApiDe
       if (userId !== undefined) f.userId = userId;
       if (projectId !== undefined) f.projectId = projectId;
     }
-    if (!policy.allowed(`${RULE}:all_projects`, {}, request.auth)) f.projectId = request.auth.projectId;
+    if (!policy.allowed(`${RULE}:all_projects`, { project_id: request.auth.projectId }, request.auth)) f.projectId = request.auth.projectId;
 
     let limit: number | undefined;
     let marker: string | undefined;
