@@ -211,7 +211,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
     await http.register(imageApi, { prefix: '/image', images, tokens: identity, policy });
     await http.register(networkApi, { prefix: '/network', network, tokens: identity });
     await http.register(placementApi, { prefix: '/placement', placement, tokens: identity, policy });
-    await http.register(computeApi, { prefix: '/compute', db: computeDb, conf, policy, tokens: identity, computeApi: api, logger });
+    await http.register(computeApi, { prefix: '/compute', db: computeDb, conf, policy, tokens: identity, computeApi: api, logger, images: imageClient, network: networkClient });
     await http.listen({ host: conf.DEFAULT.osapi_compute_listen, port: conf.DEFAULT.osapi_compute_listen_port });
     const address = http.server.address();
     const port = typeof address === 'object' && address ? address.port : conf.DEFAULT.osapi_compute_listen_port;

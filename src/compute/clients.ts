@@ -20,6 +20,11 @@ export interface ImageInfo {
 
 export interface ImageClient {
   getImage(id: string, auth: AuthContext): Promise<ImageInfo>;
+  /** One page of Glance v2's image list for these query parameters; nextMarker when there may be more. */
+  listImages(query: Record<string, string>, auth: AuthContext): Promise<{ images: ImageInfo[]; nextMarker?: string }>;
+  deleteImage(id: string, auth: AuthContext): Promise<void>;
+  /** Replaces the image's extra properties (Nova's image metadata). */
+  replaceImageProperties(id: string, properties: Record<string, string>, auth: AuthContext): Promise<ImageInfo>;
 }
 
 export interface RequestedNetwork {
@@ -28,12 +33,68 @@ export interface RequestedNetwork {
   fixedIp?: string;
 }
 
+/** A security group rule as Neutron shows it. */
+export interface SecurityGroupRuleInfo {
+  id: string;
+  security_group_id: string;
+  project_id: string;
+  direction: string;
+  ethertype: string;
+  protocol: string | null;
+  port_range_min: number | null;
+  port_range_max: number | null;
+  remote_ip_prefix: string | null;
+  remote_group_id: string | null;
+  description: string;
+}
+
+/** A security group as Neutron shows it, with its rules. */
+export interface SecurityGroupInfo {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  security_group_rules: SecurityGroupRuleInfo[];
+}
+
+export type SecurityGroupRuleRequest = Omit<SecurityGroupRuleInfo, 'id' | 'project_id' | 'description'>;
+
+/** A network as the compute proxies (os-networks, os-tenant-networks) need it. */
+export interface NetworkSummary {
+  id: string;
+  name: string;
+  project_id: string;
+}
+
 export interface NetworkClient {
   validateNetworks(auth: AuthContext, requested: RequestedNetwork[]): Promise<void>;
   /** Networks a server with no explicit request gets (Nova's pre-2.37 behaviour). */
   networksForAutoAllocation(auth: AuthContext): Promise<RequestedNetwork[]>;
   allocateForInstance(req: { instanceUuid: string; projectId: string; userId: string; host: string; requested: RequestedNetwork[] }): Promise<VifInfo[]>;
   deallocateForInstance(instanceUuid: string): Promise<void>;
+
+  /** Networks the caller may see (its own and shared ones; all for admin). */
+  listNetworkSummaries(auth: AuthContext): Promise<NetworkSummary[]>;
+  /** A network the caller may see; an ApiError 404 otherwise. */
+  getNetworkSummary(auth: AuthContext, id: string): Promise<NetworkSummary>;
+
+  // Security groups: each call throws an ApiError (404 not found, 409 conflict) on refusal.
+  /** The caller's project's groups (its `default` made on demand), or every project's for admin with allProjects. */
+  listSecurityGroups(auth: AuthContext, opts: { allProjects: boolean }): Promise<SecurityGroupInfo[]>;
+  getSecurityGroup(auth: AuthContext, id: string): Promise<SecurityGroupInfo>;
+  /** By id, or by name in a project (the caller's unless given; 409 when the name is ambiguous). */
+  findSecurityGroup(auth: AuthContext, nameOrId: string, projectId?: string): Promise<SecurityGroupInfo>;
+  createSecurityGroup(auth: AuthContext, group: { name: string; description: string }): Promise<SecurityGroupInfo>;
+  updateSecurityGroup(auth: AuthContext, id: string, changes: { name?: string; description?: string }): Promise<SecurityGroupInfo>;
+  deleteSecurityGroup(auth: AuthContext, id: string): Promise<void>;
+  getSecurityGroupRule(auth: AuthContext, id: string): Promise<SecurityGroupRuleInfo>;
+  createSecurityGroupRule(auth: AuthContext, rule: SecurityGroupRuleRequest): Promise<SecurityGroupRuleInfo>;
+  deleteSecurityGroupRule(auth: AuthContext, id: string): Promise<void>;
+  /** The ports of an instance and the groups each carries. */
+  instancePortSecurityGroups(instanceUuid: string): Promise<Array<{ portId: string; groupIds: string[] }>>;
+  setPortSecurityGroups(portId: string, groupIds: readonly string[]): Promise<void>;
+  /** Groups by id, whoever owns them (names for an instance's ports). */
+  securityGroupsByIds(ids: readonly string[]): Promise<SecurityGroupInfo[]>;
 }
 
 export type Resources = Record<string, number>;

@@ -264,6 +264,25 @@ export class ImageService {
     return toImageRecord(after);
   }
 
+  /**
+   * Replaces an image's extra properties as a whole (what Nova's image
+   * metadata proxy does: read, change, write back with purge_props).
+   */
+  async replaceImageProperties(id: string, properties: Record<string, string>, auth: AuthContext): Promise<ImageRecord> {
+    const before = await this.loadVisible(id, auth);
+    this.enforce('modify_image', before, auth);
+    for (const [key, value] of Object.entries(properties)) {
+      if (isBaseAttribute(key)) throw new Forbidden(`Attribute '${key}' is reserved.`);
+      if (key.length > 255) throw new BadRequest('Custom property should not be greater than 255 characters.');
+      if (typeof value !== 'string') throw new BadRequest(schemaMismatch(`the value of ${key} is not a string`));
+      checkWritableAttribute(key);
+    }
+    const after: Image = { ...before, properties: { ...properties }, tags: [...before.tags], updated_at: nowIso() };
+    this.checkLimits(after);
+    if (!(await this.repo.save(before, after))) throw notFound(id);
+    return toImageRecord(after);
+  }
+
   private applyChange(image: Image, change: ImageChange, original: Image, auth: AuthContext): void {
     const { op, path } = change;
     if (path === 'locations') {

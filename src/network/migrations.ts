@@ -84,9 +84,59 @@ async function initial(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
+/**
+ * Security groups, Neutron-shaped: groups, their rules, which ports carry
+ * which groups, and each project's `default` group (one row per project, so
+ * two requests creating it at once make one).
+ */
+async function securityGroups(db: Kysely<any>): Promise<void> {
+  await db.schema.createTable('neutron_security_groups')
+    .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+    .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('name', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('description', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('stateful', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('revision_number', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('ix_neutron_security_groups_project_id').on('neutron_security_groups').column('project_id').execute();
+
+  await db.schema.createTable('neutron_default_security_groups')
+    .addColumn('project_id', 'varchar(255)', (c) => c.primaryKey())
+    .addColumn('security_group_id', 'varchar(36)', (c) => c.notNull().references('neutron_security_groups.id').onDelete('cascade'))
+    .execute();
+
+  await db.schema.createTable('neutron_security_group_rules')
+    .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+    .addColumn('security_group_id', 'varchar(36)', (c) => c.notNull().references('neutron_security_groups.id').onDelete('cascade'))
+    .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('direction', 'varchar(16)', (c) => c.notNull())
+    .addColumn('ethertype', 'varchar(16)', (c) => c.notNull())
+    .addColumn('protocol', 'varchar(40)')
+    .addColumn('port_range_min', 'integer')
+    .addColumn('port_range_max', 'integer')
+    .addColumn('remote_ip_prefix', 'varchar(255)')
+    .addColumn('remote_group_id', 'varchar(36)', (c) => c.references('neutron_security_groups.id').onDelete('cascade'))
+    .addColumn('description', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('revision_number', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('ix_neutron_security_group_rules_group').on('neutron_security_group_rules').column('security_group_id').execute();
+
+  await db.schema.createTable('neutron_security_group_port_bindings')
+    .addColumn('port_id', 'varchar(36)', (c) => c.notNull().references('neutron_ports.id').onDelete('cascade'))
+    .addColumn('security_group_id', 'varchar(36)', (c) => c.notNull().references('neutron_security_groups.id'))
+    .addPrimaryKeyConstraint('pk_neutron_security_group_port_bindings', ['port_id', 'security_group_id'])
+    .execute();
+  await db.schema.createIndex('ix_neutron_sg_port_bindings_group').on('neutron_security_group_port_bindings').column('security_group_id').execute();
+}
+
 export const networkMigrations: MigrationSet = {
   name: 'network',
   migrations: {
     '001_initial': { up: initial },
+    '002_security_groups': { up: securityGroups },
   },
 };

@@ -18,6 +18,9 @@ import {
 } from './instance-networks.js';
 import type { NetworkInfo, VifBinding } from './network-info.js';
 import { addTag, removeTag, replaceTags, tagsFor } from './tags.js';
+import { SecurityGroupStore, type SecurityGroupRecord, type SecurityGroupRuleCreate } from './security-groups.js';
+import { scopeOf } from './model.js';
+import type { NetworkRow, SecurityGroupRuleRow } from './tables.js';
 
 export type { RequestedNetwork, AllocateForInstanceRequest } from './instance-networks.js';
 export type { NetworkInfo, Vif, VifSubnet, VifIp, VifNetwork } from './network-info.js';
@@ -47,6 +50,7 @@ export class NetworkService {
   readonly subnets: SubnetStore;
   readonly ports: PortStore;
   readonly binding: VifBinding;
+  readonly securityGroups: SecurityGroupStore;
   private readonly instances: InstanceNetworks;
   private readonly logger: Logger;
   private readonly db: NetworkDb;
@@ -61,6 +65,7 @@ export class NetworkService {
     this.ports = new PortStore(this.db, locks, hints);
     const vifType = opts.vifType ?? 'bridge';
     this.binding = { vifType, vifDetails: { port_filter: false, connectivity: 'l2' } };
+    this.securityGroups = new SecurityGroupStore(this.db);
     this.instances = new InstanceNetworks(this.db, this.subnets, this.ports, this.binding);
   }
 
@@ -130,6 +135,69 @@ export class NetworkService {
     return { network, subnet, port };
   }
 
+  // ---- what the compute API's proxies ask (NetworkClient) -------------------
+
+  async listNetworkSummaries(auth: AuthContext): Promise<Array<{ id: string; name: string; project_id: string }>> {
+    const scope = scopeOf(auth);
+    let q = this.db.selectFrom('neutron_networks').selectAll();
+    if (!scope.isAdmin) q = q.where((eb) => eb.or([eb('project_id', '=', scope.projectId), eb('shared', '=', 1)]));
+    return (await q.orderBy('created_at').orderBy('id').execute()).map(networkSummary);
+  }
+
+  async getNetworkSummary(auth: AuthContext, id: string): Promise<{ id: string; name: string; project_id: string }> {
+    return networkSummary(await this.networks.getRow(scopeOf(auth), id));
+  }
+
+  async listSecurityGroups(auth: AuthContext, opts: { allProjects: boolean }): Promise<SecurityGroupJson[]> {
+    const scope = scopeOf(auth);
+    const records = await this.securityGroups.list(scope, scope.isAdmin && opts.allProjects ? {} : { projectId: auth.projectId });
+    return records.map(securityGroupJson);
+  }
+
+  async getSecurityGroup(auth: AuthContext, id: string): Promise<SecurityGroupJson> {
+    return securityGroupJson(await this.securityGroups.get(scopeOf(auth), id));
+  }
+
+  async findSecurityGroup(auth: AuthContext, nameOrId: string, projectId = auth.projectId): Promise<SecurityGroupJson> {
+    return securityGroupJson(await this.securityGroups.find(scopeOf(auth), projectId, nameOrId));
+  }
+
+  async createSecurityGroup(auth: AuthContext, group: { name: string; description: string }): Promise<SecurityGroupJson> {
+    return securityGroupJson(await this.securityGroups.create(auth.projectId, group));
+  }
+
+  async updateSecurityGroup(auth: AuthContext, id: string, changes: { name?: string; description?: string }): Promise<SecurityGroupJson> {
+    return securityGroupJson(await this.securityGroups.update(scopeOf(auth), id, changes));
+  }
+
+  deleteSecurityGroup(auth: AuthContext, id: string): Promise<void> {
+    return this.securityGroups.delete(scopeOf(auth), id);
+  }
+
+  async getSecurityGroupRule(auth: AuthContext, id: string): Promise<SecurityGroupRuleRow> {
+    return this.securityGroups.getRule(scopeOf(auth), id);
+  }
+
+  createSecurityGroupRule(auth: AuthContext, rule: Omit<SecurityGroupRuleCreate, 'direction' | 'ethertype'> & { direction: string; ethertype: string }): Promise<SecurityGroupRuleRow> {
+    return this.securityGroups.createRule(scopeOf(auth), rule as SecurityGroupRuleCreate);
+  }
+
+  deleteSecurityGroupRule(auth: AuthContext, id: string): Promise<void> {
+    return this.securityGroups.deleteRule(scopeOf(auth), id);
+  }
+
+  instancePortSecurityGroups(instanceUuid: string): Promise<Array<{ portId: string; groupIds: string[] }>> {
+    return this.securityGroups.portsOfDevice(instanceUuid);
+  }
+
+  setPortSecurityGroups(portId: string, groupIds: readonly string[]): Promise<void> {
+    return this.securityGroups.setPortGroups(portId, groupIds);
+  }
+
+  async securityGroupsByIds(ids: readonly string[]): Promise<SecurityGroupJson[]> {
+    return (await this.securityGroups.byIds(ids)).map(securityGroupJson);
+  }
+
   /** Tags of a network, subnet or port (the caller checked it may see the resource). */
   async tagsOf(resourceId: string): Promise<string[]> {
     return (await tagsFor(this.db, [resourceId])).get(resourceId) ?? [];
@@ -146,6 +214,22 @@ export class NetworkService {
   removeTag(resourceId: string, tag: string): Promise<boolean> {
     return removeTag(this.db, resourceId, tag);
   }
+}
+
+export interface SecurityGroupJson {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  security_group_rules: SecurityGroupRuleRow[];
+}
+
+function securityGroupJson(r: SecurityGroupRecord): SecurityGroupJson {
+  return { id: r.group.id, project_id: r.group.project_id, name: r.group.name, description: r.group.description, security_group_rules: r.rules };
+}
+
+function networkSummary(n: NetworkRow): { id: string; name: string; project_id: string } {
+  return { id: n.id, name: n.name, project_id: n.project_id };
 }
 
 async function ignoreDuplicate(work: Promise<unknown>): Promise<void> {

@@ -78,12 +78,56 @@ export interface TagRow {
   tag: string;
 }
 
+export interface SecurityGroupRow {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  stateful: number;
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DefaultSecurityGroupRow {
+  project_id: string;
+  security_group_id: string;
+}
+
+export interface SecurityGroupRuleRow {
+  id: string;
+  security_group_id: string;
+  project_id: string;
+  /** 'ingress' | 'egress' */
+  direction: string;
+  /** 'IPv4' | 'IPv6' */
+  ethertype: string;
+  protocol: string | null;
+  port_range_min: number | null;
+  port_range_max: number | null;
+  remote_ip_prefix: string | null;
+  remote_group_id: string | null;
+  description: string;
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SecurityGroupPortBindingRow {
+  port_id: string;
+  security_group_id: string;
+}
+
 export interface NetworkTables {
   neutron_networks: NetworkRow;
   neutron_subnets: SubnetRow;
   neutron_ports: PortRow;
   neutron_ip_allocations: IpAllocationRow;
   neutron_tags: TagRow;
+  neutron_security_groups: SecurityGroupRow;
+  neutron_default_security_groups: DefaultSecurityGroupRow;
+  neutron_security_group_rules: SecurityGroupRuleRow;
+  neutron_security_group_port_bindings: SecurityGroupPortBindingRow;
 }
 
 export type NetworkDb = Kysely<NetworkTables>;

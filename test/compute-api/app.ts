@@ -40,6 +40,8 @@ export async function buildComputeApi(target: DatabaseTarget, overrides: Overrid
   const deletedProviders: string[] = [];
   const deps: ComputeApiDeps = {
     db, conf, policy: novaDefaultsAuthorizer, tokens: staticTokens, logger: testLogger,
+    // The proxy resources (images, networks, security groups) are tested against a whole cloud.
+    images: {} as ComputeApiDeps['images'], network: {} as ComputeApiDeps['network'],
     // The routes under test reach ComputeAPI only to drop deleted nodes from placement; record that.
     computeApi: { deletedProviders, deleteResourceProviders: async (uuids: readonly string[]) => void deletedProviders.push(...uuids) } as unknown as ComputeApiDeps['computeApi'],
   };

@@ -5,6 +5,7 @@ import type { APIVersion } from '../../http/microversion.js';
 import type { Authorizer } from '../../policy/types.js';
 import type { ComputeAPI } from '../api.js';
 import type { ComputeDb } from '../db/tables.js';
+import type { ImageClient, NetworkClient } from '../clients.js';
 
 /** What the compute API's route modules are given. */
 export interface ComputeApiDeps {
@@ -14,6 +15,9 @@ export interface ComputeApiDeps {
   tokens: TokenValidator;
   computeApi: ComputeAPI;
   logger: Logger;
+  /** The image and network services, for the proxy resources (/images, os-security-groups, os-networks). */
+  images: ImageClient;
+  network: NetworkClient;
 }
 
 declare module 'fastify' {

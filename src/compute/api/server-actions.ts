@@ -5,6 +5,7 @@ import { validate } from '../../http/validation.js';
 import type { PowerActionName } from '../power-action-rules.js';
 import type { ComputeApiDeps } from './deps.js';
 import { consoleOutputSchema, rebootSchema } from './schemas/servers.js';
+import { SECURITY_GROUP_ACTIONS } from './security-groups.js';
 
 const SIMPLE_ACTIONS: Record<string, PowerActionName> = {
   'os-start': 'start', 'os-stop': 'stop', pause: 'pause', unpause: 'unpause', suspend: 'suspend', resume: 'resume',
@@ -37,6 +38,7 @@ export function registerServerActionRoutes(app: FastifyInstance, deps: ComputeAp
       const output = await deps.computeApi.getConsoleOutput(request.auth, rid, request.params.id, length);
       return { output };
     }
+    if (Object.hasOwn(SECURITY_GROUP_ACTIONS, name)) return SECURITY_GROUP_ACTIONS[name](deps, request, reply);
     await deps.computeApi.authorizeOn(request.auth, request.params.id, 'os_compute_api:servers:show');
     throw new NotFound(`There is no such action: ${name}`);
   });

@@ -197,9 +197,47 @@ async function initial(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('bdm_instance_idx').on('block_device_mapping').column('instance_uuid').execute();
 }
 
+/**
+ * Nova's migrations table: one row per resize, cold or live migration or
+ * evacuation, written by those actions and read by os-migrations and
+ * /servers/{id}/migrations.
+ */
+async function migrationsTable(db: Kysely<any>): Promise<void> {
+  await withAutoId(db, db.schema.createTable('migrations'))
+    .addColumn('uuid', 'varchar(36)', (c) => c.notNull().unique())
+    .addColumn('instance_uuid', 'varchar(36)', (c) => c.notNull())
+    .addColumn('source_compute', 'varchar(255)')
+    .addColumn('dest_compute', 'varchar(255)')
+    .addColumn('source_node', 'varchar(255)')
+    .addColumn('dest_node', 'varchar(255)')
+    .addColumn('dest_host', 'varchar(255)')
+    .addColumn('old_instance_type_id', 'integer')
+    .addColumn('new_instance_type_id', 'integer')
+    .addColumn('status', 'varchar(255)', (c) => c.notNull())
+    .addColumn('migration_type', 'varchar(32)', (c) => c.notNull())
+    .addColumn('hidden', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('memory_total', 'bigint')
+    .addColumn('memory_processed', 'bigint')
+    .addColumn('memory_remaining', 'bigint')
+    .addColumn('disk_total', 'bigint')
+    .addColumn('disk_processed', 'bigint')
+    .addColumn('disk_remaining', 'bigint')
+    .addColumn('cross_cell_move', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('user_id', 'varchar(255)')
+    .addColumn('project_id', 'varchar(255)')
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)')
+    .addColumn('deleted_at', 'varchar(32)')
+    .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema.createIndex('migrations_instance_uuid_idx').on('migrations').column('instance_uuid').execute();
+  await db.schema.createIndex('migrations_created_at_idx').on('migrations').column('created_at').execute();
+}
+
 export const computeMigrations: MigrationSet = {
   name: 'compute',
   migrations: {
     '001_initial': { up: initial },
+    '002_migrations_table': { up: migrationsTable },
   },
 };

@@ -198,6 +198,37 @@ export interface BlockDeviceMappingTable {
   deleted: number;
 }
 
+/** A resize, migration or evacuation of an instance (Nova's migrations table). */
+export interface MigrationsTable {
+  id: Generated<number>;
+  uuid: string;
+  instance_uuid: string;
+  source_compute: string | null;
+  dest_compute: string | null;
+  source_node: string | null;
+  dest_node: string | null;
+  dest_host: string | null;
+  old_instance_type_id: number | null;
+  new_instance_type_id: number | null;
+  status: string;
+  /** 'migration' | 'resize' | 'live-migration' | 'evacuation' */
+  migration_type: string;
+  hidden: number;
+  memory_total: number | null;
+  memory_processed: number | null;
+  memory_remaining: number | null;
+  disk_total: number | null;
+  disk_processed: number | null;
+  disk_remaining: number | null;
+  cross_cell_move: number;
+  user_id: string | null;
+  project_id: string | null;
+  created_at: string;
+  updated_at: string | null;
+  deleted_at: string | null;
+  deleted: number;
+}
+
 export interface ComputeTables {
   services: ServicesTable;
   compute_nodes: ComputeNodesTable;
@@ -212,6 +243,7 @@ export interface ComputeTables {
   instance_actions_events: InstanceActionEventsTable;
   request_specs: RequestSpecsTable;
   block_device_mapping: BlockDeviceMappingTable;
+  migrations: MigrationsTable;
 }
 
 export type ComputeDb = Kysely<ComputeTables>;

@@ -59,6 +59,13 @@ export const NETWORK_POLICY_DEFAULTS: PolicyRuleDefault[] = [
   { name: 'delete_port', checkStr: `${ADMIN} or (${OWNER_MEMBER}) or (${NET_OWNER_MEMBER})` },
   { name: 'get_quota', checkStr: `${ADMIN} or (${OWNER_READER})` },
   { name: 'network_device', checkStr: 'field:port:device_owner=~^network:' },
+  { name: 'create_security_group', checkStr: `${ADMIN} or (${OWNER_MEMBER})` },
+  { name: 'get_security_group', checkStr: `${ADMIN} or (${OWNER_READER})` },
+  { name: 'update_security_group', checkStr: `${ADMIN} or (${OWNER_MEMBER})` },
+  { name: 'delete_security_group', checkStr: `${ADMIN} or (${OWNER_MEMBER})` },
+  { name: 'create_security_group_rule', checkStr: `${ADMIN} or (${OWNER_MEMBER})` },
+  { name: 'get_security_group_rule', checkStr: `${ADMIN} or (${OWNER_READER})` },
+  { name: 'delete_security_group_rule', checkStr: `${ADMIN} or (${OWNER_MEMBER})` },
 ];
 
 type Rule = (ctx: { auth: AuthContext; t: PolicyTarget }) => boolean;
@@ -115,6 +122,13 @@ const RULES: Record<string, Rule> = {
   'update_port:binding:profile': admin,
   delete_port: any(admin, ownerMember, netOwnerMember),
   get_quota: any(admin, ownerReader),
+  create_security_group: any(admin, ownerMember),
+  get_security_group: any(admin, ownerReader),
+  update_security_group: any(admin, ownerMember),
+  delete_security_group: any(admin, ownerMember),
+  create_security_group_rule: any(admin, ownerMember),
+  get_security_group_rule: any(admin, ownerReader),
+  delete_security_group_rule: any(admin, ownerMember),
 };
 
 /** Neutron's defaults, evaluated without a policy file. Unknown actions are admin-only. */

@@ -15,6 +15,7 @@ import { registerSubnetRoutes } from './subnets.js';
 import { registerPortRoutes } from './ports.js';
 import { registerTagRoutes } from './tags.js';
 import { registerQuotaRoutes } from './quotas.js';
+import { registerSecurityGroupRoutes } from './security-groups.js';
 
 export interface NetworkApiOptions {
   network: NetworkService;
@@ -41,5 +42,6 @@ export async function networkApi(app: FastifyInstance, opts: NetworkApiOptions):
     registerPortRoutes(v2, ctx);
     registerTagRoutes(v2, ctx);
     registerQuotaRoutes(v2, ctx);
+    registerSecurityGroupRoutes(v2, ctx);
   }, { prefix: '/v2.0' });
 }

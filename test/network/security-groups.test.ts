@@ -1,0 +1,88 @@
+/** /network/v2.0/security-groups and security-group-rules: Neutron's core security group calls. */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
+
+const SG = '/network/v2.0/security-groups';
+const RULES = '/network/v2.0/security-group-rules';
+
+describe('network security groups', () => {
+  let cloud: TestCloud;
+  before(async () => { cloud = await startTestCloud(); });
+  after(async () => cloud?.close());
+
+  test("a project's first list makes its default group with Neutron's four rules", async () => {
+    const res = await cloud.request('GET', SG, { who: 'demo' });
+    assert.equal(res.status, 200);
+    assert.equal(res.json.security_groups.length, 1);
+    const def = res.json.security_groups[0];
+    assert.equal(def.name, 'default');
+    assert.equal(def.stateful, true);
+    assert.equal(def.security_group_rules.length, 4);
+    const ingress = def.security_group_rules.filter((r: any) => r.direction === 'ingress');
+    assert.deepEqual(ingress.map((r: any) => r.remote_group_id), [def.id, def.id]);
+    assert.deepEqual(ingress.map((r: any) => r.ethertype).sort(), ['IPv4', 'IPv6']);
+  });
+
+  test('create (201), show, add a rule, delete the rule and the group (204)', async () => {
+    const created = await cloud.request('POST', SG, { who: 'demo', body: { security_group: { name: 'web', description: 'd' } } });
+    assert.equal(created.status, 201);
+    const g = created.json.security_group;
+    assert.deepEqual(g.security_group_rules.map((r: any) => `${r.direction}/${r.ethertype}`).sort(), ['egress/IPv4', 'egress/IPv6']);
+    const rule = await cloud.request('POST', RULES, { who: 'demo', body: { security_group_rule: { security_group_id: g.id, direction: 'ingress', protocol: 'tcp', port_range_min: 80, port_range_max: 80, remote_ip_prefix: '0.0.0.0/0' } } });
+    assert.equal(rule.status, 201, JSON.stringify(rule.json));
+    assert.equal(rule.json.security_group_rule.port_range_min, 80);
+    const dup = await cloud.request('POST', RULES, { who: 'demo', body: { security_group_rule: { security_group_id: g.id, direction: 'ingress', protocol: 'tcp', port_range_min: 80, port_range_max: 80, remote_ip_prefix: '0.0.0.0/0' } } });
+    assert.equal(dup.status, 409);
+    assert.equal(dup.json.NeutronError.type, 'SecurityGroupRuleExists');
+    const shown = await cloud.request('GET', `${RULES}/${rule.json.security_group_rule.id}`, { who: 'demo' });
+    assert.equal(shown.status, 200);
+    assert.equal((await cloud.request('GET', `${SG}/${g.id}`, { who: 'demo' })).json.security_group.security_group_rules.length, 3);
+    assert.equal((await cloud.request('DELETE', `${RULES}/${rule.json.security_group_rule.id}`, { who: 'demo' })).status, 204);
+    assert.equal((await cloud.request('DELETE', `${SG}/${g.id}`, { who: 'demo' })).status, 204);
+    const gone = await cloud.request('GET', `${SG}/${g.id}`, { who: 'demo' });
+    assert.equal(gone.status, 404);
+    assert.equal(gone.json.NeutronError.type, 'SecurityGroupNotFound');
+  });
+
+  test('bad rules are 400 in NeutronError form', async () => {
+    const g = (await cloud.request('POST', SG, { who: 'demo', body: { security_group: { name: 'bad-rules' } } })).json.security_group;
+    for (const rule of [
+      { security_group_id: g.id, direction: 'sideways' },
+      { security_group_id: g.id, direction: 'ingress', protocol: 'tcp', port_range_min: 90, port_range_max: 80 },
+      { security_group_id: g.id, direction: 'ingress', port_range_min: 80, port_range_max: 80 },
+      { security_group_id: g.id, direction: 'ingress', protocol: 'nonsense' },
+      { security_group_id: g.id, direction: 'ingress', remote_ip_prefix: '10.0.0.0/8', remote_group_id: g.id },
+      { security_group_id: g.id, direction: 'ingress', ethertype: 'IPv6', remote_ip_prefix: '10.0.0.0/8' },
+      { security_group_id: g.id, direction: 'ingress', remote_ip_prefix: '10.0.0.300/8' },
+      { security_group_id: g.id, direction: 'ingress', port_range_min: 70000, protocol: 'tcp' },
+    ]) {
+      const res = await cloud.request('POST', RULES, { who: 'demo', body: { security_group_rule: rule } });
+      assert.equal(res.status, 400, JSON.stringify(rule));
+      assert.equal(typeof res.json.NeutronError.message, 'string');
+    }
+  });
+
+  test("another project's group is not found; admin sees every project's", async () => {
+    const mine = (await cloud.request('POST', SG, { who: 'demo', body: { security_group: { name: 'demos' } } })).json.security_group;
+    const admins = (await cloud.request('POST', SG, { body: { security_group: { name: 'admins' } } })).json.security_group;
+    assert.equal((await cloud.request('GET', `${SG}/${admins.id}`, { who: 'demo' })).status, 404);
+    assert.equal((await cloud.request('DELETE', `${SG}/${admins.id}`, { who: 'demo' })).status, 404);
+    const rule = await cloud.request('POST', RULES, { who: 'demo', body: { security_group_rule: { security_group_id: admins.id, direction: 'ingress' } } });
+    assert.equal(rule.status, 404);
+    const all = await cloud.request('GET', SG);
+    assert.ok(all.json.security_groups.some((g: any) => g.id === mine.id));
+    const demoList = await cloud.request('GET', SG, { who: 'demo' });
+    assert.ok(!demoList.json.security_groups.some((g: any) => g.id === admins.id));
+    const otherOwner = await cloud.request('POST', SG, { who: 'demo', body: { security_group: { name: 'x', project_id: 'someone-else' } } });
+    assert.equal(otherOwner.status, 400);
+  });
+
+  test('the default group cannot be deleted by its project, nor a second one made', async () => {
+    const def = (await cloud.request('GET', `${SG}?name=default`, { who: 'demo' })).json.security_groups[0];
+    const del = await cloud.request('DELETE', `${SG}/${def.id}`, { who: 'demo' });
+    assert.equal(del.status, 409);
+    const again = await cloud.request('POST', SG, { who: 'demo', body: { security_group: { name: 'default' } } });
+    assert.equal(again.status, 409);
+  });
+});
