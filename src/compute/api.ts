@@ -17,7 +17,9 @@ import type { ComputeRpcClient } from './rpcapi.js';
 import type { ComputeDb } from './db/tables.js';
 import type { ImageClient, ImageInfo, NetworkClient } from './clients.js';
 import type { CreateOptions } from './create-options.js';
-import { allowedInstances, countProjectUsage } from './quota.js';
+import { allowedInstancesFor } from './quota.js';
+import { addGroupMembers, getServerGroup, InstanceGroupNotFound, type ServerGroup } from './server-groups.js';
+import { setTags } from './tags.js';
 import { getFlavorForBoot } from './flavors.js';
 import { getKeyPair } from './keypairs.js';
 import { sanitizeHostname } from './hostname.js';
@@ -96,7 +98,7 @@ export class ComputeAPI {
   }
 
   private async validateAndBuildBaseOptions(auth: AuthContext, opts: CreateOptions) {
-    const { db, conf, policy } = this.deps;
+    const { db, policy } = this.deps;
     const flavorRow = await getFlavorForBoot(db, opts.flavorRef, auth.projectId).catch((err) => {
       if (err instanceof NotFound) throw new BadRequest(`Flavor ${opts.flavorRef} could not be found.`);
       throw err;
@@ -131,19 +133,29 @@ export class ComputeAPI {
       keyData = kp.public_key;
     }
 
-    const mdLimit = conf.quota.metadata_items;
-    if (mdLimit >= 0 && Object.keys(opts.metadata).length > mdLimit) {
-      throw new QuotaExceeded(`Quota exceeded for metadata_items: Requested ${Object.keys(opts.metadata).length}, but already used 0 of ${mdLimit} metadata_items`);
-    }
-
     const { availabilityZone, forcedHost, forcedNode } = this.parseAvailabilityZone(opts.availabilityZone ?? null);
     if (forcedHost) policy.authorize('os_compute_api:servers:create:forced_host', this.target(auth), auth);
 
     const networks = await this.requestedNetworks(auth, opts);
+    const group = await this.requestedGroup(opts.schedulerHints);
     return {
-      flavor, image: imageMeta(image), keyData, availabilityZone, forcedHost, forcedNode, networks,
+      flavor, image: imageMeta(image), keyData, availabilityZone, forcedHost, forcedNode, networks, group,
       adminPass: opts.adminPass ?? randomBytes(9).toString('base64url').slice(0, 12),
     };
+  }
+
+  /** The server group the `group` scheduler hint names: a group that does not exist is a bad request (as Nova). */
+  private async requestedGroup(hints: Record<string, unknown>): Promise<ServerGroup | null> {
+    if (!Object.hasOwn(hints, 'group')) return null;
+    const raw = hints.group;
+    const uuid = Array.isArray(raw) ? raw[0] : raw;
+    if (typeof uuid !== 'string' || uuid === '') return null;
+    try {
+      return await getServerGroup(this.deps.db, uuid);
+    } catch (err) {
+      if (err instanceof InstanceGroupNotFound) throw new BadRequest(err.message);
+      throw err;
+    }
   }
 
   private async images(auth: AuthContext, ref: string): Promise<ImageInfo> {
@@ -202,8 +214,12 @@ export class ComputeAPI {
     const now = nowIso();
     return db.transaction().execute(async (trx) => {
       // Counted inside the transaction so concurrent creates cannot both take the last slot.
-      const usage = await countProjectUsage(trx, auth.projectId);
-      const count = allowedInstances(conf.quota, usage, { cores: base.flavor.vcpus, ram: base.flavor.memory_mb }, opts.minCount, opts.maxCount);
+      const { count, limits } = await allowedInstancesFor(trx, conf.quota, auth.projectId, auth.userId,
+        { cores: base.flavor.vcpus, ram: base.flavor.memory_mb }, opts.minCount, opts.maxCount);
+      const mdLimit = limits.user.metadata_items;
+      if (mdLimit >= 0 && Object.keys(opts.metadata).length > mdLimit) {
+        throw new QuotaExceeded(`Quota exceeded for metadata_items: Requested ${Object.keys(opts.metadata).length}, but already used 0 of ${mdLimit} metadata_items`);
+      }
       const instances: InstanceRow[] = [];
       const bdms: BlockDeviceMapping[][] = [];
       for (let i = 0; i < count; i++) {
@@ -237,8 +253,10 @@ export class ComputeAPI {
         }).execute();
         bdms.push([bdm]);
         await trx.insertInto('request_specs').values({ instance_uuid: uuid, spec: JSON.stringify({ flavor: base.flavor.flavorid, image: base.image.id, az: base.availabilityZone }) }).execute();
+        if (opts.tags && opts.tags.length > 0) await setTags(trx, uuid, opts.tags);
         await recordActionStart(trx, ctx, uuid, InstanceAction.CREATE);
       }
+      if (base.group) await addGroupMembers(trx, base.group, limits.user.server_group_members, instances.map((r) => r.uuid));
       return { instances, bdms };
     });
   }
