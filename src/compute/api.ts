@@ -8,7 +8,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../conf/options.js';
 import type { AuthContext } from '../http/auth.js';
-import { BadRequest, Conflict, NotFound, QuotaExceeded } from '../http/errors.js';
+import { BadRequest, Conflict, NotFound, NotImplementedError, QuotaExceeded } from '../http/errors.js';
+import type { Diagnostics } from '../virt/driver.js';
 import type { Authorizer } from '../policy/types.js';
 import { contextFromAuth, type RequestContext } from '../bus/context.js';
 import { nowIso } from '../db/schema-helpers.js';
@@ -374,6 +375,24 @@ export class ComputeAPI {
     const lines = output.split('\n');
     if (lines.at(-1) === '') lines.pop();
     return lines.slice(Math.max(0, lines.length - length)).join('\n') + (length > 0 && lines.length > 0 ? '\n' : '');
+  }
+
+  /**
+   * The guest's diagnostics, read on its host. Nova's answers: 409 while the
+   * server has no host, 501 when its driver cannot tell.
+   */
+  async getDiagnostics(auth: AuthContext, requestId: string, uuid: string): Promise<Diagnostics> {
+    const row = await this.get(auth, uuid, 'os_compute_api:os-server-diagnostics');
+    if (!row.host) throw new Conflict(`Instance ${uuid} is not ready`);
+    const md = await getMetadata(this.deps.db, [uuid]);
+    try {
+      return await this.deps.compute.getDiagnostics(contextFromAuth(auth, requestId), row.host, instanceFromRow(row, md.get(uuid) ?? {}), row.network_info);
+    } catch (err) {
+      const remote = (err as { remoteName?: string }).remoteName;
+      if (remote === 'DriverNotImplemented') throw new NotImplementedError('The requested functionality is not supported.');
+      if (remote === 'InstanceNotFoundOnHost') throw new Conflict(`Cannot 'get_diagnostics' instance ${uuid} while it is in vm_state ${row.vm_state}`);
+      throw err;
+    }
   }
 
   /** Requires the server to exist and be visible, then checks a rule against it. */

@@ -20,14 +20,14 @@ import { staticTokens } from '../helpers/auth.js';
 import { testLogger } from '../helpers/logger.js';
 import type { TestApi } from './app.js';
 
-export async function buildResourcesApi(target: DatabaseTarget, overrides: Overrides = {}): Promise<TestApi> {
+export async function buildResourcesApi(target: DatabaseTarget, overrides: Overrides = {}, compute?: Partial<ComputeApiDepsCore['compute']>): Promise<TestApi> {
   const handle = await target.open();
   await syncDatabase(handle.db, [computeMigrations]);
   const db = handle.db as ComputeDb;
   const conf = loadConfig({ env: {}, overrides });
   const policy = new PolicyEnforcer(computePolicyDefaults);
-  // Only ComputeAPI.get (server lookup and policy) is reached by these routes.
-  const computeApi = new ComputeAPI({ db, conf, policy, logger: testLogger } as unknown as ComputeApiDepsCore);
+  // These routes reach ComputeAPI for server lookup and policy, and the compute host (given here) for diagnostics.
+  const computeApi = new ComputeAPI({ db, conf, policy, logger: testLogger, compute } as unknown as ComputeApiDepsCore);
   const deps: ComputeApiDeps = { db, conf, policy, tokens: staticTokens, logger: testLogger, computeApi };
   const app = createHttpServer({ logger: testLogger });
   await app.register(async (scope) => {

@@ -142,6 +142,17 @@ describe('compute resources through the cloud', () => {
     assert.deepEqual(again[0].tags, ['big', 'green', 'red']);
   });
 
+  test('diagnostics from the fake driver: plausible figures in the 2.48 form', async () => {
+    const s = await bootActive(cloud, { name: 'diag', imageRef: image, flavorRef: '1', networks: 'none' }, 'admin', V('2.37'));
+    const res = await cloud.request('GET', `/compute/v2.1/servers/${s.id}/diagnostics`, { headers: V('2.48') });
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    assert.equal(res.json.state, 'running');
+    assert.equal(res.json.num_cpus, 1);
+    assert.equal(res.json.memory_details.maximum, 512);
+    assert.equal(res.json.cpu_details.length, 1);
+    assert.equal((await cloud.request('GET', `/compute/v2.1/servers/${s.id}/diagnostics`, { who: 'demo' })).status, 404);
+  });
+
   test('instance actions and events carry Nova\'s naive microsecond times; servers keep the Z format', async () => {
     const s = await bootActive(cloud, { name: 'times', imageRef: image, flavorRef: '1', networks: 'none' }, 'admin', V('2.37'));
     assert.match(s.created, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);

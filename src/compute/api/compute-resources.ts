@@ -7,6 +7,7 @@ import { registerServerTagRoutes } from './server-tags.js';
 import { registerIpsRoutes } from './ips.js';
 import { registerServerPasswordRoutes } from './server-password.js';
 import { registerExtensionRoutes } from './extensions.js';
+import { registerServerDiagnosticsRoutes } from './server-diagnostics.js';
 
 export function registerComputeResourceRoutes(app: FastifyInstance, deps: ComputeApiDeps): void {
   registerQuotaSetRoutes(app, deps);
@@ -15,4 +16,5 @@ export function registerComputeResourceRoutes(app: FastifyInstance, deps: Comput
   registerIpsRoutes(app, deps);
   registerServerPasswordRoutes(app, deps);
   registerExtensionRoutes(app, deps);
+  registerServerDiagnosticsRoutes(app, deps);
 }
