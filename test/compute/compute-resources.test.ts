@@ -55,6 +55,21 @@ describe('compute resources through the cloud', () => {
     }
   });
 
+  test('metadata_items set for a project bounds create and the metadata API', async () => {
+    const adminProject = (await cloud.request('GET', '/identity/v3/projects?name=admin')).json.projects[0].id;
+    await cloud.request('PUT', `/compute/v2.1/os-quota-sets/${adminProject}`, { body: { quota_set: { metadata_items: 1 } } });
+    try {
+      const over = await boot('md', { metadata: { a: '1', b: '2' } });
+      assert.equal(over.status, 403);
+      assert.match(over.json.forbidden.message, /^Quota exceeded for metadata_items/);
+      const s = await bootActive(cloud, { name: 'md1', imageRef: image, flavorRef: '1', networks: 'none', metadata: { a: '1' } }, 'admin', V('2.37'));
+      const more = await cloud.request('POST', `/compute/v2.1/servers/${s.id}/metadata`, { body: { metadata: { b: '2' } } });
+      assert.equal(more.status, 403);
+    } finally {
+      await cloud.request('DELETE', `/compute/v2.1/os-quota-sets/${adminProject}`);
+    }
+  });
+
   test('anti-affinity: a second member on the only host fails with NoValidHost, and ERROR', async () => {
     const group = (await cloud.request('POST', '/compute/v2.1/os-server-groups', { body: { server_group: { name: 'anti', policies: ['anti-affinity'] } } })).json.server_group;
     const first = await boot('anti-1', {}, { hints: { group: group.id } });
