@@ -108,6 +108,13 @@ export async function addGroupMembers(db: ComputeDb, group: ServerGroup, memberL
   if (uuids.length > 0) await db.insertInto('instance_group_member').values(uuids.map((u) => ({ group_id: group.id, instance_uuid: u }))).execute();
 }
 
+/** The groups a server is a member of (at most one, as Nova allows). */
+export async function serverGroupsOf(db: ComputeDb, instanceUuid: string): Promise<string[]> {
+  const rows = await db.selectFrom('instance_group_member').innerJoin('instance_groups', 'instance_groups.id', 'instance_group_member.group_id')
+    .select('instance_groups.uuid').where('instance_group_member.instance_uuid', '=', instanceUuid).execute();
+  return rows.map((r) => r.uuid);
+}
+
 /** The group of a server being scheduled, as the scheduler's filters and weighers see it. */
 export interface GroupPlacement {
   uuid: string;

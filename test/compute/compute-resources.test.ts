@@ -82,6 +82,12 @@ describe('compute resources through the cloud', () => {
     assert.match(failed.fault.message, /No valid host was found/);
     const shown = (await cloud.request('GET', `/compute/v2.1/os-server-groups/${group.id}`)).json.server_group;
     assert.deepEqual([...shown.members].sort(), [first.json.server.id, second.json.server.id].sort());
+    // 2.71 shows a server's group in its own view, not in lists.
+    const v271 = (await cloud.request('GET', `/compute/v2.1/servers/${first.json.server.id}`, { headers: V('2.71') })).json.server;
+    assert.deepEqual(v271.server_groups, [group.id]);
+    assert.equal((await cloud.request('GET', `/compute/v2.1/servers/${first.json.server.id}`, { headers: V('2.70') })).json.server.server_groups, undefined);
+    const listed = (await cloud.request('GET', '/compute/v2.1/servers/detail?name=^anti-1$', { headers: V('2.71') })).json.servers;
+    assert.equal(listed[0].server_groups, undefined);
     // A deleted member leaves the group.
     await cloud.request('DELETE', `/compute/v2.1/servers/${second.json.server.id}`);
     await cloud.waitForServer(second.json.server.id, 'DELETED');

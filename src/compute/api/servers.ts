@@ -11,11 +11,12 @@ import type { CreateOptions } from '../create-options.js';
 import { latestFaults, loadViewRows, type InstancePageRow, type ListOptions } from '../instance-list.js';
 import { getMetadata } from '../instance-store.js';
 import { tagsOf } from '../tags.js';
+import { serverGroupsOf } from '../server-groups.js';
 import type { NetworkRequestList } from '../../objects/network-request.js';
 import type { ComputeApiDeps } from './deps.js';
 import { CREATE_EXTENSIONS, type CreateBody } from './create-extensions/index.js';
 import { createServerSchema, updateServerSchema } from './schemas/servers.js';
-import { basicView, detailView, viewKey, type ViewContext } from './views/servers.js';
+import { basicView, detailView, viewKey, type ViewContext, type ViewExtras } from './views/servers.js';
 import { ServerViewCache } from './views/server-view-cache.js';
 import { registerServerActionRoutes } from './server-actions.js';
 import { UUID_PATTERN } from './schemas/common.js';
@@ -65,7 +66,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
         if (parts[i] !== undefined) return;
         const row = loaded.rows.get(r.uuid);
         if (!row) return; // deleted since the page was read
-        const json = JSON.stringify(detailView(row, loaded.metadata.get(row.uuid) ?? {}, loaded.faults.get(row.uuid), ctx, loaded.tags.get(row.uuid)));
+        const json = JSON.stringify(detailView(row, loaded.metadata.get(row.uuid) ?? {}, loaded.faults.get(row.uuid), ctx, { tags: loaded.tags.get(row.uuid) }));
         views.set(key, row.uuid, row.version, json);
         parts[i] = json;
       });
@@ -79,8 +80,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
     const row = await api.get(request.auth, request.params.id);
     const md = await getMetadata(deps.db, [row.uuid]);
     const faults = row.vm_state === 'error' ? await latestFaults(deps.db, [row.uuid]) : new Map();
-    const tags = request.apiVersion.atLeast('2.26') ? await tagsOf(deps.db, row.uuid) : [];
-    return { server: detailView(row, md.get(row.uuid) ?? {}, faults.get(row.uuid), viewContext(deps, request, { project_id: row.project_id, user_id: row.user_id }), tags) };
+    return { server: detailView(row, md.get(row.uuid) ?? {}, faults.get(row.uuid), viewContext(deps, request, { project_id: row.project_id, user_id: row.user_id }), await viewExtras(deps, request, row.uuid)) };
   });
 
   app.post('/servers', async (request, reply) => {
@@ -118,8 +118,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
       name: s.name, description: s.description, accessIPv4: s.accessIPv4, accessIPv6: s.accessIPv6,
     });
     const md = await getMetadata(deps.db, [row.uuid]);
-    const tags = request.apiVersion.atLeast('2.26') ? await tagsOf(deps.db, row.uuid) : [];
-    return { server: detailView(row, md.get(row.uuid) ?? {}, undefined, viewContext(deps, request, { project_id: row.project_id }), tags) };
+    return { server: detailView(row, md.get(row.uuid) ?? {}, undefined, viewContext(deps, request, { project_id: row.project_id }), await viewExtras(deps, request, row.uuid)) };
   });
 
   app.delete<IdParams>('/servers/:id', async (request, reply) => {
@@ -128,6 +127,15 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
   });
 
   registerServerActionRoutes(app, deps);
+}
+
+/** What a single server's view reads beside its row: its tags (2.26) and server groups (2.71). */
+export async function viewExtras(deps: ComputeApiDeps, request: FastifyRequest, uuid: string): Promise<ViewExtras> {
+  const v = request.apiVersion;
+  return {
+    tags: v.atLeast('2.26') ? await tagsOf(deps.db, uuid) : [],
+    serverGroups: v.atLeast('2.71') ? await serverGroupsOf(deps.db, uuid) : undefined,
+  };
 }
 
 function parseNetworks(networks: unknown, v237: boolean): NetworkRequestList | 'default' {
