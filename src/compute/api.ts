@@ -8,7 +8,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../conf/options.js';
 import type { AuthContext } from '../http/auth.js';
-import { BadRequest, Conflict, NotFound, QuotaExceeded } from '../http/errors.js';
+import { BadRequest, Conflict, NotFound, NotImplementedError, QuotaExceeded } from '../http/errors.js';
+import type { Diagnostics } from '../virt/driver.js';
 import type { Authorizer } from '../policy/types.js';
 import { contextFromAuth, type RequestContext } from '../bus/context.js';
 import { nowIso } from '../db/schema-helpers.js';
@@ -17,7 +18,9 @@ import type { ComputeRpcClient } from './rpcapi.js';
 import type { ComputeDb } from './db/tables.js';
 import type { ImageClient, ImageInfo, NetworkClient } from './clients.js';
 import type { CreateOptions } from './create-options.js';
-import { allowedInstances, countProjectUsage } from './quota.js';
+import { allowedInstancesFor } from './quota.js';
+import { addGroupMembers, getServerGroup, InstanceGroupNotFound, type ServerGroup } from './server-groups.js';
+import { setTags } from './tags.js';
 import { getFlavorForBoot } from './flavors.js';
 import { getKeyPair } from './keypairs.js';
 import { sanitizeHostname } from './hostname.js';
@@ -96,7 +99,7 @@ export class ComputeAPI {
   }
 
   private async validateAndBuildBaseOptions(auth: AuthContext, opts: CreateOptions) {
-    const { db, conf, policy } = this.deps;
+    const { db, policy } = this.deps;
     const flavorRow = await getFlavorForBoot(db, opts.flavorRef, auth.projectId).catch((err) => {
       if (err instanceof NotFound) throw new BadRequest(`Flavor ${opts.flavorRef} could not be found.`);
       throw err;
@@ -131,19 +134,29 @@ export class ComputeAPI {
       keyData = kp.public_key;
     }
 
-    const mdLimit = conf.quota.metadata_items;
-    if (mdLimit >= 0 && Object.keys(opts.metadata).length > mdLimit) {
-      throw new QuotaExceeded(`Quota exceeded for metadata_items: Requested ${Object.keys(opts.metadata).length}, but already used 0 of ${mdLimit} metadata_items`);
-    }
-
     const { availabilityZone, forcedHost, forcedNode } = this.parseAvailabilityZone(opts.availabilityZone ?? null);
     if (forcedHost) policy.authorize('os_compute_api:servers:create:forced_host', this.target(auth), auth);
 
     const networks = await this.requestedNetworks(auth, opts);
+    const group = await this.requestedGroup(opts.schedulerHints);
     return {
-      flavor, image: imageMeta(image), keyData, availabilityZone, forcedHost, forcedNode, networks,
+      flavor, image: imageMeta(image), keyData, availabilityZone, forcedHost, forcedNode, networks, group,
       adminPass: opts.adminPass ?? randomBytes(9).toString('base64url').slice(0, 12),
     };
+  }
+
+  /** The server group the `group` scheduler hint names: a group that does not exist is a bad request (as Nova). */
+  private async requestedGroup(hints: Record<string, unknown>): Promise<ServerGroup | null> {
+    if (!Object.hasOwn(hints, 'group')) return null;
+    const raw = hints.group;
+    const uuid = Array.isArray(raw) ? raw[0] : raw;
+    if (typeof uuid !== 'string' || uuid === '') return null;
+    try {
+      return await getServerGroup(this.deps.db, uuid);
+    } catch (err) {
+      if (err instanceof InstanceGroupNotFound) throw new BadRequest(err.message);
+      throw err;
+    }
   }
 
   private async images(auth: AuthContext, ref: string): Promise<ImageInfo> {
@@ -202,8 +215,12 @@ export class ComputeAPI {
     const now = nowIso();
     return db.transaction().execute(async (trx) => {
       // Counted inside the transaction so concurrent creates cannot both take the last slot.
-      const usage = await countProjectUsage(trx, auth.projectId);
-      const count = allowedInstances(conf.quota, usage, { cores: base.flavor.vcpus, ram: base.flavor.memory_mb }, opts.minCount, opts.maxCount);
+      const { count, limits } = await allowedInstancesFor(trx, conf.quota, auth.projectId, auth.userId,
+        { cores: base.flavor.vcpus, ram: base.flavor.memory_mb }, opts.minCount, opts.maxCount);
+      const mdLimit = limits.user.metadata_items;
+      if (mdLimit >= 0 && Object.keys(opts.metadata).length > mdLimit) {
+        throw new QuotaExceeded(`Quota exceeded for metadata_items: Requested ${Object.keys(opts.metadata).length}, but already used 0 of ${mdLimit} metadata_items`);
+      }
       const instances: InstanceRow[] = [];
       const bdms: BlockDeviceMapping[][] = [];
       for (let i = 0; i < count; i++) {
@@ -237,8 +254,10 @@ export class ComputeAPI {
         }).execute();
         bdms.push([bdm]);
         await trx.insertInto('request_specs').values({ instance_uuid: uuid, spec: JSON.stringify({ flavor: base.flavor.flavorid, image: base.image.id, az: base.availabilityZone }) }).execute();
+        if (opts.tags && opts.tags.length > 0) await setTags(trx, uuid, opts.tags);
         await recordActionStart(trx, ctx, uuid, InstanceAction.CREATE);
       }
+      if (base.group) await addGroupMembers(trx, base.group, limits.user.server_group_members, instances.map((r) => r.uuid));
       return { instances, bdms };
     });
   }
@@ -356,6 +375,24 @@ export class ComputeAPI {
     const lines = output.split('\n');
     if (lines.at(-1) === '') lines.pop();
     return lines.slice(Math.max(0, lines.length - length)).join('\n') + (length > 0 && lines.length > 0 ? '\n' : '');
+  }
+
+  /**
+   * The guest's diagnostics, read on its host. Nova's answers: 409 while the
+   * server has no host, 501 when its driver cannot tell.
+   */
+  async getDiagnostics(auth: AuthContext, requestId: string, uuid: string): Promise<Diagnostics> {
+    const row = await this.get(auth, uuid, 'os_compute_api:os-server-diagnostics');
+    if (!row.host) throw new Conflict(`Instance ${uuid} is not ready`);
+    const md = await getMetadata(this.deps.db, [uuid]);
+    try {
+      return await this.deps.compute.getDiagnostics(contextFromAuth(auth, requestId), row.host, instanceFromRow(row, md.get(uuid) ?? {}), row.network_info);
+    } catch (err) {
+      const remote = (err as { remoteName?: string }).remoteName;
+      if (remote === 'DriverNotImplemented') throw new NotImplementedError('The requested functionality is not supported.');
+      if (remote === 'InstanceNotFoundOnHost') throw new Conflict(`Cannot 'get_diagnostics' instance ${uuid} while it is in vm_state ${row.vm_state}`);
+      throw err;
+    }
   }
 
   /** Requires the server to exist and be visible, then checks a rule against it. */

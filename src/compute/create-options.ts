@@ -34,4 +34,6 @@ export interface CreateOptions {
   adminPass?: string;
   blockDeviceMappings: BlockDeviceMappingRequest[];
   schedulerHints: Record<string, unknown>;
+  /** Server tags given at create (2.52). */
+  tags?: string[];
 }

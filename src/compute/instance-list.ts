@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { BadRequest } from '../http/errors.js';
 import type { ComputeDb } from './db/tables.js';
 import { getMetadata, type InstanceRow } from './instance-store.js';
+import { getTags } from './tags.js';
 import { vmStatesForStatus } from './vm-states.js';
 
 export interface ListOptions {
@@ -25,6 +26,11 @@ export interface ListOptions {
   marker?: string;
   sortKeys?: string[];
   sortDirs?: Array<'asc' | 'desc'>;
+  /** Tag filters (2.26): all of, any of, not all of, none of. */
+  tags?: string[];
+  tagsAny?: string[];
+  notTags?: string[];
+  notTagsAny?: string[];
 }
 
 /** The columns the server views read; the list selects only these (each column costs time per row). */
@@ -49,6 +55,7 @@ export interface ViewRows {
   rows: Map<string, InstanceViewRow>;
   metadata: Map<string, Record<string, string>>;
   faults: Faults;
+  tags: Map<string, string[]>;
 }
 
 export type InstanceViewRow = Pick<InstanceRow, (typeof VIEW_COLUMNS)[number]>;
@@ -94,6 +101,11 @@ export async function listInstancePage(db: ComputeDb, opts: ListQuery): Promise<
     if (opts.host) q = q.where('host', '=', opts.host);
     if (opts.userId) q = q.where('user_id', '=', opts.userId);
   }
+  const withTag = (tag: string) => db.selectFrom('tags').select('tags.resource_id').where('tags.resource_id', '=', sql.ref<string>('instances.uuid')).where('tags.tag', '=', tag);
+  if (opts.tags?.length) q = q.where((eb) => eb.and(opts.tags!.map((t) => eb.exists(withTag(t)))));
+  if (opts.tagsAny?.length) q = q.where((eb) => eb.or(opts.tagsAny!.map((t) => eb.exists(withTag(t)))));
+  if (opts.notTags?.length) q = q.where((eb) => eb.not(eb.and(opts.notTags!.map((t) => eb.exists(withTag(t))))));
+  if (opts.notTagsAny?.length) q = q.where((eb) => eb.and(opts.notTagsAny!.map((t) => eb.not(eb.exists(withTag(t))))));
   if (opts.ip) q = q.where('network_info', 'like', `%"address":"${opts.ip.replace(/["%_\\]/g, '')}%`);
 
   if (opts.marker) {
@@ -136,7 +148,7 @@ export async function loadViewRows(db: ComputeDb, uuids: readonly string[]): Pro
   }
   const metadata = await getMetadata(db, [...rows.keys()]);
   const errored = [...rows.values()].filter((r) => r.vm_state === 'error').map((r) => r.uuid);
-  return { rows, metadata, faults: await latestFaults(db, errored) };
+  return { rows, metadata, faults: await latestFaults(db, errored), tags: await getTags(db, [...rows.keys()]) };
 }
 
 export async function latestFaults(db: ComputeDb, uuids: string[]): Promise<Faults> {

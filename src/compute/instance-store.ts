@@ -86,6 +86,10 @@ export async function markInstanceDeleted(db: ComputeDb, uuid: string): Promise<
     await trx.deleteFrom('instance_metadata').where('instance_uuid', '=', uuid).execute();
     await trx.updateTable('block_device_mapping').set({ deleted: 1 }).where('instance_uuid', '=', uuid).execute();
     await trx.deleteFrom('request_specs').where('instance_uuid', '=', uuid).execute();
+    // As Nova's instance_destroy: a deleted server has no tags and is no longer a group member.
+    await trx.deleteFrom('tags').where('resource_id', '=', uuid).execute();
+    await trx.deleteFrom('instance_group_member').where('instance_uuid', '=', uuid).execute();
+    await trx.deleteFrom('instance_system_metadata').where('instance_uuid', '=', uuid).execute();
   });
 }
 

@@ -18,6 +18,7 @@ import { syncInstancePowerState, syncPowerStates } from './tasks/sync-power-stat
 import { imageMetaForInstance } from './tasks/image-meta.js';
 import { toDriverInstance } from './driver-instance.js';
 import type { ComputeHostDeps } from './tasks/context.js';
+import type { VifInfo } from '../virt/driver.js';
 
 export class ComputeManager {
   private readonly locks = new KeyedLock();
@@ -86,6 +87,16 @@ export class ComputeManager {
       get_console_output: async (_ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);
         return this.deps.driver.getConsoleOutput(toDriverInstance(instance, imageMetaForInstance(instance), this.deps.conf.DEFAULT.instance_name_template));
+      },
+      get_instance_diagnostics: async (_ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        let vifs: VifInfo[] = [];
+        try {
+          vifs = JSON.parse(String(args.network_info ?? '[]')) as VifInfo[];
+        } catch {
+          vifs = [];
+        }
+        return this.deps.driver.getDiagnostics(toDriverInstance(instance, imageMetaForInstance(instance), this.deps.conf.DEFAULT.instance_name_template), vifs);
       },
       instance_action: (ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);

@@ -1,11 +1,115 @@
 /**
  * Counting quotas, as Nova does since Pike: usage is counted from the live
  * rows, so freeing a server frees its quota with nothing to reconcile.
+ *
+ * Limits come in layers, each overriding the one before: [quota] in the
+ * configuration, the `default` quota class, the project's own limits, and a
+ * user's limits within the project (os-quota-class-sets / os-quota-sets).
  */
 import { sql } from 'kysely';
 import type { Config } from '../conf/options.js';
 import { QuotaExceeded } from '../http/errors.js';
 import type { ComputeDb } from './db/tables.js';
+
+/** Every resource of Nova's quota sets, in Nova's order. */
+export const QUOTA_RESOURCES = [
+  'instances', 'cores', 'ram', 'floating_ips', 'fixed_ips', 'metadata_items', 'key_pairs', 'security_groups',
+  'security_group_rules', 'injected_files', 'injected_file_content_bytes', 'injected_file_path_bytes',
+  'server_groups', 'server_group_members',
+] as const;
+export type QuotaResource = (typeof QUOTA_RESOURCES)[number];
+export type QuotaSet = Record<QuotaResource, number>;
+
+/** Gone from quota sets at 2.36 (nova-network's) and, with the personality ones, at 2.57. */
+export const NETWORK_QUOTAS: readonly QuotaResource[] = ['fixed_ips', 'floating_ips', 'security_group_rules', 'security_groups'];
+export const PERSONALITY_QUOTAS: readonly QuotaResource[] = ['injected_files', 'injected_file_content_bytes', 'injected_file_path_bytes'];
+
+/** Resources counted from live rows; the others limit one request (metadata items, file sizes). */
+const COUNTED: readonly QuotaResource[] = ['instances', 'cores', 'ram', 'key_pairs', 'server_groups'];
+
+export const DEFAULT_QUOTA_CLASS = 'default';
+
+export function isQuotaResource(name: string): name is QuotaResource {
+  return (QUOTA_RESOURCES as readonly string[]).includes(name);
+}
+
+/** The limits [quota] sets. Network quotas belong to the network service, so Nova's deprecated ones are unlimited here. */
+export function configQuotas(quota: Config['quota']): QuotaSet {
+  return {
+    instances: quota.instances, cores: quota.cores, ram: quota.ram, floating_ips: -1, fixed_ips: -1,
+    metadata_items: quota.metadata_items, key_pairs: quota.key_pairs, security_groups: -1, security_group_rules: -1,
+    injected_files: quota.injected_files, injected_file_content_bytes: quota.injected_file_content_bytes,
+    injected_file_path_bytes: quota.injected_file_path_bytes, server_groups: quota.server_groups,
+    server_group_members: quota.server_group_members,
+  };
+}
+
+function overlay(base: QuotaSet, rows: Array<{ resource: string; hard_limit: number }>): QuotaSet {
+  const out = { ...base };
+  for (const r of rows) if (isQuotaResource(r.resource)) out[r.resource] = r.hard_limit;
+  return out;
+}
+
+/** A quota class's limits: the configuration overlaid with the `default` class, then with this class. */
+export async function quotaClassLimits(db: ComputeDb, quota: Config['quota'], className = DEFAULT_QUOTA_CLASS): Promise<QuotaSet> {
+  const rows = await db.selectFrom('quota_classes').select(['class_name', 'resource', 'hard_limit'])
+    .where('class_name', 'in', [...new Set([DEFAULT_QUOTA_CLASS, className])]).execute();
+  const base = overlay(configQuotas(quota), rows.filter((r) => r.class_name === DEFAULT_QUOTA_CLASS));
+  return overlay(base, rows.filter((r) => r.class_name === className));
+}
+
+export async function projectLimits(db: ComputeDb, quota: Config['quota'], projectId: string): Promise<QuotaSet> {
+  const rows = await db.selectFrom('quotas').select(['resource', 'hard_limit']).where('project_id', '=', projectId).execute();
+  return overlay(await quotaClassLimits(db, quota), rows);
+}
+
+export interface EffectiveLimits {
+  project: QuotaSet;
+  user: QuotaSet;
+  /** Whether the user has limits of its own (only then is its usage counted apart). */
+  userOverrides: boolean;
+}
+
+export async function effectiveLimits(db: ComputeDb, quota: Config['quota'], projectId: string, userId: string): Promise<EffectiveLimits> {
+  const project = await projectLimits(db, quota, projectId);
+  const rows = await db.selectFrom('project_user_quotas').select(['resource', 'hard_limit'])
+    .where('project_id', '=', projectId).where('user_id', '=', userId).execute();
+  return { project, user: overlay(project, rows), userOverrides: rows.length > 0 };
+}
+
+/** Writes limits for a project (userId null) or for a user in it; each given resource is set, the others kept. */
+export async function setLimits(db: ComputeDb, projectId: string, userId: string | null, values: Partial<QuotaSet>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    for (const [resource, hard_limit] of Object.entries(values)) {
+      if (userId === null) {
+        await trx.deleteFrom('quotas').where('project_id', '=', projectId).where('resource', '=', resource).execute();
+        await trx.insertInto('quotas').values({ project_id: projectId, resource, hard_limit }).execute();
+      } else {
+        await trx.deleteFrom('project_user_quotas').where('project_id', '=', projectId).where('user_id', '=', userId).where('resource', '=', resource).execute();
+        await trx.insertInto('project_user_quotas').values({ project_id: projectId, user_id: userId, resource, hard_limit }).execute();
+      }
+    }
+  });
+}
+
+/** Reverts a project (with its users' limits, as Nova) or one user to the defaults. */
+export async function deleteLimits(db: ComputeDb, projectId: string, userId: string | null): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    let users = trx.deleteFrom('project_user_quotas').where('project_id', '=', projectId);
+    if (userId !== null) users = users.where('user_id', '=', userId);
+    await users.execute();
+    if (userId === null) await trx.deleteFrom('quotas').where('project_id', '=', projectId).execute();
+  });
+}
+
+export async function setClassLimits(db: ComputeDb, className: string, values: Partial<QuotaSet>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    for (const [resource, hard_limit] of Object.entries(values)) {
+      await trx.deleteFrom('quota_classes').where('class_name', '=', className).where('resource', '=', resource).execute();
+      await trx.insertInto('quota_classes').values({ class_name: className, resource, hard_limit }).execute();
+    }
+  });
+}
 
 export interface ProjectUsage {
   instances: number;
@@ -13,10 +117,8 @@ export interface ProjectUsage {
   ram: number;
 }
 
-export type QuotaLimits = Config['quota'];
-
-export async function countProjectUsage(db: ComputeDb, projectId: string): Promise<ProjectUsage> {
-  const row = await db
+export async function countProjectUsage(db: ComputeDb, projectId: string, userId?: string): Promise<ProjectUsage> {
+  let q = db
     .selectFrom('instances')
     .select([
       sql<number>`count(*)`.as('instances'),
@@ -24,10 +126,34 @@ export async function countProjectUsage(db: ComputeDb, projectId: string): Promi
       sql<number>`coalesce(sum(memory_mb), 0)`.as('ram'),
     ])
     .where('project_id', '=', projectId)
-    .where('deleted', '=', 0)
-    .executeTakeFirstOrThrow();
+    .where('deleted', '=', 0);
+  if (userId !== undefined) q = q.where('user_id', '=', userId);
+  const row = await q.executeTakeFirstOrThrow();
   return { instances: Number(row.instances), cores: Number(row.cores), ram: Number(row.ram) };
 }
+
+export async function countServerGroups(db: ComputeDb, projectId: string, userId?: string): Promise<number> {
+  let q = db.selectFrom('instance_groups').select(sql<number>`count(*)`.as('n')).where('project_id', '=', projectId);
+  if (userId !== undefined) q = q.where('user_id', '=', userId);
+  return Number((await q.executeTakeFirstOrThrow()).n);
+}
+
+/** What a quota set's detail shows as in use: counted resources from their rows, the rest 0 (as Nova). */
+export async function usageForDetail(db: ComputeDb, projectId: string, userId?: string): Promise<Partial<QuotaSet>> {
+  const servers = await countProjectUsage(db, projectId, userId);
+  const groups = await countServerGroups(db, projectId, userId);
+  let keyPairs = 0;
+  if (userId !== undefined) {
+    keyPairs = Number((await db.selectFrom('key_pairs').select(sql<number>`count(*)`.as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow()).n);
+  }
+  return { ...servers, server_groups: groups, key_pairs: keyPairs };
+}
+
+export function isCounted(resource: QuotaResource): boolean {
+  return COUNTED.includes(resource);
+}
+
+export type QuotaLimits = Pick<QuotaSet, 'instances' | 'cores' | 'ram'>;
 
 /**
  * Checks that `count` more servers of the given size fit in the project's
@@ -62,4 +188,17 @@ export function allowedInstances(
     }
   }
   throw new QuotaExceeded('Quota exceeded');
+}
+
+/** allowedInstances against the project's limits and, when the user has its own, the user's too. */
+export async function allowedInstancesFor(
+  db: ComputeDb, quota: Config['quota'], projectId: string, userId: string,
+  perInstance: { cores: number; ram: number }, minCount: number, maxCount: number,
+): Promise<{ count: number; limits: EffectiveLimits }> {
+  const limits = await effectiveLimits(db, quota, projectId, userId);
+  let count = allowedInstances(limits.project, await countProjectUsage(db, projectId), perInstance, minCount, maxCount);
+  if (limits.userOverrides) {
+    count = allowedInstances(limits.user, await countProjectUsage(db, projectId, userId), perInstance, minCount, count);
+  }
+  return { count, limits };
 }

@@ -1,6 +1,7 @@
 /** Client side of a compute host's RPC API (topic `compute.<host>`). */
 import type { RpcClient } from '../bus/rpc.js';
 import type { RequestContext } from '../bus/context.js';
+import type { Diagnostics } from '../virt/driver.js';
 import { toPrimitive, InstanceObject, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject,
   type Instance, type RequestSpec, type NetworkRequestList, type BlockDeviceMapping, type Selection } from '../objects/index.js';
 
@@ -38,6 +39,11 @@ export class ComputeRpcClient {
   /** The guest's console log, read on its host (a call: the API answers with it). */
   getConsoleOutput(ctx: RequestContext, host: string, instance: Instance): Promise<string> {
     return this.rpc.call<string>(ctx, computeTopic(host), 'get_console_output', { instance: toPrimitive(InstanceObject, instance) });
+  }
+
+  /** The guest's diagnostics (Nova's standard form), read on its host. */
+  getDiagnostics(ctx: RequestContext, host: string, instance: Instance, networkInfo: string): Promise<Diagnostics> {
+    return this.rpc.call<Diagnostics>(ctx, computeTopic(host), 'get_instance_diagnostics', { instance: toPrimitive(InstanceObject, instance), network_info: networkInfo });
   }
 
   /** Power actions (stop, start, reboot, pause, ...): cast, the API returns 202. */

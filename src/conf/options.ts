@@ -64,16 +64,26 @@ export const OPTIONS = {
     ram: { type: 'int', default: 51200, min: -1, help: 'RAM MiB per project (-1: unlimited).' },
     key_pairs: { type: 'int', default: 100, min: -1, help: 'Key pairs per user (-1: unlimited).' },
     metadata_items: { type: 'int', default: 128, min: -1, help: 'Metadata items per server (-1: unlimited).' },
+    injected_files: { type: 'int', default: 5, min: -1, help: 'Injected files per server (-1: unlimited).' },
+    injected_file_content_bytes: { type: 'int', default: 10240, min: -1, help: 'Bytes per injected file (-1: unlimited).' },
+    injected_file_path_bytes: { type: 'int', default: 255, min: -1, help: 'Bytes per injected file path (-1: unlimited).' },
+    server_groups: { type: 'int', default: 10, min: -1, help: 'Server groups per project (-1: unlimited).' },
+    server_group_members: { type: 'int', default: 10, min: -1, help: 'Servers per server group (-1: unlimited).' },
   },
   scheduler: {
     max_attempts: { type: 'int', default: 3, min: 1, help: 'Hosts tried for one build, the first and its alternates.' },
     max_placement_results: { type: 'int', default: 1000, min: 1, help: 'Most allocation candidates asked of placement.' },
   },
   filter_scheduler: {
-    enabled_filters: { type: 'list', default: ['ComputeFilter', 'AvailabilityZoneFilter', 'ComputeCapabilitiesFilter'], help: 'Filters run on each host.' },
+    enabled_filters: {
+      type: 'list', default: ['ComputeFilter', 'AvailabilityZoneFilter', 'ComputeCapabilitiesFilter', 'ServerGroupAntiAffinityFilter', 'ServerGroupAffinityFilter'],
+      help: 'Filters run on each host.',
+    },
     host_subset_size: { type: 'int', default: 1, min: 1, help: 'Pick randomly among the best N hosts.' },
     ram_weight_multiplier: { type: 'float', default: 1.0, help: 'Weight of free RAM (positive spreads, negative stacks).' },
     cpu_weight_multiplier: { type: 'float', default: 1.0, help: 'Weight of free vCPUs.' },
+    soft_affinity_weight_multiplier: { type: 'float', default: 1.0, min: 0, help: 'Weight of running beside members of a soft-affinity group.' },
+    soft_anti_affinity_weight_multiplier: { type: 'float', default: 1.0, min: 0, help: 'Weight of running apart from members of a soft-anti-affinity group.' },
   },
   token: {
     expiration: { type: 'int', default: 3600, min: 1, help: 'Seconds a token is valid.' },

@@ -10,7 +10,9 @@ import type { PlacementClient, Resources } from '../compute/clients.js';
 import { fromPrimitive, toPrimitive, RequestSpecObject, type RequestSpec, type Selection } from '../objects/index.js';
 import type { RpcEndpoint } from '../bus/rpc.js';
 import { enabledFilters, type HostFilter } from './filters/index.js';
-import { cpuWeigher, ramWeigher, weighHosts, type Weigher } from './weighers/index.js';
+import { cpuWeigher, ramWeigher, softAffinityWeigher, softAntiAffinityWeigher, weighHosts, type Weigher } from './weighers/index.js';
+import type { FilterContext } from './filters/filter.js';
+import { groupPlacement } from '../compute/server-groups.js';
 import { freeFromSummary, type HostState } from './host-state.js';
 import { SelectionObject } from '../objects/selection.js';
 
@@ -47,6 +49,8 @@ export class SchedulerManager {
     this.weighers = [
       ramWeigher(deps.conf.filter_scheduler.ram_weight_multiplier),
       cpuWeigher(deps.conf.filter_scheduler.cpu_weight_multiplier),
+      softAffinityWeigher(deps.conf.filter_scheduler.soft_affinity_weight_multiplier),
+      softAntiAffinityWeigher(deps.conf.filter_scheduler.soft_anti_affinity_weight_multiplier),
     ];
   }
 
@@ -73,9 +77,10 @@ export class SchedulerManager {
     hosts = hosts.filter((h) => !spec.ignore_hosts.includes(h.host));
     if (spec.force_hosts.length > 0) hosts = hosts.filter((h) => spec.force_hosts.includes(h.host));
     if (spec.force_nodes.length > 0) hosts = hosts.filter((h) => spec.force_nodes.includes(h.nodename));
-    for (const f of this.filters) {
+    const fctx: FilterContext = { group: await this.groupOf(spec, instanceUuids) };
+    for (const f of this.filters.filter((x) => !x.perInstance)) {
       const before = hosts.length;
-      hosts = hosts.filter((h) => f.hostPasses(h, spec));
+      hosts = hosts.filter((h) => f.hostPasses(h, spec, fctx));
       if (hosts.length < before) log.debug({ filter: f.name, before, after: hosts.length }, 'filter removed hosts');
       if (hosts.length === 0) {
         log.info({ filter: f.name }, 'no host passed the filter');
@@ -86,8 +91,14 @@ export class SchedulerManager {
     const claimed: string[] = [];
     const out: Selection[][] = [];
     try {
+      const perInstance = this.filters.filter((x) => x.perInstance);
       for (const uuid of instanceUuids) {
-        const ranked = this.rank(hosts);
+        const candidates = hosts.filter((h) => perInstance.every((f) => f.hostPasses(h, spec, fctx)));
+        if (candidates.length === 0) {
+          log.info({ group: fctx.group?.uuid, policy: fctx.group?.policy }, 'no host satisfies the server group policy');
+          throw new NoValidHost();
+        }
+        const ranked = this.rank(candidates, fctx);
         let chosen: HostState | undefined;
         for (const h of ranked) {
           const ok = await this.deps.placement.claimResources({
@@ -101,6 +112,8 @@ export class SchedulerManager {
         }
         if (!chosen) throw new NoValidHost();
         claimed.push(uuid);
+        // The next instance of this request sees this one as a member on its host (Nova appends to the group's hosts).
+        if (fctx.group) fctx.group.hosts.set(chosen.host, (fctx.group.hosts.get(chosen.host) ?? 0) + 1);
         // Consume what was claimed so the next instance of this request weighs hosts as they now are.
         chosen.freeRamMb -= resources.MEMORY_MB ?? 0;
         chosen.freeVcpus -= resources.VCPU ?? 0;
@@ -118,8 +131,18 @@ export class SchedulerManager {
     return out;
   }
 
-  private rank(hosts: HostState[]): HostState[] {
-    const weighed = weighHosts(hosts, this.weighers);
+  /** The group named by the `group` hint, with where its other members run. */
+  private async groupOf(spec: RequestSpec, instanceUuids: string[]): Promise<FilterContext['group']> {
+    const hints = spec.scheduler_hints ?? {};
+    if (!Object.hasOwn(hints, 'group')) return null;
+    const raw = hints.group;
+    const uuid = Array.isArray(raw) ? raw[0] : raw;
+    if (typeof uuid !== 'string' || uuid === '') return null;
+    return groupPlacement(this.deps.db, uuid, instanceUuids);
+  }
+
+  private rank(hosts: HostState[], fctx: FilterContext): HostState[] {
+    const weighed = weighHosts(hosts, this.weighers, fctx);
     const subset = Math.min(this.deps.conf.filter_scheduler.host_subset_size, weighed.length);
     if (subset > 1) {
       const i = Math.floor(Math.random() * subset);

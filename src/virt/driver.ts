@@ -108,6 +108,36 @@ export interface VirtDriver {
   suspend(instance: DriverInstance): Promise<void>;
   resume(instance: DriverInstance): Promise<void>;
   getConsoleOutput(instance: DriverInstance): Promise<string>;
+  /** The guest's diagnostics in Nova's standard form (2.48); DriverNotImplemented where the driver cannot tell. */
+  getDiagnostics(instance: DriverInstance, networkInfo: VifInfo[]): Promise<Diagnostics>;
+}
+
+/** Nova's standard diagnostics (nova.virt.diagnostics.Diagnostics). */
+export interface Diagnostics {
+  state: 'pending' | 'running' | 'paused' | 'shutdown' | 'crashed' | 'suspended';
+  driver: string;
+  hypervisor: string | null;
+  hypervisor_os: string | null;
+  uptime: number | null;
+  config_drive: boolean;
+  num_cpus: number;
+  num_nics: number;
+  num_disks: number;
+  memory_details: { maximum: number; used: number };
+  cpu_details: Array<{ id: number | null; time: number | null; utilisation: number | null }>;
+  nic_details: Array<{
+    mac_address: string | null; rx_octets: number | null; rx_errors: number | null; rx_drop: number | null; rx_packets: number | null;
+    rx_rate: number | null; tx_octets: number | null; tx_errors: number | null; tx_drop: number | null; tx_packets: number | null; tx_rate: number | null;
+  }>;
+  disk_details: Array<{ read_bytes: number | null; read_requests: number | null; write_bytes: number | null; write_requests: number | null; errors_count: number | null }>;
+}
+
+/** The driver does not implement the operation (the API answers 501, as Nova does). */
+export class DriverNotImplemented extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DriverNotImplemented';
+  }
 }
 
 /** The guest the operation names does not exist on this hypervisor. */

@@ -2,15 +2,17 @@
 import type { FastifyInstance } from 'fastify';
 import { NotFound, BadRequest } from '../../http/errors.js';
 import type { ComputeApiDeps } from './deps.js';
-import { hostId, isoZ } from './views/servers.js';
+import { hostId } from './views/servers.js';
+// Nova renders these rows' datetimes as naive microsecond timestamps (no Z): clients parse exactly that.
+import { novaTimestamp } from './views/keypairs.js';
 
 type P = { Params: { id: string; requestId?: string }; Querystring: { limit?: string; marker?: string; 'changes-since'?: string } };
 
 function actionView(a: { action: string; instance_uuid: string; message: string | null; project_id: string; request_id: string; start_time: string; user_id: string; updated_at: string | null }, v258: boolean) {
   return {
     action: a.action, instance_uuid: a.instance_uuid, message: a.message, project_id: a.project_id,
-    request_id: a.request_id, start_time: isoZ(a.start_time), user_id: a.user_id,
-    ...(v258 ? { updated_at: isoZ(a.updated_at ?? a.start_time) } : {}),
+    request_id: a.request_id, start_time: novaTimestamp(a.start_time), user_id: a.user_id,
+    ...(v258 ? { updated_at: novaTimestamp(a.updated_at ?? a.start_time) } : {}),
   };
 }
 
@@ -54,7 +56,7 @@ export function registerInstanceActionRoutes(app: FastifyInstance, deps: Compute
       const showDetails = policy.allowed('os_compute_api:os-instance-actions:events:details', target, request.auth);
       const events = await db.selectFrom('instance_actions_events').selectAll().where('action_id', '=', action.id).orderBy('id').execute();
       view.events = events.map((e) => ({
-        event: e.event, start_time: isoZ(e.start_time), finish_time: isoZ(e.finish_time), result: e.result,
+        event: e.event, start_time: novaTimestamp(e.start_time), finish_time: novaTimestamp(e.finish_time), result: e.result,
         traceback: e.traceback,
         ...(request.apiVersion.atLeast('2.62') ? { hostId: hostId(row.project_id, e.host), ...(showDetails ? { host: e.host } : {}) } : {}),
         ...(request.apiVersion.atLeast('2.84') && showDetails ? { details: e.details } : {}),

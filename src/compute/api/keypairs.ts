@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import * as keypairs from '../keypairs.js';
 import type { ComputeApiDeps } from './deps.js';
+import { effectiveLimits } from '../quota.js';
 import { checkName, nonNegativeIntQuery, queryParam, rejectUnknownQuery, validateInput } from './schemas/flavors.js';
 import {
   KEYPAIR_INDEX_QUERY, KEYPAIR_ITEM_QUERY, keypairCreateV21, keypairCreateV210, keypairCreateV22, type KeypairCreateBody,
@@ -49,7 +50,7 @@ export function registerKeypairRoutes(app: FastifyInstance, deps: ComputeApiDeps
     checkName('name', params.name);
     const userId = (v.atLeast('2.10') ? params.user_id : undefined) || request.auth.userId;
     policy.authorize(`${POLICY}create`, { user_id: userId }, request.auth);
-    const req = { userId, name: params.name.trim(), type: params.type ?? 'ssh', quota: conf.quota.key_pairs } as const;
+    const req = { userId, name: params.name.trim(), type: params.type ?? 'ssh', quota: (await effectiveLimits(db, conf.quota, request.auth.projectId, userId)).user.key_pairs } as const;
     let body;
     if (params.public_key !== undefined) {
       body = keypairCreated(await keypairs.importKeyPair(db, req, params.public_key), v.atLeast('2.2'));

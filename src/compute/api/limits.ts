@@ -1,6 +1,6 @@
 /** GET /limits: the project's quotas and what it uses of them; ?tenant_id= for admins. */
 import type { FastifyInstance } from 'fastify';
-import { countProjectUsage } from '../quota.js';
+import { countProjectUsage, countServerGroups, projectLimits } from '../quota.js';
 import type { ComputeApiDeps } from './deps.js';
 import { queryParam, rejectUnknownQuery } from './schemas/flavors.js';
 import { limitsView } from './views/limits.js';
@@ -19,7 +19,7 @@ export function registerLimitsRoutes(app: FastifyInstance, deps: ComputeApiDeps)
       projectId = tenant;
     }
     const usage = await countProjectUsage(db, projectId);
-    // Server groups are not implemented, so none are ever in use.
-    return limitsView(conf.quota, { ...usage, serverGroups: 0 }, (x) => v.atLeast(x));
+    const limits = await projectLimits(db, conf.quota, projectId);
+    return limitsView(limits, { ...usage, serverGroups: await countServerGroups(db, projectId) }, (x) => v.atLeast(x));
   });
 }

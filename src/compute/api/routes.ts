@@ -19,6 +19,7 @@ import { registerServerMetadataRoutes } from './server-metadata.js';
 import { registerInstanceActionRoutes } from './instance-actions.js';
 import { registerAggregateRoutes } from './aggregates.js';
 import { registerProxyRoutes } from './proxies.js';
+import { registerComputeResourceRoutes } from './compute-resources.js';
 
 /** What every compute route shares: Nova's error bodies, token auth, the request id header, microversions. */
 export function applyComputeScope(app: FastifyInstance, deps: Pick<ComputeApiDeps, 'tokens'>): void {
@@ -50,5 +51,6 @@ export async function computeApi(app: FastifyInstance, deps: ComputeApiDeps): Pr
     registerServiceRoutes(v21, deps);
     registerAggregateRoutes(v21, deps);
     registerProxyRoutes(v21, deps);
+    registerComputeResourceRoutes(v21, deps);
   }, { prefix: '/v2.1' });
 }

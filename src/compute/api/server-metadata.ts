@@ -4,6 +4,7 @@ import { BadRequest, Conflict, NotFound, QuotaExceeded } from '../../http/errors
 import { validate } from '../../http/validation.js';
 import { getMetadata, touchInstance } from '../instance-store.js';
 import { VmState } from '../vm-states.js';
+import { projectLimits } from '../quota.js';
 import type { ComputeApiDeps } from './deps.js';
 import { metadata as metadataSchema } from './schemas/common.js';
 
@@ -33,8 +34,8 @@ export function registerServerMetadataRoutes(app: FastifyInstance, deps: Compute
 
   const current = async (uuid: string) => (await getMetadata(db, [uuid])).get(uuid) ?? {};
 
-  const write = async (uuid: string, next: Record<string, string>) => {
-    const limit = deps.conf.quota.metadata_items;
+  const write = async (uuid: string, next: Record<string, string>, projectId: string) => {
+    const limit = (await projectLimits(db, deps.conf.quota, projectId)).metadata_items;
     if (limit >= 0 && Object.keys(next).length > limit) {
       throw new QuotaExceeded(`Quota exceeded for metadata_items: Requested ${Object.keys(next).length}, but already used 0 of ${limit} metadata_items`);
     }
@@ -55,7 +56,7 @@ export function registerServerMetadataRoutes(app: FastifyInstance, deps: Compute
     validate(metadataBody, request.body);
     const row = await writable(request, 'create');
     const merged = { ...(await current(row.uuid)), ...(request.body as { metadata: Record<string, string> }).metadata };
-    await write(row.uuid, merged);
+    await write(row.uuid, merged, row.project_id);
     return { metadata: merged };
   });
 
@@ -63,7 +64,7 @@ export function registerServerMetadataRoutes(app: FastifyInstance, deps: Compute
     validate(metadataBody, request.body);
     const row = await writable(request, 'update_all');
     const next = (request.body as { metadata: Record<string, string> }).metadata;
-    await write(row.uuid, next);
+    await write(row.uuid, next, row.project_id);
     return { metadata: next };
   });
 
@@ -83,7 +84,7 @@ export function registerServerMetadataRoutes(app: FastifyInstance, deps: Compute
     const meta = (request.body as { meta: Record<string, string> }).meta;
     if (!Object.hasOwn(meta, key)) throw new BadRequest('Request body and URI mismatch');
     const row = await writable(request, 'update');
-    await write(row.uuid, { ...(await current(row.uuid)), [key]: meta[key] });
+    await write(row.uuid, { ...(await current(row.uuid)), [key]: meta[key] }, row.project_id);
     return { meta: { [key]: meta[key] } };
   });
 

@@ -10,11 +10,13 @@ import { validate } from '../../http/validation.js';
 import type { CreateOptions } from '../create-options.js';
 import { latestFaults, loadViewRows, type InstancePageRow, type ListOptions } from '../instance-list.js';
 import { getMetadata } from '../instance-store.js';
+import { tagsOf } from '../tags.js';
+import { serverGroupsOf } from '../server-groups.js';
 import type { NetworkRequestList } from '../../objects/network-request.js';
 import type { ComputeApiDeps } from './deps.js';
 import { CREATE_EXTENSIONS, type CreateBody } from './create-extensions/index.js';
 import { createServerSchema, updateServerSchema } from './schemas/servers.js';
-import { basicView, detailView, viewKey, type ViewContext } from './views/servers.js';
+import { basicView, detailView, viewKey, type ViewContext, type ViewExtras } from './views/servers.js';
 import { ServerViewCache } from './views/server-view-cache.js';
 import { registerServerActionRoutes } from './server-actions.js';
 import { UUID_PATTERN } from './schemas/common.js';
@@ -39,7 +41,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
   const views = new ServerViewCache();
 
   const list = (detail: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const opts = parseListQuery(request.query as Record<string, string | string[]>);
+    const opts = parseListQuery(request.query as Record<string, string | string[]>, request.apiVersion.atLeast('2.26'));
     const page = await api.list(request.auth, detail, opts);
     const ctx = viewContext(deps, request);
     const parts = detail ? await detailJson(page.rows, ctx) : page.rows.map((r) => JSON.stringify(basicView(r, ctx)));
@@ -64,7 +66,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
         if (parts[i] !== undefined) return;
         const row = loaded.rows.get(r.uuid);
         if (!row) return; // deleted since the page was read
-        const json = JSON.stringify(detailView(row, loaded.metadata.get(row.uuid) ?? {}, loaded.faults.get(row.uuid), ctx));
+        const json = JSON.stringify(detailView(row, loaded.metadata.get(row.uuid) ?? {}, loaded.faults.get(row.uuid), ctx, { tags: loaded.tags.get(row.uuid) }));
         views.set(key, row.uuid, row.version, json);
         parts[i] = json;
       });
@@ -78,7 +80,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
     const row = await api.get(request.auth, request.params.id);
     const md = await getMetadata(deps.db, [row.uuid]);
     const faults = row.vm_state === 'error' ? await latestFaults(deps.db, [row.uuid]) : new Map();
-    return { server: detailView(row, md.get(row.uuid) ?? {}, faults.get(row.uuid), viewContext(deps, request, { project_id: row.project_id, user_id: row.user_id })) };
+    return { server: detailView(row, md.get(row.uuid) ?? {}, faults.get(row.uuid), viewContext(deps, request, { project_id: row.project_id, user_id: row.user_id }), await viewExtras(deps, request, row.uuid)) };
   });
 
   app.post('/servers', async (request, reply) => {
@@ -90,7 +92,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
       name: s.name, imageRef: s.imageRef ?? '', flavorRef: String(s.flavorRef), description: s.description ?? null,
       metadata: s.metadata ?? {}, minCount: 1, maxCount: 1, returnReservationId: false, configDrive: false,
       networks: parseNetworks(s.networks, v.atLeast('2.37')), securityGroups: ['default'], adminPass: s.adminPass,
-      blockDeviceMappings: [], schedulerHints: {},
+      blockDeviceMappings: [], schedulerHints: {}, tags: v.atLeast('2.52') ? s.tags : undefined,
     };
     for (const ext of CREATE_EXTENSIONS) ext.extend(body, args, v);
 
@@ -116,7 +118,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
       name: s.name, description: s.description, accessIPv4: s.accessIPv4, accessIPv6: s.accessIPv6,
     });
     const md = await getMetadata(deps.db, [row.uuid]);
-    return { server: detailView(row, md.get(row.uuid) ?? {}, undefined, viewContext(deps, request, { project_id: row.project_id })) };
+    return { server: detailView(row, md.get(row.uuid) ?? {}, undefined, viewContext(deps, request, { project_id: row.project_id }), await viewExtras(deps, request, row.uuid)) };
   });
 
   app.delete<IdParams>('/servers/:id', async (request, reply) => {
@@ -125,6 +127,15 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
   });
 
   registerServerActionRoutes(app, deps);
+}
+
+/** What a single server's view reads beside its row: its tags (2.26) and server groups (2.71). */
+export async function viewExtras(deps: ComputeApiDeps, request: FastifyRequest, uuid: string): Promise<ViewExtras> {
+  const v = request.apiVersion;
+  return {
+    tags: v.atLeast('2.26') ? await tagsOf(deps.db, uuid) : [],
+    serverGroups: v.atLeast('2.71') ? await serverGroupsOf(deps.db, uuid) : undefined,
+  };
 }
 
 function parseNetworks(networks: unknown, v237: boolean): NetworkRequestList | 'default' {
@@ -152,8 +163,19 @@ function one(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[v.length - 1] : v;
 }
 
-function parseListQuery(q: Record<string, string | string[]>): ListOptions {
+function parseListQuery(q: Record<string, string | string[]>, v226: boolean): ListOptions {
   const opts: ListOptions = {};
+  if (v226) {
+    // Each is a comma-separated list of tags.
+    const list = (name: string) => {
+      const raw = one(q[name]);
+      return raw === undefined ? undefined : raw.split(',').filter((t) => t !== '');
+    };
+    opts.tags = list('tags');
+    opts.tagsAny = list('tags-any');
+    opts.notTags = list('not-tags');
+    opts.notTagsAny = list('not-tags-any');
+  }
   const limit = one(q.limit);
   if (limit !== undefined) {
     if (!/^-?\d+$/.test(limit)) throw new BadRequest('limit param must be an integer');

@@ -234,10 +234,71 @@ async function migrationsTable(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('migrations_created_at_idx').on('migrations').column('created_at').execute();
 }
 
+/**
+ * Quotas (project, per-user and class overrides of [quota]), server groups and
+ * their members, server tags, and system metadata (the server password).
+ */
+async function resources(db: Kysely<any>): Promise<void> {
+  await db.schema.createTable('quotas')
+    .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('resource', 'varchar(255)', (c) => c.notNull())
+    .addColumn('hard_limit', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('pk_quotas', ['project_id', 'resource'])
+    .execute();
+
+  await db.schema.createTable('project_user_quotas')
+    .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('user_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('resource', 'varchar(255)', (c) => c.notNull())
+    .addColumn('hard_limit', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('pk_project_user_quotas', ['project_id', 'user_id', 'resource'])
+    .execute();
+
+  await db.schema.createTable('quota_classes')
+    .addColumn('class_name', 'varchar(255)', (c) => c.notNull())
+    .addColumn('resource', 'varchar(255)', (c) => c.notNull())
+    .addColumn('hard_limit', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('pk_quota_classes', ['class_name', 'resource'])
+    .execute();
+
+  await withAutoId(db, db.schema.createTable('instance_groups'))
+    .addColumn('uuid', 'varchar(36)', (c) => c.notNull().unique())
+    .addColumn('name', 'varchar(255)', (c) => c.notNull())
+    .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('user_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('policy', 'varchar(255)', (c) => c.notNull())
+    .addColumn('rules', 'text', (c) => c.notNull().defaultTo('{}'))
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('instance_groups_project_idx').on('instance_groups').column('project_id').execute();
+
+  await db.schema.createTable('instance_group_member')
+    .addColumn('group_id', 'integer', (c) => c.notNull().references('instance_groups.id').onDelete('cascade'))
+    .addColumn('instance_uuid', 'varchar(36)', (c) => c.notNull())
+    .addPrimaryKeyConstraint('pk_instance_group_member', ['group_id', 'instance_uuid'])
+    .execute();
+  await db.schema.createIndex('instance_group_member_uuid_idx').on('instance_group_member').column('instance_uuid').execute();
+
+  await db.schema.createTable('tags')
+    .addColumn('resource_id', 'varchar(36)', (c) => c.notNull())
+    .addColumn('tag', 'varchar(80)', (c) => c.notNull())
+    .addPrimaryKeyConstraint('pk_tags', ['resource_id', 'tag'])
+    .execute();
+  await db.schema.createIndex('tags_tag_idx').on('tags').column('tag').execute();
+
+  await db.schema.createTable('instance_system_metadata')
+    .addColumn('instance_uuid', 'varchar(36)', (c) => c.notNull())
+    .addColumn('key', 'varchar(255)', (c) => c.notNull())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('pk_instance_system_metadata', ['instance_uuid', 'key'])
+    .execute();
+}
+
 export const computeMigrations: MigrationSet = {
   name: 'compute',
   migrations: {
     '001_initial': { up: initial },
     '002_migrations_table': { up: migrationsTable },
+    '003_quotas_groups_tags': { up: resources },
   },
 };

@@ -229,6 +229,54 @@ export interface MigrationsTable {
   deleted: number;
 }
 
+export interface QuotasTable {
+  project_id: string;
+  resource: string;
+  hard_limit: number;
+}
+
+export interface ProjectUserQuotasTable {
+  project_id: string;
+  user_id: string;
+  resource: string;
+  hard_limit: number;
+}
+
+export interface QuotaClassesTable {
+  class_name: string;
+  resource: string;
+  hard_limit: number;
+}
+
+export interface InstanceGroupsTable {
+  id: Generated<number>;
+  uuid: string;
+  name: string;
+  project_id: string;
+  user_id: string;
+  /** affinity, anti-affinity, soft-affinity or soft-anti-affinity. */
+  policy: string;
+  /** The policy's rules, JSON (max_server_per_host). */
+  rules: string;
+  created_at: string;
+}
+
+export interface InstanceGroupMemberTable {
+  group_id: number;
+  instance_uuid: string;
+}
+
+export interface TagsTable {
+  resource_id: string;
+  tag: string;
+}
+
+export interface InstanceSystemMetadataTable {
+  instance_uuid: string;
+  key: string;
+  value: string;
+}
+
 export interface ComputeTables {
   services: ServicesTable;
   compute_nodes: ComputeNodesTable;
@@ -244,6 +292,13 @@ export interface ComputeTables {
   request_specs: RequestSpecsTable;
   block_device_mapping: BlockDeviceMappingTable;
   migrations: MigrationsTable;
+  quotas: QuotasTable;
+  project_user_quotas: ProjectUserQuotasTable;
+  quota_classes: QuotaClassesTable;
+  instance_groups: InstanceGroupsTable;
+  instance_group_member: InstanceGroupMemberTable;
+  tags: TagsTable;
+  instance_system_metadata: InstanceSystemMetadataTable;
 }
 
 export type ComputeDb = Kysely<ComputeTables>;

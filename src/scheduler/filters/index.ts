@@ -2,9 +2,10 @@ import type { HostFilter } from './filter.js';
 import { computeFilter } from './compute-filter.js';
 import { availabilityZoneFilter } from './availability-zone-filter.js';
 import { computeCapabilitiesFilter } from './compute-capabilities-filter.js';
+import { serverGroupAffinityFilter, serverGroupAntiAffinityFilter } from './server-group-filters.js';
 
 export const AVAILABLE_FILTERS: Record<string, HostFilter> = Object.fromEntries(
-  [computeFilter, availabilityZoneFilter, computeCapabilitiesFilter].map((f) => [f.name, f]),
+  [computeFilter, availabilityZoneFilter, computeCapabilitiesFilter, serverGroupAffinityFilter, serverGroupAntiAffinityFilter].map((f) => [f.name, f]),
 );
 
 export class UnknownFilter extends Error {}
@@ -17,4 +18,4 @@ export function enabledFilters(names: readonly string[]): HostFilter[] {
   });
 }
 
-export type { HostFilter } from './filter.js';
+export type { HostFilter, FilterContext } from './filter.js';

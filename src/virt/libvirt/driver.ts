@@ -12,8 +12,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import {
-  InstanceNotFoundOnHost, InvalidPowerState, PowerState, SpawnFailed,
-  type DriverInstance, type HostResources, type InstanceInfo, type LifecycleEvent as DriverLifecycleEvent,
+  DriverNotImplemented, InstanceNotFoundOnHost, InvalidPowerState, PowerState, SpawnFailed,
+  type Diagnostics, type DriverInstance, type HostResources, type InstanceInfo, type LifecycleEvent as DriverLifecycleEvent,
   type PowerStateValue, type SpawnRequest, type VifInfo, type VirtDriver,
 } from '../driver.js';
 import { buildInstanceMetadataFiles, instanceMetadataSource } from '../../metadata/instance-metadata.js';
@@ -398,6 +398,10 @@ export class LibvirtDriver implements VirtDriver {
     }
     await this.connection.domain('start', instance.uuid);
     await this.waitForState(instance, ['running'], this.opts.bootTimeoutS);
+  }
+
+  async getDiagnostics(_instance: DriverInstance, _networkInfo: VifInfo[]): Promise<Diagnostics> {
+    throw new DriverNotImplemented('The libvirt driver does not report diagnostics yet.');
   }
 
   async getConsoleOutput(instance: DriverInstance): Promise<string> {

@@ -88,8 +88,9 @@ export function createServerSchema(v: APIVersion): object {
           required: v.atLeast('2.37') ? ['name', 'flavorRef', 'networks'] : ['name', 'flavorRef'],
           additionalProperties: false,
         },
-        'os:scheduler_hints': { type: 'object' },
-        'OS-SCH-HNT:scheduler_hints': { type: 'object' },
+        // Nova checks only the group hint's shape; the others pass through to the scheduler.
+        'os:scheduler_hints': { type: 'object', properties: { group: { type: 'string', pattern: UUID_PATTERN } } },
+        'OS-SCH-HNT:scheduler_hints': { type: 'object', properties: { group: { type: 'string', pattern: UUID_PATTERN } } },
       },
       required: ['server'],
       additionalProperties: false,

@@ -96,7 +96,13 @@ export function basicView(row: Pick<InstanceViewRow, 'uuid' | 'display_name'>, c
   return { id: row.uuid, name: row.display_name, links: links(ctx.base, 'servers', row.uuid) };
 }
 
-export function detailView(row: InstanceViewRow, md: Record<string, string>, fault: Fault | undefined, ctx: ViewContext): Record<string, unknown> {
+/** Parts of a detail view read from other tables: tags (2.26) and, for a single server's view only, its server groups (2.71). */
+export interface ViewExtras {
+  tags?: string[];
+  serverGroups?: string[];
+}
+
+export function detailView(row: InstanceViewRow, md: Record<string, string>, fault: Fault | undefined, ctx: ViewContext, extras: ViewExtras = {}): Record<string, unknown> {
   const v = ctx.version;
   const flavor = parseFlavor(row.flavor);
   const status = serverStatus(row.vm_state, row.task_state);
@@ -152,8 +158,9 @@ export function detailView(row: InstanceViewRow, md: Record<string, string>, fau
   if (v.atLeast('2.9')) server.locked = row.locked === 1;
   if (v.atLeast('2.16') && ctx.showHostStatus) server.host_status = row.host ? 'UP' : '';
   if (v.atLeast('2.19')) server.description = row.display_description;
-  if (v.atLeast('2.26')) server.tags = [];
+  if (v.atLeast('2.26')) server.tags = extras.tags ?? [];
   if (v.atLeast('2.63')) server.trusted_image_certificates = null;
+  if (v.atLeast('2.71') && extras.serverGroups) server.server_groups = extras.serverGroups;
   if (v.atLeast('2.73')) server.locked_reason = row.locked_reason;
   if (fault && (status === 'ERROR' || status === 'DELETED')) {
     server.fault = {
