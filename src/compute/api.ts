@@ -29,6 +29,8 @@ import type { ImageMeta } from '../objects/image-meta.js';
 import type { BlockDeviceMapping, Instance, NetworkRequestList, RequestSpec } from '../objects/index.js';
 import { listInstancePage, type InstancePage, type ListOptions } from './instance-list.js';
 import { POWER_ACTION_RULES, type PowerActionName } from './power-action-rules.js';
+import { ServerActionAPI } from './server-action-api.js';
+import type { Notifier } from '../bus/notifier.js';
 
 export interface ComputeApiDepsCore {
   db: ComputeDb;
@@ -45,6 +47,8 @@ export interface ComputeApiDepsCore {
   deleteAllocations(consumerUuid: string): Promise<unknown>;
   /** Deletes a compute node's resource provider when its service is deleted. */
   deleteResourceProvider(rpUuid: string): Promise<unknown>;
+  /** The API's own notifications (instance.lock, ...). */
+  notifier?: Notifier;
 }
 
 export interface CreateResult {
@@ -54,7 +58,16 @@ export interface CreateResult {
 }
 
 export class ComputeAPI {
-  constructor(private readonly deps: ComputeApiDepsCore) {}
+  /** lock, os-resetState, changePassword, restore / forceDelete, trigger_crash_dump. */
+  readonly actions: ServerActionAPI;
+
+  constructor(private readonly deps: ComputeApiDepsCore) {
+    this.actions = new ServerActionAPI(deps, {
+      get: (auth, uuid, rule) => this.get(auth, uuid, rule),
+      isAdmin: (auth) => this.isAdmin(auth),
+      hardDelete: (auth, requestId, row) => this.hardDelete(auth, requestId, row),
+    });
+  }
 
   private target(auth: AuthContext, projectId = auth.projectId, userId = auth.userId) {
     return { project_id: projectId, user_id: userId };
@@ -290,12 +303,17 @@ export class ComputeAPI {
 
   async delete(auth: AuthContext, requestId: string, uuid: string): Promise<void> {
     const row = await this.get(auth, uuid, 'os_compute_api:servers:delete');
-    if (row.locked && !this.isAdmin(auth)) throw new Conflict(`Instance ${uuid} is locked`);
+    this.actions.checkLock(auth, row);
+    // Nova accepts a repeated delete and lets the first one finish.
+    if (row.task_state === TaskState.DELETING) return;
+    await this.actions.deleteOrSoftDelete(auth, requestId, row);
+  }
+
+  /** The delete that removes the server now: on its host when that is up, else here. */
+  private async hardDelete(auth: AuthContext, requestId: string, row: InstanceRow): Promise<void> {
+    const uuid = row.uuid;
     const ctx = contextFromAuth(auth, requestId);
-    if (row.task_state === TaskState.DELETING) {
-      // Nova accepts a repeated delete and lets the first one finish.
-      return;
-    }
+    if (row.task_state === TaskState.DELETING) return;
     await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.DELETE);
     const md = await getMetadata(this.deps.db, [uuid]);
     const instance = instanceFromRow(row, md.get(uuid) ?? {});

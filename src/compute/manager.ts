@@ -16,6 +16,9 @@ import { initInstances } from './tasks/init-instance.js';
 import { runPowerAction } from './tasks/power-action.js';
 import { syncInstancePowerState, syncPowerStates } from './tasks/sync-power-states.js';
 import { imageMetaForInstance } from './tasks/image-meta.js';
+import { setAdminPassword } from './tasks/set-admin-password.js';
+import { triggerCrashDump } from './tasks/trigger-crash-dump.js';
+import { reclaimQueuedDeletes, restoreInstance, softDeleteInstance } from './tasks/soft-delete.js';
 import { toDriverInstance } from './driver-instance.js';
 import type { ComputeHostDeps } from './tasks/context.js';
 
@@ -56,6 +59,11 @@ export class ComputeManager {
     };
     every(intervalS * 1000, 'update_available_resource', () => this.resourceTracker.updateAvailableResource());
     every(intervalS * 1000, 'sync_power_states', () => syncPowerStates(this.deps, internalContext(newRequestId())));
+    // Nova runs this one at the interval itself, so a server is reclaimed about that long after its delete.
+    const reclaim = this.deps.conf.DEFAULT.reclaim_instance_interval;
+    if (reclaim > 0) {
+      every(reclaim * 1000, 'reclaim_queued_deletes', () => reclaimQueuedDeletes(this.deps, internalContext(newRequestId()), (uuid, work) => this.locks.run(uuid, work)));
+    }
   }
 
   /** Stops periodic tasks and waits for the work in flight. */
@@ -86,6 +94,24 @@ export class ComputeManager {
       get_console_output: async (_ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);
         return this.deps.driver.getConsoleOutput(toDriverInstance(instance, imageMetaForInstance(instance), this.deps.conf.DEFAULT.instance_name_template));
+      },
+      set_admin_password: async (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        const work = this.locks.run(instance.uuid, () => setAdminPassword(this.deps, ctx, instance, String(args.new_pass)));
+        this.track(work.catch(() => undefined));
+        await work;
+      },
+      trigger_crash_dump: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => triggerCrashDump(this.deps, ctx, instance));
+      },
+      soft_delete_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => softDeleteInstance(this.deps, ctx, instance));
+      },
+      restore_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => restoreInstance(this.deps, ctx, instance));
       },
       instance_action: (ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);

@@ -44,4 +44,21 @@ export class ComputeRpcClient {
   instanceAction(ctx: RequestContext, host: string, action: string, instance: Instance, extra: Record<string, unknown> = {}): Promise<void> {
     return this.rpc.cast(ctx, computeTopic(host), 'instance_action', { action, instance: toPrimitive(InstanceObject, instance), ...extra });
   }
+
+  /** Sets the guest's admin password; a call, so the API can answer 409 / 501 from the host's outcome. */
+  setAdminPassword(ctx: RequestContext, host: string, instance: Instance, newPass: string): Promise<void> {
+    return this.rpc.call<void>(ctx, computeTopic(host), 'set_admin_password', { instance: toPrimitive(InstanceObject, instance), new_pass: newPass });
+  }
+
+  triggerCrashDump(ctx: RequestContext, host: string, instance: Instance): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'trigger_crash_dump', { instance: toPrimitive(InstanceObject, instance) });
+  }
+
+  softDeleteInstance(ctx: RequestContext, host: string, instance: Instance): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'soft_delete_instance', { instance: toPrimitive(InstanceObject, instance) });
+  }
+
+  restoreInstance(ctx: RequestContext, host: string, instance: Instance): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'restore_instance', { instance: toPrimitive(InstanceObject, instance) });
+  }
 }

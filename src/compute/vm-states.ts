@@ -29,6 +29,9 @@ export const TaskState = {
   UNPAUSING: 'unpausing',
   SUSPENDING: 'suspending',
   RESUMING: 'resuming',
+  SOFT_DELETING: 'soft-deleting',
+  RESTORING: 'restoring',
+  UPDATING_PASSWORD: 'updating_password',
 } as const;
 
 const STATUS_BY_VM_STATE: Record<string, string> = {

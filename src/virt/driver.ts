@@ -80,8 +80,21 @@ export interface LifecycleEvent {
   state: PowerStateValue;
 }
 
+/**
+ * What a driver can do beyond the core lifecycle (Nova's driver
+ * `capabilities`). A method whose flag is false throws DriverNotSupported;
+ * the compute API then answers as Nova does for a driver without it.
+ */
+export interface DriverCapabilities {
+  /** setAdminPassword changes the guest's password. */
+  supportsSetAdminPassword: boolean;
+  /** injectNmi (trigger_crash_dump) reaches the guest. */
+  supportsTriggerCrashDump: boolean;
+}
+
 export interface VirtDriver {
   readonly type: string;
+  readonly capabilities: DriverCapabilities;
   /**
    * Optional: the driver reports guests' power-state changes as they happen,
    * so the compute manager syncs one guest at once instead of waiting for the
@@ -108,6 +121,18 @@ export interface VirtDriver {
   suspend(instance: DriverInstance): Promise<void>;
   resume(instance: DriverInstance): Promise<void>;
   getConsoleOutput(instance: DriverInstance): Promise<string>;
+  /** Sets the guest's administrator password; the guest must be running. */
+  setAdminPassword(instance: DriverInstance, password: string): Promise<void>;
+  /** Sends the guest a non-maskable interrupt (Nova's inject_nmi, for trigger_crash_dump). */
+  injectNmi(instance: DriverInstance): Promise<void>;
+}
+
+/** The driver cannot do this at all (Nova's NotImplementedError from a driver). */
+export class DriverNotSupported extends Error {
+  constructor(readonly operation: string) {
+    super(`The driver does not support ${operation}.`);
+    this.name = 'DriverNotSupported';
+  }
 }
 
 /** The guest the operation names does not exist on this hypervisor. */

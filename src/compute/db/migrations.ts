@@ -197,9 +197,18 @@ async function initial(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('bdm_instance_idx').on('block_device_mapping').column('instance_uuid').execute();
 }
 
+/**
+ * Who locked a server (Nova's instances.locked_by: 'owner' or 'admin'), so an
+ * owner cannot lift a lock an administrator set.
+ */
+async function lockedBy(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable('instances').addColumn('locked_by', 'varchar(16)').execute();
+}
+
 export const computeMigrations: MigrationSet = {
   name: 'compute',
   migrations: {
     '001_initial': { up: initial },
+    '002_instance-locked-by': { up: lockedBy },
   },
 };

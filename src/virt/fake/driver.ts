@@ -8,7 +8,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   InstanceNotFoundOnHost, InvalidPowerState, PowerState, SpawnFailed,
-  type DriverInstance, type HostResources, type InstanceInfo, type PowerStateValue,
+  type DriverCapabilities, type DriverInstance, type HostResources, type InstanceInfo, type PowerStateValue,
   type SpawnRequest, type VifInfo, type VirtDriver,
 } from '../driver.js';
 
@@ -17,6 +17,11 @@ export interface FakeDriverOptions {
   memoryMb: number;
   localGb: number;
   spawnDelayMs?: number;
+  /**
+   * How long the newer operations (password, crash dump, ...) take, so a
+   * client can see the server in its transitional task_state. 0 by default.
+   */
+  actionDelayMs?: number;
   failSpawn?: boolean;
   /**
    * Where the fake hypervisor keeps its guests, so they survive a restart as a
@@ -46,6 +51,7 @@ export type SpawnFaultRule = (req: SpawnRequest) => string | undefined;
 
 export class FakeDriver implements VirtDriver {
   readonly type = 'fake';
+  readonly capabilities: DriverCapabilities = { supportsSetAdminPassword: true, supportsTriggerCrashDump: true };
   private readonly guests = new Map<string, FakeGuest>();
   private host = 'fake-host';
   private readonly spawnFaults: SpawnFaultRule[] = [];
@@ -230,6 +236,31 @@ export class FakeDriver implements VirtDriver {
 
   async getConsoleOutput(instance: DriverInstance): Promise<string> {
     return this.guest(instance.uuid).console.join('\n') + '\n';
+  }
+
+  async setAdminPassword(instance: DriverInstance, _password: string): Promise<void> {
+    this.record('setAdminPassword', instance.uuid);
+    await this.actionDelay();
+    const g = this.guest(instance.uuid);
+    if (g.state !== PowerState.RUNNING) throw new InvalidPowerState(`Cannot set the password of a guest in power state ${g.state}`);
+    // The password itself is not kept: a real hypervisor hands it to the guest agent and forgets it.
+    g.console.push('administrator password changed');
+    await this.changed();
+  }
+
+  async injectNmi(instance: DriverInstance): Promise<void> {
+    this.record('injectNmi', instance.uuid);
+    await this.actionDelay();
+    const g = this.guest(instance.uuid);
+    if (g.state !== PowerState.RUNNING && g.state !== PowerState.PAUSED) {
+      throw new InvalidPowerState(`Cannot inject an NMI into a guest in power state ${g.state}`);
+    }
+    g.console.push('NMI received: kernel crash dump');
+    await this.changed();
+  }
+
+  private async actionDelay(): Promise<void> {
+    if (this.opts.actionDelayMs) await sleep(this.opts.actionDelayMs);
   }
 
   private transition(uuid: string, from: PowerStateValue, to: PowerStateValue, what: string): Promise<void> {

@@ -12,8 +12,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import {
-  InstanceNotFoundOnHost, InvalidPowerState, PowerState, SpawnFailed,
-  type DriverInstance, type HostResources, type InstanceInfo, type LifecycleEvent as DriverLifecycleEvent,
+  DriverNotSupported, InstanceNotFoundOnHost, InvalidPowerState, PowerState, SpawnFailed,
+  type DriverCapabilities, type DriverInstance, type HostResources, type InstanceInfo, type LifecycleEvent as DriverLifecycleEvent,
   type PowerStateValue, type SpawnRequest, type VifInfo, type VirtDriver,
 } from '../driver.js';
 import { buildInstanceMetadataFiles, instanceMetadataSource } from '../../metadata/instance-metadata.js';
@@ -83,6 +83,9 @@ const DEFAULT_CMDLINE = 'root=/dev/vda console=tty0 console=ttyS0';
 
 export class LibvirtDriver implements VirtDriver {
   readonly type = 'libvirt';
+  // Setting a password needs the QEMU guest agent and crash dumps an NMI path
+  // neither of which this driver drives yet.
+  readonly capabilities: DriverCapabilities = { supportsSetAdminPassword: false, supportsTriggerCrashDump: false };
   private host = os.hostname();
   readonly connection: LibvirtConnection;
   readonly imageCache: ImageCache;
@@ -398,6 +401,16 @@ export class LibvirtDriver implements VirtDriver {
     }
     await this.connection.domain('start', instance.uuid);
     await this.waitForState(instance, ['running'], this.opts.bootTimeoutS);
+  }
+
+  async setAdminPassword(instance: DriverInstance, _password: string): Promise<void> {
+    await this.state(instance);
+    throw new DriverNotSupported('setting the admin password');
+  }
+
+  async injectNmi(instance: DriverInstance): Promise<void> {
+    await this.state(instance);
+    throw new DriverNotSupported('injecting an NMI');
   }
 
   async getConsoleOutput(instance: DriverInstance): Promise<string> {

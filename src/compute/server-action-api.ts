@@ -1,0 +1,210 @@
+/**
+ * The server actions beyond the power actions (lock, os-resetState,
+ * changePassword, restore / forceDelete and soft delete, trigger_crash_dump):
+ * their business rules as Nova's compute/api.py has them — policy on the
+ * server, check_instance_lock, check_instance_state — then the record and the
+ * cast or call to the server's host.
+ */
+import type { AuthContext } from '../http/auth.js';
+import { Conflict, NotImplementedError } from '../http/errors.js';
+import { RemoteError } from '../bus/rpc.js';
+import { contextFromAuth, type RequestContext } from '../bus/context.js';
+import type { Notifier } from '../bus/notifier.js';
+import { nowIso } from '../db/schema-helpers.js';
+import type { ComputeDb } from './db/tables.js';
+import type { Config } from '../conf/options.js';
+import type { Authorizer } from '../policy/types.js';
+import type { Logger } from 'pino';
+import type { ComputeRpcClient } from './rpcapi.js';
+import { InstanceAction, finishAction, recordActionStart, withActionEvent } from './instance-actions.js';
+import { getInstanceRow, getMetadata, instanceFromRow, updateInstance, type InstanceRow } from './instance-store.js';
+import { instancePayload } from './notifications.js';
+import { TaskState, VmState } from './vm-states.js';
+
+export interface ServerActionDeps {
+  db: ComputeDb;
+  conf: Config;
+  policy: Authorizer;
+  compute: ComputeRpcClient;
+  logger: Logger;
+  /** Where the API's own notifications (instance.lock, ...) go; none are sent without it. */
+  notifier?: Notifier;
+  isComputeUp(host: string): Promise<boolean>;
+}
+
+/** What the actions need of ComputeAPI. */
+export interface ServerLookup {
+  get(auth: AuthContext, uuid: string, rule: string): Promise<InstanceRow>;
+  isAdmin(auth: AuthContext): boolean;
+  /** The delete that removes the server now (Nova's _delete_instance). */
+  hardDelete(auth: AuthContext, requestId: string, row: InstanceRow): Promise<void>;
+}
+
+/** Nova's vm_states.ALLOW_TRIGGER_CRASH_DUMP. */
+const ALLOW_TRIGGER_CRASH_DUMP: readonly string[] = [VmState.ACTIVE, VmState.PAUSED, VmState.RESCUED, VmState.RESIZED, VmState.ERROR];
+
+export class ServerActionAPI {
+  constructor(private readonly deps: ServerActionDeps, private readonly servers: ServerLookup) {}
+
+  /** Nova's check_instance_lock: a locked server refuses every action but to an administrator. */
+  checkLock(auth: AuthContext, row: InstanceRow): void {
+    if (row.locked && !this.servers.isAdmin(auth)) throw new Conflict(`Instance ${row.uuid} is locked`);
+  }
+
+  /** Nova's check_instance_state (task_state None unless told otherwise) with its 409 wording. */
+  checkState(row: InstanceRow, action: string, vmStates: readonly string[] | null, taskStates: ReadonlyArray<string | null> | null = [null]): void {
+    const vmOk = vmStates === null || vmStates.includes(row.vm_state);
+    const taskOk = taskStates === null || taskStates.includes(row.task_state);
+    if (vmOk && taskOk) return;
+    const what = !vmOk ? `vm_state ${row.vm_state}` : `task_state ${row.task_state}`;
+    throw new Conflict(`Cannot '${action}' instance ${row.uuid} while it is in ${what}`);
+  }
+
+  // ---- lock / unlock ----------------------------------------------------------
+
+  async lock(auth: AuthContext, requestId: string, uuid: string, reason: string | null): Promise<void> {
+    const row = await this.servers.get(auth, uuid, 'os_compute_api:os-lock-server:lock');
+    const isOwner = row.project_id === auth.projectId;
+    // Locking again is a no-op for the owner; an administrator's lock replaces the owner's.
+    if (row.locked && isOwner) return;
+    const ctx = contextFromAuth(auth, requestId);
+    await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.LOCK);
+    const values = { locked: 1, locked_by: isOwner ? 'owner' : 'admin', locked_reason: reason };
+    await withActionEvent(this.deps.db, ctx, uuid, 'api_lock', null, () => updateInstance(this.deps.db, uuid, values), { finishesAction: true });
+    await this.notify(ctx, uuid, 'instance.lock');
+  }
+
+  /** Nova's is_expected_locked_by: the owner may lift the owner's lock, an administrator an administrator's. */
+  private isExpectedLockedBy(auth: AuthContext, row: InstanceRow): boolean {
+    const expected = row.project_id === auth.projectId ? 'owner' : 'admin';
+    return !row.locked_by || row.locked_by === expected;
+  }
+
+  async unlock(auth: AuthContext, requestId: string, uuid: string): Promise<void> {
+    const row = await this.servers.get(auth, uuid, 'os_compute_api:os-lock-server:unlock');
+    if (!this.isExpectedLockedBy(auth, row)) {
+      this.deps.policy.authorize('os_compute_api:os-lock-server:unlock:unlock_override', { project_id: row.project_id }, auth);
+    }
+    const ctx = contextFromAuth(auth, requestId);
+    await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.UNLOCK);
+    const values = { locked: 0, locked_by: null, locked_reason: null };
+    await withActionEvent(this.deps.db, ctx, uuid, 'api_unlock', null, () => updateInstance(this.deps.db, uuid, values), { finishesAction: true });
+    await this.notify(ctx, uuid, 'instance.unlock');
+  }
+
+  // ---- os-resetState ----------------------------------------------------------
+
+  /** An administrator's repair: vm_state set outright, task_state cleared, whatever they were. */
+  async resetState(auth: AuthContext, requestId: string, uuid: string, state: 'active' | 'error'): Promise<void> {
+    await this.servers.get(auth, uuid, 'os_compute_api:os-admin-actions:reset_state');
+    const ctx = contextFromAuth(auth, requestId);
+    await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.RESET_STATE);
+    await updateInstance(this.deps.db, uuid, { vm_state: state === 'active' ? VmState.ACTIVE : VmState.ERROR, task_state: null });
+    await finishAction(this.deps.db, ctx, uuid);
+  }
+
+  // ---- changePassword ---------------------------------------------------------
+
+  async changePassword(auth: AuthContext, requestId: string, uuid: string, password: string): Promise<void> {
+    const row = await this.servers.get(auth, uuid, 'os_compute_api:os-admin-password');
+    this.checkLock(auth, row);
+    this.checkState(row, 'changePassword', [VmState.ACTIVE]);
+    if (!row.host) throw new Conflict(`Instance ${uuid} is not ready`);
+    if (!(await updateInstance(this.deps.db, uuid, { task_state: TaskState.UPDATING_PASSWORD }, [null]))) {
+      throw new Conflict(`Cannot 'changePassword' instance ${uuid} while another action is in progress`);
+    }
+    const ctx = contextFromAuth(auth, requestId);
+    await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.CHANGE_PASSWORD);
+    try {
+      await this.deps.compute.setAdminPassword(ctx, row.host, { ...(await this.instance(row)), task_state: TaskState.UPDATING_PASSWORD }, password);
+    } catch (err) {
+      // The host clears the task state itself; a lost call must not leave it set.
+      await updateInstance(this.deps.db, uuid, { task_state: null }, [TaskState.UPDATING_PASSWORD]);
+      const name = err instanceof RemoteError ? err.remoteName : '';
+      if (name === 'DriverNotSupported') throw new NotImplementedError('Unable to set password on instance');
+      if (name === 'InstancePasswordSetFailed') throw new Conflict((err as Error).message);
+      this.deps.logger.warn({ err, instance: uuid, request_id: requestId }, 'set_admin_password failed');
+      throw new Conflict(`Failed to set admin password on ${uuid}.`);
+    }
+  }
+
+  // ---- trigger_crash_dump -----------------------------------------------------
+
+  async triggerCrashDump(auth: AuthContext, requestId: string, uuid: string): Promise<void> {
+    const row = await this.servers.get(auth, uuid, 'os_compute_api:servers:trigger_crash_dump');
+    this.checkLock(auth, row);
+    if (!row.host) throw new Conflict(`Instance ${uuid} is not ready`);
+    this.checkState(row, 'trigger_crash_dump', ALLOW_TRIGGER_CRASH_DUMP);
+    const ctx = contextFromAuth(auth, requestId);
+    await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.TRIGGER_CRASH_DUMP);
+    await this.deps.compute.triggerCrashDump(ctx, row.host, await this.instance(row));
+  }
+
+  // ---- deferred delete ----------------------------------------------------------
+
+  /**
+   * DELETE /servers/{id} while reclaim_instance_interval is set (Nova's
+   * soft_delete): the server waits SOFT_DELETED, restorable, until reclaimed.
+   * One that never ran has nothing to keep and is deleted outright.
+   */
+  async deleteOrSoftDelete(auth: AuthContext, requestId: string, row: InstanceRow): Promise<void> {
+    if (this.deps.conf.DEFAULT.reclaim_instance_interval <= 0 || !row.launched_at || row.task_state !== null || row.vm_state === VmState.SOFT_DELETED) {
+      await this.servers.hardDelete(auth, requestId, row);
+      return;
+    }
+    const ctx = contextFromAuth(auth, requestId);
+    const deletedAt = nowIso();
+    if (row.host && (await this.deps.isComputeUp(row.host))) {
+      if (!(await updateInstance(this.deps.db, row.uuid, { task_state: TaskState.SOFT_DELETING, deleted_at: deletedAt }, [null]))) {
+        throw new Conflict(`Cannot 'delete' instance ${row.uuid} while another action is in progress`);
+      }
+      await recordActionStart(this.deps.db, ctx, row.uuid, InstanceAction.DELETE);
+      await this.deps.compute.softDeleteInstance(ctx, row.host, { ...(await this.instance(row)), task_state: TaskState.SOFT_DELETING });
+      return;
+    }
+    // The host is down: the record alone says the server is soft-deleted (Nova's local soft delete).
+    await recordActionStart(this.deps.db, ctx, row.uuid, InstanceAction.DELETE);
+    await updateInstance(this.deps.db, row.uuid, { vm_state: VmState.SOFT_DELETED, task_state: null, deleted_at: deletedAt, terminated_at: deletedAt }, [null]);
+    await finishAction(this.deps.db, ctx, row.uuid);
+  }
+
+  async restore(auth: AuthContext, requestId: string, uuid: string): Promise<void> {
+    const row = await this.servers.get(auth, uuid, 'os_compute_api:os-deferred-delete:restore');
+    this.checkLock(auth, row);
+    this.checkState(row, 'restore', [VmState.SOFT_DELETED]);
+    const ctx = contextFromAuth(auth, requestId);
+    if (row.host) {
+      if (!(await updateInstance(this.deps.db, uuid, { task_state: TaskState.RESTORING, deleted_at: null }, [null]))) {
+        throw new Conflict(`Cannot 'restore' instance ${uuid} while another action is in progress`);
+      }
+      await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.RESTORE);
+      await this.deps.compute.restoreInstance(ctx, row.host, { ...(await this.instance(row)), task_state: TaskState.RESTORING });
+      return;
+    }
+    await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.RESTORE);
+    await updateInstance(this.deps.db, uuid, { vm_state: VmState.ACTIVE, task_state: null, deleted_at: null, terminated_at: null }, [null]);
+    await finishAction(this.deps.db, ctx, uuid);
+  }
+
+  /** Deletes now, soft-deleted or not (Nova's force_delete: any vm_state, no task under way). */
+  async forceDelete(auth: AuthContext, requestId: string, uuid: string): Promise<void> {
+    const row = await this.servers.get(auth, uuid, 'os_compute_api:os-deferred-delete:force');
+    this.checkLock(auth, row);
+    this.checkState(row, 'forceDelete', null, [null]);
+    await this.servers.hardDelete(auth, requestId, row);
+  }
+
+  // ---- helpers ----------------------------------------------------------------
+
+  private async instance(row: InstanceRow) {
+    const md = await getMetadata(this.deps.db, [row.uuid]);
+    return instanceFromRow(row, md.get(row.uuid) ?? {});
+  }
+
+  private async notify(ctx: RequestContext, uuid: string, eventType: string): Promise<void> {
+    if (!this.deps.notifier) return;
+    const row = await getInstanceRow(this.deps.db, uuid);
+    await this.deps.notifier.info(ctx, eventType, instancePayload(await this.instance(row), { locked: row.locked === 1, locked_reason: row.locked_reason }))
+      .catch((err) => this.deps.logger.warn({ err, event_type: eventType }, 'could not send a notification'));
+  }
+}
