@@ -7,7 +7,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
-  InstanceNotFoundOnHost, InvalidPowerState, PowerState,
+  DriverNotSupported, InstanceNotFoundOnHost, InvalidPowerState, PowerState,
   type DriverInstance, type SpawnRequest, type VifInfo, type VirtDriver,
 } from '../../src/virt/driver.js';
 import fs from 'node:fs';
@@ -287,6 +287,32 @@ for (const impl of IMPLEMENTATIONS) {
       await d.destroy(inst, networkInfo);
       const afterwards = await d.getAvailableResource(node);
       assert.equal(afterwards.vcpusUsed, before.vcpusUsed);
+    });
+
+    test('setAdminPassword: a running guest takes it; a stopped one is InvalidPowerState; without the capability, DriverNotSupported', async () => {
+      const inst = await boot();
+      if (!d.capabilities.supportsSetAdminPassword) {
+        await assert.rejects(d.setAdminPassword(inst, 'n3w'), DriverNotSupported);
+        return;
+      }
+      await d.setAdminPassword(inst, 'n3w');
+      assert.equal(await state(inst), PowerState.RUNNING);
+      await d.powerOff(inst);
+      await assert.rejects(d.setAdminPassword(inst, 'n3w'), InvalidPowerState);
+      await assert.rejects(d.setAdminPassword(newInstance(sut.image), 'n3w'), InstanceNotFoundOnHost);
+    });
+
+    test('injectNmi: a running guest takes it and keeps running; without the capability, DriverNotSupported', async () => {
+      const inst = await boot();
+      if (!d.capabilities.supportsTriggerCrashDump) {
+        await assert.rejects(d.injectNmi(inst), DriverNotSupported);
+        return;
+      }
+      await d.injectNmi(inst);
+      assert.equal(await state(inst), PowerState.RUNNING);
+      await d.powerOff(inst);
+      await assert.rejects(d.injectNmi(inst), InvalidPowerState);
+      await assert.rejects(d.injectNmi(newInstance(sut.image)), InstanceNotFoundOnHost);
     });
 
     test('console output is a string', async () => {
