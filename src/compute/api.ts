@@ -389,7 +389,8 @@ export class ComputeAPI {
   }
 }
 
-function imageMeta(image: ImageInfo): ImageMeta {
+/** The ImageMeta object of an image as the image service describes it. */
+export function imageMeta(image: ImageInfo): ImageMeta {
   const properties: Record<string, string> = {};
   for (const [k, v] of Object.entries(image)) {
     if (typeof v === 'string' && !['id', 'name', 'status', 'disk_format', 'container_format', 'checksum', 'owner', 'visibility', 'self', 'file', 'schema', 'created_at', 'updated_at', 'os_hash_algo', 'os_hash_value'].includes(k)) {

@@ -6,7 +6,7 @@
 import type { RequestContext } from '../bus/context.js';
 import { internalContext } from '../bus/context.js';
 import type { RpcEndpoint } from '../bus/rpc.js';
-import { fromPrimitive, InstanceObject, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject } from '../objects/index.js';
+import { fromPrimitive, InstanceObject, ImageMetaObject, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject } from '../objects/index.js';
 import { newRequestId } from '../http/server.js';
 import { KeyedLock } from './keyed-lock.js';
 import { ResourceTracker } from './resource-tracker.js';
@@ -17,6 +17,7 @@ import { runPowerAction } from './tasks/power-action.js';
 import { syncInstancePowerState, syncPowerStates } from './tasks/sync-power-states.js';
 import { imageMetaForInstance } from './tasks/image-meta.js';
 import { setAdminPassword } from './tasks/set-admin-password.js';
+import { rebuildInstance } from './tasks/rebuild-instance.js';
 import { triggerCrashDump } from './tasks/trigger-crash-dump.js';
 import { reclaimQueuedDeletes, restoreInstance, softDeleteInstance } from './tasks/soft-delete.js';
 import { toDriverInstance } from './driver-instance.js';
@@ -112,6 +113,11 @@ export class ComputeManager {
       restore_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);
         this.spawnTask(instance.uuid, () => restoreInstance(this.deps, ctx, instance));
+      },
+      rebuild_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        const image = fromPrimitive(ImageMetaObject, args.image);
+        this.spawnTask(instance.uuid, () => rebuildInstance(this.deps, ctx, instance, image, { origVmState: String(args.orig_vm_state) }));
       },
       instance_action: (ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);

@@ -1,7 +1,7 @@
 /** Client side of a compute host's RPC API (topic `compute.<host>`). */
 import type { RpcClient } from '../bus/rpc.js';
 import type { RequestContext } from '../bus/context.js';
-import { toPrimitive, InstanceObject, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject,
+import { toPrimitive, InstanceObject, ImageMetaObject, type ImageMeta, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject,
   type Instance, type RequestSpec, type NetworkRequestList, type BlockDeviceMapping, type Selection } from '../objects/index.js';
 
 export const COMPUTE_TOPIC = 'compute';
@@ -60,5 +60,13 @@ export class ComputeRpcClient {
 
   restoreInstance(ctx: RequestContext, host: string, instance: Instance): Promise<void> {
     return this.rpc.cast(ctx, computeTopic(host), 'restore_instance', { instance: toPrimitive(InstanceObject, instance) });
+  }
+
+  /** Rebuilds the guest from `image` on its host (Nova's rebuild_instance, on the same host). */
+  rebuildInstance(ctx: RequestContext, host: string, instance: Instance, image: ImageMeta, opts: { preserveEphemeral: boolean; origVmState: string }): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'rebuild_instance', {
+      instance: toPrimitive(InstanceObject, instance), image: toPrimitive(ImageMetaObject, image),
+      preserve_ephemeral: opts.preserveEphemeral, orig_vm_state: opts.origVmState,
+    });
   }
 }

@@ -6,7 +6,10 @@
  * cast or call to the server's host.
  */
 import type { AuthContext } from '../http/auth.js';
-import { Conflict, NotImplementedError } from '../http/errors.js';
+import { BadRequest, Conflict, NotFound, NotImplementedError, QuotaExceeded } from '../http/errors.js';
+import type { ImageClient } from './clients.js';
+import { imageMeta } from './api.js';
+import { getKeyPair } from './keypairs.js';
 import { RemoteError } from '../bus/rpc.js';
 import { contextFromAuth, type RequestContext } from '../bus/context.js';
 import type { Notifier } from '../bus/notifier.js';
@@ -17,7 +20,8 @@ import type { Authorizer } from '../policy/types.js';
 import type { Logger } from 'pino';
 import type { ComputeRpcClient } from './rpcapi.js';
 import { InstanceAction, finishAction, recordActionStart, withActionEvent } from './instance-actions.js';
-import { getInstanceRow, getMetadata, instanceFromRow, updateInstance, type InstanceRow } from './instance-store.js';
+import { getInstanceRow, getMetadata, instanceFromRow, replaceMetadata, updateInstance, type InstanceRow, type InstanceUpdate } from './instance-store.js';
+import type { Flavor } from '../objects/flavor.js';
 import { instancePayload } from './notifications.js';
 import { TaskState, VmState } from './vm-states.js';
 
@@ -26,6 +30,7 @@ export interface ServerActionDeps {
   conf: Config;
   policy: Authorizer;
   compute: ComputeRpcClient;
+  images: ImageClient;
   logger: Logger;
   /** Where the API's own notifications (instance.lock, ...) go; none are sent without it. */
   notifier?: Notifier;
@@ -38,6 +43,22 @@ export interface ServerLookup {
   isAdmin(auth: AuthContext): boolean;
   /** The delete that removes the server now (Nova's _delete_instance). */
   hardDelete(auth: AuthContext, requestId: string, row: InstanceRow): Promise<void>;
+}
+
+export interface RebuildOptions {
+  imageRef: string;
+  /** The new administrator password (the caller's, or one generated for it). */
+  adminPass: string;
+  name?: string;
+  description?: string | null;
+  metadata?: Record<string, string>;
+  accessIPv4?: string;
+  accessIPv6?: string;
+  preserveEphemeral: boolean;
+  /** 2.54: undefined leaves the key pair, null removes it. */
+  keyName?: string | null;
+  /** 2.57: undefined leaves the user data, null removes it. */
+  userData?: string | null;
 }
 
 /** Nova's vm_states.ALLOW_TRIGGER_CRASH_DUMP. */
@@ -126,6 +147,57 @@ export class ServerActionAPI {
       this.deps.logger.warn({ err, instance: uuid, request_id: requestId }, 'set_admin_password failed');
       throw new Conflict(`Failed to set admin password on ${uuid}.`);
     }
+  }
+
+  // ---- rebuild ----------------------------------------------------------------
+
+  async rebuild(auth: AuthContext, requestId: string, uuid: string, opts: RebuildOptions, rules: { trustedCerts: boolean }): Promise<InstanceRow> {
+    const row = await this.servers.get(auth, uuid, 'os_compute_api:servers:rebuild');
+    if (rules.trustedCerts) this.deps.policy.authorize('os_compute_api:servers:rebuild:trusted_certs', { project_id: row.project_id, user_id: row.user_id }, auth);
+    this.checkLock(auth, row);
+    this.checkState(row, 'rebuild', [VmState.ACTIVE, VmState.STOPPED, VmState.ERROR]);
+    if (!row.host) throw new Conflict(`Instance ${uuid} is not ready`);
+
+    const imageId = opts.imageRef.includes('/') ? opts.imageRef.slice(opts.imageRef.lastIndexOf('/') + 1) : opts.imageRef;
+    const image = await this.deps.images.getImage(imageId, auth).catch((err) => {
+      if (err instanceof NotFound) throw new BadRequest('Cannot find image for rebuild');
+      throw err;
+    });
+    if (image.status !== 'active') throw new BadRequest(`Image ${image.id} is not active.`);
+    const flavor = JSON.parse(row.flavor) as Flavor;
+    if (flavor.memory_mb < (image.min_ram ?? 0)) throw new BadRequest("Flavor's memory is too small for requested image.");
+    if (flavor.root_gb > 0 && flavor.root_gb < (image.min_disk ?? 0)) throw new BadRequest("Flavor's disk is too small for requested image.");
+
+    const mdLimit = this.deps.conf.quota.metadata_items;
+    if (opts.metadata && mdLimit >= 0 && Object.keys(opts.metadata).length > mdLimit) {
+      throw new QuotaExceeded(`Quota exceeded for metadata_items: Requested ${Object.keys(opts.metadata).length}, but already used 0 of ${mdLimit} metadata_items`);
+    }
+    const values: InstanceUpdate = { task_state: TaskState.REBUILDING, image_ref: image.id, progress: 0 };
+    if (opts.keyName === null) Object.assign(values, { key_name: null, key_data: null });
+    else if (opts.keyName !== undefined) {
+      const kp = await getKeyPair(this.deps.db, auth.userId, opts.keyName).catch((err) => {
+        if (err instanceof NotFound) throw new BadRequest('Invalid key_name provided.');
+        throw err;
+      });
+      Object.assign(values, { key_name: kp.name, key_data: kp.public_key });
+    }
+    if (opts.userData !== undefined) values.user_data = opts.userData;
+    if (opts.name !== undefined) values.display_name = opts.name;
+    if (opts.description !== undefined) values.display_description = opts.description;
+    if (opts.accessIPv4 !== undefined) values.access_ip_v4 = opts.accessIPv4;
+    if (opts.accessIPv6 !== undefined) values.access_ip_v6 = opts.accessIPv6;
+
+    if (!(await updateInstance(this.deps.db, uuid, values, [null]))) {
+      throw new Conflict(`Cannot 'rebuild' instance ${uuid} while another action is in progress`);
+    }
+    if (opts.metadata) await replaceMetadata(this.deps.db, uuid, opts.metadata);
+    const ctx = contextFromAuth(auth, requestId);
+    await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.REBUILD);
+    const updated = await getInstanceRow(this.deps.db, uuid);
+    await this.deps.compute.rebuildInstance(ctx, row.host, await this.instance(updated), imageMeta(image), {
+      preserveEphemeral: opts.preserveEphemeral, origVmState: row.vm_state,
+    });
+    return updated;
   }
 
   // ---- trigger_crash_dump -----------------------------------------------------

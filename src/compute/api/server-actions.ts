@@ -9,7 +9,12 @@ import { showValue, validate } from '../../http/validation.js';
 import type { PowerActionName } from '../power-action-rules.js';
 import type { ComputeApiDeps } from './deps.js';
 import { consoleOutputSchema, rebootSchema } from './schemas/servers.js';
-import { changePasswordSchema, lockV273Schema, resetStateSchema, triggerCrashDumpSchema } from './schemas/server-actions.js';
+import { randomBytes } from 'node:crypto';
+import { changePasswordSchema, lockV273Schema, novaBooleanValue, rebuildSchema, resetStateSchema, triggerCrashDumpSchema } from './schemas/server-actions.js';
+import { getMetadata } from '../instance-store.js';
+import { publicBase } from '../../http/links.js';
+import { rebuildView } from './views/server-actions.js';
+import { viewContext } from './servers.js';
 
 export interface ActionRequest {
   request: FastifyRequest<{ Params: { id: string } }>;
@@ -111,6 +116,25 @@ export const SERVER_ACTIONS: Record<string, ActionHandler> = {
   },
   restore: noSchemaAction('restore', (a) => a.deps.computeApi.actions.restore(a.request.auth, a.rid, a.id)),
   forceDelete: noSchemaAction('forceDelete', (a) => a.deps.computeApi.actions.forceDelete(a.request.auth, a.rid, a.id)),
+  rebuild: {
+    async handle(a) {
+      const v = a.request.apiVersion;
+      validate(rebuildSchema(v), a.body);
+      const r = a.arg as Record<string, any>;
+      const adminPass: string = r.adminPass ?? randomBytes(9).toString('base64url').slice(0, 12);
+      const row = await a.deps.computeApi.actions.rebuild(a.request.auth, a.rid, a.id, {
+        imageRef: r.imageRef, adminPass, name: r.name, metadata: r.metadata, accessIPv4: r.accessIPv4, accessIPv6: r.accessIPv6,
+        description: v.atLeast('2.19') ? r.description : undefined,
+        preserveEphemeral: novaBooleanValue(r.preserve_ephemeral),
+        keyName: v.atLeast('2.54') && Object.hasOwn(r, 'key_name') ? r.key_name : undefined,
+        userData: v.atLeast('2.57') && Object.hasOwn(r, 'user_data') ? r.user_data : undefined,
+      }, { trustedCerts: v.atLeast('2.63') && Object.hasOwn(r, 'trusted_image_certificates') });
+      const md = await getMetadata(a.deps.db, [row.uuid]);
+      const ctx = viewContext(a.deps, a.request, { project_id: row.project_id, user_id: row.user_id });
+      a.reply.code(202).header('location', `${publicBase(a.request)}/compute/v2.1/servers/${row.uuid}`);
+      return { server: rebuildView(row, md.get(row.uuid) ?? {}, ctx, adminPass) };
+    },
+  },
   trigger_crash_dump: {
     minVersion: '2.17',
     async handle(a) {

@@ -1,8 +1,10 @@
 /**
  * Request schemas of the server actions beyond the power actions (Nova's
  * schemas/lock_server.py, reset_server_state.py, admin_password.py and
- * servers.py trigger_crash_dump), one per microversion where the shape changes.
+ * servers.py trigger_crash_dump and rebuild), one per microversion where the shape changes.
  */
+import type { APIVersion } from '../../../http/microversion.js';
+import { description, ipv4, ipv6, metadata, name, UUID_PATTERN } from './common.js';
 
 /** 2.73: lock takes an optional reason. Before it Nova has no schema for lock. */
 export const lockV273Schema = {
@@ -53,3 +55,41 @@ export const triggerCrashDumpSchema = {
   required: ['trigger_crash_dump'],
   additionalProperties: false,
 } as const;
+
+const novaBoolean = {
+  type: ['boolean', 'string'],
+  enum: [true, 'True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES', 'Yes', 'yes', false, 'False', 'FALSE', 'false', '0', 'OFF', 'Off', 'off', 'NO', 'No', 'no'],
+} as const;
+
+/** Nova's truthy spellings of its boolean parameter type. */
+export function novaBooleanValue(v: unknown): boolean {
+  return v === true || (typeof v === 'string' && ['true', '1', 'on', 'yes'].includes(v.toLowerCase()));
+}
+
+const rebuildCache = new Map<string, object>();
+
+/** Nova's rebuild schemas: 2.1, 2.19 (description), 2.54 (key_name), 2.57 (user_data, no personality), 2.63 (trusted certificates). */
+export function rebuildSchema(v: APIVersion): object {
+  const key = v.atLeast('2.63') ? '2.63' : v.atLeast('2.57') ? '2.57' : v.atLeast('2.54') ? '2.54' : v.atLeast('2.19') ? '2.19' : '2.1';
+  let s = rebuildCache.get(key);
+  if (!s) {
+    const p: Record<string, unknown> = {
+      name, imageRef: { type: 'string', pattern: UUID_PATTERN }, adminPass: { type: 'string' }, metadata,
+      preserve_ephemeral: novaBoolean, 'OS-DCF:diskConfig': { type: 'string', enum: ['AUTO', 'MANUAL'] },
+      accessIPv4: ipv4, accessIPv6: ipv6,
+    };
+    if (!v.atLeast('2.57')) p.personality = { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, contents: { type: 'string' } }, additionalProperties: false } };
+    if (v.atLeast('2.19')) p.description = description;
+    if (v.atLeast('2.54')) p.key_name = { oneOf: [{ type: 'string', minLength: 1, maxLength: 255 }, { type: 'null' }] };
+    if (v.atLeast('2.57')) p.user_data = { oneOf: [{ type: 'string', maxLength: 65535 }, { type: 'null' }] };
+    if (v.atLeast('2.63')) p.trusted_image_certificates = { type: ['array', 'null'], minItems: 1, maxItems: 50, uniqueItems: true, items: { type: 'string', minLength: 1 } };
+    s = {
+      type: 'object',
+      properties: { rebuild: { type: 'object', properties: p, required: ['imageRef'], additionalProperties: false } },
+      required: ['rebuild'],
+      additionalProperties: false,
+    };
+    rebuildCache.set(key, s);
+  }
+  return s;
+}
