@@ -18,6 +18,7 @@ import { syncInstancePowerState, syncPowerStates } from './tasks/sync-power-stat
 import { imageMetaForInstance } from './tasks/image-meta.js';
 import { setAdminPassword } from './tasks/set-admin-password.js';
 import { rebuildInstance } from './tasks/rebuild-instance.js';
+import { rescueInstance, unrescueInstance } from './tasks/rescue.js';
 import { triggerCrashDump } from './tasks/trigger-crash-dump.js';
 import { reclaimQueuedDeletes, restoreInstance, softDeleteInstance } from './tasks/soft-delete.js';
 import { toDriverInstance } from './driver-instance.js';
@@ -118,6 +119,15 @@ export class ComputeManager {
         const instance = fromPrimitive(InstanceObject, args.instance);
         const image = fromPrimitive(ImageMetaObject, args.image);
         this.spawnTask(instance.uuid, () => rebuildInstance(this.deps, ctx, instance, image, { origVmState: String(args.orig_vm_state) }));
+      },
+      rescue_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        const image = fromPrimitive(ImageMetaObject, args.rescue_image);
+        this.spawnTask(instance.uuid, () => rescueInstance(this.deps, ctx, instance, image, String(args.rescue_password)));
+      },
+      unrescue_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => unrescueInstance(this.deps, ctx, instance));
       },
       instance_action: (ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);

@@ -69,4 +69,14 @@ export class ComputeRpcClient {
       preserve_ephemeral: opts.preserveEphemeral, orig_vm_state: opts.origVmState,
     });
   }
+
+  rescueInstance(ctx: RequestContext, host: string, instance: Instance, rescueImage: ImageMeta, adminPass: string): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'rescue_instance', {
+      instance: toPrimitive(InstanceObject, instance), rescue_image: toPrimitive(ImageMetaObject, rescueImage), rescue_password: adminPass,
+    });
+  }
+
+  unrescueInstance(ctx: RequestContext, host: string, instance: Instance): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'unrescue_instance', { instance: toPrimitive(InstanceObject, instance) });
+  }
 }

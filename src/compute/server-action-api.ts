@@ -200,6 +200,40 @@ export class ServerActionAPI {
     return updated;
   }
 
+  // ---- rescue / unrescue -------------------------------------------------------
+
+  /** Boots the server from a rescue image (its own, or rescue_image_ref); answers with the rescue password. */
+  async rescue(auth: AuthContext, requestId: string, uuid: string, opts: { adminPass: string; rescueImageRef?: string }): Promise<void> {
+    const row = await this.servers.get(auth, uuid, 'os_compute_api:os-rescue');
+    this.checkLock(auth, row);
+    this.checkState(row, 'rescue', [VmState.ACTIVE, VmState.STOPPED, VmState.ERROR]);
+    if (!row.host) throw new Conflict(`Instance ${uuid} is not ready`);
+    const imageId = opts.rescueImageRef ?? row.image_ref;
+    const image = await this.deps.images.getImage(imageId, auth).catch((err) => {
+      if (err instanceof NotFound) throw new BadRequest(`Image ${imageId} could not be found.`);
+      throw err;
+    });
+    if (!(await updateInstance(this.deps.db, uuid, { task_state: TaskState.RESCUING }, [null]))) {
+      throw new Conflict(`Cannot 'rescue' instance ${uuid} while another action is in progress`);
+    }
+    const ctx = contextFromAuth(auth, requestId);
+    await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.RESCUE);
+    await this.deps.compute.rescueInstance(ctx, row.host, { ...(await this.instance(row)), task_state: TaskState.RESCUING }, imageMeta(image), opts.adminPass);
+  }
+
+  async unrescue(auth: AuthContext, requestId: string, uuid: string): Promise<void> {
+    const row = await this.servers.get(auth, uuid, 'os_compute_api:os-unrescue');
+    this.checkLock(auth, row);
+    this.checkState(row, 'unrescue', [VmState.RESCUED]);
+    if (!row.host) throw new Conflict(`Instance ${uuid} is not ready`);
+    if (!(await updateInstance(this.deps.db, uuid, { task_state: TaskState.UNRESCUING }, [null]))) {
+      throw new Conflict(`Cannot 'unrescue' instance ${uuid} while another action is in progress`);
+    }
+    const ctx = contextFromAuth(auth, requestId);
+    await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.UNRESCUE);
+    await this.deps.compute.unrescueInstance(ctx, row.host, { ...(await this.instance(row)), task_state: TaskState.UNRESCUING });
+  }
+
   // ---- trigger_crash_dump -----------------------------------------------------
 
   async triggerCrashDump(auth: AuthContext, requestId: string, uuid: string): Promise<void> {

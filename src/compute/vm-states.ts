@@ -35,6 +35,8 @@ export const TaskState = {
   REBUILDING: 'rebuilding',
   REBUILD_BLOCK_DEVICE_MAPPING: 'rebuild_block_device_mapping',
   REBUILD_SPAWNING: 'rebuild_spawning',
+  RESCUING: 'rescuing',
+  UNRESCUING: 'unrescuing',
 } as const;
 
 const STATUS_BY_VM_STATE: Record<string, string> = {

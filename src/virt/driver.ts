@@ -90,6 +90,8 @@ export interface DriverCapabilities {
   supportsSetAdminPassword: boolean;
   /** injectNmi (trigger_crash_dump) reaches the guest. */
   supportsTriggerCrashDump: boolean;
+  /** rescue / unrescue boot the guest from a rescue image and back. */
+  supportsRescue: boolean;
 }
 
 export interface VirtDriver {
@@ -125,6 +127,13 @@ export interface VirtDriver {
   setAdminPassword(instance: DriverInstance, password: string): Promise<void>;
   /** Sends the guest a non-maskable interrupt (Nova's inject_nmi, for trigger_crash_dump). */
   injectNmi(instance: DriverInstance): Promise<void>;
+  /**
+   * Boots the guest from `rescueImage` with its own disk attached, running,
+   * with `adminPass` for the rescue system. Works from a running or stopped guest.
+   */
+  rescue(instance: DriverInstance, rescueImage: ImageMeta, adminPass: string): Promise<void>;
+  /** Boots a rescued guest from its own disk again, running. */
+  unrescue(instance: DriverInstance): Promise<void>;
 }
 
 /** The driver cannot do this at all (Nova's NotImplementedError from a driver). */

@@ -315,6 +315,25 @@ for (const impl of IMPLEMENTATIONS) {
       await assert.rejects(d.injectNmi(newInstance(sut.image)), InstanceNotFoundOnHost);
     });
 
+    test('rescue boots a running or stopped guest RUNNING from the rescue image; unrescue gives RUNNING; without the capability, DriverNotSupported', async () => {
+      const inst = await boot();
+      if (!d.capabilities.supportsRescue) {
+        await assert.rejects(d.rescue(inst, sut.image, 'pw'), DriverNotSupported);
+        await assert.rejects(d.unrescue(inst), DriverNotSupported);
+        return;
+      }
+      await assert.rejects(d.unrescue(inst), InvalidPowerState, 'a guest that is not rescued cannot be unrescued');
+      await d.rescue(inst, sut.image, 'pw');
+      assert.equal(await state(inst), PowerState.RUNNING);
+      await d.unrescue(inst);
+      assert.equal(await state(inst), PowerState.RUNNING);
+      await d.powerOff(inst);
+      await d.rescue(inst, sut.image, 'pw');
+      assert.equal(await state(inst), PowerState.RUNNING);
+      await d.unrescue(inst);
+      await assert.rejects(d.rescue(newInstance(sut.image), sut.image, 'pw'), InstanceNotFoundOnHost);
+    });
+
     test('console output is a string', async () => {
       const inst = await boot();
       const out = await d.getConsoleOutput(inst);

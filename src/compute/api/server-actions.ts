@@ -10,7 +10,7 @@ import type { PowerActionName } from '../power-action-rules.js';
 import type { ComputeApiDeps } from './deps.js';
 import { consoleOutputSchema, rebootSchema } from './schemas/servers.js';
 import { randomBytes } from 'node:crypto';
-import { changePasswordSchema, lockV273Schema, novaBooleanValue, rebuildSchema, resetStateSchema, triggerCrashDumpSchema } from './schemas/server-actions.js';
+import { changePasswordSchema, lockV273Schema, novaBooleanValue, rebuildSchema, rescueSchema, resetStateSchema, triggerCrashDumpSchema } from './schemas/server-actions.js';
 import { getMetadata } from '../instance-store.js';
 import { publicBase } from '../../http/links.js';
 import { rebuildView } from './views/server-actions.js';
@@ -135,6 +135,17 @@ export const SERVER_ACTIONS: Record<string, ActionHandler> = {
       return { server: rebuildView(row, md.get(row.uuid) ?? {}, ctx, adminPass) };
     },
   },
+  rescue: {
+    async handle(a) {
+      validate(rescueSchema, a.body);
+      const r = (a.arg ?? {}) as { adminPass?: string; rescue_image_ref?: string };
+      const adminPass = r.adminPass ?? randomBytes(9).toString('base64url').slice(0, 12);
+      await a.deps.computeApi.actions.rescue(a.request.auth, a.rid, a.id, { adminPass, rescueImageRef: r.rescue_image_ref });
+      // Nova answers 200 with the password of the rescue system.
+      return { adminPass };
+    },
+  },
+  unrescue: noSchemaAction('unrescue', (a) => a.deps.computeApi.actions.unrescue(a.request.auth, a.rid, a.id)),
   trigger_crash_dump: {
     minVersion: '2.17',
     async handle(a) {

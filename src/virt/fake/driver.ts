@@ -11,6 +11,7 @@ import {
   type DriverCapabilities, type DriverInstance, type HostResources, type InstanceInfo, type PowerStateValue,
   type SpawnRequest, type VifInfo, type VirtDriver,
 } from '../driver.js';
+import type { ImageMeta } from '../../objects/image-meta.js';
 
 export interface FakeDriverOptions {
   vcpus: number;
@@ -38,6 +39,8 @@ interface FakeGuest {
   memoryMb: number;
   diskGb: number;
   console: string[];
+  /** Booted from a rescue image (Nova's rescued vm_state, as the hypervisor sees it). */
+  rescued?: boolean;
 }
 
 export interface FakeCall {
@@ -51,7 +54,7 @@ export type SpawnFaultRule = (req: SpawnRequest) => string | undefined;
 
 export class FakeDriver implements VirtDriver {
   readonly type = 'fake';
-  readonly capabilities: DriverCapabilities = { supportsSetAdminPassword: true, supportsTriggerCrashDump: true };
+  readonly capabilities: DriverCapabilities = { supportsSetAdminPassword: true, supportsTriggerCrashDump: true, supportsRescue: true };
   private readonly guests = new Map<string, FakeGuest>();
   private host = 'fake-host';
   private readonly spawnFaults: SpawnFaultRule[] = [];
@@ -257,6 +260,34 @@ export class FakeDriver implements VirtDriver {
     }
     g.console.push('NMI received: kernel crash dump');
     await this.changed();
+  }
+
+  async rescue(instance: DriverInstance, rescueImage: ImageMeta, _adminPass: string): Promise<void> {
+    this.record('rescue', instance.uuid);
+    await this.actionDelay();
+    const g = this.guest(instance.uuid);
+    if (g.rescued) throw new InvalidPowerState('The guest is already rescued');
+    if (g.state !== PowerState.RUNNING && g.state !== PowerState.SHUTDOWN) throw new InvalidPowerState(`Cannot rescue a guest in power state ${g.state}`);
+    g.rescued = true;
+    g.state = PowerState.RUNNING;
+    g.console.push(`rescue boot from image ${rescueImage.id}`);
+    await this.changed();
+  }
+
+  async unrescue(instance: DriverInstance): Promise<void> {
+    this.record('unrescue', instance.uuid);
+    await this.actionDelay();
+    const g = this.guest(instance.uuid);
+    if (!g.rescued) throw new InvalidPowerState('The guest is not rescued');
+    g.rescued = false;
+    g.state = PowerState.RUNNING;
+    g.console.push('boot from own disk after rescue');
+    await this.changed();
+  }
+
+  /** Whether the guest is booted from a rescue image (for tests and the emulator's users). */
+  isRescued(uuid: string): boolean {
+    return this.guest(uuid).rescued === true;
   }
 
   private async actionDelay(): Promise<void> {

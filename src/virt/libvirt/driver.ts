@@ -18,6 +18,7 @@ import {
 } from '../driver.js';
 import { buildInstanceMetadataFiles, instanceMetadataSource } from '../../metadata/instance-metadata.js';
 import { makeConfigDrive } from '../configdrive.js';
+import type { ImageMeta } from '../../objects/image-meta.js';
 import { LibvirtConnection, LibvirtError, type DomainState, type LifecycleEvent as LifecycleEventFromLibvirt } from './connection.js';
 import { buildGuestXml, type GuestConfig, type GuestDisk } from './guest-config.js';
 import { FlavorDiskSmallerThanImage, ImageCache, ImageUnacceptable, type CachedImage, type ImageDataSource } from './image-backend.js';
@@ -85,7 +86,7 @@ export class LibvirtDriver implements VirtDriver {
   readonly type = 'libvirt';
   // Setting a password needs the QEMU guest agent and crash dumps an NMI path
   // neither of which this driver drives yet.
-  readonly capabilities: DriverCapabilities = { supportsSetAdminPassword: false, supportsTriggerCrashDump: false };
+  readonly capabilities: DriverCapabilities = { supportsSetAdminPassword: false, supportsTriggerCrashDump: false, supportsRescue: false };
   private host = os.hostname();
   readonly connection: LibvirtConnection;
   readonly imageCache: ImageCache;
@@ -411,6 +412,16 @@ export class LibvirtDriver implements VirtDriver {
   async injectNmi(instance: DriverInstance): Promise<void> {
     await this.state(instance);
     throw new DriverNotSupported('injecting an NMI');
+  }
+
+  async rescue(instance: DriverInstance, _rescueImage: ImageMeta, _adminPass: string): Promise<void> {
+    await this.state(instance);
+    throw new DriverNotSupported('rescue');
+  }
+
+  async unrescue(instance: DriverInstance): Promise<void> {
+    await this.state(instance);
+    throw new DriverNotSupported('unrescue');
   }
 
   async getConsoleOutput(instance: DriverInstance): Promise<string> {

@@ -93,3 +93,16 @@ export function rebuildSchema(v: APIVersion): object {
   }
   return s;
 }
+
+export const rescueSchema = {
+  type: 'object',
+  properties: {
+    rescue: {
+      type: ['object', 'null'],
+      properties: { adminPass: { type: 'string' }, rescue_image_ref: { type: 'string', pattern: UUID_PATTERN } },
+      additionalProperties: false,
+    },
+  },
+  required: ['rescue'],
+  additionalProperties: false,
+} as const;
