@@ -3,6 +3,7 @@
  * In the all-in-one these are those services' Node APIs; the shapes here are
  * the contract, so compute never imports another service's internals.
  */
+import type { Readable } from 'node:stream';
 import type { AuthContext } from '../http/auth.js';
 import type { VifInfo } from '../virt/driver.js';
 
@@ -20,6 +21,12 @@ export interface ImageInfo {
 
 export interface ImageClient {
   getImage(id: string, auth: AuthContext): Promise<ImageInfo>;
+  /** Creates an image record (queued) from Glance's create body. */
+  createImage(body: Record<string, unknown>, auth: AuthContext): Promise<ImageInfo>;
+  /** GET /v2/images with these parameters (one page). */
+  listImages(query: Record<string, string>, auth: AuthContext): Promise<{ images: ImageInfo[] }>;
+  uploadImageData(id: string, data: Readable, auth: AuthContext, opts?: { contentLength?: number }): Promise<void>;
+  deleteImage(id: string, auth: AuthContext): Promise<void>;
 }
 
 export interface RequestedNetwork {

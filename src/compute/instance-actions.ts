@@ -11,7 +11,7 @@ export const InstanceAction = {
   PAUSE: 'pause', UNPAUSE: 'unpause', SUSPEND: 'suspend', RESUME: 'resume', UPDATE: 'update',
   LOCK: 'lock', UNLOCK: 'unlock', RESET_STATE: 'resetState', CHANGE_PASSWORD: 'changePassword',
   RESTORE: 'restore', TRIGGER_CRASH_DUMP: 'trigger_crash_dump', REBUILD: 'rebuild',
-  RESCUE: 'rescue', UNRESCUE: 'unrescue',
+  RESCUE: 'rescue', UNRESCUE: 'unrescue', CREATE_IMAGE: 'createImage', BACKUP: 'createBackup',
 } as const;
 
 export async function recordActionStart(db: ComputeDb, ctx: RequestContext, instanceUuid: string, action: string): Promise<void> {

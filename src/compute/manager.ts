@@ -19,6 +19,7 @@ import { imageMetaForInstance } from './tasks/image-meta.js';
 import { setAdminPassword } from './tasks/set-admin-password.js';
 import { rebuildInstance } from './tasks/rebuild-instance.js';
 import { rescueInstance, unrescueInstance } from './tasks/rescue.js';
+import { snapshotInstance } from './tasks/snapshot-instance.js';
 import { triggerCrashDump } from './tasks/trigger-crash-dump.js';
 import { reclaimQueuedDeletes, restoreInstance, softDeleteInstance } from './tasks/soft-delete.js';
 import { toDriverInstance } from './driver-instance.js';
@@ -128,6 +129,11 @@ export class ComputeManager {
       unrescue_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);
         this.spawnTask(instance.uuid, () => unrescueInstance(this.deps, ctx, instance));
+      },
+      snapshot_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        const backup = typeof args.backup_type === 'string' ? { type: args.backup_type, rotation: Number(args.rotation) } : undefined;
+        this.spawnTask(instance.uuid, () => snapshotInstance(this.deps, ctx, instance, { imageId: String(args.image_id), backup }));
       },
       instance_action: (ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);

@@ -79,4 +79,12 @@ export class ComputeRpcClient {
   unrescueInstance(ctx: RequestContext, host: string, instance: Instance): Promise<void> {
     return this.rpc.cast(ctx, computeTopic(host), 'unrescue_instance', { instance: toPrimitive(InstanceObject, instance) });
   }
+
+  /** Snapshot (or, with `backup`, backup with rotation) into the image record the API made. */
+  snapshotInstance(ctx: RequestContext, host: string, instance: Instance, imageId: string, backup?: { type: string; rotation: number }): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'snapshot_instance', {
+      instance: toPrimitive(InstanceObject, instance), image_id: imageId,
+      ...(backup ? { backup_type: backup.type, rotation: backup.rotation } : {}),
+    });
+  }
 }

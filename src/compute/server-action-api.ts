@@ -234,6 +234,44 @@ export class ServerActionAPI {
     await this.deps.compute.unrescueInstance(ctx, row.host, { ...(await this.instance(row)), task_state: TaskState.UNRESCUING });
   }
 
+  // ---- createImage / createBackup ---------------------------------------------
+
+  /**
+   * Makes the image record (queued) and has the host upload the guest's disk
+   * into it; with `backup`, older backups beyond the rotation go afterwards.
+   * Answers with the new image's id. Nova does not check the lock here: a
+   * lock guards against changing the server, which a snapshot does not.
+   */
+  async createImage(auth: AuthContext, requestId: string, uuid: string, name: string, metadata: Record<string, string>, backup?: { type: string; rotation: number }): Promise<string> {
+    const action = backup ? 'createBackup' : 'createImage';
+    const row = await this.servers.get(auth, uuid, backup ? 'os_compute_api:os-create-backup' : 'os_compute_api:servers:create_image');
+    this.checkState(row, action, [VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED, VmState.SUSPENDED]);
+    if (!row.host) throw new Conflict(`Instance ${uuid} is not ready`);
+    const mdLimit = this.deps.conf.quota.metadata_items;
+    if (mdLimit >= 0 && Object.keys(metadata).length > mdLimit) {
+      throw new QuotaExceeded(`Quota exceeded for metadata_items: Requested ${Object.keys(metadata).length}, but already used 0 of ${mdLimit} metadata_items`);
+    }
+    // The snapshot inherits what the server's image asks of a flavor; it may be gone by now.
+    const base = await this.deps.images.getImage(row.image_ref, auth).catch(() => undefined);
+    const flavor = JSON.parse(row.flavor) as Flavor;
+    const image = await this.deps.images.createImage({
+      ...metadata,
+      name, disk_format: 'raw', container_format: 'bare', visibility: 'private',
+      min_ram: base?.min_ram ?? 0, min_disk: Math.max(flavor.root_gb, base?.min_disk ?? 0),
+      instance_uuid: uuid, user_id: auth.userId, base_image_ref: row.image_ref,
+      image_type: backup ? 'backup' : 'snapshot', ...(backup ? { backup_type: backup.type } : {}),
+    }, auth);
+    const taskState = backup ? TaskState.IMAGE_BACKUP : TaskState.IMAGE_SNAPSHOT_PENDING;
+    if (!(await updateInstance(this.deps.db, uuid, { task_state: taskState }, [null]))) {
+      await this.deps.images.deleteImage(image.id, auth).catch(() => undefined);
+      throw new Conflict(`Cannot '${action}' instance ${uuid} while another action is in progress`);
+    }
+    const ctx = contextFromAuth(auth, requestId);
+    await recordActionStart(this.deps.db, ctx, uuid, backup ? InstanceAction.BACKUP : InstanceAction.CREATE_IMAGE);
+    await this.deps.compute.snapshotInstance(ctx, row.host, { ...(await this.instance(row)), task_state: taskState }, image.id, backup);
+    return image.id;
+  }
+
   // ---- trigger_crash_dump -----------------------------------------------------
 
   async triggerCrashDump(auth: AuthContext, requestId: string, uuid: string): Promise<void> {

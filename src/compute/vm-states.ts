@@ -37,6 +37,11 @@ export const TaskState = {
   REBUILD_SPAWNING: 'rebuild_spawning',
   RESCUING: 'rescuing',
   UNRESCUING: 'unrescuing',
+  IMAGE_SNAPSHOT_PENDING: 'image_snapshot_pending',
+  IMAGE_SNAPSHOT: 'image_snapshot',
+  IMAGE_BACKUP: 'image_backup',
+  IMAGE_PENDING_UPLOAD: 'image_pending_upload',
+  IMAGE_UPLOADING: 'image_uploading',
 } as const;
 
 const STATUS_BY_VM_STATE: Record<string, string> = {

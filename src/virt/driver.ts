@@ -92,6 +92,15 @@ export interface DriverCapabilities {
   supportsTriggerCrashDump: boolean;
   /** rescue / unrescue boot the guest from a rescue image and back. */
   supportsRescue: boolean;
+  /** snapshot gives the guest's disk as image data. */
+  supportsSnapshot: boolean;
+}
+
+/** A guest's root disk as image data (what a snapshot or backup uploads). */
+export interface SnapshotData {
+  diskFormat: 'raw' | 'qcow2';
+  containerFormat: 'bare';
+  data: Buffer;
 }
 
 export interface VirtDriver {
@@ -134,6 +143,8 @@ export interface VirtDriver {
   rescue(instance: DriverInstance, rescueImage: ImageMeta, adminPass: string): Promise<void>;
   /** Boots a rescued guest from its own disk again, running. */
   unrescue(instance: DriverInstance): Promise<void>;
+  /** The guest's root disk as image data, in any power state; the guest is left as it was. */
+  snapshot(instance: DriverInstance): Promise<SnapshotData>;
 }
 
 /** The driver cannot do this at all (Nova's NotImplementedError from a driver). */

@@ -334,6 +334,23 @@ for (const impl of IMPLEMENTATIONS) {
       await assert.rejects(d.rescue(newInstance(sut.image), sut.image, 'pw'), InstanceNotFoundOnHost);
     });
 
+    test('snapshot gives non-empty image data in any power state and leaves the guest as it was; without the capability, DriverNotSupported', async () => {
+      const inst = await boot();
+      if (!d.capabilities.supportsSnapshot) {
+        await assert.rejects(d.snapshot(inst), DriverNotSupported);
+        return;
+      }
+      const running = await d.snapshot(inst);
+      assert.ok(running.data.length > 0);
+      assert.ok(['raw', 'qcow2'].includes(running.diskFormat));
+      assert.equal(running.containerFormat, 'bare');
+      assert.equal(await state(inst), PowerState.RUNNING);
+      await d.powerOff(inst);
+      assert.ok((await d.snapshot(inst)).data.length > 0);
+      assert.equal(await state(inst), PowerState.SHUTDOWN);
+      await assert.rejects(d.snapshot(newInstance(sut.image)), InstanceNotFoundOnHost);
+    });
+
     test('console output is a string', async () => {
       const inst = await boot();
       const out = await d.getConsoleOutput(inst);

@@ -10,7 +10,7 @@ import type { PowerActionName } from '../power-action-rules.js';
 import type { ComputeApiDeps } from './deps.js';
 import { consoleOutputSchema, rebootSchema } from './schemas/servers.js';
 import { randomBytes } from 'node:crypto';
-import { changePasswordSchema, lockV273Schema, novaBooleanValue, rebuildSchema, rescueSchema, resetStateSchema, triggerCrashDumpSchema } from './schemas/server-actions.js';
+import { changePasswordSchema, createBackupSchema, createImageSchema, lockV273Schema, novaBooleanValue, rebuildSchema, rescueSchema, resetStateSchema, triggerCrashDumpSchema } from './schemas/server-actions.js';
 import { getMetadata } from '../instance-store.js';
 import { publicBase } from '../../http/links.js';
 import { rebuildView } from './views/server-actions.js';
@@ -60,6 +60,14 @@ function noSchemaAction(name: string, run: (a: ActionRequest) => Promise<void>):
       return a.reply.code(202).send();
     },
   };
+}
+
+/** 2.45 answers with the image id in the body; before it, in a Location header (a backup with rotation 0 has none). */
+function imageAnswer(a: ActionRequest, imageId: string, withLocation: boolean) {
+  a.reply.code(202);
+  if (a.request.apiVersion.atLeast('2.45')) return { image_id: imageId };
+  if (withLocation) a.reply.header('location', `${publicBase(a.request)}/compute/v2.1/images/${imageId}`);
+  return a.reply.send();
 }
 
 export const SERVER_ACTIONS: Record<string, ActionHandler> = {
@@ -146,6 +154,23 @@ export const SERVER_ACTIONS: Record<string, ActionHandler> = {
     },
   },
   unrescue: noSchemaAction('unrescue', (a) => a.deps.computeApi.actions.unrescue(a.request.auth, a.rid, a.id)),
+  createImage: {
+    async handle(a) {
+      validate(createImageSchema, a.body);
+      const r = a.arg as { name: string; metadata?: Record<string, string> };
+      const imageId = await a.deps.computeApi.actions.createImage(a.request.auth, a.rid, a.id, r.name, r.metadata ?? {});
+      return imageAnswer(a, imageId, true);
+    },
+  },
+  createBackup: {
+    async handle(a) {
+      validate(createBackupSchema, a.body);
+      const r = a.arg as { name: string; backup_type: string; rotation: number | string; metadata?: Record<string, string> };
+      const rotation = Number(r.rotation);
+      const imageId = await a.deps.computeApi.actions.createImage(a.request.auth, a.rid, a.id, r.name, r.metadata ?? {}, { type: r.backup_type, rotation });
+      return imageAnswer(a, imageId, rotation > 0);
+    },
+  },
   trigger_crash_dump: {
     minVersion: '2.17',
     async handle(a) {

@@ -4,7 +4,7 @@ import type { Notifier } from '../../bus/notifier.js';
 import type { VirtDriver } from '../../virt/driver.js';
 import type { ConductorRpcClient } from '../../conductor/rpcapi.js';
 import type { ComputeDb } from '../db/tables.js';
-import type { NetworkClient, PlacementClient } from '../clients.js';
+import type { ImageClient, NetworkClient, PlacementClient } from '../clients.js';
 
 /** What every compute-host task works with. */
 export interface ComputeHostDeps {
@@ -13,6 +13,8 @@ export interface ComputeHostDeps {
   driver: VirtDriver;
   network: NetworkClient;
   placement: PlacementClient;
+  /** Where snapshots and backups are uploaded; without it they fail. */
+  images?: ImageClient;
   conductor: ConductorRpcClient;
   notifier: Notifier;
   conf: Config;

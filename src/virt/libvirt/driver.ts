@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import {
   DriverNotSupported, InstanceNotFoundOnHost, InvalidPowerState, PowerState, SpawnFailed,
-  type DriverCapabilities, type DriverInstance, type HostResources, type InstanceInfo, type LifecycleEvent as DriverLifecycleEvent,
+  type DriverCapabilities, type DriverInstance, type SnapshotData, type HostResources, type InstanceInfo, type LifecycleEvent as DriverLifecycleEvent,
   type PowerStateValue, type SpawnRequest, type VifInfo, type VirtDriver,
 } from '../driver.js';
 import { buildInstanceMetadataFiles, instanceMetadataSource } from '../../metadata/instance-metadata.js';
@@ -86,7 +86,7 @@ export class LibvirtDriver implements VirtDriver {
   readonly type = 'libvirt';
   // Setting a password needs the QEMU guest agent and crash dumps an NMI path
   // neither of which this driver drives yet.
-  readonly capabilities: DriverCapabilities = { supportsSetAdminPassword: false, supportsTriggerCrashDump: false, supportsRescue: false };
+  readonly capabilities: DriverCapabilities = { supportsSetAdminPassword: false, supportsTriggerCrashDump: false, supportsRescue: false, supportsSnapshot: false };
   private host = os.hostname();
   readonly connection: LibvirtConnection;
   readonly imageCache: ImageCache;
@@ -422,6 +422,11 @@ export class LibvirtDriver implements VirtDriver {
   async unrescue(instance: DriverInstance): Promise<void> {
     await this.state(instance);
     throw new DriverNotSupported('unrescue');
+  }
+
+  async snapshot(instance: DriverInstance): Promise<SnapshotData> {
+    await this.state(instance);
+    throw new DriverNotSupported('snapshot');
   }
 
   async getConsoleOutput(instance: DriverInstance): Promise<string> {

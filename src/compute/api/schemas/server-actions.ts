@@ -106,3 +106,44 @@ export const rescueSchema = {
   required: ['rescue'],
   additionalProperties: false,
 } as const;
+
+/** Nova's image metadata (parameter_types.metadata); values also refuse NUL, which the image store cannot keep. */
+const imageMetadata = {
+  type: 'object',
+  patternProperties: { '^[a-zA-Z0-9-_:. ]{1,255}$': { type: 'string', maxLength: 255, pattern: '^[^\\u0000]*$' } },
+  additionalProperties: false,
+} as const;
+const imageName = { allOf: [name, { pattern: '^[^\\u0000]*$' }] } as const;
+
+export const createImageSchema = {
+  type: 'object',
+  properties: {
+    createImage: {
+      type: 'object',
+      properties: { name: imageName, metadata: imageMetadata },
+      required: ['name'],
+      additionalProperties: false,
+    },
+  },
+  required: ['createImage'],
+  additionalProperties: false,
+} as const;
+
+export const createBackupSchema = {
+  type: 'object',
+  properties: {
+    createBackup: {
+      type: 'object',
+      properties: {
+        name: imageName,
+        backup_type: { type: 'string', pattern: '^[^\\u0000]*$' },
+        rotation: { type: ['integer', 'string'], pattern: '^[0-9]*$', minimum: 0, minLength: 1 },
+        metadata: imageMetadata,
+      },
+      required: ['name', 'backup_type', 'rotation'],
+      additionalProperties: false,
+    },
+  },
+  required: ['createBackup'],
+  additionalProperties: false,
+} as const;
