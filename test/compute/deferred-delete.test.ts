@@ -6,7 +6,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { allocationsOf, bootActive, uploadImage, V237 } from './fixtures.js';
+import { actionStatusWithToken, allocationsOf, bootActive, readerToken, uploadImage, V237 } from './fixtures.js';
 
 const RECLAIM_S = 2;
 
@@ -82,13 +82,16 @@ describe('deferred delete', () => {
     await cloud.waitForServer(server.id, 'ACTIVE', 'demo');
   });
 
-  test('restore and forceDelete: 400 on a body that is not an object, 404 for another project', async () => {
+  test('restore and forceDelete: 400 on a body that is not an object, 404 for another project, 403 for a reader', async () => {
     const server = await boot('bad-bodies');
     assert.equal((await act(server.id, { restore: 'now' })).status, 400);
     assert.equal((await act(server.id, { forceDelete: [1] })).status, 400);
     const theirs = await bootActive(cloud, { name: 'admins', imageRef: image, flavorRef: '1', networks: 'none' }, 'admin', V237);
     assert.equal((await act(theirs.id, { restore: null })).status, 404);
     assert.equal((await act(theirs.id, { forceDelete: null })).status, 404);
+    const reader = await readerToken(cloud);
+    assert.equal(await actionStatusWithToken(cloud, reader, server.id, { restore: null }), 403);
+    assert.equal(await actionStatusWithToken(cloud, reader, server.id, { forceDelete: null }), 403);
   });
 
   test('the periodic reclaim deletes a soft-deleted server once the interval has passed', async () => {

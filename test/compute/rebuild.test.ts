@@ -7,7 +7,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { bootActive, uploadImage, V237 } from './fixtures.js';
+import { actionStatusWithToken, bootActive, readerToken, uploadImage, V237 } from './fixtures.js';
 
 const mv = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
 const SPAWN_MS = 150;
@@ -136,7 +136,7 @@ describe('rebuild', () => {
     await cloud.waitForServer(server.id, 'ACTIVE', 'demo');
   });
 
-  test('409 while paused or locked (for the owner), 404 for another project', async () => {
+  test('409 while paused or locked (for the owner), 404 for another project, 403 for a reader', async () => {
     const server = await boot('conflicts');
     assert.equal((await act(server.id, { pause: null })).status, 202);
     await cloud.waitForServer(server.id, 'PAUSED', 'demo');
@@ -151,5 +151,6 @@ describe('rebuild', () => {
 
     const theirs = await bootActive(cloud, { name: 'admins', imageRef: imageA, flavorRef: '1', networks: 'none' }, 'admin', V237);
     assert.equal((await act(theirs.id, { rebuild: { imageRef: imageB } })).status, 404);
+    assert.equal(await actionStatusWithToken(cloud, await readerToken(cloud), server.id, { rebuild: { imageRef: imageB } }), 403, 'a reader may not rebuild');
   });
 });

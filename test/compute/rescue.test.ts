@@ -6,7 +6,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
 import { DriverNotSupported } from '../../src/virt/driver.js';
-import { bootActive, uploadImage, V237 } from './fixtures.js';
+import { actionStatusWithToken, bootActive, readerToken, uploadImage, V237 } from './fixtures.js';
 
 describe('rescue and unrescue', () => {
   let cloud: TestCloud;
@@ -72,7 +72,7 @@ describe('rescue and unrescue', () => {
     await cloud.waitForServer(server.id, 'ACTIVE', 'demo');
   });
 
-  test('400 on a bad body or a rescue image that does not exist; 409 when locked or paused; 404 for another project', async () => {
+  test('400 on a bad body or a rescue image that does not exist; 409 when locked or paused; 404 for another project, 403 for a reader', async () => {
     const server = await boot('rescue-errors');
     for (const bad of [{ rescue: { adminPass: 5 } }, { rescue: { rescue_image_ref: 'nope' } }, { rescue: { other: 1 } }, { rescue: 'x' }]) {
       const res = await act(server.id, bad);
@@ -93,6 +93,9 @@ describe('rescue and unrescue', () => {
     const theirs = await bootActive(cloud, { name: 'admins', imageRef: image, flavorRef: '1', networks: 'none' }, 'admin', V237);
     assert.equal((await act(theirs.id, { rescue: null })).status, 404);
     assert.equal((await act(theirs.id, { unrescue: null })).status, 404);
+    const reader = await readerToken(cloud);
+    assert.equal(await actionStatusWithToken(cloud, reader, server.id, { rescue: null }), 403);
+    assert.equal(await actionStatusWithToken(cloud, reader, server.id, { unrescue: null }), 403);
   });
 
   test('a hypervisor without rescue leaves the server ACTIVE with a fault saying so', async () => {

@@ -8,39 +8,19 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
 import { DriverNotSupported } from '../../src/virt/driver.js';
-import { bootActive, uploadImage, V237 } from './fixtures.js';
+import { actionStatusWithToken, bootActive, readerToken, uploadImage, V237 } from './fixtures.js';
 
 const mv = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
 
 describe('server admin actions', () => {
   let cloud: TestCloud;
   let image: string;
-  let readerToken: string;
+  let reader: string;
   const notifications: Array<{ event_type: string; payload: any; context: { request_id: string } }> = [];
-
-  /** A user with only the reader role in the demo project (Nova's project reader). */
-  async function makeReader(): Promise<string> {
-    const projects = await cloud.request('GET', '/identity/v3/projects?name=demo');
-    const project = projects.json.projects[0].id;
-    const roles = await cloud.request('GET', '/identity/v3/roles?name=reader');
-    const role = roles.json.roles[0].id;
-    const user = await cloud.request('POST', '/identity/v3/users', { body: { user: { name: 'viewer', password: 'viewer-pw', domain_id: 'default', default_project_id: project } } });
-    assert.equal(user.status, 201, JSON.stringify(user.json));
-    const grant = await cloud.request('PUT', `/identity/v3/projects/${project}/users/${user.json.user.id}/roles/${role}`);
-    assert.equal(grant.status, 204);
-    const res = await fetch(`${cloud.url}/identity/v3/auth/tokens`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'viewer', domain: { id: 'default' }, password: 'viewer-pw' } } }, scope: { project: { id: project } } } }),
-    });
-    assert.equal(res.status, 201);
-    return res.headers.get('x-subject-token')!;
-  }
 
   const act = (id: string, body: unknown, who: 'admin' | 'demo' = 'demo', headers: Record<string, string> = {}) =>
     cloud.request('POST', `/compute/v2.1/servers/${id}/action`, { who, body, headers });
-  const actAsReader = (id: string, body: unknown) => fetch(`${cloud.url}/compute/v2.1/servers/${id}/action`, {
-    method: 'POST', headers: { 'x-auth-token': readerToken, 'content-type': 'application/json' }, body: JSON.stringify(body),
-  });
+  const actAsReader = async (id: string, body: unknown) => ({ status: await actionStatusWithToken(cloud, reader, id, body) });
   const show = async (id: string, version = '2.73', who: 'admin' | 'demo' = 'demo') => (await cloud.request('GET', `/compute/v2.1/servers/${id}`, { who, headers: mv(version) })).json.server;
   const actionOf = async (id: string, requestId: string | null) => {
     const res = await cloud.request('GET', `/compute/v2.1/servers/${id}/os-instance-actions/${requestId}`);
@@ -53,7 +33,7 @@ describe('server admin actions', () => {
   before(async () => {
     cloud = await startTestCloud();
     image = await uploadImage(cloud);
-    readerToken = await makeReader();
+    reader = await readerToken(cloud);
     await cloud.transport.listenFanout('versioned_notifications.info', (b) => void notifications.push(JSON.parse(b)));
   });
   after(async () => cloud?.close());
@@ -196,10 +176,11 @@ describe('server admin actions', () => {
     assert.equal(after['OS-EXT-STS:task_state'], null);
   });
 
-  test('trigger_crash_dump (2.17) sends the guest an NMI; unknown before 2.17; 400 on a body, 409 when stopped or locked', async () => {
+  test('trigger_crash_dump (2.17) sends the guest an NMI; unknown before 2.17; 400 on a body, 403 for a reader, 409 when stopped or locked', async () => {
     const server = await boot('crash');
     assert.equal((await act(server.id, { trigger_crash_dump: null }, 'demo', mv('2.16'))).status, 404);
     assert.equal((await act(server.id, { trigger_crash_dump: {} }, 'demo', mv('2.17'))).status, 400);
+    assert.equal(await actionStatusWithToken(cloud, reader, server.id, { trigger_crash_dump: null }, '2.17'), 403);
     const res = await act(server.id, { trigger_crash_dump: null }, 'demo', mv('2.17'));
     assert.equal(res.status, 202);
     const rid = res.headers.get('x-compute-request-id');

@@ -7,7 +7,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { bootActive, uploadImage, V237 } from './fixtures.js';
+import { actionStatusWithToken, bootActive, readerToken, uploadImage, V237 } from './fixtures.js';
 
 const mv = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
 
@@ -105,7 +105,7 @@ describe('createImage and createBackup', () => {
     assert.equal(shown.status, 'SHUTOFF');
   });
 
-  test('createImage: 400 in Nova\'s schema-error style, 409 while rescued, 404 for another project, and a failed snapshot leaves no image', async () => {
+  test('createImage: 400 in Nova\'s schema-error style, 409 while rescued, 404 for another project, 403 for a reader, and a failed snapshot leaves no image', async () => {
     const server = await boot('snap-errors');
     for (const bad of [{ createImage: {} }, { createImage: { name: '' } }, { createImage: { name: 'x', metadata: { 'bad/key': 'v' } } }, { createImage: { name: 'x', other: 1 } }, { createImage: { name: 'a\u0000b' } }]) {
       const res = await act(server.id, bad);
@@ -122,6 +122,9 @@ describe('createImage and createBackup', () => {
 
     const theirs = await bootActive(cloud, { name: 'admins', imageRef: image, flavorRef: '1', networks: 'none' }, 'admin', V237);
     assert.equal((await act(theirs.id, { createImage: { name: 'steal' } })).status, 404);
+    const reader = await readerToken(cloud);
+    assert.equal(await actionStatusWithToken(cloud, reader, server.id, { createImage: { name: 'r' } }), 403);
+    assert.equal(await actionStatusWithToken(cloud, reader, server.id, { createBackup: { name: 'r', backup_type: 'daily', rotation: 1 } }), 403);
 
     const fake = cloud.fakeDriver!;
     const original = fake.snapshot;
