@@ -153,7 +153,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
     const loaded = await loadComputeDriver(conf, { statePath, images, logger });
     const driver = loaded.driver;
     const computeManager = new ComputeManager({
-      host, db: computeDb, driver, network: networkClient, placement: placementClient, conductor: conductorClient, images,
+      host, db: computeDb, driver, network: networkClient, placement: placementClient, conductor: conductorClient, images, compute: computeClient,
       notifier, conf, logger: logger.child({ service: 'compute' }),
     });
     await computeManager.initHost().catch((err: Error) => {

@@ -55,4 +55,6 @@ export interface PlacementClient {
   getAllocationCandidates(req: { resources: Resources; limit?: number }): Promise<{ allocationRequests: AllocationRequest[]; providerSummaries: Record<string, unknown> }>;
   claimResources(req: { consumerUuid: string; allocations: AllocationRequest['allocations']; projectId: string; userId: string; consumerGeneration?: number | null }): Promise<boolean>;
   deleteAllocations(consumerUuid: string): Promise<unknown>;
+  /** What a consumer holds, by resource provider. */
+  getAllocations(consumerUuid: string): Promise<{ allocations: Record<string, { resources: Resources }> }>;
 }

@@ -20,6 +20,8 @@ import { setAdminPassword } from './tasks/set-admin-password.js';
 import { rebuildInstance } from './tasks/rebuild-instance.js';
 import { rescueInstance, unrescueInstance } from './tasks/rescue.js';
 import { snapshotInstance } from './tasks/snapshot-instance.js';
+import { confirmResize, finishResize, finishRevertResize, pollUnconfirmedResizes, resizeInstance, revertResize } from './tasks/resize.js';
+import { FlavorObject } from '../objects/index.js';
 import { triggerCrashDump } from './tasks/trigger-crash-dump.js';
 import { reclaimQueuedDeletes, restoreInstance, softDeleteInstance } from './tasks/soft-delete.js';
 import { toDriverInstance } from './driver-instance.js';
@@ -62,6 +64,13 @@ export class ComputeManager {
     };
     every(intervalS * 1000, 'update_available_resource', () => this.resourceTracker.updateAvailableResource());
     every(intervalS * 1000, 'sync_power_states', () => syncPowerStates(this.deps, internalContext(newRequestId())));
+    const confirmWindow = this.deps.conf.DEFAULT.resize_confirm_window;
+    if (confirmWindow > 0) {
+      every(Math.min(confirmWindow, intervalS) * 1000, 'poll_unconfirmed_resizes', () => pollUnconfirmedResizes(this.deps, async (instance, m, ctx) => {
+        if (m.source_compute && m.source_compute !== this.deps.host) await this.deps.compute?.confirmResize(ctx, m.source_compute, instance, m.uuid);
+        else this.spawnTask(instance.uuid, () => confirmResize(this.deps, ctx, instance, m.uuid));
+      }));
+    }
     // Nova runs this one at the interval itself, so a server is reclaimed about that long after its delete.
     const reclaim = this.deps.conf.DEFAULT.reclaim_instance_interval;
     if (reclaim > 0) {
@@ -134,6 +143,28 @@ export class ComputeManager {
         const instance = fromPrimitive(InstanceObject, args.instance);
         const backup = typeof args.backup_type === 'string' ? { type: args.backup_type, rotation: Number(args.rotation) } : undefined;
         this.spawnTask(instance.uuid, () => snapshotInstance(this.deps, ctx, instance, { imageId: String(args.image_id), backup }));
+      },
+      resize_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        const flavor = fromPrimitive(FlavorObject, args.flavor);
+        this.spawnTask(instance.uuid, () => resizeInstance(this.deps, ctx, instance, String(args.migration_uuid), flavor, (w) => this.spawnTask(instance.uuid, w)));
+      },
+      finish_resize: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        const flavor = fromPrimitive(FlavorObject, args.flavor);
+        this.spawnTask(instance.uuid, () => finishResize(this.deps, ctx, instance, String(args.migration_uuid), flavor));
+      },
+      confirm_resize: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => confirmResize(this.deps, ctx, instance, String(args.migration_uuid)));
+      },
+      revert_resize: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => revertResize(this.deps, ctx, instance, String(args.migration_uuid), (w) => this.spawnTask(instance.uuid, w)));
+      },
+      finish_revert_resize: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => finishRevertResize(this.deps, ctx, instance, String(args.migration_uuid)));
       },
       instance_action: (ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);

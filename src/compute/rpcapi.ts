@@ -1,7 +1,7 @@
 /** Client side of a compute host's RPC API (topic `compute.<host>`). */
 import type { RpcClient } from '../bus/rpc.js';
 import type { RequestContext } from '../bus/context.js';
-import { toPrimitive, InstanceObject, ImageMetaObject, type ImageMeta, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject,
+import { toPrimitive, InstanceObject, ImageMetaObject, type ImageMeta, FlavorObject, type Flavor, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject,
   type Instance, type RequestSpec, type NetworkRequestList, type BlockDeviceMapping, type Selection } from '../objects/index.js';
 
 export const COMPUTE_TOPIC = 'compute';
@@ -86,5 +86,27 @@ export class ComputeRpcClient {
       instance: toPrimitive(InstanceObject, instance), image_id: imageId,
       ...(backup ? { backup_type: backup.type, rotation: backup.rotation } : {}),
     });
+  }
+
+  // ---- resize and cold migration (source: resize, confirm, finish revert; destination: finish, revert) ----
+
+  resizeInstance(ctx: RequestContext, host: string, instance: Instance, migrationUuid: string, flavor: Flavor): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'resize_instance', { instance: toPrimitive(InstanceObject, instance), migration_uuid: migrationUuid, flavor: toPrimitive(FlavorObject, flavor) });
+  }
+
+  finishResize(ctx: RequestContext, host: string, instance: Instance, migrationUuid: string, flavor: Flavor): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'finish_resize', { instance: toPrimitive(InstanceObject, instance), migration_uuid: migrationUuid, flavor: toPrimitive(FlavorObject, flavor) });
+  }
+
+  confirmResize(ctx: RequestContext, host: string, instance: Instance, migrationUuid: string): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'confirm_resize', { instance: toPrimitive(InstanceObject, instance), migration_uuid: migrationUuid });
+  }
+
+  revertResize(ctx: RequestContext, host: string, instance: Instance, migrationUuid: string): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'revert_resize', { instance: toPrimitive(InstanceObject, instance), migration_uuid: migrationUuid });
+  }
+
+  finishRevertResize(ctx: RequestContext, host: string, instance: Instance, migrationUuid: string): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'finish_revert_resize', { instance: toPrimitive(InstanceObject, instance), migration_uuid: migrationUuid });
   }
 }

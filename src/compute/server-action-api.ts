@@ -10,6 +10,9 @@ import { BadRequest, Conflict, NotFound, NotImplementedError, QuotaExceeded } fr
 import type { ImageClient } from './clients.js';
 import { imageMeta } from './api.js';
 import { getKeyPair } from './keypairs.js';
+import { getFlavorForBoot } from './flavors.js';
+import { createMigration, migrationByStatus, updateMigration } from './migration-store.js';
+import type { ConductorRpcClient } from '../conductor/rpcapi.js';
 import { RemoteError } from '../bus/rpc.js';
 import { contextFromAuth, type RequestContext } from '../bus/context.js';
 import type { Notifier } from '../bus/notifier.js';
@@ -31,6 +34,7 @@ export interface ServerActionDeps {
   policy: Authorizer;
   compute: ComputeRpcClient;
   images: ImageClient;
+  conductor: ConductorRpcClient;
   logger: Logger;
   /** Where the API's own notifications (instance.lock, ...) go; none are sent without it. */
   notifier?: Notifier;
@@ -270,6 +274,83 @@ export class ServerActionAPI {
     await recordActionStart(this.deps.db, ctx, uuid, backup ? InstanceAction.BACKUP : InstanceAction.CREATE_IMAGE);
     await this.deps.compute.snapshotInstance(ctx, row.host, { ...(await this.instance(row)), task_state: taskState }, image.id, backup);
     return image.id;
+  }
+
+  // ---- resize / migrate / confirmResize / revertResize ---------------------------
+
+  /**
+   * Resize to `flavorRef`, or (without it) cold-migrate with the same flavor.
+   * The conductor schedules it before this returns: no host is a 400, as in Nova.
+   */
+  async resizeOrMigrate(auth: AuthContext, requestId: string, uuid: string, opts: { flavorRef?: string; host?: string | null }): Promise<void> {
+    const resize = opts.flavorRef !== undefined;
+    const action = resize ? 'resize' : 'migrate';
+    const row = await this.servers.get(auth, uuid, resize ? 'os_compute_api:servers:resize' : 'os_compute_api:os-migrate-server:migrate');
+    if (!resize && opts.host) this.deps.policy.authorize('os_compute_api:os-migrate-server:migrate:host', { project_id: row.project_id }, auth);
+    this.checkLock(auth, row);
+    this.checkState(row, action, [VmState.ACTIVE, VmState.STOPPED]);
+    if (!row.host) throw new Conflict(`Instance ${uuid} is not ready`);
+    const current = JSON.parse(row.flavor) as Flavor;
+    let flavor = current;
+    if (resize) {
+      const f = await getFlavorForBoot(this.deps.db, opts.flavorRef!, auth.projectId).catch((err) => {
+        if (err instanceof NotFound) throw new BadRequest('Unable to locate requested flavor.');
+        throw err;
+      });
+      if (f.flavorid === current.flavorid) throw new BadRequest('When resizing, instances must change flavor!');
+      if (f.root_gb === 0 && current.root_gb !== 0) throw new BadRequest('Unable to resize disk down.');
+      flavor = {
+        id: f.id, flavorid: f.flavorid, name: f.name, memory_mb: f.memory_mb, vcpus: f.vcpus, root_gb: f.root_gb, ephemeral_gb: f.ephemeral_gb,
+        swap: f.swap, rxtx_factor: f.rxtx_factor, is_public: f.is_public === 1, disabled: f.disabled === 1, description: f.description, extra_specs: f.extra_specs ?? {},
+      };
+    }
+    if (!(await updateInstance(this.deps.db, uuid, { task_state: TaskState.RESIZE_PREP, progress: 0 }, [null]))) {
+      throw new Conflict(`Cannot '${action}' instance ${uuid} while another action is in progress`);
+    }
+    const migration = await createMigration(this.deps.db, {
+      instanceUuid: uuid, sourceCompute: row.host, sourceNode: row.node, oldFlavorId: current.id, newFlavorId: flavor.id,
+      migrationType: resize ? 'resize' : 'migration', userId: auth.userId, projectId: row.project_id,
+    });
+    const ctx = contextFromAuth(auth, requestId);
+    await recordActionStart(this.deps.db, ctx, uuid, resize ? InstanceAction.RESIZE : InstanceAction.MIGRATE);
+    try {
+      await this.deps.conductor.migrateServer(ctx, {
+        instance: { ...(await this.instance(row)), task_state: TaskState.RESIZE_PREP }, flavor, migrationUuid: migration.uuid,
+        allowSameHost: this.deps.conf.DEFAULT.allow_resize_to_same_host, host: opts.host ?? null,
+      });
+    } catch (err) {
+      await finishAction(this.deps.db, ctx, uuid);
+      if (err instanceof RemoteError && err.remoteName === 'NoValidHost') throw new BadRequest(err.message);
+      this.deps.logger.warn({ err, instance: uuid, request_id: requestId }, `${action} could not start`);
+      throw new Conflict(`Cannot '${action}' instance ${uuid}: it could not be scheduled.`);
+    }
+  }
+
+  async confirmResize(auth: AuthContext, requestId: string, uuid: string): Promise<void> {
+    const row = await this.servers.get(auth, uuid, 'os_compute_api:servers:confirm_resize');
+    this.checkLock(auth, row);
+    this.checkState(row, 'confirmResize', [VmState.RESIZED]);
+    const migration = await migrationByStatus(this.deps.db, uuid, 'finished');
+    if (!migration || !migration.source_compute) throw new BadRequest('Instance has not been resized.');
+    if (!(await updateMigration(this.deps.db, migration.uuid, { status: 'confirming' }, ['finished']))) throw new BadRequest('Instance has not been resized.');
+    const ctx = contextFromAuth(auth, requestId);
+    await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.CONFIRM_RESIZE);
+    await this.deps.compute.confirmResize(ctx, migration.source_compute, await this.instance(row), migration.uuid);
+  }
+
+  async revertResize(auth: AuthContext, requestId: string, uuid: string): Promise<void> {
+    const row = await this.servers.get(auth, uuid, 'os_compute_api:servers:revert_resize');
+    this.checkLock(auth, row);
+    this.checkState(row, 'revertResize', [VmState.RESIZED]);
+    const migration = await migrationByStatus(this.deps.db, uuid, 'finished');
+    if (!migration || !migration.dest_compute) throw new BadRequest('Instance has not been resized.');
+    if (!(await updateInstance(this.deps.db, uuid, { task_state: TaskState.RESIZE_REVERTING }, [null]))) {
+      throw new Conflict(`Cannot 'revertResize' instance ${uuid} while another action is in progress`);
+    }
+    await updateMigration(this.deps.db, migration.uuid, { status: 'reverting' });
+    const ctx = contextFromAuth(auth, requestId);
+    await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.REVERT_RESIZE);
+    await this.deps.compute.revertResize(ctx, migration.dest_compute, { ...(await this.instance(row)), task_state: TaskState.RESIZE_REVERTING }, migration.uuid);
   }
 
   // ---- trigger_crash_dump -----------------------------------------------------

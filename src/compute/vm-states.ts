@@ -42,6 +42,11 @@ export const TaskState = {
   IMAGE_BACKUP: 'image_backup',
   IMAGE_PENDING_UPLOAD: 'image_pending_upload',
   IMAGE_UPLOADING: 'image_uploading',
+  RESIZE_PREP: 'resize_prep',
+  RESIZE_MIGRATING: 'resize_migrating',
+  RESIZE_MIGRATED: 'resize_migrated',
+  RESIZE_FINISH: 'resize_finish',
+  RESIZE_REVERTING: 'resize_reverting',
 } as const;
 
 const STATUS_BY_VM_STATE: Record<string, string> = {

@@ -94,6 +94,8 @@ export interface DriverCapabilities {
   supportsRescue: boolean;
   /** snapshot gives the guest's disk as image data. */
   supportsSnapshot: boolean;
+  /** The resize / cold migration steps (migrateDiskAndPowerOff, finishMigration, confirm and revert). */
+  supportsMigration: boolean;
 }
 
 /** A guest's root disk as image data (what a snapshot or backup uploads). */
@@ -145,6 +147,17 @@ export interface VirtDriver {
   unrescue(instance: DriverInstance): Promise<void>;
   /** The guest's root disk as image data, in any power state; the guest is left as it was. */
   snapshot(instance: DriverInstance): Promise<SnapshotData>;
+  /**
+   * Resize / cold migration, on the source: powers the guest off and hands
+   * its disk over for `flavor` (Nova's migrate_disk_and_power_off).
+   */
+  migrateDiskAndPowerOff(instance: DriverInstance, flavor: Flavor, destHost: string): Promise<void>;
+  /** On the destination: the guest, now of instance.flavor, runs there (powered on when asked). */
+  finishMigration(instance: DriverInstance, networkInfo: VifInfo[], opts: { sameHost: boolean; powerOn: boolean }): Promise<void>;
+  /** On the source, once confirmed: what the source kept of the guest goes (nothing on the same host). */
+  confirmMigration(instance: DriverInstance, opts: { sameHost: boolean }): Promise<void>;
+  /** On the source, when reverted: the guest of instance.flavor (the old one) runs again here. */
+  finishRevertMigration(instance: DriverInstance, networkInfo: VifInfo[], opts: { powerOn: boolean }): Promise<void>;
 }
 
 /** The driver cannot do this at all (Nova's NotImplementedError from a driver). */

@@ -351,6 +351,30 @@ for (const impl of IMPLEMENTATIONS) {
       await assert.rejects(d.snapshot(newInstance(sut.image)), InstanceNotFoundOnHost);
     });
 
+    test('resize on one host: migrateDiskAndPowerOff gives SHUTDOWN, finishMigration runs the new size, revert and confirm; without the capability, DriverNotSupported', async () => {
+      const inst = await boot();
+      const big: Flavor = { ...flavor, id: 3, flavorid: '3', name: 'm1.contract-big', vcpus: 2, memory_mb: 1024 };
+      if (!d.capabilities.supportsMigration) {
+        await assert.rejects(d.migrateDiskAndPowerOff(inst, big, sut.host), DriverNotSupported);
+        return;
+      }
+      const before = await d.getAvailableResource(node);
+      await d.migrateDiskAndPowerOff(inst, big, sut.host);
+      assert.equal(await state(inst), PowerState.SHUTDOWN);
+      const grown = { ...inst, flavor: big };
+      await d.finishMigration(grown, networkInfo, { sameHost: true, powerOn: true });
+      assert.equal(await state(inst), PowerState.RUNNING);
+      assert.equal((await d.getAvailableResource(node)).vcpusUsed - before.vcpusUsed, big.vcpus - flavor.vcpus);
+      await d.finishRevertMigration(inst, networkInfo, { powerOn: false });
+      assert.equal(await state(inst), PowerState.SHUTDOWN);
+      assert.equal((await d.getAvailableResource(node)).vcpusUsed, before.vcpusUsed);
+      await d.migrateDiskAndPowerOff(inst, big, sut.host);
+      await d.finishMigration(grown, networkInfo, { sameHost: true, powerOn: true });
+      await d.confirmMigration(grown, { sameHost: true });
+      assert.equal(await state(inst), PowerState.RUNNING);
+      assert.ok((await d.listInstances()).includes(inst.uuid));
+    });
+
     test('console output is a string', async () => {
       const inst = await boot();
       const out = await d.getConsoleOutput(inst);

@@ -10,7 +10,7 @@ import type { PowerActionName } from '../power-action-rules.js';
 import type { ComputeApiDeps } from './deps.js';
 import { consoleOutputSchema, rebootSchema } from './schemas/servers.js';
 import { randomBytes } from 'node:crypto';
-import { changePasswordSchema, createBackupSchema, createImageSchema, lockV273Schema, novaBooleanValue, rebuildSchema, rescueSchema, resetStateSchema, triggerCrashDumpSchema } from './schemas/server-actions.js';
+import { changePasswordSchema, createBackupSchema, createImageSchema, lockV273Schema, migrateV256Schema, resizeSchema, novaBooleanValue, rebuildSchema, rescueSchema, resetStateSchema, triggerCrashDumpSchema } from './schemas/server-actions.js';
 import { getMetadata } from '../instance-store.js';
 import { publicBase } from '../../http/links.js';
 import { rebuildView } from './views/server-actions.js';
@@ -171,6 +171,35 @@ export const SERVER_ACTIONS: Record<string, ActionHandler> = {
       return imageAnswer(a, imageId, rotation > 0);
     },
   },
+  resize: {
+    async handle(a) {
+      validate(resizeSchema, a.body);
+      const flavorRef = (a.arg as { flavorRef: string | number }).flavorRef;
+      await a.deps.computeApi.actions.resizeOrMigrate(a.request.auth, a.rid, a.id, { flavorRef: typeof flavorRef === 'number' ? flavorRef.toString() : flavorRef });
+      return a.reply.code(202).send();
+    },
+  },
+  migrate: {
+    async handle(a) {
+      let host: string | null = null;
+      if (a.request.apiVersion.atLeast('2.56')) {
+        validate(migrateV256Schema, a.body);
+        host = (a.arg as { host?: string | null } | null)?.host ?? null;
+      } else {
+        requireNullOrObject('migrate', a.arg);
+      }
+      await a.deps.computeApi.actions.resizeOrMigrate(a.request.auth, a.rid, a.id, { host });
+      return a.reply.code(202).send();
+    },
+  },
+  confirmResize: {
+    async handle(a) {
+      requireNullOrObject('confirmResize', a.arg);
+      await a.deps.computeApi.actions.confirmResize(a.request.auth, a.rid, a.id);
+      return a.reply.code(204).send();
+    },
+  },
+  revertResize: noSchemaAction('revertResize', (a) => a.deps.computeApi.actions.revertResize(a.request.auth, a.rid, a.id)),
   trigger_crash_dump: {
     minVersion: '2.17',
     async handle(a) {

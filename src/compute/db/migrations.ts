@@ -205,10 +205,50 @@ async function lockedBy(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('instances').addColumn('locked_by', 'varchar(16)').execute();
 }
 
+/** Nova's migrations table, with the columns of its Migration object (resize, cold and live migration records). */
+async function migrationsTable(db: Kysely<any>): Promise<void> {
+  await withAutoId(db, db.schema.createTable('migrations'))
+    .addColumn('uuid', 'varchar(36)', (c) => c.notNull().unique())
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)')
+    .addColumn('deleted_at', 'varchar(32)')
+    .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('source_compute', 'varchar(255)')
+    .addColumn('dest_compute', 'varchar(255)')
+    .addColumn('source_node', 'varchar(255)')
+    .addColumn('dest_node', 'varchar(255)')
+    .addColumn('dest_host', 'varchar(255)')
+    .addColumn('old_instance_type_id', 'integer')
+    .addColumn('new_instance_type_id', 'integer')
+    .addColumn('instance_uuid', 'varchar(36)')
+    .addColumn('status', 'varchar(255)')
+    .addColumn('migration_type', 'varchar(32)', (c) => c.notNull())
+    .addColumn('hidden', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('memory_total', 'bigint')
+    .addColumn('memory_processed', 'bigint')
+    .addColumn('memory_remaining', 'bigint')
+    .addColumn('disk_total', 'bigint')
+    .addColumn('disk_processed', 'bigint')
+    .addColumn('disk_remaining', 'bigint')
+    .addColumn('cross_cell_move', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('user_id', 'varchar(255)')
+    .addColumn('project_id', 'varchar(255)')
+    .execute();
+  await db.schema.createIndex('migrations_instance_uuid_idx').on('migrations').column('instance_uuid').execute();
+  await db.schema.createIndex('migrations_status_idx').on('migrations').columns(['status', 'dest_compute']).execute();
+}
+
+/** The flavor a resize came from (Nova's instance_extra.flavor "old"), kept until it is confirmed or reverted. */
+async function instanceOldFlavor(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable('instances').addColumn('old_flavor', 'text').execute();
+}
+
 export const computeMigrations: MigrationSet = {
   name: 'compute',
   migrations: {
     '001_initial': { up: initial },
     '002_instance-locked-by': { up: lockedBy },
+    '003_compute-migrations-table': { up: migrationsTable },
+    '004_instance-old-flavor': { up: instanceOldFlavor },
   },
 };

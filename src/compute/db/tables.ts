@@ -116,6 +116,8 @@ export interface InstancesTable {
   locked_reason: string | null;
   /** 'owner' or 'admin' while locked (Nova's locked_by). */
   locked_by: string | null;
+  /** The Flavor (JSON) a resize came from, until it is confirmed or reverted. */
+  old_flavor: string | null;
   launch_index: number;
   reservation_id: string;
   root_device_name: string | null;
@@ -133,6 +135,36 @@ export interface InstancesTable {
   deleted: number;
   /** Bumped by every change to the server, its metadata or its faults: rendered views are cached by it. */
   version: Generated<number>;
+}
+
+/** Nova's migrations table (the Migration object's fields). */
+export interface MigrationsTable {
+  id: Generated<number>;
+  uuid: string;
+  created_at: string;
+  updated_at: string | null;
+  deleted_at: string | null;
+  deleted: number;
+  source_compute: string | null;
+  dest_compute: string | null;
+  source_node: string | null;
+  dest_node: string | null;
+  dest_host: string | null;
+  old_instance_type_id: number | null;
+  new_instance_type_id: number | null;
+  instance_uuid: string | null;
+  status: string | null;
+  migration_type: string;
+  hidden: number;
+  memory_total: number | null;
+  memory_processed: number | null;
+  memory_remaining: number | null;
+  disk_total: number | null;
+  disk_processed: number | null;
+  disk_remaining: number | null;
+  cross_cell_move: number;
+  user_id: string | null;
+  project_id: string | null;
 }
 
 export interface InstanceMetadataTable {
@@ -214,6 +246,7 @@ export interface ComputeTables {
   instance_actions_events: InstanceActionEventsTable;
   request_specs: RequestSpecsTable;
   block_device_mapping: BlockDeviceMappingTable;
+  migrations: MigrationsTable;
 }
 
 export type ComputeDb = Kysely<ComputeTables>;

@@ -12,6 +12,7 @@ import {
   type SpawnRequest, type VifInfo, type VirtDriver,
 } from '../driver.js';
 import type { ImageMeta } from '../../objects/image-meta.js';
+import type { Flavor } from '../../objects/flavor.js';
 
 export interface FakeDriverOptions {
   vcpus: number;
@@ -39,6 +40,8 @@ interface FakeGuest {
   memoryMb: number;
   diskGb: number;
   console: string[];
+  /** Sizes before a resize on this host, kept until it is confirmed or reverted. */
+  resizedFrom?: { vcpus: number; memoryMb: number; diskGb: number };
   /** Booted from a rescue image (Nova's rescued vm_state, as the hypervisor sees it). */
   rescued?: boolean;
 }
@@ -54,7 +57,7 @@ export type SpawnFaultRule = (req: SpawnRequest) => string | undefined;
 
 export class FakeDriver implements VirtDriver {
   readonly type = 'fake';
-  readonly capabilities: DriverCapabilities = { supportsSetAdminPassword: true, supportsTriggerCrashDump: true, supportsRescue: true, supportsSnapshot: true };
+  readonly capabilities: DriverCapabilities = { supportsSetAdminPassword: true, supportsTriggerCrashDump: true, supportsRescue: true, supportsSnapshot: true, supportsMigration: true };
   private readonly guests = new Map<string, FakeGuest>();
   private host = 'fake-host';
   private readonly spawnFaults: SpawnFaultRule[] = [];
@@ -299,6 +302,60 @@ export class FakeDriver implements VirtDriver {
     g.console.push('disk snapshot taken');
     await this.changed();
     return { diskFormat: 'raw', containerFormat: 'bare', data };
+  }
+
+  async migrateDiskAndPowerOff(instance: DriverInstance, flavor: Flavor, _destHost: string): Promise<void> {
+    this.record('migrateDiskAndPowerOff', instance.uuid);
+    await this.actionDelay();
+    const g = this.guest(instance.uuid);
+    g.state = PowerState.SHUTDOWN;
+    g.console.push(`disk handed over for flavor ${flavor.name}`);
+    await this.changed();
+  }
+
+  async finishMigration(instance: DriverInstance, _networkInfo: VifInfo[], opts: { sameHost: boolean; powerOn: boolean }): Promise<void> {
+    this.record('finishMigration', instance.uuid);
+    await this.actionDelay();
+    const f = instance.flavor;
+    const sizes = { vcpus: f.vcpus, memoryMb: f.memory_mb, diskGb: f.root_gb + f.ephemeral_gb };
+    const state = opts.powerOn ? PowerState.RUNNING : PowerState.SHUTDOWN;
+    const g = this.guests.get(instance.uuid);
+    if (g) {
+      // The same hypervisor: the guest stays, with its new sizes; the old ones are kept for a revert.
+      g.resizedFrom = { vcpus: g.vcpus, memoryMb: g.memoryMb, diskGb: g.diskGb };
+      Object.assign(g, sizes, { state });
+      g.console.push(`resized to flavor ${f.name}`);
+    } else {
+      this.guests.set(instance.uuid, {
+        uuid: instance.uuid, name: instance.name, state, ...sizes,
+        console: [`Kilonova fake guest ${instance.name} (${instance.hostname}) migrated here with flavor ${f.name}`],
+      });
+    }
+    await this.changed();
+  }
+
+  async confirmMigration(instance: DriverInstance, opts: { sameHost: boolean }): Promise<void> {
+    this.record('confirmMigration', instance.uuid);
+    if (opts.sameHost) {
+      const g = this.guests.get(instance.uuid);
+      if (g) delete g.resizedFrom;
+    } else {
+      this.guests.delete(instance.uuid);
+    }
+    await this.changed();
+  }
+
+  async finishRevertMigration(instance: DriverInstance, _networkInfo: VifInfo[], opts: { powerOn: boolean }): Promise<void> {
+    this.record('finishRevertMigration', instance.uuid);
+    await this.actionDelay();
+    const g = this.guest(instance.uuid);
+    if (g.resizedFrom) {
+      Object.assign(g, g.resizedFrom);
+      delete g.resizedFrom;
+    }
+    g.state = opts.powerOn ? PowerState.RUNNING : PowerState.SHUTDOWN;
+    g.console.push('resize reverted');
+    await this.changed();
   }
 
   /** Whether the guest is booted from a rescue image (for tests and the emulator's users). */

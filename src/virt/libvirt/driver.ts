@@ -19,6 +19,7 @@ import {
 import { buildInstanceMetadataFiles, instanceMetadataSource } from '../../metadata/instance-metadata.js';
 import { makeConfigDrive } from '../configdrive.js';
 import type { ImageMeta } from '../../objects/image-meta.js';
+import type { Flavor } from '../../objects/flavor.js';
 import { LibvirtConnection, LibvirtError, type DomainState, type LifecycleEvent as LifecycleEventFromLibvirt } from './connection.js';
 import { buildGuestXml, type GuestConfig, type GuestDisk } from './guest-config.js';
 import { FlavorDiskSmallerThanImage, ImageCache, ImageUnacceptable, type CachedImage, type ImageDataSource } from './image-backend.js';
@@ -86,7 +87,7 @@ export class LibvirtDriver implements VirtDriver {
   readonly type = 'libvirt';
   // Setting a password needs the QEMU guest agent and crash dumps an NMI path
   // neither of which this driver drives yet.
-  readonly capabilities: DriverCapabilities = { supportsSetAdminPassword: false, supportsTriggerCrashDump: false, supportsRescue: false, supportsSnapshot: false };
+  readonly capabilities: DriverCapabilities = { supportsSetAdminPassword: false, supportsTriggerCrashDump: false, supportsRescue: false, supportsSnapshot: false, supportsMigration: false };
   private host = os.hostname();
   readonly connection: LibvirtConnection;
   readonly imageCache: ImageCache;
@@ -427,6 +428,23 @@ export class LibvirtDriver implements VirtDriver {
   async snapshot(instance: DriverInstance): Promise<SnapshotData> {
     await this.state(instance);
     throw new DriverNotSupported('snapshot');
+  }
+
+  async migrateDiskAndPowerOff(instance: DriverInstance, _flavor: Flavor, _destHost: string): Promise<void> {
+    await this.state(instance);
+    throw new DriverNotSupported('resize and cold migration');
+  }
+
+  async finishMigration(_instance: DriverInstance, _networkInfo: VifInfo[], _opts: { sameHost: boolean; powerOn: boolean }): Promise<void> {
+    throw new DriverNotSupported('resize and cold migration');
+  }
+
+  async confirmMigration(_instance: DriverInstance, _opts: { sameHost: boolean }): Promise<void> {
+    throw new DriverNotSupported('resize and cold migration');
+  }
+
+  async finishRevertMigration(_instance: DriverInstance, _networkInfo: VifInfo[], _opts: { powerOn: boolean }): Promise<void> {
+    throw new DriverNotSupported('resize and cold migration');
   }
 
   async getConsoleOutput(instance: DriverInstance): Promise<string> {

@@ -147,3 +147,34 @@ export const createBackupSchema = {
   required: ['createBackup'],
   additionalProperties: false,
 } as const;
+
+export const resizeSchema = {
+  type: 'object',
+  properties: {
+    resize: {
+      type: 'object',
+      properties: {
+        flavorRef: { type: ['string', 'integer'], minLength: 1 },
+        'OS-DCF:diskConfig': { type: 'string', enum: ['AUTO', 'MANUAL'] },
+      },
+      required: ['flavorRef'],
+      additionalProperties: false,
+    },
+  },
+  required: ['resize'],
+  additionalProperties: false,
+} as const;
+
+/** 2.56: migrate takes an optional destination host. */
+export const migrateV256Schema = {
+  type: 'object',
+  properties: {
+    migrate: {
+      type: ['object', 'null'],
+      properties: { host: { type: ['string', 'null'], minLength: 1, maxLength: 255 } },
+      additionalProperties: false,
+    },
+  },
+  required: ['migrate'],
+  additionalProperties: false,
+} as const;
