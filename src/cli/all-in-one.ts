@@ -156,7 +156,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
     const loaded = await loadComputeDriver(conf, { statePath, images, logger });
     const driver = loaded.driver;
     const computeManager = new ComputeManager({
-      host, db: computeDb, driver, network: networkClient, placement: placementClient, conductor: conductorClient,
+      host, db: computeDb, driver, network: networkClient, placement: placementClient, conductor: conductorClient, images, compute: computeClient,
       notifier, conf, logger: logger.child({ service: 'compute' }),
     });
     await computeManager.initHost().catch((err: Error) => {
@@ -193,6 +193,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       conductor: conductorClient, compute: computeClient, logger: logger.child({ service: 'compute-api' }),
       deleteAllocations: (uuid) => placement.deleteAllocations(uuid),
       deleteResourceProvider: (uuid) => placement.deleteResourceProvider(uuid),
+      notifier: new Notifier(transport, `nova-api:${host}`),
       isComputeUp: async (h) => {
         const s = await computeDb.selectFrom('services').select(['last_seen_up', 'forced_down'])
           .where('host', '=', h).where('binary', '=', 'nova-compute').where('deleted', '=', 0).executeTakeFirst();

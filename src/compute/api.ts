@@ -32,6 +32,8 @@ import type { ImageMeta } from '../objects/image-meta.js';
 import type { BlockDeviceMapping, Instance, NetworkRequestList, RequestSpec } from '../objects/index.js';
 import { listInstancePage, type InstancePage, type ListOptions } from './instance-list.js';
 import { POWER_ACTION_RULES, type PowerActionName } from './power-action-rules.js';
+import { ServerActionAPI } from './server-action-api.js';
+import type { Notifier } from '../bus/notifier.js';
 
 export interface ComputeApiDepsCore {
   db: ComputeDb;
@@ -48,6 +50,8 @@ export interface ComputeApiDepsCore {
   deleteAllocations(consumerUuid: string): Promise<unknown>;
   /** Deletes a compute node's resource provider when its service is deleted. */
   deleteResourceProvider(rpUuid: string): Promise<unknown>;
+  /** The API's own notifications (instance.lock, ...). */
+  notifier?: Notifier;
 }
 
 export interface CreateResult {
@@ -57,7 +61,16 @@ export interface CreateResult {
 }
 
 export class ComputeAPI {
-  constructor(private readonly deps: ComputeApiDepsCore) {}
+  /** lock, os-resetState, changePassword, restore / forceDelete, trigger_crash_dump. */
+  readonly actions: ServerActionAPI;
+
+  constructor(private readonly deps: ComputeApiDepsCore) {
+    this.actions = new ServerActionAPI(deps, {
+      get: (auth, uuid, rule) => this.get(auth, uuid, rule),
+      isAdmin: (auth) => this.isAdmin(auth),
+      hardDelete: (auth, requestId, row) => this.hardDelete(auth, requestId, row),
+    });
+  }
 
   private target(auth: AuthContext, projectId = auth.projectId, userId = auth.userId) {
     return { project_id: projectId, user_id: userId };
@@ -309,12 +322,17 @@ export class ComputeAPI {
 
   async delete(auth: AuthContext, requestId: string, uuid: string): Promise<void> {
     const row = await this.get(auth, uuid, 'os_compute_api:servers:delete');
-    if (row.locked && !this.isAdmin(auth)) throw new Conflict(`Instance ${uuid} is locked`);
+    this.actions.checkLock(auth, row);
+    // Nova accepts a repeated delete and lets the first one finish.
+    if (row.task_state === TaskState.DELETING) return;
+    await this.actions.deleteOrSoftDelete(auth, requestId, row);
+  }
+
+  /** The delete that removes the server now: on its host when that is up, else here. */
+  private async hardDelete(auth: AuthContext, requestId: string, row: InstanceRow): Promise<void> {
+    const uuid = row.uuid;
     const ctx = contextFromAuth(auth, requestId);
-    if (row.task_state === TaskState.DELETING) {
-      // Nova accepts a repeated delete and lets the first one finish.
-      return;
-    }
+    if (row.task_state === TaskState.DELETING) return;
     await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.DELETE);
     const md = await getMetadata(this.deps.db, [uuid]);
     const instance = instanceFromRow(row, md.get(uuid) ?? {});
@@ -389,7 +407,7 @@ export class ComputeAPI {
       return await this.deps.compute.getDiagnostics(contextFromAuth(auth, requestId), row.host, instanceFromRow(row, md.get(uuid) ?? {}), row.network_info);
     } catch (err) {
       const remote = (err as { remoteName?: string }).remoteName;
-      if (remote === 'DriverNotImplemented') throw new NotImplementedError('The requested functionality is not supported.');
+      if (remote === 'DriverNotSupported') throw new NotImplementedError('The requested functionality is not supported.');
       if (remote === 'InstanceNotFoundOnHost') throw new Conflict(`Cannot 'get_diagnostics' instance ${uuid} while it is in vm_state ${row.vm_state}`);
       throw err;
     }
@@ -408,7 +426,8 @@ export class ComputeAPI {
   }
 }
 
-function imageMeta(image: ImageInfo): ImageMeta {
+/** The ImageMeta object of an image as the image service describes it. */
+export function imageMeta(image: ImageInfo): ImageMeta {
   const properties: Record<string, string> = {};
   for (const [k, v] of Object.entries(image)) {
     if (typeof v === 'string' && !['id', 'name', 'status', 'disk_format', 'container_format', 'checksum', 'owner', 'visibility', 'self', 'file', 'schema', 'created_at', 'updated_at', 'os_hash_algo', 'os_hash_value'].includes(k)) {

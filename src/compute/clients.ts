@@ -3,6 +3,7 @@
  * In the all-in-one these are those services' Node APIs; the shapes here are
  * the contract, so compute never imports another service's internals.
  */
+import type { Readable } from 'node:stream';
 import type { AuthContext } from '../http/auth.js';
 import type { VifInfo } from '../virt/driver.js';
 
@@ -20,8 +21,11 @@ export interface ImageInfo {
 
 export interface ImageClient {
   getImage(id: string, auth: AuthContext): Promise<ImageInfo>;
+  /** Creates an image record (queued) from Glance's create body. */
+  createImage(body: Record<string, unknown>, auth: AuthContext): Promise<ImageInfo>;
   /** One page of Glance v2's image list for these query parameters; nextMarker when there may be more. */
   listImages(query: Record<string, string>, auth: AuthContext): Promise<{ images: ImageInfo[]; nextMarker?: string }>;
+  uploadImageData(id: string, data: Readable, auth: AuthContext, opts?: { contentLength?: number }): Promise<void>;
   deleteImage(id: string, auth: AuthContext): Promise<void>;
   /** Replaces the image's extra properties (Nova's image metadata). */
   replaceImageProperties(id: string, properties: Record<string, string>, auth: AuthContext): Promise<ImageInfo>;
@@ -109,4 +113,6 @@ export interface PlacementClient {
   getAllocationCandidates(req: { resources: Resources; limit?: number }): Promise<{ allocationRequests: AllocationRequest[]; providerSummaries: Record<string, unknown> }>;
   claimResources(req: { consumerUuid: string; allocations: AllocationRequest['allocations']; projectId: string; userId: string; consumerGeneration?: number | null }): Promise<boolean>;
   deleteAllocations(consumerUuid: string): Promise<unknown>;
+  /** What a consumer holds, by resource provider. */
+  getAllocations(consumerUuid: string): Promise<{ allocations: Record<string, { resources: Resources }> }>;
 }

@@ -9,6 +9,10 @@ import type { ComputeDb } from './db/tables.js';
 export const InstanceAction = {
   CREATE: 'create', DELETE: 'delete', REBOOT: 'reboot', STOP: 'stop', START: 'start',
   PAUSE: 'pause', UNPAUSE: 'unpause', SUSPEND: 'suspend', RESUME: 'resume', UPDATE: 'update',
+  LOCK: 'lock', UNLOCK: 'unlock', RESET_STATE: 'resetState', CHANGE_PASSWORD: 'changePassword',
+  RESTORE: 'restore', TRIGGER_CRASH_DUMP: 'trigger_crash_dump', REBUILD: 'rebuild',
+  RESCUE: 'rescue', UNRESCUE: 'unrescue', CREATE_IMAGE: 'createImage', BACKUP: 'createBackup',
+  RESIZE: 'resize', MIGRATE: 'migrate', CONFIRM_RESIZE: 'confirmResize', REVERT_RESIZE: 'revertResize',
 } as const;
 
 export async function recordActionStart(db: ComputeDb, ctx: RequestContext, instanceUuid: string, action: string): Promise<void> {

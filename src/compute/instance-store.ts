@@ -106,3 +106,13 @@ export async function addInstanceFault(db: ComputeDb, uuid: string, fault: { cod
 export async function touchInstance(db: ComputeDb, uuid: string): Promise<void> {
   await updateInstance(db, uuid, {});
 }
+
+/** Replaces a server's metadata with `metadata` (a rebuild's, which takes the place of the old). */
+export async function replaceMetadata(db: ComputeDb, uuid: string, metadata: Record<string, string>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('instance_metadata').where('instance_uuid', '=', uuid).execute();
+    const rows = Object.entries(metadata).map(([key, value]) => ({ instance_uuid: uuid, key, value }));
+    if (rows.length > 0) await trx.insertInto('instance_metadata').values(rows).execute();
+  });
+  await touchInstance(db, uuid);
+}

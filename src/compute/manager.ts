@@ -6,7 +6,7 @@
 import type { RequestContext } from '../bus/context.js';
 import { internalContext } from '../bus/context.js';
 import type { RpcEndpoint } from '../bus/rpc.js';
-import { fromPrimitive, InstanceObject, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject } from '../objects/index.js';
+import { fromPrimitive, InstanceObject, ImageMetaObject, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject } from '../objects/index.js';
 import { newRequestId } from '../http/server.js';
 import { KeyedLock } from './keyed-lock.js';
 import { ResourceTracker } from './resource-tracker.js';
@@ -16,6 +16,14 @@ import { initInstances } from './tasks/init-instance.js';
 import { runPowerAction } from './tasks/power-action.js';
 import { syncInstancePowerState, syncPowerStates } from './tasks/sync-power-states.js';
 import { imageMetaForInstance } from './tasks/image-meta.js';
+import { setAdminPassword } from './tasks/set-admin-password.js';
+import { rebuildInstance } from './tasks/rebuild-instance.js';
+import { rescueInstance, unrescueInstance } from './tasks/rescue.js';
+import { snapshotInstance } from './tasks/snapshot-instance.js';
+import { confirmResize, finishResize, finishRevertResize, pollUnconfirmedResizes, resizeInstance, revertResize } from './tasks/resize.js';
+import { FlavorObject } from '../objects/index.js';
+import { triggerCrashDump } from './tasks/trigger-crash-dump.js';
+import { reclaimQueuedDeletes, restoreInstance, softDeleteInstance } from './tasks/soft-delete.js';
 import { toDriverInstance } from './driver-instance.js';
 import type { ComputeHostDeps } from './tasks/context.js';
 import type { VifInfo } from '../virt/driver.js';
@@ -57,6 +65,18 @@ export class ComputeManager {
     };
     every(intervalS * 1000, 'update_available_resource', () => this.resourceTracker.updateAvailableResource());
     every(intervalS * 1000, 'sync_power_states', () => syncPowerStates(this.deps, internalContext(newRequestId())));
+    const confirmWindow = this.deps.conf.DEFAULT.resize_confirm_window;
+    if (confirmWindow > 0) {
+      every(Math.min(confirmWindow, intervalS) * 1000, 'poll_unconfirmed_resizes', () => pollUnconfirmedResizes(this.deps, async (instance, m, ctx) => {
+        if (m.source_compute && m.source_compute !== this.deps.host) await this.deps.compute?.confirmResize(ctx, m.source_compute, instance, m.uuid);
+        else this.spawnTask(instance.uuid, () => confirmResize(this.deps, ctx, instance, m.uuid));
+      }));
+    }
+    // Nova runs this one at the interval itself, so a server is reclaimed about that long after its delete.
+    const reclaim = this.deps.conf.DEFAULT.reclaim_instance_interval;
+    if (reclaim > 0) {
+      every(reclaim * 1000, 'reclaim_queued_deletes', () => reclaimQueuedDeletes(this.deps, internalContext(newRequestId()), (uuid, work) => this.locks.run(uuid, work)));
+    }
   }
 
   /** Stops periodic tasks and waits for the work in flight. */
@@ -97,6 +117,65 @@ export class ComputeManager {
           vifs = [];
         }
         return this.deps.driver.getDiagnostics(toDriverInstance(instance, imageMetaForInstance(instance), this.deps.conf.DEFAULT.instance_name_template), vifs);
+      },
+      set_admin_password: async (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        const work = this.locks.run(instance.uuid, () => setAdminPassword(this.deps, ctx, instance, String(args.new_pass)));
+        this.track(work.catch(() => undefined));
+        await work;
+      },
+      trigger_crash_dump: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => triggerCrashDump(this.deps, ctx, instance));
+      },
+      soft_delete_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => softDeleteInstance(this.deps, ctx, instance));
+      },
+      restore_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => restoreInstance(this.deps, ctx, instance));
+      },
+      rebuild_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        const image = fromPrimitive(ImageMetaObject, args.image);
+        this.spawnTask(instance.uuid, () => rebuildInstance(this.deps, ctx, instance, image, { origVmState: String(args.orig_vm_state) }));
+      },
+      rescue_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        const image = fromPrimitive(ImageMetaObject, args.rescue_image);
+        this.spawnTask(instance.uuid, () => rescueInstance(this.deps, ctx, instance, image, String(args.rescue_password)));
+      },
+      unrescue_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => unrescueInstance(this.deps, ctx, instance));
+      },
+      snapshot_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        const backup = typeof args.backup_type === 'string' ? { type: args.backup_type, rotation: Number(args.rotation) } : undefined;
+        this.spawnTask(instance.uuid, () => snapshotInstance(this.deps, ctx, instance, { imageId: String(args.image_id), backup }));
+      },
+      resize_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        const flavor = fromPrimitive(FlavorObject, args.flavor);
+        this.spawnTask(instance.uuid, () => resizeInstance(this.deps, ctx, instance, String(args.migration_uuid), flavor, (w) => this.spawnTask(instance.uuid, w)));
+      },
+      finish_resize: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        const flavor = fromPrimitive(FlavorObject, args.flavor);
+        this.spawnTask(instance.uuid, () => finishResize(this.deps, ctx, instance, String(args.migration_uuid), flavor));
+      },
+      confirm_resize: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => confirmResize(this.deps, ctx, instance, String(args.migration_uuid)));
+      },
+      revert_resize: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => revertResize(this.deps, ctx, instance, String(args.migration_uuid), (w) => this.spawnTask(instance.uuid, w)));
+      },
+      finish_revert_resize: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => finishRevertResize(this.deps, ctx, instance, String(args.migration_uuid)));
       },
       instance_action: (ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);

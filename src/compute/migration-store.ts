@@ -1,5 +1,10 @@
-/** Reading Nova's migrations table (os-migrations); the actions that move servers write it. */
+/**
+ * Nova's migrations table (the Migration object): written by resize and cold
+ * migration, read by os-migrations.
+ */
+import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
+import { nowIso } from '../db/schema-helpers.js';
 import type { ComputeDb, MigrationsTable } from './db/tables.js';
 
 export type MigrationRow = Selectable<MigrationsTable>;
@@ -49,4 +54,42 @@ export async function listMigrations(db: ComputeDb, f: MigrationFilters, page: {
   q = q.orderBy('created_at', 'desc').orderBy('id', 'desc');
   if (page.limit !== undefined) q = q.limit(page.limit);
   return q.execute();
+}
+
+export async function createMigration(db: ComputeDb, values: {
+  instanceUuid: string; sourceCompute: string; sourceNode: string | null; oldFlavorId: number; newFlavorId: number;
+  migrationType: 'resize' | 'migration'; userId: string; projectId: string;
+}): Promise<MigrationRow> {
+  return db.insertInto('migrations').values({
+    uuid: randomUUID(), created_at: nowIso(), updated_at: null, deleted_at: null, deleted: 0,
+    source_compute: values.sourceCompute, source_node: values.sourceNode, dest_compute: null, dest_node: null, dest_host: null,
+    old_instance_type_id: values.oldFlavorId, new_instance_type_id: values.newFlavorId, instance_uuid: values.instanceUuid,
+    status: 'pre-migrating', migration_type: values.migrationType, hidden: 0, cross_cell_move: 0,
+    memory_total: null, memory_processed: null, memory_remaining: null, disk_total: null, disk_processed: null, disk_remaining: null,
+    user_id: values.userId, project_id: values.projectId,
+  }).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function getMigration(db: ComputeDb, uuid: string): Promise<MigrationRow | undefined> {
+  return db.selectFrom('migrations').selectAll().where('uuid', '=', uuid).where('deleted', '=', 0).executeTakeFirst();
+}
+
+/** Sets the status (and more); with `from`, only while the status is still one of those. */
+export async function updateMigration(db: ComputeDb, uuid: string, values: Partial<Omit<MigrationRow, 'id' | 'uuid' | 'created_at'>>, from?: string[]): Promise<boolean> {
+  let q = db.updateTable('migrations').set({ ...values, updated_at: nowIso() }).where('uuid', '=', uuid);
+  if (from) q = q.where('status', 'in', from);
+  return Number((await q.executeTakeFirst()).numUpdatedRows) > 0;
+}
+
+/** The instance's newest migration in this status (Nova's get_by_instance_and_status). */
+export async function migrationByStatus(db: ComputeDb, instanceUuid: string, status: string): Promise<MigrationRow | undefined> {
+  return db.selectFrom('migrations').selectAll().where('instance_uuid', '=', instanceUuid).where('status', '=', status)
+    .where('deleted', '=', 0).orderBy('id', 'desc').limit(1).executeTakeFirst();
+}
+
+/** Finished resizes older than the window on this destination (Nova's get_unconfirmed_by_dest_compute). */
+export async function unconfirmedByDest(db: ComputeDb, host: string, windowS: number): Promise<MigrationRow[]> {
+  const cutoff = new Date(Date.now() - windowS * 1000).toISOString();
+  return db.selectFrom('migrations').selectAll().where('status', '=', 'finished').where('dest_compute', '=', host)
+    .where('deleted', '=', 0).where('updated_at', '<=', cutoff).execute();
 }

@@ -2,7 +2,7 @@
 import type { RpcClient } from '../bus/rpc.js';
 import type { RequestContext } from '../bus/context.js';
 import type { Diagnostics } from '../virt/driver.js';
-import { toPrimitive, InstanceObject, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject,
+import { toPrimitive, InstanceObject, ImageMetaObject, type ImageMeta, FlavorObject, type Flavor, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject,
   type Instance, type RequestSpec, type NetworkRequestList, type BlockDeviceMapping, type Selection } from '../objects/index.js';
 
 export const COMPUTE_TOPIC = 'compute';
@@ -49,5 +49,70 @@ export class ComputeRpcClient {
   /** Power actions (stop, start, reboot, pause, ...): cast, the API returns 202. */
   instanceAction(ctx: RequestContext, host: string, action: string, instance: Instance, extra: Record<string, unknown> = {}): Promise<void> {
     return this.rpc.cast(ctx, computeTopic(host), 'instance_action', { action, instance: toPrimitive(InstanceObject, instance), ...extra });
+  }
+
+  /** Sets the guest's admin password; a call, so the API can answer 409 / 501 from the host's outcome. */
+  setAdminPassword(ctx: RequestContext, host: string, instance: Instance, newPass: string): Promise<void> {
+    return this.rpc.call<void>(ctx, computeTopic(host), 'set_admin_password', { instance: toPrimitive(InstanceObject, instance), new_pass: newPass });
+  }
+
+  triggerCrashDump(ctx: RequestContext, host: string, instance: Instance): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'trigger_crash_dump', { instance: toPrimitive(InstanceObject, instance) });
+  }
+
+  softDeleteInstance(ctx: RequestContext, host: string, instance: Instance): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'soft_delete_instance', { instance: toPrimitive(InstanceObject, instance) });
+  }
+
+  restoreInstance(ctx: RequestContext, host: string, instance: Instance): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'restore_instance', { instance: toPrimitive(InstanceObject, instance) });
+  }
+
+  /** Rebuilds the guest from `image` on its host (Nova's rebuild_instance, on the same host). */
+  rebuildInstance(ctx: RequestContext, host: string, instance: Instance, image: ImageMeta, opts: { preserveEphemeral: boolean; origVmState: string }): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'rebuild_instance', {
+      instance: toPrimitive(InstanceObject, instance), image: toPrimitive(ImageMetaObject, image),
+      preserve_ephemeral: opts.preserveEphemeral, orig_vm_state: opts.origVmState,
+    });
+  }
+
+  rescueInstance(ctx: RequestContext, host: string, instance: Instance, rescueImage: ImageMeta, adminPass: string): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'rescue_instance', {
+      instance: toPrimitive(InstanceObject, instance), rescue_image: toPrimitive(ImageMetaObject, rescueImage), rescue_password: adminPass,
+    });
+  }
+
+  unrescueInstance(ctx: RequestContext, host: string, instance: Instance): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'unrescue_instance', { instance: toPrimitive(InstanceObject, instance) });
+  }
+
+  /** Snapshot (or, with `backup`, backup with rotation) into the image record the API made. */
+  snapshotInstance(ctx: RequestContext, host: string, instance: Instance, imageId: string, backup?: { type: string; rotation: number }): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'snapshot_instance', {
+      instance: toPrimitive(InstanceObject, instance), image_id: imageId,
+      ...(backup ? { backup_type: backup.type, rotation: backup.rotation } : {}),
+    });
+  }
+
+  // ---- resize and cold migration (source: resize, confirm, finish revert; destination: finish, revert) ----
+
+  resizeInstance(ctx: RequestContext, host: string, instance: Instance, migrationUuid: string, flavor: Flavor): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'resize_instance', { instance: toPrimitive(InstanceObject, instance), migration_uuid: migrationUuid, flavor: toPrimitive(FlavorObject, flavor) });
+  }
+
+  finishResize(ctx: RequestContext, host: string, instance: Instance, migrationUuid: string, flavor: Flavor): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'finish_resize', { instance: toPrimitive(InstanceObject, instance), migration_uuid: migrationUuid, flavor: toPrimitive(FlavorObject, flavor) });
+  }
+
+  confirmResize(ctx: RequestContext, host: string, instance: Instance, migrationUuid: string): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'confirm_resize', { instance: toPrimitive(InstanceObject, instance), migration_uuid: migrationUuid });
+  }
+
+  revertResize(ctx: RequestContext, host: string, instance: Instance, migrationUuid: string): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'revert_resize', { instance: toPrimitive(InstanceObject, instance), migration_uuid: migrationUuid });
+  }
+
+  finishRevertResize(ctx: RequestContext, host: string, instance: Instance, migrationUuid: string): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'finish_revert_resize', { instance: toPrimitive(InstanceObject, instance), migration_uuid: migrationUuid });
   }
 }

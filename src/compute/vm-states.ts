@@ -29,6 +29,24 @@ export const TaskState = {
   UNPAUSING: 'unpausing',
   SUSPENDING: 'suspending',
   RESUMING: 'resuming',
+  SOFT_DELETING: 'soft-deleting',
+  RESTORING: 'restoring',
+  UPDATING_PASSWORD: 'updating_password',
+  REBUILDING: 'rebuilding',
+  REBUILD_BLOCK_DEVICE_MAPPING: 'rebuild_block_device_mapping',
+  REBUILD_SPAWNING: 'rebuild_spawning',
+  RESCUING: 'rescuing',
+  UNRESCUING: 'unrescuing',
+  IMAGE_SNAPSHOT_PENDING: 'image_snapshot_pending',
+  IMAGE_SNAPSHOT: 'image_snapshot',
+  IMAGE_BACKUP: 'image_backup',
+  IMAGE_PENDING_UPLOAD: 'image_pending_upload',
+  IMAGE_UPLOADING: 'image_uploading',
+  RESIZE_PREP: 'resize_prep',
+  RESIZE_MIGRATING: 'resize_migrating',
+  RESIZE_MIGRATED: 'resize_migrated',
+  RESIZE_FINISH: 'resize_finish',
+  RESIZE_REVERTING: 'resize_reverting',
 } as const;
 
 const STATUS_BY_VM_STATE: Record<string, string> = {
@@ -45,9 +63,16 @@ const ACTIVE_TASK_STATUS: Record<string, string> = {
   resize_finish: 'RESIZE', updating_password: 'PASSWORD',
 };
 
-/** The `status` of GET /servers for a vm_state and task_state. */
+const REBUILD_TASKS = ['rebuilding', 'rebuild_block_device_mapping', 'rebuild_spawning'];
+const RESIZE_TASKS = ['resize_prep', 'resize_migrating', 'resize_migrated', 'resize_finish'];
+
+/** The `status` of GET /servers for a vm_state and task_state (Nova's _STATE_MAP). */
 export function serverStatus(vmState: string, taskState: string | null): string {
   if (vmState === VmState.ACTIVE && taskState && ACTIVE_TASK_STATUS[taskState]) return ACTIVE_TASK_STATUS[taskState];
+  if (taskState && REBUILD_TASKS.includes(taskState) && (vmState === VmState.STOPPED || vmState === VmState.ERROR)) return 'REBUILD';
+  if (taskState && RESIZE_TASKS.includes(taskState) && vmState === VmState.STOPPED) return 'RESIZE';
+  if (vmState === VmState.PAUSED && taskState === 'migrating') return 'MIGRATING';
+  if (vmState === VmState.RESIZED && taskState === 'resize_reverting') return 'REVERT_RESIZE';
   if (vmState === VmState.STOPPED && (taskState === 'rebooting' || taskState === 'rebooting_hard')) return 'REBOOT';
   return STATUS_BY_VM_STATE[vmState] ?? 'UNKNOWN';
 }

@@ -4,10 +4,11 @@
  */
 import type { RequestContext } from '../bus/context.js';
 import type { RpcEndpoint } from '../bus/rpc.js';
-import { fromPrimitive, InstanceObject, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject } from '../objects/index.js';
+import { fromPrimitive, FlavorObject, InstanceObject, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject } from '../objects/index.js';
 import { BuildInstancesTask } from './tasks/build-instances.js';
 import type { ConductorTaskDeps } from './tasks/base.js';
 import { RescheduleInstanceTask } from './tasks/reschedule-instance.js';
+import { MigrateServerTask } from './tasks/migrate-server.js';
 import { recoverUnscheduledInstances } from './tasks/recover-unscheduled.js';
 
 export type ConductorDeps = ConductorTaskDeps;
@@ -30,6 +31,13 @@ export class ComputeTaskManager {
           requestedNetworks: fromPrimitive(NetworkRequestListObject, args.requested_networks),
           blockDeviceMappings: (args.block_device_mappings as unknown[][]).map((l) => l.map((p) => fromPrimitive(BlockDeviceMappingObject, p))),
         });
+      },
+      migrate_server: async (ctx: RequestContext, args: Record<string, unknown>) => {
+        await new MigrateServerTask(this.deps, ctx, {
+          instance: fromPrimitive(InstanceObject, args.instance), flavor: fromPrimitive(FlavorObject, args.flavor),
+          migrationUuid: String(args.migration_uuid), allowSameHost: args.allow_same_host === true,
+          host: typeof args.host === 'string' ? args.host : null,
+        }).run();
       },
       reschedule_instance: async (ctx: RequestContext, args: Record<string, unknown>) => {
         await new RescheduleInstanceTask(this.deps, ctx, {

@@ -1,7 +1,7 @@
 /** Client side of the conductor's RPC API (topic `conductor`). */
 import type { RpcClient } from '../bus/rpc.js';
 import type { RequestContext } from '../bus/context.js';
-import { toPrimitive, InstanceObject, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject,
+import { toPrimitive, FlavorObject, type Flavor, InstanceObject, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject,
   type Instance, type RequestSpec, type NetworkRequestList, type BlockDeviceMapping, type Selection } from '../objects/index.js';
 
 export const CONDUCTOR_TOPIC = 'conductor';
@@ -35,6 +35,14 @@ export class ConductorRpcClient {
       block_device_mappings: args.blockDeviceMappings.map((b) => toPrimitive(BlockDeviceMappingObject, b)),
       alternates: args.alternates.map((s) => toPrimitive(SelectionObject, s)),
       reason: args.reason,
+    });
+  }
+
+  /** Resize or cold-migrate: schedules and starts it (a call, so NoValidHost reaches the API). */
+  migrateServer(ctx: RequestContext, args: { instance: Instance; flavor: Flavor; migrationUuid: string; allowSameHost: boolean; host: string | null }): Promise<void> {
+    return this.rpc.call<void>(ctx, CONDUCTOR_TOPIC, 'migrate_server', {
+      instance: toPrimitive(InstanceObject, args.instance), flavor: toPrimitive(FlavorObject, args.flavor),
+      migration_uuid: args.migrationUuid, allow_same_host: args.allowSameHost, host: args.host,
     });
   }
 }

@@ -49,6 +49,9 @@ export const OPTIONS = {
     reserved_host_disk_mb: { type: 'int', default: 0, min: 0, help: 'Disk kept back for the host.' },
     reserved_host_cpus: { type: 'int', default: 0, min: 0, help: 'vCPUs kept back for the host.' },
     rpc_response_timeout: { type: 'int', default: 60, min: 1, help: 'Seconds to wait for an RPC call reply.' },
+    allow_resize_to_same_host: { type: 'bool', default: false, help: 'Let a resize or cold migration choose the host the server is on (for single-host clouds).' },
+    resize_confirm_window: { type: 'int', default: 0, min: 0, help: 'Seconds after which a finished resize is confirmed automatically; 0 never.' },
+    reclaim_instance_interval: { type: 'int', default: 0, min: 0, help: 'Seconds a deleted server stays SOFT_DELETED (restorable) before it is reclaimed; 0 deletes at once.' },
     instance_name_template: { type: 'string', default: 'instance-%08x', help: 'Template for hypervisor instance names.' },
   },
   api: {
@@ -107,6 +110,7 @@ export const OPTIONS = {
     memory_mb: { type: 'int', default: 1048576, min: 1, help: 'RAM MiB the fake hypervisor reports.' },
     local_gb: { type: 'int', default: 100000, min: 1, help: 'Disk GiB the fake hypervisor reports.' },
     spawn_delay_ms: { type: 'int', default: 0, min: 0, help: 'Time a fake spawn takes.' },
+    action_delay_ms: { type: 'int', default: 0, min: 0, help: 'Time the fake hypervisor holds a server in a transitional state (password, crash dump, rebuild, rescue, ...).' },
     fail_spawn: { type: 'bool', default: false, help: 'Make every fake spawn fail (fault injection).' },
   },
 } as const satisfies Record<string, Record<string, OptionSpec>>;

@@ -80,8 +80,34 @@ export interface LifecycleEvent {
   state: PowerStateValue;
 }
 
+/**
+ * What a driver can do beyond the core lifecycle (Nova's driver
+ * `capabilities`). A method whose flag is false throws DriverNotSupported;
+ * the compute API then answers as Nova does for a driver without it.
+ */
+export interface DriverCapabilities {
+  /** setAdminPassword changes the guest's password. */
+  supportsSetAdminPassword: boolean;
+  /** injectNmi (trigger_crash_dump) reaches the guest. */
+  supportsTriggerCrashDump: boolean;
+  /** rescue / unrescue boot the guest from a rescue image and back. */
+  supportsRescue: boolean;
+  /** snapshot gives the guest's disk as image data. */
+  supportsSnapshot: boolean;
+  /** The resize / cold migration steps (migrateDiskAndPowerOff, finishMigration, confirm and revert). */
+  supportsMigration: boolean;
+}
+
+/** A guest's root disk as image data (what a snapshot or backup uploads). */
+export interface SnapshotData {
+  diskFormat: 'raw' | 'qcow2';
+  containerFormat: 'bare';
+  data: Buffer;
+}
+
 export interface VirtDriver {
   readonly type: string;
+  readonly capabilities: DriverCapabilities;
   /**
    * Optional: the driver reports guests' power-state changes as they happen,
    * so the compute manager syncs one guest at once instead of waiting for the
@@ -108,8 +134,32 @@ export interface VirtDriver {
   suspend(instance: DriverInstance): Promise<void>;
   resume(instance: DriverInstance): Promise<void>;
   getConsoleOutput(instance: DriverInstance): Promise<string>;
-  /** The guest's diagnostics in Nova's standard form (2.48); DriverNotImplemented where the driver cannot tell. */
+  /** The guest's diagnostics in Nova's standard form (2.48); DriverNotSupported where the driver cannot tell. */
   getDiagnostics(instance: DriverInstance, networkInfo: VifInfo[]): Promise<Diagnostics>;
+  /** Sets the guest's administrator password; the guest must be running. */
+  setAdminPassword(instance: DriverInstance, password: string): Promise<void>;
+  /** Sends the guest a non-maskable interrupt (Nova's inject_nmi, for trigger_crash_dump). */
+  injectNmi(instance: DriverInstance): Promise<void>;
+  /**
+   * Boots the guest from `rescueImage` with its own disk attached, running,
+   * with `adminPass` for the rescue system. Works from a running or stopped guest.
+   */
+  rescue(instance: DriverInstance, rescueImage: ImageMeta, adminPass: string): Promise<void>;
+  /** Boots a rescued guest from its own disk again, running. */
+  unrescue(instance: DriverInstance): Promise<void>;
+  /** The guest's root disk as image data, in any power state; the guest is left as it was. */
+  snapshot(instance: DriverInstance): Promise<SnapshotData>;
+  /**
+   * Resize / cold migration, on the source: powers the guest off and hands
+   * its disk over for `flavor` (Nova's migrate_disk_and_power_off).
+   */
+  migrateDiskAndPowerOff(instance: DriverInstance, flavor: Flavor, destHost: string): Promise<void>;
+  /** On the destination: the guest, now of instance.flavor, runs there (powered on when asked). */
+  finishMigration(instance: DriverInstance, networkInfo: VifInfo[], opts: { sameHost: boolean; powerOn: boolean }): Promise<void>;
+  /** On the source, once confirmed: what the source kept of the guest goes (nothing on the same host). */
+  confirmMigration(instance: DriverInstance, opts: { sameHost: boolean }): Promise<void>;
+  /** On the source, when reverted: the guest of instance.flavor (the old one) runs again here. */
+  finishRevertMigration(instance: DriverInstance, networkInfo: VifInfo[], opts: { powerOn: boolean }): Promise<void>;
 }
 
 /** Nova's standard diagnostics (nova.virt.diagnostics.Diagnostics). */
@@ -132,11 +182,12 @@ export interface Diagnostics {
   disk_details: Array<{ read_bytes: number | null; read_requests: number | null; write_bytes: number | null; write_requests: number | null; errors_count: number | null }>;
 }
 
-/** The driver does not implement the operation (the API answers 501, as Nova does). */
-export class DriverNotImplemented extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DriverNotImplemented';
+
+/** The driver cannot do this at all (Nova's NotImplementedError from a driver). */
+export class DriverNotSupported extends Error {
+  constructor(readonly operation: string) {
+    super(`The driver does not support ${operation}.`);
+    this.name = 'DriverNotSupported';
   }
 }
 

@@ -22,7 +22,7 @@ for (const target of targets) {
     before(async () => {
       api = await buildResourcesApi(target, {}, {
         getDiagnostics: async (_ctx, host) => {
-          if (host === 'old') throw new RemoteError('DriverNotImplemented', 'not here');
+          if (host === 'old') throw new RemoteError('DriverNotSupported', 'not here');
           return DIAGNOSTICS as never;
         },
       });

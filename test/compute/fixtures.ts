@@ -46,3 +46,33 @@ export async function allocationsOf(cloud: TestCloud, consumer: string): Promise
   assert.equal(res.status, 200, JSON.stringify(res.json));
   return res.json.allocations;
 }
+
+/**
+ * A token of a user with only the reader role in the demo project (Nova's
+ * project reader), made once per cloud.
+ */
+export async function readerToken(cloud: TestCloud, name = 'viewer'): Promise<string> {
+  const projects = await cloud.request('GET', '/identity/v3/projects?name=demo');
+  const project = projects.json.projects[0].id;
+  const roles = await cloud.request('GET', '/identity/v3/roles?name=reader');
+  const role = roles.json.roles[0].id;
+  const user = await cloud.request('POST', '/identity/v3/users', { body: { user: { name, password: `${name}-pw`, domain_id: 'default', default_project_id: project } } });
+  assert.equal(user.status, 201, JSON.stringify(user.json));
+  const grant = await cloud.request('PUT', `/identity/v3/projects/${project}/users/${user.json.user.id}/roles/${role}`);
+  assert.equal(grant.status, 204);
+  const res = await fetch(`${cloud.url}/identity/v3/auth/tokens`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name, domain: { id: 'default' }, password: `${name}-pw` } } }, scope: { project: { id: project } } } }),
+  });
+  assert.equal(res.status, 201);
+  return res.headers.get('x-subject-token')!;
+}
+
+/** POST /servers/{id}/action with a raw token; the status. */
+export async function actionStatusWithToken(cloud: TestCloud, token: string, id: string, body: unknown, version = '2.1'): Promise<number> {
+  const res = await fetch(`${cloud.url}/compute/v2.1/servers/${id}/action`, {
+    method: 'POST', headers: { 'x-auth-token': token, 'content-type': 'application/json', 'openstack-api-version': `compute ${version}` }, body: JSON.stringify(body),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}

@@ -7,7 +7,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
-  InstanceNotFoundOnHost, InvalidPowerState, PowerState,
+  DriverNotSupported, InstanceNotFoundOnHost, InvalidPowerState, PowerState,
   type DriverInstance, type SpawnRequest, type VifInfo, type VirtDriver,
 } from '../../src/virt/driver.js';
 import fs from 'node:fs';
@@ -287,6 +287,92 @@ for (const impl of IMPLEMENTATIONS) {
       await d.destroy(inst, networkInfo);
       const afterwards = await d.getAvailableResource(node);
       assert.equal(afterwards.vcpusUsed, before.vcpusUsed);
+    });
+
+    test('setAdminPassword: a running guest takes it; a stopped one is InvalidPowerState; without the capability, DriverNotSupported', async () => {
+      const inst = await boot();
+      if (!d.capabilities.supportsSetAdminPassword) {
+        await assert.rejects(d.setAdminPassword(inst, 'n3w'), DriverNotSupported);
+        return;
+      }
+      await d.setAdminPassword(inst, 'n3w');
+      assert.equal(await state(inst), PowerState.RUNNING);
+      await d.powerOff(inst);
+      await assert.rejects(d.setAdminPassword(inst, 'n3w'), InvalidPowerState);
+      await assert.rejects(d.setAdminPassword(newInstance(sut.image), 'n3w'), InstanceNotFoundOnHost);
+    });
+
+    test('injectNmi: a running guest takes it and keeps running; without the capability, DriverNotSupported', async () => {
+      const inst = await boot();
+      if (!d.capabilities.supportsTriggerCrashDump) {
+        await assert.rejects(d.injectNmi(inst), DriverNotSupported);
+        return;
+      }
+      await d.injectNmi(inst);
+      assert.equal(await state(inst), PowerState.RUNNING);
+      await d.powerOff(inst);
+      await assert.rejects(d.injectNmi(inst), InvalidPowerState);
+      await assert.rejects(d.injectNmi(newInstance(sut.image)), InstanceNotFoundOnHost);
+    });
+
+    test('rescue boots a running or stopped guest RUNNING from the rescue image; unrescue gives RUNNING; without the capability, DriverNotSupported', async () => {
+      const inst = await boot();
+      if (!d.capabilities.supportsRescue) {
+        await assert.rejects(d.rescue(inst, sut.image, 'pw'), DriverNotSupported);
+        await assert.rejects(d.unrescue(inst), DriverNotSupported);
+        return;
+      }
+      await assert.rejects(d.unrescue(inst), InvalidPowerState, 'a guest that is not rescued cannot be unrescued');
+      await d.rescue(inst, sut.image, 'pw');
+      assert.equal(await state(inst), PowerState.RUNNING);
+      await d.unrescue(inst);
+      assert.equal(await state(inst), PowerState.RUNNING);
+      await d.powerOff(inst);
+      await d.rescue(inst, sut.image, 'pw');
+      assert.equal(await state(inst), PowerState.RUNNING);
+      await d.unrescue(inst);
+      await assert.rejects(d.rescue(newInstance(sut.image), sut.image, 'pw'), InstanceNotFoundOnHost);
+    });
+
+    test('snapshot gives non-empty image data in any power state and leaves the guest as it was; without the capability, DriverNotSupported', async () => {
+      const inst = await boot();
+      if (!d.capabilities.supportsSnapshot) {
+        await assert.rejects(d.snapshot(inst), DriverNotSupported);
+        return;
+      }
+      const running = await d.snapshot(inst);
+      assert.ok(running.data.length > 0);
+      assert.ok(['raw', 'qcow2'].includes(running.diskFormat));
+      assert.equal(running.containerFormat, 'bare');
+      assert.equal(await state(inst), PowerState.RUNNING);
+      await d.powerOff(inst);
+      assert.ok((await d.snapshot(inst)).data.length > 0);
+      assert.equal(await state(inst), PowerState.SHUTDOWN);
+      await assert.rejects(d.snapshot(newInstance(sut.image)), InstanceNotFoundOnHost);
+    });
+
+    test('resize on one host: migrateDiskAndPowerOff gives SHUTDOWN, finishMigration runs the new size, revert and confirm; without the capability, DriverNotSupported', async () => {
+      const inst = await boot();
+      const big: Flavor = { ...flavor, id: 3, flavorid: '3', name: 'm1.contract-big', vcpus: 2, memory_mb: 1024 };
+      if (!d.capabilities.supportsMigration) {
+        await assert.rejects(d.migrateDiskAndPowerOff(inst, big, sut.host), DriverNotSupported);
+        return;
+      }
+      const before = await d.getAvailableResource(node);
+      await d.migrateDiskAndPowerOff(inst, big, sut.host);
+      assert.equal(await state(inst), PowerState.SHUTDOWN);
+      const grown = { ...inst, flavor: big };
+      await d.finishMigration(grown, networkInfo, { sameHost: true, powerOn: true });
+      assert.equal(await state(inst), PowerState.RUNNING);
+      assert.equal((await d.getAvailableResource(node)).vcpusUsed - before.vcpusUsed, big.vcpus - flavor.vcpus);
+      await d.finishRevertMigration(inst, networkInfo, { powerOn: false });
+      assert.equal(await state(inst), PowerState.SHUTDOWN);
+      assert.equal((await d.getAvailableResource(node)).vcpusUsed, before.vcpusUsed);
+      await d.migrateDiskAndPowerOff(inst, big, sut.host);
+      await d.finishMigration(grown, networkInfo, { sameHost: true, powerOn: true });
+      await d.confirmMigration(grown, { sameHost: true });
+      assert.equal(await state(inst), PowerState.RUNNING);
+      assert.ok((await d.listInstances()).includes(inst.uuid));
     });
 
     test('console output is a string', async () => {

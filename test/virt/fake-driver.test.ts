@@ -126,6 +126,25 @@ describe('FakeDriver', () => {
       assert.deepEqual(await d.listInstances(), [inst.uuid]);
     });
 
+    test('actionDelayMs: a password change and an NMI take at least that long; 0 (the default) adds nothing', async () => {
+      const d = driver({ actionDelayMs: 60 });
+      const inst = instance();
+      await d.spawn(req(inst));
+      for (const op of [() => d.setAdminPassword(inst, 'pw'), () => d.injectNmi(inst)]) {
+        const started = performance.now();
+        await op();
+        assert.ok(performance.now() - started >= 55, `took ${performance.now() - started} ms`);
+      }
+      const quick = driver();
+      const other = instance();
+      await quick.spawn(req(other));
+      const started = performance.now();
+      await quick.setAdminPassword(other, 'pw');
+      assert.ok(performance.now() - started < 50);
+      assert.match(await quick.getConsoleOutput(other), /administrator password changed/);
+      assert.doesNotMatch(await quick.getConsoleOutput(other), /pw$/m, 'the password itself is not kept');
+    });
+
     test('failSpawn: every spawn fails with SpawnFailed naming the option', async () => {
       const d = driver({ failSpawn: true });
       for (let i = 0; i < 3; i++) {

@@ -232,6 +232,7 @@ async function migrationsTable(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('migrations_instance_uuid_idx').on('migrations').column('instance_uuid').execute();
   await db.schema.createIndex('migrations_created_at_idx').on('migrations').column('created_at').execute();
+  await db.schema.createIndex('migrations_status_idx').on('migrations').columns(['status', 'dest_compute']).execute();
 }
 
 /**
@@ -294,11 +295,26 @@ async function resources(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
+/**
+ * Who locked a server (Nova's instances.locked_by: 'owner' or 'admin'), so an
+ * owner cannot lift a lock an administrator set.
+ */
+async function lockedBy(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable('instances').addColumn('locked_by', 'varchar(16)').execute();
+}
+
+/** The flavor a resize came from (Nova's instance_extra.flavor "old"), kept until it is confirmed or reverted. */
+async function instanceOldFlavor(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable('instances').addColumn('old_flavor', 'text').execute();
+}
+
 export const computeMigrations: MigrationSet = {
   name: 'compute',
   migrations: {
     '001_initial': { up: initial },
     '002_migrations_table': { up: migrationsTable },
     '003_quotas_groups_tags': { up: resources },
+    '004_instance-locked-by': { up: lockedBy },
+    '005_instance-old-flavor': { up: instanceOldFlavor },
   },
 };

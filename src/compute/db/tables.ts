@@ -114,6 +114,10 @@ export interface InstancesTable {
   access_ip_v6: string | null;
   locked: number;
   locked_reason: string | null;
+  /** 'owner' or 'admin' while locked (Nova's locked_by). */
+  locked_by: string | null;
+  /** The Flavor (JSON) a resize came from, until it is confirmed or reverted. */
+  old_flavor: string | null;
   launch_index: number;
   reservation_id: string;
   root_device_name: string | null;

@@ -3,8 +3,9 @@ import type { Config } from '../../conf/options.js';
 import type { Notifier } from '../../bus/notifier.js';
 import type { VirtDriver } from '../../virt/driver.js';
 import type { ConductorRpcClient } from '../../conductor/rpcapi.js';
+import type { ComputeRpcClient } from '../rpcapi.js';
 import type { ComputeDb } from '../db/tables.js';
-import type { NetworkClient, PlacementClient } from '../clients.js';
+import type { ImageClient, NetworkClient, PlacementClient } from '../clients.js';
 
 /** What every compute-host task works with. */
 export interface ComputeHostDeps {
@@ -13,6 +14,10 @@ export interface ComputeHostDeps {
   driver: VirtDriver;
   network: NetworkClient;
   placement: PlacementClient;
+  /** Other compute hosts (the steps of a resize between two hosts); without it only the same host works. */
+  compute?: ComputeRpcClient;
+  /** Where snapshots and backups are uploaded; without it they fail. */
+  images?: ImageClient;
   conductor: ConductorRpcClient;
   notifier: Notifier;
   conf: Config;

@@ -27,6 +27,7 @@ export function interruptedBuildMessage(uuid: string): string {
 }
 
 const BUILD_TASK_STATES: readonly string[] = [TaskState.SCHEDULING, TaskState.BLOCK_DEVICE_MAPPING, TaskState.NETWORKING, TaskState.SPAWNING];
+const REBUILD_TASK_STATES: readonly string[] = [TaskState.REBUILDING, TaskState.REBUILD_BLOCK_DEVICE_MAPPING, TaskState.REBUILD_SPAWNING];
 // Our API sets rebooting(_hard) and the host does the reboot without further
 // steps, so "rebooting" plays the part of Nova's reboot_pending.
 const SOFT_REBOOT_PENDING: readonly string[] = [TaskState.REBOOTING, 'reboot_pending'];
@@ -86,6 +87,15 @@ export async function initInstance(deps: ComputeHostDeps, row: InstanceRow): Pro
     return;
   }
   if (taskState === null) return;
+  if (REBUILD_TASK_STATES.includes(taskState)) {
+    // Nova's rule: a rebuild cut short leaves a guest in an unknown state, so ERROR (a rebuild again repairs it).
+    log.warn({ task_state: taskState }, 'rebuild interrupted by a restart; setting the server to ERROR');
+    await failInterruptedEvents(deps.db, ctx, row.uuid, null);
+    await updateInstance(deps.db, row.uuid, { vm_state: VmState.ERROR, task_state: null }, [taskState]);
+    await addInstanceFault(deps.db, row.uuid, { code: 500, message: `Rebuild of instance ${row.uuid} was interrupted by a restart of the compute service.`, host: deps.host });
+    await finishAction(deps.db, ctx, row.uuid);
+    return;
+  }
 
   await failInterruptedEvents(deps.db, ctx, row.uuid, null);
   const power = await currentPowerState(deps, instance);

@@ -8,15 +8,22 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   InstanceNotFoundOnHost, InvalidPowerState, PowerState, SpawnFailed,
-  type Diagnostics, type DriverInstance, type HostResources, type InstanceInfo, type PowerStateValue,
+  type Diagnostics, type DriverCapabilities, type DriverInstance, type SnapshotData, type HostResources, type InstanceInfo, type PowerStateValue,
   type SpawnRequest, type VifInfo, type VirtDriver,
 } from '../driver.js';
+import type { ImageMeta } from '../../objects/image-meta.js';
+import type { Flavor } from '../../objects/flavor.js';
 
 export interface FakeDriverOptions {
   vcpus: number;
   memoryMb: number;
   localGb: number;
   spawnDelayMs?: number;
+  /**
+   * How long the newer operations (password, crash dump, ...) take, so a
+   * client can see the server in its transitional task_state. 0 by default.
+   */
+  actionDelayMs?: number;
   failSpawn?: boolean;
   /**
    * Where the fake hypervisor keeps its guests, so they survive a restart as a
@@ -33,6 +40,10 @@ interface FakeGuest {
   memoryMb: number;
   diskGb: number;
   console: string[];
+  /** Sizes before a resize on this host, kept until it is confirmed or reverted. */
+  resizedFrom?: { vcpus: number; memoryMb: number; diskGb: number };
+  /** Booted from a rescue image (Nova's rescued vm_state, as the hypervisor sees it). */
+  rescued?: boolean;
 }
 
 export interface FakeCall {
@@ -46,6 +57,7 @@ export type SpawnFaultRule = (req: SpawnRequest) => string | undefined;
 
 export class FakeDriver implements VirtDriver {
   readonly type = 'fake';
+  readonly capabilities: DriverCapabilities = { supportsSetAdminPassword: true, supportsTriggerCrashDump: true, supportsRescue: true, supportsSnapshot: true, supportsMigration: true };
   private readonly guests = new Map<string, FakeGuest>();
   private host = 'fake-host';
   private readonly spawnFaults: SpawnFaultRule[] = [];
@@ -252,6 +264,129 @@ export class FakeDriver implements VirtDriver {
       })),
       disk_details: [{ read_bytes: 262144 + uptime * 512, read_requests: 112 + uptime, write_bytes: uptime * 1024, write_requests: uptime, errors_count: 0 }],
     };
+  }
+
+  async setAdminPassword(instance: DriverInstance, _password: string): Promise<void> {
+    this.record('setAdminPassword', instance.uuid);
+    await this.actionDelay();
+    const g = this.guest(instance.uuid);
+    if (g.state !== PowerState.RUNNING) throw new InvalidPowerState(`Cannot set the password of a guest in power state ${g.state}`);
+    // The password itself is not kept: a real hypervisor hands it to the guest agent and forgets it.
+    g.console.push('administrator password changed');
+    await this.changed();
+  }
+
+  async injectNmi(instance: DriverInstance): Promise<void> {
+    this.record('injectNmi', instance.uuid);
+    await this.actionDelay();
+    const g = this.guest(instance.uuid);
+    if (g.state !== PowerState.RUNNING && g.state !== PowerState.PAUSED) {
+      throw new InvalidPowerState(`Cannot inject an NMI into a guest in power state ${g.state}`);
+    }
+    g.console.push('NMI received: kernel crash dump');
+    await this.changed();
+  }
+
+  async rescue(instance: DriverInstance, rescueImage: ImageMeta, _adminPass: string): Promise<void> {
+    this.record('rescue', instance.uuid);
+    await this.actionDelay();
+    const g = this.guest(instance.uuid);
+    if (g.rescued) throw new InvalidPowerState('The guest is already rescued');
+    if (g.state !== PowerState.RUNNING && g.state !== PowerState.SHUTDOWN) throw new InvalidPowerState(`Cannot rescue a guest in power state ${g.state}`);
+    g.rescued = true;
+    g.state = PowerState.RUNNING;
+    g.console.push(`rescue boot from image ${rescueImage.id}`);
+    await this.changed();
+  }
+
+  async unrescue(instance: DriverInstance): Promise<void> {
+    this.record('unrescue', instance.uuid);
+    await this.actionDelay();
+    const g = this.guest(instance.uuid);
+    if (!g.rescued) throw new InvalidPowerState('The guest is not rescued');
+    g.rescued = false;
+    g.state = PowerState.RUNNING;
+    g.console.push('boot from own disk after rescue');
+    await this.changed();
+  }
+
+  /**
+   * A raw disk image of the guest: a header naming it, then its console so
+   * far, padded to whole 512-byte sectors — real bytes a client can download.
+   */
+  async snapshot(instance: DriverInstance): Promise<SnapshotData> {
+    this.record('snapshot', instance.uuid);
+    await this.actionDelay();
+    const g = this.guest(instance.uuid);
+    const content = Buffer.from(`KILONOVA FAKE DISK\nguest ${g.uuid} (${g.name})\nsnapshot at ${new Date().toISOString()}\n${g.console.join('\n')}\n`);
+    const data = Buffer.alloc(Math.max(4096, Math.ceil(content.length / 512) * 512));
+    content.copy(data);
+    g.console.push('disk snapshot taken');
+    await this.changed();
+    return { diskFormat: 'raw', containerFormat: 'bare', data };
+  }
+
+  async migrateDiskAndPowerOff(instance: DriverInstance, flavor: Flavor, _destHost: string): Promise<void> {
+    this.record('migrateDiskAndPowerOff', instance.uuid);
+    await this.actionDelay();
+    const g = this.guest(instance.uuid);
+    g.state = PowerState.SHUTDOWN;
+    g.console.push(`disk handed over for flavor ${flavor.name}`);
+    await this.changed();
+  }
+
+  async finishMigration(instance: DriverInstance, _networkInfo: VifInfo[], opts: { sameHost: boolean; powerOn: boolean }): Promise<void> {
+    this.record('finishMigration', instance.uuid);
+    await this.actionDelay();
+    const f = instance.flavor;
+    const sizes = { vcpus: f.vcpus, memoryMb: f.memory_mb, diskGb: f.root_gb + f.ephemeral_gb };
+    const state = opts.powerOn ? PowerState.RUNNING : PowerState.SHUTDOWN;
+    const g = this.guests.get(instance.uuid);
+    if (g) {
+      // The same hypervisor: the guest stays, with its new sizes; the old ones are kept for a revert.
+      g.resizedFrom = { vcpus: g.vcpus, memoryMb: g.memoryMb, diskGb: g.diskGb };
+      Object.assign(g, sizes, { state });
+      g.console.push(`resized to flavor ${f.name}`);
+    } else {
+      this.guests.set(instance.uuid, {
+        uuid: instance.uuid, name: instance.name, state, ...sizes,
+        console: [`Kilonova fake guest ${instance.name} (${instance.hostname}) migrated here with flavor ${f.name}`],
+      });
+    }
+    await this.changed();
+  }
+
+  async confirmMigration(instance: DriverInstance, opts: { sameHost: boolean }): Promise<void> {
+    this.record('confirmMigration', instance.uuid);
+    if (opts.sameHost) {
+      const g = this.guests.get(instance.uuid);
+      if (g) delete g.resizedFrom;
+    } else {
+      this.guests.delete(instance.uuid);
+    }
+    await this.changed();
+  }
+
+  async finishRevertMigration(instance: DriverInstance, _networkInfo: VifInfo[], opts: { powerOn: boolean }): Promise<void> {
+    this.record('finishRevertMigration', instance.uuid);
+    await this.actionDelay();
+    const g = this.guest(instance.uuid);
+    if (g.resizedFrom) {
+      Object.assign(g, g.resizedFrom);
+      delete g.resizedFrom;
+    }
+    g.state = opts.powerOn ? PowerState.RUNNING : PowerState.SHUTDOWN;
+    g.console.push('resize reverted');
+    await this.changed();
+  }
+
+  /** Whether the guest is booted from a rescue image (for tests and the emulator's users). */
+  isRescued(uuid: string): boolean {
+    return this.guest(uuid).rescued === true;
+  }
+
+  private async actionDelay(): Promise<void> {
+    if (this.opts.actionDelayMs) await sleep(this.opts.actionDelayMs);
   }
 
   private transition(uuid: string, from: PowerStateValue, to: PowerStateValue, what: string): Promise<void> {

@@ -12,12 +12,14 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import {
-  DriverNotImplemented, InstanceNotFoundOnHost, InvalidPowerState, PowerState, SpawnFailed,
-  type Diagnostics, type DriverInstance, type HostResources, type InstanceInfo, type LifecycleEvent as DriverLifecycleEvent,
+  DriverNotSupported, InstanceNotFoundOnHost, InvalidPowerState, PowerState, SpawnFailed,
+  type Diagnostics, type DriverCapabilities, type DriverInstance, type SnapshotData, type HostResources, type InstanceInfo, type LifecycleEvent as DriverLifecycleEvent,
   type PowerStateValue, type SpawnRequest, type VifInfo, type VirtDriver,
 } from '../driver.js';
 import { buildInstanceMetadataFiles, instanceMetadataSource } from '../../metadata/instance-metadata.js';
 import { makeConfigDrive } from '../configdrive.js';
+import type { ImageMeta } from '../../objects/image-meta.js';
+import type { Flavor } from '../../objects/flavor.js';
 import { LibvirtConnection, LibvirtError, type DomainState, type LifecycleEvent as LifecycleEventFromLibvirt } from './connection.js';
 import { buildGuestXml, type GuestConfig, type GuestDisk } from './guest-config.js';
 import { FlavorDiskSmallerThanImage, ImageCache, ImageUnacceptable, type CachedImage, type ImageDataSource } from './image-backend.js';
@@ -83,6 +85,9 @@ const DEFAULT_CMDLINE = 'root=/dev/vda console=tty0 console=ttyS0';
 
 export class LibvirtDriver implements VirtDriver {
   readonly type = 'libvirt';
+  // Setting a password needs the QEMU guest agent and crash dumps an NMI path
+  // neither of which this driver drives yet.
+  readonly capabilities: DriverCapabilities = { supportsSetAdminPassword: false, supportsTriggerCrashDump: false, supportsRescue: false, supportsSnapshot: false, supportsMigration: false };
   private host = os.hostname();
   readonly connection: LibvirtConnection;
   readonly imageCache: ImageCache;
@@ -400,8 +405,51 @@ export class LibvirtDriver implements VirtDriver {
     await this.waitForState(instance, ['running'], this.opts.bootTimeoutS);
   }
 
-  async getDiagnostics(_instance: DriverInstance, _networkInfo: VifInfo[]): Promise<Diagnostics> {
-    throw new DriverNotImplemented('The libvirt driver does not report diagnostics yet.');
+  async getDiagnostics(instance: DriverInstance, _networkInfo: VifInfo[]): Promise<Diagnostics> {
+    await this.state(instance);
+    throw new DriverNotSupported('diagnostics');
+  }
+
+  async setAdminPassword(instance: DriverInstance, _password: string): Promise<void> {
+    await this.state(instance);
+    throw new DriverNotSupported('setting the admin password');
+  }
+
+  async injectNmi(instance: DriverInstance): Promise<void> {
+    await this.state(instance);
+    throw new DriverNotSupported('injecting an NMI');
+  }
+
+  async rescue(instance: DriverInstance, _rescueImage: ImageMeta, _adminPass: string): Promise<void> {
+    await this.state(instance);
+    throw new DriverNotSupported('rescue');
+  }
+
+  async unrescue(instance: DriverInstance): Promise<void> {
+    await this.state(instance);
+    throw new DriverNotSupported('unrescue');
+  }
+
+  async snapshot(instance: DriverInstance): Promise<SnapshotData> {
+    await this.state(instance);
+    throw new DriverNotSupported('snapshot');
+  }
+
+  async migrateDiskAndPowerOff(instance: DriverInstance, _flavor: Flavor, _destHost: string): Promise<void> {
+    await this.state(instance);
+    throw new DriverNotSupported('resize and cold migration');
+  }
+
+  async finishMigration(_instance: DriverInstance, _networkInfo: VifInfo[], _opts: { sameHost: boolean; powerOn: boolean }): Promise<void> {
+    throw new DriverNotSupported('resize and cold migration');
+  }
+
+  async confirmMigration(_instance: DriverInstance, _opts: { sameHost: boolean }): Promise<void> {
+    throw new DriverNotSupported('resize and cold migration');
+  }
+
+  async finishRevertMigration(_instance: DriverInstance, _networkInfo: VifInfo[], _opts: { powerOn: boolean }): Promise<void> {
+    throw new DriverNotSupported('resize and cold migration');
   }
 
   async getConsoleOutput(instance: DriverInstance): Promise<string> {

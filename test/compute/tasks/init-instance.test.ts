@@ -45,7 +45,7 @@ describe('recovery of interrupted work when a compute host starts', () => {
     cloud = await startTestCloud({}, { statePath });
     const image = await uploadImage(cloud);
     const names = ['spawning', 'lostCast', 'deleting', 'poweringOff', 'poweringOn', 'rebooting', 'rebootStarted',
-      'pausingRunning', 'pausingPaused', 'unpausing', 'suspendingRunning', 'resuming', 'untouched'];
+      'pausingRunning', 'pausingPaused', 'unpausing', 'suspendingRunning', 'resuming', 'untouched', 'rebuilding', 'snapshotting'];
     for (const name of names) {
       const res = await cloud.request('POST', '/compute/v2.1/servers', { body: { server: { name, imageRef: image, flavorRef: '1', networks: 'auto' } }, headers: { 'openstack-api-version': 'compute 2.37' } });
       assert.equal(res.status, 202, JSON.stringify(res.json));
@@ -75,6 +75,8 @@ describe('recovery of interrupted work when a compute host starts', () => {
     await set('unpausing', { task_state: 'unpausing' });
     await set('suspendingRunning', { task_state: 'suspending' });
     await set('resuming', { task_state: 'resuming' });
+    await set('rebuilding', { task_state: 'rebuild_spawning' });
+    await set('snapshotting', { task_state: 'image_uploading' });
 
     await cloud.close();
     cloud = await startTestCloud({}, { statePath });
@@ -117,6 +119,19 @@ describe('recovery of interrupted work when a compute host starts', () => {
     assert.deepEqual(await allocationsOf(cloud, ids.deleting), {});
     assert.deepEqual(await portsOf(cloud, ids.deleting), []);
     assert.ok(!(await cloud.fakeDriver!.listInstances()).includes(ids.deleting));
+  });
+
+  test('an interrupted rebuild leaves the server in ERROR with a fault saying a restart interrupted it', async () => {
+    const s = await server('rebuilding');
+    assert.equal(s.status, 'ERROR');
+    assert.equal(s['OS-EXT-STS:task_state'], null);
+    assert.match(s.fault.message, FAULT);
+  });
+
+  test('an interrupted snapshot upload is cleared and the server stays ACTIVE', async () => {
+    const s = await server('snapshotting');
+    assert.equal(s.status, 'ACTIVE');
+    assert.equal(s['OS-EXT-STS:task_state'], null);
   });
 
   test('an interrupted stop is sent again and the server ends SHUTOFF', async () => {
