@@ -41,6 +41,12 @@ export interface RoleAssignment {
   roleId: string;
 }
 
+export interface DomainInput {
+  name: string;
+  description?: string;
+  enabled?: boolean;
+}
+
 export interface ProjectInput {
   name: string;
   domainId: string;

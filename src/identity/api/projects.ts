@@ -1,11 +1,11 @@
-/** /v3/projects and /v3/domains. */
+/** /v3/projects. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequest, NotFound } from '../../http/errors.js';
 import { DEFAULT_DOMAIN_ID } from '../bootstrap.js';
 import type { Project } from '../model.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
 import { bool, extraAttributes, member, queryBool, queryString, str, stringList, type Json } from './validate.js';
-import { domainView, projectView } from './views.js';
+import { projectView } from './views.js';
 
 const KNOWN = ['id', 'name', 'domain_id', 'description', 'enabled', 'tags', 'parent_id', 'is_domain', 'options', 'links'];
 
@@ -70,22 +70,5 @@ export function registerProjectRoutes(app: FastifyInstance, ctx: IdentityRouteCo
     authorize(ctx, request, 'identity:delete_project', { target: { project: { id: request.params.id } } });
     await identity.deleteProject(request.params.id);
     return reply.code(204).send();
-  });
-
-  app.get('/v3/domains', async (request) => {
-    authorize(ctx, request, 'identity:list_domains');
-    const q = request.query as Json;
-    const domains = await identity.store.listDomains({ name: queryString(q, 'name'), enabled: queryBool(q, 'enabled') });
-    return {
-      domains: domains.map((d) => domainView(d, v3Url(ctx, request, `/domains/${d.id}`))),
-      links: collectionLinks(ctx, request, '/domains'),
-    };
-  });
-
-  app.get<{ Params: { id: string } }>('/v3/domains/:id', async (request) => {
-    authorize(ctx, request, 'identity:get_domain', { target: { domain: { id: request.params.id } } });
-    const domain = await identity.store.getDomain(request.params.id);
-    if (!domain) throw new NotFound(`Could not find domain: ${request.params.id}.`);
-    return { domain: domainView(domain, v3Url(ctx, request, `/domains/${domain.id}`)) };
   });
 }

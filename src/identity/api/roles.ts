@@ -1,10 +1,9 @@
-/** /v3/roles, grants on projects, and /v3/role_assignments. */
+/** /v3/roles and a user's grants on projects. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NotFound } from '../../http/errors.js';
-import type { Role, RoleAssignment } from '../model.js';
-import { expandImplied } from '../store.js';
+import type { Role } from '../model.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
-import { member, queryFlag, queryString, str, type Json } from './validate.js';
+import { member, queryString, str, type Json } from './validate.js';
 import { roleView } from './views.js';
 
 interface GrantParams { projectId: string; userId: string; roleId: string }
@@ -99,72 +98,5 @@ export function registerRoleRoutes(app: FastifyInstance, ctx: IdentityRouteConte
     await requireGrantParts(request.params);
     await identity.revokeGrant(request.params.userId, request.params.projectId, request.params.roleId);
     return reply.code(204).send();
-  });
-
-  // -- role assignments
-
-  app.get('/v3/role_assignments', async (request) => {
-    const q = request.query as Json;
-    const userId = queryString(q, 'user.id');
-    const projectId = queryString(q, 'scope.project.id');
-    const roleId = queryString(q, 'role.id');
-    authorize(ctx, request, 'identity:list_role_assignments', {
-      'user.id': userId ?? null, 'scope.project.id': projectId ?? null, 'role.id': roleId ?? null,
-    });
-    const links = collectionLinks(ctx, request, '/role_assignments');
-    // We have no groups, and no domain or system grants.
-    if (queryString(q, 'group.id') !== undefined || queryString(q, 'scope.domain.id') !== undefined || 'scope.system' in q) {
-      return { role_assignments: [], links };
-    }
-    const effective = queryFlag(q, 'effective');
-    let rows: Array<RoleAssignment & { priorRoleId?: string }> = await store.listAssignments({
-      userId, projectId, roleId: effective ? undefined : roleId,
-    });
-    if (effective) {
-      const implications = await store.listImpliedRoles();
-      const expanded: Array<RoleAssignment & { priorRoleId?: string }> = [];
-      const seen = new Set<string>();
-      for (const a of rows) {
-        for (const r of expandImplied([a.roleId], implications)) {
-          const key = `${a.userId}\0${a.projectId}\0${r}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          expanded.push(r === a.roleId ? a : { ...a, roleId: r, priorRoleId: a.roleId });
-        }
-      }
-      rows = roleId === undefined ? expanded : expanded.filter((a) => a.roleId === roleId);
-    }
-
-    const includeNames = queryFlag(q, 'include_names');
-    const [roles, users, projects] = includeNames
-      ? await Promise.all([
-        store.rolesById(rows.map((a) => a.roleId)),
-        store.usersById(rows.map((a) => a.userId)),
-        store.projectsById(rows.map((a) => a.projectId)),
-      ])
-      : [undefined, undefined, undefined];
-    const domains = includeNames
-      ? await store.domainsById([...(users?.values() ?? [])].map((u) => u.domainId).concat([...(projects?.values() ?? [])].map((p) => p.domainId)))
-      : undefined;
-    const domainRef = (id: string) => ({ id, name: domains?.get(id)?.name ?? id });
-
-    const assignments = rows.map((a) => {
-      const role: Json = { id: a.roleId };
-      const user: Json = { id: a.userId };
-      const project: Json = { id: a.projectId };
-      if (includeNames) {
-        role.name = roles?.get(a.roleId)?.name;
-        const u = users?.get(a.userId);
-        if (u) Object.assign(user, { name: u.name, domain: domainRef(u.domainId) });
-        const p = projects?.get(a.projectId);
-        if (p) Object.assign(project, { name: p.name, domain: domainRef(p.domainId) });
-      }
-      const assignmentLinks: Json = {
-        assignment: v3Url(ctx, request, `/projects/${a.projectId}/users/${a.userId}/roles/${a.priorRoleId ?? a.roleId}`),
-      };
-      if (a.priorRoleId) assignmentLinks.prior_role = v3Url(ctx, request, `/roles/${a.priorRoleId}`);
-      return { role, user, scope: { project }, links: assignmentLinks };
-    });
-    return { role_assignments: assignments, links };
   });
 }

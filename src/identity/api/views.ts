@@ -68,5 +68,6 @@ export function tokenView(p: TokenPayload, catalog: CatalogService[] | undefined
     token.roles = p.roles.map((r) => ({ id: r.id, name: r.name }));
     if (catalog) token.catalog = catalog;
   }
+  if (p.appCred) token.application_credential = { id: p.appCred.id, name: p.appCred.name, restricted: p.appCred.restricted };
   return { token };
 }
