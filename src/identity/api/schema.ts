@@ -34,6 +34,17 @@ function valueAt(root: unknown, path: string[]): unknown {
   return v;
 }
 
+/** A value as jsonschema's messages show it: strings in single quotes, the rest as JSON. */
+function repr(v: unknown): string {
+  const shown = showValue(v);
+  return typeof v === 'string' ? `'${shown}'` : shown;
+}
+
+/** A schema keyword argument (a type name, a property name) as jsonschema shows it. */
+function word(v: unknown): string {
+  return Array.isArray(v) ? `[${v.map((x) => repr(x)).join(', ')}]` : repr(v);
+}
+
 function describe(err: ErrorObject | undefined, root: unknown): string {
   if (!err) return 'Invalid input.';
   const path = err.instancePath.split('/').filter(Boolean).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
@@ -41,18 +52,18 @@ function describe(err: ErrorObject | undefined, root: unknown): string {
   const params = err.params as Record<string, unknown>;
   let message: string;
   switch (err.keyword) {
-    case 'type': message = `${showValue(value)} is not of type ${showValue(params.type)}`; break;
-    case 'required': message = `${showValue(params.missingProperty)} is a required property`; break;
-    case 'additionalProperties': message = `Additional properties are not allowed (${showValue(params.additionalProperty)} was unexpected)`; break;
-    case 'minLength': message = `${showValue(value)} is too short`; break;
-    case 'maxLength': message = `${showValue(value)} is too long`; break;
-    case 'pattern': message = `${showValue(value)} does not match ${showValue(params.pattern)}`; break;
-    case 'enum': message = `${showValue(value)} is not one of ${showValue(params.allowedValues)}`; break;
-    case 'minProperties': message = `${showValue(value)} does not have enough properties`; break;
-    case 'minItems': message = `${showValue(value)} is too short`; break;
-    case 'maxItems': message = `${showValue(value)} is too long`; break;
-    case 'minimum': case 'maximum': message = `${showValue(value)} is ${err.keyword === 'minimum' ? 'less' : 'greater'} than the ${err.keyword} of ${showValue(params.limit)}`; break;
-    default: message = `${showValue(value)} is not valid under the given schema`;
+    case 'type': message = `${repr(value)} is not of type ${word(params.type)}`; break;
+    case 'required': message = `${word(params.missingProperty)} is a required property`; break;
+    case 'additionalProperties': message = `Additional properties are not allowed (${word(params.additionalProperty)} was unexpected)`; break;
+    case 'minLength': message = `${repr(value)} is too short`; break;
+    case 'maxLength': message = `${repr(value)} is too long`; break;
+    case 'pattern': message = `${repr(value)} does not match ${word(params.pattern)}`; break;
+    case 'enum': message = `${repr(value)} is not one of ${word(params.allowedValues)}`; break;
+    case 'minProperties': message = `${repr(value)} does not have enough properties`; break;
+    case 'minItems': message = `${repr(value)} is too short`; break;
+    case 'maxItems': message = `${repr(value)} is too long`; break;
+    case 'minimum': case 'maximum': message = `${repr(value)} is ${err.keyword === 'minimum' ? 'less' : 'greater'} than the ${err.keyword} of ${repr(params.limit)}`; break;
+    default: message = `${repr(value)} is not valid under the given schema`;
   }
   return path.length > 0 ? `Invalid input for field '${path.join('/')}': ${message}` : message;
 }
