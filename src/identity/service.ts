@@ -18,6 +18,7 @@ import type { Domain, DomainInput, Project, ProjectInput, User, UserInput } from
 import { verifyPassword, type ScryptCost } from './passwords.js';
 import { RevocationList } from './revocations.js';
 import { SigningKeys } from './signing-keys.js';
+import { expiryMs } from './times.js';
 import { IdentityStore } from './store.js';
 import type { IdentityDb } from './tables.js';
 import { signToken, tokenKeyId, verifyToken, type TokenPayload, type TokenScopeRef } from './token-format.js';
@@ -218,7 +219,7 @@ export class IdentityService implements TokenValidator {
       user = found;
       methods = ['application_credential'];
       expiresAt = Date.now() + this.expirationMs;
-      if (appCred.expiresAt) expiresAt = Math.min(expiresAt, Date.parse(appCred.expiresAt));
+      if (appCred.expiresAt) expiresAt = Math.min(expiresAt, expiryMs(appCred.expiresAt));
     } else {
       throw new Unauthorized('Attempted to authenticate with an unsupported method.');
     }
@@ -462,7 +463,7 @@ export class IdentityService implements TokenValidator {
     }
     const ok = await verifyPassword(secret, found?.hash ?? null, this.store.passwordCost);
     if (!found || !ok) throw new Unauthorized(AUTH_FAILED);
-    if (found.cred.expiresAt && Date.parse(found.cred.expiresAt) <= Date.now()) throw new Unauthorized(AUTH_FAILED);
+    if (found.cred.expiresAt && expiryMs(found.cred.expiresAt) <= Date.now()) throw new Unauthorized(AUTH_FAILED);
     return found.cred;
   }
 

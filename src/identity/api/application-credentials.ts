@@ -11,7 +11,7 @@ import type { Role } from '../model.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
 import { validated } from './schema.js';
 import { applicationCredentialCreate } from './schemas/application-credentials.js';
-import { parseExpiry, showExpiry } from './times.js';
+import { parseExpiry, showNaiveExpiry } from '../times.js';
 import { queryString, type Json } from './validate.js';
 
 export function registerApplicationCredentialRoutes(app: FastifyInstance, ctx: IdentityRouteContext): void {
@@ -27,7 +27,7 @@ export function registerApplicationCredentialRoutes(app: FastifyInstance, ctx: I
       description: c.description || null,
       user_id: c.userId,
       project_id: c.projectId,
-      expires_at: showExpiry(c.expiresAt),
+      expires_at: showNaiveExpiry(c.expiresAt),
       unrestricted: c.unrestricted,
       roles: c.roleIds.map((id) => roles.get(id)).filter((r): r is Role => r !== undefined)
         .map((r) => ({ id: r.id, name: r.name, domain_id: null })),
@@ -55,11 +55,12 @@ export function registerApplicationCredentialRoutes(app: FastifyInstance, ctx: I
     if (caller?.appCred?.restricted) {
       throw new Forbidden('You are not authorized to perform the requested action: a restricted application credential cannot make another.');
     }
-    // The roles default to those of the token; any named must be among them.
+    // The roles default to those of the token; any named must be held on the project now.
     const tokenRoles = caller?.roles ?? [];
     const refs = (body.roles as Array<{ id?: string; name?: string }> | undefined) ?? [];
+    const held = refs.length === 0 ? [] : await identity.store.effectiveRoles(userId, request.auth.projectId);
     const roleIds = refs.length === 0 ? tokenRoles.map((r) => r.id) : refs.map((ref) => {
-      const found = tokenRoles.find((r) => (ref.id !== undefined ? r.id === ref.id : r.name === ref.name));
+      const found = held.find((r) => (ref.id !== undefined ? r.id === ref.id : r.name === ref.name));
       if (!found) throw new NotFound(`Could not find role assignment with role: ${ref.id ?? ref.name!}, user or group: ${userId}, project, domain, or system: ${request.auth.projectId}.`);
       return found.id;
     });

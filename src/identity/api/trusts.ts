@@ -10,7 +10,7 @@ import type { Role } from '../model.js';
 import { authorize, v3Url, type IdentityRouteContext } from './context.js';
 import { validated } from './schema.js';
 import { trustCreate } from './schemas/trusts.js';
-import { parseExpiry, showExpiry } from './times.js';
+import { expiryMs, parseExpiry, showExpiry } from '../times.js';
 import { queryString, type Json } from './validate.js';
 import { roleView } from './views.js';
 
@@ -47,7 +47,7 @@ export function registerTrustRoutes(app: FastifyInstance, ctx: IdentityRouteCont
   /** Keystone looks the trust up first: a missing one is a 404 for anyone. */
   const requireTrust = async (id: string): Promise<Trust> => {
     const trust = await store.getTrust(id);
-    if (!trust || (trust.expiresAt !== null && Date.parse(trust.expiresAt) <= Date.now())) throw new NotFound(`Could not find trust: ${id}.`);
+    if (!trust || (trust.expiresAt !== null && expiryMs(trust.expiresAt) <= Date.now())) throw new NotFound(`Could not find trust: ${id}.`);
     return trust;
   };
 
@@ -93,7 +93,7 @@ export function registerTrustRoutes(app: FastifyInstance, ctx: IdentityRouteCont
     else authorize(ctx, request, 'identity:list_trusts');
     const now = Date.now();
     const list = (await store.listTrusts({ trustorUserId: trustorId, trusteeUserId: trusteeId }))
-      .filter((t) => t.expiresAt === null || Date.parse(t.expiresAt) > now);
+      .filter((t) => t.expiresAt === null || expiryMs(t.expiresAt) > now);
     const trusts: Json[] = [];
     for (const t of list) trusts.push(await view(request, t));
     return { trusts, links: { self: url(request, ''), previous: null, next: null } };
