@@ -419,6 +419,12 @@ export class IdentityStore {
     }
   }
 
+  async removeImpliedRole(priorRoleId: string, impliedRoleId: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('identity_implied_roles')
+      .where('prior_role_id', '=', priorRoleId).where('implied_role_id', '=', impliedRoleId).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
   async listImpliedRoles(): Promise<Array<{ priorRoleId: string; impliedRoleId: string }>> {
     const rows = await this.db.selectFrom('identity_implied_roles').selectAll().execute();
     return rows.map((r) => ({ priorRoleId: r.prior_role_id, impliedRoleId: r.implied_role_id }));

@@ -232,6 +232,42 @@ for (const target of await databaseTargets()) {
       });
     });
 
+    describe('implied roles', () => {
+      test('a rule is created, checked, shown, listed, takes effect in tokens, and is deleted', async () => {
+        const prior = (await call('POST', '/roles', admin, { role: { name: 'imp-prior' } })).json().role;
+        const implied = (await call('POST', '/roles', admin, { role: { name: 'imp-implied' } })).json().role;
+        const path = `/roles/${prior.id}/implies/${implied.id}`;
+        const created = await call('PUT', path, admin);
+        assert.equal(created.statusCode, 201, created.body);
+        assert.deepEqual([created.json().role_inference.prior_role.id, created.json().role_inference.implies.id], [prior.id, implied.id]);
+        assert.equal((await call('HEAD', path, admin)).statusCode, 204);
+        const shown = (await call('GET', path, admin)).json().role_inference;
+        assert.deepEqual(Object.keys(shown.implies).sort(), ['id', 'links', 'name']);
+        assert.deepEqual((await call('GET', `/roles/${prior.id}/implies`, admin)).json().role_inference.implies.map((r: any) => r.id), [implied.id]);
+        const all = (await call('GET', '/role_inferences', admin)).json().role_inferences;
+        assert.ok(all.some((r: any) => r.prior_role.id === prior.id && r.implies.length === 1 && r.implies[0].id === implied.id));
+
+        const user = (await call('POST', '/users', admin, { user: { name: 'imp-user', password: 'pw-imp' } })).json().user;
+        await call('PUT', `/projects/${demoProjectId}/users/${user.id}/roles/${prior.id}`, admin);
+        const token = (await issue(password({ id: user.id }, 'pw-imp', { project: { id: demoProjectId } }))).json().token;
+        assert.deepEqual(token.roles.map((r: any) => r.id).sort(), [prior.id, implied.id].sort());
+
+        assert.equal((await call('DELETE', path, admin)).statusCode, 204);
+        assertFault(await call('GET', path, admin), 404);
+        assertFault(await call('DELETE', path, admin), 404);
+      });
+
+      test('admin cannot be implied, a role cannot imply itself, a member may not make rules', async () => {
+        const roles = (await call('GET', '/roles', admin)).json().roles as Array<{ id: string; name: string }>;
+        const adminRole = roles.find((r) => r.name === 'admin')!;
+        assertFault(await call('PUT', `/roles/${memberRoleId}/implies/${adminRole.id}`, admin), 403);
+        assertFault(await call('PUT', `/roles/${memberRoleId}/implies/${memberRoleId}`, admin), 400);
+        assertFault(await call('PUT', `/roles/${memberRoleId}/implies/norole`, admin), 404);
+        assertFault(await call('PUT', `/roles/${memberRoleId}/implies/${readerRoleId}`, demo), 403);
+        assertFault(await call('GET', '/role_inferences', demo), 403);
+      });
+    });
+
     describe('services, endpoints and regions', () => {
       test('a service with an endpoint joins the catalog of new tokens; disabling or deleting it takes it out', async () => {
         const region = await call('POST', '/regions', admin, { region: { id: 'RegionTwo', description: 'second' } });

@@ -1,6 +1,6 @@
 /** /v3/roles and a user's grants on projects. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { NotFound } from '../../http/errors.js';
+import { BadRequest, Forbidden, NotFound } from '../../http/errors.js';
 import type { Role } from '../model.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
 import { member, queryString, str, type Json } from './validate.js';
@@ -51,6 +51,82 @@ export function registerRoleRoutes(app: FastifyInstance, ctx: IdentityRouteConte
     authorize(ctx, request, 'identity:delete_role', { target: { role: { id: request.params.id } } });
     await identity.deleteRole(request.params.id);
     return reply.code(204).send();
+  });
+
+  // -- implied roles (Keystone's role inference rules)
+
+  type Rule = { priorId: string; impliedId: string };
+  const ref = (request: FastifyRequest, r: Role) => ({ id: r.id, name: r.name, links: { self: v3Url(ctx, request, `/roles/${r.id}`) } });
+  const requireRole = async (id: string): Promise<Role> => {
+    const role = await store.getRole(id);
+    if (!role) throw new NotFound(`Could not find role: ${id}.`);
+    return role;
+  };
+  const requireRule = async (p: Rule): Promise<[Role, Role]> => {
+    const [prior, implied] = [await requireRole(p.priorId), await requireRole(p.impliedId)];
+    const rules = await store.listImpliedRoles();
+    if (!rules.some((x) => x.priorRoleId === p.priorId && x.impliedRoleId === p.impliedId)) {
+      throw new NotFound(`${p.priorId} does not imply ${p.impliedId}.`);
+    }
+    return [prior, implied];
+  };
+  const rulePath = '/v3/roles/:priorId/implies/:impliedId';
+
+  app.put<{ Params: Rule }>(rulePath, async (request, reply) => {
+    authorize(ctx, request, 'identity:create_implied_role');
+    const [prior, implied] = [await requireRole(request.params.priorId), await requireRole(request.params.impliedId)];
+    // Keystone's [assignment] prohibited_implied_role: no role may bring admin with it.
+    if (implied.name === 'admin') throw new Forbidden(`${implied.id} is not permitted to be an implied role.`);
+    if (prior.id === implied.id) throw new BadRequest('A role cannot imply itself.');
+    await store.addImpliedRole(prior.id, implied.id);
+    reply.code(201);
+    return { role_inference: { prior_role: ref(request, prior), implies: ref(request, implied) }, links: { self: v3Url(ctx, request, `/roles/${prior.id}/implies/${implied.id}`) } };
+  });
+
+  app.get<{ Params: Rule }>(rulePath, { exposeHeadRoute: false }, async (request) => {
+    authorize(ctx, request, 'identity:get_implied_role');
+    const [prior, implied] = await requireRule(request.params);
+    return { role_inference: { prior_role: ref(request, prior), implies: ref(request, implied) }, links: { self: v3Url(ctx, request, `/roles/${prior.id}/implies/${implied.id}`) } };
+  });
+
+  app.head<{ Params: Rule }>(rulePath, async (request, reply) => {
+    authorize(ctx, request, 'identity:check_implied_role');
+    await requireRule(request.params);
+    return reply.code(204).send();
+  });
+
+  app.delete<{ Params: Rule }>(rulePath, async (request, reply) => {
+    authorize(ctx, request, 'identity:delete_implied_role');
+    await requireRule(request.params);
+    await store.removeImpliedRole(request.params.priorId, request.params.impliedId);
+    return reply.code(204).send();
+  });
+
+  app.get<{ Params: { priorId: string } }>('/v3/roles/:priorId/implies', async (request) => {
+    authorize(ctx, request, 'identity:list_implied_roles');
+    const prior = await requireRole(request.params.priorId);
+    const ids = (await store.listImpliedRoles()).filter((x) => x.priorRoleId === prior.id).map((x) => x.impliedRoleId);
+    const roles = await store.rolesById(ids);
+    return {
+      role_inference: { prior_role: ref(request, prior), implies: ids.map((id) => roles.get(id)).filter((r): r is Role => r !== undefined).map((r) => ref(request, r)) },
+      links: { self: v3Url(ctx, request, `/roles/${prior.id}/implies`) },
+    };
+  });
+
+  app.get('/v3/role_inferences', async (request) => {
+    authorize(ctx, request, 'identity:list_role_inference_rules');
+    const rules = await store.listImpliedRoles();
+    const roles = await store.rolesById(rules.flatMap((x) => [x.priorRoleId, x.impliedRoleId]));
+    const byPrior = new Map<string, Role[]>();
+    for (const x of rules) {
+      const implied = roles.get(x.impliedRoleId);
+      if (!implied || !roles.has(x.priorRoleId)) continue;
+      byPrior.set(x.priorRoleId, [...(byPrior.get(x.priorRoleId) ?? []), implied]);
+    }
+    return {
+      role_inferences: [...byPrior].map(([priorId, implied]) => ({ prior_role: ref(request, roles.get(priorId)!), implies: implied.map((r) => ref(request, r)) })),
+      links: { self: v3Url(ctx, request, '/role_inferences') },
+    };
   });
 
   // -- grants of a role to a user on a project

@@ -50,6 +50,13 @@ export const identityPolicyDefaults: PolicyRuleDefault[] = [
   rule('identity:update_role', ADMIN),
   rule('identity:delete_role', ADMIN),
 
+  rule('identity:get_implied_role', ADMIN),
+  rule('identity:list_implied_roles', ADMIN),
+  rule('identity:list_role_inference_rules', ADMIN),
+  rule('identity:check_implied_role', ADMIN),
+  rule('identity:create_implied_role', ADMIN),
+  rule('identity:delete_implied_role', ADMIN),
+
   rule('identity:check_grant', ADMIN),
   rule('identity:list_grants', ADMIN),
   rule('identity:create_grant', ADMIN),
