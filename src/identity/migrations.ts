@@ -85,6 +85,9 @@ async function initial(db: Kysely<any>): Promise<void> {
  * No foreign keys: the store deletes dependants itself, the same on both dialects.
  */
 async function resources(db: Kysely<any>): Promise<void> {
+  // A project under another project (null: directly under its domain).
+  await db.schema.alterTable('identity_projects').addColumn('parent_id', 'varchar(64)').execute();
+
   await db.schema.createTable('identity_groups')
     .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
     .addColumn('name', 'varchar(255)', (c) => c.notNull())

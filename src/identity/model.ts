@@ -14,6 +14,8 @@ export interface Project {
   domainId: string;
   description: string;
   enabled: boolean;
+  /** The parent project, or null when the domain is the parent. */
+  parentId: string | null;
   tags: string[];
   /** Attributes Keystone keeps for a client without knowing them. */
   extra: Record<string, unknown>;
@@ -50,6 +52,7 @@ export interface DomainInput {
 export interface ProjectInput {
   name: string;
   domainId: string;
+  parentId?: string | null;
   description?: string;
   enabled?: boolean;
   tags?: string[];

@@ -360,13 +360,14 @@ export class IdentityService implements TokenValidator {
     return this.store.createProject(input);
   }
 
-  async updateProject(id: string, patch: Partial<Omit<ProjectInput, 'domainId'>>): Promise<Project> {
+  async updateProject(id: string, patch: Partial<Omit<ProjectInput, 'domainId' | 'parentId'>>): Promise<Project> {
     const project = await this.store.updateProject(id, patch);
     if (patch.enabled === false) await this.revocations.revoke({ projectId: id });
     return project;
   }
 
   async deleteProject(id: string): Promise<void> {
+    if (await this.store.hasChildren(id)) throw new Forbidden('Cannot delete the project, since it has children projects. Delete them first.');
     if (!(await this.store.deleteProject(id))) throw new NotFound(`Could not find project: ${id}.`);
     await this.revocations.revoke({ projectId: id });
   }

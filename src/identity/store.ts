@@ -29,7 +29,7 @@ function toProject(r: Selectable<ProjectRow>): Project {
   const extra = parseJson(r.extra);
   const tags = Array.isArray(extra.tags) ? (extra.tags as unknown[]).filter((t): t is string => typeof t === 'string') : [];
   delete extra.tags;
-  return { id: r.id, name: r.name, domainId: r.domain_id, description: r.description, enabled: r.enabled === 1, tags, extra };
+  return { id: r.id, name: r.name, domainId: r.domain_id, description: r.description, enabled: r.enabled === 1, parentId: r.parent_id ?? null, tags, extra };
 }
 
 const toUser = (r: Selectable<UserRow>): User => ({
@@ -39,7 +39,7 @@ const toUser = (r: Selectable<UserRow>): User => ({
 
 const toRole = (r: Selectable<RoleRow>): Role => ({ id: r.id, name: r.name, description: r.description });
 
-export interface ProjectFilter { name?: string; domainId?: string; enabled?: boolean }
+export interface ProjectFilter { name?: string; domainId?: string; enabled?: boolean; parentId?: string }
 export interface UserFilter { name?: string; domainId?: string; enabled?: boolean }
 export interface AssignmentFilter { userId?: string; projectId?: string; roleId?: string }
 
@@ -175,7 +175,17 @@ export class IdentityStore {
     if (filter.name !== undefined) q = q.where('name', '=', filter.name);
     if (filter.domainId !== undefined) q = q.where('domain_id', '=', filter.domainId);
     if (filter.enabled !== undefined) q = q.where('enabled', '=', filter.enabled ? 1 : 0);
+    if (filter.parentId !== undefined) {
+      // A top-level project's parent is its domain, as Keystone shows it.
+      const parentId = filter.parentId;
+      q = q.where((eb) => eb.or([eb('parent_id', '=', parentId), eb.and([eb('parent_id', 'is', null), eb('domain_id', '=', parentId)])]));
+    }
     return (await q.execute()).map(toProject);
+  }
+
+  async hasChildren(projectId: string): Promise<boolean> {
+    const r = await this.db.selectFrom('identity_projects').select('id').where('parent_id', '=', projectId).executeTakeFirst();
+    return r !== undefined;
   }
 
   /** Projects on which the user has at least one role. */
@@ -205,7 +215,7 @@ export class IdentityStore {
     const extra = { ...(input.extra ?? {}), tags: input.tags ?? [] };
     try {
       await this.db.insertInto('identity_projects').values({
-        id, name: input.name, domain_id: input.domainId, description: input.description ?? '',
+        id, name: input.name, domain_id: input.domainId, parent_id: input.parentId ?? null, description: input.description ?? '',
         enabled: input.enabled === false ? 0 : 1, extra: JSON.stringify(extra), created_at: nowIso(), updated_at: null,
       }).execute();
     } catch (err) {
@@ -217,7 +227,7 @@ export class IdentityStore {
     return (await this.getProject(id))!;
   }
 
-  async updateProject(id: string, patch: Partial<Omit<ProjectInput, 'domainId'>>): Promise<Project> {
+  async updateProject(id: string, patch: Partial<Omit<ProjectInput, 'domainId' | 'parentId'>>): Promise<Project> {
     const current = await this.getProject(id);
     if (!current) throw new NotFound(`Could not find project: ${id}.`);
     const extra = { ...current.extra, ...(patch.extra ?? {}), tags: patch.tags ?? current.tags };

@@ -19,6 +19,8 @@ export interface ProjectRow {
   extra: string;
   created_at: string;
   updated_at: string | null;
+  /** The parent project; null for one directly under its domain. */
+  parent_id: Generated<string | null>;
 }
 
 export interface UserRow {

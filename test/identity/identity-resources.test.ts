@@ -129,6 +129,44 @@ for (const target of await databaseTargets()) {
       });
     });
 
+    describe('project hierarchy and tags', () => {
+      test('a child project shows its parent, is found by parent_id, and its parent cannot go before it', async () => {
+        const parent = (await call('POST', '/projects', admin, { project: { name: 'h-parent' } })).json().project;
+        assert.equal(parent.parent_id, 'default');
+        const created = await call('POST', '/projects', admin, { project: { name: 'h-child', parent_id: parent.id } });
+        assert.equal(created.statusCode, 201, created.body);
+        const child = created.json().project;
+        assert.deepEqual([child.parent_id, child.domain_id], [parent.id, 'default']);
+        assert.deepEqual((await call('GET', `/projects?parent_id=${parent.id}`, admin)).json().projects.map((p: any) => p.id), [child.id]);
+        const top = (await call('GET', '/projects?parent_id=default', admin)).json().projects.map((p: any) => p.id);
+        assert.ok(top.includes(parent.id) && !top.includes(child.id));
+        assertFault(await call('POST', '/projects', admin, { project: { name: 'h-orphan', parent_id: 'noproject' } }), 404);
+        assertFault(await call('DELETE', `/projects/${parent.id}`, admin), 403);
+        assert.equal((await call('DELETE', `/projects/${child.id}`, admin)).statusCode, 204);
+        assert.equal((await call('DELETE', `/projects/${parent.id}`, admin)).statusCode, 204);
+      });
+
+      test('tags: one added, checked, all replaced, one deleted, all deleted', async () => {
+        const project = (await call('POST', '/projects', admin, { project: { name: 't-proj' } })).json().project;
+        const base = `/projects/${project.id}/tags`;
+        assert.equal((await call('PUT', `${base}/first`, admin, {})).statusCode, 201);
+        assert.equal((await call('HEAD', `${base}/first`, admin)).statusCode, 204);
+        const replaced = await call('PUT', base, admin, { tags: ['a', 'b', 'c'] });
+        assert.equal(replaced.statusCode, 200, replaced.body);
+        assert.deepEqual(replaced.json().tags, ['a', 'b', 'c']);
+        assert.deepEqual((await call('GET', base, admin)).json().tags, ['a', 'b', 'c']);
+        assert.equal((await call('DELETE', `${base}/a`, admin)).statusCode, 204);
+        assertFault(await call('GET', `${base}/a`, admin), 404);
+        assertFault(await call('GET', `${base}/first`, admin), 404);
+        assert.equal((await call('DELETE', base, admin)).statusCode, 204);
+        assert.deepEqual((await call('GET', base, admin)).json().tags, []);
+        assertFault(await call('PUT', base, admin, { tags: ['with,comma'] }), 400, /tags\/0/);
+        assertFault(await call('PUT', base, admin, { tags: 'a' }), 400);
+        assertFault(await call('PUT', `${base}/x`, demo, {}), 403);
+        assertFault(await call('GET', '/projects/noproject/tags', admin), 404);
+      });
+    });
+
     describe('groups', () => {
       test('create, update keeps the other fields, members added, checked, listed both ways and removed', async () => {
         const created = await call('POST', '/groups', admin, { group: { name: 'g1', description: 'd1' } });

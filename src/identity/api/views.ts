@@ -16,7 +16,7 @@ export function projectView(p: Project, selfUrl: string): Record<string, unknown
     description: p.description,
     enabled: p.enabled,
     // Keystone's top-level projects have their domain as parent.
-    parent_id: p.domainId,
+    parent_id: p.parentId ?? p.domainId,
     is_domain: false,
     tags: p.tags,
     options: {},

@@ -37,6 +37,12 @@ export const identityPolicyDefaults: PolicyRuleDefault[] = [
   rule('identity:create_project', ADMIN),
   rule('identity:update_project', ADMIN),
   rule('identity:delete_project', ADMIN),
+  rule('identity:list_project_tags', `${ADMIN} or project_id:%(target.project.id)s`),
+  rule('identity:get_project_tag', `${ADMIN} or project_id:%(target.project.id)s`),
+  rule('identity:update_project_tags', ADMIN),
+  rule('identity:create_project_tag', ADMIN),
+  rule('identity:delete_project_tags', ADMIN),
+  rule('identity:delete_project_tag', ADMIN),
 
   rule('identity:get_user', `${ADMIN} or user_id:%(target.user.id)s`),
   rule('identity:list_users', ADMIN),
