@@ -262,6 +262,28 @@ for (const target of await databaseTargets()) {
         assert.deepEqual((await call('GET', '/auth/domains', demo)).json().domains, []);
       });
 
+      test('deleting a user, a group or a role leaves no memberships, grants or credentials behind', async () => {
+        const role = (await call('POST', '/roles', admin, { role: { name: 'cascade-role' } })).json().role;
+        const group = (await call('POST', '/groups', admin, { group: { name: 'cascade-grp' } })).json().group;
+        const user = (await call('POST', '/users', admin, { user: { name: 'cascade-user' } })).json().user;
+        await call('PUT', `/groups/${group.id}/users/${user.id}`, admin);
+        await call('PUT', `/domains/default/users/${user.id}/roles/${role.id}`, admin);
+        await call('PUT', `/projects/${demoProjectId}/groups/${group.id}/roles/${role.id}`, admin);
+        await call('POST', '/credentials', admin, { credential: { user_id: user.id, type: 'totp', blob: 'seed' } });
+        const rows = async (table: string) => (await handle.db.selectFrom(table as never).selectAll().execute()) as Array<Record<string, unknown>>;
+
+        assert.equal((await call('DELETE', `/users/${user.id}`, admin)).statusCode, 204);
+        assert.ok(!(await rows('identity_group_members')).some((r) => r.user_id === user.id));
+        assert.ok(!(await rows('identity_grants')).some((r) => r.actor_id === user.id));
+        assert.ok(!(await rows('identity_credentials')).some((r) => r.user_id === user.id));
+
+        assert.equal((await call('DELETE', `/roles/${role.id}`, admin)).statusCode, 204);
+        assert.ok(!(await rows('identity_grants')).some((r) => r.role_id === role.id));
+        await call('PUT', `/projects/${demoProjectId}/groups/${group.id}/roles/${memberRoleId}`, admin);
+        assert.equal((await call('DELETE', `/groups/${group.id}`, admin)).statusCode, 204);
+        assert.ok(!(await rows('identity_grants')).some((r) => r.actor_id === group.id));
+      });
+
       test('effective assignments add implied roles with their prior role', async () => {
         const listed = (await call('GET', `/role_assignments?effective&scope.project.id=${demoProjectId}&user.id=${demoUserId}`, admin)).json().role_assignments;
         const byRole = new Map(listed.map((a: any) => [a.role.id, a]));
