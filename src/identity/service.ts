@@ -205,6 +205,8 @@ export class IdentityService implements TokenValidator {
     } else if (req.methods.includes('token') && req.token) {
       const parent = await this.verify(req.token.id);
       if (!parent) throw new Unauthorized('The token given for authentication is invalid, expired or revoked.');
+      // Its new token would lose the credential's project, roles and revocation on delete.
+      if (parent.appCred) throw new Forbidden('A token issued for an application credential cannot be used to get another token.');
       const found = await this.store.getUser(parent.user.id);
       if (!found || !found.enabled) throw new Unauthorized(AUTH_FAILED);
       user = found;

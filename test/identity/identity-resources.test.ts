@@ -510,6 +510,10 @@ for (const target of await databaseTargets()) {
         const appToken = byId.headers['x-subject-token'] as string;
         assert.equal((await call('GET', `/users/${demoUserId}`, appToken)).statusCode, 200);
         assertFault(await call('POST', `/users/${demoUserId}/application_credentials`, appToken, { application_credential: { name: 'nested' } }), 403);
+        const adminUserId = (await call('GET', '/users?name=admin', admin)).json().users[0].id;
+        assertFault(await call('POST', '/OS-TRUST/trusts', appToken, { trust: { trustor_user_id: demoUserId, trustee_user_id: adminUserId, impersonation: false } }), 403);
+        const rescoped = await issue({ auth: { identity: { methods: ['token'], token: { id: appToken } }, scope: { project: { name: 'admin', domain: { id: 'default' } } } } });
+        assertFault(rescoped, 403, /application credential/);
 
         assert.equal((await call('DELETE', `/users/${demoUserId}/application_credentials/${cred.id}`, demo)).statusCode, 204);
         assertFault(await call('GET', `/users/${demoUserId}`, appToken), 401);

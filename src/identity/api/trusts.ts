@@ -57,6 +57,9 @@ export function registerTrustRoutes(app: FastifyInstance, ctx: IdentityRouteCont
     authorize(ctx, request, 'identity:create_trust', { target: { trust: { trustor_user_id: trustorId } } });
     if (request.auth.userId !== trustorId) throw new Forbidden('You are not authorized to perform the requested action: The authenticated user should match the trustor.');
     if (body.allow_redelegation === true) throw new BadRequest('Redelegation of trusts is not supported.');
+    if ((await identity.verify(request.auth.token))?.appCred?.restricted) {
+      throw new Forbidden('You are not authorized to perform the requested action: a restricted application credential cannot create a trust.');
+    }
     const projectId = (body.project_id as string | null | undefined) ?? null;
     const roleRefs = (body.roles as Array<{ id?: string; name?: string }> | undefined) ?? [];
     if (projectId && roleRefs.length === 0) throw new Forbidden('You are not authorized to perform the requested action: At least one role should be specified.');
