@@ -432,6 +432,31 @@ for (const target of await databaseTargets()) {
       });
     });
 
+    describe('EC2 credentials (OS-EC2)', () => {
+      test('a key pair is made for the user on a project, shown, listed, and deleted; another user sees none of it', async () => {
+        const base = `/users/${demoUserId}/credentials/OS-EC2`;
+        const created = await call('POST', base, demo, { tenant_id: demoProjectId });
+        assert.equal(created.statusCode, 201, created.body);
+        const cred = created.json().credential;
+        assert.deepEqual([cred.user_id, cred.tenant_id, cred.trust_id], [demoUserId, demoProjectId, null]);
+        assert.match(cred.access, /^[0-9a-f]{32}$/);
+        assert.match(cred.secret, /^[0-9a-f]{32}$/);
+        const shown = (await call('GET', `${base}/${cred.access}`, demo)).json().credential;
+        assert.deepEqual([shown.access, shown.secret, shown.user_id, shown.tenant_id], [cred.access, cred.secret, demoUserId, demoProjectId]);
+        assert.ok((await call('GET', base, demo)).json().credentials.some((c: any) => c.access === cred.access));
+        assert.ok((await call('GET', '/credentials?type=ec2', demo)).json().credentials.some((c: any) => JSON.parse(c.blob).access === cred.access));
+
+        const adminUserId = (await call('GET', '/users?name=admin', admin)).json().users[0].id;
+        assertFault(await call('GET', `/users/${adminUserId}/credentials/OS-EC2`, demo), 403);
+        assertFault(await call('GET', `/users/${adminUserId}/credentials/OS-EC2/${cred.access}`, admin), 404);
+        assertFault(await call('POST', base, demo, {}), 400, /tenant_id/);
+        assertFault(await call('POST', base, demo, { tenant_id: 'noproject' }), 404);
+
+        assert.equal((await call('DELETE', `${base}/${cred.access}`, demo)).statusCode, 204);
+        assertFault(await call('GET', `${base}/${cred.access}`, demo), 404);
+      });
+    });
+
     describe('trusts', () => {
       test('the trustor delegates a role it holds; trustor and trustee see it, others do not', async () => {
         const adminUserId = (await call('GET', '/users?name=admin', admin)).json().users[0].id;

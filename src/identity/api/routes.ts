@@ -22,6 +22,7 @@ import { registerPolicyRoutes } from './policies.js';
 import { registerCredentialRoutes } from './credentials.js';
 import { registerTrustRoutes } from './trusts.js';
 import { registerApplicationCredentialRoutes } from './application-credentials.js';
+import { registerEc2CredentialRoutes } from './ec2-credentials.js';
 
 export interface IdentityApiOptions {
   identity: IdentityService;
@@ -48,4 +49,5 @@ export async function identityApi(app: FastifyInstance, opts: IdentityApiOptions
   registerCredentialRoutes(app, ctx);
   registerTrustRoutes(app, ctx);
   registerApplicationCredentialRoutes(app, ctx);
+  registerEc2CredentialRoutes(app, ctx);
 }

@@ -132,6 +132,11 @@ export const identityPolicyDefaults: PolicyRuleDefault[] = [
   rule('identity:update_credential', `${ADMIN} or rule:credential_owner`),
   rule('identity:delete_credential', `${ADMIN} or rule:credential_owner`),
 
+  rule('identity:ec2_get_credential', `${ADMIN} or rule:credential_owner`),
+  rule('identity:ec2_list_credentials', 'rule:identity_admin_or_owner'),
+  rule('identity:ec2_create_credential', 'rule:identity_admin_or_owner'),
+  rule('identity:ec2_delete_credential', `${ADMIN} or rule:credential_owner`),
+
   rule('identity:create_trust', 'rule:trustor'),
   rule('identity:list_trusts', ADMIN),
   rule('identity:list_trusts_for_trustor', `${ADMIN} or rule:trustor`),
