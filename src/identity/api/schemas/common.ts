@@ -8,13 +8,6 @@ export const name = { type: 'string', minLength: 1, maxLength: 255, pattern: '\\
 export const idString = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[a-zA-Z0-9-]+$' } as const;
 
 /** Keystone leaves descriptions unbounded; we cap them so a row stays a row. */
-export const description = { type: 'string', maxLength: 65535 } as const;
 export const nullableDescription = { type: ['string', 'null'], maxLength: 65535 } as const;
 
 export const url = { type: 'string', minLength: 0, maxLength: 225, pattern: '^[a-zA-Z0-9+.-]+:.+' } as const;
-
-/** An ISO 8601 time as Keystone takes it; parsed again by the handler. */
-export const nullableTime = { type: ['string', 'null'], maxLength: 64 } as const;
-
-/** Attributes Keystone keeps without knowing them: bounded so one body cannot bloat a row. */
-export const extraValue = {} as const;
