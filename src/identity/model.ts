@@ -14,6 +14,8 @@ export interface Project {
   domainId: string;
   description: string;
   enabled: boolean;
+  /** The parent project, or null when the domain is the parent. */
+  parentId: string | null;
   tags: string[];
   /** Attributes Keystone keeps for a client without knowing them. */
   extra: Record<string, unknown>;
@@ -41,9 +43,16 @@ export interface RoleAssignment {
   roleId: string;
 }
 
+export interface DomainInput {
+  name: string;
+  description?: string;
+  enabled?: boolean;
+}
+
 export interface ProjectInput {
   name: string;
   domainId: string;
+  parentId?: string | null;
   description?: string;
   enabled?: boolean;
   tags?: string[];

@@ -8,13 +8,17 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AuthContext, TokenValidator } from '../http/auth.js';
-import { NotFound, Unauthorized } from '../http/errors.js';
-import { buildCatalog, type CatalogService } from './catalog.js';
+import { Forbidden, NotFound, Unauthorized } from '../http/errors.js';
+import { buildCatalog, type CatalogEndpoint, type CatalogService } from './catalog.js';
+import { CatalogStore } from './catalog-store.js';
+import { DelegationStore, type ApplicationCredential } from './delegation-store.js';
+import { GroupStore, type Grant } from './group-store.js';
 import { bootstrapIdentity, type BootstrapOptions, type BootstrapResult } from './bootstrap.js';
-import type { Domain, Project, ProjectInput, User, UserInput } from './model.js';
+import type { Domain, DomainInput, Project, ProjectInput, User, UserInput } from './model.js';
 import { verifyPassword, type ScryptCost } from './passwords.js';
 import { RevocationList } from './revocations.js';
 import { SigningKeys } from './signing-keys.js';
+import { expiryMs } from './times.js';
 import { IdentityStore } from './store.js';
 import type { IdentityDb } from './tables.js';
 import { signToken, tokenKeyId, verifyToken, type TokenPayload, type TokenScopeRef } from './token-format.js';
@@ -42,6 +46,7 @@ export interface AuthRequest {
   methods: string[];
   password?: { user: UserRef; password: string };
   token?: { id: string };
+  applicationCredential?: { ref: { id: string } | { name: string; user: UserRef }; secret: string };
   /** Absent: unscoped (or the user's default project, as Keystone does). */
   scope?: { project: ProjectRef };
 }
@@ -59,8 +64,14 @@ const VALIDATED_CACHE_SIZE = 10_000;
 
 const AUTH_FAILED = 'The request you have made requires authentication.';
 
+/** How long another process's catalog changes may take to show in this one's tokens. */
+const CATALOG_REFRESH_MS = 1000;
+
 export class IdentityService implements TokenValidator {
   readonly store: IdentityStore;
+  readonly groups: GroupStore;
+  readonly catalogStore: CatalogStore;
+  readonly delegation: DelegationStore;
   private readonly logger: Logger;
   private readonly keys: SigningKeys;
   private readonly revocations: RevocationList;
@@ -69,7 +80,8 @@ export class IdentityService implements TokenValidator {
   private ready: Promise<void> | undefined;
   private readyDone = false;
   private baseUrl: string | undefined;
-  private catalogCache: CatalogService[] = [];
+  private builtinCatalog: CatalogService[] = [];
+  private catalogCache: { at: number; catalog: CatalogService[] } | undefined;
   private readonly validated = new Map<string, { payload: TokenPayload; context: AuthContext }>();
 
   constructor(opts: IdentityServiceOptions) {
@@ -78,6 +90,9 @@ export class IdentityService implements TokenValidator {
     this.region = opts.region;
     this.expirationMs = opts.tokenExpirationSeconds * 1000;
     this.store = new IdentityStore(db, opts.passwordHashCost);
+    this.groups = new GroupStore(db);
+    this.catalogStore = new CatalogStore(db);
+    this.delegation = new DelegationStore(db);
     this.keys = new SigningKeys(db);
     this.revocations = new RevocationList(db, opts.logger, (opts.revocationRefreshSeconds ?? 1) * 1000, () => this.expirationMs);
   }
@@ -98,10 +113,13 @@ export class IdentityService implements TokenValidator {
 
   async bootstrap(opts: BootstrapOptions = {}): Promise<BootstrapResult> {
     await this.start();
-    return bootstrapIdentity(this.store, opts, {
+    const result = await bootstrapIdentity(this.store, opts, {
       logger: this.logger,
       onPasswordChanged: (userId) => this.revocations.revoke({ userId }),
     });
+    // The built-in endpoints live in the configured region, so it exists as a record too.
+    await this.catalogStore.ensureRegion(this.region, '');
+    return result;
   }
 
   // -- catalog
@@ -109,7 +127,8 @@ export class IdentityService implements TokenValidator {
   /** The catalog is built from the public base URL, known only once the server listens. */
   setPublicEndpoint(baseUrl: string): void {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
-    this.catalogCache = buildCatalog(this.baseUrl, this.region);
+    this.builtinCatalog = buildCatalog(this.baseUrl, this.region);
+    this.catalogCache = undefined;
   }
 
   get publicEndpoint(): string | undefined {
@@ -120,8 +139,54 @@ export class IdentityService implements TokenValidator {
     return this.region;
   }
 
-  catalog(): CatalogService[] {
-    return this.catalogCache;
+  /** The services Kilonova itself serves: derived, not stored, and not changeable through the API. */
+  builtinServices(): CatalogService[] {
+    return this.builtinCatalog;
+  }
+
+  isBuiltinService(id: string): boolean {
+    return this.builtinCatalog.some((s) => s.id === id);
+  }
+
+  isBuiltinEndpoint(id: string): boolean {
+    return this.builtinCatalog.some((s) => s.endpoints.some((e) => e.id === id));
+  }
+
+  /** A catalog change made here shows in the next token at once. */
+  catalogChanged(): void {
+    this.catalogCache = undefined;
+  }
+
+  /**
+   * The catalog tokens carry: the built-in services, then the enabled stored
+   * services with their enabled endpoints (Keystone leaves out a service with
+   * none). Rebuilt at most once a second.
+   */
+  async catalog(): Promise<CatalogService[]> {
+    const cached = this.catalogCache;
+    if (cached && Date.now() - cached.at < CATALOG_REFRESH_MS) return cached.catalog;
+    const [services, endpoints] = await Promise.all([this.catalogStore.listServices(), this.catalogStore.listEndpoints()]);
+    const stored: CatalogService[] = [];
+    for (const svc of services) {
+      if (!svc.enabled) continue;
+      const eps: CatalogEndpoint[] = endpoints.filter((e) => e.serviceId === svc.id && e.enabled).map((e) => ({
+        id: e.id, interface: e.interface, region: e.regionId ?? '', region_id: e.regionId ?? '', url: e.url,
+      }));
+      if (eps.length === 0) continue;
+      const name = svc.extra.name;
+      stored.push({ id: svc.id, type: svc.type, name: typeof name === 'string' ? name : '', endpoints: eps });
+    }
+    // Endpoints added to a built-in service join its own.
+    const builtin = this.builtinCatalog.map((svc) => {
+      const extra = endpoints.filter((e) => e.serviceId === svc.id && e.enabled);
+      return extra.length === 0 ? svc : {
+        ...svc,
+        endpoints: [...svc.endpoints, ...extra.map((e) => ({ id: e.id, interface: e.interface, region: e.regionId ?? '', region_id: e.regionId ?? '', url: e.url }))],
+      };
+    });
+    const catalog = [...builtin, ...stored];
+    this.catalogCache = { at: Date.now(), catalog };
+    return catalog;
   }
 
   // -- tokens
@@ -132,6 +197,7 @@ export class IdentityService implements TokenValidator {
     let methods: string[];
     let expiresAt: number;
     let parentAudit: string | undefined;
+    let appCred: ApplicationCredential | undefined;
     if (req.methods.includes('password') && req.password) {
       user = await this.checkPassword(req.password.user, req.password.password);
       methods = ['password'];
@@ -139,6 +205,8 @@ export class IdentityService implements TokenValidator {
     } else if (req.methods.includes('token') && req.token) {
       const parent = await this.verify(req.token.id);
       if (!parent) throw new Unauthorized('The token given for authentication is invalid, expired or revoked.');
+      // Its new token would lose the credential's project, roles and revocation on delete.
+      if (parent.appCred) throw new Forbidden('A token issued for an application credential cannot be used to get another token.');
       const found = await this.store.getUser(parent.user.id);
       if (!found || !found.enabled) throw new Unauthorized(AUTH_FAILED);
       user = found;
@@ -146,13 +214,28 @@ export class IdentityService implements TokenValidator {
       // A token made from a token never outlives the one it came from.
       expiresAt = parent.expiresAt;
       parentAudit = parent.auditIds[0];
+    } else if (req.methods.includes('application_credential') && req.applicationCredential) {
+      appCred = await this.checkAppCred(req.applicationCredential.ref, req.applicationCredential.secret);
+      const found = await this.store.getUser(appCred.userId);
+      if (!found || !found.enabled) throw new Unauthorized(AUTH_FAILED);
+      user = found;
+      methods = ['application_credential'];
+      expiresAt = Date.now() + this.expirationMs;
+      if (appCred.expiresAt) expiresAt = Math.min(expiresAt, expiryMs(appCred.expiresAt));
     } else {
       throw new Unauthorized('Attempted to authenticate with an unsupported method.');
     }
 
     const userDomain = await this.store.getDomain(user.domainId);
+    if (userDomain && !userDomain.enabled) throw new Unauthorized(AUTH_FAILED);
     let project: Project | undefined;
-    if (req.scope) {
+    if (appCred) {
+      // An application credential is bound to its project; a scope naming another is refused.
+      project = await this.store.getProject(appCred.projectId);
+      if (!project || (req.scope && !this.sameProject(req.scope.project, project))) {
+        throw new Unauthorized('Application credentials cannot request a scope.');
+      }
+    } else if (req.scope) {
       project = await this.resolveProject(req.scope.project);
     } else if (user.defaultProjectId) {
       // Keystone scopes to the default project when the user still has a role there.
@@ -169,7 +252,10 @@ export class IdentityService implements TokenValidator {
         project.domainId === user.domainId ? Promise.resolve(userDomain) : this.store.getDomain(project.domainId),
       ]);
       if (effective.length === 0) throw new Unauthorized(`User ${user.id} has no access to project ${project.id}.`);
-      roles = effective.map((r) => ({ id: r.id, name: r.name }));
+      // The credential carries only the roles it was made with, and only while the user still holds them.
+      const granted = appCred ? effective.filter((r) => appCred.roleIds.includes(r.id)) : effective;
+      if (granted.length === 0) throw new Unauthorized(`User ${user.id} has no access to project ${project.id}.`);
+      roles = granted.map((r) => ({ id: r.id, name: r.name }));
       projectRef = { id: project.id, name: project.name, domainId: project.domainId, domainName: projectDomain?.name ?? project.domainId };
     }
 
@@ -183,6 +269,7 @@ export class IdentityService implements TokenValidator {
       expiresAt,
       auditIds: parentAudit ? [newAuditId(), parentAudit] : [newAuditId()],
       isAdminProject: project !== undefined && project.name === ADMIN_PROJECT.name && project.domainId === ADMIN_PROJECT.domainId,
+      ...(appCred ? { appCred: { id: appCred.id, name: appCred.name, restricted: !appCred.unrestricted } } : {}),
     };
     const key = this.keys.current();
     return { id: signToken(payload, key.id, key.key), payload };
@@ -201,7 +288,8 @@ export class IdentityService implements TokenValidator {
         return null;
       }
       await this.revocations.fresh();
-      if (this.revocations.isRevoked(seen.payload)) {
+      if (this.revocations.isRevoked(seen.payload)
+        || (seen.payload.appCred && !(await this.delegation.getAppCred(seen.payload.appCred.id)))) {
         this.validated.delete(token);
         return null;
       }
@@ -239,7 +327,9 @@ export class IdentityService implements TokenValidator {
     const payload = verifyToken(token, key);
     if (!payload || payload.expiresAt <= Date.now()) return undefined;
     await this.revocations.fresh();
-    return this.revocations.isRevoked(payload) ? undefined : payload;
+    if (this.revocations.isRevoked(payload)) return undefined;
+    if (payload.appCred && !(await this.delegation.getAppCred(payload.appCred.id))) return undefined;
+    return payload;
   }
 
   async revokeToken(payload: TokenPayload): Promise<void> {
@@ -272,13 +362,14 @@ export class IdentityService implements TokenValidator {
     return this.store.createProject(input);
   }
 
-  async updateProject(id: string, patch: Partial<Omit<ProjectInput, 'domainId'>>): Promise<Project> {
+  async updateProject(id: string, patch: Partial<Omit<ProjectInput, 'domainId' | 'parentId'>>): Promise<Project> {
     const project = await this.store.updateProject(id, patch);
     if (patch.enabled === false) await this.revocations.revoke({ projectId: id });
     return project;
   }
 
   async deleteProject(id: string): Promise<void> {
+    if (await this.store.hasChildren(id)) throw new Forbidden('Cannot delete the project, since it has children projects. Delete them first.');
     if (!(await this.store.deleteProject(id))) throw new NotFound(`Could not find project: ${id}.`);
     await this.revocations.revoke({ projectId: id });
   }
@@ -295,7 +386,89 @@ export class IdentityService implements TokenValidator {
     await this.revocations.revoke({ userId, projectId });
   }
 
+  async updateDomain(id: string, patch: Partial<DomainInput>): Promise<Domain> {
+    if (id === 'default' && patch.enabled === false) throw new Forbidden('The default domain cannot be disabled.');
+    const domain = await this.store.updateDomain(id, patch);
+    if (patch.enabled === false) await this.revokeDomainTokens(id);
+    return domain;
+  }
+
+  /** Keystone deletes only a disabled domain, and never the default one. */
+  async deleteDomain(id: string): Promise<void> {
+    const domain = await this.store.getDomain(id);
+    if (!domain) throw new NotFound(`Could not find domain: ${id}.`);
+    if (id === 'default') throw new Forbidden('The default domain cannot be deleted.');
+    if (domain.enabled) throw new Forbidden('Cannot delete a domain that is enabled, please disable it first.');
+    const { userIds, projectIds } = await this.store.deleteDomain(id);
+    for (const userId of userIds) await this.revocations.revoke({ userId });
+    for (const projectId of projectIds) await this.revocations.revoke({ projectId });
+  }
+
+  private async revokeDomainTokens(domainId: string): Promise<void> {
+    for (const u of await this.store.listUsers({ domainId })) await this.revocations.revoke({ userId: u.id });
+    for (const p of await this.store.listProjects({ domainId })) await this.revocations.revoke({ projectId: p.id });
+  }
+
+  /** Tokens a group's members hold on the projects the group has roles on. */
+  private async revokeGroupTokens(groupId: string, members: string[], only?: { projectId: string }): Promise<void> {
+    const grants = only ? [{ targetId: only.projectId }] : await this.groups.listGrants({ types: ['GroupProject'], actorIds: [groupId] });
+    const projects = [...new Set(grants.map((g) => g.targetId))];
+    for (const userId of members) for (const projectId of projects) await this.revocations.revoke({ userId, projectId });
+  }
+
+  async removeGroupMember(groupId: string, userId: string): Promise<void> {
+    if (!(await this.groups.removeMember(groupId, userId))) {
+      throw new NotFound(`Could not find user: ${userId} in group ${groupId}.`);
+    }
+    await this.revokeGroupTokens(groupId, [userId]);
+  }
+
+  async deleteGroup(id: string): Promise<void> {
+    const grants = await this.groups.listGrants({ types: ['GroupProject'], actorIds: [id] });
+    const members = await this.groups.deleteGroup(id);
+    if (!members) throw new NotFound(`Could not find group: ${id}.`);
+    const projects = [...new Set(grants.map((g) => g.targetId))];
+    for (const userId of members) for (const projectId of projects) await this.revocations.revoke({ userId, projectId });
+  }
+
+  /** Revokes a grant other than a user's on a project, and the tokens that carried it. */
+  async revokeOtherGrant(g: Grant): Promise<void> {
+    if (!(await this.groups.revoke(g))) {
+      throw new NotFound(`Could not find role assignment with role: ${g.roleId}, user or group: ${g.actorId}, project, domain, or system: ${g.targetId}.`);
+    }
+    if (g.type === 'GroupProject') await this.revokeGroupTokens(g.actorId, await this.groups.memberIds(g.actorId), { projectId: g.targetId });
+  }
+
+  async deleteAppCred(id: string): Promise<void> {
+    if (!(await this.delegation.deleteAppCred(id))) throw new NotFound(`Could not find Application Credential: ${id}.`);
+    // Its tokens name it, and verify() looks it up: dropping cached validations is enough here.
+    for (const [token, seen] of this.validated) if (seen.payload.appCred?.id === id) this.validated.delete(token);
+  }
+
   // -- helpers
+
+  private sameProject(ref: ProjectRef, project: Project): boolean {
+    return 'id' in ref ? ref.id === project.id : ref.name === project.name;
+  }
+
+  private async checkAppCred(ref: { id: string } | { name: string; user: UserRef }, secret: string): Promise<ApplicationCredential> {
+    let found: { cred: ApplicationCredential; hash: string } | undefined;
+    if ('id' in ref) {
+      found = await this.delegation.getAppCredWithHash({ id: ref.id });
+    } else {
+      let userId: string | undefined;
+      if ('id' in ref.user) userId = ref.user.id;
+      else {
+        const domain = await this.resolveDomain(ref.user.domain);
+        userId = domain ? (await this.store.findUser(ref.user.name, domain.id))?.id : undefined;
+      }
+      if (userId) found = await this.delegation.getAppCredWithHash({ name: ref.name, userId });
+    }
+    const ok = await verifyPassword(secret, found?.hash ?? null, this.store.passwordCost);
+    if (!found || !ok) throw new Unauthorized(AUTH_FAILED);
+    if (found.cred.expiresAt && expiryMs(found.cred.expiresAt) <= Date.now()) throw new Unauthorized(AUTH_FAILED);
+    return found.cred;
+  }
 
   private async checkPassword(ref: UserRef, password: string): Promise<User> {
     let found: { user: User; hash: string | null } | undefined;

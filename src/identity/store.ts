@@ -7,9 +7,10 @@ import type { Selectable } from 'kysely';
 import { Conflict, NotFound } from '../http/errors.js';
 import { isUniqueViolation, nowIso } from '../db/schema-helpers.js';
 import { DEFAULT_SCRYPT_COST, hashPassword, type ScryptCost } from './passwords.js';
-import type { DomainRow, IdentityDb, ProjectRow, RoleRow, UserRow } from './tables.js';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { DomainRow, IdentityDb, IdentityTables, ProjectRow, RoleRow, UserRow } from './tables.js';
 import {
-  newId, type Domain, type Project, type ProjectInput, type Role, type RoleAssignment, type RoleInput,
+  newId, type Domain, type DomainInput, type Project, type ProjectInput, type Role, type RoleAssignment, type RoleInput,
   type User, type UserInput,
 } from './model.js';
 
@@ -28,7 +29,7 @@ function toProject(r: Selectable<ProjectRow>): Project {
   const extra = parseJson(r.extra);
   const tags = Array.isArray(extra.tags) ? (extra.tags as unknown[]).filter((t): t is string => typeof t === 'string') : [];
   delete extra.tags;
-  return { id: r.id, name: r.name, domainId: r.domain_id, description: r.description, enabled: r.enabled === 1, tags, extra };
+  return { id: r.id, name: r.name, domainId: r.domain_id, description: r.description, enabled: r.enabled === 1, parentId: r.parent_id ?? null, tags, extra };
 }
 
 const toUser = (r: Selectable<UserRow>): User => ({
@@ -38,7 +39,7 @@ const toUser = (r: Selectable<UserRow>): User => ({
 
 const toRole = (r: Selectable<RoleRow>): Role => ({ id: r.id, name: r.name, description: r.description });
 
-export interface ProjectFilter { name?: string; domainId?: string; enabled?: boolean }
+export interface ProjectFilter { name?: string; domainId?: string; enabled?: boolean; parentId?: string }
 export interface UserFilter { name?: string; domainId?: string; enabled?: boolean }
 export interface AssignmentFilter { userId?: string; projectId?: string; roleId?: string }
 
@@ -90,6 +91,72 @@ export class IdentityStore {
     return new Map(rows.map((r) => [r.id, toDomain(r)]));
   }
 
+  async createDomain(input: DomainInput, id = newId()): Promise<Domain> {
+    try {
+      await this.db.insertInto('identity_domains').values({
+        id, name: input.name, description: input.description ?? '', enabled: input.enabled === false ? 0 : 1, created_at: nowIso(),
+      }).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new Conflict(`Conflict occurred attempting to store domain - Duplicate entry found with name ${input.name}.`);
+      throw err;
+    }
+    return (await this.getDomain(id))!;
+  }
+
+  async updateDomain(id: string, patch: Partial<DomainInput>): Promise<Domain> {
+    const current = await this.getDomain(id);
+    if (!current) throw new NotFound(`Could not find domain: ${id}.`);
+    try {
+      await this.db.updateTable('identity_domains').set({
+        name: patch.name ?? current.name,
+        description: patch.description ?? current.description,
+        enabled: (patch.enabled ?? current.enabled) ? 1 : 0,
+      }).where('id', '=', id).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new Conflict(`Conflict occurred attempting to store domain - Duplicate entry found with name ${patch.name}.`);
+      throw err;
+    }
+    return (await this.getDomain(id))!;
+  }
+
+  /**
+   * Deletes the domain and everything in it, as Keystone does: its projects,
+   * users and groups, and every grant on or to them. The caller checks that
+   * the domain is disabled. The ids of the users and projects that went, so
+   * their tokens can be revoked.
+   */
+  async deleteDomain(id: string): Promise<{ deleted: boolean; userIds: string[]; projectIds: string[] }> {
+    return this.db.transaction().execute(async (tx) => {
+      const projectIds = (await tx.selectFrom('identity_projects').select('id').where('domain_id', '=', id).execute()).map((r) => r.id);
+      const userIds = (await tx.selectFrom('identity_users').select('id').where('domain_id', '=', id).execute()).map((r) => r.id);
+      const groupIds = (await tx.selectFrom('identity_groups').select('id').where('domain_id', '=', id).execute()).map((r) => r.id);
+      for (const chunk of chunks(projectIds)) {
+        await tx.deleteFrom('identity_role_assignments').where('project_id', 'in', chunk).execute();
+        await tx.deleteFrom('identity_grants').where('type', '=', 'GroupProject').where('target_id', 'in', chunk).execute();
+        await tx.updateTable('identity_users').set({ default_project_id: null }).where('default_project_id', 'in', chunk).execute();
+        await tx.deleteFrom('identity_credentials').where('project_id', 'in', chunk).execute();
+        await deleteAppCreds(tx, (q) => q.where('project_id', 'in', chunk));
+      }
+      for (const chunk of chunks(userIds)) {
+        await tx.deleteFrom('identity_role_assignments').where('user_id', 'in', chunk).execute();
+        await tx.deleteFrom('identity_group_members').where('user_id', 'in', chunk).execute();
+        await tx.deleteFrom('identity_grants').where('type', '=', 'UserDomain').where('actor_id', 'in', chunk).execute();
+        await tx.deleteFrom('identity_credentials').where('user_id', 'in', chunk).execute();
+        await deleteAppCreds(tx, (q) => q.where('user_id', 'in', chunk));
+      }
+      for (const chunk of chunks(groupIds)) {
+        await tx.deleteFrom('identity_group_members').where('group_id', 'in', chunk).execute();
+        await tx.deleteFrom('identity_grants').where('type', 'in', ['GroupProject', 'GroupDomain']).where('actor_id', 'in', chunk).execute();
+      }
+      await tx.deleteFrom('identity_grants').where('type', 'in', ['UserDomain', 'GroupDomain']).where('target_id', '=', id).execute();
+      await tx.deleteFrom('identity_groups').where('domain_id', '=', id).execute();
+      await tx.deleteFrom('identity_users').where('domain_id', '=', id).execute();
+      await tx.deleteFrom('identity_projects').where('domain_id', '=', id).execute();
+      const r = await tx.deleteFrom('identity_domains').where('id', '=', id).executeTakeFirst();
+      return { deleted: Number(r.numDeletedRows) > 0, userIds, projectIds };
+    });
+  }
+
   // -- projects
 
   async getProject(id: string): Promise<Project | undefined> {
@@ -108,13 +175,27 @@ export class IdentityStore {
     if (filter.name !== undefined) q = q.where('name', '=', filter.name);
     if (filter.domainId !== undefined) q = q.where('domain_id', '=', filter.domainId);
     if (filter.enabled !== undefined) q = q.where('enabled', '=', filter.enabled ? 1 : 0);
+    if (filter.parentId !== undefined) {
+      // A top-level project's parent is its domain, as Keystone shows it.
+      const parentId = filter.parentId;
+      q = q.where((eb) => eb.or([eb('parent_id', '=', parentId), eb.and([eb('parent_id', 'is', null), eb('domain_id', '=', parentId)])]));
+    }
     return (await q.execute()).map(toProject);
+  }
+
+  async hasChildren(projectId: string): Promise<boolean> {
+    const r = await this.db.selectFrom('identity_projects').select('id').where('parent_id', '=', projectId).executeTakeFirst();
+    return r !== undefined;
   }
 
   /** Projects on which the user has at least one role. */
   async listProjectsForUser(userId: string, filter: ProjectFilter = {}): Promise<Project[]> {
     let q = this.db.selectFrom('identity_projects').selectAll()
-      .where('id', 'in', (sub) => sub.selectFrom('identity_role_assignments').select('project_id').where('user_id', '=', userId))
+      .where((eb) => eb.or([
+        eb('id', 'in', eb.selectFrom('identity_role_assignments').select('project_id').where('user_id', '=', userId)),
+        eb('id', 'in', eb.selectFrom('identity_grants').select('target_id').where('type', '=', 'GroupProject')
+          .where('actor_id', 'in', eb.selectFrom('identity_group_members').select('group_id').where('user_id', '=', userId))),
+      ]))
       .orderBy('name').orderBy('id');
     if (filter.name !== undefined) q = q.where('name', '=', filter.name);
     if (filter.domainId !== undefined) q = q.where('domain_id', '=', filter.domainId);
@@ -134,7 +215,7 @@ export class IdentityStore {
     const extra = { ...(input.extra ?? {}), tags: input.tags ?? [] };
     try {
       await this.db.insertInto('identity_projects').values({
-        id, name: input.name, domain_id: input.domainId, description: input.description ?? '',
+        id, name: input.name, domain_id: input.domainId, parent_id: input.parentId ?? null, description: input.description ?? '',
         enabled: input.enabled === false ? 0 : 1, extra: JSON.stringify(extra), created_at: nowIso(), updated_at: null,
       }).execute();
     } catch (err) {
@@ -146,7 +227,7 @@ export class IdentityStore {
     return (await this.getProject(id))!;
   }
 
-  async updateProject(id: string, patch: Partial<Omit<ProjectInput, 'domainId'>>): Promise<Project> {
+  async updateProject(id: string, patch: Partial<Omit<ProjectInput, 'domainId' | 'parentId'>>): Promise<Project> {
     const current = await this.getProject(id);
     if (!current) throw new NotFound(`Could not find project: ${id}.`);
     const extra = { ...current.extra, ...(patch.extra ?? {}), tags: patch.tags ?? current.tags };
@@ -171,7 +252,9 @@ export class IdentityStore {
   async deleteProject(id: string): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
       await tx.deleteFrom('identity_role_assignments').where('project_id', '=', id).execute();
+      await tx.deleteFrom('identity_grants').where('type', '=', 'GroupProject').where('target_id', '=', id).execute();
       await tx.updateTable('identity_users').set({ default_project_id: null }).where('default_project_id', '=', id).execute();
+      await deleteAppCreds(tx, (q) => q.where('project_id', '=', id));
       const r = await tx.deleteFrom('identity_projects').where('id', '=', id).executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     });
@@ -263,6 +346,10 @@ export class IdentityStore {
   async deleteUser(id: string): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
       await tx.deleteFrom('identity_role_assignments').where('user_id', '=', id).execute();
+      await tx.deleteFrom('identity_group_members').where('user_id', '=', id).execute();
+      await tx.deleteFrom('identity_grants').where('type', '=', 'UserDomain').where('actor_id', '=', id).execute();
+      await tx.deleteFrom('identity_credentials').where('user_id', '=', id).execute();
+      await deleteAppCreds(tx, (q) => q.where('user_id', '=', id));
       const r = await tx.deleteFrom('identity_users').where('id', '=', id).executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     });
@@ -321,6 +408,9 @@ export class IdentityStore {
   async deleteRole(id: string): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
       await tx.deleteFrom('identity_role_assignments').where('role_id', '=', id).execute();
+      await tx.deleteFrom('identity_grants').where('role_id', '=', id).execute();
+      await tx.deleteFrom('identity_trust_roles').where('role_id', '=', id).execute();
+      await tx.deleteFrom('identity_application_credential_roles').where('role_id', '=', id).execute();
       await tx.deleteFrom('identity_implied_roles')
         .where((eb) => eb.or([eb('prior_role_id', '=', id), eb('implied_role_id', '=', id)])).execute();
       const r = await tx.deleteFrom('identity_roles').where('id', '=', id).executeTakeFirst();
@@ -337,6 +427,12 @@ export class IdentityStore {
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
     }
+  }
+
+  async removeImpliedRole(priorRoleId: string, impliedRoleId: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('identity_implied_roles')
+      .where('prior_role_id', '=', priorRoleId).where('implied_role_id', '=', impliedRoleId).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
   }
 
   async listImpliedRoles(): Promise<Array<{ priorRoleId: string; impliedRoleId: string }>> {
@@ -391,9 +487,39 @@ export class IdentityStore {
     return rows.map(toRole);
   }
 
-  /** The user's roles on the project with implied roles added, as a token carries them. */
-  async effectiveRoles(userId: string, projectId: string): Promise<Role[]> {
-    const direct = await this.assignedRoles(userId, projectId);
+  /** The roles the user holds on the project through its groups. */
+  async groupRoles(userId: string, target: { projectId: string } | { domainId: string }): Promise<Role[]> {
+    const [type, targetId] = 'projectId' in target ? ['GroupProject', target.projectId] as const : ['GroupDomain', target.domainId] as const;
+    const rows = await this.db.selectFrom('identity_grants as g')
+      .innerJoin('identity_group_members as m', 'm.group_id', 'g.actor_id')
+      .innerJoin('identity_roles as r', 'r.id', 'g.role_id')
+      .select(['r.id', 'r.name', 'r.description', 'r.created_at'])
+      .where('g.type', '=', type).where('g.target_id', '=', targetId).where('m.user_id', '=', userId)
+      .orderBy('r.name')
+      .execute();
+    return rows.map(toRole);
+  }
+
+  /** The roles directly assigned to the user on the domain. */
+  async domainRoles(userId: string, domainId: string): Promise<Role[]> {
+    const rows = await this.db.selectFrom('identity_grants as g')
+      .innerJoin('identity_roles as r', 'r.id', 'g.role_id')
+      .select(['r.id', 'r.name', 'r.description', 'r.created_at'])
+      .where('g.type', '=', 'UserDomain').where('g.target_id', '=', domainId).where('g.actor_id', '=', userId)
+      .orderBy('r.name')
+      .execute();
+    return rows.map(toRole);
+  }
+
+  /**
+   * The user's roles on the project (or domain) with implied roles added, as a
+   * token carries them: direct grants and those through the user's groups.
+   */
+  async effectiveRoles(userId: string, projectId: string, scope: 'project' | 'domain' = 'project'): Promise<Role[]> {
+    const [own, viaGroups] = scope === 'project'
+      ? await Promise.all([this.assignedRoles(userId, projectId), this.groupRoles(userId, { projectId })])
+      : await Promise.all([this.domainRoles(userId, projectId), this.groupRoles(userId, { domainId: projectId })]);
+    const direct = [...own, ...viaGroups.filter((g) => !own.some((r) => r.id === g.id))];
     if (direct.length === 0) return [];
     const implications = await this.listImpliedRoles();
     const ids = expandImplied(direct.map((r) => r.id), implications);
@@ -421,4 +547,22 @@ export function expandImplied(roleIds: string[], implications: Array<{ priorRole
     }
   }
   return [...seen];
+}
+
+/** Lists for `in (...)` short enough for every dialect's parameter limit. */
+function chunks(ids: string[], size = 500): string[][] {
+  const out: string[][] = [];
+  for (let i = 0; i < ids.length; i += size) out.push(ids.slice(i, i + size));
+  return out;
+}
+
+type AppCredQuery = SelectQueryBuilder<IdentityTables, 'identity_application_credentials', { id: string }>;
+
+/** Deletes the application credentials the filter selects, and their roles. */
+async function deleteAppCreds(tx: Kysely<IdentityTables>, filter: (q: AppCredQuery) => AppCredQuery): Promise<void> {
+  const ids = (await filter(tx.selectFrom('identity_application_credentials').select('id')).execute()).map((r) => r.id);
+  for (const chunk of chunks(ids)) {
+    await tx.deleteFrom('identity_application_credential_roles').where('application_credential_id', 'in', chunk).execute();
+    await tx.deleteFrom('identity_application_credentials').where('id', 'in', chunk).execute();
+  }
 }

@@ -27,6 +27,8 @@ export interface TokenPayload {
   /** This token's audit id first, then the one it was rescoped from (Keystone's audit chain). */
   auditIds: string[];
   isAdminProject: boolean;
+  /** Set when the token was issued for an application credential, whose deletion ends it. */
+  appCred?: { id: string; name: string; restricted: boolean };
 }
 
 interface WirePayload {
@@ -38,6 +40,7 @@ interface WirePayload {
   e: number;
   a: string[];
   ap?: 1;
+  c?: [string, string, 0 | 1];
 }
 
 const ref = (r: TokenScopeRef): [string, string, string, string] => [r.id, r.name, r.domainId, r.domainName];
@@ -54,6 +57,7 @@ export function signToken(payload: TokenPayload, keyId: string, key: Buffer): st
   };
   if (payload.project) wire.p = ref(payload.project);
   if (payload.isAdminProject) wire.ap = 1;
+  if (payload.appCred) wire.c = [payload.appCred.id, payload.appCred.name, payload.appCred.restricted ? 1 : 0];
   const body = `${keyId}.${Buffer.from(JSON.stringify(wire)).toString('base64url')}`;
   return `${body}.${mac(key, body)}`;
 }
@@ -104,6 +108,7 @@ export function verifyToken(token: string, key: Buffer): TokenPayload | undefine
       expiresAt: wire.e,
       auditIds: wire.a,
       isAdminProject: wire.ap === 1,
+      ...(wire.c ? { appCred: { id: wire.c[0], name: wire.c[1], restricted: wire.c[2] === 1 } } : {}),
     };
   } catch {
     return undefined;

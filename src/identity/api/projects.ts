@@ -1,11 +1,14 @@
-/** /v3/projects and /v3/domains. */
+/** /v3/projects. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequest, NotFound } from '../../http/errors.js';
 import { DEFAULT_DOMAIN_ID } from '../bootstrap.js';
 import type { Project } from '../model.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
 import { bool, extraAttributes, member, queryBool, queryString, str, stringList, type Json } from './validate.js';
-import { domainView, projectView } from './views.js';
+import { projectView } from './views.js';
+import { showValue } from '../../http/validation.js';
+import { check } from './schema.js';
+import { projectTagsUpdate, tag } from './schemas/project-tags.js';
 
 const KNOWN = ['id', 'name', 'domain_id', 'description', 'enabled', 'tags', 'parent_id', 'is_domain', 'options', 'links'];
 
@@ -18,6 +21,7 @@ export function registerProjectRoutes(app: FastifyInstance, ctx: IdentityRouteCo
     authorize(ctx, request, 'identity:list_projects', { domain_id: queryString(q, 'domain_id') ?? null });
     const projects = await identity.store.listProjects({
       name: queryString(q, 'name'), domainId: queryString(q, 'domain_id'), enabled: queryBool(q, 'enabled'),
+      parentId: queryString(q, 'parent_id'),
     });
     return { projects: projects.map((p) => view(request, p)), links: collectionLinks(ctx, request, '/projects') };
   });
@@ -35,11 +39,20 @@ export function registerProjectRoutes(app: FastifyInstance, ctx: IdentityRouteCo
     const domainId = str(body, 'domain_id', 'project', { maxLength: 64 }) ?? DEFAULT_DOMAIN_ID;
     authorize(ctx, request, 'identity:create_project', { target: { project: { domain_id: domainId } } });
     const parentId = str(body, 'parent_id', 'project', { maxLength: 64, nullable: true });
-    if (parentId && parentId !== domainId) throw new BadRequest('Project hierarchies are not supported: parent_id must be the domain.');
+    let parent: Project | undefined;
+    if (parentId && parentId !== domainId) {
+      parent = await identity.store.getProject(parentId);
+      if (!parent) throw new NotFound(`Could not find project: ${parentId}.`);
+      // Keystone: a child lives in its parent's domain.
+      if (body.domain_id !== undefined && parent.domainId !== domainId) {
+        throw new BadRequest('Cannot create project, the parent is in a different domain.');
+      }
+    }
     if (bool(body, 'is_domain', 'project') === true) throw new BadRequest('Projects acting as domains are not supported.');
     const project = await identity.createProject({
       name: str(body, 'name', 'project', { required: true, minLength: 1, maxLength: 64 }),
-      domainId,
+      domainId: parent?.domainId ?? domainId,
+      parentId: parent?.id ?? null,
       description: str(body, 'description', 'project', { nullable: true }) ?? '',
       enabled: bool(body, 'enabled', 'project'),
       tags: stringList(body, 'tags', 'project'),
@@ -72,20 +85,61 @@ export function registerProjectRoutes(app: FastifyInstance, ctx: IdentityRouteCo
     return reply.code(204).send();
   });
 
-  app.get('/v3/domains', async (request) => {
-    authorize(ctx, request, 'identity:list_domains');
-    const q = request.query as Json;
-    const domains = await identity.store.listDomains({ name: queryString(q, 'name'), enabled: queryBool(q, 'enabled') });
-    return {
-      domains: domains.map((d) => domainView(d, v3Url(ctx, request, `/domains/${d.id}`))),
-      links: collectionLinks(ctx, request, '/domains'),
-    };
+  // -- tags
+
+  const tagTarget = (id: string) => ({ target: { project: { id } } });
+  const requireProject = async (id: string): Promise<Project> => {
+    const project = await identity.store.getProject(id);
+    if (!project) throw new NotFound(`Could not find project: ${id}.`);
+    return project;
+  };
+  const checkTag = (value: string): void => check(tag, value);
+
+  app.get<{ Params: { id: string } }>('/v3/projects/:id/tags', async (request) => {
+    authorize(ctx, request, 'identity:list_project_tags', tagTarget(request.params.id));
+    return { tags: (await requireProject(request.params.id)).tags };
   });
 
-  app.get<{ Params: { id: string } }>('/v3/domains/:id', async (request) => {
-    authorize(ctx, request, 'identity:get_domain', { target: { domain: { id: request.params.id } } });
-    const domain = await identity.store.getDomain(request.params.id);
-    if (!domain) throw new NotFound(`Could not find domain: ${request.params.id}.`);
-    return { domain: domainView(domain, v3Url(ctx, request, `/domains/${domain.id}`)) };
+  app.put<{ Params: { id: string } }>('/v3/projects/:id/tags', async (request) => {
+    check(projectTagsUpdate, request.body);
+    authorize(ctx, request, 'identity:update_project_tags', tagTarget(request.params.id));
+    await requireProject(request.params.id);
+    const tags = [...new Set((request.body as { tags: string[] }).tags)];
+    return { tags: (await identity.updateProject(request.params.id, { tags })).tags };
+  });
+
+  app.delete<{ Params: { id: string } }>('/v3/projects/:id/tags', async (request, reply) => {
+    authorize(ctx, request, 'identity:delete_project_tags', tagTarget(request.params.id));
+    await requireProject(request.params.id);
+    await identity.updateProject(request.params.id, { tags: [] });
+    return reply.code(204).send();
+  });
+
+  // GET also answers HEAD: whether the project has the tag.
+  app.get<{ Params: { id: string; tag: string } }>('/v3/projects/:id/tags/:tag', async (request, reply) => {
+    authorize(ctx, request, 'identity:get_project_tag', tagTarget(request.params.id));
+    const project = await requireProject(request.params.id);
+    if (!project.tags.includes(request.params.tag)) throw new NotFound(`Tag ${showValue(request.params.tag)} not found for project ${project.id}.`);
+    return reply.code(204).send();
+  });
+
+  app.put<{ Params: { id: string; tag: string } }>('/v3/projects/:id/tags/:tag', async (request, reply) => {
+    authorize(ctx, request, 'identity:create_project_tag', tagTarget(request.params.id));
+    checkTag(request.params.tag);
+    const project = await requireProject(request.params.id);
+    if (!project.tags.includes(request.params.tag)) {
+      if (project.tags.length >= 80) throw new BadRequest('A project may have at most 80 tags.');
+      await identity.updateProject(project.id, { tags: [...project.tags, request.params.tag] });
+    }
+    reply.code(201).header('location', v3Url(ctx, request, `/projects/${project.id}/tags/${encodeURIComponent(request.params.tag)}`));
+    return { tags: (await requireProject(project.id)).tags };
+  });
+
+  app.delete<{ Params: { id: string; tag: string } }>('/v3/projects/:id/tags/:tag', async (request, reply) => {
+    authorize(ctx, request, 'identity:delete_project_tag', tagTarget(request.params.id));
+    const project = await requireProject(request.params.id);
+    if (!project.tags.includes(request.params.tag)) throw new NotFound(`Tag ${showValue(request.params.tag)} not found for project ${project.id}.`);
+    await identity.updateProject(project.id, { tags: project.tags.filter((t) => t !== request.params.tag) });
+    return reply.code(204).send();
   });
 }

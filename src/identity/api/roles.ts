@@ -1,10 +1,9 @@
-/** /v3/roles, grants on projects, and /v3/role_assignments. */
+/** /v3/roles and a user's grants on projects. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { NotFound } from '../../http/errors.js';
-import type { Role, RoleAssignment } from '../model.js';
-import { expandImplied } from '../store.js';
+import { BadRequest, Forbidden, NotFound } from '../../http/errors.js';
+import type { Role } from '../model.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
-import { member, queryFlag, queryString, str, type Json } from './validate.js';
+import { member, queryString, str, type Json } from './validate.js';
 import { roleView } from './views.js';
 
 interface GrantParams { projectId: string; userId: string; roleId: string }
@@ -54,6 +53,82 @@ export function registerRoleRoutes(app: FastifyInstance, ctx: IdentityRouteConte
     return reply.code(204).send();
   });
 
+  // -- implied roles (Keystone's role inference rules)
+
+  type Rule = { priorId: string; impliedId: string };
+  const ref = (request: FastifyRequest, r: Role) => ({ id: r.id, name: r.name, links: { self: v3Url(ctx, request, `/roles/${r.id}`) } });
+  const requireRole = async (id: string): Promise<Role> => {
+    const role = await store.getRole(id);
+    if (!role) throw new NotFound(`Could not find role: ${id}.`);
+    return role;
+  };
+  const requireRule = async (p: Rule): Promise<[Role, Role]> => {
+    const [prior, implied] = [await requireRole(p.priorId), await requireRole(p.impliedId)];
+    const rules = await store.listImpliedRoles();
+    if (!rules.some((x) => x.priorRoleId === p.priorId && x.impliedRoleId === p.impliedId)) {
+      throw new NotFound(`${p.priorId} does not imply ${p.impliedId}.`);
+    }
+    return [prior, implied];
+  };
+  const rulePath = '/v3/roles/:priorId/implies/:impliedId';
+
+  app.put<{ Params: Rule }>(rulePath, async (request, reply) => {
+    authorize(ctx, request, 'identity:create_implied_role');
+    const [prior, implied] = [await requireRole(request.params.priorId), await requireRole(request.params.impliedId)];
+    // Keystone's [assignment] prohibited_implied_role: no role may bring admin with it.
+    if (implied.name === 'admin') throw new Forbidden(`${implied.id} is not permitted to be an implied role.`);
+    if (prior.id === implied.id) throw new BadRequest('A role cannot imply itself.');
+    await store.addImpliedRole(prior.id, implied.id);
+    reply.code(201);
+    return { role_inference: { prior_role: ref(request, prior), implies: ref(request, implied) }, links: { self: v3Url(ctx, request, `/roles/${prior.id}/implies/${implied.id}`) } };
+  });
+
+  app.get<{ Params: Rule }>(rulePath, { exposeHeadRoute: false }, async (request) => {
+    authorize(ctx, request, 'identity:get_implied_role');
+    const [prior, implied] = await requireRule(request.params);
+    return { role_inference: { prior_role: ref(request, prior), implies: ref(request, implied) }, links: { self: v3Url(ctx, request, `/roles/${prior.id}/implies/${implied.id}`) } };
+  });
+
+  app.head<{ Params: Rule }>(rulePath, async (request, reply) => {
+    authorize(ctx, request, 'identity:check_implied_role');
+    await requireRule(request.params);
+    return reply.code(204).send();
+  });
+
+  app.delete<{ Params: Rule }>(rulePath, async (request, reply) => {
+    authorize(ctx, request, 'identity:delete_implied_role');
+    await requireRule(request.params);
+    await store.removeImpliedRole(request.params.priorId, request.params.impliedId);
+    return reply.code(204).send();
+  });
+
+  app.get<{ Params: { priorId: string } }>('/v3/roles/:priorId/implies', async (request) => {
+    authorize(ctx, request, 'identity:list_implied_roles');
+    const prior = await requireRole(request.params.priorId);
+    const ids = (await store.listImpliedRoles()).filter((x) => x.priorRoleId === prior.id).map((x) => x.impliedRoleId);
+    const roles = await store.rolesById(ids);
+    return {
+      role_inference: { prior_role: ref(request, prior), implies: ids.map((id) => roles.get(id)).filter((r): r is Role => r !== undefined).map((r) => ref(request, r)) },
+      links: { self: v3Url(ctx, request, `/roles/${prior.id}/implies`) },
+    };
+  });
+
+  app.get('/v3/role_inferences', async (request) => {
+    authorize(ctx, request, 'identity:list_role_inference_rules');
+    const rules = await store.listImpliedRoles();
+    const roles = await store.rolesById(rules.flatMap((x) => [x.priorRoleId, x.impliedRoleId]));
+    const byPrior = new Map<string, Role[]>();
+    for (const x of rules) {
+      const implied = roles.get(x.impliedRoleId);
+      if (!implied || !roles.has(x.priorRoleId)) continue;
+      byPrior.set(x.priorRoleId, [...(byPrior.get(x.priorRoleId) ?? []), implied]);
+    }
+    return {
+      role_inferences: [...byPrior].map(([priorId, implied]) => ({ prior_role: ref(request, roles.get(priorId)!), implies: implied.map((r) => ref(request, r)) })),
+      links: { self: v3Url(ctx, request, '/role_inferences') },
+    };
+  });
+
   // -- grants of a role to a user on a project
 
   const grantTarget = (p: GrantParams) => ({
@@ -99,72 +174,5 @@ export function registerRoleRoutes(app: FastifyInstance, ctx: IdentityRouteConte
     await requireGrantParts(request.params);
     await identity.revokeGrant(request.params.userId, request.params.projectId, request.params.roleId);
     return reply.code(204).send();
-  });
-
-  // -- role assignments
-
-  app.get('/v3/role_assignments', async (request) => {
-    const q = request.query as Json;
-    const userId = queryString(q, 'user.id');
-    const projectId = queryString(q, 'scope.project.id');
-    const roleId = queryString(q, 'role.id');
-    authorize(ctx, request, 'identity:list_role_assignments', {
-      'user.id': userId ?? null, 'scope.project.id': projectId ?? null, 'role.id': roleId ?? null,
-    });
-    const links = collectionLinks(ctx, request, '/role_assignments');
-    // We have no groups, and no domain or system grants.
-    if (queryString(q, 'group.id') !== undefined || queryString(q, 'scope.domain.id') !== undefined || 'scope.system' in q) {
-      return { role_assignments: [], links };
-    }
-    const effective = queryFlag(q, 'effective');
-    let rows: Array<RoleAssignment & { priorRoleId?: string }> = await store.listAssignments({
-      userId, projectId, roleId: effective ? undefined : roleId,
-    });
-    if (effective) {
-      const implications = await store.listImpliedRoles();
-      const expanded: Array<RoleAssignment & { priorRoleId?: string }> = [];
-      const seen = new Set<string>();
-      for (const a of rows) {
-        for (const r of expandImplied([a.roleId], implications)) {
-          const key = `${a.userId}\0${a.projectId}\0${r}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          expanded.push(r === a.roleId ? a : { ...a, roleId: r, priorRoleId: a.roleId });
-        }
-      }
-      rows = roleId === undefined ? expanded : expanded.filter((a) => a.roleId === roleId);
-    }
-
-    const includeNames = queryFlag(q, 'include_names');
-    const [roles, users, projects] = includeNames
-      ? await Promise.all([
-        store.rolesById(rows.map((a) => a.roleId)),
-        store.usersById(rows.map((a) => a.userId)),
-        store.projectsById(rows.map((a) => a.projectId)),
-      ])
-      : [undefined, undefined, undefined];
-    const domains = includeNames
-      ? await store.domainsById([...(users?.values() ?? [])].map((u) => u.domainId).concat([...(projects?.values() ?? [])].map((p) => p.domainId)))
-      : undefined;
-    const domainRef = (id: string) => ({ id, name: domains?.get(id)?.name ?? id });
-
-    const assignments = rows.map((a) => {
-      const role: Json = { id: a.roleId };
-      const user: Json = { id: a.userId };
-      const project: Json = { id: a.projectId };
-      if (includeNames) {
-        role.name = roles?.get(a.roleId)?.name;
-        const u = users?.get(a.userId);
-        if (u) Object.assign(user, { name: u.name, domain: domainRef(u.domainId) });
-        const p = projects?.get(a.projectId);
-        if (p) Object.assign(project, { name: p.name, domain: domainRef(p.domainId) });
-      }
-      const assignmentLinks: Json = {
-        assignment: v3Url(ctx, request, `/projects/${a.projectId}/users/${a.userId}/roles/${a.priorRoleId ?? a.roleId}`),
-      };
-      if (a.priorRoleId) assignmentLinks.prior_role = v3Url(ctx, request, `/roles/${a.priorRoleId}`);
-      return { role, user, scope: { project }, links: assignmentLinks };
-    });
-    return { role_assignments: assignments, links };
   });
 }

@@ -15,6 +15,14 @@ import { registerProjectRoutes } from './projects.js';
 import { registerUserRoutes } from './users.js';
 import { registerRoleRoutes } from './roles.js';
 import { registerCatalogRoutes } from './services.js';
+import { registerDomainRoutes } from './domains.js';
+import { registerGroupRoutes } from './groups.js';
+import { registerGrantRoutes } from './grants.js';
+import { registerPolicyRoutes } from './policies.js';
+import { registerCredentialRoutes } from './credentials.js';
+import { registerTrustRoutes } from './trusts.js';
+import { registerApplicationCredentialRoutes } from './application-credentials.js';
+import { registerEc2CredentialRoutes } from './ec2-credentials.js';
 
 export interface IdentityApiOptions {
   identity: IdentityService;
@@ -34,4 +42,12 @@ export async function identityApi(app: FastifyInstance, opts: IdentityApiOptions
   registerUserRoutes(app, ctx);
   registerRoleRoutes(app, ctx);
   registerCatalogRoutes(app, ctx);
+  registerDomainRoutes(app, ctx);
+  registerGroupRoutes(app, ctx);
+  registerGrantRoutes(app, ctx);
+  registerPolicyRoutes(app, ctx);
+  registerCredentialRoutes(app, ctx);
+  registerTrustRoutes(app, ctx);
+  registerApplicationCredentialRoutes(app, ctx);
+  registerEc2CredentialRoutes(app, ctx);
 }

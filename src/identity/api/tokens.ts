@@ -5,7 +5,7 @@ import type { AuthRequest, DomainRef, ProjectRef, UserRef } from '../service.js'
 import type { TokenPayload } from '../token-format.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
 import { isObject, member, optionalMember, queryFlag, str, type Json } from './validate.js';
-import { projectView, tokenView } from './views.js';
+import { domainView, projectView, tokenView } from './views.js';
 
 const MAX_NAME = 255;
 
@@ -52,6 +52,21 @@ export function parseAuthRequest(body: unknown): AuthRequest {
     const secret = str(user, 'password', 'auth/identity/password/user', { maxLength: 4096 });
     req.password = { user: userRef(user, 'auth/identity/password/user'), password: secret ?? '' };
   }
+  if (methods.includes('application_credential')) {
+    const cred = member(identity, 'application_credential', 'auth/identity');
+    const path = 'auth/identity/application_credential';
+    const secret = str(cred, 'secret', path, { required: true, maxLength: 4096 });
+    const id = str(cred, 'id', path, { maxLength: 64 });
+    if (typeof id === 'string') req.applicationCredential = { ref: { id }, secret };
+    else {
+      const name = str(cred, 'name', path, { maxLength: MAX_NAME });
+      const user = optionalMember(cred, 'user', path);
+      if (typeof name !== 'string' || !user) {
+        throw new BadRequest(`Invalid input for field '${path}': expecting to find id, or name and user, in application_credential`);
+      }
+      req.applicationCredential = { ref: { name, user: userRef(user, `${path}/user`) }, secret };
+    }
+  }
   if (methods.includes('token')) {
     const token = member(identity, 'token', 'auth/identity');
     req.token = { id: str(token, 'id', 'auth/identity/token', { required: true, maxLength: 8192 }) };
@@ -74,7 +89,7 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: IdentityRouteCont
   app.post('/v3/auth/tokens', { config: { public: true } }, async (request, reply) => {
     const req = parseAuthRequest(request.body);
     const issued = await identity.authenticate(req);
-    const catalog = queryFlag(request.query as Json, 'nocatalog') ? undefined : identity.catalog();
+    const catalog = queryFlag(request.query as Json, 'nocatalog') ? undefined : await identity.catalog();
     reply.code(201).header('x-subject-token', issued.id);
     return tokenView(issued.payload, catalog);
   });
@@ -92,7 +107,7 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: IdentityRouteCont
     authorize(ctx, request, request.method === 'HEAD' ? 'identity:check_token' : 'identity:validate_token',
       { target: { token: { user_id: payload.user.id } } });
     reply.header('x-subject-token', id);
-    const catalog = queryFlag(request.query as Json, 'nocatalog') ? undefined : identity.catalog();
+    const catalog = queryFlag(request.query as Json, 'nocatalog') ? undefined : await identity.catalog();
     return tokenView(payload, catalog);
   });
 
@@ -105,7 +120,7 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: IdentityRouteCont
 
   app.get('/v3/auth/catalog', async (request) => {
     if (!request.auth.projectId) throw new Forbidden('A project-scoped token is required to produce a service catalog.');
-    return { catalog: identity.catalog(), links: collectionLinks(ctx, request, '/auth/catalog') };
+    return { catalog: await identity.catalog(), links: collectionLinks(ctx, request, '/auth/catalog') };
   });
 
   app.get('/v3/auth/projects', async (request) => {
@@ -116,5 +131,22 @@ export function registerTokenRoutes(app: FastifyInstance, ctx: IdentityRouteCont
     };
   });
 
-  app.get('/v3/auth/domains', async (request) => ({ domains: [], links: collectionLinks(ctx, request, '/auth/domains') }));
+  // The domains the caller holds a role on, directly or through a group.
+  app.get('/v3/auth/domains', async (request) => {
+    const userId = request.auth.userId;
+    const groupIds = await identity.groups.groupIdsOfUser(userId);
+    const grants = [
+      ...await identity.groups.listGrants({ types: ['UserDomain'], actorIds: [userId] }),
+      ...await identity.groups.listGrants({ types: ['GroupDomain'], actorIds: groupIds }),
+    ];
+    const domains = [...(await identity.store.domainsById(grants.map((g) => g.targetId))).values()]
+      .filter((d) => d.enabled).sort((a, b) => a.name.localeCompare(b.name));
+    return {
+      domains: domains.map((d) => domainView(d, v3Url(ctx, request, `/domains/${d.id}`))),
+      links: collectionLinks(ctx, request, '/auth/domains'),
+    };
+  });
+
+  // There are no system-scoped role assignments here, so no one has the system.
+  app.get('/v3/auth/system', async (request) => ({ system: [], links: collectionLinks(ctx, request, '/auth/system') }));
 }

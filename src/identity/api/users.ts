@@ -99,10 +99,4 @@ export function registerUserRoutes(app: FastifyInstance, ctx: IdentityRouteConte
       links: collectionLinks(ctx, request, `/users/${user.id}/projects`),
     };
   });
-
-  app.get<{ Params: { id: string } }>('/v3/users/:id/groups', async (request) => {
-    authorize(ctx, request, 'identity:get_user', { target: { user: { id: request.params.id } } });
-    if (!(await identity.store.getUser(request.params.id))) throw new NotFound(`Could not find user: ${request.params.id}.`);
-    return { groups: [], links: collectionLinks(ctx, request, `/users/${request.params.id}/groups`) };
-  });
 }

@@ -16,7 +16,7 @@ export function projectView(p: Project, selfUrl: string): Record<string, unknown
     description: p.description,
     enabled: p.enabled,
     // Keystone's top-level projects have their domain as parent.
-    parent_id: p.domainId,
+    parent_id: p.parentId ?? p.domainId,
     is_domain: false,
     tags: p.tags,
     options: {},
@@ -68,5 +68,6 @@ export function tokenView(p: TokenPayload, catalog: CatalogService[] | undefined
     token.roles = p.roles.map((r) => ({ id: r.id, name: r.name }));
     if (catalog) token.catalog = catalog;
   }
+  if (p.appCred) token.application_credential = { id: p.appCred.id, name: p.appCred.name, restricted: p.appCred.restricted };
   return { token };
 }

@@ -1,0 +1,32 @@
+/** Region, service and endpoint bodies (keystone/catalog/schema.py). */
+import { boolean, name, nullableDescription, url } from './common.js';
+
+const regionProperties = {
+  description: nullableDescription,
+  id: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^/]+$' },
+  parent_region_id: { type: ['string', 'null'], maxLength: 255 },
+} as const;
+export const regionCreate = { type: 'object', properties: regionProperties, additionalProperties: true } as const;
+export const regionUpdate = { type: 'object', properties: regionProperties, minProperties: 1, additionalProperties: true } as const;
+
+const serviceProperties = {
+  enabled: boolean,
+  name,
+  type: { type: 'string', minLength: 1, maxLength: 255 },
+  description: nullableDescription,
+} as const;
+export const serviceCreate = { type: 'object', properties: serviceProperties, required: ['type'], additionalProperties: true } as const;
+export const serviceUpdate = { type: 'object', properties: serviceProperties, minProperties: 1, additionalProperties: true } as const;
+
+const endpointProperties = {
+  enabled: boolean,
+  interface: { type: 'string', enum: ['admin', 'internal', 'public'] },
+  region_id: { type: ['string', 'null'], maxLength: 255 },
+  region: { type: ['string', 'null'], maxLength: 255 },
+  service_id: { type: 'string', maxLength: 64 },
+  url,
+} as const;
+export const endpointCreate = {
+  type: 'object', properties: endpointProperties, required: ['interface', 'service_id', 'url'], additionalProperties: true,
+} as const;
+export const endpointUpdate = { type: 'object', properties: endpointProperties, minProperties: 1, additionalProperties: true } as const;
