@@ -99,14 +99,19 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
     if (args.returnReservationId) return { reservation_id: result.reservationId };
     const first = result.instances[0];
     const ctx = viewContext(deps, request);
-    return {
-      server: {
-        ...basicView(first, ctx),
-        'OS-DCF:diskConfig': 'MANUAL',
-        security_groups: args.securityGroups.map((name) => ({ name })),
-        adminPass: result.adminPass,
-      },
+    // Nova's create response is not a server view: it has no name, and clients
+    // (Tempest among them) validate it against a schema without extra properties.
+    const links = basicView(first, ctx).links;
+    const self = links.find((l) => l.rel === 'self');
+    if (self) reply.header('location', self.href);
+    const server: Record<string, unknown> = {
+      id: first.uuid,
+      links,
+      'OS-DCF:diskConfig': 'MANUAL',
+      security_groups: args.securityGroups.map((name) => ({ name })),
     };
+    if (deps.conf.api.enable_instance_password) server.adminPass = result.adminPass;
+    return { server };
   });
 
   app.put<IdParams>('/servers/:id', async (request) => {
