@@ -14,6 +14,9 @@
  *   KILONOVA_CONFORMANCE_REGEX      the test selection (default below)
  *   KILONOVA_CONFORMANCE_OUT        output directory (default conformance-results)
  *   KILONOVA_CONFORMANCE_CONCURRENCY  stestr workers (default 2)
+ *   KILONOVA_CONFORMANCE_KEEP=1     keep the Tempest workspace (its .stestr repository)
+ *   KILONOVA_CONFORMANCE_QUIET=1    no Tempest progress on stdout (it is in run.log)
+ * `--from-results` redoes the lists, summary and comparison from the output dir.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -220,18 +223,12 @@ function lastResults(workspace, subunitFile) {
   const sub = run(PYTHON, ['-m', 'stestr', 'last', '--subunit'], { cwd: workspace, env: stestrEnv(workspace), encoding: 'buffer' });
   if (sub.status !== 0) throw new Failure(`stestr last failed (${sub.status ?? sub.signal}): ${sub.stderr}`);
   fs.writeFileSync(subunitFile, sub.stdout);
-  const csvFile = `${subunitFile}.csv`;
+  const csvFile = path.join(path.dirname(subunitFile), 'results.csv');
   const input = fs.openSync(subunitFile, 'r');
   const csv = run('subunit2csv', ['--no-passthrough', '-o', csvFile], { stdio: [input, 'pipe', 'pipe'] });
   fs.closeSync(input);
-  if (csv.status !== 0) throw new Failure(`subunit2csv failed (${csv.status ?? csv.signal}): ${csv.stderr}${csv.stdout}`);
-  const rows = [];
-  for (const line of fs.readFileSync(csvFile, 'utf8').split('\n').slice(1)) {
-    if (!line.trim()) continue;
-    const [test, status] = parseCsvLine(line);
-    rows.push({ test, status });
-  }
-  fs.rmSync(csvFile);
+  // subunit2csv exits 1 when the stream holds failures; only a missing file is its own failure.
+  if (csv.status !== 0 && !(csv.status === 1 && fs.existsSync(csvFile))) throw new Failure(`subunit2csv failed (${csv.status ?? csv.signal}): ${csv.stderr}${csv.stdout}`);
   // Each failure with its traceback, one after another (run.log interleaves the workers).
   const details = fs.openSync(subunitFile, 'r');
   const py = run('subunit2pyunit', ['--no-passthrough'], { stdio: [details, 'pipe', 'pipe'] });
@@ -239,7 +236,20 @@ function lastResults(workspace, subunitFile) {
   const text = `${py.stdout}${py.stderr}`;
   const from = text.indexOf('\n======');
   fs.writeFileSync(path.join(path.dirname(subunitFile), 'failures.txt'), from >= 0 ? text.slice(from + 1) : '');
+}
+
+function readCsvRows(file) {
+  const rows = [];
+  for (const line of fs.readFileSync(file, 'utf8').split('\n').slice(1)) {
+    if (!line.trim()) continue;
+    const [test, status] = parseCsvLine(line);
+    rows.push({ test, status });
+  }
   return rows;
+}
+
+function readLines(file) {
+  return fs.readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
 }
 
 function parseCsvLine(line) {
@@ -257,10 +267,10 @@ function parseCsvLine(line) {
   return cells;
 }
 
-/** Skip reasons as subunit-trace prints them: `{n} test.id [0.0s] ... SKIPPED: reason`. */
+/** Skip reasons as subunit-trace prints them: `{n} test.id ... SKIPPED: reason` (the id without its attributes). */
 function skipReasons(runLogText) {
   const reasons = new Map();
-  for (const m of runLogText.matchAll(/^\{\d+\} (.+?) \[[^\]]*\] \.\.\. SKIPPED: (.*)$/gm)) reasons.set(m[1], m[2]);
+  for (const m of runLogText.matchAll(/^\{\d+\} (.+?)(?: \[[^\]]*\])? \.\.\. SKIPPED: (.*)$/gm)) reasons.set(m[1].replace(/\[.*\]$/, ''), m[2]);
   return reasons;
 }
 
@@ -278,7 +288,7 @@ function classify(listed, rows, reasons) {
     if (fixture) {
       const cls = fixture[1];
       if (test.startsWith('tearDownClass')) {
-        if (s === 'fail') classStatus.set(`teardown:${cls}`, 'fail');
+        if (s === 'failure' || s === 'fail') classStatus.set(`teardown:${cls}`, 'fail');
         continue;
       }
       classStatus.set(cls, s);
@@ -295,14 +305,13 @@ function classify(listed, rows, reasons) {
     const bare = id.replace(/\[.*\]$/, '');
     const cls = bare.slice(0, bare.lastIndexOf('.'));
     let s = status.get(bare)?.s ?? classStatus.get(cls) ?? 'missing';
-    if (s === 'success' && classStatus.get(`teardown:${cls}`) === 'fail') s = 'success'; // a failed cleanup is reported on its own
     if (s === 'success' || s === 'xfail') passed.push(id);
     else if (s === 'skip') {
       skipped.push(id);
-      skipWhy.push(`${id}  # ${reasons.get(status.get(bare)?.id ?? '') ?? classReason.get(cls) ?? ''}`);
+      skipWhy.push(`${id}  # ${reasons.get(bare) ?? classReason.get(cls) ?? ''}`);
     } else failed.push(id);
   }
-  const fixtureFailures = rows.filter((r) => /^(setUpClass|tearDownClass) /.test(r.test) && r.status === 'fail').map((r) => r.test);
+  const fixtureFailures = rows.filter((r) => /^(setUpClass|tearDownClass) /.test(r.test) && (r.status === 'failure' || r.status === 'fail')).map((r) => r.test);
   return { passed, failed, skipped, skipWhy, fixtureFailures };
 }
 
@@ -316,9 +325,66 @@ const EXPECTED_HEADER = `# Tempest tests Kilonova passes (make conformance). A t
 # passing, or rewrite it with KILONOVA_CONFORMANCE_UPDATE=1 make conformance.
 `;
 
+// ---------------------------------------------------------------- report
+
+/**
+ * The lists, the summary and the comparison with expected-passes.txt, from the
+ * files a run leaves in the output dir (so `--from-results` can redo them).
+ */
+function report() {
+  const listed = readLines(path.join(outDir, 'selected.txt'));
+  const rows = readCsvRows(path.join(outDir, 'results.csv'));
+  const result = classify(listed, rows, skipReasons(fs.readFileSync(path.join(outDir, 'run.log'), 'utf8')));
+  const timing = JSON.parse(fs.readFileSync(path.join(outDir, 'timing.json'), 'utf8'));
+  const write = (name, lines) => fs.writeFileSync(path.join(outDir, name), lines.length ? lines.join('\n') + '\n' : '');
+  write('passed.txt', result.passed);
+  write('failed.txt', result.failed);
+  write('skipped.txt', result.skipped);
+  write('skip-reasons.txt', result.skipWhy);
+  write('fixture-failures.txt', result.fixtureFailures);
+
+  const expected = readExpected();
+  const passedSet = new Set(result.passed);
+  const expectedSet = new Set(expected);
+  const regressions = expected.filter((t) => !passedSet.has(t));
+  const newPasses = result.passed.filter((t) => !expectedSet.has(t));
+  const summary = {
+    selected: listed.length, passed: result.passed.length, failed: result.failed.length, skipped: result.skipped.length,
+    tempest_wall_s: Math.round(timing.tempestSeconds), total_wall_s: Math.round(timing.totalSeconds), concurrency: Number(CONCURRENCY),
+    microversions: timing.microversions, expected_passes: expected.length,
+    expected_not_passed: regressions.length, new_passes: newPasses.length,
+  };
+  fs.writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  const summaryText = [
+    `Tempest conformance: ${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped of ${summary.selected} selected`,
+    `  tempest run ${summary.tempest_wall_s} s (concurrency ${CONCURRENCY}), whole run ${summary.total_wall_s} s; compute microversions ${summary.microversions}`,
+    `  expected passes: ${expected.length}, not passed now: ${regressions.length}, newly passing: ${newPasses.length}`,
+    `  lists in ${path.relative(repo, outDir) || outDir}/: passed.txt failed.txt skipped.txt skip-reasons.txt failures.txt run.log`,
+  ].join('\n');
+  fs.writeFileSync(path.join(outDir, 'summary.txt'), summaryText + '\n');
+  process.stdout.write('\n' + summaryText + '\n');
+
+  if (UPDATE) {
+    fs.writeFileSync(expectedFile, EXPECTED_HEADER + [...result.passed].sort().join('\n') + '\n');
+    log(`rewrote ${path.relative(repo, expectedFile)} with ${result.passed.length} tests`);
+    return 0;
+  }
+  if (newPasses.length) {
+    process.stdout.write(`\nNewly passing (add them to ${path.relative(repo, expectedFile)}, or run with KILONOVA_CONFORMANCE_UPDATE=1):\n`);
+    for (const t of newPasses) process.stdout.write(`  ${t}\n`);
+  }
+  if (regressions.length) {
+    process.stdout.write(`\nExpected to pass but did not (${regressions.length}):\n`);
+    for (const t of regressions) process.stdout.write(`  ${t}\n`);
+    return 1;
+  }
+  return 0;
+}
+
 // ---------------------------------------------------------------- main
 
 async function main() {
+  if (process.argv.includes('--from-results')) return report();
   const started = performance.now();
   ensurePackages();
   fs.rmSync(outDir, { recursive: true, force: true });
@@ -362,58 +428,17 @@ async function main() {
     fs.writeFileSync(path.join(outDir, 'tempest.conf'), conf.replace(/^(admin_password = ).*$/m, '$1***'));
 
     const listed = listTests(workspace);
+    fs.writeFileSync(path.join(outDir, 'selected.txt'), listed.join('\n') + '\n');
     log(`${listed.length} tests selected; running with concurrency ${CONCURRENCY}`);
     const runStarted = performance.now();
     const runLog = path.join(outDir, 'run.log');
     await runTempest(workspace, runLog);
     const runSeconds = (performance.now() - runStarted) / 1000;
 
-    const rows = lastResults(workspace, path.join(outDir, 'results.subunit'));
-    const result = classify(listed, rows, skipReasons(fs.readFileSync(runLog, 'utf8')));
-    const write = (name, lines) => fs.writeFileSync(path.join(outDir, name), lines.length ? lines.join('\n') + '\n' : '');
-    write('passed.txt', result.passed);
-    write('failed.txt', result.failed);
-    write('skipped.txt', result.skipped);
-    write('skip-reasons.txt', result.skipWhy);
-    write('fixture-failures.txt', result.fixtureFailures);
-
-    const expected = readExpected();
-    const passedSet = new Set(result.passed);
-    const expectedSet = new Set(expected);
-    const regressions = expected.filter((t) => !passedSet.has(t));
-    const newPasses = result.passed.filter((t) => !expectedSet.has(t));
-    const totalSeconds = (performance.now() - started) / 1000;
-    const summary = {
-      selected: listed.length, passed: result.passed.length, failed: result.failed.length, skipped: result.skipped.length,
-      tempest_wall_s: Math.round(runSeconds), total_wall_s: Math.round(totalSeconds), concurrency: Number(CONCURRENCY),
-      microversions: `${prep.minVersion}-${prep.maxVersion}`, expected_passes: expected.length,
-      expected_not_passed: regressions.length, new_passes: newPasses.length,
-    };
-    fs.writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-    const summaryText = [
-      `Tempest conformance: ${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped of ${summary.selected} selected`,
-      `  tempest run ${summary.tempest_wall_s} s (concurrency ${CONCURRENCY}), whole run ${summary.total_wall_s} s; compute microversions ${summary.microversions}`,
-      `  expected passes: ${expected.length}, not passed now: ${regressions.length}, newly passing: ${newPasses.length}`,
-      `  lists in ${path.relative(repo, outDir) || outDir}/: passed.txt failed.txt skipped.txt skip-reasons.txt failures.txt run.log`,
-    ].join('\n');
-    fs.writeFileSync(path.join(outDir, 'summary.txt'), summaryText + '\n');
-    process.stdout.write('\n' + summaryText + '\n');
-
-    if (UPDATE) {
-      fs.writeFileSync(expectedFile, EXPECTED_HEADER + [...result.passed].sort().join('\n') + '\n');
-      log(`rewrote ${path.relative(repo, expectedFile)} with ${result.passed.length} tests`);
-      return 0;
-    }
-    if (newPasses.length) {
-      process.stdout.write(`\nNewly passing (add them to ${path.relative(repo, expectedFile)}, or run with KILONOVA_CONFORMANCE_UPDATE=1):\n`);
-      for (const t of newPasses) process.stdout.write(`  ${t}\n`);
-    }
-    if (regressions.length) {
-      process.stdout.write(`\nExpected to pass but did not (${regressions.length}):\n`);
-      for (const t of regressions) process.stdout.write(`  ${t}\n`);
-      return 1;
-    }
-    return 0;
+    lastResults(workspace, path.join(outDir, 'results.subunit'));
+    const timing = { tempestSeconds: runSeconds, totalSeconds: (performance.now() - started) / 1000 };
+    fs.writeFileSync(path.join(outDir, 'timing.json'), JSON.stringify({ ...timing, microversions: `${prep.minVersion}-${prep.maxVersion}` }) + '\n');
+    return report();
   } finally {
     await stopCloud(child);
     fs.rmSync(statePath, { recursive: true, force: true });

@@ -14,7 +14,7 @@ import type { NetworkRequestList } from '../../objects/network-request.js';
 import type { ComputeApiDeps } from './deps.js';
 import { CREATE_EXTENSIONS, type CreateBody } from './create-extensions/index.js';
 import { createServerSchema, updateServerSchema } from './schemas/servers.js';
-import { basicView, detailView, viewKey, type ViewContext } from './views/servers.js';
+import { basicView, detailView, updateView, viewKey, type ViewContext } from './views/servers.js';
 import { ServerViewCache } from './views/server-view-cache.js';
 import { registerServerActionRoutes } from './server-actions.js';
 import { UUID_PATTERN } from './schemas/common.js';
@@ -121,7 +121,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
       name: s.name, description: s.description, accessIPv4: s.accessIPv4, accessIPv6: s.accessIPv6,
     });
     const md = await getMetadata(deps.db, [row.uuid]);
-    return { server: detailView(row, md.get(row.uuid) ?? {}, undefined, viewContext(deps, request, { project_id: row.project_id })) };
+    return { server: updateView(row, md.get(row.uuid) ?? {}, viewContext(deps, request, { project_id: row.project_id, user_id: row.user_id })) };
   });
 
   app.delete<IdParams>('/servers/:id', async (request, reply) => {
@@ -157,6 +157,8 @@ function one(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[v.length - 1] : v;
 }
 
+const ISO8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
 function parseListQuery(q: Record<string, string | string[]>): ListOptions {
   const opts: ListOptions = {};
   const limit = one(q.limit);
@@ -185,7 +187,8 @@ function parseListQuery(q: Record<string, string | string[]>): ListOptions {
   opts.ip = one(q.ip);
   const since = one(q['changes-since']);
   if (since !== undefined) {
-    const t = Date.parse(since);
+    // ISO 8601, as Nova's iso8601 parser reads it: Date.parse alone takes forms such as 2011/01/01.
+    const t = ISO8601.test(since) ? Date.parse(since) : NaN;
     if (Number.isNaN(t)) throw new BadRequest(`Invalid filter field: changes-since. Value: ${since}`);
     opts.changesSince = new Date(t).toISOString();
   }
