@@ -94,7 +94,10 @@ function startCloud(statePath, logFile) {
   });
   return new Promise((resolve, reject) => {
     let text = '';
-    const timer = setTimeout(() => reject(new Failure(`the all-in-one did not report ready within 60 s (log: ${logFile})`)), 60_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Failure(`the all-in-one did not report ready within 60 s (log: ${logFile})`));
+    }, 60_000);
     child.on('exit', (code) => { clearTimeout(timer); reject(new Failure(`the all-in-one exited with ${code} before it was ready (log: ${logFile})`)); });
     child.stdout.on('data', (chunk) => {
       fs.appendFileSync(logFile, chunk);
@@ -393,9 +396,17 @@ async function main() {
   const statePath = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-conformance-state-'));
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-conformance-tempest-'));
   let child;
+  // On a signal the finally below does not run: the cloud and the state go here.
   const cleanup = () => { try { child?.kill('SIGKILL'); } catch { /* gone */ } };
   process.on('exit', cleanup);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => { cleanup(); process.exit(130); });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(sig, () => {
+      cleanup();
+      fs.rmSync(statePath, { recursive: true, force: true });
+      fs.rmSync(workspace, { recursive: true, force: true });
+      process.exit(130);
+    });
+  }
 
   try {
     const cloud = await startCloud(statePath, path.join(outDir, 'kilonova.log'));
