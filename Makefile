@@ -11,9 +11,12 @@ PORT ?=
 .PHONY: start test bench build deps openstack-cli libvirt-host conformance conformance-run clean
 
 # npm ci writes node_modules/.package-lock.json; reinstall when the lock file is newer.
+# Never through a linked node_modules (a git worktree sharing another tree's):
+# npm ci empties the link's target, the other tree's install.
 $(NODE_MODULES_STAMP): package-lock.json
-	npm ci --no-audit --no-fund
-	@touch $@
+	@if [ -L node_modules ]; then \
+	  echo "deps: node_modules is a link to $$(readlink node_modules); not reinstalling through it" >&2; \
+	else npm ci --no-audit --no-fund && touch $@; fi
 
 deps: $(NODE_MODULES_STAMP)
 
