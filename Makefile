@@ -1,5 +1,6 @@
 # Kilonova: `make start` runs the all-in-one cloud, `make test` runs every test
-# (including the end-to-end test with the real openstack CLI), `make bench`
+# (including the end-to-end test with the real openstack CLI, and Tempest:
+# `make conformance` alone), `make bench`
 # runs the benchmark.
 
 NODE_MODULES_STAMP := node_modules/.package-lock.json
@@ -7,12 +8,15 @@ STATE_PATH ?= ./state
 # Empty: the configured port (osapi_compute_listen_port, 8774 by default).
 PORT ?=
 
-.PHONY: start test bench build deps openstack-cli libvirt-host clean
+.PHONY: start test bench build deps openstack-cli libvirt-host conformance conformance-run clean
 
 # npm ci writes node_modules/.package-lock.json; reinstall when the lock file is newer.
+# Never through a linked node_modules (a git worktree sharing another tree's):
+# npm ci empties the link's target, the other tree's install.
 $(NODE_MODULES_STAMP): package-lock.json
-	npm ci --no-audit --no-fund
-	@touch $@
+	@if [ -L node_modules ]; then \
+	  echo "deps: node_modules is a link to $$(readlink node_modules); not reinstalling through it" >&2; \
+	else npm ci --no-audit --no-fund && touch $@; fi
 
 deps: $(NODE_MODULES_STAMP)
 
@@ -34,6 +38,15 @@ libvirt-host:
 
 test: deps openstack-cli libvirt-host
 	npm test
+	$(MAKE) conformance-run
+
+# Tempest (OpenStack's conformance suite) against a fresh all-in-one; installs
+# Tempest when it is missing. See scripts/conformance/run.mjs.
+conformance: build conformance-run
+
+# Without the build: `make test` has just built.
+conformance-run:
+	node scripts/conformance/run.mjs
 
 bench: deps
 	npm run bench

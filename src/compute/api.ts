@@ -390,9 +390,10 @@ export class ComputeAPI {
       throw new Conflict('Guest does not have a console available.');
     }
     if (length === null || length < 0) return output;
-    const lines = output.split('\n');
-    if (lines.at(-1) === '') lines.pop();
-    return lines.slice(Math.max(0, lines.length - length)).join('\n') + (length > 0 && lines.length > 0 ? '\n' : '');
+    if (length === 0) return '';
+    // Nova's tail: the last `length` pieces of the text split at newlines, so a
+    // final newline counts as one (clients such as Tempest count lines that way).
+    return output.split('\n').slice(-length).join('\n');
   }
 
   /**

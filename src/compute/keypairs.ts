@@ -9,6 +9,7 @@ import { BadRequest, Conflict, NotFound, QuotaExceeded } from '../http/errors.js
 import { isUniqueViolation, nowIso } from '../db/schema-helpers.js';
 import type { ComputeDb, KeyPairsTable } from './db/tables.js';
 import { InvalidPublicKey, generateEd25519KeyPair, sshFingerprint, x509Fingerprint } from './ssh-keys.js';
+import { generateX509KeyPair } from './x509-keys.js';
 
 export type KeyPairRow = Selectable<KeyPairsTable>;
 export type KeyPairType = 'ssh' | 'x509';
@@ -96,12 +97,9 @@ export async function importKeyPair(db: ComputeDb, req: KeyPairRequest, publicKe
 
 /** Generates a key pair; the private key is returned here and nowhere else. */
 export async function createKeyPair(db: ComputeDb, req: KeyPairRequest): Promise<{ keypair: KeyPairRow; privateKey: string }> {
-  if (req.type === 'x509') {
-    throw new BadRequest('Keypair data is invalid: generating x509 key pairs is not supported; import a certificate instead.');
-  }
   // Quota first, so an over-quota user does not cost a key generation.
   await checkQuota(db, req.userId, req.quota, 1);
-  const generated = generateEd25519KeyPair();
+  const generated = req.type === 'x509' ? await generateX509KeyPair(req.userId) : generateEd25519KeyPair();
   const keypair = await insert(db, req.userId, req.name, req.type, generated.publicKey, generated.fingerprint, req.quota);
   return { keypair, privateKey: generated.privateKey };
 }

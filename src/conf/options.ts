@@ -57,6 +57,7 @@ export const OPTIONS = {
   api: {
     max_limit: { type: 'int', default: 1000, min: 1, help: 'Most items one list response returns.' },
     auth_strategy: { type: 'string', default: 'keystone', choices: ['keystone'], help: 'How API requests are authenticated.' },
+    enable_instance_password: { type: 'bool', default: true, help: 'Return the admin password of a new server (adminPass) in the create response, as Nova does.' },
   },
   database: {
     connection: { type: 'string', default: '', help: 'sqlite:///path/to/file.db or postgresql://user@host/db (empty: sqlite in state_path).' },

@@ -36,6 +36,15 @@ for (const target of targets) {
       assert.equal((await api.app.inject({ method: 'GET', url: '/compute/v2.1/' })).statusCode, 200);
     });
 
+    test('GET /compute/v2/, the link GET /compute/ gives for v2.0, is the v2.0 document', async () => {
+      const res = await api.app.inject({ method: 'GET', url: '/compute/v2/', headers: { host: 'cloud.example:8774' } });
+      assert.equal(res.statusCode, 200);
+      const { version } = res.json();
+      assert.deepEqual([version.id, version.status, version.version, version.min_version], ['v2.0', 'SUPPORTED', '', '']);
+      assert.equal(version.links[0].href, 'http://cloud.example:8774/compute/v2/');
+      assert.deepEqual(version['media-types'], [{ base: 'application/json', type: 'application/vnd.openstack.compute+json;version=2' }]);
+    });
+
     test('unknown paths are 404 in the compute error style', async () => {
       const res = await api.app.inject({ method: 'GET', url: '/compute/v2.1/nothing-here', headers: { 'x-auth-token': 'admin-token' } });
       assert.equal(res.statusCode, 404);

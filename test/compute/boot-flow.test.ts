@@ -167,8 +167,13 @@ describe('server boot flow', () => {
     const all = await act({ 'os-getConsoleOutput': {} });
     assert.equal(all.status, 200);
     assert.match(all.json.output, /fake guest instance-[0-9a-f]{8} \(console\) booted\nsoft reboot\n$/);
-    const last = await act({ 'os-getConsoleOutput': { length: 1 } });
+    assert.match(all.json.output.split('\n')[1], /^1 vCPUs, \d+ MiB RAM, \d+ GiB disk$/);
+    // Nova's tail counts the piece after the final newline: length 2 is the last line and its newline.
+    const last = await act({ 'os-getConsoleOutput': { length: 2 } });
     assert.equal(last.json.output, 'soft reboot\n');
+    assert.equal((await act({ 'os-getConsoleOutput': { length: 3 } })).json.output.split('\n').length, 3);
+    assert.equal((await act({ 'os-getConsoleOutput': { length: 0 } })).json.output, '');
+    assert.equal((await act({ 'os-getConsoleOutput': { length: -1 } })).json.output, all.json.output);
     assert.equal((await act({ 'os-getConsoleOutput': { length: 'many' } })).status, 400);
     assert.equal((await act({ 'os-getConsoleOutput': {} }, 'demo')).status, 404);
   });

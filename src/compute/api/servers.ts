@@ -16,7 +16,7 @@ import type { NetworkRequestList } from '../../objects/network-request.js';
 import type { ComputeApiDeps } from './deps.js';
 import { CREATE_EXTENSIONS, type CreateBody } from './create-extensions/index.js';
 import { createServerSchema, updateServerSchema } from './schemas/servers.js';
-import { basicView, detailView, viewKey, type ViewContext, type ViewExtras } from './views/servers.js';
+import { basicView, detailView, updateView, viewKey, type ViewContext, type ViewExtras } from './views/servers.js';
 import { ServerViewCache } from './views/server-view-cache.js';
 import { registerServerActionRoutes } from './server-actions.js';
 import { UUID_PATTERN } from './schemas/common.js';
@@ -101,14 +101,19 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
     if (args.returnReservationId) return { reservation_id: result.reservationId };
     const first = result.instances[0];
     const ctx = viewContext(deps, request);
-    return {
-      server: {
-        ...basicView(first, ctx),
-        'OS-DCF:diskConfig': 'MANUAL',
-        security_groups: args.securityGroups.map((name) => ({ name })),
-        adminPass: result.adminPass,
-      },
+    // Nova's create response is not a server view: it has no name, and clients
+    // (Tempest among them) validate it against a schema without extra properties.
+    const links = basicView(first, ctx).links;
+    const self = links.find((l) => l.rel === 'self');
+    if (self) reply.header('location', self.href);
+    const server: Record<string, unknown> = {
+      id: first.uuid,
+      links,
+      'OS-DCF:diskConfig': 'MANUAL',
+      security_groups: args.securityGroups.map((name) => ({ name })),
     };
+    if (deps.conf.api.enable_instance_password) server.adminPass = result.adminPass;
+    return { server };
   });
 
   app.put<IdParams>('/servers/:id', async (request) => {
@@ -118,7 +123,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
       name: s.name, description: s.description, accessIPv4: s.accessIPv4, accessIPv6: s.accessIPv6,
     });
     const md = await getMetadata(deps.db, [row.uuid]);
-    return { server: detailView(row, md.get(row.uuid) ?? {}, undefined, viewContext(deps, request, { project_id: row.project_id }), await viewExtras(deps, request, row.uuid)) };
+    return { server: updateView(row, md.get(row.uuid) ?? {}, viewContext(deps, request, { project_id: row.project_id, user_id: row.user_id }), await viewExtras(deps, request, row.uuid)) };
   });
 
   app.delete<IdParams>('/servers/:id', async (request, reply) => {
@@ -163,6 +168,8 @@ function one(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[v.length - 1] : v;
 }
 
+const ISO8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
 function parseListQuery(q: Record<string, string | string[]>, v226: boolean): ListOptions {
   const opts: ListOptions = {};
   if (v226) {
@@ -202,7 +209,8 @@ function parseListQuery(q: Record<string, string | string[]>, v226: boolean): Li
   opts.ip = one(q.ip);
   const since = one(q['changes-since']);
   if (since !== undefined) {
-    const t = Date.parse(since);
+    // ISO 8601, as Nova's iso8601 parser reads it: Date.parse alone takes forms such as 2011/01/01.
+    const t = ISO8601.test(since) ? Date.parse(since) : NaN;
     if (Number.isNaN(t)) throw new BadRequest(`Invalid filter field: changes-since. Value: ${since}`);
     opts.changesSince = new Date(t).toISOString();
   }

@@ -51,9 +51,9 @@ export function registerVersionRoutes(app: FastifyInstance, _deps: ComputeApiDep
     };
   });
 
-  app.get('/v2.1', { config: { public: true } }, async (request) => {
+  // The legacy v2.0 document too: clients (Tempest among them) follow every link of GET /.
+  for (const v of VERSIONS) app.get(`/${v.path}`, { config: { public: true } }, async (request) => {
     const root = rootUrl(request, prefix);
-    const v = VERSIONS[1];
     return {
       version: {
         id: v.id,

@@ -182,7 +182,12 @@ export class FakeDriver implements VirtDriver {
     this.guests.set(instance.uuid, {
       uuid: instance.uuid, name: instance.name, state: PowerState.RUNNING,
       vcpus: f.vcpus, memoryMb: f.memory_mb, diskGb: f.root_gb + f.ephemeral_gb,
-      console: [`Kilonova fake guest ${instance.name} (${instance.hostname}) booted`],
+      // A few lines, as a real boot log has: clients tail it by line count.
+      console: [
+        `Kilonova fake guest ${instance.name} (${instance.hostname}) powering on`,
+        `${f.vcpus} vCPUs, ${f.memory_mb} MiB RAM, ${f.root_gb + f.ephemeral_gb} GiB disk`,
+        `Kilonova fake guest ${instance.name} (${instance.hostname}) booted`,
+      ],
     });
     await this.changed();
   }

@@ -125,7 +125,7 @@ export function detailView(row: InstanceViewRow, md: Record<string, string>, fau
     updated: isoZ(row.updated_at ?? row.created_at),
     addresses: addresses(row.network_info),
     accessIPv4: row.access_ip_v4 ?? '',
-    accessIPv6: row.access_ip_v6 ?? '',
+    accessIPv6: canonicalIpv6(row.access_ip_v6),
     links: links(ctx.base, 'servers', row.uuid),
     'OS-DCF:diskConfig': 'MANUAL',
     'OS-EXT-AZ:availability_zone': row.availability_zone ?? '',
@@ -169,4 +169,37 @@ export function detailView(row: InstanceViewRow, md: Record<string, string>, fau
     };
   }
   return server;
+}
+
+/** Keys of the detail view that PUT /servers/{id} leaves out before 2.75 (Nova's update shows the core view only). */
+const UPDATE_HIDDEN_BEFORE_275 = [
+  'OS-EXT-AZ:availability_zone', 'config_drive', 'key_name', 'OS-SRV-USG:launched_at', 'OS-SRV-USG:terminated_at',
+  'security_groups', 'OS-EXT-STS:task_state', 'OS-EXT-STS:vm_state', 'OS-EXT-STS:power_state',
+  'os-extended-volumes:volumes_attached', 'host_status',
+];
+
+/** The server in the response of PUT /servers/{id}: since 2.75 the whole detail view, before it a core subset. */
+export function updateView(row: InstanceViewRow, md: Record<string, string>, ctx: ViewContext, extras: ViewExtras = {}): Record<string, unknown> {
+  const server = detailView(row, md, undefined, ctx, extras);
+  if (ctx.version.atLeast('2.75')) return server;
+  for (const key of Object.keys(server)) {
+    if (UPDATE_HIDDEN_BEFORE_275.includes(key) || key.startsWith('OS-EXT-SRV-ATTR:')) delete server[key];
+  }
+  // Addresses without the OS-EXT-IPS extensions.
+  const plain: Record<string, Array<Record<string, unknown>>> = {};
+  for (const [net, ips] of Object.entries(server.addresses as Record<string, Array<Record<string, unknown>>>)) {
+    plain[net] = ips.map((ip) => ({ version: ip.version, addr: ip.addr }));
+  }
+  server.addresses = plain;
+  return server;
+}
+
+/** An IPv6 address as Nova shows it (netaddr's str): compressed, lower case, dotted quads as hex. */
+function canonicalIpv6(addr: string | null): string {
+  if (!addr) return '';
+  try {
+    return new URL(`http://[${addr}]`).hostname.slice(1, -1);
+  } catch {
+    return addr;
+  }
 }
