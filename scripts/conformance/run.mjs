@@ -91,6 +91,8 @@ function startCloud(statePath, logFile) {
   const out = fs.openSync(logFile, 'w');
   const child = spawn(process.execPath, [cli, 'all-in-one', '--driver', 'fake', '--port', '0', '--state-path', statePath], {
     cwd: statePath, stdio: ['ignore', 'pipe', out],
+    // One compute host: resize goes to the host the server is on, as in Nova's single-node Tempest jobs.
+    env: { ...process.env, KILONOVA_DEFAULT__ALLOW_RESIZE_TO_SAME_HOST: 'true' },
   });
   return new Promise((resolve, reject) => {
     let text = '';
