@@ -97,6 +97,12 @@ describe('admin and network proxies', () => {
       assert.equal(typeof su.uptime, 'number');
     });
 
+    test('an empty tenant id (a trailing slash) is a 404, not the index', async () => {
+      const res = await cloud.request('GET', `${V}/os-simple-tenant-usage/?${period()}`);
+      assert.equal(res.status, 404, JSON.stringify(res.json));
+      assert.ok(res.json.itemNotFound);
+    });
+
     test('show is one project with its server usages; another project is denied', async () => {
       const res = await cloud.request('GET', `${V}/os-simple-tenant-usage/${server.tenant_id}?${period()}`);
       assert.equal(res.status, 200);

@@ -1,6 +1,6 @@
 /** /os-simple-tenant-usage: usage of every project (admin) or one project, over a period. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest } from '../../http/errors.js';
+import { BadRequest, NotFound } from '../../http/errors.js';
 import { showValue } from '../../http/validation.js';
 import { tenantUsages, UsageMarkerNotFound } from '../tenant-usage.js';
 import type { ComputeApiDeps } from './deps.js';
@@ -74,6 +74,9 @@ export function registerSimpleTenantUsageRoutes(app: FastifyInstance, deps: Comp
   }
 
   app.get('/os-simple-tenant-usage', async (request) => {
+    // The router folds a trailing slash, but `/os-simple-tenant-usage/` is Nova's show with an
+    // empty tenant id, which finds nothing.
+    if (request.url.split('?', 1)[0]!.endsWith('/')) throw new NotFound('Tenant usage for an empty tenant id could not be found.');
     policy.authorize('os_compute_api:os-simple-tenant-usage:list', {}, request.auth);
     const detailed = lastQueryValue(request, 'detailed') === '1';
     const { usages, servers, page } = await compute(request, { detailed });

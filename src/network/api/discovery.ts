@@ -22,6 +22,7 @@ const EXTENSIONS: Extension[] = [
   { alias: 'standard-attr-revisions', name: 'Resource revision numbers', description: 'This extension will display the revision number of neutron resources.' },
   { alias: 'standard-attr-timestamp', name: 'Resource timestamps', description: 'Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes.' },
   { alias: 'standard-attr-tag', name: 'Tag support for resources with standard attribute: subnet, network, port', description: 'Enables to set tag on resources with standard attribute.' },
+  { alias: 'security-group', name: 'security-group', description: 'The security groups extension.' },
 ];
 
 const UPDATED = '2024-01-01T00:00:00-00:00';
