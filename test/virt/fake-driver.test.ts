@@ -201,16 +201,25 @@ describe('FakeDriver', () => {
     });
   });
 
-  describe('stateFile: guests survive a restart, as a real hypervisor\'s do', () => {
-    function tempState(): { file: string; dispose(): void } {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-fake-'));
-      return { file: path.join(dir, 'hv', 'host-1.json'), dispose: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  describe('stateDir: guests survive a restart, as a real hypervisor\'s do', () => {
+    function tempState(): { dir: string; dispose(): void } {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-fake-'));
+      return { dir: path.join(root, 'hv', 'host-1'), dispose: () => fs.rmSync(root, { recursive: true, force: true }) };
+    }
+    /** The guests on disk, as a process started after a SIGKILL would read them. */
+    function onDisk(dir: string): Map<string, number> {
+      const out = new Map<string, number>();
+      for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.json'))) {
+        const g = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as { uuid: string; state: number };
+        out.set(g.uuid, g.state);
+      }
+      return out;
     }
 
     test('a new driver on the same file finds the guests with their power states', async () => {
       const st = tempState();
       try {
-        const first = driver({ stateFile: st.file });
+        const first = driver({ stateDir: st.dir });
         await first.initHost('host-1');
         const running = instance('running');
         const paused = instance('paused');
@@ -219,9 +228,9 @@ describe('FakeDriver', () => {
         await first.pause(paused);
         await first.destroy(gone, []);
         await first.cleanupHost();
-        assert.ok(fs.existsSync(st.file));
+        assert.ok(fs.existsSync(st.dir));
 
-        const second = driver({ stateFile: st.file });
+        const second = driver({ stateDir: st.dir });
         await second.initHost('host-1');
         assert.deepEqual((await second.listInstances()).sort(), [running.uuid, paused.uuid].sort());
         assert.equal((await second.getInfo(running)).state, PowerState.RUNNING);
@@ -237,24 +246,45 @@ describe('FakeDriver', () => {
     test('an operation returns only once its effect is on disk, so a crash right after loses nothing', async () => {
       const st = tempState();
       try {
-        const d = driver({ stateFile: st.file });
+        const d = driver({ stateDir: st.dir });
         await d.initHost('host-1');
-        const onDisk = () => new Map((JSON.parse(fs.readFileSync(st.file, 'utf8')) as Array<{ uuid: string; state: number }>).map((g) => [g.uuid, g.state]));
         const burst = Array.from({ length: 20 }, (_, i) => instance(`burst-${i}`));
         await Promise.all(burst.map((i) => d.spawn(req(i))));
-        // No cleanupHost: read the file as a process started after a SIGKILL would.
-        assert.deepEqual([...onDisk().keys()].sort(), burst.map((i) => i.uuid).sort());
+        // No cleanupHost: read the files as a process started after a SIGKILL would.
+        assert.deepEqual([...onDisk(st.dir).keys()].sort(), burst.map((i) => i.uuid).sort());
         await d.pause(burst[0]!);
-        assert.equal(onDisk().get(burst[0]!.uuid), PowerState.PAUSED);
+        assert.equal(onDisk(st.dir).get(burst[0]!.uuid), PowerState.PAUSED);
         await d.destroy(burst[1]!, []);
-        assert.equal(onDisk().has(burst[1]!.uuid), false);
+        assert.equal(onDisk(st.dir).has(burst[1]!.uuid), false);
         await d.cleanupHost();
       } finally {
         st.dispose();
       }
     });
 
-    test('without a stateFile nothing is written and a restart starts empty', async () => {
+    test('guests kept in the earlier single-file layout are found and moved to one file each', async () => {
+      const st = tempState();
+      try {
+        const first = driver({ stateDir: st.dir });
+        await first.initHost('host-1');
+        const kept = instance('kept');
+        await first.spawn(req(kept));
+        await first.cleanupHost();
+        const guest = JSON.parse(fs.readFileSync(path.join(st.dir, `${kept.uuid}.json`), 'utf8'));
+        fs.rmSync(st.dir, { recursive: true });
+        fs.writeFileSync(`${st.dir}.json`, JSON.stringify([guest]));
+
+        const second = driver({ stateDir: st.dir });
+        await second.initHost('host-1');
+        assert.deepEqual(await second.listInstances(), [kept.uuid]);
+        assert.equal(fs.existsSync(`${st.dir}.json`), false);
+        assert.deepEqual([...onDisk(st.dir).keys()], [kept.uuid]);
+      } finally {
+        st.dispose();
+      }
+    });
+
+    test('without a stateDir nothing is written and a restart starts empty', async () => {
       const d = driver();
       await d.spawn(req(instance()));
       await d.cleanupHost();

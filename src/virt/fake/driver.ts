@@ -26,11 +26,15 @@ export interface FakeDriverOptions {
   actionDelayMs?: number;
   failSpawn?: boolean;
   /**
-   * Where the fake hypervisor keeps its guests, so they survive a restart as a
-   * real hypervisor's do. Without it, guests live in memory only.
+   * Where the fake hypervisor keeps its guests (one JSON file each), so they
+   * survive a restart as a real hypervisor's do. Without it, guests live in
+   * memory only.
    */
-  stateFile?: string;
+  stateDir?: string;
 }
+
+/** Guest files written at once by one coalesced write. */
+const WRITE_CONCURRENCY = 16;
 
 interface FakeGuest {
   uuid: string;
@@ -66,6 +70,8 @@ export class FakeDriver implements VirtDriver {
   /** The write that has not started yet (changes join it), and the chain of writes. */
   private nextWrite?: Promise<void>;
   private writing: Promise<void> = Promise.resolve();
+  /** Guests changed since the last write began. */
+  private readonly dirty = new Set<string>();
 
   constructor(private readonly opts: FakeDriverOptions) {}
 
@@ -93,37 +99,51 @@ export class FakeDriver implements VirtDriver {
   /** Simulate the guest powering itself off (as a shutdown inside the guest would). */
   simulateGuestShutdown(uuid: string): void {
     this.guest(uuid).state = PowerState.SHUTDOWN;
-    void this.changed();
+    void this.changed(uuid);
   }
 
   async initHost(host: string): Promise<void> {
     this.host = host;
     this.record('initHost');
-    if (this.opts.stateFile && fs.existsSync(this.opts.stateFile)) {
-      const saved = JSON.parse(fs.readFileSync(this.opts.stateFile, 'utf8')) as FakeGuest[];
-      for (const g of saved) this.guests.set(g.uuid, g);
+    const dir = this.opts.stateDir;
+    if (!dir) return;
+    // Earlier versions kept every guest in one <dir>.json: read it once, then keep one file per guest.
+    const legacy = `${dir}.json`;
+    if (fs.existsSync(legacy)) {
+      for (const g of JSON.parse(fs.readFileSync(legacy, 'utf8')) as FakeGuest[]) this.guests.set(g.uuid, g);
+      for (const uuid of this.guests.keys()) this.dirty.add(uuid);
+      this.saveDirty();
+      fs.rmSync(legacy, { force: true });
+    }
+    if (!fs.existsSync(dir)) return;
+    for (const name of fs.readdirSync(dir)) {
+      if (!name.endsWith('.json')) continue;
+      const g = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as FakeGuest;
+      this.guests.set(g.uuid, g);
     }
   }
 
   /** Writes the guests out now (Nova's cleanup_host, at service stop). */
   async cleanupHost(): Promise<void> {
     await this.writing;
-    this.save();
+    this.saveDirty();
   }
 
   /**
-   * Resolves once the guests, as they are now, are on disk: an operation
-   * reports success only after its guest would survive a crash of this
-   * process, as a real hypervisor's guests outlive the compute service.
-   * Writes are coalesced: every change made while one write runs shares the
-   * next, so a burst of boots costs a few writes, not one each.
+   * Resolves once the guest, as it is now, is on disk: an operation reports
+   * success only after its guest would survive a crash of this process, as a
+   * real hypervisor's guests outlive the compute service. Writes are
+   * coalesced: every change made while one write runs shares the next, and a
+   * write touches only the guests that changed, so a burst of boots costs a
+   * few small writes, whatever the number of guests.
    */
-  private changed(): Promise<void> {
-    if (!this.opts.stateFile) return Promise.resolve();
+  private changed(uuid: string): Promise<void> {
+    if (!this.opts.stateDir) return Promise.resolve();
+    this.dirty.add(uuid);
     if (!this.nextWrite) {
       const write = this.writing.then(() => {
         this.nextWrite = undefined;
-        return this.saveAsync();
+        return this.saveDirtyAsync();
       });
       this.nextWrite = write;
       this.writing = write.catch(() => undefined);
@@ -131,22 +151,44 @@ export class FakeDriver implements VirtDriver {
     return this.nextWrite;
   }
 
-  private async saveAsync(): Promise<void> {
-    const file = this.opts.stateFile;
-    if (!file) return;
-    // The snapshot is taken before the first await: a change after this point waits for the next write.
-    const snapshot = JSON.stringify([...this.guests.values()]);
-    await fs.promises.mkdir(path.dirname(file), { recursive: true });
-    await fs.promises.writeFile(`${file}.tmp`, snapshot);
-    await fs.promises.rename(`${file}.tmp`, file);
+  /** The changed guests' files to write (text) or remove (null); taken before any await, so a later change waits for the next write. */
+  private takeDirty(): Array<[string, string | null]> {
+    const dir = this.opts.stateDir!;
+    const out: Array<[string, string | null]> = [];
+    for (const uuid of this.dirty) {
+      const g = this.guests.get(uuid);
+      out.push([path.join(dir, `${uuid}.json`), g ? JSON.stringify(g) : null]);
+    }
+    this.dirty.clear();
+    return out;
   }
 
-  private save(): void {
-    const file = this.opts.stateFile;
-    if (!file) return;
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(`${file}.tmp`, JSON.stringify([...this.guests.values()]));
-    fs.renameSync(`${file}.tmp`, file);
+  private async saveDirtyAsync(): Promise<void> {
+    if (!this.opts.stateDir) return;
+    const batch = this.takeDirty();
+    await fs.promises.mkdir(this.opts.stateDir, { recursive: true });
+    // A few files at a time: hundreds of writes at once would each hold a buffer and a file
+    // handle, and leave the process larger; one at a time would make a burst of boots wait.
+    for (let i = 0; i < batch.length; i += WRITE_CONCURRENCY) {
+      await Promise.all(batch.slice(i, i + WRITE_CONCURRENCY).map(async ([file, text]) => {
+        if (text === null) return fs.promises.rm(file, { force: true });
+        await fs.promises.writeFile(`${file}.tmp`, text);
+        await fs.promises.rename(`${file}.tmp`, file);
+      }));
+    }
+  }
+
+  private saveDirty(): void {
+    if (!this.opts.stateDir) return;
+    const batch = this.takeDirty();
+    fs.mkdirSync(this.opts.stateDir, { recursive: true });
+    for (const [file, text] of batch) {
+      if (text === null) fs.rmSync(file, { force: true });
+      else {
+        fs.writeFileSync(`${file}.tmp`, text);
+        fs.renameSync(`${file}.tmp`, file);
+      }
+    }
   }
 
   async getAvailableNodes(): Promise<string[]> {
@@ -189,12 +231,12 @@ export class FakeDriver implements VirtDriver {
         `Kilonova fake guest ${instance.name} (${instance.hostname}) booted`,
       ],
     });
-    await this.changed();
+    await this.changed(instance.uuid);
   }
 
   async destroy(instance: DriverInstance, _networkInfo: VifInfo[]): Promise<void> {
     this.record('destroy', instance.uuid);
-    if (this.guests.delete(instance.uuid)) await this.changed();
+    if (this.guests.delete(instance.uuid)) await this.changed(instance.uuid);
   }
 
   async getInfo(instance: DriverInstance): Promise<InstanceInfo> {
@@ -210,19 +252,19 @@ export class FakeDriver implements VirtDriver {
     const g = this.guest(instance.uuid);
     g.state = PowerState.RUNNING;
     g.console.push(`${type === 'SOFT' ? 'soft' : 'hard'} reboot`);
-    await this.changed();
+    await this.changed(instance.uuid);
   }
 
   async powerOff(instance: DriverInstance): Promise<void> {
     this.record('powerOff', instance.uuid);
     this.guest(instance.uuid).state = PowerState.SHUTDOWN;
-    await this.changed();
+    await this.changed(instance.uuid);
   }
 
   async powerOn(instance: DriverInstance): Promise<void> {
     this.record('powerOn', instance.uuid);
     this.guest(instance.uuid).state = PowerState.RUNNING;
-    await this.changed();
+    await this.changed(instance.uuid);
   }
 
   async pause(instance: DriverInstance): Promise<void> {
@@ -278,7 +320,7 @@ export class FakeDriver implements VirtDriver {
     if (g.state !== PowerState.RUNNING) throw new InvalidPowerState(`Cannot set the password of a guest in power state ${g.state}`);
     // The password itself is not kept: a real hypervisor hands it to the guest agent and forgets it.
     g.console.push('administrator password changed');
-    await this.changed();
+    await this.changed(instance.uuid);
   }
 
   async injectNmi(instance: DriverInstance): Promise<void> {
@@ -289,7 +331,7 @@ export class FakeDriver implements VirtDriver {
       throw new InvalidPowerState(`Cannot inject an NMI into a guest in power state ${g.state}`);
     }
     g.console.push('NMI received: kernel crash dump');
-    await this.changed();
+    await this.changed(instance.uuid);
   }
 
   async rescue(instance: DriverInstance, rescueImage: ImageMeta, _adminPass: string): Promise<void> {
@@ -301,7 +343,7 @@ export class FakeDriver implements VirtDriver {
     g.rescued = true;
     g.state = PowerState.RUNNING;
     g.console.push(`rescue boot from image ${rescueImage.id}`);
-    await this.changed();
+    await this.changed(instance.uuid);
   }
 
   async unrescue(instance: DriverInstance): Promise<void> {
@@ -312,7 +354,7 @@ export class FakeDriver implements VirtDriver {
     g.rescued = false;
     g.state = PowerState.RUNNING;
     g.console.push('boot from own disk after rescue');
-    await this.changed();
+    await this.changed(instance.uuid);
   }
 
   /**
@@ -327,7 +369,7 @@ export class FakeDriver implements VirtDriver {
     const data = Buffer.alloc(Math.max(4096, Math.ceil(content.length / 512) * 512));
     content.copy(data);
     g.console.push('disk snapshot taken');
-    await this.changed();
+    await this.changed(instance.uuid);
     return { diskFormat: 'raw', containerFormat: 'bare', data };
   }
 
@@ -337,7 +379,7 @@ export class FakeDriver implements VirtDriver {
     const g = this.guest(instance.uuid);
     g.state = PowerState.SHUTDOWN;
     g.console.push(`disk handed over for flavor ${flavor.name}`);
-    await this.changed();
+    await this.changed(instance.uuid);
   }
 
   async finishMigration(instance: DriverInstance, _networkInfo: VifInfo[], opts: { sameHost: boolean; powerOn: boolean }): Promise<void> {
@@ -358,7 +400,7 @@ export class FakeDriver implements VirtDriver {
         console: [`Kilonova fake guest ${instance.name} (${instance.hostname}) migrated here with flavor ${f.name}`],
       });
     }
-    await this.changed();
+    await this.changed(instance.uuid);
   }
 
   async confirmMigration(instance: DriverInstance, opts: { sameHost: boolean }): Promise<void> {
@@ -369,7 +411,7 @@ export class FakeDriver implements VirtDriver {
     } else {
       this.guests.delete(instance.uuid);
     }
-    await this.changed();
+    await this.changed(instance.uuid);
   }
 
   async finishRevertMigration(instance: DriverInstance, _networkInfo: VifInfo[], opts: { powerOn: boolean }): Promise<void> {
@@ -382,7 +424,7 @@ export class FakeDriver implements VirtDriver {
     }
     g.state = opts.powerOn ? PowerState.RUNNING : PowerState.SHUTDOWN;
     g.console.push('resize reverted');
-    await this.changed();
+    await this.changed(instance.uuid);
   }
 
   /** Whether the guest is booted from a rescue image (for tests and the emulator's users). */
@@ -398,7 +440,7 @@ export class FakeDriver implements VirtDriver {
     const g = this.guest(uuid);
     if (g.state !== from) throw new InvalidPowerState(`Cannot ${what} a guest in power state ${g.state}`);
     g.state = to;
-    return this.changed();
+    return this.changed(uuid);
   }
 
   private guest(uuid: string): FakeGuest {
