@@ -112,7 +112,7 @@ export class FakeDriver implements VirtDriver {
     if (fs.existsSync(legacy)) {
       for (const g of JSON.parse(fs.readFileSync(legacy, 'utf8')) as FakeGuest[]) this.guests.set(g.uuid, g);
       for (const uuid of this.guests.keys()) this.dirty.add(uuid);
-      this.saveDirty();
+      await this.saveDirty();
       fs.rmSync(legacy, { force: true });
     }
     if (!fs.existsSync(dir)) return;
@@ -126,7 +126,7 @@ export class FakeDriver implements VirtDriver {
   /** Writes the guests out now (Nova's cleanup_host, at service stop). */
   async cleanupHost(): Promise<void> {
     await this.writing;
-    this.saveDirty();
+    await this.saveDirty();
   }
 
   /**
@@ -143,7 +143,7 @@ export class FakeDriver implements VirtDriver {
     if (!this.nextWrite) {
       const write = this.writing.then(() => {
         this.nextWrite = undefined;
-        return this.saveDirtyAsync();
+        return this.saveDirty();
       });
       this.nextWrite = write;
       this.writing = write.catch(() => undefined);
@@ -163,7 +163,7 @@ export class FakeDriver implements VirtDriver {
     return out;
   }
 
-  private async saveDirtyAsync(): Promise<void> {
+  private async saveDirty(): Promise<void> {
     if (!this.opts.stateDir) return;
     const batch = this.takeDirty();
     await fs.promises.mkdir(this.opts.stateDir, { recursive: true });
@@ -175,19 +175,6 @@ export class FakeDriver implements VirtDriver {
         await fs.promises.writeFile(`${file}.tmp`, text);
         await fs.promises.rename(`${file}.tmp`, file);
       }));
-    }
-  }
-
-  private saveDirty(): void {
-    if (!this.opts.stateDir) return;
-    const batch = this.takeDirty();
-    fs.mkdirSync(this.opts.stateDir, { recursive: true });
-    for (const [file, text] of batch) {
-      if (text === null) fs.rmSync(file, { force: true });
-      else {
-        fs.writeFileSync(`${file}.tmp`, text);
-        fs.renameSync(`${file}.tmp`, file);
-      }
     }
   }
 
