@@ -55,6 +55,26 @@ async function ensurePostgres() {
   console.error('# PostgreSQL still does not answer at 127.0.0.1:5432');
 }
 
+/**
+ * The data-layer suites each make a schema kn_test_<random> and leave it: dropping it while
+ * other test files run broke their migrations (the migrator introspects every schema). They
+ * are dropped here, before any test file runs.
+ */
+async function dropTestSchemas() {
+  if (!(await portAnswers('127.0.0.1', 5432))) return;
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: process.env.KILONOVA_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test' });
+  try {
+    await client.connect();
+    const { rows } = await client.query("select nspname from pg_namespace where nspname like 'kn\\_test\\_%'");
+    for (const { nspname } of rows) await client.query(`drop schema if exists "${nspname}" cascade`);
+  } catch (err) {
+    console.error(`# could not drop leftover test schemas: ${err.message}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 const roots = process.argv.slice(2);
 const files = (roots.length ? roots : ['dist/test']).flatMap((r) =>
   fs.existsSync(r) && fs.statSync(r).isFile() ? [r] : findTests(r));
@@ -64,6 +84,7 @@ if (files.length === 0) {
 }
 
 await ensurePostgres();
+await dropTestSchemas();
 
 const concurrency = process.env.KILONOVA_TEST_CONCURRENCY ?? '2';
 // TAP everywhere (a terminal would otherwise get the spec reporter), so the
