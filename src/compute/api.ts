@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../conf/options.js';
 import type { AuthContext } from '../http/auth.js';
-import { BadRequest, Conflict, NotFound, NotImplementedError, QuotaExceeded } from '../http/errors.js';
+import { BadRequest, Conflict, NotFound, NotImplementedError, QuotaExceeded } from '../errors.js';
 import type { Diagnostics } from '../virt/driver.js';
 import type { Authorizer } from '../policy/types.js';
 import { contextFromAuth, type RequestContext } from '../bus/context.js';

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
-import { BadRequest, Conflict, NotFound } from '../http/errors.js';
+import { BadRequest, Conflict, NotFound } from '../errors.js';
 import { isUniqueViolation, nowIso } from '../db/schema-helpers.js';
 import type { ComputeDb, FlavorsTable } from './db/tables.js';
 

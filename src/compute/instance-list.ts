@@ -3,7 +3,7 @@
  * sort, marker), one for their metadata, one for faults of ERROR servers.
  */
 import { sql } from 'kysely';
-import { BadRequest } from '../http/errors.js';
+import { BadRequest } from '../errors.js';
 import type { ComputeDb } from './db/tables.js';
 import { getMetadata, type InstanceRow } from './instance-store.js';
 import { getTags } from './tags.js';

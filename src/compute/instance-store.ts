@@ -4,7 +4,7 @@
  */
 import { sql, type Selectable } from 'kysely';
 import { nowIso } from '../db/schema-helpers.js';
-import { NotFound } from '../http/errors.js';
+import { NotFound } from '../errors.js';
 import type { Flavor } from '../objects/flavor.js';
 import type { Instance } from '../objects/instance.js';
 import type { ComputeDb, InstancesTable } from './db/tables.js';

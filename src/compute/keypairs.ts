@@ -5,7 +5,7 @@
  */
 import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
-import { BadRequest, Conflict, NotFound, QuotaExceeded } from '../http/errors.js';
+import { BadRequest, Conflict, NotFound, QuotaExceeded } from '../errors.js';
 import { isUniqueViolation, nowIso } from '../db/schema-helpers.js';
 import type { ComputeDb, KeyPairsTable } from './db/tables.js';
 import { InvalidPublicKey, generateEd25519KeyPair, sshFingerprint, x509Fingerprint } from './ssh-keys.js';

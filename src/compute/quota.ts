@@ -8,7 +8,7 @@
  */
 import { sql } from 'kysely';
 import type { Config } from '../conf/options.js';
-import { QuotaExceeded } from '../http/errors.js';
+import { QuotaExceeded } from '../errors.js';
 import type { ComputeDb } from './db/tables.js';
 
 /** Every resource of Nova's quota sets, in Nova's order. */

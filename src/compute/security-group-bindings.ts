@@ -7,7 +7,7 @@
  * the groups the server was created with.
  */
 import type { AuthContext } from '../http/auth.js';
-import { ApiError, Conflict, NotFound } from '../http/errors.js';
+import { ApiError, Conflict, NotFound } from '../errors.js';
 import type { NetworkClient, SecurityGroupInfo } from './clients.js';
 import type { ComputeDb } from './db/tables.js';
 import { updateInstance, type InstanceRow } from './instance-store.js';

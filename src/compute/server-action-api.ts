@@ -6,7 +6,7 @@
  * cast or call to the server's host.
  */
 import type { AuthContext } from '../http/auth.js';
-import { BadRequest, Conflict, NotFound, NotImplementedError, QuotaExceeded } from '../http/errors.js';
+import { BadRequest, Conflict, NotFound, NotImplementedError, QuotaExceeded } from '../errors.js';
 import type { ImageClient } from './clients.js';
 import { imageMeta } from './api.js';
 import { getKeyPair } from './keypairs.js';

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Config } from '../conf/options.js';
-import { NotFound, QuotaExceeded } from '../http/errors.js';
+import { NotFound, QuotaExceeded } from '../errors.js';
 import { nowIso } from '../db/schema-helpers.js';
 import type { ComputeDb } from './db/tables.js';
 import { countServerGroups, effectiveLimits } from './quota.js';

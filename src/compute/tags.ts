@@ -1,5 +1,5 @@
 /** Server tags (Nova's instance tags): at most 50 per server, each 1-60 characters without ',' or '/'. */
-import { BadRequest } from '../http/errors.js';
+import { BadRequest } from '../errors.js';
 import type { ComputeDb } from './db/tables.js';
 
 export const MAX_TAG_COUNT = 50;

@@ -1,67 +1,10 @@
 /**
- * The one catalog of API errors. Handlers and services throw these; one place
- * (renderFault) turns them into the body each OpenStack service uses, so a fault
- * never carries raw exception text or a stack trace.
+ * Errors of the catalog (src/errors.ts), and anything else a handler throws,
+ * turned into the fault body each OpenStack service uses.
  */
+import { ApiError, BadMediaType, BadRequest, NotFound, PayloadTooLarge } from '../errors.js';
 
 export type FaultStyle = 'compute' | 'identity' | 'image' | 'network' | 'placement';
-
-export class ApiError extends Error {
-  /** Neutron's error "type" (e.g. NetworkNotFound); placement's error code. */
-  readonly type?: string;
-  readonly retryAfter?: number;
-  constructor(readonly status: number, message: string, opts: { type?: string; retryAfter?: number } = {}) {
-    super(message);
-    this.name = new.target.name;
-    this.type = opts.type;
-    this.retryAfter = opts.retryAfter;
-  }
-}
-
-export class BadRequest extends ApiError {
-  constructor(message: string, opts: { type?: string } = {}) { super(400, message, opts); }
-}
-export class Unauthorized extends ApiError {
-  constructor(message = 'The request you have made requires authentication.') { super(401, message); }
-}
-export class Forbidden extends ApiError {
-  constructor(message: string, opts: { type?: string } = {}) { super(403, message, opts); }
-}
-/** An action the policy does not allow: Nova's PolicyNotAuthorized. */
-export class PolicyNotAuthorized extends Forbidden {
-  constructor(readonly action: string) { super(`Policy doesn't allow ${action} to be performed.`, { type: 'PolicyNotAuthorized' }); }
-}
-export class NotFound extends ApiError {
-  constructor(message: string, opts: { type?: string } = {}) { super(404, message, opts); }
-}
-export class BadMethod extends ApiError {
-  constructor(message = 'The method is not allowed for the requested URL.') { super(405, message); }
-}
-export class NotAcceptable extends ApiError {
-  constructor(message: string) { super(406, message); }
-}
-export class Conflict extends ApiError {
-  constructor(message: string, opts: { type?: string } = {}) { super(409, message, opts); }
-}
-export class PayloadTooLarge extends ApiError {
-  constructor(message = 'Request is too large.') { super(413, message); }
-}
-export class OverLimit extends ApiError {
-  constructor(message: string, retryAfter = 0) { super(413, message, { retryAfter }); }
-}
-export class BadMediaType extends ApiError {
-  constructor(message: string) { super(415, message); }
-}
-export class NotImplementedError extends ApiError {
-  constructor(message = 'The requested functionality is not implemented.') { super(501, message); }
-}
-export class ServiceUnavailable extends ApiError {
-  constructor(message: string) { super(503, message); }
-}
-/** A quota check failed: Nova answers 403 with the over-quota resource named. */
-export class QuotaExceeded extends Forbidden {
-  constructor(message: string) { super(message, { type: 'OverQuota' }); }
-}
 
 const COMPUTE_FAULT_NAMES: Record<number, string> = {
   400: 'badRequest', 401: 'unauthorized', 403: 'forbidden', 404: 'itemNotFound',

@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import secureJson from 'secure-json-parse';
-import { BadRequest } from './errors.js';
+import { BadRequest } from '../errors.js';
 
 /**
  * `\u0000` not itself escaped. No OpenStack resource holds a NUL, and

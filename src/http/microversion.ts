@@ -3,7 +3,7 @@
  * `X-OpenStack-Nova-API-Version`). No header means the floor; `latest` means
  * the ceiling; out of range → 406; malformed → 400.
  */
-import { BadRequest, NotAcceptable } from './errors.js';
+import { BadRequest, NotAcceptable } from '../errors.js';
 
 export class APIVersion {
   constructor(readonly major: number, readonly minor: number) {}

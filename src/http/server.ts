@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { recordRoutes } from './route-table.js';
 import { installJsonBodyParser } from './json-body.js';
 import { faultStyleForUrl, sendFault } from './service-scope.js';
-import { BadRequest, NotFound } from './errors.js';
+import { BadRequest, NotFound } from '../errors.js';
 
 export interface HttpServerOptions {
   logger: Logger;

@@ -3,7 +3,8 @@
  * for unknown paths, and token authentication for routes not marked public.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, Unauthorized, renderFault, toApiError, type FaultStyle } from './errors.js';
+import { ApiError, Unauthorized } from '../errors.js';
+import { renderFault, toApiError, type FaultStyle } from './errors.js';
 import type { TokenValidator } from './auth.js';
 
 export interface ServiceScopeOptions {

@@ -4,7 +4,7 @@
  * naming the field, in Nova's words.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { BadRequest } from './errors.js';
+import { BadRequest } from '../errors.js';
 
 const ajv = new Ajv({ allErrors: false, coerceTypes: false, strict: false, useDefaults: false });
 const cache = new WeakMap<object, ValidateFunction>();

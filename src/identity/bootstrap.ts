@@ -5,7 +5,7 @@
  * It is idempotent and safe when several processes start at once.
  */
 import type { Logger } from 'pino';
-import { Conflict } from '../http/errors.js';
+import { Conflict } from '../errors.js';
 import type { Project, Role, User } from './model.js';
 import { generatePassword, verifyPassword } from './passwords.js';
 import type { IdentityStore } from './store.js';

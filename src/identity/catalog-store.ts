@@ -4,7 +4,7 @@
  * holds what operators add beside it, and the service merges the two.
  */
 import type { Selectable } from 'kysely';
-import { BadRequest, Conflict, NotFound } from '../http/errors.js';
+import { BadRequest, Conflict, NotFound } from '../errors.js';
 import { isUniqueViolation, nowIso } from '../db/schema-helpers.js';
 import { newId } from './model.js';
 import type { EndpointRow, IdentityDb, RegionRow, ServiceRow } from './tables.js';

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import { Conflict, NotFound } from '../http/errors.js';
+import { Conflict, NotFound } from '../errors.js';
 import { isUniqueViolation, nowIso } from '../db/schema-helpers.js';
 import { newId } from './model.js';
 import type { ApplicationCredentialRow, CredentialRow, IdentityDb, PolicyBlobRow, TrustRow } from './tables.js';

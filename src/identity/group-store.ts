@@ -3,7 +3,7 @@
  * project: a user's role on a domain, a group's role on a project or domain.
  */
 import type { Selectable } from 'kysely';
-import { Conflict, NotFound } from '../http/errors.js';
+import { Conflict, NotFound } from '../errors.js';
 import { isUniqueViolation, nowIso } from '../db/schema-helpers.js';
 import { newId } from './model.js';
 import type { GrantRow, GroupRow, IdentityDb } from './tables.js';

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AuthContext, TokenValidator } from '../http/auth.js';
-import { Forbidden, NotFound, Unauthorized } from '../http/errors.js';
+import { Forbidden, NotFound, Unauthorized } from '../errors.js';
 import { buildCatalog, type CatalogEndpoint, type CatalogService } from './catalog.js';
 import { CatalogStore } from './catalog-store.js';
 import { DelegationStore, type ApplicationCredential } from './delegation-store.js';

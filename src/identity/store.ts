@@ -4,7 +4,7 @@
  * service's job (service.ts).
  */
 import type { Selectable } from 'kysely';
-import { Conflict, NotFound } from '../http/errors.js';
+import { Conflict, NotFound } from '../errors.js';
 import { isUniqueViolation, nowIso } from '../db/schema-helpers.js';
 import { DEFAULT_SCRYPT_COST, hashPassword, type ScryptCost } from './passwords.js';
 import type { Kysely, SelectQueryBuilder } from 'kysely';

@@ -3,7 +3,7 @@
  * microseconds, and clients compare what they sent with what comes back, so
  * the fraction is carried as digits rather than through Date (milliseconds).
  */
-import { BadRequest } from '../http/errors.js';
+import { BadRequest } from '../errors.js';
 import { showValue } from '../http/validation.js';
 
 const ISO = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/i;

@@ -4,7 +4,7 @@
  * classic (sort_key/sort_dir) or new (sort=k:dir,...) syntax, limit/marker;
  * any other parameter filters on an extra property.
  */
-import { BadRequest } from '../http/errors.js';
+import { BadRequest } from '../errors.js';
 import { fitsInt32 } from '../db/integer-range.js';
 import type { ListFilter, SortDir, SortKey } from './db/repository.js';
 import { SORT_KEYS } from './db/repository.js';

@@ -4,7 +4,7 @@
  * before anything is touched: malformed operations and pointers (400),
  * read-only and reserved attributes (403), values the schema rejects (400).
  */
-import { BadRequest, Forbidden } from '../http/errors.js';
+import { BadRequest, Forbidden } from '../errors.js';
 import { showValue } from '../http/validation.js';
 import { attributeViolation, IMAGE_PROPERTIES, schemaMismatch } from './schemas.js';
 

@@ -4,7 +4,7 @@
  * defaultImagePolicy applies the same rules directly, for when no engine is
  * given. Targets follow Glance's ImageTarget: project_id is the image owner.
  */
-import { PolicyNotAuthorized } from '../http/errors.js';
+import { PolicyNotAuthorized } from '../errors.js';
 import type { AuthContext } from '../http/auth.js';
 import type { Authorizer, PolicyRuleDefault, PolicyTarget } from '../policy/types.js';
 import type { Image } from './model.js';

@@ -13,9 +13,7 @@ import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AuthContext } from '../http/auth.js';
-import {
-  ApiError, BadRequest, Conflict, Forbidden, NotFound, OverLimit, PayloadTooLarge,
-} from '../http/errors.js';
+import { ApiError, BadRequest, Conflict, Forbidden, NotFound, OverLimit, PayloadTooLarge } from '../errors.js';
 import { isUniqueViolation, nowIso } from '../db/schema-helpers.js';
 import type { Authorizer } from '../policy/types.js';
 import { ImageRepository } from './db/repository.js';

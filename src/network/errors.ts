@@ -3,7 +3,7 @@
  * wording so that clients matching on NeutronError.type behave as they do
  * against Neutron.
  */
-import { BadRequest, Conflict, Forbidden, NotFound } from '../http/errors.js';
+import { BadRequest, Conflict, Forbidden, NotFound } from '../errors.js';
 
 export const networkNotFound = (id: string) => new NotFound(`Network ${id} could not be found.`, { type: 'NetworkNotFound' });
 export const subnetNotFound = (id: string) => new NotFound(`Subnet ${id} could not be found.`, { type: 'SubnetNotFound' });

@@ -7,7 +7,7 @@
  * Errors carry Nova's wording and status (Nova turns Neutron's answers into
  * its own faults), since the compute API shows them to the user.
  */
-import { BadRequest, Conflict } from '../http/errors.js';
+import { BadRequest, Conflict } from '../errors.js';
 import type { AuthContext } from '../http/auth.js';
 import { nowIso } from '../db/schema-helpers.js';
 import type { NetworkDb, NetworkRow } from './tables.js';

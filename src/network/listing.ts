@@ -5,7 +5,7 @@
  */
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import { invalidAttribute } from './errors.js';
-import { BadRequest } from '../http/errors.js';
+import { BadRequest } from '../errors.js';
 import { showValue } from '../http/validation.js';
 import { INT32_MAX, fitsInt32 } from '../db/integer-range.js';
 

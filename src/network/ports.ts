@@ -2,7 +2,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import { nowIso } from '../db/schema-helpers.js';
-import { BadRequest, Conflict } from '../http/errors.js';
+import { BadRequest, Conflict } from '../errors.js';
 import type { IpAllocationRow, NetworkDb, NetworkRow, PortRow, SubnetRow } from './tables.js';
 import { listRows, type ListableTable, type ListRequest } from './listing.js';
 import { invalidAttribute, macAddressInUse, networkNotFound, portNotFound } from './errors.js';

@@ -6,7 +6,7 @@
  * routes over it are in api/security-groups.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { Conflict, NotFound } from '../http/errors.js';
+import { Conflict, NotFound } from '../errors.js';
 import { isUniqueViolation, nowIso } from '../db/schema-helpers.js';
 import type { Scope } from './model.js';
 import type { NetworkDb, SecurityGroupRow, SecurityGroupRuleRow } from './tables.js';

@@ -4,7 +4,7 @@
  * overlap each other nor hold the gateway, and well-formed DNS servers and
  * host routes.
  */
-import { BadRequest } from '../http/errors.js';
+import { BadRequest } from '../errors.js';
 import {
   cidrContains, formatCidr, formatIpv4, parseCidr, parseIpv4, rangesOverlap, usableRange, type IpRange, type Ipv4Cidr,
 } from './ipv4.js';

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import { increasingNowIso, nowIso } from '../db/schema-helpers.js';
-import { BadRequest } from '../http/errors.js';
+import { BadRequest } from '../errors.js';
 import type { NetworkDb, SubnetRow } from './tables.js';
 import { listRows, type ListableTable, type ListRequest } from './listing.js';
 import { gatewayIpInUse, invalidInput, networkNotFound, subnetInUse, subnetNotFound } from './errors.js';

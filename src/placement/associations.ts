@@ -1,5 +1,5 @@
 /** A provider's traits and aggregates: read, replace (with a generation check), clear. */
-import { BadRequest } from '../http/errors.js';
+import { BadRequest } from '../errors.js';
 import { bumpGeneration, checkGeneration, lockProvider, type PlacementContext } from './context.js';
 import { ProviderNotFound } from './errors.js';
 import { unknownTraits } from './catalog.js';

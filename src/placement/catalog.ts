@@ -2,7 +2,7 @@
  * The catalog of resource classes and traits: standard ones from code, custom
  * ones (CUSTOM_*) from rows.
  */
-import { BadRequest, Conflict, NotFound } from '../http/errors.js';
+import { BadRequest, Conflict, NotFound } from '../errors.js';
 import { isUniqueViolation, nowIso } from '../db/schema-helpers.js';
 import { DuplicateName } from './errors.js';
 import type { PlacementContext } from './context.js';

@@ -2,7 +2,7 @@
  * Placement's error codes (the `code` of its error bodies, microversion 1.23+),
  * on top of the shared fault catalog.
  */
-import { BadRequest, Conflict, NotFound } from '../http/errors.js';
+import { BadRequest, Conflict, NotFound } from '../errors.js';
 
 export const ErrorCodes = {
   DEFAULT: 'placement.undefined_code',

@@ -3,7 +3,7 @@
  * read-modify-write of the provider's whole inventory under its generation,
  * and never leaves less capacity than is already allocated.
  */
-import { BadRequest, Conflict, NotFound } from '../http/errors.js';
+import { BadRequest, Conflict, NotFound } from '../errors.js';
 import { nowIso } from '../db/schema-helpers.js';
 import { bumpGeneration, capacityOf, checkGeneration, lockProvider, type PlacementContext } from './context.js';
 import { InventoryInUse, ProviderNotFound } from './errors.js';

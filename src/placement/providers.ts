@@ -1,6 +1,6 @@
 /** Resource providers: create, read, rename/re-parent, delete, list with filters. */
 import { randomUUID } from 'node:crypto';
-import { BadRequest, Conflict } from '../http/errors.js';
+import { BadRequest, Conflict } from '../errors.js';
 import { isUniqueViolation, nowIso } from '../db/schema-helpers.js';
 import { DuplicateName, ErrorCodes, ProviderNotFound } from './errors.js';
 import { lockProvider, toProvider, type PlacementContext } from './context.js';

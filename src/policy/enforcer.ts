@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import YAML from 'yaml';
 import type { Logger } from 'pino';
 import type { AuthContext } from '../http/auth.js';
-import { PolicyNotAuthorized } from '../http/errors.js';
+import { PolicyNotAuthorized } from '../errors.js';
 import { compileCheck, referencedRules, PolicySyntaxError, type CompiledCheck, type Credentials, type EvalContext } from './engine.js';
 import type { Authorizer, PolicyRuleDefault, PolicyTarget } from './types.js';
 

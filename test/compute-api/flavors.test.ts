@@ -1,7 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { bootstrapDefaultFlavors, getFlavorForBoot } from '../../src/compute/flavors.js';
-import { ApiError } from '../../src/http/errors.js';
+import { ApiError } from '../../src/errors.js';
 import { TEST_AUTH } from '../helpers/auth.js';
 import { buildComputeApi, headers, targets, type TestApi } from './app.js';
 

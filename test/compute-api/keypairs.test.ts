@@ -2,7 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { getKeyPair } from '../../src/compute/keypairs.js';
 import { generateEd25519KeyPair } from '../../src/compute/ssh-keys.js';
-import { ApiError } from '../../src/http/errors.js';
+import { ApiError } from '../../src/errors.js';
 import { TEST_AUTH } from '../helpers/auth.js';
 import { buildComputeApi, headers, targets, type TestApi } from './app.js';
 

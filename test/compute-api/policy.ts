@@ -3,7 +3,7 @@
  * these tests touch (the real engine lives in src/policy). Unknown rules are
  * denied, so a typo in a rule name fails a test instead of passing silently.
  */
-import { PolicyNotAuthorized } from '../../src/http/errors.js';
+import { PolicyNotAuthorized } from '../../src/errors.js';
 import type { AuthContext } from '../../src/http/auth.js';
 import type { Authorizer, PolicyTarget } from '../../src/policy/types.js';
 

@@ -9,7 +9,7 @@ import type { ComputeDb } from '../../src/compute/db/tables.js';
 import { getInstanceRow, getMetadata, markInstanceDeleted, updateInstance, addInstanceFault, InstanceNotFound } from '../../src/compute/instance-store.js';
 import { listInstancePage, latestFaults } from '../../src/compute/instance-list.js';
 import { countProjectUsage, allowedInstances } from '../../src/compute/quota.js';
-import { QuotaExceeded } from '../../src/http/errors.js';
+import { QuotaExceeded } from '../../src/errors.js';
 
 const targets = await databaseTargets();
 

@@ -5,7 +5,7 @@ import { testLogger } from '../helpers/logger.js';
 import { syncDatabase } from '../../src/db/migrate.js';
 import { identityMigrations } from '../../src/identity/migrations.js';
 import { IdentityService } from '../../src/identity/service.js';
-import { Conflict, NotFound } from '../../src/http/errors.js';
+import { Conflict, NotFound } from '../../src/errors.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 
 for (const target of await databaseTargets()) {

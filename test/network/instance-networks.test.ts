@@ -2,7 +2,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { databaseTargets } from '../helpers/databases.js';
 import { TEST_AUTH } from '../helpers/auth.js';
-import { ApiError } from '../../src/http/errors.js';
+import { ApiError } from '../../src/errors.js';
 import { PRIVATE_NETWORK_NAME } from '../../src/network/service.js';
 import { openNetworkService, makeNetwork, portInput, ADMIN_SCOPE, type NetworkFixture } from './fixtures.js';
 

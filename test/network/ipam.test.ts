@@ -1,7 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { databaseTargets } from '../helpers/databases.js';
-import { ApiError } from '../../src/http/errors.js';
+import { ApiError } from '../../src/errors.js';
 import { NetworkService } from '../../src/network/service.js';
 import { testLogger } from '../helpers/logger.js';
 import { openNetworkService, makeNetwork, portInput, type NetworkFixture } from './fixtures.js';

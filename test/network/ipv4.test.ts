@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { excludeAddress, formatIpv4, parseCidr, parseIpv4, usableRange } from '../../src/network/ipv4.js';
 import { checkPools } from '../../src/network/subnet-rules.js';
-import { ApiError } from '../../src/http/errors.js';
+import { ApiError } from '../../src/errors.js';
 
 describe('IPv4 arithmetic', () => {
   test('addresses parse strictly and round-trip', () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { PolicyEnforcer, PolicyLoadError } from '../../src/policy/enforcer.js';
 import { computePolicyDefaults } from '../../src/policy/defaults/compute.js';
 import { identityPolicyDefaults } from '../../src/policy/defaults/identity.js';
-import { PolicyNotAuthorized } from '../../src/http/errors.js';
+import { PolicyNotAuthorized } from '../../src/errors.js';
 import { TEST_AUTH } from '../helpers/auth.js';
 
 let dir: string;

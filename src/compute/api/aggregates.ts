@@ -4,7 +4,7 @@
  * says so.
  */
 import type { FastifyInstance } from 'fastify';
-import { NotFound, NotImplementedError } from '../../http/errors.js';
+import { NotFound, NotImplementedError } from '../../errors.js';
 import type { ComputeApiDeps } from './deps.js';
 
 export function registerAggregateRoutes(app: FastifyInstance, deps: ComputeApiDeps): void {

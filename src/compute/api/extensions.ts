@@ -1,6 +1,6 @@
 /** GET /extensions and /extensions/{alias} (Nova's extension_info). */
 import type { FastifyInstance } from 'fastify';
-import { NotFound } from '../../http/errors.js';
+import { NotFound } from '../../errors.js';
 import type { ComputeApiDeps } from './deps.js';
 import { EXTENSIONS } from './views/extensions.js';
 

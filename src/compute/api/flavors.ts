@@ -4,7 +4,7 @@
  * flavor_access controllers answer them.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest, Conflict, NotFound } from '../../http/errors.js';
+import { BadRequest, Conflict, NotFound } from '../../errors.js';
 import { clampInt32 } from '../../db/integer-range.js';
 import * as flavors from '../flavors.js';
 import type { FlavorRow, FlavorViewer } from '../flavors.js';

@@ -5,7 +5,7 @@
  * with such a driver.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest, NotFound, NotImplementedError } from '../../http/errors.js';
+import { BadRequest, NotFound, NotImplementedError } from '../../errors.js';
 import { validate } from '../../http/validation.js';
 import { computeServiceOf, firstNodeOf, instancesOn, liveServices } from '../host-store.js';
 import type { ComputeApiDeps } from './deps.js';

@@ -4,7 +4,7 @@
  * service is gone is not listed, as in Nova.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest, NotFound, NotImplementedError } from '../../http/errors.js';
+import { BadRequest, NotFound, NotImplementedError } from '../../errors.js';
 import { fitsInt32 } from '../../db/integer-range.js';
 import type { ComputeApiDeps } from './deps.js';
 import { isUuidLike } from './services.js';

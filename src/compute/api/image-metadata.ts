@@ -4,7 +4,7 @@
  * whole set back, as Nova does against Glance.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError, BadRequest, Forbidden, NotFound } from '../../http/errors.js';
+import { ApiError, BadRequest, Forbidden, NotFound } from '../../errors.js';
 import { validate } from '../../http/validation.js';
 import type { ComputeApiDeps } from './deps.js';
 import { loadImage } from './images.js';

@@ -4,7 +4,7 @@
  * module translates the old filters and the old view.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError, BadRequest, Forbidden, NotFound } from '../../http/errors.js';
+import { ApiError, BadRequest, Forbidden, NotFound } from '../../errors.js';
 import type { AuthContext } from '../../http/auth.js';
 import type { ImageClient, ImageInfo } from '../clients.js';
 import type { ComputeApiDeps } from './deps.js';

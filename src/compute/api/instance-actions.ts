@@ -1,6 +1,6 @@
 /** /servers/{id}/os-instance-actions: what was done to a server, by whom, and how each step went. */
 import type { FastifyInstance } from 'fastify';
-import { NotFound, BadRequest } from '../../http/errors.js';
+import { NotFound, BadRequest } from '../../errors.js';
 import type { ComputeApiDeps } from './deps.js';
 import { hostId } from './views/servers.js';
 // Nova renders these rows' datetimes as naive microsecond timestamps (no Z): clients parse exactly that.

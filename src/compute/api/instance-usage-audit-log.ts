@@ -4,7 +4,7 @@
  * as not run for the last completed month.
  */
 import type { FastifyInstance } from 'fastify';
-import { BadRequest } from '../../http/errors.js';
+import { BadRequest } from '../../errors.js';
 import { showValue } from '../../http/validation.js';
 import { liveServices } from '../host-store.js';
 import type { ComputeApiDeps } from './deps.js';

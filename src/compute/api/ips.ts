@@ -1,6 +1,6 @@
 /** /servers/{id}/ips: a server's addresses by network label (Nova's ips controller: version and addr only). */
 import type { FastifyInstance } from 'fastify';
-import { NotFound } from '../../http/errors.js';
+import { NotFound } from '../../errors.js';
 import type { ComputeApiDeps } from './deps.js';
 import { addresses } from './views/servers.js';
 

@@ -4,7 +4,7 @@
  * changes-before, 2.80 user and project).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest } from '../../http/errors.js';
+import { BadRequest } from '../../errors.js';
 import { showValue } from '../../http/validation.js';
 import { listMigrations, MigrationMarkerNotFound, type MigrationFilters, type MigrationRow } from '../migration-store.js';
 import type { ComputeApiDeps } from './deps.js';

@@ -4,7 +4,7 @@
  * networks went with nova-network: 410 Gone, as Nova answers.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError, NotFound } from '../../http/errors.js';
+import { ApiError, NotFound } from '../../errors.js';
 import type { NetworkSummary } from '../clients.js';
 import type { ComputeApiDeps } from './deps.js';
 import { MAX_PROXY_API_SUPPORT_VERSION, requireAtMost } from './proxy-versions.js';

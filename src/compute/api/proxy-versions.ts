@@ -4,7 +4,7 @@
  * Glance and Neutron), the image metadata proxy from 2.39.
  */
 import type { FastifyRequest } from 'fastify';
-import { NotFound } from '../../http/errors.js';
+import { NotFound } from '../../errors.js';
 
 export const MAX_PROXY_API_SUPPORT_VERSION = '2.35';
 export const MAX_IMAGE_META_PROXY_API_VERSION = '2.38';

@@ -4,7 +4,7 @@
  * limits written here are the ones POST /servers enforces and /limits shows.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest } from '../../http/errors.js';
+import { BadRequest } from '../../errors.js';
 import { showValue, validate } from '../../http/validation.js';
 import { INT32_MAX } from '../../db/integer-range.js';
 import {

@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, BadRequest, NotFound } from '../../http/errors.js';
+import { ApiError, BadRequest, NotFound } from '../../errors.js';
 import type { AuthContext } from '../../http/auth.js';
 import { showValue, validate } from '../../http/validation.js';
 import type { NetworkClient, SecurityGroupInfo, SecurityGroupRuleRequest } from '../clients.js';

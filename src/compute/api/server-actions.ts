@@ -4,7 +4,7 @@
  * Another action is one more entry in SERVER_ACTIONS.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequest, NotFound } from '../../http/errors.js';
+import { BadRequest, NotFound } from '../../errors.js';
 import { showValue, validate } from '../../http/validation.js';
 import type { PowerActionName } from '../power-action-rules.js';
 import type { ComputeApiDeps } from './deps.js';

@@ -1,6 +1,6 @@
 /** /os-server-groups: create, list, show and delete server groups (Nova's server_groups controller). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest } from '../../http/errors.js';
+import { BadRequest } from '../../errors.js';
 import { showValue, validate } from '../../http/validation.js';
 import { INT32_MAX } from '../../db/integer-range.js';
 import { createServerGroup, deleteServerGroup, getServerGroup, listServerGroups, type GroupPolicy, type ServerGroup } from '../server-groups.js';

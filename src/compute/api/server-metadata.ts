@@ -1,6 +1,6 @@
 /** /servers/{id}/metadata (Nova's server_metadata controller). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest, Conflict, NotFound, QuotaExceeded } from '../../http/errors.js';
+import { BadRequest, Conflict, NotFound, QuotaExceeded } from '../../errors.js';
 import { validate } from '../../http/validation.js';
 import { getMetadata, touchInstance } from '../instance-store.js';
 import { VmState } from '../vm-states.js';

@@ -1,6 +1,6 @@
 /** /servers/{id}/tags (2.26): a server's tags, as a list or one at a time. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequest, Conflict, NotFound } from '../../http/errors.js';
+import { BadRequest, Conflict, NotFound } from '../../errors.js';
 import { publicBase } from '../../http/links.js';
 import { showValue, validate } from '../../http/validation.js';
 import { touchInstance } from '../instance-store.js';

@@ -4,7 +4,7 @@
  * ComputeAPI, and renders the views.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BadRequest } from '../../http/errors.js';
+import { BadRequest } from '../../errors.js';
 import { publicBase } from '../../http/links.js';
 import { validate } from '../../http/validation.js';
 import type { CreateOptions } from '../create-options.js';

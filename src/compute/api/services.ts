@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
-import { BadRequest, Conflict, NotFound } from '../../http/errors.js';
+import { BadRequest, Conflict, NotFound } from '../../errors.js';
 import { nowIso } from '../../db/schema-helpers.js';
 import { fitsInt32 } from '../../db/integer-range.js';
 import type { ComputeApiDeps } from './deps.js';

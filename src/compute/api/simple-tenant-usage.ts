@@ -1,6 +1,6 @@
 /** /os-simple-tenant-usage: usage of every project (admin) or one project, over a period. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest, NotFound } from '../../http/errors.js';
+import { BadRequest, NotFound } from '../../errors.js';
 import { showValue } from '../../http/validation.js';
 import { tenantUsages, UsageMarkerNotFound } from '../tenant-usage.js';
 import type { ComputeApiDeps } from './deps.js';

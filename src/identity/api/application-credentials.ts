@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest, Forbidden, NotFound } from '../../http/errors.js';
+import { BadRequest, Forbidden, NotFound } from '../../errors.js';
 import type { ApplicationCredential } from '../delegation-store.js';
 import type { Role } from '../model.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';

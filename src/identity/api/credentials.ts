@@ -3,7 +3,7 @@
  * blob must be JSON naming its access key, which becomes the credential's id.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest, NotFound } from '../../http/errors.js';
+import { BadRequest, NotFound } from '../../errors.js';
 import type { Credential } from '../delegation-store.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
 import { validated } from './schema.js';

@@ -1,6 +1,6 @@
 /** /v3/domains: a domain must be disabled before it is deleted, and the default one stays. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { NotFound } from '../../http/errors.js';
+import { NotFound } from '../../errors.js';
 import type { Domain } from '../model.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
 import { validated } from './schema.js';

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { NotFound } from '../../http/errors.js';
+import { NotFound } from '../../errors.js';
 import { credentialId, type Credential } from '../delegation-store.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
 import { check } from './schema.js';

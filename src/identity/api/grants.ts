@@ -4,7 +4,7 @@
  * /v3/role_assignments over all of them, with `effective` and `include_names`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest, NotFound } from '../../http/errors.js';
+import { BadRequest, NotFound } from '../../errors.js';
 import type { GrantType } from '../group-store.js';
 import { expandImplied } from '../store.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';

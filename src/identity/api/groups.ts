@@ -1,6 +1,6 @@
 /** /v3/groups and group membership (/v3/groups/{id}/users, /v3/users/{id}/groups). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest, NotFound } from '../../http/errors.js';
+import { BadRequest, NotFound } from '../../errors.js';
 import { DEFAULT_DOMAIN_ID } from '../bootstrap.js';
 import type { Group } from '../group-store.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';

@@ -1,6 +1,6 @@
 /** /v3/policies: the deprecated policy blobs, kept and returned but never enforced. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { NotFound } from '../../http/errors.js';
+import { NotFound } from '../../errors.js';
 import type { PolicyBlob } from '../delegation-store.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
 import { validated } from './schema.js';

@@ -1,6 +1,6 @@
 /** /v3/projects. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest, NotFound } from '../../http/errors.js';
+import { BadRequest, NotFound } from '../../errors.js';
 import { DEFAULT_DOMAIN_ID } from '../bootstrap.js';
 import type { Project } from '../model.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';

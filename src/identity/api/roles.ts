@@ -1,6 +1,6 @@
 /** /v3/roles and a user's grants on projects. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest, Forbidden, NotFound } from '../../http/errors.js';
+import { BadRequest, Forbidden, NotFound } from '../../errors.js';
 import type { Role } from '../model.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
 import { member, queryString, str, type Json } from './validate.js';

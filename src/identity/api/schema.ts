@@ -4,7 +4,7 @@
  * error is "Invalid input for field 'path': <jsonschema's message>".
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { BadRequest } from '../../http/errors.js';
+import { BadRequest } from '../../errors.js';
 import { showValue } from '../../http/validation.js';
 import { isObject, type Json } from './validate.js';
 

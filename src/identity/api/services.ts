@@ -4,7 +4,7 @@
  * deleted here; what an operator adds is stored and joins the catalog.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest, Forbidden, NotFound } from '../../http/errors.js';
+import { BadRequest, Forbidden, NotFound } from '../../errors.js';
 import { serviceDescription } from '../catalog.js';
 import type { CatalogServiceRecord, EndpointRecord, Region } from '../catalog-store.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';

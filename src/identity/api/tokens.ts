@@ -1,6 +1,6 @@
 /** /v3/auth: issuing, validating and revoking tokens; the caller's catalog and projects. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest, Forbidden, NotFound } from '../../http/errors.js';
+import { BadRequest, Forbidden, NotFound } from '../../errors.js';
 import type { AuthRequest, DomainRef, ProjectRef, UserRef } from '../service.js';
 import type { TokenPayload } from '../token-format.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';

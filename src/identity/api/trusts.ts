@@ -4,7 +4,7 @@
  * issued here.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest, Forbidden, NotFound } from '../../http/errors.js';
+import { BadRequest, Forbidden, NotFound } from '../../errors.js';
 import type { Trust } from '../delegation-store.js';
 import type { Role } from '../model.js';
 import { authorize, v3Url, type IdentityRouteContext } from './context.js';

@@ -1,6 +1,6 @@
 /** /v3/users: users, their password and their projects. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest, NotFound } from '../../http/errors.js';
+import { BadRequest, NotFound } from '../../errors.js';
 import { DEFAULT_DOMAIN_ID } from '../bootstrap.js';
 import type { User } from '../model.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';

@@ -3,7 +3,7 @@
  * 'x': ..."). Hand-written rather than JSON schemas so every shape error,
  * however deep, is a 400 that names the field.
  */
-import { BadRequest } from '../../http/errors.js';
+import { BadRequest } from '../../errors.js';
 
 export type Json = Record<string, unknown>;
 

@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable, Stream } from 'node:stream';
 import type { TokenValidator } from '../../http/auth.js';
-import { BadMediaType, BadRequest } from '../../http/errors.js';
+import { BadMediaType, BadRequest } from '../../errors.js';
 import { applyServiceScope } from '../../http/service-scope.js';
 import { parseJsonBody } from '../../http/json-body.js';
 import type { Authorizer } from '../../policy/types.js';

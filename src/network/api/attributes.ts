@@ -3,7 +3,7 @@
  * accepts on POST and PUT, and each attribute's type.
  */
 import type { AuthContext } from '../../http/auth.js';
-import { BadRequest } from '../../http/errors.js';
+import { BadRequest } from '../../errors.js';
 import { showValue } from '../../http/validation.js';
 import { invalidAttribute } from '../errors.js';
 import { parseBool } from '../listing.js';

@@ -4,7 +4,7 @@
  * list — which names only what this service actually implements.
  */
 import type { FastifyInstance } from 'fastify';
-import { NotFound } from '../../http/errors.js';
+import { NotFound } from '../../errors.js';
 import { baseUrl, type NetworkApiContext } from './common.js';
 
 interface Extension { alias: string; name: string; description: string }

@@ -5,7 +5,7 @@ import type { PolicyTarget } from '../../policy/types.js';
 import { NETWORK_LISTING } from '../networks.js';
 import { parseListRequest } from '../listing.js';
 import { networkNotFound } from '../errors.js';
-import { NotFound } from '../../http/errors.js';
+import { NotFound } from '../../errors.js';
 import { scopeOf, type NetworkCreate, type NetworkRecord, type NetworkUpdate } from '../model.js';
 import type { NetworkRow } from '../tables.js';
 import { bool, checkKeys, int, list, owningProject, resourceItems, str, tagList, type Body } from './attributes.js';

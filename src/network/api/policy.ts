@@ -8,7 +8,7 @@
  * same defaults directly and is what the API uses when no engine is given.
  */
 import type { AuthContext } from '../../http/auth.js';
-import { ApiError, PolicyNotAuthorized } from '../../http/errors.js';
+import { ApiError, PolicyNotAuthorized } from '../../errors.js';
 import type { Authorizer, PolicyRuleDefault, PolicyTarget } from '../../policy/types.js';
 import { policyDenied } from '../errors.js';
 

@@ -5,7 +5,7 @@
  * the full API to add.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest } from '../../http/errors.js';
+import { BadRequest } from '../../errors.js';
 import { validate } from '../../http/validation.js';
 import type { PolicyTarget } from '../../policy/types.js';
 import { scopeOf } from '../model.js';

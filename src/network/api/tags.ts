@@ -1,7 +1,7 @@
 /** /v2.0/{networks,subnets,ports}/{id}/tags (Neutron's standard-attr-tag). */
 import type { FastifyInstance } from 'fastify';
 import type { AuthContext } from '../../http/auth.js';
-import { BadRequest, NotFound } from '../../http/errors.js';
+import { BadRequest, NotFound } from '../../errors.js';
 import type { PolicyTarget } from '../../policy/types.js';
 import { networkNotFound, portNotFound, subnetNotFound } from '../errors.js';
 import { checkTag } from '../tags.js';

@@ -1,6 +1,6 @@
 /** /allocations/{consumer_uuid} (GET, PUT, DELETE) and POST /allocations (1.13). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError, BadRequest, Conflict, NotFound } from '../../http/errors.js';
+import { ApiError, BadRequest, Conflict, NotFound } from '../../errors.js';
 import { MAX_INT } from '../standard.js';
 import type { WriteResult } from '../allocations.js';
 import type { AllocationRequest, ConsumerWrite } from '../types.js';

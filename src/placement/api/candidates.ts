@@ -1,6 +1,6 @@
 /** GET /allocation_candidates (1.10): single-provider candidates for an unnumbered request group. */
 import type { FastifyInstance } from 'fastify';
-import { BadRequest } from '../../http/errors.js';
+import { BadRequest } from '../../errors.js';
 import { MissingQueryValue } from '../errors.js';
 import type { AllocationCandidatesQuery } from '../types.js';
 import { allow, atLeast, since, type PlacementRouteDeps } from './common.js';

@@ -1,6 +1,6 @@
 /** /resource_classes (1.2) and /traits (1.6): the catalog of names. */
 import type { FastifyInstance } from 'fastify';
-import { BadRequest, NotFound } from '../../http/errors.js';
+import { BadRequest, NotFound } from '../../errors.js';
 import { CUSTOM_NAME } from '../standard.js';
 import { allow, atLeast, noContent, since, type PlacementRouteDeps } from './common.js';
 import * as v from './validate.js';

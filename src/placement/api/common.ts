@@ -1,6 +1,6 @@
 /** What the placement route modules share: their dependencies, version gates and views. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { NotFound } from '../../http/errors.js';
+import { NotFound } from '../../errors.js';
 import type { APIVersion } from '../../http/microversion.js';
 import type { Authorizer } from '../../policy/types.js';
 import type { PlacementService } from '../service.js';

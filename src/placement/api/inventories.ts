@@ -1,6 +1,6 @@
 /** /resource_providers/{uuid}/inventories and /inventories/{resource_class}. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { NotFound } from '../../http/errors.js';
+import { NotFound } from '../../errors.js';
 import { MAX_INT } from '../standard.js';
 import type { InventoryInput } from '../types.js';
 import type { InventoryRules } from '../inventories.js';

@@ -5,7 +5,7 @@
  * readers may ask about their own project. The service role is left out: this
  * cloud issues no token that holds it.
  */
-import { PolicyNotAuthorized, Unauthorized } from '../../http/errors.js';
+import { PolicyNotAuthorized, Unauthorized } from '../../errors.js';
 import type { AuthContext } from '../../http/auth.js';
 import type { Authorizer, PolicyRuleDefault, PolicyTarget } from '../../policy/types.js';
 

@@ -1,6 +1,6 @@
 /** /resource_providers: list (with filters), create, show, update, delete. */
 import type { FastifyInstance } from 'fastify';
-import { BadRequest } from '../../http/errors.js';
+import { BadRequest } from '../../errors.js';
 import { ProviderNotFound } from '../errors.js';
 import type { ProviderListFilters } from '../types.js';
 import { allow, atLeast, noContent, providerView, type PlacementRouteDeps } from './common.js';

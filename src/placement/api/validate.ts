@@ -3,7 +3,7 @@
  * validate: ..."). Small and hand-written because the accepted shapes change
  * with the microversion.
  */
-import { BadRequest } from '../../http/errors.js';
+import { BadRequest } from '../../errors.js';
 import { BadQueryValue } from '../errors.js';
 import { MAX_INT } from '../standard.js';
 

@@ -1,4 +1,4 @@
-import { BadRequest } from '../../../http/errors.js';
+import { BadRequest } from '../../../errors.js';
 import { parseBool, type CreateExtension } from './extension.js';
 
 export const multipleCreate: CreateExtension = {

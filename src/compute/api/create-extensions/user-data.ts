@@ -1,4 +1,4 @@
-import { BadRequest } from '../../../http/errors.js';
+import { BadRequest } from '../../../errors.js';
 import type { CreateExtension } from './extension.js';
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;

@@ -4,7 +4,7 @@
  * module here uses to run a schema chosen at request time through Fastify's ajv.
  */
 import type { FastifyRequest } from 'fastify';
-import { BadRequest } from '../../../http/errors.js';
+import { BadRequest } from '../../../errors.js';
 
 type Schema = Record<string, unknown>;
 
