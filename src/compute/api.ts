@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../conf/options.js';
 import type { AuthContext } from '../http/auth.js';
-import { BadRequest, Conflict, NotFound, NotImplementedError, QuotaExceeded } from '../errors.js';
+import { ApiError, BadRequest, Conflict, NotFound, NotImplementedError, QuotaExceeded } from '../errors.js';
 import type { Diagnostics } from '../virt/driver.js';
 import type { Authorizer } from '../policy/types.js';
 import { contextFromAuth, type RequestContext } from '../bus/context.js';
@@ -151,11 +151,30 @@ export class ComputeAPI {
     if (forcedHost) policy.authorize('os_compute_api:servers:create:forced_host', this.target(auth), auth);
 
     const networks = await this.requestedNetworks(auth, opts);
+    await this.checkRequestedSecurityGroups(auth, opts.securityGroups);
     const group = await this.requestedGroup(opts.schedulerHints);
     return {
       flavor, image: imageMeta(image), keyData, availabilityZone, forcedHost, forcedNode, networks, group,
       adminPass: opts.adminPass ?? randomBytes(9).toString('base64url').slice(0, 12),
     };
+  }
+
+  /**
+   * Every requested security group must exist for the caller (by name or id; `default` is
+   * made on demand): an unknown one is a 400 and an ambiguous name a 409, as Nova answers
+   * after asking Neutron, before anything is written.
+   */
+  private async checkRequestedSecurityGroups(auth: AuthContext, names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      if (name === 'default') continue;
+      try {
+        await this.deps.network.findSecurityGroup(auth, name);
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404) throw new BadRequest(`Unable to find security_group with name or id '${name}'`);
+        if (err instanceof ApiError && err.status === 409) throw new Conflict(`Multiple security_group matches found for name '${name}', use an ID to be more specific.`);
+        throw err;
+      }
+    }
   }
 
   /** The server group the `group` scheduler hint names: a group that does not exist is a bad request (as Nova). */

@@ -11,6 +11,7 @@ import type { ImageClient } from './clients.js';
 import { imageMeta } from './api.js';
 import { getKeyPair } from './keypairs.js';
 import { getFlavorForBoot } from './flavors.js';
+import { checkResizeQuota } from './quota.js';
 import { createMigration, migrationByStatus, updateMigration } from './migration-store.js';
 import type { ConductorRpcClient } from '../conductor/rpcapi.js';
 import { RemoteError } from '../bus/rpc.js';
@@ -258,12 +259,14 @@ export class ServerActionAPI {
     // The snapshot inherits what the server's image asks of a flavor; it may be gone by now.
     const base = await this.deps.images.getImage(row.image_ref, auth).catch(() => undefined);
     const flavor = JSON.parse(row.flavor) as Flavor;
+    // The request's metadata overrides the properties Nova sets (image_type included, as
+    // Tempest checks), but not the image's own fields.
     const image = await this.deps.images.createImage({
+      instance_uuid: uuid, user_id: auth.userId, base_image_ref: row.image_ref,
+      image_type: backup ? 'backup' : 'snapshot', ...(backup ? { backup_type: backup.type } : {}),
       ...metadata,
       name, disk_format: 'raw', container_format: 'bare', visibility: 'private',
       min_ram: base?.min_ram ?? 0, min_disk: Math.max(flavor.root_gb, base?.min_disk ?? 0),
-      instance_uuid: uuid, user_id: auth.userId, base_image_ref: row.image_ref,
-      image_type: backup ? 'backup' : 'snapshot', ...(backup ? { backup_type: backup.type } : {}),
     }, auth);
     const taskState = backup ? TaskState.IMAGE_BACKUP : TaskState.IMAGE_SNAPSHOT_PENDING;
     if (!(await updateInstance(this.deps.db, uuid, { task_state: taskState }, [null]))) {
@@ -303,6 +306,9 @@ export class ServerActionAPI {
         id: f.id, flavorid: f.flavorid, name: f.name, memory_mb: f.memory_mb, vcpus: f.vcpus, root_gb: f.root_gb, ephemeral_gb: f.ephemeral_gb,
         swap: f.swap, rxtx_factor: f.rxtx_factor, is_public: f.is_public === 1, disabled: f.disabled === 1, description: f.description, extra_specs: f.extra_specs ?? {},
       };
+      // Charged to the server's owner, whoever asks (an admin may resize another project's server).
+      await checkResizeQuota(this.deps.db, this.deps.conf.quota, row.project_id, row.user_id,
+        { cores: flavor.vcpus - current.vcpus, ram: flavor.memory_mb - current.memory_mb });
     }
     if (!(await updateInstance(this.deps.db, uuid, { task_state: TaskState.RESIZE_PREP, progress: 0 }, [null]))) {
       throw new Conflict(`Cannot '${action}' instance ${uuid} while another action is in progress`);

@@ -137,8 +137,10 @@ export function detailView(row: InstanceViewRow, md: Record<string, string>, fau
     'OS-EXT-STS:vm_state': row.vm_state,
     'OS-EXT-STS:power_state': row.power_state,
     'os-extended-volumes:volumes_attached': [],
-    security_groups: parseSecurityGroups(row.security_groups),
   };
+  // Nova leaves the key out for a server in no group (e.g. after removeSecurityGroup of the last one).
+  const groups = parseSecurityGroups(row.security_groups);
+  if (groups.length > 0) server.security_groups = groups;
   if (status === 'BUILD' || status === 'ACTIVE') server.progress = row.progress;
   if (ctx.showExtended) {
     server['OS-EXT-SRV-ATTR:host'] = row.host;
