@@ -172,6 +172,11 @@ async function prepareCloud(url, admin) {
   return { images, flavors, network: 'private', minVersion: version.min_version, maxVersion: version.version, extensions };
 }
 
+async function defaultSchedulerFilters() {
+  const { OPTIONS } = await import(path.join(repo, 'dist/src/conf/options.js'));
+  return OPTIONS.filter_scheduler.enabled_filters.default.join(',');
+}
+
 // ---------------------------------------------------------------- tempest
 
 function render(template, values) {
@@ -433,7 +438,8 @@ async function main() {
       BUILD_TIMEOUT,
       MIN_MICROVERSION: prep.minVersion,
       MAX_MICROVERSION: prep.maxVersion,
-      SCHEDULER_FILTERS: 'ComputeFilter,AvailabilityZoneFilter,ComputeCapabilitiesFilter',
+      // The filters the cloud under test runs (its defaults: run.mjs sets none).
+      SCHEDULER_FILTERS: await defaultSchedulerFilters(),
       NETWORK_EXTENSIONS: prep.extensions.join(','),
     });
     makeWorkspace(workspace, conf);

@@ -24,6 +24,7 @@ import { setTags } from './tags.js';
 import { getFlavorForBoot } from './flavors.js';
 import { getKeyPair } from './keypairs.js';
 import { sanitizeHostname } from './hostname.js';
+import { autoDiskConfigFor } from './disk-config.js';
 import { getInstanceRow, getMetadata, instanceFromRow, markInstanceDeleted, updateInstance, InstanceNotFound, type InstanceRow } from './instance-store.js';
 import { InstanceAction, recordActionStart, finishAction } from './instance-actions.js';
 import { TaskState, VmState } from './vm-states.js';
@@ -153,8 +154,9 @@ export class ComputeAPI {
     const networks = await this.requestedNetworks(auth, opts);
     await this.checkRequestedSecurityGroups(auth, opts.securityGroups);
     const group = await this.requestedGroup(opts.schedulerHints);
+    const autoDiskConfig = autoDiskConfigFor(image, opts.autoDiskConfig);
     return {
-      flavor, image: imageMeta(image), keyData, availabilityZone, forcedHost, forcedNode, networks, group,
+      flavor, image: imageMeta(image), keyData, availabilityZone, forcedHost, forcedNode, networks, group, autoDiskConfig,
       adminPass: opts.adminPass ?? randomBytes(9).toString('base64url').slice(0, 12),
     };
   }
@@ -266,7 +268,7 @@ export class ComputeAPI {
           image_ref: base.image.id, flavor: JSON.stringify(base.flavor),
           vcpus: base.flavor.vcpus, memory_mb: base.flavor.memory_mb, root_gb: base.flavor.root_gb, ephemeral_gb: base.flavor.ephemeral_gb,
           key_name: opts.keyName ?? null, key_data: base.keyData, user_data: opts.userData ?? null,
-          config_drive: opts.configDrive ? 'True' : '', access_ip_v4: opts.accessIPv4 ?? null, access_ip_v6: opts.accessIPv6 ?? null,
+          config_drive: opts.configDrive ? 'True' : '', auto_disk_config: base.autoDiskConfig ? 1 : 0, access_ip_v4: opts.accessIPv4 ?? null, access_ip_v6: opts.accessIPv6 ?? null,
           locked: 0, locked_reason: null, launch_index: i, reservation_id: reservationId, root_device_name: null, progress: 0,
           network_info: '[]', security_groups: JSON.stringify(opts.securityGroups),
           created_at: now, updated_at: null, launched_at: null, terminated_at: null, deleted_at: null, deleted: 0,
@@ -322,9 +324,14 @@ export class ComputeAPI {
 
   // ---- update -------------------------------------------------------------
 
-  async update(auth: AuthContext, requestId: string, uuid: string, values: { name?: string; description?: string | null; accessIPv4?: string | null; accessIPv6?: string | null }): Promise<InstanceRow> {
-    await this.get(auth, uuid, 'os_compute_api:servers:update');
+  async update(auth: AuthContext, requestId: string, uuid: string, values: { name?: string; description?: string | null; accessIPv4?: string | null; accessIPv6?: string | null; autoDiskConfig?: boolean }): Promise<InstanceRow> {
+    const row = await this.get(auth, uuid, 'os_compute_api:servers:update');
     const set: Parameters<typeof updateInstance>[2] = {};
+    if (values.autoDiskConfig !== undefined) {
+      // Checked against the server's image, when it still exists.
+      const image = row.image_ref ? await this.deps.images.getImage(row.image_ref, auth).catch(() => undefined) : undefined;
+      set.auto_disk_config = autoDiskConfigFor(image, values.autoDiskConfig) ? 1 : 0;
+    }
     if (values.name !== undefined) set.display_name = values.name;
     if (values.description !== undefined) set.display_description = values.description;
     if (values.accessIPv4 !== undefined) set.access_ip_v4 = values.accessIPv4;

@@ -12,6 +12,7 @@ import { imageMeta } from './api.js';
 import { getKeyPair } from './keypairs.js';
 import { getFlavorForBoot } from './flavors.js';
 import { checkResizeQuota } from './quota.js';
+import { autoDiskConfigFor } from './disk-config.js';
 import { createMigration, migrationByStatus, updateMigration } from './migration-store.js';
 import type { ConductorRpcClient } from '../conductor/rpcapi.js';
 import { RemoteError } from '../bus/rpc.js';
@@ -64,6 +65,8 @@ export interface RebuildOptions {
   keyName?: string | null;
   /** 2.57: undefined leaves the user data, null removes it. */
   userData?: string | null;
+  /** OS-DCF:diskConfig; undefined takes the new image's auto_disk_config. */
+  autoDiskConfig?: boolean;
 }
 
 /** Nova's vm_states.ALLOW_TRIGGER_CRASH_DUMP. */
@@ -177,7 +180,9 @@ export class ServerActionAPI {
     if (opts.metadata && mdLimit >= 0 && Object.keys(opts.metadata).length > mdLimit) {
       throw new QuotaExceeded(`Quota exceeded for metadata_items: Requested ${Object.keys(opts.metadata).length}, but already used 0 of ${mdLimit} metadata_items`);
     }
-    const values: InstanceUpdate = { task_state: TaskState.REBUILDING, image_ref: image.id, progress: 0 };
+    const values: InstanceUpdate = {
+      task_state: TaskState.REBUILDING, image_ref: image.id, progress: 0, auto_disk_config: autoDiskConfigFor(image, opts.autoDiskConfig) ? 1 : 0,
+    };
     if (opts.keyName === null) Object.assign(values, { key_name: null, key_data: null });
     else if (opts.keyName !== undefined) {
       const kp = await getKeyPair(this.deps.db, auth.userId, opts.keyName).catch((err) => {
@@ -285,7 +290,7 @@ export class ServerActionAPI {
    * Resize to `flavorRef`, or (without it) cold-migrate with the same flavor.
    * The conductor schedules it before this returns: no host is a 400, as in Nova.
    */
-  async resizeOrMigrate(auth: AuthContext, requestId: string, uuid: string, opts: { flavorRef?: string; host?: string | null }): Promise<void> {
+  async resizeOrMigrate(auth: AuthContext, requestId: string, uuid: string, opts: { flavorRef?: string; host?: string | null; autoDiskConfig?: boolean }): Promise<void> {
     const resize = opts.flavorRef !== undefined;
     const action = resize ? 'resize' : 'migrate';
     const row = await this.servers.get(auth, uuid, resize ? 'os_compute_api:servers:resize' : 'os_compute_api:os-migrate-server:migrate');
@@ -310,7 +315,13 @@ export class ServerActionAPI {
       await checkResizeQuota(this.deps.db, this.deps.conf.quota, row.project_id, row.user_id,
         { cores: flavor.vcpus - current.vcpus, ram: flavor.memory_mb - current.memory_mb });
     }
-    if (!(await updateInstance(this.deps.db, uuid, { task_state: TaskState.RESIZE_PREP, progress: 0 }, [null]))) {
+    const prep: InstanceUpdate = { task_state: TaskState.RESIZE_PREP, progress: 0 };
+    if (resize) {
+      // Nova sets it on every resize: MANUAL unless AUTO is asked for (and the image allows it).
+      const image = opts.autoDiskConfig && row.image_ref ? await this.deps.images.getImage(row.image_ref, auth).catch(() => undefined) : undefined;
+      prep.auto_disk_config = autoDiskConfigFor(image, opts.autoDiskConfig ?? false) ? 1 : 0;
+    }
+    if (!(await updateInstance(this.deps.db, uuid, prep, [null]))) {
       throw new Conflict(`Cannot '${action}' instance ${uuid} while another action is in progress`);
     }
     const migration = await createMigration(this.deps.db, {
