@@ -8,7 +8,7 @@ import { BadRequest, Forbidden, NotFound } from '../../errors.js';
 import { serviceDescription } from '../catalog.js';
 import type { CatalogServiceRecord, EndpointRecord, Region } from '../catalog-store.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
-import { validated } from './schema.js';
+import { validated } from './schemas/common.js';
 import { endpointCreate, endpointUpdate, regionCreate, regionUpdate, serviceCreate, serviceUpdate } from './schemas/catalog.js';
 import { extraAttributes, queryString, type Json } from './validate.js';
 
