@@ -141,13 +141,11 @@ function placementClause(err: ErrorObject, where: string): string {
     case 'additionalProperties': {
       const extra = unexpected(err);
       const list = (extra.length > 0 ? extra : [params.additionalProperty]).map((k) => repr(k)).join(', ');
+      const patterns = Object.keys((schema.patternProperties ?? {}) as Schema);
+      if (patterns.length > 0) return `${list} ${extra.length > 1 ? 'do' : 'does'} not match any of the regexes: ${patterns.map((p) => repr(p)).join(', ')} in ${where}`;
       return `Additional properties are not allowed (${list} ${extra.length > 1 ? 'were' : 'was'} unexpected) in ${where}`;
     }
-    case 'propertyNames': {
-      const name = String(params.propertyName);
-      const pattern = ((schema.propertyNames ?? {}) as Schema).pattern;
-      return `${repr(name)} does not match any of the regexes${pattern ? `: ${repr(pattern)}` : ''} in ${where}`;
-    }
+    case 'propertyNames': return `${repr(String(params.propertyName))} is not a valid property name in ${where}`;
     case 'minLength': case 'minItems': return `${where} is too short`;
     case 'maxLength': case 'maxItems': return `${where} is too long`;
     case 'pattern': return schema['x-format'] ? `${where} is not a ${repr(schema['x-format'])}` : `${where} does not match ${repr(params.pattern)}`;
@@ -162,7 +160,8 @@ function placementClause(err: ErrorObject, where: string): string {
 
 /** The first error not inside another one's anyOf/oneOf branch, which says more. */
 function outermost(errors: ErrorObject[]): ErrorObject | undefined {
-  return errors.find((e) => !errors.some((o) => o !== e && /Of$/.test(o.keyword) && e.schemaPath.startsWith(`${o.schemaPath}/`)));
+  // An error about one property name is restated by its propertyNames error, which names the property.
+  return errors.find((e) => e.propertyName === undefined && !errors.some((o) => o !== e && /Of$/.test(o.keyword) && e.schemaPath.startsWith(`${o.schemaPath}/`)));
 }
 
 /** Placement: "JSON does not validate: <clause> in <path>". */
