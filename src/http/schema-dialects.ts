@@ -9,7 +9,8 @@
  * the dialects read:
  *   x-reason    Neutron's reason for this attribute: a string, or one per
  *               failing keyword ({type: ..., default: ...}). `%v` is the value
- *               as shown, `%j` the value as JSON, `%a` the attribute.
+ *               as shown, `%j` the value as JSON, `%o` the object holding
+ *               it as JSON, `%a` the attribute.
  *   x-readOnly  on a Neutron resource body, the attributes that exist but may
  *               not be sent; `x-method` says whether the body is a POST or PUT.
  *   x-format    'uuid' where a pattern stands for placement's uuid format.
@@ -220,8 +221,13 @@ function reasonTemplate(schema: Schema, keyword: string): string | undefined {
   return undefined;
 }
 
-function fill(template: string, value: unknown, attr: string): string {
-  return template.replace(/%([vja])/g, (_, k: string) => (k === 'v' ? showValue(value) : k === 'j' ? JSON.stringify(value) ?? 'None' : attr));
+function fill(template: string, value: unknown, attr: string, holder: unknown): string {
+  return template.replace(/%([vjao])/g, (_, k: string) => {
+    if (k === 'v') return showValue(value);
+    if (k === 'j') return JSON.stringify(value) ?? 'None';
+    if (k === 'o') return JSON.stringify(holder) ?? 'None';
+    return attr;
+  });
 }
 
 /** Neutron's reason for an attribute's value, when the schema gives none of its own. */
@@ -251,7 +257,7 @@ function neutronReason(err: ErrorObject): string {
  */
 export const neutron: Dialect = {
   allErrors: true,
-  fault(errors) {
+  fault(errors, root) {
     const top = errors.find((e) => e.instancePath === '' && e.keyword === 'additionalProperties');
     if (top) {
       const schema = (top.parentSchema ?? {}) as Schema;
@@ -269,9 +275,10 @@ export const neutron: Dialect = {
     }
     const err = outermost(errors);
     if (!err) return new BadRequest('Invalid input');
-    const attr = segments(err)[0] ?? 'body';
+    const path = segments(err);
+    const attr = path[0] ?? 'body';
     const template = reasonTemplate((err.parentSchema ?? {}) as Schema, err.keyword);
-    const reason = template ? fill(template, err.data, attr) : neutronReason(err);
+    const reason = template ? fill(template, err.data, attr, valueAt(root, path.slice(0, -1))) : neutronReason(err);
     return new BadRequest(`Invalid input for ${attr}. Reason: ${reason}`);
   },
 };
