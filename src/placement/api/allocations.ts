@@ -5,8 +5,7 @@ import type { WriteResult } from '../allocations.js';
 import type { AllocationRequest, ConsumerWrite } from '../types.js';
 import { placement as words, validate } from '../../http/validation.js';
 import { allow, atLeast, noContent, since, versionOf, type PlacementRouteDeps } from './common.js';
-import { allocationsPost, allocationsPut } from './schemas/allocations.js';
-import { UUID_RE } from './schemas/common.js';
+import { allocationsPost, allocationsPut, checkConsumerUuid } from './schemas/allocations.js';
 
 /** Placement's stand-in owner for consumers written before project/user were required (< 1.8). */
 const INCOMPLETE_CONSUMER_ID = '00000000-0000-0000-0000-000000000000';
@@ -76,7 +75,7 @@ export function registerAllocationRoutes(app: FastifyInstance, deps: PlacementRo
 
   app.put<P>('/allocations/:consumer', async (req, reply) => {
     allow(deps, req, 'placement:allocations:update');
-    if (!UUID_RE.test(req.params.consumer)) throw new BadRequest(`Malformed consumer_uuid: ${req.params.consumer}`);
+    checkConsumerUuid(req.params.consumer);
     validate(allocationsPut(versionOf(req)), req.body, words);
     await write(deps, [consumerWrite(req, req.params.consumer, req.body as Json)]);
     return noContent(reply);

@@ -6,8 +6,7 @@ import type { AllocationCandidatesQuery } from '../types.js';
 import { allow, atLeast, since, versionOf, type PlacementRouteDeps } from './common.js';
 import { requireKnownTraits } from './resource-providers.js';
 import { placementQuery, validate } from '../../http/validation.js';
-import { UUID_RE } from './schemas/common.js';
-import { candidatesQuery, many, parseMemberOf, parseRequired, parseResources, single, type Query } from './schemas/queries.js';
+import { candidatesQuery, inTreeOf, many, parseMemberOf, parseRequired, parseResources, refuseNumberedGroups, single, type Query } from './schemas/queries.js';
 
 export function registerCandidateRoutes(app: FastifyInstance, deps: PlacementRouteDeps): void {
   const { placement } = deps;
@@ -16,10 +15,7 @@ export function registerCandidateRoutes(app: FastifyInstance, deps: PlacementRou
     since(req, '1.10');
     allow(deps, req, 'placement:allocation_candidates:list');
     const q = req.query as Query;
-    const numbered = Object.keys(q).filter((k) => /^(resources|required|member_of|in_tree)[0-9A-Za-z_-]+$/.test(k));
-    if (numbered.length > 0 && atLeast(req, '1.25')) {
-      throw new BadRequest(`Numbered request groups (${numbered.join(', ')}) are not supported by this placement service.`);
-    }
+    if (atLeast(req, '1.25')) refuseNumberedGroups(q);
     validate(candidatesQuery(versionOf(req)), q, placementQuery);
     const resourcesText = single(q, 'resources');
     if (resourcesText === undefined) throw new MissingQueryValue("Invalid query string parameters: 'resources' is a required property");
@@ -41,11 +37,8 @@ export function registerCandidateRoutes(app: FastifyInstance, deps: PlacementRou
     }
     const memberOf = atLeast(req, '1.24') ? many(q, 'member_of') : [single(q, 'member_of')].filter((x): x is string => x !== undefined);
     if (memberOf.length > 0) query.memberOf = parseMemberOf(memberOf, atLeast(req, '1.32'));
-    const inTree = single(q, 'in_tree');
-    if (inTree !== undefined) {
-      if (!UUID_RE.test(inTree)) throw new BadRequest(`Invalid uuid value: ${inTree}`);
-      query.inTree = inTree;
-    }
+    const inTree = inTreeOf(q);
+    if (inTree !== undefined) query.inTree = inTree;
     // Its values are the schema's; only a repeat is left to refuse.
     single(q, 'group_policy');
 

@@ -1,11 +1,10 @@
 /** /resource_classes (1.2) and /traits (1.6): the catalog of names. */
 import type { FastifyInstance } from 'fastify';
-import { BadRequest, NotFound } from '../../errors.js';
-import { CUSTOM_NAME } from '../standard.js';
+import { NotFound } from '../../errors.js';
 import { allow, atLeast, noContent, since, type PlacementRouteDeps } from './common.js';
 import { placement as words, placementQuery, validate } from '../../http/validation.js';
-import { resourceClassBody, traitListQuery } from './schemas/catalog.js';
-import { single, type Query } from './schemas/queries.js';
+import { checkCustomResourceClass, checkCustomTrait, resourceClassBody, traitListQuery } from './schemas/catalog.js';
+import { single, traitNameFilter, type Query } from './schemas/queries.js';
 
 export function registerCatalogRoutes(app: FastifyInstance, deps: PlacementRouteDeps): void {
   const { placement, base } = deps;
@@ -45,9 +44,7 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: PlacementRoute
       await placement.renameResourceClass(name, to);
       return rcView(to);
     }
-    if (!CUSTOM_NAME.test(name) || name.length > 255) {
-      throw new BadRequest(`Resource class ${name} is invalid: custom resource classes must be named CUSTOM_ followed by upper-case letters, digits or underscores.`);
-    }
+    checkCustomResourceClass(name);
     const created = await placement.ensureResourceClass(name);
     reply.header('location', `${base}/resource_classes/${name}`);
     return created ? reply.code(201).send() : noContent(reply);
@@ -65,13 +62,7 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: PlacementRoute
     allow(deps, req, 'placement:traits:list');
     const q = req.query as Query;
     validate(traitListQuery, q, placementQuery);
-    const filters: { names?: string[]; prefix?: string; associated?: boolean } = {};
-    const name = single(q, 'name');
-    if (name !== undefined) {
-      if (name.startsWith('in:')) filters.names = name.slice(3).split(',');
-      else if (name.startsWith('startswith:')) filters.prefix = name.slice('startswith:'.length);
-      else throw new BadRequest(`Badly formatted name parameter. Expected name query string parameter in form: ?name=startswith:CUSTOM_  or ?name=in:CUSTOM_A,CUSTOM_B. Got: "${name}"`);
-    }
+    const filters: { names?: string[]; prefix?: string; associated?: boolean } = traitNameFilter(q);
     const associated = single(q, 'associated');
     if (associated !== undefined) filters.associated = associated === 'true';
     return { traits: await placement.listTraits(filters) };
@@ -88,9 +79,7 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: PlacementRoute
     since(req, '1.6');
     allow(deps, req, 'placement:traits:update');
     const name = req.params.name;
-    if (!CUSTOM_NAME.test(name) || name.length > 255) {
-      throw new BadRequest(`The trait is invalid. A valid trait must be no longer than 255 characters, start with the prefix "CUSTOM_" and use following characters: "A"-"Z", "0"-"9" and "_"`);
-    }
+    checkCustomTrait(name);
     const created = await placement.ensureTrait(name);
     reply.header('location', `${base}/traits/${name}`);
     return created ? reply.code(201).send() : noContent(reply);

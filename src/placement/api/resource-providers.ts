@@ -5,8 +5,7 @@ import { ProviderNotFound } from '../errors.js';
 import type { ProviderListFilters } from '../types.js';
 import { allow, atLeast, noContent, providerView, versionOf, type PlacementRouteDeps } from './common.js';
 import { placement as words, placementQuery, validate } from '../../http/validation.js';
-import { UUID_RE } from './schemas/common.js';
-import { many, parseMemberOf, parseRequired, parseResources, single, traitNames, type Query } from './schemas/queries.js';
+import { inTreeOf, many, parseMemberOf, parseRequired, parseResources, single, traitNames, type Query } from './schemas/queries.js';
 import { providerCreate, providerListQuery, providerUpdate } from './schemas/resource-providers.js';
 
 export function registerResourceProviderRoutes(app: FastifyInstance, deps: PlacementRouteDeps): void {
@@ -29,11 +28,8 @@ export function registerResourceProviderRoutes(app: FastifyInstance, deps: Place
       const unknown = await placement.unknownResourceClasses(Object.keys(filters.resources));
       if (unknown.length > 0) throw new BadRequest(`Invalid resource class in resources parameter: No such resource class ${unknown[0]}.`);
     }
-    const inTree = single(q, 'in_tree');
-    if (inTree !== undefined) {
-      if (!UUID_RE.test(inTree)) throw new BadRequest(`Invalid uuid value: ${inTree}`);
-      filters.inTree = inTree;
-    }
+    const inTree = inTreeOf(q);
+    if (inTree !== undefined) filters.inTree = inTree;
     const required = atLeast(req, '1.39') ? many(q, 'required') : [single(q, 'required')].filter((x): x is string => x !== undefined);
     if (required.length > 0) {
       filters.required = parseRequired(required, { allowForbidden: atLeast(req, '1.22'), allowAnyOf: atLeast(req, '1.39') });

@@ -4,7 +4,8 @@
  * project and user from 1.8; the consumer generation from 1.28; the consumer
  * type from 1.38. POST /allocations (1.13) takes many consumers at once.
  */
-import { byResourceClass, perVersion, positive, UUID_PATTERN, uuid } from './common.js';
+import { BadRequest } from '../../../errors.js';
+import { byResourceClass, perVersion, positive, UUID_PATTERN, UUID_RE, uuid } from './common.js';
 
 const resources = byResourceClass(positive, 1);
 
@@ -60,3 +61,8 @@ export const allocationsPost = perVersion(STEPS, (has) => ({
   patternProperties: { [UUID_PATTERN]: consumer(has, true) },
   additionalProperties: false,
 }));
+
+/** The consumer named in the URL of a PUT. */
+export function checkConsumerUuid(consumer: string): void {
+  if (!UUID_RE.test(consumer)) throw new BadRequest(`Malformed consumer_uuid: ${consumer}`);
+}

@@ -104,3 +104,27 @@ export function parseRequired(values: string[], opts: { allowForbidden: boolean;
 export function traitNames(required: string[]): string[] {
   return required.flatMap((r) => (r.startsWith('in:') ? r.slice(3).split(',') : [r.replace(/^!/, '')]));
 }
+
+/** Request groups with a suffix (resources1=...) are placement's; this one answers only the unnumbered group. */
+export function refuseNumberedGroups(q: Query): void {
+  const numbered = Object.keys(q).filter((k) => /^(resources|required|member_of|in_tree)[0-9A-Za-z_-]+$/.test(k));
+  if (numbered.length > 0) {
+    throw new BadRequest(`Numbered request groups (${numbered.join(', ')}) are not supported by this placement service.`);
+  }
+}
+
+/** in_tree: one provider uuid. */
+export function inTreeOf(q: Query): string | undefined {
+  const inTree = single(q, 'in_tree');
+  if (inTree !== undefined && !UUID_RE.test(inTree)) throw new BadRequest(`Invalid uuid value: ${inTree}`);
+  return inTree;
+}
+
+/** The trait list's name filter: "in:A,B" or "startswith:PREFIX". */
+export function traitNameFilter(q: Query): { names?: string[]; prefix?: string } {
+  const name = single(q, 'name');
+  if (name === undefined) return {};
+  if (name.startsWith('in:')) return { names: name.slice(3).split(',') };
+  if (name.startsWith('startswith:')) return { prefix: name.slice('startswith:'.length) };
+  throw new BadRequest(`Badly formatted name parameter. Expected name query string parameter in form: ?name=startswith:CUSTOM_  or ?name=in:CUSTOM_A,CUSTOM_B. Got: "${name}"`);
+}
