@@ -189,6 +189,17 @@ export const placementQuery: Dialect = {
   },
 };
 
+/** A value as Glance's messages show it: as JSON, strings quoted. */
+function asJson(v: unknown): string {
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    s = typeof v;
+  }
+  return s === undefined ? 'None' : showValue(s);
+}
+
 /** Glance: "Provided object does not match schema 'image': <clause> (<attribute>)". */
 export const glance: Dialect = {
   fault(errors) {
@@ -196,16 +207,16 @@ export const glance: Dialect = {
     if (!err) return new BadRequest("Provided object does not match schema 'image'");
     const path = segments(err);
     const where = path.map((p) => (/^\d+$/.test(p) ? 'items' : p)).join(' ');
-    const value = err.data;
+    const value = asJson(err.data);
     const params = err.params as Record<string, unknown>;
     let clause: string;
     switch (err.keyword) {
-      case 'type': clause = `${showValue(value)} is not of type ${(Array.isArray(params.type) ? params.type : [params.type]).map((t) => repr(t)).join(', ')}`; break;
-      case 'enum': clause = `${showValue(value)} is not one of ${JSON.stringify(params.allowedValues)}`; break;
-      case 'maxLength': clause = `${showValue(value)} is too long`; break;
-      case 'pattern': return new BadRequest(`Provided object does not match schema 'image': ${showValue(value)} does not match the pattern of ${where}`);
+      case 'type': clause = `${value} is not of type ${(Array.isArray(params.type) ? params.type : [params.type]).map((t) => repr(t)).join(', ')}`; break;
+      case 'enum': clause = `${value} is not one of ${JSON.stringify(params.allowedValues)}`; break;
+      case 'maxLength': clause = `${value} is too long`; break;
+      case 'pattern': return new BadRequest(`Provided object does not match schema 'image': ${value} does not match the pattern of ${where}`);
       case 'propertyNames': return new BadRequest('Custom property should not be greater than 255 characters.');
-      default: clause = jsonschemaClause(err, value);
+      default: clause = jsonschemaClause(err, err.data);
     }
     return new BadRequest(`Provided object does not match schema 'image': ${clause}${where ? ` (${where})` : ''}`);
   },
