@@ -116,3 +116,9 @@ export async function replaceMetadata(db: ComputeDb, uuid: string, metadata: Rec
   });
   await touchInstance(db, uuid);
 }
+
+/** Removes one metadata item of a server; whether it existed is the caller's to know. */
+export async function deleteMetadataItem(db: ComputeDb, uuid: string, key: string): Promise<void> {
+  await db.deleteFrom('instance_metadata').where('instance_uuid', '=', uuid).where('key', '=', key).execute();
+  await touchInstance(db, uuid);
+}

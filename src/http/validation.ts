@@ -1,50 +1,39 @@
 /**
- * Request-body validation against JSON schemas chosen per microversion (as
- * Nova's @validation.schema with min/max versions). Failures become 400s
- * naming the field, in Nova's words.
+ * Request validation against JSON schemas (Ajv), the one mechanism every
+ * service uses. Schemas are compiled once and cached by identity; a failure
+ * becomes the BadRequest the service's own dialect words (schema-dialects.ts):
+ * Nova's and Keystone's jsonschema-style messages, Neutron's attribute
+ * reasons, placement's "JSON does not validate", Glance's "does not match
+ * schema". Compute's controllers pass no dialect and get Nova's words.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { BadRequest } from '../errors.js';
+import type { ApiError } from '../errors.js';
+import { nova, type Dialect } from './schema-dialects.js';
 
-const ajv = new Ajv({ allErrors: false, coerceTypes: false, strict: false, useDefaults: false });
-const cache = new WeakMap<object, ValidateFunction>();
+export type { Dialect } from './schema-dialects.js';
+export { glance, keystone, neutron, nova, placement, placementQuery, showValue } from './schema-dialects.js';
 
-export function validate(schema: object, body: unknown): void {
+// `verbose` hands each error its failing value and the schema around it, which
+// the dialects read instead of walking the body again. Neutron lists every
+// unknown attribute at once, so its schemas run with allErrors.
+const first = new Ajv({ allErrors: false, verbose: true, coerceTypes: false, strict: false, useDefaults: false });
+const every = new Ajv({ allErrors: true, verbose: true, coerceTypes: false, strict: false, useDefaults: false });
+const compiled = { first: new WeakMap<object, ValidateFunction>(), every: new WeakMap<object, ValidateFunction>() };
+
+function compile(schema: object, all: boolean): ValidateFunction {
+  const cache = all ? compiled.every : compiled.first;
   let fn = cache.get(schema);
-  if (!fn) cache.set(schema, (fn = ajv.compile(schema)));
-  if (!fn(body)) throw new BadRequest(describe(fn.errors?.[0], body));
+  if (!fn) cache.set(schema, (fn = (all ? every : first).compile(schema)));
+  return fn;
 }
 
-function describe(err: ErrorObject | undefined, body: unknown): string {
-  if (!err) return 'Invalid input';
-  const path = err.instancePath.split('/').filter(Boolean);
-  if (err.keyword === 'additionalProperties') {
-    return `Additional properties are not allowed ('${(err.params as { additionalProperty: string }).additionalProperty}' was unexpected)`;
-  }
-  if (err.keyword === 'required') {
-    return `Invalid input for field/attribute ${path.at(-1) ?? 'body'}. Value: ${showValue(valueAt(body, path))}. '${(err.params as { missingProperty: string }).missingProperty}' is a required property`;
-  }
-  const field = path.at(-1) ?? 'body';
-  return `Invalid input for field/attribute ${field}. Value: ${showValue(valueAt(body, path))}. ${err.message ?? 'is invalid'}`;
+/** Throws the dialect's BadRequest (or other fault) when `body` does not fit `schema`. */
+export function validate(schema: object, body: unknown, dialect: Dialect = nova): void {
+  const fn = compile(schema, dialect.allErrors === true);
+  if (!fn(body)) throw dialect.fault((fn.errors ?? []) as ErrorObject[], body) as ApiError;
 }
 
-function valueAt(body: unknown, path: string[]): unknown {
-  let v = body;
-  for (const p of path) v = (v as Record<string, unknown> | undefined)?.[p];
-  return v;
-}
-
-/**
- * A value as an error message shows it, cut to 200 characters. Never through
- * String() or a template: a client's object may carry its own `toString` key,
- * which would make the conversion itself throw.
- */
-export function showValue(v: unknown): string {
-  let s: string | undefined;
-  try {
-    s = typeof v === 'string' ? v : JSON.stringify(v);
-  } catch {
-    s = typeof v;
-  }
-  return s === undefined ? 'None' : s.length > 200 ? `${s.slice(0, 200)}...` : s;
+/** Whether `value` fits `schema`, for checks that choose a path rather than fail. */
+export function fits(schema: object, value: unknown): boolean {
+  return compile(schema, false)(value) as boolean;
 }

@@ -1,9 +1,9 @@
 /**
  * The image JSON schema Glance publishes at /v2/schemas/image (clients such as
- * glanceclient read it to learn which attributes exist), and the small
- * validator the service runs bodies and patch values through. Attributes not
- * in the schema are extra properties and must be strings, as Glance's
- * "permissive" schema says.
+ * glanceclient read it to learn which attributes exist). The image API
+ * validates request bodies against this same schema (api/schemas/images.ts).
+ * Attributes not in the schema are extra properties and must be strings, as
+ * Glance's "permissive" schema says.
  */
 import { CONTAINER_FORMATS, DISK_FORMATS, IMAGE_STATUSES, VISIBILITIES } from './model.js';
 
@@ -80,51 +80,6 @@ export function imagesSchema(): Record<string, unknown> {
       { rel: 'describedby', href: '{schema}' },
     ],
   };
-}
-
-function typeOf(value: unknown): JsonType | 'number' {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
-  return typeof value as JsonType;
-}
-
-const CACHED: Map<string, RegExp> = new Map();
-
-/** Why `value` does not fit `schema`, or undefined when it does. */
-function violation(value: unknown, schema: PropertySchema | Record<string, unknown>, where: string): string | undefined {
-  const s = schema as PropertySchema;
-  const types = Array.isArray(s.type) ? s.type : [s.type];
-  const actual = typeOf(value);
-  if (!types.includes(actual as JsonType)) {
-    return `${JSON.stringify(value)} is not of type ${types.map((t) => `'${t}'`).join(', ')} (${where})`;
-  }
-  if (s.enum && !s.enum.includes(value as string | null)) {
-    return `${JSON.stringify(value)} is not one of ${JSON.stringify(s.enum)} (${where})`;
-  }
-  if (typeof value === 'string') {
-    if (s.maxLength !== undefined && value.length > s.maxLength) return `${JSON.stringify(value)} is too long (${where})`;
-    if (s.pattern) {
-      let re = CACHED.get(s.pattern);
-      if (!re) CACHED.set(s.pattern, re = new RegExp(s.pattern));
-      if (!re.test(value)) return `${JSON.stringify(value)} does not match the pattern of ${where}`;
-    }
-  }
-  if (Array.isArray(value) && s.items) {
-    for (const item of value) {
-      const v = violation(item, s.items, `${where} items`);
-      if (v) return v;
-    }
-  }
-  return undefined;
-}
-
-/** Check one attribute of an image against the schema; extra properties must be strings. */
-export function attributeViolation(name: string, value: unknown): string | undefined {
-  const schema = IMAGE_PROPERTIES[name];
-  if (schema) return violation(value, schema, name);
-  if (typeof value !== 'string') return `${JSON.stringify(value)} is not of type 'string' (${name})`;
-  return undefined;
 }
 
 export function schemaMismatch(reason: string): string {

@@ -1,17 +1,8 @@
 /** Tags of networks, subnets and ports (Neutron's standard-attr-tag): one table keyed by resource id. */
 import type { Kysely } from 'kysely';
 import type { NetworkTables } from './tables.js';
-import { invalidAttribute } from './errors.js';
-import { showValue } from '../http/validation.js';
 
 export const MAX_TAG_LENGTH = 255;
-
-export function checkTag(tag: unknown): string {
-  if (typeof tag !== 'string' || tag.length === 0 || tag.length > MAX_TAG_LENGTH || tag.includes(',') || tag.includes('/')) {
-    throw invalidAttribute('tags', `'${showValue(tag)}' is not a valid tag`);
-  }
-  return tag;
-}
 
 export async function tagsFor(db: Kysely<NetworkTables>, ids: readonly string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();

@@ -2,19 +2,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequest, Conflict, NotFound, QuotaExceeded } from '../../errors.js';
 import { validate } from '../../http/validation.js';
-import { getMetadata, touchInstance } from '../instance-store.js';
+import { deleteMetadataItem, getMetadata, replaceMetadata } from '../instance-store.js';
 import { VmState } from '../vm-states.js';
 import { projectLimits } from '../quota.js';
 import type { ComputeApiDeps } from './deps.js';
-import { metadata as metadataSchema } from './schemas/common.js';
-
-const metadataBody = { type: 'object', properties: { metadata: metadataSchema }, required: ['metadata'], additionalProperties: false } as const;
-const metaBody = {
-  type: 'object',
-  properties: { meta: { ...metadataSchema, minProperties: 1, maxProperties: 1 } },
-  required: ['meta'],
-  additionalProperties: false,
-} as const;
+import { checkOneItem, metaBody, metadataBody } from './schemas/server-metadata.js';
 
 const WRITABLE_STATES: string[] = [VmState.ACTIVE, VmState.PAUSED, VmState.SUSPENDED, VmState.STOPPED];
 
@@ -39,12 +31,7 @@ export function registerServerMetadataRoutes(app: FastifyInstance, deps: Compute
     if (limit >= 0 && Object.keys(next).length > limit) {
       throw new QuotaExceeded(`Quota exceeded for metadata_items: Requested ${Object.keys(next).length}, but already used 0 of ${limit} metadata_items`);
     }
-    await db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('instance_metadata').where('instance_uuid', '=', uuid).execute();
-      const rows = Object.entries(next).map(([key, value]) => ({ instance_uuid: uuid, key, value }));
-      if (rows.length > 0) await trx.insertInto('instance_metadata').values(rows).execute();
-      await touchInstance(trx, uuid);
-    });
+    await replaceMetadata(db, uuid, next);
   };
 
   app.get<P>('/servers/:id/metadata', async (request) => {
@@ -77,8 +64,7 @@ export function registerServerMetadataRoutes(app: FastifyInstance, deps: Compute
   });
 
   app.put<P>('/servers/:id/metadata/:key', async (request) => {
-    const body = request.body as { meta?: Record<string, string> } | undefined;
-    if (body?.meta && typeof body.meta === 'object' && Object.keys(body.meta).length > 1) throw new BadRequest('Request body contains too many items');
+    checkOneItem(request.body);
     validate(metaBody, request.body);
     const key = request.params.key as string;
     const meta = (request.body as { meta: Record<string, string> }).meta;
@@ -93,8 +79,7 @@ export function registerServerMetadataRoutes(app: FastifyInstance, deps: Compute
     const md = await current(row.uuid);
     const key = request.params.key as string;
     if (!Object.hasOwn(md, key)) throw new NotFound('Metadata item was not found');
-    await db.deleteFrom('instance_metadata').where('instance_uuid', '=', row.uuid).where('key', '=', key).execute();
-    await touchInstance(db, row.uuid);
+    await deleteMetadataItem(db, row.uuid, key);
     return reply.code(204).send();
   });
 }

@@ -9,7 +9,7 @@ import { BadRequest, Forbidden, NotFound } from '../../errors.js';
 import type { ApplicationCredential } from '../delegation-store.js';
 import type { Role } from '../model.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
-import { validated } from './schema.js';
+import { validated } from './schemas/common.js';
 import { applicationCredentialCreate } from './schemas/application-credentials.js';
 import { parseExpiry, showNaiveExpiry } from '../times.js';
 import { queryString, type Json } from './validate.js';

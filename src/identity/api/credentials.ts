@@ -3,27 +3,14 @@
  * blob must be JSON naming its access key, which becomes the credential's id.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest, NotFound } from '../../errors.js';
+import { NotFound } from '../../errors.js';
 import type { Credential } from '../delegation-store.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
-import { validated } from './schema.js';
-import { credentialCreate, credentialUpdate } from './schemas/credentials.js';
-import { extraAttributes, isObject, queryString, type Json } from './validate.js';
+import { validated } from './schemas/common.js';
+import { checkEc2Blob, credentialCreate, credentialUpdate } from './schemas/credentials.js';
+import { extraAttributes, queryString, type Json } from './validate.js';
 
 const KNOWN = ['id', 'user_id', 'project_id', 'type', 'blob', 'links'];
-
-function checkEc2Blob(type: string, blob: string): void {
-  if (type !== 'ec2') return;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(blob);
-  } catch {
-    throw new BadRequest('Invalid blob in credential: an ec2 credential blob must be JSON.');
-  }
-  if (!isObject(parsed) || typeof parsed.access !== 'string') {
-    throw new BadRequest('Invalid blob in credential: an ec2 credential blob must name its access key.');
-  }
-}
 
 export function registerCredentialRoutes(app: FastifyInstance, ctx: IdentityRouteContext): void {
   const { identity } = ctx;

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NotFound } from '../../errors.js';
 import type { Domain } from '../model.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
-import { validated } from './schema.js';
+import { validated } from './schemas/common.js';
 import { domainCreate, domainUpdate } from './schemas/domains.js';
 import { queryBool, queryString, type Json } from './validate.js';
 import { domainView } from './views.js';

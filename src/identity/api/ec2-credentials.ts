@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NotFound } from '../../errors.js';
 import { credentialId, type Credential } from '../delegation-store.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
-import { check } from './schema.js';
+import { keystone, validate } from '../../http/validation.js';
 import { ec2CredentialCreate } from './schemas/ec2-credentials.js';
 import { isObject, type Json } from './validate.js';
 
@@ -49,7 +49,7 @@ export function registerEc2CredentialRoutes(app: FastifyInstance, ctx: IdentityR
   const ownerTarget = (userId: string) => ({ user_id: userId, target: { credential: { user_id: userId } } });
 
   app.post<{ Params: { userId: string } }>(base, async (request, reply) => {
-    check(ec2CredentialCreate, request.body);
+    validate(ec2CredentialCreate, request.body, keystone);
     const { userId } = request.params;
     authorize(ctx, request, 'identity:ec2_create_credential', ownerTarget(userId));
     await requireUser(userId);

@@ -4,7 +4,8 @@
  * /v3/role_assignments over all of them, with `effective` and `include_names`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest, NotFound } from '../../errors.js';
+import { NotFound } from '../../errors.js';
+import { checkAssignmentFilters } from './schemas/grants.js';
 import type { GrantType } from '../group-store.js';
 import { expandImplied } from '../store.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
@@ -131,12 +132,7 @@ export function registerGrantRoutes(app: FastifyInstance, ctx: IdentityRouteCont
       'scope.project.id': projectId ?? null, 'scope.domain.id': domainId ?? null,
     });
     const effective = queryFlag(q, 'effective');
-    if (effective && groupId !== undefined) {
-      throw new BadRequest('Combining effective and group filter will always result in an empty list.');
-    }
-    if ([projectId !== undefined, domainId !== undefined, system].filter(Boolean).length > 1) {
-      throw new BadRequest('Specify one of domain, project or system as the scope of the role assignments.');
-    }
+    checkAssignmentFilters({ effective, group: groupId !== undefined, scopes: [projectId !== undefined, domainId !== undefined, system] });
     const links = collectionLinks(ctx, request, '/role_assignments');
     // Nothing is inherited here (no OS-INHERIT grants).
     if (Object.hasOwn(q, 'scope.OS-INHERIT:inherited_to')) return { role_assignments: [], links };

@@ -4,7 +4,7 @@ import { BadRequest, NotFound } from '../../errors.js';
 import { DEFAULT_DOMAIN_ID } from '../bootstrap.js';
 import type { Group } from '../group-store.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
-import { validated } from './schema.js';
+import { validated } from './schemas/common.js';
 import { groupCreate, groupUpdate } from './schemas/groups.js';
 import { extraAttributes, queryString, type Json } from './validate.js';
 import { userView } from './views.js';

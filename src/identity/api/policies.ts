@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NotFound } from '../../errors.js';
 import type { PolicyBlob } from '../delegation-store.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
-import { validated } from './schema.js';
+import { validated } from './schemas/common.js';
 import { policyCreate, policyUpdate } from './schemas/policies.js';
 import { extraAttributes, queryString, type Json } from './validate.js';
 

@@ -4,10 +4,11 @@ import { BadRequest, NotFound } from '../../errors.js';
 import { DEFAULT_DOMAIN_ID } from '../bootstrap.js';
 import type { Project } from '../model.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
-import { bool, extraAttributes, member, queryBool, queryString, str, stringList, type Json } from './validate.js';
+import { extraAttributes, queryBool, queryString, type Json } from './validate.js';
 import { projectView } from './views.js';
-import { showValue } from '../../http/validation.js';
-import { check } from './schema.js';
+import { keystone, showValue, validate } from '../../http/validation.js';
+import { validated } from './schemas/common.js';
+import { projectCreate, projectUpdate } from './schemas/projects.js';
 import { projectTagsUpdate, tag } from './schemas/project-tags.js';
 
 const KNOWN = ['id', 'name', 'domain_id', 'description', 'enabled', 'tags', 'parent_id', 'is_domain', 'options', 'links'];
@@ -35,10 +36,10 @@ export function registerProjectRoutes(app: FastifyInstance, ctx: IdentityRouteCo
   });
 
   app.post('/v3/projects', async (request, reply) => {
-    const body = member(request.body, 'project');
-    const domainId = str(body, 'domain_id', 'project', { maxLength: 64 }) ?? DEFAULT_DOMAIN_ID;
+    const body = validated(request.body, 'project', projectCreate);
+    const domainId = (body.domain_id as string | null | undefined) ?? DEFAULT_DOMAIN_ID;
     authorize(ctx, request, 'identity:create_project', { target: { project: { domain_id: domainId } } });
-    const parentId = str(body, 'parent_id', 'project', { maxLength: 64, nullable: true });
+    const parentId = body.parent_id as string | null | undefined;
     let parent: Project | undefined;
     if (parentId && parentId !== domainId) {
       parent = await identity.store.getProject(parentId);
@@ -48,14 +49,14 @@ export function registerProjectRoutes(app: FastifyInstance, ctx: IdentityRouteCo
         throw new BadRequest('Cannot create project, the parent is in a different domain.');
       }
     }
-    if (bool(body, 'is_domain', 'project') === true) throw new BadRequest('Projects acting as domains are not supported.');
+    if (body.is_domain === true) throw new BadRequest('Projects acting as domains are not supported.');
     const project = await identity.createProject({
-      name: str(body, 'name', 'project', { required: true, minLength: 1, maxLength: 64 }),
+      name: body.name as string,
       domainId: parent?.domainId ?? domainId,
       parentId: parent?.id ?? null,
-      description: str(body, 'description', 'project', { nullable: true }) ?? '',
-      enabled: bool(body, 'enabled', 'project'),
-      tags: stringList(body, 'tags', 'project'),
+      description: (body.description as string | null | undefined) ?? '',
+      enabled: body.enabled as boolean | undefined,
+      tags: body.tags as string[] | undefined,
       extra: extraAttributes(body, KNOWN),
     });
     reply.code(201);
@@ -63,17 +64,17 @@ export function registerProjectRoutes(app: FastifyInstance, ctx: IdentityRouteCo
   });
 
   app.patch<{ Params: { id: string } }>('/v3/projects/:id', async (request) => {
-    const body = member(request.body, 'project');
+    const body = validated(request.body, 'project', projectUpdate);
     authorize(ctx, request, 'identity:update_project', { target: { project: { id: request.params.id } } });
     if (body.domain_id !== undefined) {
       const current = await identity.store.getProject(request.params.id);
       if (current && body.domain_id !== current.domainId) throw new BadRequest('Cannot change the domain of a project.');
     }
     const project = await identity.updateProject(request.params.id, {
-      name: str(body, 'name', 'project', { minLength: 1, maxLength: 64 }) ?? undefined,
-      description: str(body, 'description', 'project', { nullable: true }) ?? undefined,
-      enabled: bool(body, 'enabled', 'project'),
-      tags: stringList(body, 'tags', 'project'),
+      name: (body.name as string | undefined) ?? undefined,
+      description: (body.description as string | null | undefined) ?? undefined,
+      enabled: body.enabled as boolean | undefined,
+      tags: body.tags as string[] | undefined,
       extra: extraAttributes(body, KNOWN),
     });
     return { project: view(request, project) };
@@ -93,7 +94,7 @@ export function registerProjectRoutes(app: FastifyInstance, ctx: IdentityRouteCo
     if (!project) throw new NotFound(`Could not find project: ${id}.`);
     return project;
   };
-  const checkTag = (value: string): void => check(tag, value);
+  const checkTag = (value: string): void => validate(tag, value, keystone);
 
   app.get<{ Params: { id: string } }>('/v3/projects/:id/tags', async (request) => {
     authorize(ctx, request, 'identity:list_project_tags', tagTarget(request.params.id));
@@ -101,7 +102,7 @@ export function registerProjectRoutes(app: FastifyInstance, ctx: IdentityRouteCo
   });
 
   app.put<{ Params: { id: string } }>('/v3/projects/:id/tags', async (request) => {
-    check(projectTagsUpdate, request.body);
+    validate(projectTagsUpdate, request.body, keystone);
     authorize(ctx, request, 'identity:update_project_tags', tagTarget(request.params.id));
     await requireProject(request.params.id);
     const tags = [...new Set((request.body as { tags: string[] }).tags)];

@@ -3,7 +3,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequest, Forbidden, NotFound } from '../../errors.js';
 import type { Role } from '../model.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
-import { member, queryString, str, type Json } from './validate.js';
+import { queryString, type Json } from './validate.js';
+import { validated } from './schemas/common.js';
+import { roleCreate, roleUpdate } from './schemas/roles.js';
 import { roleView } from './views.js';
 
 interface GrantParams { projectId: string; userId: string; roleId: string }
@@ -27,22 +29,22 @@ export function registerRoleRoutes(app: FastifyInstance, ctx: IdentityRouteConte
   });
 
   app.post('/v3/roles', async (request, reply) => {
-    const body = member(request.body, 'role');
+    const body = validated(request.body, 'role', roleCreate);
     authorize(ctx, request, 'identity:create_role');
     const role = await store.createRole({
-      name: str(body, 'name', 'role', { required: true, minLength: 1, maxLength: 255 }),
-      description: str(body, 'description', 'role', { nullable: true, maxLength: 255 }) ?? '',
+      name: body.name as string,
+      description: (body.description as string | null | undefined) ?? '',
     });
     reply.code(201);
     return { role: view(request, role) };
   });
 
   app.patch<{ Params: { id: string } }>('/v3/roles/:id', async (request) => {
-    const body = member(request.body, 'role');
+    const body = validated(request.body, 'role', roleUpdate);
     authorize(ctx, request, 'identity:update_role', { target: { role: { id: request.params.id } } });
     const role = await store.updateRole(request.params.id, {
-      name: str(body, 'name', 'role', { minLength: 1, maxLength: 255 }) ?? undefined,
-      description: str(body, 'description', 'role', { nullable: true, maxLength: 255 }) ?? undefined,
+      name: (body.name as string | undefined) ?? undefined,
+      description: (body.description as string | null | undefined) ?? undefined,
     });
     return { role: view(request, role) };
   });

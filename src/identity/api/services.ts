@@ -8,8 +8,10 @@ import { BadRequest, Forbidden, NotFound } from '../../errors.js';
 import { serviceDescription } from '../catalog.js';
 import type { CatalogServiceRecord, EndpointRecord, Region } from '../catalog-store.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
-import { validated } from './schema.js';
-import { endpointCreate, endpointUpdate, regionCreate, regionUpdate, serviceCreate, serviceUpdate } from './schemas/catalog.js';
+import { validated } from './schemas/common.js';
+import {
+  checkRegionIdOnCreate, checkRegionIdOnUpdate, endpointCreate, endpointUpdate, regionCreate, regionUpdate, serviceCreate, serviceUpdate,
+} from './schemas/catalog.js';
 import { extraAttributes, queryString, type Json } from './validate.js';
 
 const SERVICE_KNOWN = ['id', 'type', 'enabled', 'links'];
@@ -193,9 +195,7 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: IdentityRouteCo
   const createRegion = async (request: FastifyRequest, id: string | undefined) => {
     const body = validated(request.body, 'region', regionCreate);
     authorize(ctx, request, 'identity:create_region');
-    if (id !== undefined && body.id !== undefined && body.id !== id) {
-      throw new BadRequest('Conflicting region IDs specified: the URL names one region and the body another.');
-    }
+    if (id !== undefined) checkRegionIdOnCreate(id, body);
     const region = await catalog.createRegion({
       id: id ?? (body.id as string | undefined),
       description: (body.description as string | null | undefined) ?? '',
@@ -220,7 +220,7 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: IdentityRouteCo
   app.patch<{ Params: { id: string } }>('/v3/regions/:id', async (request) => {
     const body = validated(request.body, 'region', regionUpdate);
     authorize(ctx, request, 'identity:update_region');
-    if (body.id !== undefined && body.id !== request.params.id) throw new BadRequest('The ID of a region cannot be changed.');
+    checkRegionIdOnUpdate(request.params.id, body);
     const region = await catalog.updateRegion(request.params.id, {
       description: body.description === null ? '' : body.description as string | undefined,
       parentRegionId: body.parent_region_id as string | null | undefined,

@@ -8,7 +8,7 @@ import { BadRequest, Forbidden, NotFound } from '../../errors.js';
 import type { Trust } from '../delegation-store.js';
 import type { Role } from '../model.js';
 import { authorize, v3Url, type IdentityRouteContext } from './context.js';
-import { validated } from './schema.js';
+import { validated } from './schemas/common.js';
 import { trustCreate } from './schemas/trusts.js';
 import { expiryMs, parseExpiry, showExpiry } from '../times.js';
 import { queryString, type Json } from './validate.js';

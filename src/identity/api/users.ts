@@ -4,11 +4,12 @@ import { BadRequest, NotFound } from '../../errors.js';
 import { DEFAULT_DOMAIN_ID } from '../bootstrap.js';
 import type { User } from '../model.js';
 import { authorize, collectionLinks, v3Url, type IdentityRouteContext } from './context.js';
-import { bool, extraAttributes, member, queryBool, queryString, str, type Json } from './validate.js';
+import { extraAttributes, queryBool, queryString, type Json } from './validate.js';
+import { validated } from './schemas/common.js';
+import { passwordChange, userCreate, userUpdate } from './schemas/users.js';
 import { projectView, userView } from './views.js';
 
 const KNOWN = ['id', 'name', 'domain_id', 'enabled', 'password', 'default_project_id', 'options', 'links', 'password_expires_at', 'federated'];
-const MAX_PASSWORD = 4096;
 
 export function registerUserRoutes(app: FastifyInstance, ctx: IdentityRouteContext): void {
   const { identity } = ctx;
@@ -35,16 +36,16 @@ export function registerUserRoutes(app: FastifyInstance, ctx: IdentityRouteConte
   });
 
   app.post('/v3/users', async (request, reply) => {
-    const body = member(request.body, 'user');
-    const domainId = str(body, 'domain_id', 'user', { maxLength: 64 }) ?? DEFAULT_DOMAIN_ID;
+    const body = validated(request.body, 'user', userCreate);
+    const domainId = (body.domain_id as string | null | undefined) ?? DEFAULT_DOMAIN_ID;
     authorize(ctx, request, 'identity:create_user', { target: { user: { domain_id: domainId } } });
-    const defaultProjectId = str(body, 'default_project_id', 'user', { nullable: true, maxLength: 64 });
+    const defaultProjectId = body.default_project_id as string | null | undefined;
     await checkDefaultProject(defaultProjectId);
     const user = await identity.store.createUser({
-      name: str(body, 'name', 'user', { required: true, minLength: 1, maxLength: 255 }),
+      name: body.name as string,
       domainId,
-      password: str(body, 'password', 'user', { nullable: true, maxLength: MAX_PASSWORD }),
-      enabled: bool(body, 'enabled', 'user'),
+      password: body.password as string | null | undefined,
+      enabled: body.enabled as boolean | undefined,
       defaultProjectId,
       extra: extraAttributes(body, KNOWN),
     });
@@ -53,18 +54,18 @@ export function registerUserRoutes(app: FastifyInstance, ctx: IdentityRouteConte
   });
 
   app.patch<{ Params: { id: string } }>('/v3/users/:id', async (request) => {
-    const body = member(request.body, 'user');
+    const body = validated(request.body, 'user', userUpdate);
     authorize(ctx, request, 'identity:update_user', { target: { user: { id: request.params.id } } });
     if (body.domain_id !== undefined) {
       const current = await identity.store.getUser(request.params.id);
       if (current && body.domain_id !== current.domainId) throw new BadRequest('Cannot change the domain of a user.');
     }
-    const defaultProjectId = str(body, 'default_project_id', 'user', { nullable: true, maxLength: 64 });
+    const defaultProjectId = body.default_project_id as string | null | undefined;
     await checkDefaultProject(defaultProjectId);
     const user = await identity.updateUser(request.params.id, {
-      name: str(body, 'name', 'user', { minLength: 1, maxLength: 255 }) ?? undefined,
-      password: str(body, 'password', 'user', { nullable: true, maxLength: MAX_PASSWORD }),
-      enabled: bool(body, 'enabled', 'user'),
+      name: (body.name as string | undefined) ?? undefined,
+      password: body.password as string | null | undefined,
+      enabled: body.enabled as boolean | undefined,
       defaultProjectId,
       extra: extraAttributes(body, KNOWN),
     });
@@ -79,9 +80,9 @@ export function registerUserRoutes(app: FastifyInstance, ctx: IdentityRouteConte
 
   // As in Keystone, this needs no token: knowing the original password is the proof.
   app.post<{ Params: { id: string } }>('/v3/users/:id/password', { config: { public: true } }, async (request, reply) => {
-    const body = member(request.body, 'user');
-    const original = str(body, 'original_password', 'user', { required: true, maxLength: MAX_PASSWORD });
-    const password = str(body, 'password', 'user', { required: true, minLength: 1, maxLength: MAX_PASSWORD });
+    const body = validated(request.body, 'user', passwordChange);
+    const original = body.original_password as string;
+    const password = body.password as string;
     await identity.changePassword(request.params.id, original, password);
     return reply.code(204).send();
   });

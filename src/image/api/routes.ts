@@ -9,8 +9,10 @@ import { BadMediaType, BadRequest } from '../../errors.js';
 import { applyServiceScope } from '../../http/service-scope.js';
 import { parseJsonBody } from '../../http/json-body.js';
 import type { Authorizer } from '../../policy/types.js';
-import { PATCH_MEDIA_TYPES, parseImagePatch, type PatchMediaType } from '../patch.js';
+import { PATCH_MEDIA_TYPES, parseImagePatch, type PatchMediaType } from './patch.js';
 import { imageSchema, imagesSchema } from '../schemas.js';
+import { glance, validate } from '../../http/validation.js';
+import { checkCreateAllowed, checkCreateWritable, imageCreate } from './schemas/images.js';
 import type { ImageService } from '../service.js';
 import { requestBase, versionsDocument } from './versions.js';
 
@@ -79,7 +81,11 @@ export async function imageApi(app: FastifyInstance, opts: ImageApiOptions): Pro
   });
 
   app.post('/v2/images', async (request, reply) => {
-    const image = await images.createImage(request.body, request.auth);
+    checkCreateAllowed(request.body);
+    validate(imageCreate, request.body, glance);
+    const body = request.body as Record<string, unknown>;
+    checkCreateWritable(body);
+    const image = await images.createImage(body, request.auth);
     return reply.code(201).header('location', `${requestBase(request)}${root}/v2/images/${image.id}`).send(image);
   });
 

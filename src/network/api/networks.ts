@@ -5,65 +5,47 @@ import type { PolicyTarget } from '../../policy/types.js';
 import { NETWORK_LISTING } from '../networks.js';
 import { parseListRequest } from '../listing.js';
 import { networkNotFound } from '../errors.js';
-import { NotFound } from '../../errors.js';
 import { scopeOf, type NetworkCreate, type NetworkRecord, type NetworkUpdate } from '../model.js';
 import type { NetworkRow } from '../tables.js';
-import { bool, checkKeys, int, list, owningProject, resourceItems, str, tagList, type Body } from './attributes.js';
+import { neutron, validate } from '../../http/validation.js';
+import { asBool, asInt, owningProject, resourceItems, type Body } from './schemas/common.js';
+import { checkAzHints, networkCreate, networkUpdate } from './schemas/networks.js';
 import { enforce } from './policy.js';
-import { DEFAULT_AVAILABILITY_ZONE, networkView, selectFields } from './views.js';
+import { networkView, selectFields } from './views.js';
 import { fieldsOf, pageLinks, type NetworkApiContext } from './common.js';
-
-const CREATE_ATTRS = new Set([
-  'name', 'description', 'admin_state_up', 'shared', 'mtu', 'port_security_enabled', 'router:external',
-  'tenant_id', 'project_id', 'availability_zone_hints', 'tags',
-]);
-const UPDATE_ATTRS = new Set(['name', 'description', 'admin_state_up', 'shared', 'mtu', 'port_security_enabled', 'router:external']);
-const READ_ONLY = new Set([
-  'id', 'status', 'subnets', 'tenant_id', 'project_id', 'availability_zones', 'created_at', 'updated_at',
-  'revision_number', 'ipv4_address_scope', 'ipv6_address_scope', 'l2_adjacency', 'tags', 'availability_zone_hints',
-]);
 
 export function networkTarget(n: NetworkRow): PolicyTarget {
   return { id: n.id, project_id: n.project_id, tenant_id: n.project_id, shared: n.shared === 1, 'router:external': n.router_external === 1 };
 }
 
-function checkAzHints(v: unknown): void {
-  // There is one zone; a hint naming any other would be a promise we cannot keep.
-  for (const hint of list('availability_zone_hints', v)) {
-    if (hint !== DEFAULT_AVAILABILITY_ZONE) {
-      throw new NotFound(`AvailabilityZone ${String(hint)} could not be found.`, { type: 'AvailabilityZoneNotFound' });
-    }
-  }
-}
-
 function parseCreate(item: Body, auth: AuthContext): { input: NetworkCreate; tags: string[] } {
-  checkKeys(item, CREATE_ATTRS, READ_ONLY, 'POST');
-  if (item.availability_zone_hints !== undefined) checkAzHints(item.availability_zone_hints);
+  validate(networkCreate, item, neutron);
+  if (item.availability_zone_hints !== undefined) checkAzHints(item.availability_zone_hints as unknown[]);
   return {
     input: {
       project_id: owningProject(item, auth),
-      name: item.name === undefined ? '' : str('name', item.name),
-      description: item.description === undefined ? '' : str('description', item.description),
-      admin_state_up: item.admin_state_up === undefined ? true : bool('admin_state_up', item.admin_state_up),
-      shared: item.shared === undefined ? false : bool('shared', item.shared),
-      mtu: item.mtu === undefined ? undefined : int('mtu', item.mtu),
-      port_security_enabled: item.port_security_enabled === undefined ? true : bool('port_security_enabled', item.port_security_enabled),
-      router_external: item['router:external'] === undefined ? false : bool('router:external', item['router:external']),
+      name: (item.name as string | undefined) ?? '',
+      description: (item.description as string | undefined) ?? '',
+      admin_state_up: item.admin_state_up === undefined ? true : asBool('admin_state_up', item.admin_state_up),
+      shared: item.shared === undefined ? false : asBool('shared', item.shared),
+      mtu: item.mtu === undefined ? undefined : asInt(item.mtu),
+      port_security_enabled: item.port_security_enabled === undefined ? true : asBool('port_security_enabled', item.port_security_enabled),
+      router_external: item['router:external'] === undefined ? false : asBool('router:external', item['router:external']),
     },
-    tags: item.tags === undefined ? [] : tagList(item.tags),
+    tags: (item.tags as string[] | undefined) ?? [],
   };
 }
 
 function parseUpdate(item: Body): NetworkUpdate {
-  checkKeys(item, UPDATE_ATTRS, READ_ONLY, 'PUT');
+  validate(networkUpdate, item, neutron);
   const patch: NetworkUpdate = {};
-  if (item.name !== undefined) patch.name = str('name', item.name);
-  if (item.description !== undefined) patch.description = str('description', item.description);
-  if (item.admin_state_up !== undefined) patch.admin_state_up = bool('admin_state_up', item.admin_state_up);
-  if (item.shared !== undefined) patch.shared = bool('shared', item.shared);
-  if (item.mtu !== undefined) patch.mtu = int('mtu', item.mtu);
-  if (item.port_security_enabled !== undefined) patch.port_security_enabled = bool('port_security_enabled', item.port_security_enabled);
-  if (item['router:external'] !== undefined) patch.router_external = bool('router:external', item['router:external']);
+  if (item.name !== undefined) patch.name = item.name as string;
+  if (item.description !== undefined) patch.description = item.description as string;
+  if (item.admin_state_up !== undefined) patch.admin_state_up = asBool('admin_state_up', item.admin_state_up);
+  if (item.shared !== undefined) patch.shared = asBool('shared', item.shared);
+  if (item.mtu !== undefined) patch.mtu = asInt(item.mtu);
+  if (item.port_security_enabled !== undefined) patch.port_security_enabled = asBool('port_security_enabled', item.port_security_enabled);
+  if (item['router:external'] !== undefined) patch.router_external = asBool('router:external', item['router:external']);
   return patch;
 }
 

@@ -2,30 +2,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { AuthContext } from '../../http/auth.js';
 import type { PolicyTarget } from '../../policy/types.js';
-import { PORT_LISTING, checkIpText } from '../ports.js';
+import { PORT_LISTING } from '../ports.js';
 import { parseListRequest } from '../listing.js';
-import { invalidAttribute, portNotFound } from '../errors.js';
+import { portNotFound } from '../errors.js';
 import { ADMIN_SCOPE, scopeOf, type FixedIpRequest, type PortCreate, type PortRecord, type PortUpdate } from '../model.js';
 import type { NetworkRow, PortRow } from '../tables.js';
-import {
-  bool, checkKeys, list, obj, onlyEmptyList, owningProject, requireAttrs, resourceItems, str, tagList, type Body,
-} from './attributes.js';
+import { neutron, validate } from '../../http/validation.js';
+import { asBool, owningProject, resourceItems, type Body } from './schemas/common.js';
+import { checkFixedIps, portCreate, portUpdate } from './schemas/ports.js';
 import { enforce } from './policy.js';
 import { portView, selectFields } from './views.js';
 import { fieldsOf, pageLinks, type NetworkApiContext } from './common.js';
-
-const SETTABLE = [
-  'name', 'description', 'admin_state_up', 'mac_address', 'fixed_ips', 'device_id', 'device_owner', 'binding:host_id',
-  'binding:vnic_type', 'binding:profile', 'port_security_enabled', 'security_groups', 'allowed_address_pairs', 'extra_dhcp_opts',
-];
-const CREATE_ATTRS = new Set([...SETTABLE, 'network_id', 'tenant_id', 'project_id', 'tags']);
-const UPDATE_ATTRS = new Set(SETTABLE);
-const READ_ONLY = new Set([
-  'id', 'network_id', 'tenant_id', 'project_id', 'status', 'created_at', 'updated_at', 'revision_number',
-  'binding:vif_type', 'binding:vif_details', 'ip_allocation', 'tags',
-]);
-/** The one vnic type a software bridge can give. */
-const VNIC_TYPES = new Set(['normal']);
 
 export function portTarget(p: Pick<PortRow, 'project_id' | 'network_id' | 'device_owner'>, network: NetworkRow): PolicyTarget {
   return {
@@ -34,56 +21,37 @@ export function portTarget(p: Pick<PortRow, 'project_id' | 'network_id' | 'devic
   };
 }
 
-function parseFixedIps(v: unknown): FixedIpRequest[] {
-  return list('fixed_ips', v).map((entry) => {
-    const e = obj('fixed_ips', entry);
-    const out: FixedIpRequest = {};
-    for (const key of Object.keys(e)) {
-      if (key !== 'subnet_id' && key !== 'ip_address') throw invalidAttribute('fixed_ips', `Unrecognized attribute(s) '${key}'`);
-    }
-    if (e.subnet_id !== undefined) out.subnet_id = str('fixed_ips', e.subnet_id);
-    if (e.ip_address !== undefined) out.ip_address = checkIpText('fixed_ips', e.ip_address);
-    if (out.subnet_id === undefined && out.ip_address === undefined) {
-      throw invalidAttribute('fixed_ips', 'each entry needs subnet_id or ip_address');
-    }
-    return out;
-  });
-}
-
-function parseVnicType(v: unknown): string {
-  const t = str('binding:vnic_type', v);
-  if (!VNIC_TYPES.has(t)) throw invalidAttribute('binding:vnic_type', `'${t}' is not in [normal]`);
-  return t;
-}
-
-/** Shared by POST and PUT: the settable attributes present in the body. */
+/** Shared by POST and PUT: the settable attributes present in a validated body. */
 function parseSettable(item: Body): PortUpdate {
-  for (const attr of ['security_groups', 'allowed_address_pairs', 'extra_dhcp_opts']) {
-    if (item[attr] !== undefined) onlyEmptyList(attr, item[attr]);
-  }
   const p: PortUpdate = {};
-  if (item.name !== undefined) p.name = str('name', item.name);
-  if (item.description !== undefined) p.description = str('description', item.description);
-  if (item.admin_state_up !== undefined) p.admin_state_up = bool('admin_state_up', item.admin_state_up);
-  if (item.mac_address !== undefined) p.mac_address = str('mac_address', item.mac_address);
-  if (item.fixed_ips !== undefined) p.fixed_ips = parseFixedIps(item.fixed_ips);
-  if (item.device_id !== undefined) p.device_id = str('device_id', item.device_id);
-  if (item.device_owner !== undefined) p.device_owner = str('device_owner', item.device_owner);
-  if (item['binding:host_id'] !== undefined) p.binding_host_id = str('binding:host_id', item['binding:host_id']);
-  if (item['binding:vnic_type'] !== undefined) p.binding_vnic_type = parseVnicType(item['binding:vnic_type']);
-  if (item['binding:profile'] !== undefined) p.binding_profile = obj('binding:profile', item['binding:profile']);
-  if (item.port_security_enabled !== undefined) p.port_security_enabled = bool('port_security_enabled', item.port_security_enabled);
+  if (item.name !== undefined) p.name = item.name as string;
+  if (item.description !== undefined) p.description = item.description as string;
+  if (item.admin_state_up !== undefined) p.admin_state_up = asBool('admin_state_up', item.admin_state_up);
+  if (item.mac_address !== undefined) p.mac_address = item.mac_address as string;
+  if (item.fixed_ips !== undefined) {
+    const entries = item.fixed_ips as FixedIpRequest[];
+    checkFixedIps(entries);
+    p.fixed_ips = entries.map((e) => ({
+      ...(e.subnet_id !== undefined ? { subnet_id: e.subnet_id } : {}),
+      ...(e.ip_address !== undefined ? { ip_address: e.ip_address } : {}),
+    }));
+  }
+  if (item.device_id !== undefined) p.device_id = item.device_id as string;
+  if (item.device_owner !== undefined) p.device_owner = item.device_owner as string;
+  if (item['binding:host_id'] !== undefined) p.binding_host_id = item['binding:host_id'] as string;
+  if (item['binding:vnic_type'] !== undefined) p.binding_vnic_type = item['binding:vnic_type'] as string;
+  if (item['binding:profile'] !== undefined) p.binding_profile = item['binding:profile'] as Record<string, unknown>;
+  if (item.port_security_enabled !== undefined) p.port_security_enabled = asBool('port_security_enabled', item.port_security_enabled);
   return p;
 }
 
 function parseCreate(item: Body, auth: AuthContext): { input: PortCreate; tags: string[]; given: PortUpdate } {
-  checkKeys(item, CREATE_ATTRS, READ_ONLY, 'POST');
-  requireAttrs(item, ['network_id']);
+  validate(portCreate, item, neutron);
   const s = parseSettable(item);
   return {
     input: {
       project_id: owningProject(item, auth),
-      network_id: str('network_id', item.network_id),
+      network_id: item.network_id as string,
       name: s.name ?? '',
       description: s.description ?? '',
       admin_state_up: s.admin_state_up ?? true,
@@ -96,7 +64,7 @@ function parseCreate(item: Body, auth: AuthContext): { input: PortCreate; tags: 
       binding_profile: s.binding_profile ?? {},
       port_security_enabled: s.port_security_enabled ?? true,
     },
-    tags: item.tags === undefined ? [] : tagList(item.tags),
+    tags: (item.tags as string[] | undefined) ?? [],
     given: s,
   };
 }
@@ -190,7 +158,7 @@ export function registerPortRoutes(app: FastifyInstance, ctx: NetworkApiContext)
     const { id } = request.params as { id: string };
     const { items } = resourceItems(request.body, 'port', '\0');
     const item = items[0]!;
-    checkKeys(item, UPDATE_ATTRS, READ_ONLY, 'PUT');
+    validate(portUpdate, item, neutron);
     const patch = parseSettable(item);
     const { row, network } = await lookup(request.auth, id);
     const target = portTarget(row, network);

@@ -4,9 +4,8 @@
  * in ../security-groups.ts. Updates, filters beyond name and quotas are for
  * the full API to add.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest } from '../../errors.js';
-import { validate } from '../../http/validation.js';
+import type { FastifyInstance } from 'fastify';
+import { neutron, validate } from '../../http/validation.js';
 import type { PolicyTarget } from '../../policy/types.js';
 import { scopeOf } from '../model.js';
 import { securityGroupNotFound, securityGroupRuleNotFound, type SecurityGroupRecord, type SecurityGroupRuleCreate } from '../security-groups.js';
@@ -14,59 +13,13 @@ import type { SecurityGroupRuleRow } from '../tables.js';
 import { enforce } from './policy.js';
 import { selectFields } from './views.js';
 import { fieldsOf, type NetworkApiContext } from './common.js';
-
-const groupBody = {
-  type: 'object',
-  properties: {
-    security_group: {
-      type: 'object',
-      properties: {
-        name: { type: 'string', maxLength: 255 },
-        description: { type: 'string', maxLength: 255 },
-        stateful: { type: 'boolean' },
-        tenant_id: { type: 'string', maxLength: 255 },
-        project_id: { type: 'string', maxLength: 255 },
-      },
-      additionalProperties: false,
-    },
-  },
-  required: ['security_group'],
-  additionalProperties: false,
-} as const;
-
-const port = { type: ['integer', 'null'], minimum: 0, maximum: 65535 } as const;
-const ruleBody = {
-  type: 'object',
-  properties: {
-    security_group_rule: {
-      type: 'object',
-      properties: {
-        security_group_id: { type: 'string', maxLength: 36 },
-        direction: { enum: ['ingress', 'egress'] },
-        ethertype: { enum: ['IPv4', 'IPv6'] },
-        protocol: { anyOf: [{ type: 'null' }, { type: 'string', pattern: '^([a-z0-9-]{1,16})$' }, { type: 'integer', minimum: 0, maximum: 255 }] },
-        port_range_min: port,
-        port_range_max: port,
-        remote_ip_prefix: { type: ['string', 'null'], maxLength: 64 },
-        remote_group_id: { type: ['string', 'null'], maxLength: 36 },
-        description: { type: 'string', maxLength: 255 },
-        tenant_id: { type: 'string', maxLength: 255 },
-        project_id: { type: 'string', maxLength: 255 },
-      },
-      required: ['security_group_id', 'direction'],
-      additionalProperties: false,
-    },
-  },
-  required: ['security_group_rule'],
-  additionalProperties: false,
-} as const;
+import { owningProject, resourceItems } from './schemas/common.js';
+import { checkRule, securityGroupCreate, securityGroupRuleCreate } from './schemas/security-groups.js';
 
 /** Neutron shows timestamps to the second, with a Z. */
 function neutronTime(iso: string): string {
   return iso.replace(/\.\d+Z$/, 'Z');
 }
-
-const PROTOCOLS = new Set(['tcp', 'udp', 'icmp', 'icmpv6', 'ipv6-icmp', 'sctp', 'gre', 'ah', 'esp', 'igmp', 'ipip', 'vrrp', 'udplite', 'dccp', 'pgm', 'rsvp', 'ospf', 'egp', 'any']);
 
 function ruleView(r: SecurityGroupRuleRow): Record<string, unknown> {
   return {
@@ -88,41 +41,6 @@ function groupView(g: SecurityGroupRecord): Record<string, unknown> {
 
 const groupTarget = (projectId: string): PolicyTarget => ({ project_id: projectId, tenant_id: projectId });
 
-function ownerOf(request: FastifyRequest, item: { tenant_id?: string; project_id?: string }): string {
-  const asked = item.project_id ?? item.tenant_id;
-  if (asked === undefined || asked === request.auth.projectId) return request.auth.projectId;
-  if (!request.auth.roles.includes('admin')) throw new BadRequest('Specifying \'project_id\' or \'tenant_id\' other than the authenticated project in request requires admin privileges');
-  return asked;
-}
-
-/** Neutron's own checks of a rule beyond its schema: port ranges, prefixes, remotes. */
-function checkRule(r: SecurityGroupRuleCreate): void {
-  if (typeof r.protocol === 'string' && !/^\d+$/.test(r.protocol) && !PROTOCOLS.has(r.protocol)) {
-    throw new BadRequest(`Security group rule protocol ${r.protocol} not supported. Only protocol values [None, ${[...PROTOCOLS].join(', ')}] and integer representations [0 to 255] are supported.`);
-  }
-  if (r.remote_ip_prefix !== null && r.remote_group_id !== null) {
-    throw new BadRequest('Only remote_ip_prefix or remote_group_id may be provided.');
-  }
-  const portful = r.protocol === 'tcp' || r.protocol === 'udp' || r.protocol === 'sctp' || r.protocol === 'dccp' || r.protocol === 'udplite';
-  if ((r.port_range_min !== null || r.port_range_max !== null) && r.protocol === null) {
-    throw new BadRequest('Must also specify protocol if port range is given.');
-  }
-  if (portful && r.port_range_min !== null && r.port_range_max !== null && r.port_range_min > r.port_range_max) {
-    throw new BadRequest('For TCP/UDP protocols, port_range_min must be <= port_range_max');
-  }
-  if (r.remote_ip_prefix !== null) {
-    const m = /^([0-9a-fA-F:.]+)(?:\/(\d{1,3}))?$/.exec(r.remote_ip_prefix);
-    const v6 = m !== null && m[1]!.includes(':');
-    const v4 = m !== null && /^\d{1,3}(\.\d{1,3}){3}$/.test(m[1]!) && m[1]!.split('.').every((o) => Number(o) <= 255);
-    if (!m || (!v4 && !v6) || (m[2] !== undefined && Number(m[2]) > (v6 ? 128 : 32))) {
-      throw new BadRequest(`Invalid input for remote_ip_prefix. Reason: '${r.remote_ip_prefix}' is not a valid IP subnet.`);
-    }
-    if ((v6 ? 'IPv6' : 'IPv4') !== r.ethertype) {
-      throw new BadRequest(`Conflicting value ethertype ${r.ethertype} for CIDR ${r.remote_ip_prefix}`);
-    }
-  }
-}
-
 export function registerSecurityGroupRoutes(app: FastifyInstance, ctx: NetworkApiContext): void {
   const { network: svc, policy } = ctx;
   const store = svc.securityGroups;
@@ -143,11 +61,11 @@ export function registerSecurityGroupRoutes(app: FastifyInstance, ctx: NetworkAp
   });
 
   app.post('/security-groups', async (request, reply) => {
-    validate(groupBody, request.body);
-    const item = (request.body as { security_group: { name?: string; description?: string; tenant_id?: string; project_id?: string } }).security_group;
-    const owner = ownerOf(request, item);
+    const item = resourceItems(request.body, 'security_group', '\0').items[0]!;
+    validate(securityGroupCreate, item, neutron);
+    const owner = owningProject(item, request.auth);
     enforce(policy, 'create_security_group', groupTarget(owner), request.auth);
-    const created = await store.create(owner, { name: item.name ?? '', description: item.description ?? '' });
+    const created = await store.create(owner, { name: (item.name as string | undefined) ?? '', description: (item.description as string | undefined) ?? '' });
     reply.code(201);
     return { security_group: groupView(created) };
   });
@@ -175,8 +93,8 @@ export function registerSecurityGroupRoutes(app: FastifyInstance, ctx: NetworkAp
   });
 
   app.post('/security-group-rules', async (request, reply) => {
-    validate(ruleBody, request.body);
-    const item = (request.body as { security_group_rule: Record<string, unknown> }).security_group_rule;
+    const item = resourceItems(request.body, 'security_group_rule', '\0').items[0]!;
+    validate(securityGroupRuleCreate, item, neutron);
     const parent = await store.get(scopeOf(request.auth), item.security_group_id as string);
     enforce(policy, 'create_security_group_rule', groupTarget(parent.group.project_id), request.auth);
     const protocol = item.protocol === undefined || item.protocol === null ? null : String(item.protocol);

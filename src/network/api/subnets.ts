@@ -4,26 +4,15 @@ import type { AuthContext } from '../../http/auth.js';
 import type { PolicyTarget } from '../../policy/types.js';
 import { SUBNET_LISTING } from '../subnets.js';
 import { parseListRequest } from '../listing.js';
-import { invalidAttribute, subnetNotFound } from '../errors.js';
-import { ADMIN_SCOPE, scopeOf, type AllocationPool, type HostRoute, type SubnetCreate, type SubnetUpdate } from '../model.js';
+import { subnetNotFound } from '../errors.js';
+import { ADMIN_SCOPE, scopeOf, type HostRoute, type SubnetCreate, type SubnetUpdate } from '../model.js';
 import type { NetworkRow, SubnetRow } from '../tables.js';
-import {
-  bool, checkKeys, int, requireAttrs, list, obj, onlyEmptyList, onlyNull, owningProject, resourceItems, str, tagList, type Body,
-} from './attributes.js';
+import { neutron, validate } from '../../http/validation.js';
+import { asBool, asInt, owningProject, resourceItems, type Body } from './schemas/common.js';
+import { subnetCreate, subnetUpdate } from './schemas/subnets.js';
 import { enforce } from './policy.js';
 import { selectFields, subnetView } from './views.js';
 import { fieldsOf, pageLinks, type NetworkApiContext } from './common.js';
-
-const CREATE_ATTRS = new Set([
-  'name', 'description', 'network_id', 'ip_version', 'cidr', 'gateway_ip', 'allocation_pools', 'enable_dhcp',
-  'dns_nameservers', 'host_routes', 'tenant_id', 'project_id', 'tags', 'subnetpool_id', 'ipv6_ra_mode',
-  'ipv6_address_mode', 'service_types', 'segment_id',
-]);
-const UPDATE_ATTRS = new Set(['name', 'description', 'gateway_ip', 'allocation_pools', 'enable_dhcp', 'dns_nameservers', 'host_routes']);
-const READ_ONLY = new Set([
-  'id', 'network_id', 'ip_version', 'cidr', 'tenant_id', 'project_id', 'created_at', 'updated_at', 'revision_number',
-  'subnetpool_id', 'ipv6_ra_mode', 'ipv6_address_mode', 'service_types', 'segment_id', 'tags',
-]);
 
 export function subnetTarget(s: Pick<SubnetRow, 'project_id' | 'network_id'>, network: NetworkRow): PolicyTarget {
   return {
@@ -32,68 +21,43 @@ export function subnetTarget(s: Pick<SubnetRow, 'project_id' | 'network_id'>, ne
   };
 }
 
-function parsePools(v: unknown): AllocationPool[] {
-  return list('allocation_pools', v).map((p) => {
-    const pool = obj('allocation_pools', p);
-    if (typeof pool.start !== 'string' || typeof pool.end !== 'string' || Object.keys(pool).length !== 2) {
-      throw invalidAttribute('allocation_pools', `Invalid data format for IP pool: '${JSON.stringify(p)}'`);
-    }
-    return { start: pool.start, end: pool.end };
-  });
-}
-
-function parseRoutes(v: unknown): HostRoute[] {
-  return list('host_routes', v).map((r) => {
-    const route = obj('host_routes', r);
-    return { destination: str('host_routes', route.destination), nexthop: str('host_routes', route.nexthop) };
-  });
-}
-
-function parseNameservers(v: unknown): string[] {
-  return list('dns_nameservers', v).map((d) => str('dns_nameservers', d));
-}
-
-function parseGateway(v: unknown): string | null {
-  return v === null ? null : str('gateway_ip', v);
-}
+type Pool = { start: string; end: string };
+type Route = { destination: string; nexthop: string };
 
 function parseCreate(item: Body, auth: AuthContext): { input: SubnetCreate; tags: string[] } {
-  checkKeys(item, CREATE_ATTRS, READ_ONLY, 'POST');
-  requireAttrs(item, ['network_id', 'ip_version', 'cidr']);
-  for (const attr of ['subnetpool_id', 'ipv6_ra_mode', 'ipv6_address_mode', 'segment_id']) {
-    if (item[attr] !== undefined) onlyNull(attr, item[attr]);
-  }
-  if (item.service_types !== undefined) onlyEmptyList('service_types', item.service_types);
-  const ipVersion = int('ip_version', item.ip_version);
-  if (ipVersion !== 4 && ipVersion !== 6) throw invalidAttribute('ip_version', `'${ipVersion}' is not in [4, 6]`);
+  validate(subnetCreate, item, neutron);
   return {
     input: {
       project_id: owningProject(item, auth),
-      network_id: str('network_id', item.network_id),
-      name: item.name === undefined ? '' : str('name', item.name),
-      description: item.description === undefined ? '' : str('description', item.description),
-      ip_version: ipVersion,
-      cidr: str('cidr', item.cidr),
-      gateway_ip: item.gateway_ip === undefined ? undefined : parseGateway(item.gateway_ip),
-      allocation_pools: item.allocation_pools === undefined ? undefined : parsePools(item.allocation_pools),
-      enable_dhcp: item.enable_dhcp === undefined ? true : bool('enable_dhcp', item.enable_dhcp),
-      dns_nameservers: item.dns_nameservers === undefined ? [] : parseNameservers(item.dns_nameservers),
-      host_routes: item.host_routes === undefined ? [] : parseRoutes(item.host_routes),
+      network_id: item.network_id as string,
+      name: (item.name as string | undefined) ?? '',
+      description: (item.description as string | undefined) ?? '',
+      ip_version: asInt(item.ip_version),
+      cidr: item.cidr as string,
+      gateway_ip: item.gateway_ip as string | null | undefined,
+      allocation_pools: (item.allocation_pools as Pool[] | undefined)?.map((p) => ({ start: p.start, end: p.end })),
+      enable_dhcp: item.enable_dhcp === undefined ? true : asBool('enable_dhcp', item.enable_dhcp),
+      dns_nameservers: (item.dns_nameservers as string[] | undefined) ?? [],
+      host_routes: routes(item.host_routes as Route[] | undefined) ?? [],
     },
-    tags: item.tags === undefined ? [] : tagList(item.tags),
+    tags: (item.tags as string[] | undefined) ?? [],
   };
 }
 
+function routes(list: Route[] | undefined): HostRoute[] | undefined {
+  return list?.map((r) => ({ destination: r.destination, nexthop: r.nexthop }));
+}
+
 function parseUpdate(item: Body): SubnetUpdate {
-  checkKeys(item, UPDATE_ATTRS, READ_ONLY, 'PUT');
+  validate(subnetUpdate, item, neutron);
   const patch: SubnetUpdate = {};
-  if (item.name !== undefined) patch.name = str('name', item.name);
-  if (item.description !== undefined) patch.description = str('description', item.description);
-  if (item.gateway_ip !== undefined) patch.gateway_ip = parseGateway(item.gateway_ip);
-  if (item.allocation_pools !== undefined) patch.allocation_pools = parsePools(item.allocation_pools);
-  if (item.enable_dhcp !== undefined) patch.enable_dhcp = bool('enable_dhcp', item.enable_dhcp);
-  if (item.dns_nameservers !== undefined) patch.dns_nameservers = parseNameservers(item.dns_nameservers);
-  if (item.host_routes !== undefined) patch.host_routes = parseRoutes(item.host_routes);
+  if (item.name !== undefined) patch.name = item.name as string;
+  if (item.description !== undefined) patch.description = item.description as string;
+  if (item.gateway_ip !== undefined) patch.gateway_ip = item.gateway_ip as string | null;
+  if (item.allocation_pools !== undefined) patch.allocation_pools = (item.allocation_pools as Pool[]).map((p) => ({ start: p.start, end: p.end }));
+  if (item.enable_dhcp !== undefined) patch.enable_dhcp = asBool('enable_dhcp', item.enable_dhcp);
+  if (item.dns_nameservers !== undefined) patch.dns_nameservers = item.dns_nameservers as string[];
+  if (item.host_routes !== undefined) patch.host_routes = routes(item.host_routes as Route[]);
   return patch;
 }
 

@@ -4,9 +4,9 @@ import type { AuthContext } from '../../http/auth.js';
 import { BadRequest, NotFound } from '../../errors.js';
 import type { PolicyTarget } from '../../policy/types.js';
 import { networkNotFound, portNotFound, subnetNotFound } from '../errors.js';
-import { checkTag } from '../tags.js';
 import { ADMIN_SCOPE, scopeOf } from '../model.js';
-import { isObject, tagList } from './attributes.js';
+import { neutron, validate } from '../../http/validation.js';
+import { tagsReplace } from './schemas/tags.js';
 import { enforce } from './policy.js';
 import { networkTarget } from './networks.js';
 import { subnetTarget } from './subnets.js';
@@ -68,8 +68,11 @@ export function registerTagRoutes(app: FastifyInstance, ctx: NetworkApiContext):
     app.put(`/${kind}/:id/tags`, async (request) => {
       const { id } = request.params as { id: string };
       const body = request.body;
-      if (!isObject(body) || body.tags === undefined) throw new BadRequest("Unable to find 'tags' in request body");
-      const tags = tagList(body.tags);
+      if (typeof body !== 'object' || body === null || Array.isArray(body) || (body as { tags?: unknown }).tags === undefined) {
+        throw new BadRequest("Unable to find 'tags' in request body");
+      }
+      validate(tagsReplace, body, neutron);
+      const tags = (body as { tags: string[] }).tags;
       await writable(kind, id, request.auth);
       await svc.replaceTags(id, tags);
       return { tags: await svc.tagsOf(id) };
@@ -77,9 +80,9 @@ export function registerTagRoutes(app: FastifyInstance, ctx: NetworkApiContext):
 
     app.put(`/${kind}/:id/tags/:tag`, async (request, reply) => {
       const { id, tag } = request.params as { id: string; tag: string };
-      const checked = checkTag(tag);
+      validate(tagsReplace, { tags: [tag] }, neutron);
       await writable(kind, id, request.auth);
-      await svc.addTag(id, checked);
+      await svc.addTag(id, tag);
       return reply.code(201).send();
     });
 

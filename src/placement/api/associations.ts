@@ -1,7 +1,8 @@
 /** A provider's traits (1.6), aggregates (1.1), usages and allocations. */
 import type { FastifyInstance } from 'fastify';
-import { allow, atLeast, noContent, since, type PlacementRouteDeps } from './common.js';
-import * as v from './validate.js';
+import { allow, atLeast, noContent, since, versionOf, type PlacementRouteDeps } from './common.js';
+import { placement as words, validate } from '../../http/validation.js';
+import { providerAggregatesUpdate, providerTraitsUpdate } from './schemas/associations.js';
 
 export function registerProviderAssociationRoutes(app: FastifyInstance, deps: PlacementRouteDeps): void {
   const { placement } = deps;
@@ -17,13 +18,9 @@ export function registerProviderAssociationRoutes(app: FastifyInstance, deps: Pl
   app.put<P>('/resource_providers/:uuid/traits', async (req) => {
     since(req, '1.6');
     allow(deps, req, 'placement:resource_providers:traits:update');
-    const body = v.object(req.body, 'body');
-    v.only(body, ['traits', 'resource_provider_generation'], 'body');
-    v.required(body, ['traits', 'resource_provider_generation'], 'body');
-    const names = v.array(body.traits, 'traits').map((t, i) => v.string(t, `traits[${i}]`, { minLength: 1, maxLength: 255 }));
-    if (new Set(names).size !== names.length) v.invalid('traits has non-unique elements');
-    const generation = v.integer(body.resource_provider_generation, 'resource_provider_generation');
-    const res = await placement.setTraits(req.params.uuid, names, generation);
+    validate(providerTraitsUpdate, req.body, words);
+    const body = req.body as { traits: string[]; resource_provider_generation: number };
+    const res = await placement.setTraits(req.params.uuid, body.traits, body.resource_provider_generation);
     return { traits: res.traits, resource_provider_generation: res.generation };
   });
 
@@ -44,19 +41,16 @@ export function registerProviderAssociationRoutes(app: FastifyInstance, deps: Pl
   app.put<P>('/resource_providers/:uuid/aggregates', async (req) => {
     since(req, '1.1');
     allow(deps, req, 'placement:resource_providers:aggregates:update');
-    let list: unknown;
+    validate(providerAggregatesUpdate(versionOf(req)), req.body, words);
+    let aggs: string[];
     let generation: number | undefined;
     if (atLeast(req, '1.19')) {
-      const body = v.object(req.body, 'body');
-      v.only(body, ['aggregates', 'resource_provider_generation'], 'body');
-      v.required(body, ['aggregates', 'resource_provider_generation'], 'body');
-      list = body.aggregates;
-      generation = v.integer(body.resource_provider_generation, 'resource_provider_generation');
+      const body = req.body as { aggregates: string[]; resource_provider_generation: number };
+      aggs = body.aggregates;
+      generation = body.resource_provider_generation;
     } else {
-      list = req.body;
+      aggs = req.body as string[];
     }
-    const aggs = v.array(list, 'aggregates').map((a, i) => v.uuid(a, `aggregates[${i}]`));
-    if (new Set(aggs).size !== aggs.length) v.invalid('aggregates has non-unique elements');
     const res = await placement.setAggregates(req.params.uuid, aggs, generation);
     return atLeast(req, '1.19') ? { aggregates: res.aggregates, resource_provider_generation: res.generation } : { aggregates: res.aggregates };
   });

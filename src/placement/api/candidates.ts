@@ -3,9 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import { BadRequest } from '../../errors.js';
 import { MissingQueryValue } from '../errors.js';
 import type { AllocationCandidatesQuery } from '../types.js';
-import { allow, atLeast, since, type PlacementRouteDeps } from './common.js';
+import { allow, atLeast, since, versionOf, type PlacementRouteDeps } from './common.js';
 import { requireKnownTraits } from './resource-providers.js';
-import * as v from './validate.js';
+import { placementQuery, validate } from '../../http/validation.js';
+import { candidatesQuery, inTreeOf, many, parseMemberOf, parseRequired, parseResources, refuseNumberedGroups, single, type Query } from './schemas/queries.js';
 
 export function registerCandidateRoutes(app: FastifyInstance, deps: PlacementRouteDeps): void {
   const { placement } = deps;
@@ -13,51 +14,33 @@ export function registerCandidateRoutes(app: FastifyInstance, deps: PlacementRou
   app.get('/allocation_candidates', async (req) => {
     since(req, '1.10');
     allow(deps, req, 'placement:allocation_candidates:list');
-    const q = req.query as v.Query;
-    const params = ['resources'];
-    if (atLeast(req, '1.16')) params.push('limit');
-    if (atLeast(req, '1.17')) params.push('required');
-    if (atLeast(req, '1.21')) params.push('member_of');
-    if (atLeast(req, '1.25')) params.push('group_policy');
-    if (atLeast(req, '1.31')) params.push('in_tree');
-    if (atLeast(req, '1.35')) params.push('root_required');
-    const numbered = Object.keys(q).filter((k) => /^(resources|required|member_of|in_tree)[0-9A-Za-z_-]+$/.test(k));
-    if (numbered.length > 0 && atLeast(req, '1.25')) {
-      throw new BadRequest(`Numbered request groups (${numbered.join(', ')}) are not supported by this placement service.`);
-    }
-    v.onlyParams(q, params);
-    const resourcesText = v.single(q, 'resources');
+    const q = req.query as Query;
+    if (atLeast(req, '1.25')) refuseNumberedGroups(q);
+    validate(candidatesQuery(versionOf(req)), q, placementQuery);
+    const resourcesText = single(q, 'resources');
     if (resourcesText === undefined) throw new MissingQueryValue("Invalid query string parameters: 'resources' is a required property");
-    const query: AllocationCandidatesQuery = { resources: v.parseResources(resourcesText), summarizeAllClasses: atLeast(req, '1.27') };
+    const query: AllocationCandidatesQuery = { resources: parseResources(resourcesText), summarizeAllClasses: atLeast(req, '1.27') };
     const unknown = await placement.unknownResourceClasses(Object.keys(query.resources));
     if (unknown.length > 0) throw new BadRequest(`Invalid resource class in resources parameter: No such resource class ${unknown[0]}.`);
 
-    const limit = v.single(q, 'limit');
-    if (limit !== undefined) {
-      if (!/^[1-9]\d*$/.test(limit)) throw new BadRequest(`Invalid query string parameters: '${limit}' does not match '^[1-9][0-9]*$'`);
-      query.limit = Number(limit);
-    }
-    const required = atLeast(req, '1.39') ? v.many(q, 'required') : [v.single(q, 'required')].filter((x): x is string => x !== undefined);
+    const limit = single(q, 'limit');
+    if (limit !== undefined) query.limit = Number(limit);
+    const required = atLeast(req, '1.39') ? many(q, 'required') : [single(q, 'required')].filter((x): x is string => x !== undefined);
     if (required.length > 0) {
-      query.required = v.parseRequired(required, { allowForbidden: atLeast(req, '1.22'), allowAnyOf: atLeast(req, '1.39') });
+      query.required = parseRequired(required, { allowForbidden: atLeast(req, '1.22'), allowAnyOf: atLeast(req, '1.39') });
       await requireKnownTraits(deps, query.required);
     }
-    const rootRequired = v.many(q, 'root_required');
+    const rootRequired = many(q, 'root_required');
     if (rootRequired.length > 0) {
-      query.rootRequired = v.parseRequired(rootRequired, { allowForbidden: true, allowAnyOf: false });
+      query.rootRequired = parseRequired(rootRequired, { allowForbidden: true, allowAnyOf: false });
       await requireKnownTraits(deps, query.rootRequired);
     }
-    const memberOf = atLeast(req, '1.24') ? v.many(q, 'member_of') : [v.single(q, 'member_of')].filter((x): x is string => x !== undefined);
-    if (memberOf.length > 0) query.memberOf = v.parseMemberOf(memberOf, atLeast(req, '1.32'));
-    const inTree = v.single(q, 'in_tree');
-    if (inTree !== undefined) {
-      if (!v.UUID_RE.test(inTree)) throw new BadRequest(`Invalid uuid value: ${inTree}`);
-      query.inTree = inTree;
-    }
-    const groupPolicy = v.single(q, 'group_policy');
-    if (groupPolicy !== undefined && groupPolicy !== 'none' && groupPolicy !== 'isolate') {
-      throw new BadRequest(`Invalid query string parameters: '${groupPolicy}' is not one of ['none', 'isolate']`);
-    }
+    const memberOf = atLeast(req, '1.24') ? many(q, 'member_of') : [single(q, 'member_of')].filter((x): x is string => x !== undefined);
+    if (memberOf.length > 0) query.memberOf = parseMemberOf(memberOf, atLeast(req, '1.32'));
+    const inTree = inTreeOf(q);
+    if (inTree !== undefined) query.inTree = inTree;
+    // Its values are the schema's; only a repeat is left to refuse.
+    single(q, 'group_policy');
 
     const result = await placement.getAllocationCandidates(query);
     const dictShape = atLeast(req, '1.12');

@@ -1,9 +1,10 @@
 /** /resource_classes (1.2) and /traits (1.6): the catalog of names. */
 import type { FastifyInstance } from 'fastify';
-import { BadRequest, NotFound } from '../../errors.js';
-import { CUSTOM_NAME } from '../standard.js';
+import { NotFound } from '../../errors.js';
 import { allow, atLeast, noContent, since, type PlacementRouteDeps } from './common.js';
-import * as v from './validate.js';
+import { placement as words, placementQuery, validate } from '../../http/validation.js';
+import { checkCustomResourceClass, checkCustomTrait, resourceClassBody, traitListQuery } from './schemas/catalog.js';
+import { single, traitNameFilter, type Query } from './schemas/queries.js';
 
 export function registerCatalogRoutes(app: FastifyInstance, deps: PlacementRouteDeps): void {
   const { placement, base } = deps;
@@ -19,10 +20,8 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: PlacementRoute
   app.post('/resource_classes', async (req, reply) => {
     since(req, '1.2');
     allow(deps, req, 'placement:resource_classes:create');
-    const body = v.object(req.body, 'body');
-    v.only(body, ['name'], 'body');
-    v.required(body, ['name'], 'body');
-    const name = v.string(body.name, 'name', { maxLength: 255, pattern: CUSTOM_NAME });
+    validate(resourceClassBody, req.body, words);
+    const { name } = req.body as { name: string };
     await placement.createResourceClass(name);
     return reply.code(201).header('location', `${base}/resource_classes/${name}`).send();
   });
@@ -40,16 +39,12 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: PlacementRoute
     const name = req.params.name;
     if (!atLeast(req, '1.7')) {
       // 1.2–1.6: PUT renames a custom class.
-      const body = v.object(req.body, 'body');
-      v.only(body, ['name'], 'body');
-      v.required(body, ['name'], 'body');
-      const to = v.string(body.name, 'name', { maxLength: 255, pattern: CUSTOM_NAME });
+      validate(resourceClassBody, req.body, words);
+      const to = (req.body as { name: string }).name;
       await placement.renameResourceClass(name, to);
       return rcView(to);
     }
-    if (!CUSTOM_NAME.test(name) || name.length > 255) {
-      throw new BadRequest(`Resource class ${name} is invalid: custom resource classes must be named CUSTOM_ followed by upper-case letters, digits or underscores.`);
-    }
+    checkCustomResourceClass(name);
     const created = await placement.ensureResourceClass(name);
     reply.header('location', `${base}/resource_classes/${name}`);
     return created ? reply.code(201).send() : noContent(reply);
@@ -65,20 +60,11 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: PlacementRoute
   app.get('/traits', async (req) => {
     since(req, '1.6');
     allow(deps, req, 'placement:traits:list');
-    const q = req.query as v.Query;
-    v.onlyParams(q, ['name', 'associated']);
-    const filters: { names?: string[]; prefix?: string; associated?: boolean } = {};
-    const name = v.single(q, 'name');
-    if (name !== undefined) {
-      if (name.startsWith('in:')) filters.names = name.slice(3).split(',');
-      else if (name.startsWith('startswith:')) filters.prefix = name.slice('startswith:'.length);
-      else throw new BadRequest(`Badly formatted name parameter. Expected name query string parameter in form: ?name=startswith:CUSTOM_  or ?name=in:CUSTOM_A,CUSTOM_B. Got: "${name}"`);
-    }
-    const associated = v.single(q, 'associated');
-    if (associated !== undefined) {
-      if (associated !== 'true' && associated !== 'false') throw new BadRequest(`Invalid query string parameters: '${associated}' is not one of ['true', 'false']`);
-      filters.associated = associated === 'true';
-    }
+    const q = req.query as Query;
+    validate(traitListQuery, q, placementQuery);
+    const filters: { names?: string[]; prefix?: string; associated?: boolean } = traitNameFilter(q);
+    const associated = single(q, 'associated');
+    if (associated !== undefined) filters.associated = associated === 'true';
     return { traits: await placement.listTraits(filters) };
   });
 
@@ -93,9 +79,7 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: PlacementRoute
     since(req, '1.6');
     allow(deps, req, 'placement:traits:update');
     const name = req.params.name;
-    if (!CUSTOM_NAME.test(name) || name.length > 255) {
-      throw new BadRequest(`The trait is invalid. A valid trait must be no longer than 255 characters, start with the prefix "CUSTOM_" and use following characters: "A"-"Z", "0"-"9" and "_"`);
-    }
+    checkCustomTrait(name);
     const created = await placement.ensureTrait(name);
     reply.header('location', `${base}/traits/${name}`);
     return created ? reply.code(201).send() : noContent(reply);

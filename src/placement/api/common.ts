@@ -25,6 +25,11 @@ export function atLeast(req: FastifyRequest, v: string): boolean {
   return req.placementVersion.atLeast(v);
 }
 
+/** The request's microversion as the per-version schemas ask about it. */
+export function versionOf(req: FastifyRequest): (v: string) => boolean {
+  return (v) => req.placementVersion.atLeast(v);
+}
+
 /** A route that does not exist before `v` answers 404 there, as placement does. */
 export function since(req: FastifyRequest, v: string): void {
   if (!atLeast(req, v)) throw new NotFound('The resource could not be found.');

@@ -1,4 +1,5 @@
 /** Region, service and endpoint bodies (keystone/catalog/schema.py). */
+import { BadRequest } from '../../../errors.js';
 import { boolean, name, nullableDescription, url } from './common.js';
 
 const regionProperties = {
@@ -30,3 +31,14 @@ export const endpointCreate = {
   type: 'object', properties: endpointProperties, required: ['interface', 'service_id', 'url'], additionalProperties: true,
 } as const;
 export const endpointUpdate = { type: 'object', properties: endpointProperties, minProperties: 1, additionalProperties: true } as const;
+
+/** PUT /v3/regions/{id}: a body may repeat the URL's id, not name another. */
+export function checkRegionIdOnCreate(urlId: string, body: Record<string, unknown>): void {
+  if (body.id !== undefined && body.id !== urlId) {
+    throw new BadRequest('Conflicting region IDs specified: the URL names one region and the body another.');
+  }
+}
+
+export function checkRegionIdOnUpdate(urlId: string, body: Record<string, unknown>): void {
+  if (body.id !== undefined && body.id !== urlId) throw new BadRequest('The ID of a region cannot be changed.');
+}

@@ -1,4 +1,6 @@
 /** Credential bodies (keystone/credential/schema.py): an ec2 credential names its project. */
+import { BadRequest } from '../../../errors.js';
+
 const properties = {
   blob: { type: 'string', maxLength: 65535 },
   project_id: { type: 'string', maxLength: 64 },
@@ -16,3 +18,17 @@ export const credentialCreate = {
 } as const;
 
 export const credentialUpdate = { type: 'object', properties, minProperties: 1, additionalProperties: true } as const;
+
+/** What the schema cannot say: an ec2 blob is JSON text naming its access key, which becomes the id. */
+export function checkEc2Blob(type: string, blob: string): void {
+  if (type !== 'ec2') return;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(blob);
+  } catch {
+    throw new BadRequest('Invalid blob in credential: an ec2 credential blob must be JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || typeof (parsed as Record<string, unknown>).access !== 'string') {
+    throw new BadRequest('Invalid blob in credential: an ec2 credential blob must name its access key.');
+  }
+}

@@ -1,77 +1,36 @@
 /**
- * Request body and query checks with placement's wording ("JSON does not
- * validate: ..."). Small and hand-written because the accepted shapes change
- * with the microversion.
+ * Query strings: which parameters each microversion takes (schemas, as
+ * placement's GET_SCHEMA_1_x), and the parameter values placement parses in
+ * code rather than by schema: resource amounts, member_of and required.
  */
-import { BadRequest } from '../../errors.js';
-import { BadQueryValue } from '../errors.js';
-import { MAX_INT } from '../standard.js';
-
-export const UUID_RE = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
-export const RC_NAME_RE = /^[A-Z0-9_]+$/;
-
-export function invalid(msg: string): never {
-  throw new BadRequest(`JSON does not validate: ${msg}`);
-}
-
-export function object(v: unknown, path: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) invalid(`${path} is not of type 'object'`);
-  return v as Record<string, unknown>;
-}
-
-export function only(o: Record<string, unknown>, allowed: readonly string[], path: string): void {
-  const extra = Object.keys(o).filter((k) => !allowed.includes(k));
-  if (extra.length > 0) invalid(`Additional properties are not allowed (${extra.map((k) => `'${k}'`).join(', ')} ${extra.length > 1 ? 'were' : 'was'} unexpected) in ${path}`);
-}
-
-export function required(o: Record<string, unknown>, keys: readonly string[], path: string): void {
-  for (const k of keys) if (!(k in o)) invalid(`'${k}' is a required property in ${path}`);
-}
-
-export function string(v: unknown, path: string, opts: { maxLength?: number; minLength?: number; pattern?: RegExp } = {}): string {
-  if (typeof v !== 'string') invalid(`${path} is not of type 'string'`);
-  if (opts.minLength !== undefined && v.length < opts.minLength) invalid(`${path} is too short`);
-  if (opts.maxLength !== undefined && v.length > opts.maxLength) invalid(`${path} is too long`);
-  if (opts.pattern && !opts.pattern.test(v)) invalid(`${path} does not match '${opts.pattern.source}'`);
-  return v;
-}
-
-export function integer(v: unknown, path: string, min?: number, max?: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) invalid(`${path} is not of type 'integer'`);
-  if (min !== undefined && v < min) invalid(`${path} is less than the minimum of ${min}`);
-  if (max !== undefined && v > max) invalid(`${path} is greater than the maximum of ${max}`);
-  return v;
-}
-
-export function number(v: unknown, path: string, min?: number, max?: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) invalid(`${path} is not of type 'number'`);
-  if (min !== undefined && v < min) invalid(`${path} is less than the minimum of ${min}`);
-  if (max !== undefined && v > max) invalid(`${path} is greater than the maximum of ${max}`);
-  return v;
-}
-
-export function uuid(v: unknown, path: string): string {
-  const s = string(v, path);
-  if (!UUID_RE.test(s)) invalid(`${path} is not a 'uuid'`);
-  return s;
-}
-
-export function array(v: unknown, path: string): unknown[] {
-  if (!Array.isArray(v)) invalid(`${path} is not of type 'array'`);
-  return v;
-}
-
-// ---- query strings
+import { BadRequest } from '../../../errors.js';
+import { BadQueryValue } from '../../errors.js';
+import { MAX_INT } from '../../standard.js';
+import { once, perVersion, UUID_RE } from './common.js';
 
 export type Query = Record<string, string | string[] | undefined>;
 
-/** Unknown query parameters are refused, as placement's query schemas do. */
-export function onlyParams(q: Query, allowed: readonly string[]): void {
-  const extra = Object.keys(q).filter((k) => !allowed.includes(k));
-  if (extra.length > 0) {
-    throw new BadRequest(`Invalid query string parameters: Additional properties are not allowed (${extra.map((k) => `'${k}'`).join(', ')} ${extra.length > 1 ? 'were' : 'was'} unexpected)`);
-  }
-}
+/** GET /allocation_candidates (1.10): limit (1.16), required (1.17), member_of (1.21), group_policy (1.25), in_tree (1.31), root_required (1.35). */
+export const candidatesQuery = perVersion(['1.10', '1.16', '1.17', '1.21', '1.25', '1.31', '1.35'], (has) => ({
+  type: 'object',
+  properties: {
+    resources: {},
+    ...(has('1.16') ? { limit: once({ pattern: '^[1-9][0-9]*$' }) } : {}),
+    ...(has('1.17') ? { required: {} } : {}),
+    ...(has('1.21') ? { member_of: {} } : {}),
+    ...(has('1.25') ? { group_policy: once({ enum: ['none', 'isolate'] }) } : {}),
+    ...(has('1.31') ? { in_tree: {} } : {}),
+    ...(has('1.35') ? { root_required: {} } : {}),
+  },
+  additionalProperties: false,
+}));
+
+/** GET /usages (1.9): consumer_type from 1.38. */
+export const usagesQuery = perVersion(['1.9', '1.38'], (has) => ({
+  type: 'object',
+  properties: { project_id: {}, user_id: {}, ...(has('1.38') ? { consumer_type: {} } : {}) },
+  additionalProperties: false,
+}));
 
 /** A parameter that may appear once; `repeatable` ones come back as a list. */
 export function single(q: Query, name: string): string | undefined {
@@ -84,6 +43,8 @@ export function many(q: Query, name: string): string[] {
   const v = q[name];
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
+
+const RC_NAME_RE = /^[A-Z0-9_]+$/;
 
 /** "VCPU:1,MEMORY_MB:512" → { VCPU: 1, MEMORY_MB: 512 } */
 export function parseResources(text: string): Record<string, number> {
@@ -142,4 +103,28 @@ export function parseRequired(values: string[], opts: { allowForbidden: boolean;
 /** Trait names mentioned by parsed `required` entries, without '!' or 'in:'. */
 export function traitNames(required: string[]): string[] {
   return required.flatMap((r) => (r.startsWith('in:') ? r.slice(3).split(',') : [r.replace(/^!/, '')]));
+}
+
+/** Request groups with a suffix (resources1=...) are placement's; this one answers only the unnumbered group. */
+export function refuseNumberedGroups(q: Query): void {
+  const numbered = Object.keys(q).filter((k) => /^(resources|required|member_of|in_tree)[0-9A-Za-z_-]+$/.test(k));
+  if (numbered.length > 0) {
+    throw new BadRequest(`Numbered request groups (${numbered.join(', ')}) are not supported by this placement service.`);
+  }
+}
+
+/** in_tree: one provider uuid. */
+export function inTreeOf(q: Query): string | undefined {
+  const inTree = single(q, 'in_tree');
+  if (inTree !== undefined && !UUID_RE.test(inTree)) throw new BadRequest(`Invalid uuid value: ${inTree}`);
+  return inTree;
+}
+
+/** The trait list's name filter: "in:A,B" or "startswith:PREFIX". */
+export function traitNameFilter(q: Query): { names?: string[]; prefix?: string } {
+  const name = single(q, 'name');
+  if (name === undefined) return {};
+  if (name.startsWith('in:')) return { names: name.slice(3).split(',') };
+  if (name.startsWith('startswith:')) return { prefix: name.slice('startswith:'.length) };
+  throw new BadRequest(`Badly formatted name parameter. Expected name query string parameter in form: ?name=startswith:CUSTOM_  or ?name=in:CUSTOM_A,CUSTOM_B. Got: "${name}"`);
 }

@@ -1,0 +1,32 @@
+/** Port bodies (neutron-lib's port, binding and port-security attribute maps). */
+import { checkIpText } from '../../ports.js';
+import { boolean, dict, list, onlyEmptyList, resource, string, tags } from './common.js';
+
+const fixedIp = {
+  type: 'object',
+  properties: { subnet_id: string(), ip_address: string() },
+  additionalProperties: false,
+  anyOf: [{ required: ['subnet_id'] }, { required: ['ip_address'] }],
+  'x-reason': { type: "'%j' is not a dictionary", anyOf: 'each entry needs subnet_id or ip_address' },
+} as const;
+
+const settable = {
+  name: string(), description: string(), admin_state_up: boolean, mac_address: string(), fixed_ips: list(fixedIp),
+  device_id: string(), device_owner: string(), 'binding:host_id': string(),
+  // The one vnic type a software bridge can give.
+  'binding:vnic_type': { type: 'string', maxLength: 255, enum: ['normal'] },
+  'binding:profile': dict, port_security_enabled: boolean,
+  security_groups: onlyEmptyList, allowed_address_pairs: onlyEmptyList, extra_dhcp_opts: onlyEmptyList,
+};
+const READ_ONLY = [
+  'id', 'network_id', 'tenant_id', 'project_id', 'status', 'created_at', 'updated_at', 'revision_number',
+  'binding:vif_type', 'binding:vif_details', 'ip_allocation', 'tags',
+];
+
+export const portCreate = resource('POST', { ...settable, network_id: string(), tenant_id: string(), project_id: string(), tags }, READ_ONLY, ['network_id']);
+export const portUpdate = resource('PUT', settable, READ_ONLY);
+
+/** What the schema cannot say: each fixed address must be an IPv4 address. */
+export function checkFixedIps(entries: ReadonlyArray<{ ip_address?: string }>): void {
+  for (const e of entries) if (e.ip_address !== undefined) checkIpText('fixed_ips', e.ip_address);
+}
