@@ -33,6 +33,7 @@ import type { BlockDeviceMapping, Instance, NetworkRequestList, RequestSpec } fr
 import { listInstancePage, type InstancePage, type ListOptions } from './instance-list.js';
 import { POWER_ACTION_RULES, type PowerActionName } from './power-action-rules.js';
 import { ServerActionAPI } from './server-action-api.js';
+import { ShelveAPI } from './shelve-api.js';
 import type { Notifier } from '../bus/notifier.js';
 
 export interface ComputeApiDepsCore {
@@ -63,6 +64,8 @@ export interface CreateResult {
 export class ComputeAPI {
   /** lock, os-resetState, changePassword, restore / forceDelete, trigger_crash_dump. */
   readonly actions: ServerActionAPI;
+  /** shelve, shelveOffload, unshelve. */
+  readonly shelving: ShelveAPI;
 
   constructor(private readonly deps: ComputeApiDepsCore) {
     this.actions = new ServerActionAPI(deps, {
@@ -70,6 +73,11 @@ export class ComputeAPI {
       isAdmin: (auth) => this.isAdmin(auth),
       hardDelete: (auth, requestId, row) => this.hardDelete(auth, requestId, row),
     });
+    this.shelving = new ShelveAPI(deps, {
+      get: (auth, uuid, rule) => this.get(auth, uuid, rule),
+      isAdmin: (auth) => this.isAdmin(auth),
+      hardDelete: (auth, requestId, row) => this.hardDelete(auth, requestId, row),
+    }, this.actions);
   }
 
   private target(auth: AuthContext, projectId = auth.projectId, userId = auth.userId) {
@@ -334,6 +342,7 @@ export class ComputeAPI {
     const ctx = contextFromAuth(auth, requestId);
     if (row.task_state === TaskState.DELETING) return;
     await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.DELETE);
+    await this.shelving.deleteShelvedImage(auth, row);
     const md = await getMetadata(this.deps.db, [uuid]);
     const instance = instanceFromRow(row, md.get(uuid) ?? {});
     if (row.host && (await this.deps.isComputeUp(row.host))) {

@@ -25,6 +25,8 @@ import { FlavorObject } from '../objects/index.js';
 import { triggerCrashDump } from './tasks/trigger-crash-dump.js';
 import { reclaimQueuedDeletes, restoreInstance, softDeleteInstance } from './tasks/soft-delete.js';
 import { toDriverInstance } from './driver-instance.js';
+import { pollShelvedInstances, shelveInstance, shelveOffloadInstance } from './tasks/shelve-instance.js';
+import { unshelveInstance } from './tasks/unshelve-instance.js';
 import type { ComputeHostDeps } from './tasks/context.js';
 import type { VifInfo } from '../virt/driver.js';
 
@@ -70,6 +72,12 @@ export class ComputeManager {
       every(Math.min(confirmWindow, intervalS) * 1000, 'poll_unconfirmed_resizes', () => pollUnconfirmedResizes(this.deps, async (instance, m, ctx) => {
         if (m.source_compute && m.source_compute !== this.deps.host) await this.deps.compute?.confirmResize(ctx, m.source_compute, instance, m.uuid);
         else this.spawnTask(instance.uuid, () => confirmResize(this.deps, ctx, instance, m.uuid));
+      }));
+    }
+    if (this.deps.conf.DEFAULT.shelved_offload_time > 0) {
+      const pollS = Math.min(this.deps.conf.DEFAULT.shelved_poll_interval, this.deps.conf.DEFAULT.shelved_offload_time);
+      every(pollS * 1000, 'poll_shelved_instances', () => pollShelvedInstances(this.deps, (instance, ctx) => {
+        this.spawnTask(instance.uuid, () => shelveOffloadInstance(this.deps, ctx, instance));
       }));
     }
     // Nova runs this one at the interval itself, so a server is reclaimed about that long after its delete.
@@ -176,6 +184,18 @@ export class ComputeManager {
       finish_revert_resize: (ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);
         this.spawnTask(instance.uuid, () => finishRevertResize(this.deps, ctx, instance, String(args.migration_uuid)));
+      },
+      shelve_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => shelveInstance(this.deps, ctx, instance, String(args.image_id)));
+      },
+      shelve_offload_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => shelveOffloadInstance(this.deps, ctx, instance));
+      },
+      unshelve_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => unshelveInstance(this.deps, ctx, instance, typeof args.node === 'string' ? args.node : null));
       },
       instance_action: (ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);

@@ -94,6 +94,20 @@ export class ComputeRpcClient {
     });
   }
 
+  // ---- shelve (on the server's host) and unshelve (on the host it runs on next) ----
+
+  shelveInstance(ctx: RequestContext, host: string, instance: Instance, imageId: string): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'shelve_instance', { instance: toPrimitive(InstanceObject, instance), image_id: imageId });
+  }
+
+  shelveOffloadInstance(ctx: RequestContext, host: string, instance: Instance): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'shelve_offload_instance', { instance: toPrimitive(InstanceObject, instance) });
+  }
+
+  unshelveInstance(ctx: RequestContext, host: string, instance: Instance, node: string | null): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'unshelve_instance', { instance: toPrimitive(InstanceObject, instance), node });
+  }
+
   // ---- resize and cold migration (source: resize, confirm, finish revert; destination: finish, revert) ----
 
   resizeInstance(ctx: RequestContext, host: string, instance: Instance, migrationUuid: string, flavor: Flavor): Promise<void> {

@@ -52,6 +52,8 @@ export const OPTIONS = {
     allow_resize_to_same_host: { type: 'bool', default: false, help: 'Let a resize or cold migration choose the host the server is on (for single-host clouds).' },
     resize_confirm_window: { type: 'int', default: 0, min: 0, help: 'Seconds after which a finished resize is confirmed automatically; 0 never.' },
     reclaim_instance_interval: { type: 'int', default: 0, min: 0, help: 'Seconds a deleted server stays SOFT_DELETED (restorable) before it is reclaimed; 0 deletes at once.' },
+    shelved_offload_time: { type: 'int', default: 0, min: -1, help: 'Seconds a shelved server keeps its host before it is offloaded; 0 offloads at once, -1 never.' },
+    shelved_poll_interval: { type: 'int', default: 3600, min: 1, help: 'Seconds between checks for shelved servers past shelved_offload_time.' },
     instance_name_template: { type: 'string', default: 'instance-%08x', help: 'Template for hypervisor instance names.' },
   },
   api: {
@@ -112,6 +114,7 @@ export const OPTIONS = {
     local_gb: { type: 'int', default: 100000, min: 1, help: 'Disk GiB the fake hypervisor reports.' },
     spawn_delay_ms: { type: 'int', default: 0, min: 0, help: 'Time a fake spawn takes.' },
     action_delay_ms: { type: 'int', default: 0, min: 0, help: 'Time the fake hypervisor holds a server in a transitional state (password, crash dump, rebuild, rescue, ...).' },
+    console_output_lines: { type: 'int', default: 3, min: 0, help: 'Lines of boot log a new fake guest starts its console with (then one per action); a longer log exercises clients that tail it.' },
     fail_spawn: { type: 'bool', default: false, help: 'Make every fake spawn fail (fault injection).' },
   },
 } as const satisfies Record<string, Record<string, OptionSpec>>;
