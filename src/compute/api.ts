@@ -34,6 +34,8 @@ import { listInstancePage, type InstancePage, type ListOptions } from './instanc
 import { POWER_ACTION_RULES, type PowerActionName } from './power-action-rules.js';
 import { ServerActionAPI } from './server-action-api.js';
 import { ShelveAPI } from './shelve-api.js';
+import { InterfaceAPI } from './interfaces-api.js';
+import { ConsoleAPI } from './consoles-api.js';
 import type { Notifier } from '../bus/notifier.js';
 
 export interface ComputeApiDepsCore {
@@ -66,18 +68,21 @@ export class ComputeAPI {
   readonly actions: ServerActionAPI;
   /** shelve, shelveOffload, unshelve. */
   readonly shelving: ShelveAPI;
+  /** os-interface: list, show, attach, detach. */
+  readonly interfaces: InterfaceAPI;
+  /** Remote console URLs. */
+  readonly consoles: ConsoleAPI;
 
   constructor(private readonly deps: ComputeApiDepsCore) {
-    this.actions = new ServerActionAPI(deps, {
-      get: (auth, uuid, rule) => this.get(auth, uuid, rule),
-      isAdmin: (auth) => this.isAdmin(auth),
-      hardDelete: (auth, requestId, row) => this.hardDelete(auth, requestId, row),
-    });
-    this.shelving = new ShelveAPI(deps, {
-      get: (auth, uuid, rule) => this.get(auth, uuid, rule),
-      isAdmin: (auth) => this.isAdmin(auth),
-      hardDelete: (auth, requestId, row) => this.hardDelete(auth, requestId, row),
-    }, this.actions);
+    const lookup = {
+      get: (auth: AuthContext, uuid: string, rule: string) => this.get(auth, uuid, rule),
+      isAdmin: (auth: AuthContext) => this.isAdmin(auth),
+      hardDelete: (auth: AuthContext, requestId: string, row: InstanceRow) => this.hardDelete(auth, requestId, row),
+    };
+    this.actions = new ServerActionAPI(deps, lookup);
+    this.shelving = new ShelveAPI(deps, lookup, this.actions);
+    this.interfaces = new InterfaceAPI(deps, lookup, this.actions);
+    this.consoles = new ConsoleAPI(deps, lookup);
   }
 
   private target(auth: AuthContext, projectId = auth.projectId, userId = auth.userId) {

@@ -27,8 +27,9 @@ import { reclaimQueuedDeletes, restoreInstance, softDeleteInstance } from './tas
 import { toDriverInstance } from './driver-instance.js';
 import { pollShelvedInstances, shelveInstance, shelveOffloadInstance } from './tasks/shelve-instance.js';
 import { unshelveInstance } from './tasks/unshelve-instance.js';
+import { attachInterface, detachInterface } from './tasks/attach-interface.js';
 import type { ComputeHostDeps } from './tasks/context.js';
-import type { VifInfo } from '../virt/driver.js';
+import type { ConsoleProtocol, VifInfo } from '../virt/driver.js';
 
 export class ComputeManager {
   private readonly locks = new KeyedLock();
@@ -116,6 +117,11 @@ export class ComputeManager {
         const instance = fromPrimitive(InstanceObject, args.instance);
         return this.deps.driver.getConsoleOutput(toDriverInstance(instance, imageMetaForInstance(instance), this.deps.conf.DEFAULT.instance_name_template));
       },
+      get_remote_console: async (_ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        const driverInstance = toDriverInstance(instance, imageMetaForInstance(instance), this.deps.conf.DEFAULT.instance_name_template);
+        return this.deps.driver.getRemoteConsole(driverInstance, String(args.protocol) as ConsoleProtocol);
+      },
       get_instance_diagnostics: async (_ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);
         let vifs: VifInfo[] = [];
@@ -196,6 +202,19 @@ export class ComputeManager {
       unshelve_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);
         this.spawnTask(instance.uuid, () => unshelveInstance(this.deps, ctx, instance, typeof args.node === 'string' ? args.node : null));
+      },
+      attach_interface: async (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        const str = (v: unknown) => (typeof v === 'string' ? v : null);
+        const work = this.locks.run(instance.uuid, () => attachInterface(this.deps, ctx, instance, {
+          networkId: str(args.network_id), portId: str(args.port_id), fixedIp: str(args.requested_ip), tag: str(args.tag),
+        }));
+        this.track(work.catch(() => undefined));
+        return work;
+      },
+      detach_interface: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => detachInterface(this.deps, ctx, instance, String(args.port_id)));
       },
       instance_action: (ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);

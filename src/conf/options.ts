@@ -108,6 +108,18 @@ export const OPTIONS = {
     wait_soft_reboot_seconds: { type: 'int', default: 120, min: 1, help: 'Seconds a soft reboot waits for the guest to shut down before rebooting it hard.' },
     boot_timeout: { type: 'int', default: 60, min: 1, help: 'Seconds spawn waits for a started domain to run.' },
   },
+  vnc: {
+    enabled: { type: 'bool', default: true, help: 'Offer VNC consoles (os-remote-consoles protocol vnc, os-getVNCConsole).' },
+    novncproxy_base_url: { type: 'string', default: 'http://127.0.0.1:6080/vnc_auto.html', help: 'Base of the noVNC console URLs handed to clients; Kilonova runs no proxy there itself.' },
+  },
+  spice: {
+    enabled: { type: 'bool', default: false, help: 'Offer SPICE consoles (protocol spice, type spice-html5).' },
+    html5proxy_base_url: { type: 'string', default: 'http://127.0.0.1:6082/spice_auto.html', help: 'Base of the SPICE HTML5 console URLs handed to clients.' },
+  },
+  serial_console: {
+    enabled: { type: 'bool', default: false, help: 'Offer serial consoles (protocol serial).' },
+    base_url: { type: 'string', default: 'ws://127.0.0.1:6083/', help: 'Base of the serial console websocket URLs handed to clients.' },
+  },
   fake_driver: {
     vcpus: { type: 'int', default: 1000, min: 1, help: 'vCPUs the fake hypervisor reports.' },
     memory_mb: { type: 'int', default: 1048576, min: 1, help: 'RAM MiB the fake hypervisor reports.' },

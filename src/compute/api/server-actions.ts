@@ -11,6 +11,7 @@ import type { ComputeApiDeps } from './deps.js';
 import { consoleOutputSchema, rebootSchema } from './schemas/servers.js';
 import { SECURITY_GROUP_ACTIONS } from './security-groups.js';
 import { SHELVE_ACTIONS } from './shelve.js';
+import { CONSOLE_ACTIONS } from './remote-consoles.js';
 import { randomBytes } from 'node:crypto';
 import { changePasswordSchema, createBackupSchema, createImageSchema, lockV273Schema, migrateV256Schema, resizeSchema, novaBooleanValue, rebuildSchema, rescueSchema, resetStateSchema, triggerCrashDumpSchema } from './schemas/server-actions.js';
 import { getMetadata } from '../instance-store.js';
@@ -211,6 +212,7 @@ export const SERVER_ACTIONS: Record<string, ActionHandler> = {
     },
   },
   ...SHELVE_ACTIONS,
+  ...CONSOLE_ACTIONS,
 };
 
 export function registerServerActionRoutes(app: FastifyInstance, deps: ComputeApiDeps): void {

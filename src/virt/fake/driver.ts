@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   InstanceNotFoundOnHost, InvalidPowerState, PowerState, SpawnFailed,
   type Diagnostics, type DriverCapabilities, type DriverInstance, type SnapshotData, type HostResources, type InstanceInfo, type PowerStateValue,
-  type SpawnRequest, type VifInfo, type VirtDriver,
+  type SpawnRequest, type VifInfo, type VirtDriver, type ConsoleEndpoint, type ConsoleProtocol,
 } from '../driver.js';
 import type { ImageMeta } from '../../objects/image-meta.js';
 import type { Flavor } from '../../objects/flavor.js';
@@ -53,6 +53,8 @@ interface FakeGuest {
   resizedFrom?: { vcpus: number; memoryMb: number; diskGb: number };
   /** Booted from a rescue image (Nova's rescued vm_state, as the hypervisor sees it). */
   rescued?: boolean;
+  /** Ports hot-plugged after the boot (attachInterface), by id, with their MAC. */
+  hotplugged?: Record<string, string>;
 }
 
 export interface FakeCall {
@@ -66,7 +68,7 @@ export type SpawnFaultRule = (req: SpawnRequest) => string | undefined;
 
 export class FakeDriver implements VirtDriver {
   readonly type = 'fake';
-  readonly capabilities: DriverCapabilities = { supportsSetAdminPassword: true, supportsTriggerCrashDump: true, supportsRescue: true, supportsSnapshot: true, supportsMigration: true };
+  readonly capabilities: DriverCapabilities = { supportsSetAdminPassword: true, supportsTriggerCrashDump: true, supportsRescue: true, supportsSnapshot: true, supportsMigration: true, supportsAttachInterface: true };
   private readonly guests = new Map<string, FakeGuest>();
   private host = 'fake-host';
   private readonly spawnFaults: SpawnFaultRule[] = [];
@@ -349,6 +351,38 @@ export class FakeDriver implements VirtDriver {
     g.state = PowerState.RUNNING;
     g.console.push('boot from own disk after rescue');
     await this.changed(instance.uuid);
+  }
+
+  /** As Nova's fake: every protocol, served by a made-up host (nothing listens there). */
+  async getRemoteConsole(instance: DriverInstance, protocol: ConsoleProtocol): Promise<ConsoleEndpoint> {
+    this.guest(instance.uuid);
+    return { host: `fake${protocol}console.invalid`, port: 6969, internalAccessPath: 'FAKE' };
+  }
+
+  async attachInterface(instance: DriverInstance, vif: VifInfo): Promise<void> {
+    this.record('attachInterface', instance.uuid);
+    await this.actionDelay();
+    const g = this.guest(instance.uuid);
+    g.hotplugged = { ...(g.hotplugged ?? {}), [vif.id]: vif.address };
+    g.console.push(`network interface ${vif.address} (port ${vif.id}) plugged in`);
+    await this.changed(instance.uuid);
+  }
+
+  async detachInterface(instance: DriverInstance, vif: VifInfo): Promise<void> {
+    this.record('detachInterface', instance.uuid);
+    await this.actionDelay();
+    const g = this.guest(instance.uuid);
+    if (g.hotplugged && Object.hasOwn(g.hotplugged, vif.id)) {
+      const { [vif.id]: _gone, ...rest } = g.hotplugged;
+      g.hotplugged = rest;
+    }
+    g.console.push(`network interface ${vif.address} (port ${vif.id}) unplugged`);
+    await this.changed(instance.uuid);
+  }
+
+  /** The ports hot-plugged into a guest (for tests and the emulator's users). */
+  hotpluggedPorts(uuid: string): string[] {
+    return Object.keys(this.guest(uuid).hotplugged ?? {});
   }
 
   /**
