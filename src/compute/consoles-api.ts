@@ -29,7 +29,7 @@ export class ConsoleAPI {
    */
   async getRemoteConsole(auth: AuthContext, requestId: string, uuid: string, protocol: ConsoleProtocol, type: string, legacy = false): Promise<string> {
     const row = legacy
-      ? (this.deps.policy.authorize('os_compute_api:os-remote-consoles', {}, auth), await this.servers.get(auth, uuid, 'os_compute_api:servers:show'))
+      ? (this.deps.policy.authorize('os_compute_api:os-remote-consoles', { project_id: auth.projectId, user_id: auth.userId }, auth), await this.servers.get(auth, uuid, 'os_compute_api:servers:show'))
       : await this.servers.get(auth, uuid, 'os_compute_api:os-remote-consoles');
     if (!TYPES[protocol].includes(type)) throw new BadRequest(`Invalid console type ${type}`);
     const base = this.baseUrl(protocol);
