@@ -34,6 +34,9 @@ import type { BlockDeviceMapping, Instance, NetworkRequestList, RequestSpec } fr
 import { listInstancePage, type InstancePage, type ListOptions } from './instance-list.js';
 import { POWER_ACTION_RULES, type PowerActionName } from './power-action-rules.js';
 import { ServerActionAPI } from './server-action-api.js';
+import { ShelveAPI } from './shelve-api.js';
+import { InterfaceAPI } from './interfaces-api.js';
+import { ConsoleAPI } from './consoles-api.js';
 import type { Notifier } from '../bus/notifier.js';
 
 export interface ComputeApiDepsCore {
@@ -64,13 +67,23 @@ export interface CreateResult {
 export class ComputeAPI {
   /** lock, os-resetState, changePassword, restore / forceDelete, trigger_crash_dump. */
   readonly actions: ServerActionAPI;
+  /** shelve, shelveOffload, unshelve. */
+  readonly shelving: ShelveAPI;
+  /** os-interface: list, show, attach, detach. */
+  readonly interfaces: InterfaceAPI;
+  /** Remote console URLs. */
+  readonly consoles: ConsoleAPI;
 
   constructor(private readonly deps: ComputeApiDepsCore) {
-    this.actions = new ServerActionAPI(deps, {
-      get: (auth, uuid, rule) => this.get(auth, uuid, rule),
-      isAdmin: (auth) => this.isAdmin(auth),
-      hardDelete: (auth, requestId, row) => this.hardDelete(auth, requestId, row),
-    });
+    const lookup = {
+      get: (auth: AuthContext, uuid: string, rule: string) => this.get(auth, uuid, rule),
+      isAdmin: (auth: AuthContext) => this.isAdmin(auth),
+      hardDelete: (auth: AuthContext, requestId: string, row: InstanceRow) => this.hardDelete(auth, requestId, row),
+    };
+    this.actions = new ServerActionAPI(deps, lookup);
+    this.shelving = new ShelveAPI(deps, lookup, this.actions);
+    this.interfaces = new InterfaceAPI(deps, lookup, this.actions);
+    this.consoles = new ConsoleAPI(deps, lookup);
   }
 
   private target(auth: AuthContext, projectId = auth.projectId, userId = auth.userId) {
@@ -360,6 +373,7 @@ export class ComputeAPI {
     const ctx = contextFromAuth(auth, requestId);
     if (row.task_state === TaskState.DELETING) return;
     await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.DELETE);
+    await this.shelving.deleteShelvedImage(auth, row);
     const md = await getMetadata(this.deps.db, [uuid]);
     const instance = instanceFromRow(row, md.get(uuid) ?? {});
     if (row.host && (await this.deps.isComputeUp(row.host))) {

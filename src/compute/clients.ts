@@ -63,6 +63,16 @@ export interface SecurityGroupInfo {
 
 export type SecurityGroupRuleRequest = Omit<SecurityGroupRuleInfo, 'id' | 'project_id' | 'description'>;
 
+/** A port as os-interface shows it. */
+export interface InstancePortInfo {
+  id: string;
+  network_id: string;
+  mac_address: string;
+  status: string;
+  device_id: string;
+  fixed_ips: Array<{ subnet_id: string; ip_address: string }>;
+}
+
 /** A network as the compute proxies (os-networks, os-tenant-networks) need it. */
 export interface NetworkSummary {
   id: string;
@@ -76,6 +86,12 @@ export interface NetworkClient {
   networksForAutoAllocation(auth: AuthContext): Promise<RequestedNetwork[]>;
   allocateForInstance(req: { instanceUuid: string; projectId: string; userId: string; host: string; requested: RequestedNetwork[] }): Promise<VifInfo[]>;
   deallocateForInstance(instanceUuid: string): Promise<void>;
+  /** The ports bound to an instance (os-interface). */
+  instancePorts(instanceUuid: string): Promise<InstancePortInfo[]>;
+  /** A port by id, whoever owns it; undefined when there is none. */
+  findPort(portId: string): Promise<InstancePortInfo | undefined>;
+  /** Takes one port off an instance: deletes it when compute made it, else releases it. False when not attached. */
+  detachPort(instanceUuid: string, portId: string): Promise<boolean>;
 
   /** Networks the caller may see (its own and shared ones; all for admin). */
   listNetworkSummaries(auth: AuthContext): Promise<NetworkSummary[]>;

@@ -13,6 +13,8 @@ export const InstanceAction = {
   RESTORE: 'restore', TRIGGER_CRASH_DUMP: 'trigger_crash_dump', REBUILD: 'rebuild',
   RESCUE: 'rescue', UNRESCUE: 'unrescue', CREATE_IMAGE: 'createImage', BACKUP: 'createBackup',
   RESIZE: 'resize', MIGRATE: 'migrate', CONFIRM_RESIZE: 'confirmResize', REVERT_RESIZE: 'revertResize',
+  SHELVE: 'shelve', SHELVE_OFFLOAD: 'shelveOffload', UNSHELVE: 'unshelve',
+  ATTACH_INTERFACE: 'attach_interface', DETACH_INTERFACE: 'detach_interface',
 } as const;
 
 export async function recordActionStart(db: ComputeDb, ctx: RequestContext, instanceUuid: string, action: string): Promise<void> {

@@ -25,8 +25,11 @@ import { FlavorObject } from '../objects/index.js';
 import { triggerCrashDump } from './tasks/trigger-crash-dump.js';
 import { reclaimQueuedDeletes, restoreInstance, softDeleteInstance } from './tasks/soft-delete.js';
 import { toDriverInstance } from './driver-instance.js';
+import { pollShelvedInstances, shelveInstance, shelveOffloadInstance } from './tasks/shelve-instance.js';
+import { unshelveInstance } from './tasks/unshelve-instance.js';
+import { attachInterface, detachInterface } from './tasks/attach-interface.js';
 import type { ComputeHostDeps } from './tasks/context.js';
-import type { VifInfo } from '../virt/driver.js';
+import type { ConsoleProtocol, VifInfo } from '../virt/driver.js';
 
 export class ComputeManager {
   private readonly locks = new KeyedLock();
@@ -72,6 +75,12 @@ export class ComputeManager {
         else this.spawnTask(instance.uuid, () => confirmResize(this.deps, ctx, instance, m.uuid));
       }));
     }
+    if (this.deps.conf.DEFAULT.shelved_offload_time > 0) {
+      const pollS = Math.min(this.deps.conf.DEFAULT.shelved_poll_interval, this.deps.conf.DEFAULT.shelved_offload_time);
+      every(pollS * 1000, 'poll_shelved_instances', () => pollShelvedInstances(this.deps, (instance, ctx) => {
+        this.spawnTask(instance.uuid, () => shelveOffloadInstance(this.deps, ctx, instance));
+      }));
+    }
     // Nova runs this one at the interval itself, so a server is reclaimed about that long after its delete.
     const reclaim = this.deps.conf.DEFAULT.reclaim_instance_interval;
     if (reclaim > 0) {
@@ -107,6 +116,11 @@ export class ComputeManager {
       get_console_output: async (_ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);
         return this.deps.driver.getConsoleOutput(toDriverInstance(instance, imageMetaForInstance(instance), this.deps.conf.DEFAULT.instance_name_template));
+      },
+      get_remote_console: async (_ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        const driverInstance = toDriverInstance(instance, imageMetaForInstance(instance), this.deps.conf.DEFAULT.instance_name_template);
+        return this.deps.driver.getRemoteConsole(driverInstance, String(args.protocol) as ConsoleProtocol);
       },
       get_instance_diagnostics: async (_ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);
@@ -176,6 +190,31 @@ export class ComputeManager {
       finish_revert_resize: (ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);
         this.spawnTask(instance.uuid, () => finishRevertResize(this.deps, ctx, instance, String(args.migration_uuid)));
+      },
+      shelve_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => shelveInstance(this.deps, ctx, instance, String(args.image_id)));
+      },
+      shelve_offload_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => shelveOffloadInstance(this.deps, ctx, instance));
+      },
+      unshelve_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => unshelveInstance(this.deps, ctx, instance, typeof args.node === 'string' ? args.node : null));
+      },
+      attach_interface: async (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        const str = (v: unknown) => (typeof v === 'string' ? v : null);
+        const work = this.locks.run(instance.uuid, () => attachInterface(this.deps, ctx, instance, {
+          networkId: str(args.network_id), portId: str(args.port_id), fixedIp: str(args.requested_ip), tag: str(args.tag),
+        }));
+        this.track(work.catch(() => undefined));
+        return work;
+      },
+      detach_interface: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => detachInterface(this.deps, ctx, instance, String(args.port_id)));
       },
       instance_action: (ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);

@@ -1,7 +1,7 @@
 /** Client side of a compute host's RPC API (topic `compute.<host>`). */
 import type { RpcClient } from '../bus/rpc.js';
 import type { RequestContext } from '../bus/context.js';
-import type { Diagnostics } from '../virt/driver.js';
+import type { ConsoleEndpoint, ConsoleProtocol, Diagnostics } from '../virt/driver.js';
 import { toPrimitive, InstanceObject, ImageMetaObject, type ImageMeta, FlavorObject, type Flavor, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject,
   type Instance, type RequestSpec, type NetworkRequestList, type BlockDeviceMapping, type Selection } from '../objects/index.js';
 
@@ -92,6 +92,38 @@ export class ComputeRpcClient {
       instance: toPrimitive(InstanceObject, instance), image_id: imageId,
       ...(backup ? { backup_type: backup.type, rotation: backup.rotation } : {}),
     });
+  }
+
+  // ---- shelve (on the server's host) and unshelve (on the host it runs on next) ----
+
+  shelveInstance(ctx: RequestContext, host: string, instance: Instance, imageId: string): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'shelve_instance', { instance: toPrimitive(InstanceObject, instance), image_id: imageId });
+  }
+
+  shelveOffloadInstance(ctx: RequestContext, host: string, instance: Instance): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'shelve_offload_instance', { instance: toPrimitive(InstanceObject, instance) });
+  }
+
+  unshelveInstance(ctx: RequestContext, host: string, instance: Instance, node: string | null): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'unshelve_instance', { instance: toPrimitive(InstanceObject, instance), node });
+  }
+
+  /** Where the guest's console of this protocol is served (a call). */
+  getRemoteConsole(ctx: RequestContext, host: string, instance: Instance, protocol: ConsoleProtocol): Promise<ConsoleEndpoint> {
+    return this.rpc.call<ConsoleEndpoint>(ctx, computeTopic(host), 'get_remote_console', { instance: toPrimitive(InstanceObject, instance), protocol });
+  }
+
+  // ---- os-interface ----
+
+  /** Attaches a port (made on a network, or the user's); a call that answers with the port's id. */
+  attachInterface(ctx: RequestContext, host: string, instance: Instance, req: { networkId: string | null; portId: string | null; fixedIp: string | null; tag: string | null }): Promise<string> {
+    return this.rpc.call<string>(ctx, computeTopic(host), 'attach_interface', {
+      instance: toPrimitive(InstanceObject, instance), network_id: req.networkId, port_id: req.portId, requested_ip: req.fixedIp, tag: req.tag,
+    });
+  }
+
+  detachInterface(ctx: RequestContext, host: string, instance: Instance, portId: string): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'detach_interface', { instance: toPrimitive(InstanceObject, instance), port_id: portId });
   }
 
   // ---- resize and cold migration (source: resize, confirm, finish revert; destination: finish, revert) ----

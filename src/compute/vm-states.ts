@@ -47,6 +47,11 @@ export const TaskState = {
   RESIZE_MIGRATED: 'resize_migrated',
   RESIZE_FINISH: 'resize_finish',
   RESIZE_REVERTING: 'resize_reverting',
+  SHELVING: 'shelving',
+  SHELVING_IMAGE_PENDING_UPLOAD: 'shelving_image_pending_upload',
+  SHELVING_IMAGE_UPLOADING: 'shelving_image_uploading',
+  SHELVING_OFFLOADING: 'shelving_offloading',
+  UNSHELVING: 'unshelving',
 } as const;
 
 const STATUS_BY_VM_STATE: Record<string, string> = {

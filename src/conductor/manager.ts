@@ -9,6 +9,7 @@ import { BuildInstancesTask } from './tasks/build-instances.js';
 import type { ConductorTaskDeps } from './tasks/base.js';
 import { RescheduleInstanceTask } from './tasks/reschedule-instance.js';
 import { MigrateServerTask } from './tasks/migrate-server.js';
+import { UnshelveInstanceTask } from './tasks/unshelve-instance.js';
 import { recoverUnscheduledInstances } from './tasks/recover-unscheduled.js';
 
 export type ConductorDeps = ConductorTaskDeps;
@@ -38,6 +39,13 @@ export class ComputeTaskManager {
           migrationUuid: String(args.migration_uuid), allowSameHost: args.allow_same_host === true,
           host: typeof args.host === 'string' ? args.host : null,
         }).run();
+      },
+      unshelve_instance: async (ctx: RequestContext, args: Record<string, unknown>) => {
+        await new UnshelveInstanceTask(this.deps, ctx, {
+          instance: fromPrimitive(InstanceObject, args.instance),
+          availabilityZone: typeof args.availability_zone === 'string' ? args.availability_zone : null,
+          host: typeof args.host === 'string' ? args.host : null,
+        }).run().catch(() => undefined); // a cast: the rollback has put the task state back
       },
       reschedule_instance: async (ctx: RequestContext, args: Record<string, unknown>) => {
         await new RescheduleInstanceTask(this.deps, ctx, {

@@ -45,4 +45,11 @@ export class ConductorRpcClient {
       migration_uuid: args.migrationUuid, allow_same_host: args.allowSameHost, host: args.host,
     });
   }
+
+  /** Unshelve: back on its host, or (offloaded) scheduled again and spawned there. A cast, as in Nova. */
+  unshelveInstance(ctx: RequestContext, args: { instance: Instance; availabilityZone: string | null; host: string | null }): Promise<void> {
+    return this.rpc.cast(ctx, CONDUCTOR_TOPIC, 'unshelve_instance', {
+      instance: toPrimitive(InstanceObject, args.instance), availability_zone: args.availabilityZone, host: args.host,
+    });
+  }
 }

@@ -52,6 +52,8 @@ export const OPTIONS = {
     allow_resize_to_same_host: { type: 'bool', default: false, help: 'Let a resize or cold migration choose the host the server is on (for single-host clouds).' },
     resize_confirm_window: { type: 'int', default: 0, min: 0, help: 'Seconds after which a finished resize is confirmed automatically; 0 never.' },
     reclaim_instance_interval: { type: 'int', default: 0, min: 0, help: 'Seconds a deleted server stays SOFT_DELETED (restorable) before it is reclaimed; 0 deletes at once.' },
+    shelved_offload_time: { type: 'int', default: 0, min: -1, help: 'Seconds a shelved server keeps its host before it is offloaded; 0 offloads at once, -1 never.' },
+    shelved_poll_interval: { type: 'int', default: 3600, min: 1, help: 'Seconds between checks for shelved servers past shelved_offload_time.' },
     instance_name_template: { type: 'string', default: 'instance-%08x', help: 'Template for hypervisor instance names.' },
   },
   api: {
@@ -106,12 +108,25 @@ export const OPTIONS = {
     wait_soft_reboot_seconds: { type: 'int', default: 120, min: 1, help: 'Seconds a soft reboot waits for the guest to shut down before rebooting it hard.' },
     boot_timeout: { type: 'int', default: 60, min: 1, help: 'Seconds spawn waits for a started domain to run.' },
   },
+  vnc: {
+    enabled: { type: 'bool', default: true, help: 'Offer VNC consoles (os-remote-consoles protocol vnc, os-getVNCConsole).' },
+    novncproxy_base_url: { type: 'string', default: 'http://127.0.0.1:6080/vnc_auto.html', help: 'Base of the noVNC console URLs handed to clients; Kilonova runs no proxy there itself.' },
+  },
+  spice: {
+    enabled: { type: 'bool', default: false, help: 'Offer SPICE consoles (protocol spice, type spice-html5).' },
+    html5proxy_base_url: { type: 'string', default: 'http://127.0.0.1:6082/spice_auto.html', help: 'Base of the SPICE HTML5 console URLs handed to clients.' },
+  },
+  serial_console: {
+    enabled: { type: 'bool', default: false, help: 'Offer serial consoles (protocol serial).' },
+    base_url: { type: 'string', default: 'ws://127.0.0.1:6083/', help: 'Base of the serial console websocket URLs handed to clients.' },
+  },
   fake_driver: {
     vcpus: { type: 'int', default: 1000, min: 1, help: 'vCPUs the fake hypervisor reports.' },
     memory_mb: { type: 'int', default: 1048576, min: 1, help: 'RAM MiB the fake hypervisor reports.' },
     local_gb: { type: 'int', default: 100000, min: 1, help: 'Disk GiB the fake hypervisor reports.' },
     spawn_delay_ms: { type: 'int', default: 0, min: 0, help: 'Time a fake spawn takes.' },
     action_delay_ms: { type: 'int', default: 0, min: 0, help: 'Time the fake hypervisor holds a server in a transitional state (password, crash dump, rebuild, rescue, ...).' },
+    console_output_lines: { type: 'int', default: 3, min: 0, help: 'Lines of boot log a new fake guest starts its console with (then one per action); a longer log exercises clients that tail it.' },
     fail_spawn: { type: 'bool', default: false, help: 'Make every fake spawn fail (fault injection).' },
   },
 } as const satisfies Record<string, Record<string, OptionSpec>>;

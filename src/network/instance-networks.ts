@@ -36,6 +36,21 @@ export interface AllocateForInstanceRequest {
   availabilityZone?: string;
 }
 
+/** A port as the compute API's os-interface shows it. */
+export interface InstancePort {
+  id: string;
+  network_id: string;
+  mac_address: string;
+  status: string;
+  device_id: string;
+  fixed_ips: Array<{ subnet_id: string; ip_address: string }>;
+}
+
+function instancePortOf(rec: PortRecord): InstancePort {
+  const p = rec.port;
+  return { id: p.id, network_id: p.network_id, mac_address: p.mac_address, status: p.status, device_id: p.device_id, fixed_ips: rec.fixedIps.map((ip) => ({ subnet_id: ip.subnet_id, ip_address: ip.ip_address })) };
+}
+
 const novaNetworkNotFound = (id: string) => new BadRequest(`Network ${id} could not be found.`);
 const novaPortNotFound = (id: string) => new BadRequest(`Port ${id} could not be found.`);
 const novaPortInUse = (id: string) => new Conflict(`Port ${id} is still in use.`);
@@ -185,6 +200,31 @@ export class InstanceNetworks {
       return ips;
     });
     this.ports.released(freed);
+  }
+
+  /** The ports bound to the instance, as os-interface shows them (Nova's list_ports by device_id). */
+  async instancePorts(instanceUuid: string): Promise<InstancePort[]> {
+    return (await this.ports.forDevice(instanceUuid)).map(instancePortOf);
+  }
+
+  /** One port by id whoever owns it, or undefined. */
+  async findPort(portId: string): Promise<InstancePort | undefined> {
+    const row = await this.db.selectFrom('neutron_ports').select('id').where('id', '=', portId).executeTakeFirst();
+    if (!row) return undefined;
+    return instancePortOf(await this.ports.get({ isAdmin: true, projectId: '' }, portId));
+  }
+
+  /**
+   * Takes one port off the instance (interface detach): a port the compute
+   * service made goes, a user's port is released. False when the instance has no such port.
+   */
+  async detachPort(instanceUuid: string, portId: string): Promise<boolean> {
+    const row = await this.db.selectFrom('neutron_ports').select(['id', 'created_by_compute'])
+      .where('id', '=', portId).where('device_id', '=', instanceUuid).executeTakeFirst();
+    if (!row) return false;
+    if (row.created_by_compute === 1) await this.ports.delete(portId);
+    else await this.release([], [portId]);
+    return true;
   }
 
   /** The instance's VIFs as they are now (to rebuild an info cache). */

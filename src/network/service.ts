@@ -14,7 +14,7 @@ import { NetworkStore } from './networks.js';
 import { SubnetStore } from './subnets.js';
 import { PortStore } from './ports.js';
 import {
-  InstanceNetworks, type AllocateForInstanceRequest, type RequestedNetwork,
+  InstanceNetworks, type AllocateForInstanceRequest, type RequestedNetwork, type InstancePort,
 } from './instance-networks.js';
 import type { NetworkInfo, VifBinding } from './network-info.js';
 import { addTag, removeTag, replaceTags, tagsFor } from './tags.js';
@@ -22,7 +22,7 @@ import { SecurityGroupStore, type SecurityGroupRecord, type SecurityGroupRuleCre
 import { scopeOf } from './model.js';
 import type { NetworkRow, SecurityGroupRuleRow } from './tables.js';
 
-export type { RequestedNetwork, AllocateForInstanceRequest } from './instance-networks.js';
+export type { RequestedNetwork, AllocateForInstanceRequest, InstancePort } from './instance-networks.js';
 export type { NetworkInfo, Vif, VifSubnet, VifIp, VifNetwork } from './network-info.js';
 
 export interface NetworkServiceOptions {
@@ -118,6 +118,18 @@ export class NetworkService {
     const rows = await this.db.selectFrom('neutron_ports').select(['id', 'device_id', 'device_owner', 'project_id', 'created_by_compute'])
       .where('device_owner', 'like', 'compute:%').orderBy('id').execute();
     return rows.map((r) => ({ id: r.id, deviceId: r.device_id, deviceOwner: r.device_owner, projectId: r.project_id, createdByCompute: r.created_by_compute === 1 }));
+  }
+
+  instancePorts(instanceUuid: string): Promise<InstancePort[]> {
+    return this.instances.instancePorts(instanceUuid);
+  }
+
+  findPort(portId: string): Promise<InstancePort | undefined> {
+    return this.instances.findPort(portId);
+  }
+
+  detachPort(instanceUuid: string, portId: string): Promise<boolean> {
+    return this.instances.detachPort(instanceUuid, portId);
   }
 
   networkInfoForInstance(instanceUuid: string): Promise<NetworkInfo> {

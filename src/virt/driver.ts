@@ -94,8 +94,19 @@ export interface DriverCapabilities {
   supportsRescue: boolean;
   /** snapshot gives the guest's disk as image data. */
   supportsSnapshot: boolean;
+  /** attachInterface / detachInterface hot-plug a VIF into a guest and out again. */
+  supportsAttachInterface: boolean;
   /** The resize / cold migration steps (migrateDiskAndPowerOff, finishMigration, confirm and revert). */
   supportsMigration: boolean;
+}
+
+export type ConsoleProtocol = 'vnc' | 'spice' | 'serial' | 'rdp' | 'mks';
+
+/** Where the hypervisor serves a guest's console (what a console proxy would connect to). */
+export interface ConsoleEndpoint {
+  host: string;
+  port: number;
+  internalAccessPath: string | null;
 }
 
 /** A guest's root disk as image data (what a snapshot or backup uploads). */
@@ -149,6 +160,15 @@ export interface VirtDriver {
   unrescue(instance: DriverInstance): Promise<void>;
   /** The guest's root disk as image data, in any power state; the guest is left as it was. */
   snapshot(instance: DriverInstance): Promise<SnapshotData>;
+  /**
+   * Where a graphical or serial console of the guest is served (Nova's
+   * get_vnc_console and siblings); DriverNotSupported for a protocol the driver lacks.
+   */
+  getRemoteConsole(instance: DriverInstance, protocol: ConsoleProtocol): Promise<ConsoleEndpoint>;
+  /** Hot-plugs a VIF (a bound port) into the guest, running or not (Nova's attach_interface). */
+  attachInterface(instance: DriverInstance, vif: VifInfo): Promise<void>;
+  /** Unplugs a VIF from the guest; succeeds when it is not plugged. */
+  detachInterface(instance: DriverInstance, vif: VifInfo): Promise<void>;
   /**
    * Resize / cold migration, on the source: powers the guest off and hands
    * its disk over for `flavor` (Nova's migrate_disk_and_power_off).

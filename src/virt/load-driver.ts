@@ -56,6 +56,7 @@ export async function loadComputeDriver(conf: Config, deps: { statePath: string;
   const driver = new FakeDriver({
     vcpus: conf.fake_driver.vcpus, memoryMb: conf.fake_driver.memory_mb, localGb: conf.fake_driver.local_gb,
     spawnDelayMs: conf.fake_driver.spawn_delay_ms, actionDelayMs: conf.fake_driver.action_delay_ms, failSpawn: conf.fake_driver.fail_spawn,
+    consoleOutputLines: conf.fake_driver.console_output_lines,
     stateDir: path.join(deps.statePath, 'fake-hypervisor', conf.DEFAULT.host),
   });
   return { driver, name: 'fake.FakeDriver', note };

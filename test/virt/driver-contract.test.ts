@@ -351,6 +351,36 @@ for (const impl of IMPLEMENTATIONS) {
       await assert.rejects(d.snapshot(newInstance(sut.image)), InstanceNotFoundOnHost);
     });
 
+    test('getRemoteConsole names a host and port for the fake; the libvirt driver answers DriverNotSupported', async () => {
+      const inst = await boot();
+      if (d.type !== 'fake') {
+        await assert.rejects(d.getRemoteConsole(inst, 'vnc'), DriverNotSupported);
+        return;
+      }
+      const c = await d.getRemoteConsole(inst, 'vnc');
+      assert.ok(c.host.length > 0);
+      assert.ok(c.port > 0);
+      await assert.rejects(d.getRemoteConsole(newInstance(sut.image), 'vnc'), InstanceNotFoundOnHost);
+    });
+
+    test('attachInterface / detachInterface leave the guest in its power state; a second detach succeeds; without the capability, DriverNotSupported', async () => {
+      const inst = await boot();
+      const vif = { id: '6e0c4a4e-0000-4000-8000-00000000a77a', address: 'fa:16:3e:00:0a:7a', network: { id: 'n', label: 'private', subnets: [] } };
+      if (!d.capabilities.supportsAttachInterface) {
+        await assert.rejects(d.attachInterface(inst, vif), DriverNotSupported);
+        await assert.rejects(d.detachInterface(inst, vif), DriverNotSupported);
+        return;
+      }
+      await d.attachInterface(inst, vif);
+      assert.equal(await state(inst), PowerState.RUNNING);
+      await d.detachInterface(inst, vif);
+      await d.detachInterface(inst, vif);
+      await d.powerOff(inst);
+      await d.attachInterface(inst, vif);
+      assert.equal(await state(inst), PowerState.SHUTDOWN);
+      await assert.rejects(d.attachInterface(newInstance(sut.image), vif), InstanceNotFoundOnHost);
+    });
+
     test('resize on one host: migrateDiskAndPowerOff gives SHUTDOWN, finishMigration runs the new size, revert and confirm; without the capability, DriverNotSupported', async () => {
       const inst = await boot();
       const big: Flavor = { ...flavor, id: 3, flavorid: '3', name: 'm1.contract-big', vcpus: 2, memory_mb: 1024 };

@@ -145,6 +145,37 @@ describe('FakeDriver', () => {
       assert.doesNotMatch(await quick.getConsoleOutput(other), /pw$/m, 'the password itself is not kept');
     });
 
+    test('actionDelayMs holds the power transitions too (pause, stop, start)', async () => {
+      const d = driver({ actionDelayMs: 40 });
+      const inst = instance();
+      await d.spawn(req(inst));
+      for (const op of [() => d.pause(inst), () => d.unpause(inst), () => d.powerOff(inst), () => d.powerOn(inst)]) {
+        const started = performance.now();
+        await op();
+        assert.ok(performance.now() - started >= 35, `took ${performance.now() - started} ms`);
+      }
+      assert.equal((await d.getInfo(inst)).state, PowerState.RUNNING);
+    });
+
+    test('consoleOutputLines: a new guest\'s console has that many lines, first and last naming it; 3 by default', async () => {
+      const lines = (text: string) => text.replace(/\n$/, '').split('\n');
+      const long = driver({ consoleOutputLines: 50 });
+      const inst = instance('longboot');
+      await long.spawn(req(inst));
+      const out = lines(await long.getConsoleOutput(inst));
+      assert.equal(out.length, 50);
+      assert.match(out[0], /longboot\) powering on/);
+      assert.match(out[49], /longboot\) booted/);
+      const plain = driver();
+      const other = instance('short');
+      await plain.spawn(req(other));
+      assert.equal(lines(await plain.getConsoleOutput(other)).length, 3);
+      const none = driver({ consoleOutputLines: 0 });
+      const silent = instance();
+      await none.spawn(req(silent));
+      assert.equal(await none.getConsoleOutput(silent), '\n');
+    });
+
     test('failSpawn: every spawn fails with SpawnFailed naming the option', async () => {
       const d = driver({ failSpawn: true });
       for (let i = 0; i < 3; i++) {

@@ -10,6 +10,8 @@ import type { PowerActionName } from '../power-action-rules.js';
 import type { ComputeApiDeps } from './deps.js';
 import { consoleOutputSchema, rebootSchema } from './schemas/servers.js';
 import { SECURITY_GROUP_ACTIONS } from './security-groups.js';
+import { SHELVE_ACTIONS } from './shelve.js';
+import { CONSOLE_ACTIONS } from './remote-consoles.js';
 import { randomBytes } from 'node:crypto';
 import { changePasswordSchema, createBackupSchema, createImageSchema, lockV273Schema, migrateV256Schema, resizeSchema, novaBooleanValue, rebuildSchema, rescueSchema, resetStateSchema, triggerCrashDumpSchema } from './schemas/server-actions.js';
 import { getMetadata } from '../instance-store.js';
@@ -214,6 +216,8 @@ export const SERVER_ACTIONS: Record<string, ActionHandler> = {
       return a.reply.code(202).send();
     },
   },
+  ...SHELVE_ACTIONS,
+  ...CONSOLE_ACTIONS,
 };
 
 export function registerServerActionRoutes(app: FastifyInstance, deps: ComputeApiDeps): void {

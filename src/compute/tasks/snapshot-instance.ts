@@ -24,7 +24,7 @@ export interface SnapshotArgs {
 }
 
 /** The caller's identity, as the image service is asked on its behalf (Nova uses the user's token too). */
-function authFor(ctx: RequestContext): AuthContext {
+export function authFor(ctx: RequestContext): AuthContext {
   return {
     token: '', userId: ctx.userId ?? '', userName: ctx.userName ?? '', userDomainId: 'default',
     projectId: ctx.projectId ?? '', projectName: ctx.projectName ?? '', projectDomainId: 'default',

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   InstanceNotFoundOnHost, InvalidPowerState, PowerState, SpawnFailed,
   type Diagnostics, type DriverCapabilities, type DriverInstance, type SnapshotData, type HostResources, type InstanceInfo, type PowerStateValue,
-  type SpawnRequest, type VifInfo, type VirtDriver,
+  type SpawnRequest, type VifInfo, type VirtDriver, type ConsoleEndpoint, type ConsoleProtocol,
 } from '../driver.js';
 import type { ImageMeta } from '../../objects/image-meta.js';
 import type { Flavor } from '../../objects/flavor.js';
@@ -25,6 +25,11 @@ export interface FakeDriverOptions {
    */
   actionDelayMs?: number;
   failSpawn?: boolean;
+  /**
+   * Lines of boot log a new guest's console starts with (3 by default), so
+   * clients that tail or page a long console can be tried against the fake.
+   */
+  consoleOutputLines?: number;
   /**
    * Where the fake hypervisor keeps its guests (one JSON file each), so they
    * survive a restart as a real hypervisor's do. Without it, guests live in
@@ -48,6 +53,8 @@ interface FakeGuest {
   resizedFrom?: { vcpus: number; memoryMb: number; diskGb: number };
   /** Booted from a rescue image (Nova's rescued vm_state, as the hypervisor sees it). */
   rescued?: boolean;
+  /** Ports hot-plugged after the boot (attachInterface), by id, with their MAC. */
+  hotplugged?: Record<string, string>;
 }
 
 export interface FakeCall {
@@ -61,7 +68,7 @@ export type SpawnFaultRule = (req: SpawnRequest) => string | undefined;
 
 export class FakeDriver implements VirtDriver {
   readonly type = 'fake';
-  readonly capabilities: DriverCapabilities = { supportsSetAdminPassword: true, supportsTriggerCrashDump: true, supportsRescue: true, supportsSnapshot: true, supportsMigration: true };
+  readonly capabilities: DriverCapabilities = { supportsSetAdminPassword: true, supportsTriggerCrashDump: true, supportsRescue: true, supportsSnapshot: true, supportsMigration: true, supportsAttachInterface: true };
   private readonly guests = new Map<string, FakeGuest>();
   private host = 'fake-host';
   private readonly spawnFaults: SpawnFaultRule[] = [];
@@ -211,12 +218,7 @@ export class FakeDriver implements VirtDriver {
     this.guests.set(instance.uuid, {
       uuid: instance.uuid, name: instance.name, state: PowerState.RUNNING,
       vcpus: f.vcpus, memoryMb: f.memory_mb, diskGb: f.root_gb + f.ephemeral_gb,
-      // A few lines, as a real boot log has: clients tail it by line count.
-      console: [
-        `Kilonova fake guest ${instance.name} (${instance.hostname}) powering on`,
-        `${f.vcpus} vCPUs, ${f.memory_mb} MiB RAM, ${f.root_gb + f.ephemeral_gb} GiB disk`,
-        `Kilonova fake guest ${instance.name} (${instance.hostname}) booted`,
-      ],
+      console: bootLog(instance, this.opts.consoleOutputLines ?? 3),
     });
     await this.changed(instance.uuid);
   }
@@ -236,6 +238,7 @@ export class FakeDriver implements VirtDriver {
 
   async reboot(instance: DriverInstance, type: 'SOFT' | 'HARD'): Promise<void> {
     this.record(`reboot:${type}`, instance.uuid);
+    await this.actionDelay();
     const g = this.guest(instance.uuid);
     g.state = PowerState.RUNNING;
     g.console.push(`${type === 'SOFT' ? 'soft' : 'hard'} reboot`);
@@ -244,33 +247,39 @@ export class FakeDriver implements VirtDriver {
 
   async powerOff(instance: DriverInstance): Promise<void> {
     this.record('powerOff', instance.uuid);
+    await this.actionDelay();
     this.guest(instance.uuid).state = PowerState.SHUTDOWN;
     await this.changed(instance.uuid);
   }
 
   async powerOn(instance: DriverInstance): Promise<void> {
     this.record('powerOn', instance.uuid);
+    await this.actionDelay();
     this.guest(instance.uuid).state = PowerState.RUNNING;
     await this.changed(instance.uuid);
   }
 
   async pause(instance: DriverInstance): Promise<void> {
     this.record('pause', instance.uuid);
+    await this.actionDelay();
     await this.transition(instance.uuid, PowerState.RUNNING, PowerState.PAUSED, 'pause');
   }
 
   async unpause(instance: DriverInstance): Promise<void> {
     this.record('unpause', instance.uuid);
+    await this.actionDelay();
     await this.transition(instance.uuid, PowerState.PAUSED, PowerState.RUNNING, 'unpause');
   }
 
   async suspend(instance: DriverInstance): Promise<void> {
     this.record('suspend', instance.uuid);
+    await this.actionDelay();
     await this.transition(instance.uuid, PowerState.RUNNING, PowerState.SUSPENDED, 'suspend');
   }
 
   async resume(instance: DriverInstance): Promise<void> {
     this.record('resume', instance.uuid);
+    await this.actionDelay();
     await this.transition(instance.uuid, PowerState.SUSPENDED, PowerState.RUNNING, 'resume');
   }
 
@@ -342,6 +351,38 @@ export class FakeDriver implements VirtDriver {
     g.state = PowerState.RUNNING;
     g.console.push('boot from own disk after rescue');
     await this.changed(instance.uuid);
+  }
+
+  /** As Nova's fake: every protocol, served by a made-up host (nothing listens there). */
+  async getRemoteConsole(instance: DriverInstance, protocol: ConsoleProtocol): Promise<ConsoleEndpoint> {
+    this.guest(instance.uuid);
+    return { host: `fake${protocol}console.invalid`, port: 6969, internalAccessPath: 'FAKE' };
+  }
+
+  async attachInterface(instance: DriverInstance, vif: VifInfo): Promise<void> {
+    this.record('attachInterface', instance.uuid);
+    await this.actionDelay();
+    const g = this.guest(instance.uuid);
+    g.hotplugged = { ...(g.hotplugged ?? {}), [vif.id]: vif.address };
+    g.console.push(`network interface ${vif.address} (port ${vif.id}) plugged in`);
+    await this.changed(instance.uuid);
+  }
+
+  async detachInterface(instance: DriverInstance, vif: VifInfo): Promise<void> {
+    this.record('detachInterface', instance.uuid);
+    await this.actionDelay();
+    const g = this.guest(instance.uuid);
+    if (g.hotplugged && Object.hasOwn(g.hotplugged, vif.id)) {
+      const { [vif.id]: _gone, ...rest } = g.hotplugged;
+      g.hotplugged = rest;
+    }
+    g.console.push(`network interface ${vif.address} (port ${vif.id}) unplugged`);
+    await this.changed(instance.uuid);
+  }
+
+  /** The ports hot-plugged into a guest (for tests and the emulator's users). */
+  hotpluggedPorts(uuid: string): string[] {
+    return Object.keys(this.guest(uuid).hotplugged ?? {});
   }
 
   /**
@@ -440,4 +481,19 @@ export class FakeDriver implements VirtDriver {
     if (this.calls.length >= FakeDriver.MAX_CALLS) this.calls.splice(0, this.calls.length / 2);
     this.calls.push({ method, uuid, at: Date.now() });
   }
+}
+
+/**
+ * A new guest's console: `lines` lines of a plausible boot log, its first and
+ * last naming the guest (clients tail it by line count, and Tempest counts).
+ */
+function bootLog(instance: DriverInstance, lines: number): string[] {
+  const f = instance.flavor;
+  const first = `Kilonova fake guest ${instance.name} (${instance.hostname}) powering on`;
+  const last = `Kilonova fake guest ${instance.name} (${instance.hostname}) booted`;
+  if (lines <= 0) return [];
+  if (lines === 1) return [last];
+  const middle = [`${f.vcpus} vCPUs, ${f.memory_mb} MiB RAM, ${f.root_gb + f.ephemeral_gb} GiB disk`];
+  for (let i = 1; middle.length < lines - 2; i++) middle.push(`[${(i * 0.013).toFixed(6).padStart(12)}] fake-kernel: boot step ${i}`);
+  return [first, ...middle.slice(0, lines - 2), last];
 }

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import {
   DriverNotSupported, InstanceNotFoundOnHost, InvalidPowerState, PowerState, SpawnFailed,
   type Diagnostics, type DriverCapabilities, type DriverInstance, type SnapshotData, type HostResources, type InstanceInfo, type LifecycleEvent as DriverLifecycleEvent,
-  type PowerStateValue, type SpawnRequest, type VifInfo, type VirtDriver,
+  type PowerStateValue, type SpawnRequest, type VifInfo, type VirtDriver, type ConsoleEndpoint, type ConsoleProtocol,
 } from '../driver.js';
 import { buildInstanceMetadataFiles, instanceMetadataSource } from '../../metadata/instance-metadata.js';
 import { makeConfigDrive } from '../configdrive.js';
@@ -87,7 +87,7 @@ export class LibvirtDriver implements VirtDriver {
   readonly type = 'libvirt';
   // Setting a password needs the QEMU guest agent and crash dumps an NMI path
   // neither of which this driver drives yet.
-  readonly capabilities: DriverCapabilities = { supportsSetAdminPassword: false, supportsTriggerCrashDump: false, supportsRescue: false, supportsSnapshot: false, supportsMigration: false };
+  readonly capabilities: DriverCapabilities = { supportsSetAdminPassword: false, supportsTriggerCrashDump: false, supportsRescue: false, supportsSnapshot: false, supportsMigration: false, supportsAttachInterface: false };
   private host = os.hostname();
   readonly connection: LibvirtConnection;
   readonly imageCache: ImageCache;
@@ -433,6 +433,21 @@ export class LibvirtDriver implements VirtDriver {
   async snapshot(instance: DriverInstance): Promise<SnapshotData> {
     await this.state(instance);
     throw new DriverNotSupported('snapshot');
+  }
+
+  async getRemoteConsole(instance: DriverInstance, protocol: ConsoleProtocol): Promise<ConsoleEndpoint> {
+    await this.state(instance);
+    throw new DriverNotSupported(`${protocol} console`);
+  }
+
+  async attachInterface(instance: DriverInstance, _vif: VifInfo): Promise<void> {
+    await this.state(instance);
+    throw new DriverNotSupported('attach_interface');
+  }
+
+  async detachInterface(instance: DriverInstance, _vif: VifInfo): Promise<void> {
+    await this.state(instance);
+    throw new DriverNotSupported('detach_interface');
   }
 
   async migrateDiskAndPowerOff(instance: DriverInstance, _flavor: Flavor, _destHost: string): Promise<void> {
