@@ -389,6 +389,7 @@ for (const target of await databaseTargets()) {
         assertFault(await call('POST', '/regions', admin, { region: { parent_region_id: 'noregion' } }), 404);
         await call('PUT', '/regions/r-dup', admin, { region: {} });
         assertFault(await call('PUT', '/regions/r-dup', admin, { region: {} }), 409);
+        assertFault(await call('PUT', `/regions/${'r'.repeat(256)}`, admin, { region: {} }), 400, /too long/);
         assertFault(await call('POST', '/services', demo, { service: { type: 'x' } }), 403);
         assertFault(await call('GET', '/endpoints', demo), 403);
       });

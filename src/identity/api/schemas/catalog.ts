@@ -34,6 +34,10 @@ export const endpointUpdate = { type: 'object', properties: endpointProperties, 
 
 /** PUT /v3/regions/{id}: a body may repeat the URL's id, not name another. */
 export function checkRegionIdOnCreate(urlId: string, body: Record<string, unknown>): void {
+  // The URL's id must fit what a body's may be (the column holds 255 characters).
+  if (urlId.length > regionProperties.id.maxLength) {
+    throw new BadRequest(`Invalid input for field 'id': '${urlId.slice(0, 32)}…' is too long (at most ${regionProperties.id.maxLength} characters).`);
+  }
   if (body.id !== undefined && body.id !== urlId) {
     throw new BadRequest('Conflicting region IDs specified: the URL names one region and the body another.');
   }
