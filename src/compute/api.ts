@@ -34,6 +34,8 @@ import { listInstancePage, type InstancePage, type ListOptions } from './instanc
 import { POWER_ACTION_RULES, type PowerActionName } from './power-action-rules.js';
 import { ServerActionAPI } from './server-action-api.js';
 import type { Notifier } from '../bus/notifier.js';
+import { AggregateAPI, type ProviderAggregatesClient } from './aggregates.js';
+import { availableZones } from './availability-zones.js';
 
 export interface ComputeApiDepsCore {
   db: ComputeDb;
@@ -50,6 +52,8 @@ export interface ComputeApiDepsCore {
   deleteAllocations(consumerUuid: string): Promise<unknown>;
   /** Deletes a compute node's resource provider when its service is deleted. */
   deleteResourceProvider(rpUuid: string): Promise<unknown>;
+  /** Placement's provider aggregates, which host aggregate membership is mirrored to. */
+  placementAggregates?: ProviderAggregatesClient;
   /** The API's own notifications (instance.lock, ...). */
   notifier?: Notifier;
 }
@@ -63,8 +67,13 @@ export interface CreateResult {
 export class ComputeAPI {
   /** lock, os-resetState, changePassword, restore / forceDelete, trigger_crash_dump. */
   readonly actions: ServerActionAPI;
+  /** Host aggregates and the availability zones they make. */
+  readonly aggregates: AggregateAPI;
 
   constructor(private readonly deps: ComputeApiDepsCore) {
+    this.aggregates = new AggregateAPI({
+      db: deps.db, defaultZone: deps.conf.DEFAULT.default_availability_zone, logger: deps.logger, placement: deps.placementAggregates,
+    });
     this.actions = new ServerActionAPI(deps, {
       get: (auth, uuid, rule) => this.get(auth, uuid, rule),
       isAdmin: (auth) => this.isAdmin(auth),
@@ -147,7 +156,7 @@ export class ComputeAPI {
       keyData = kp.public_key;
     }
 
-    const { availabilityZone, forcedHost, forcedNode } = this.parseAvailabilityZone(opts.availabilityZone ?? null);
+    const { availabilityZone, forcedHost, forcedNode } = await this.parseAvailabilityZone(opts.availabilityZone ?? null);
     if (forcedHost) policy.authorize('os_compute_api:servers:create:forced_host', this.target(auth), auth);
 
     const networks = await this.requestedNetworks(auth, opts);
@@ -201,8 +210,8 @@ export class ComputeAPI {
     }
   }
 
-  private parseAvailabilityZone(requested: string | null) {
-    const { conf } = this.deps;
+  private async parseAvailabilityZone(requested: string | null) {
+    const { conf, db } = this.deps;
     let zone = requested;
     let forcedHost: string | null = null;
     let forcedNode: string | null = null;
@@ -213,7 +222,8 @@ export class ComputeAPI {
       forcedNode = parts[2] || null;
     }
     if (!zone) zone = conf.DEFAULT.default_schedule_zone || null;
-    if (zone && zone !== conf.DEFAULT.default_availability_zone) {
+    // A forced host names where to go, so the zone is not checked (as Nova).
+    if (zone && !forcedHost && !(await availableZones(db, conf)).has(zone)) {
       throw new BadRequest('The requested availability zone is not available');
     }
     return { availabilityZone: zone, forcedHost, forcedNode };
