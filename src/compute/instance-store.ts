@@ -23,6 +23,13 @@ export async function getInstanceRow(db: ComputeDb, uuid: string): Promise<Insta
   return row;
 }
 
+/** The host of each live instance among `uuids` (null while it has none); absent ones are not in the map. */
+export async function liveInstanceHosts(db: ComputeDb, uuids: readonly string[]): Promise<Map<string, string | null>> {
+  if (uuids.length === 0) return new Map();
+  const rows = await db.selectFrom('instances').select(['uuid', 'host']).where('uuid', 'in', [...uuids]).where('deleted', '=', 0).execute();
+  return new Map(rows.map((r) => [r.uuid, r.host]));
+}
+
 export async function getMetadata(db: ComputeDb, uuids: readonly string[]): Promise<Map<string, Record<string, string>>> {
   const out = new Map<string, Record<string, string>>();
   if (uuids.length === 0) return out;
