@@ -307,8 +307,8 @@ export class ComputeAPI {
   // ---- read ---------------------------------------------------------------
 
   /** A live server the caller may see: other projects' servers do not exist for it (404, as Nova). */
-  async get(auth: AuthContext, uuid: string, rule = 'os_compute_api:servers:show'): Promise<InstanceRow> {
-    const row = await getInstanceRow(this.deps.db, uuid);
+  async get(auth: AuthContext, uuid: string, rule = 'os_compute_api:servers:show', readDeleted = false): Promise<InstanceRow> {
+    const row = await getInstanceRow(this.deps.db, uuid, { readDeleted });
     if (row.project_id !== auth.projectId && !this.isAdmin(auth)) throw new InstanceNotFound(uuid);
     this.deps.policy.authorize(rule, this.target(auth, row.project_id, row.user_id), auth);
     return row;
@@ -444,8 +444,8 @@ export class ComputeAPI {
   }
 
   /** Requires the server to exist and be visible, then checks a rule against it. */
-  async authorizeOn(auth: AuthContext, uuid: string, rule: string): Promise<InstanceRow> {
-    return this.get(auth, uuid, rule);
+  async authorizeOn(auth: AuthContext, uuid: string, rule: string, opts: { readDeleted?: boolean } = {}): Promise<InstanceRow> {
+    return this.get(auth, uuid, rule, opts.readDeleted);
   }
 
   /** Removes deleted compute nodes from placement; one that cannot go is logged, not fatal (Nova does the same). */

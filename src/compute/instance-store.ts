@@ -17,8 +17,11 @@ export class InstanceNotFound extends NotFound {
   }
 }
 
-export async function getInstanceRow(db: ComputeDb, uuid: string): Promise<InstanceRow> {
-  const row = await db.selectFrom('instances').selectAll().where('uuid', '=', uuid).where('deleted', '=', 0).executeTakeFirst();
+/** The live instance of that uuid; with readDeleted, a deleted one too (the newest row). */
+export async function getInstanceRow(db: ComputeDb, uuid: string, opts: { readDeleted?: boolean } = {}): Promise<InstanceRow> {
+  let q = db.selectFrom('instances').selectAll().where('uuid', '=', uuid);
+  q = opts.readDeleted ? q.orderBy('deleted').orderBy('id', 'desc') : q.where('deleted', '=', 0);
+  const row = await q.executeTakeFirst();
   if (!row) throw new InstanceNotFound(uuid);
   return row;
 }
