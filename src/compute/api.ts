@@ -426,6 +426,20 @@ export class ComputeAPI {
   }
 
   /**
+   * A compute host's uptime line (Nova's HostAPI.get_host_uptime): 400 while
+   * its service is down, 501 when its driver cannot tell.
+   */
+  async getHostUptime(auth: AuthContext, requestId: string, host: string): Promise<string> {
+    if (!(await this.deps.isComputeUp(host))) throw new BadRequest(`Compute service of ${host} is unavailable at this time.`);
+    try {
+      return await this.deps.compute.getHostUptime(contextFromAuth(auth, requestId), host);
+    } catch (err) {
+      if ((err as { remoteName?: string }).remoteName === 'DriverNotSupported') throw new NotImplementedError('The requested functionality is not supported.');
+      throw err;
+    }
+  }
+
+  /**
    * The guest's diagnostics, read on its host. Nova's answers: 409 while the
    * server has no host, 501 when its driver cannot tell.
    */

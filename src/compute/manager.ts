@@ -108,6 +108,7 @@ export class ComputeManager {
         const instance = fromPrimitive(InstanceObject, args.instance);
         return this.deps.driver.getConsoleOutput(toDriverInstance(instance, imageMetaForInstance(instance), this.deps.conf.DEFAULT.instance_name_template));
       },
+      get_host_uptime: async () => this.deps.driver.getHostUptime(),
       get_instance_diagnostics: async (_ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);
         let vifs: VifInfo[] = [];

@@ -12,7 +12,7 @@ import { createHttpServer } from '../../src/http/server.js';
 import { registerAvailabilityZoneRoutes } from '../../src/compute/api/availability-zones.js';
 import { registerAggregateRoutes } from '../../src/compute/api/aggregates.js';
 import { AggregateAPI, type ProviderAggregatesClient } from '../../src/compute/aggregates.js';
-import { Conflict } from '../../src/errors.js';
+import { BadRequest, Conflict } from '../../src/errors.js';
 import type { ComputeApiDeps } from '../../src/compute/api/deps.js';
 import { registerFlavorRoutes } from '../../src/compute/api/flavors.js';
 import { registerHypervisorRoutes } from '../../src/compute/api/hypervisors.js';
@@ -62,6 +62,11 @@ export async function buildComputeApi(target: DatabaseTarget, overrides: Overrid
     computeApi: {
       deletedProviders, deleteResourceProviders: async (uuids: readonly string[]) => void deletedProviders.push(...uuids),
       aggregates: new AggregateAPI({ db, defaultZone: conf.DEFAULT.default_availability_zone, logger: testLogger, placement }),
+      // A host's uptime as its compute service would tell it: only cmp1 answers, the others are down.
+      getHostUptime: async (_auth: unknown, _rid: string, host: string) => {
+        if (host === 'cmp1') return ' 10:00:00 up 3 min,  0 users,  load average: 0.00, 0.00, 0.00';
+        throw new BadRequest(`Compute service of ${host} is unavailable at this time.`);
+      },
     } as unknown as ComputeApiDeps['computeApi'],
   };
   const app = createHttpServer({ logger: testLogger });
