@@ -389,6 +389,8 @@ for (const target of await databaseTargets()) {
         assertFault(await call('POST', '/regions', admin, { region: { parent_region_id: 'noregion' } }), 404);
         await call('PUT', '/regions/r-dup', admin, { region: {} });
         assertFault(await call('PUT', '/regions/r-dup', admin, { region: {} }), 409);
+        // An id longer than the column is refused as input (it was a database error on PostgreSQL).
+        assertFault(await call('PUT', `/regions/${'p'.repeat(400)}`, admin, { region: { name: 'x' } }), 400, /too long/);
         assertFault(await call('POST', '/services', demo, { service: { type: 'x' } }), 403);
         assertFault(await call('GET', '/endpoints', demo), 403);
       });

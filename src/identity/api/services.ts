@@ -193,6 +193,8 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: IdentityRouteCo
   const createRegion = async (request: FastifyRequest, id: string | undefined) => {
     const body = validated(request.body, 'region', regionCreate);
     authorize(ctx, request, 'identity:create_region');
+    // The id column holds 255 characters; a longer one from the path is bad input, not a database error.
+    if (id !== undefined && id.length > 255) throw new BadRequest(`Invalid input for field 'id': '${id.slice(0, 64)}...' is too long`);
     if (id !== undefined && body.id !== undefined && body.id !== id) {
       throw new BadRequest('Conflicting region IDs specified: the URL names one region and the body another.');
     }
