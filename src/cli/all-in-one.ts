@@ -193,6 +193,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       conductor: conductorClient, compute: computeClient, logger: logger.child({ service: 'compute-api' }),
       deleteAllocations: (uuid) => placement.deleteAllocations(uuid),
       deleteResourceProvider: (uuid) => placement.deleteResourceProvider(uuid),
+      placementAggregates: placement,
       notifier: new Notifier(transport, `nova-api:${host}`),
       isComputeUp: async (h) => {
         const s = await computeDb.selectFrom('services').select(['last_seen_up', 'forced_down'])

@@ -38,6 +38,8 @@ import { ShelveAPI } from './shelve-api.js';
 import { InterfaceAPI } from './interfaces-api.js';
 import { ConsoleAPI } from './consoles-api.js';
 import type { Notifier } from '../bus/notifier.js';
+import { AggregateAPI, type ProviderAggregatesClient } from './aggregates.js';
+import { availableZones } from './availability-zones.js';
 
 export interface ComputeApiDepsCore {
   db: ComputeDb;
@@ -54,6 +56,8 @@ export interface ComputeApiDepsCore {
   deleteAllocations(consumerUuid: string): Promise<unknown>;
   /** Deletes a compute node's resource provider when its service is deleted. */
   deleteResourceProvider(rpUuid: string): Promise<unknown>;
+  /** Placement's provider aggregates, which host aggregate membership is mirrored to. */
+  placementAggregates?: ProviderAggregatesClient;
   /** The API's own notifications (instance.lock, ...). */
   notifier?: Notifier;
 }
@@ -73,8 +77,13 @@ export class ComputeAPI {
   readonly interfaces: InterfaceAPI;
   /** Remote console URLs. */
   readonly consoles: ConsoleAPI;
+  /** Host aggregates and the availability zones they make. */
+  readonly aggregates: AggregateAPI;
 
   constructor(private readonly deps: ComputeApiDepsCore) {
+    this.aggregates = new AggregateAPI({
+      db: deps.db, defaultZone: deps.conf.DEFAULT.default_availability_zone, logger: deps.logger, placement: deps.placementAggregates,
+    });
     const lookup = {
       get: (auth: AuthContext, uuid: string, rule: string) => this.get(auth, uuid, rule),
       isAdmin: (auth: AuthContext) => this.isAdmin(auth),
@@ -161,7 +170,7 @@ export class ComputeAPI {
       keyData = kp.public_key;
     }
 
-    const { availabilityZone, forcedHost, forcedNode } = this.parseAvailabilityZone(opts.availabilityZone ?? null);
+    const { availabilityZone, forcedHost, forcedNode } = await this.parseAvailabilityZone(opts.availabilityZone ?? null);
     if (forcedHost) policy.authorize('os_compute_api:servers:create:forced_host', this.target(auth), auth);
 
     const networks = await this.requestedNetworks(auth, opts);
@@ -216,8 +225,8 @@ export class ComputeAPI {
     }
   }
 
-  private parseAvailabilityZone(requested: string | null) {
-    const { conf } = this.deps;
+  private async parseAvailabilityZone(requested: string | null) {
+    const { conf, db } = this.deps;
     let zone = requested;
     let forcedHost: string | null = null;
     let forcedNode: string | null = null;
@@ -228,7 +237,8 @@ export class ComputeAPI {
       forcedNode = parts[2] || null;
     }
     if (!zone) zone = conf.DEFAULT.default_schedule_zone || null;
-    if (zone && zone !== conf.DEFAULT.default_availability_zone) {
+    // A forced host names where to go, so the zone is not checked (as Nova).
+    if (zone && !forcedHost && !(await availableZones(db, conf)).has(zone)) {
       throw new BadRequest('The requested availability zone is not available');
     }
     return { availabilityZone: zone, forcedHost, forcedNode };
@@ -312,8 +322,8 @@ export class ComputeAPI {
   // ---- read ---------------------------------------------------------------
 
   /** A live server the caller may see: other projects' servers do not exist for it (404, as Nova). */
-  async get(auth: AuthContext, uuid: string, rule = 'os_compute_api:servers:show'): Promise<InstanceRow> {
-    const row = await getInstanceRow(this.deps.db, uuid);
+  async get(auth: AuthContext, uuid: string, rule = 'os_compute_api:servers:show', readDeleted = false): Promise<InstanceRow> {
+    const row = await getInstanceRow(this.deps.db, uuid, { readDeleted });
     if (row.project_id !== auth.projectId && !this.isAdmin(auth)) throw new InstanceNotFound(uuid);
     this.deps.policy.authorize(rule, this.target(auth, row.project_id, row.user_id), auth);
     return row;
@@ -437,6 +447,20 @@ export class ComputeAPI {
   }
 
   /**
+   * A compute host's uptime line (Nova's HostAPI.get_host_uptime): 400 while
+   * its service is down, 501 when its driver cannot tell.
+   */
+  async getHostUptime(auth: AuthContext, requestId: string, host: string): Promise<string> {
+    if (!(await this.deps.isComputeUp(host))) throw new BadRequest(`Compute service of ${host} is unavailable at this time.`);
+    try {
+      return await this.deps.compute.getHostUptime(contextFromAuth(auth, requestId), host);
+    } catch (err) {
+      if ((err as { remoteName?: string }).remoteName === 'DriverNotSupported') throw new NotImplementedError('The requested functionality is not supported.');
+      throw err;
+    }
+  }
+
+  /**
    * The guest's diagnostics, read on its host. Nova's answers: 409 while the
    * server has no host, 501 when its driver cannot tell.
    */
@@ -455,8 +479,8 @@ export class ComputeAPI {
   }
 
   /** Requires the server to exist and be visible, then checks a rule against it. */
-  async authorizeOn(auth: AuthContext, uuid: string, rule: string): Promise<InstanceRow> {
-    return this.get(auth, uuid, rule);
+  async authorizeOn(auth: AuthContext, uuid: string, rule: string, opts: { readDeleted?: boolean } = {}): Promise<InstanceRow> {
+    return this.get(auth, uuid, rule, opts.readDeleted);
   }
 
   /** Removes deleted compute nodes from placement; one that cannot go is logged, not fatal (Nova does the same). */

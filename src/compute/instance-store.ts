@@ -17,10 +17,20 @@ export class InstanceNotFound extends NotFound {
   }
 }
 
-export async function getInstanceRow(db: ComputeDb, uuid: string): Promise<InstanceRow> {
-  const row = await db.selectFrom('instances').selectAll().where('uuid', '=', uuid).where('deleted', '=', 0).executeTakeFirst();
+/** The live instance of that uuid; with readDeleted, a deleted one too (the newest row). */
+export async function getInstanceRow(db: ComputeDb, uuid: string, opts: { readDeleted?: boolean } = {}): Promise<InstanceRow> {
+  let q = db.selectFrom('instances').selectAll().where('uuid', '=', uuid);
+  q = opts.readDeleted ? q.orderBy('deleted').orderBy('id', 'desc') : q.where('deleted', '=', 0);
+  const row = await q.executeTakeFirst();
   if (!row) throw new InstanceNotFound(uuid);
   return row;
+}
+
+/** The host of each live instance among `uuids` (null while it has none); absent ones are not in the map. */
+export async function liveInstanceHosts(db: ComputeDb, uuids: readonly string[]): Promise<Map<string, string | null>> {
+  if (uuids.length === 0) return new Map();
+  const rows = await db.selectFrom('instances').select(['uuid', 'host']).where('uuid', 'in', [...uuids]).where('deleted', '=', 0).execute();
+  return new Map(rows.map((r) => [r.uuid, r.host]));
 }
 
 export async function getMetadata(db: ComputeDb, uuids: readonly string[]): Promise<Map<string, Record<string, string>>> {

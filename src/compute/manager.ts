@@ -122,6 +122,7 @@ export class ComputeManager {
         const driverInstance = toDriverInstance(instance, imageMetaForInstance(instance), this.deps.conf.DEFAULT.instance_name_template);
         return this.deps.driver.getRemoteConsole(driverInstance, String(args.protocol) as ConsoleProtocol);
       },
+      get_host_uptime: async () => this.deps.driver.getHostUptime(),
       get_instance_diagnostics: async (_ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);
         let vifs: VifInfo[] = [];

@@ -41,6 +41,11 @@ export class ComputeRpcClient {
     return this.rpc.call<string>(ctx, computeTopic(host), 'get_console_output', { instance: toPrimitive(InstanceObject, instance) });
   }
 
+  /** The host's uptime line, read by its compute service. */
+  getHostUptime(ctx: RequestContext, host: string): Promise<string> {
+    return this.rpc.call<string>(ctx, computeTopic(host), 'get_host_uptime', {});
+  }
+
   /** The guest's diagnostics (Nova's standard form), read on its host. */
   getDiagnostics(ctx: RequestContext, host: string, instance: Instance, networkInfo: string): Promise<Diagnostics> {
     return this.rpc.call<Diagnostics>(ctx, computeTopic(host), 'get_instance_diagnostics', { instance: toPrimitive(InstanceObject, instance), network_info: networkInfo });

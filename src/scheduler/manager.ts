@@ -13,6 +13,7 @@ import { enabledFilters, type HostFilter } from './filters/index.js';
 import { cpuWeigher, ramWeigher, softAffinityWeigher, softAntiAffinityWeigher, weighHosts, type Weigher } from './weighers/index.js';
 import type { FilterContext } from './filters/filter.js';
 import { groupPlacement } from '../compute/server-groups.js';
+import { hostZones } from '../compute/aggregate-store.js';
 import { freeFromSummary, type HostState } from './host-state.js';
 import { SelectionObject } from '../objects/selection.js';
 
@@ -175,11 +176,12 @@ export class SchedulerManager {
       .execute();
     const downAfterMs = this.deps.conf.DEFAULT.service_down_time * 1000;
     const now = Date.now();
+    const zones = await hostZones(this.deps.db, [...new Set(nodes.map((n) => n.host))]);
     return nodes.map((n) => {
       const summary = summaries[n.uuid];
       return {
         nodeUuid: n.uuid, host: n.host, nodename: n.hypervisor_hostname,
-        availabilityZone: this.deps.conf.DEFAULT.default_availability_zone,
+        availabilityZone: zones.get(n.host) ?? this.deps.conf.DEFAULT.default_availability_zone,
         serviceDisabled: n.disabled === 1,
         serviceUp: n.forced_down === 0 && !!n.last_seen_up && now - Date.parse(n.last_seen_up) <= downAfterMs,
         freeRamMb: freeFromSummary(summary, 'MEMORY_MB'),

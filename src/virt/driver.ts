@@ -145,6 +145,8 @@ export interface VirtDriver {
   suspend(instance: DriverInstance): Promise<void>;
   resume(instance: DriverInstance): Promise<void>;
   getConsoleOutput(instance: DriverInstance): Promise<string>;
+  /** The host's uptime line, as `uptime` prints it (os-hypervisors/{id}/uptime). */
+  getHostUptime(): Promise<string>;
   /** The guest's diagnostics in Nova's standard form (2.48); DriverNotSupported where the driver cannot tell. */
   getDiagnostics(instance: DriverInstance, networkInfo: VifInfo[]): Promise<Diagnostics>;
   /** Sets the guest's administrator password; the guest must be running. */

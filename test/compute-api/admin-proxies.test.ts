@@ -266,7 +266,7 @@ describe('admin and network proxies', () => {
 
   describe('os-instance-usage-audit-log', () => {
     test('index reports the last completed month with every compute host not run', async () => {
-      const res = await cloud.request('GET', `${V}/os-instance-usage-audit-log`);
+      const res = await cloud.request('GET', `${V}/os-instance_usage_audit_log`);
       assert.equal(res.status, 200);
       const log = res.json.instance_usage_audit_logs;
       assert.match(log.period_beginning, /^\d{4}-\d\d-01 00:00:00$/);
@@ -277,13 +277,15 @@ describe('admin and network proxies', () => {
     });
 
     test('show takes the time before which the period ended; a bad one is 400; members are refused', async () => {
-      const res = await cloud.request('GET', `${V}/os-instance-usage-audit-log/${encodeURIComponent('2020-03-15 10:00:00')}`);
+      const res = await cloud.request('GET', `${V}/os-instance_usage_audit_log/${encodeURIComponent('2020-03-15 10:00:00')}`);
       assert.equal(res.status, 200);
       assert.equal(res.json.instance_usage_audit_log.period_beginning, '2020-02-01 00:00:00');
       assert.equal(res.json.instance_usage_audit_log.period_ending, '2020-03-01 00:00:00');
-      const bad = await cloud.request('GET', `${V}/os-instance-usage-audit-log/not-a-time`);
+      const bad = await cloud.request('GET', `${V}/os-instance_usage_audit_log/not-a-time`);
       assert.equal(bad.status, 400);
-      assert.equal((await cloud.request('GET', `${V}/os-instance-usage-audit-log`, { who: 'demo' })).status, 403);
+      assert.equal((await cloud.request('GET', `${V}/os-instance_usage_audit_log`, { who: 'demo' })).status, 403);
+      // Nova's path has underscores; the hyphenated spelling is no resource.
+      assert.equal((await cloud.request('GET', `${V}/os-instance-usage-audit-log`)).status, 404);
     });
   });
 });

@@ -10,6 +10,9 @@ import { syncDatabase } from '../../src/db/migrate.js';
 import { nowIso } from '../../src/db/schema-helpers.js';
 import { createHttpServer } from '../../src/http/server.js';
 import { registerAvailabilityZoneRoutes } from '../../src/compute/api/availability-zones.js';
+import { registerAggregateRoutes } from '../../src/compute/api/aggregates.js';
+import { AggregateAPI, type ProviderAggregatesClient } from '../../src/compute/aggregates.js';
+import { BadRequest, Conflict } from '../../src/errors.js';
 import type { ComputeApiDeps } from '../../src/compute/api/deps.js';
 import { registerFlavorRoutes } from '../../src/compute/api/flavors.js';
 import { registerHypervisorRoutes } from '../../src/compute/api/hypervisors.js';
@@ -32,7 +35,20 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function buildComputeApi(target: DatabaseTarget, overrides: Overrides = {}): Promise<TestApi> {
+/** Placement's provider aggregates as a map, recording what the aggregates API mirrors to it. */
+export class FakeProviderAggregates implements ProviderAggregatesClient {
+  readonly byProvider = new Map<string, { aggregates: string[]; generation: number }>();
+  async getAggregates(rp: string) {
+    return this.byProvider.get(rp) ?? { aggregates: [], generation: 0 };
+  }
+  async setAggregates(rp: string, aggregates: string[], generation?: number) {
+    const cur = await this.getAggregates(rp);
+    if (generation !== undefined && generation !== cur.generation) throw new Conflict('generation mismatch');
+    this.byProvider.set(rp, { aggregates, generation: cur.generation + 1 });
+  }
+}
+
+export async function buildComputeApi(target: DatabaseTarget, overrides: Overrides = {}, placement = new FakeProviderAggregates()): Promise<TestApi> {
   const handle = await target.open();
   await syncDatabase(handle.db, [computeMigrations]);
   const db = handle.db as ComputeDb;
@@ -43,7 +59,15 @@ export async function buildComputeApi(target: DatabaseTarget, overrides: Overrid
     // The proxy resources (images, networks, security groups) are tested against a whole cloud.
     images: {} as ComputeApiDeps['images'], network: {} as ComputeApiDeps['network'],
     // The routes under test reach ComputeAPI only to drop deleted nodes from placement; record that.
-    computeApi: { deletedProviders, deleteResourceProviders: async (uuids: readonly string[]) => void deletedProviders.push(...uuids) } as unknown as ComputeApiDeps['computeApi'],
+    computeApi: {
+      deletedProviders, deleteResourceProviders: async (uuids: readonly string[]) => void deletedProviders.push(...uuids),
+      aggregates: new AggregateAPI({ db, defaultZone: conf.DEFAULT.default_availability_zone, logger: testLogger, placement }),
+      // A host's uptime as its compute service would tell it: only cmp1 answers, the others are down.
+      getHostUptime: async (_auth: unknown, _rid: string, host: string) => {
+        if (host === 'cmp1') return ' 10:00:00 up 3 min,  0 users,  load average: 0.00, 0.00, 0.00';
+        throw new BadRequest(`Compute service of ${host} is unavailable at this time.`);
+      },
+    } as unknown as ComputeApiDeps['computeApi'],
   };
   const app = createHttpServer({ logger: testLogger });
   await app.register(async (scope) => {
@@ -56,6 +80,7 @@ export async function buildComputeApi(target: DatabaseTarget, overrides: Overrid
       registerAvailabilityZoneRoutes(v21, deps);
       registerHypervisorRoutes(v21, deps);
       registerServiceRoutes(v21, deps);
+      registerAggregateRoutes(v21, deps);
     }, { prefix: '/v2.1' });
   }, { prefix: '/compute' });
   await app.ready();

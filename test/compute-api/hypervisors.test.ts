@@ -1,6 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TEST_AUTH } from '../helpers/auth.js';
+import { hypervisorView } from '../../src/compute/api/views/hypervisors.js';
 import { buildComputeApi, headers, seedComputeNode, seedInstance, seedService, targets, type TestApi } from './app.js';
 
 for (const target of targets) {
@@ -106,10 +107,33 @@ for (const target of targets) {
       assert.equal((await get('/os-hypervisors/cmp1/search', '2.53')).statusCode, 404);
     });
 
-    test('uptime is 501 (no driver reports it), as clients expect', async () => {
+    test('uptime: the summary view with the host\'s uptime line; a down host is 400; admins only', async () => {
       const res = await get(`/os-hypervisors/${node1.id}/uptime`);
-      assert.equal(res.statusCode, 501);
-      assert.equal(res.json().notImplemented.code, 501);
+      assert.equal(res.statusCode, 200);
+      assert.deepEqual(res.json(), { hypervisor: {
+        id: node1.id, hypervisor_hostname: 'cmp1.example', state: 'up', status: 'enabled',
+        uptime: ' 10:00:00 up 3 min,  0 users,  load average: 0.00, 0.00, 0.00',
+      } });
+      const at253 = await get(`/os-hypervisors/${node1.uuid}/uptime`, '2.53');
+      assert.equal(at253.json().hypervisor.id, node1.uuid);
+      const down = await get(`/os-hypervisors/${node2.id}/uptime`);
+      assert.equal(down.statusCode, 400);
+      assert.equal(down.json().badRequest.message, 'Compute service of cmp2 is unavailable at this time.');
+      assert.equal((await get('/os-hypervisors/424242/uptime')).statusCode, 404);
+      assert.equal((await get(`/os-hypervisors/${node1.id}/uptime`, undefined, 'demo')).statusCode, 403);
+    });
+
+    test('the 2.88 detail view has the uptime (null when unknown) and no resource figures', async () => {
+      const [n1, n2] = await api.db.selectFrom('compute_nodes').selectAll().where('host', 'in', ['cmp1', 'cmp2']).orderBy('id').execute();
+      const [s1, s2] = await api.db.selectFrom('services').selectAll().where('host', 'in', ['cmp1', 'cmp2']).orderBy('id').execute();
+      const at288 = () => true;
+      const up = hypervisorView(n1!, s1!, { atLeast: at288, conf: api.conf, detail: true, uptime: 'line' });
+      assert.deepEqual(Object.keys(up).sort(), ['host_ip', 'hypervisor_hostname', 'hypervisor_type', 'hypervisor_version', 'id', 'service', 'state', 'status', 'uptime']);
+      assert.equal(up.uptime, 'line');
+      assert.equal(hypervisorView(n2!, s2!, { atLeast: at288, conf: api.conf, detail: true }).uptime, null);
+      const before = hypervisorView(n1!, s1!, { atLeast: (v) => v !== '2.88', conf: api.conf, detail: true });
+      assert.equal(before.uptime, undefined);
+      assert.equal(before.vcpus, 8);
     });
 
     test('demo cannot list or show hypervisors', async () => {

@@ -33,6 +33,8 @@ const RULES: Record<string, Check> = {
   'os_compute_api:os-keypairs:delete': adminOrOwnerUser,
   'os_compute_api:limits': any,
   'os_compute_api:limits:other_project': admin,
+  ...Object.fromEntries(['index', 'show', 'create', 'update', 'delete', 'add_host', 'remove_host', 'set_metadata'].map((r) => [`os_compute_api:os-aggregates:${r}`, admin])),
+  'compute:aggregates:images': admin,
   'os_compute_api:os-availability-zone:list': any,
   'os_compute_api:os-availability-zone:detail': admin,
   'os_compute_api:os-hypervisors:list': admin,

@@ -100,7 +100,9 @@ for (const target of targets) {
       const list = await call('GET', '/extensions', 'reader', '2.1');
       assert.equal(list.statusCode, 200);
       const aliases = list.json().extensions.map((e: any) => e.alias);
-      for (const a of ['os-quota-sets', 'os-server-groups', 'os-server-password', 'os-keypairs']) assert.ok(aliases.includes(a), a);
+      for (const a of ['os-quota-sets', 'os-server-groups', 'os-server-password', 'os-keypairs', 'os-aggregates', 'os-hosts', 'os-consoles']) assert.ok(aliases.includes(a), a);
+      assert.deepEqual(aliases, [...aliases].sort(), 'sorted by alias, as Nova lists them');
+      assert.ok(list.json().extensions.some((e: any) => e.name === 'Hosts'));
       for (const e of list.json().extensions) assert.deepEqual(Object.keys(e).sort(), ['alias', 'description', 'links', 'name', 'namespace', 'updated']);
       const one = await call('GET', '/extensions/os-server-groups', 'demo', '2.1');
       assert.equal(one.json().extension.name, 'ServerGroups');

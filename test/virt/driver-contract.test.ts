@@ -410,5 +410,9 @@ for (const impl of IMPLEMENTATIONS) {
       const out = await d.getConsoleOutput(inst);
       assert.equal(typeof out, 'string');
     });
+
+    test('the host uptime is one `uptime` line', async () => {
+      assert.match(await d.getHostUptime(), /^ \d\d:\d\d:\d\d up .+ load average: \d+\.\d\d, \d+\.\d\d, \d+\.\d\d$/);
+    });
   });
 }

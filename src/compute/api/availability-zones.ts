@@ -1,12 +1,13 @@
 /**
- * /os-availability-zone: compute services are in the default zone, the
- * control-plane services in "internal" (shown only in the detail view). A
- * zone is available when one of its enabled services is up.
+ * /os-availability-zone: compute services are in their aggregate's zone or
+ * the default one, the control-plane services in "internal" (shown only in
+ * the detail view). A zone is available when one of its enabled services is up.
  */
 import type { FastifyInstance } from 'fastify';
+import { INTERNAL_ZONE, servicesWithZones } from '../availability-zones.js';
 import type { ComputeApiDeps } from './deps.js';
 import { novaTimestamp } from './views/keypairs.js';
-import { API_BINARIES, INTERNAL_ZONE, isServiceUp, serviceZone, type ServiceRow } from './views/services.js';
+import { API_BINARIES, isServiceUp, type ServiceRow } from './views/services.js';
 
 interface Zone {
   name: string;
@@ -18,12 +19,11 @@ export function registerAvailabilityZoneRoutes(app: FastifyInstance, deps: Compu
   const { db, policy, conf } = deps;
 
   async function zones(): Promise<Zone[]> {
-    const rows = await db.selectFrom('services').selectAll().where('deleted', '=', 0).orderBy('id').execute();
+    const rows = await servicesWithZones(db, conf, API_BINARIES);
     const now = Date.now();
     const byName = new Map<string, Zone>();
     for (const s of rows) {
-      if (API_BINARIES.has(s.binary)) continue;
-      const name = serviceZone(s, conf);
+      const name = s.zone;
       const zone = byName.get(name) ?? { name, available: false, services: [] };
       byName.set(name, zone);
       if (s.disabled) continue;

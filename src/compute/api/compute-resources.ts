@@ -10,6 +10,7 @@ import { registerExtensionRoutes } from './extensions.js';
 import { registerServerDiagnosticsRoutes } from './server-diagnostics.js';
 import { registerInterfaceRoutes } from './interfaces.js';
 import { registerRemoteConsoleRoutes } from './remote-consoles.js';
+import { registerServerExternalEventRoutes } from './server-external-events.js';
 
 export function registerComputeResourceRoutes(app: FastifyInstance, deps: ComputeApiDeps): void {
   registerQuotaSetRoutes(app, deps);
@@ -21,4 +22,5 @@ export function registerComputeResourceRoutes(app: FastifyInstance, deps: Comput
   registerServerDiagnosticsRoutes(app, deps);
   registerInterfaceRoutes(app, deps);
   registerRemoteConsoleRoutes(app, deps);
+  registerServerExternalEventRoutes(app, deps);
 }

@@ -11,7 +11,8 @@ import { computeServiceOf, firstNodeOf, instancesOn, liveServices } from '../hos
 import type { ComputeApiDeps } from './deps.js';
 import { lastQueryValue, requireAtMost } from './proxy-versions.js';
 import { hostUpdateBody } from './schemas/hosts.js';
-import { API_BINARIES, isServiceUp, serviceZone } from './views/services.js';
+import { API_BINARIES, isServiceUp } from './views/services.js';
+import { zoneResolver } from '../availability-zones.js';
 
 const MAX_HOSTS_VERSION = '2.42';
 const RULE = (r: string) => `os_compute_api:os-hosts:${r}`;
@@ -32,9 +33,10 @@ export function registerHostRoutes(app: FastifyInstance, deps: ComputeApiDeps): 
     requireAtMost(request, MAX_HOSTS_VERSION);
     policy.authorize(RULE('list'), {}, request.auth);
     const zone = lastQueryValue(request, 'zone');
+    const zoneOf = await zoneResolver(db, conf);
     const hosts = (await liveServices(db, { enabledOnly: true }))
       .filter((s) => !API_BINARIES.has(s.binary))
-      .map((s) => ({ host_name: s.host, service: s.topic, zone: serviceZone(s, conf) }))
+      .map((s) => ({ host_name: s.host, service: s.topic, zone: zoneOf(s) }))
       .filter((h) => !zone || h.zone === zone);
     return { hosts };
   });

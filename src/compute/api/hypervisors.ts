@@ -4,8 +4,11 @@
  * service is gone is not listed, as in Nova.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest, NotFound, NotImplementedError } from '../../errors.js';
+import { BadRequest, NotFound } from '../../errors.js';
 import { fitsInt32 } from '../../db/integer-range.js';
+import {
+  computeServicesOf, nodeByKey, nodeMarkerId, nodesMatching, nodesOfEnabledServices, nodesPage, serversOnHosts,
+} from '../hypervisor-store.js';
 import type { ComputeApiDeps } from './deps.js';
 import { isUuidLike } from './services.js';
 import { nonNegativeIntQuery, parseBoolean, queryParam, rejectUnknownQuery } from './schemas/flavors.js';
@@ -23,33 +26,20 @@ export function registerHypervisorRoutes(app: FastifyInstance, deps: ComputeApiD
   const { db, policy, conf } = deps;
   const versionPrefix = app.prefix;
 
-  /** The live compute services of these hosts, in one query. */
-  async function servicesFor(hosts: string[]): Promise<Map<string, ServiceRow>> {
-    if (hosts.length === 0) return new Map();
-    const rows = await db.selectFrom('services').selectAll()
-      .where('binary', '=', 'nova-compute').where('deleted', '=', 0).where('host', 'in', [...new Set(hosts)])
-      .execute();
-    return new Map(rows.map((s) => [s.host, s]));
-  }
-
-  async function serversOn(hosts: string[]): Promise<Map<string, Array<{ name: string; uuid: string }>>> {
-    const out = new Map<string, Array<{ name: string; uuid: string }>>();
-    if (hosts.length === 0) return out;
-    const rows = await db.selectFrom('instances').select(['host', 'display_name', 'uuid'])
-      .where('deleted', '=', 0).where('host', 'in', [...new Set(hosts)]).orderBy('id').execute();
-    for (const r of rows) {
-      const list = out.get(r.host!) ?? [];
-      list.push({ name: r.display_name, uuid: r.uuid });
-      out.set(r.host!, list);
-    }
-    return out;
-  }
+  const servicesFor = (hosts: string[]) => computeServicesOf(db, hosts);
+  const serversOn = (hosts: string[]) => serversOnHosts(db, hosts);
 
   async function byPattern(pattern: string): Promise<ComputeNodeRow[]> {
-    const nodes = await db.selectFrom('compute_nodes').selectAll()
-      .where('deleted', '=', 0).where('hypervisor_hostname', 'like', `%${pattern}%`).orderBy('id').execute();
+    const nodes = await nodesMatching(db, pattern);
     if (nodes.length === 0) throw new NotFound(`No hypervisor matching '${pattern}' could be found.`);
     return nodes;
+  }
+
+  /** Each host's uptime line; a host that is down or cannot tell shows null, as Nova's 2.88 view does. */
+  async function uptimesOf(request: FastifyRequest, hosts: string[]): Promise<Map<string, string | null>> {
+    const entries = await Promise.all([...new Set(hosts)].map(async (h) => [h,
+      await deps.computeApi.getHostUptime(request.auth, String(request.id), h).catch(() => null)] as const));
+    return new Map(entries);
   }
 
   function withServersParam(request: FastifyRequest): boolean {
@@ -77,30 +67,27 @@ export function registerHypervisorRoutes(app: FastifyInstance, deps: ComputeApiD
       links = false;
       nodes = await byPattern(pattern);
     } else {
-      let q = db.selectFrom('compute_nodes').selectAll().where('deleted', '=', 0);
+      const page: { afterId?: number; limit?: number } = {};
       if (paged) {
-        const limit = Math.min(nonNegativeIntQuery(request, 'limit') ?? conf.api.max_limit, conf.api.max_limit);
+        page.limit = Math.min(nonNegativeIntQuery(request, 'limit') ?? conf.api.max_limit, conf.api.max_limit);
         const marker = queryParam(request, 'marker');
         if (marker !== undefined) {
-          let mq = db.selectFrom('compute_nodes').select('id').where('deleted', '=', 0);
-          if (v253) mq = mq.where('uuid', '=', marker);
-          else mq = /^\d+$/.test(marker) && fitsInt32(Number(marker)) ? mq.where('id', '=', Number(marker)) : mq.where('id', '=', -1);
-          const m = await mq.executeTakeFirst();
-          if (!m) throw new BadRequest(`marker [${marker}] not found`);
-          q = q.where('id', '>', m.id);
+          const key = v253 ? { uuid: marker } : { id: /^\d+$/.test(marker) && fitsInt32(Number(marker)) ? Number(marker) : -1 };
+          page.afterId = await nodeMarkerId(db, key);
+          if (page.afterId === undefined) throw new BadRequest(`marker [${marker}] not found`);
         }
-        q = q.limit(limit);
       }
-      nodes = await q.orderBy('id').execute();
+      nodes = await nodesPage(db, page);
     }
     const hosts = nodes.map((n) => n.host);
     const [services, servers] = await Promise.all([servicesFor(hosts), withServers ? serversOn(hosts) : Promise.resolve(undefined)]);
+    const uptimes = detail && v.atLeast('2.88') ? await uptimesOf(request, [...services.keys()]) : undefined;
     const items: Array<Record<string, unknown>> = [];
     for (const node of nodes) {
       const service = services.get(node.host);
       if (!service) continue;
       items.push(hypervisorView(node, service, {
-        atLeast: (x) => v.atLeast(x), conf, detail, servers: servers?.get(node.host), withServers,
+        atLeast: (x) => v.atLeast(x), conf, detail, servers: servers?.get(node.host), withServers, uptime: uptimes?.get(node.host),
       }));
     }
     const out: Record<string, unknown> = { hypervisors: items };
@@ -115,15 +102,15 @@ export function registerHypervisorRoutes(app: FastifyInstance, deps: ComputeApiD
   /** A node by the id form its microversion uses, with its compute service. */
   async function nodeById(request: FastifyRequest, id: string): Promise<{ node: ComputeNodeRow; service: ServiceRow }> {
     const notFound = new NotFound(`Hypervisor with ID '${id}' could not be found.`);
-    let q = db.selectFrom('compute_nodes').selectAll().where('deleted', '=', 0);
+    let key: { uuid: string } | { id: number };
     if (request.apiVersion.atLeast('2.53')) {
       if (!isUuidLike(id)) throw new BadRequest(`Invalid uuid ${id}`);
-      q = q.where('uuid', '=', id);
+      key = { uuid: id };
     } else {
       if (!/^\s*[-+]?\d+\s*$/.test(id) || !fitsInt32(Number(id))) throw notFound;
-      q = q.where('id', '=', Number(id));
+      key = { id: Number(id) };
     }
-    const node = await q.executeTakeFirst();
+    const node = await nodeByKey(db, key);
     if (!node) throw notFound;
     const service = (await servicesFor([node.host])).get(node.host);
     if (!service) throw notFound;
@@ -144,12 +131,7 @@ export function registerHypervisorRoutes(app: FastifyInstance, deps: ComputeApiD
     if (request.apiVersion.atLeast('2.88')) throw new NotFound('The resource could not be found.');
     policy.authorize(`${POLICY}statistics`, {}, request.auth);
     // Nova counts only nodes whose compute service is enabled.
-    const nodes = await db.selectFrom('compute_nodes').selectAll('compute_nodes')
-      .innerJoin('services', (j) => j.onRef('services.host', '=', 'compute_nodes.host')
-        .on('services.binary', '=', 'nova-compute').on('services.deleted', '=', 0).on('services.disabled', '=', 0))
-      .where('compute_nodes.deleted', '=', 0)
-      .execute();
-    return statisticsView(nodes);
+    return statisticsView(await nodesOfEnabledServices(db));
   });
 
   app.get<{ Params: IdParams }>('/os-hypervisors/:id', async (request) => {
@@ -159,16 +141,17 @@ export function registerHypervisorRoutes(app: FastifyInstance, deps: ComputeApiD
     policy.authorize(`${POLICY}show`, {}, request.auth);
     const { node, service } = await nodeById(request, request.params.id);
     const servers = withServers ? (await serversOn([node.host])).get(node.host) : undefined;
-    return { hypervisor: hypervisorView(node, service, { atLeast: (x) => v.atLeast(x), conf, detail: true, servers, withServers }) };
+    const uptime = v.atLeast('2.88') ? (await uptimesOf(request, [node.host])).get(node.host) : undefined;
+    return { hypervisor: hypervisorView(node, service, { atLeast: (x) => v.atLeast(x), conf, detail: true, servers, withServers, uptime }) };
   });
 
   app.get<{ Params: IdParams }>('/os-hypervisors/:id/uptime', async (request) => {
     if (request.apiVersion.atLeast('2.88')) throw new NotFound('The resource could not be found.');
     policy.authorize(`${POLICY}uptime`, {}, request.auth);
-    await nodeById(request, request.params.id);
-    // The API never reaches a virt driver, and our drivers report no uptime:
-    // Nova's answer for a driver without it is 501, which clients expect.
-    throw new NotImplementedError('The requested functionality is not supported.');
+    const { node, service } = await nodeById(request, request.params.id);
+    const uptime = await deps.computeApi.getHostUptime(request.auth, String(request.id), node.host);
+    const v = request.apiVersion;
+    return { hypervisor: { ...hypervisorView(node, service, { atLeast: (x) => v.atLeast(x), conf, detail: false }), uptime } };
   });
 
   app.get<{ Params: IdParams }>('/os-hypervisors/:id/search', async (request) => {

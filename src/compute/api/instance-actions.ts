@@ -1,5 +1,6 @@
 /** /servers/{id}/os-instance-actions: what was done to a server, by whom, and how each step went. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { actionEvents, getAction, listActions, type ActionListOptions } from '../instance-action-store.js';
 import { NotFound, BadRequest } from '../../errors.js';
 import type { ComputeApiDeps } from './deps.js';
 import { hostId } from './views/servers.js';
@@ -18,43 +19,41 @@ function actionView(a: { action: string; instance_uuid: string; message: string 
 
 export function registerInstanceActionRoutes(app: FastifyInstance, deps: ComputeApiDeps): void {
   const { db, policy, computeApi } = deps;
+  // From 2.21 the actions of a deleted server can still be read (Nova reads deleted instances there).
+  const server = (request: FastifyRequest<P>, rule: string) =>
+    computeApi.authorizeOn(request.auth, request.params.id, rule, { readDeleted: request.apiVersion.atLeast('2.21') });
 
   app.get<P>('/servers/:id/os-instance-actions', async (request) => {
-    const row = await computeApi.authorizeOn(request.auth, request.params.id, 'os_compute_api:os-instance-actions:list');
+    const row = await server(request, 'os_compute_api:os-instance-actions:list');
     const v258 = request.apiVersion.atLeast('2.58');
-    let q = db.selectFrom('instance_actions').selectAll().where('instance_uuid', '=', row.uuid).orderBy('start_time', 'desc').orderBy('id', 'desc');
+    const opts: ActionListOptions = {};
     if (v258) {
       const { limit, marker } = request.query;
       if (limit !== undefined) {
         if (!/^\d+$/.test(limit)) throw new BadRequest('limit param must be an integer');
-        q = q.limit(Math.min(Number(limit), deps.conf.api.max_limit));
+        opts.limit = Math.min(Number(limit), deps.conf.api.max_limit);
       }
-      if (marker) {
-        const m = await db.selectFrom('instance_actions').select(['id']).where('instance_uuid', '=', row.uuid).where('request_id', '=', marker).executeTakeFirst();
-        if (!m) throw new BadRequest(`Marker ${marker} could not be found.`);
-        q = q.where('id', '<', m.id);
-      }
+      opts.marker = marker;
       const since = request.query['changes-since'];
       if (since !== undefined) {
         const t = Date.parse(since);
         if (Number.isNaN(t)) throw new BadRequest(`Invalid input for query parameters changes-since. Value: ${since}. '${since}' is not a 'date-time'`);
-        q = q.where('updated_at', '>=', new Date(t).toISOString());
+        opts.changesSince = new Date(t).toISOString();
       }
     }
-    const rows = await q.execute();
+    const rows = await listActions(db, row.uuid, opts);
     return { instanceActions: rows.map((a) => actionView(a, v258)) };
   });
 
   app.get<P>('/servers/:id/os-instance-actions/:requestId', async (request) => {
-    const row = await computeApi.authorizeOn(request.auth, request.params.id, 'os_compute_api:os-instance-actions:show');
-    const action = await db.selectFrom('instance_actions').selectAll()
-      .where('instance_uuid', '=', row.uuid).where('request_id', '=', request.params.requestId as string).executeTakeFirst();
+    const row = await server(request, 'os_compute_api:os-instance-actions:show');
+    const action = await getAction(db, row.uuid, request.params.requestId as string);
     if (!action) throw new NotFound(`Action for request_id ${request.params.requestId} on instance ${row.uuid} not found`);
     const view: Record<string, unknown> = actionView(action, request.apiVersion.atLeast('2.58'));
     const target = { project_id: row.project_id };
     if (policy.allowed('os_compute_api:os-instance-actions:events', target, request.auth)) {
       const showDetails = policy.allowed('os_compute_api:os-instance-actions:events:details', target, request.auth);
-      const events = await db.selectFrom('instance_actions_events').selectAll().where('action_id', '=', action.id).orderBy('id').execute();
+      const events = await actionEvents(db, action.id);
       view.events = events.map((e) => ({
         event: e.event, start_time: novaTimestamp(e.start_time), finish_time: novaTimestamp(e.finish_time), result: e.result,
         traceback: e.traceback,

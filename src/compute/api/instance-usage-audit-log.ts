@@ -1,5 +1,5 @@
 /**
- * /os-instance-usage-audit-log: Nova's report of the periodic usage audit
+ * /os-instance_usage_audit_log (Nova spells the path with underscores): Nova's report of the periodic usage audit
  * per compute host. Kilonova runs no such audit, so every host is reported
  * as not run for the last completed month.
  */
@@ -42,12 +42,12 @@ export function registerInstanceUsageAuditLogRoutes(app: FastifyInstance, deps: 
     };
   }
 
-  app.get('/os-instance-usage-audit-log', async (request) => {
+  app.get('/os-instance_usage_audit_log', async (request) => {
     policy.authorize('os_compute_api:os-instance-usage-audit-log:list', {}, request.auth);
     return { instance_usage_audit_logs: await report(new Date()) };
   });
 
-  app.get<{ Params: { id: string } }>('/os-instance-usage-audit-log/:id', async (request) => {
+  app.get<{ Params: { id: string } }>('/os-instance_usage_audit_log/:id', async (request) => {
     policy.authorize('os_compute_api:os-instance-usage-audit-log:show', {}, request.auth);
     const id = request.params.id;
     const m = /^(\d{4})-(\d{1,2})-(\d{1,2}) (\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,6}))?$/.exec(id);

@@ -5,10 +5,10 @@
  * by its uuid in the path.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { sql } from 'kysely';
 import { BadRequest, Conflict, NotFound } from '../../errors.js';
-import { nowIso } from '../../db/schema-helpers.js';
 import { fitsInt32 } from '../../db/integer-range.js';
+import { zoneResolver, type ZoneOf } from '../availability-zones.js';
+import { deleteService, instanceCountOn, listServices, serviceById, serviceByUuid, updateService, updateServiceByHost } from '../service-store.js';
 import type { ComputeApiDeps } from './deps.js';
 import { parseBoolean, queryParam, rejectUnknownQuery, validateInput } from './schemas/flavors.js';
 import {
@@ -27,18 +27,14 @@ type IdParams = { id: string };
 
 export function registerServiceRoutes(app: FastifyInstance, deps: ComputeApiDeps): void {
   const { db, policy, conf } = deps;
-  const view = (request: FastifyRequest, s: ServiceRow) => serviceView(s, { atLeast: (v) => request.apiVersion.atLeast(v), conf });
+  const view = (request: FastifyRequest, s: ServiceRow, zoneOf: ZoneOf) => serviceView(s, { atLeast: (v) => request.apiVersion.atLeast(v), conf, zoneOf });
 
   app.get('/os-services', async (request) => {
     policy.authorize(`${POLICY}list`, {}, request.auth);
     if (request.apiVersion.atLeast('2.75')) rejectUnknownQuery(request, SERVICE_INDEX_QUERY);
-    let q = db.selectFrom('services').selectAll().where('deleted', '=', 0);
-    const host = queryParam(request, 'host');
-    const binary = queryParam(request, 'binary');
-    if (host) q = q.where('host', '=', host);
-    if (binary) q = q.where('binary', '=', binary);
-    const rows = await q.orderBy('id').execute();
-    return { services: rows.filter((s) => !API_BINARIES.has(s.binary)).map((s) => view(request, s)) };
+    const rows = await listServices(db, { host: queryParam(request, 'host'), binary: queryParam(request, 'binary') });
+    const zoneOf = await zoneResolver(db, conf);
+    return { services: rows.filter((s) => !API_BINARIES.has(s.binary)).map((s) => view(request, s, zoneOf)) };
   });
 
   app.put<{ Params: IdParams }>('/os-services/:id', async (request) => {
@@ -80,10 +76,7 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ComputeApiDeps
         throw new NotFound('Unknown action');
     }
     assertCompute(binary);
-    const res = await db.updateTable('services').set({ ...changes, updated_at: nowIso() })
-      .where('host', '=', host).where('binary', '=', binary).where('deleted', '=', 0)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 0) throw new NotFound(`Could not find binary ${binary} on host ${host}.`);
+    if (!(await updateServiceByHost(db, host, binary, changes))) throw new NotFound(`Could not find binary ${binary} on host ${host}.`);
     return { service: result };
   }
 
@@ -92,7 +85,7 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ComputeApiDeps
     const body = validateInput<ServiceUpdateBody>(request, serviceUpdateV253, request.body);
     if (!isUuidLike(id)) throw new BadRequest(`Invalid uuid ${id}`);
     policy.authorize(`${POLICY}update`, {}, request.auth);
-    const service = await db.selectFrom('services').selectAll().where('uuid', '=', id).where('deleted', '=', 0).executeTakeFirst();
+    const service = await serviceByUuid(db, id);
     if (!service) throw new NotFound(`Service ${id} could not be found.`);
     assertCompute(service.binary);
     const changes: Partial<Pick<ServiceRow, 'disabled' | 'disabled_reason' | 'forced_down'>> = {};
@@ -108,10 +101,9 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ComputeApiDeps
     if (Object.keys(changes).length === 0) {
       throw new BadRequest("No updates were requested. Fields 'status' or 'forced_down' should be specified.");
     }
-    const updated = await db.updateTable('services').set({ ...changes, updated_at: nowIso() })
-      .where('id', '=', service.id).returningAll().executeTakeFirst();
+    const updated = await updateService(db, service.id, changes);
     if (!updated) throw new NotFound(`Service ${id} could not be found.`);
-    return { service: view(request, updated) };
+    return { service: view(request, updated, await zoneResolver(db, conf)) };
   }
 
   app.delete<{ Params: IdParams }>('/os-services/:id', async (request, reply) => {
@@ -122,30 +114,16 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ComputeApiDeps
     if (!byUuid && !/^\s*[-+]?\d+\s*$/.test(id)) throw new BadRequest('Invalid input received: id must be an integer');
     // An id past the database's integer range names no service.
     if (!byUuid && !fitsInt32(Number(id))) throw new NotFound(`Service ${id} not found.`);
-    const removedNodes = await db.transaction().execute(async (tx) => {
-      let q = tx.selectFrom('services').selectAll().where('deleted', '=', 0);
-      q = byUuid ? q.where('uuid', '=', id) : q.where('id', '=', Number(id));
-      const service = await q.executeTakeFirst();
-      if (!service) throw new NotFound(`Service ${id} not found.`);
-      if (service.binary === 'nova-compute') {
-        const hosted = await tx.selectFrom('instances').select(sql<number>`count(*)`.as('n'))
-          .where('host', '=', service.host).where('deleted', '=', 0).executeTakeFirstOrThrow();
-        if (Number(hosted.n) > 0) {
-          throw new Conflict('Unable to delete compute service that is hosting instances. Migrate or delete the instances first.');
-        }
+    const service = byUuid ? await serviceByUuid(db, id) : await serviceById(db, Number(id));
+    if (!service) throw new NotFound(`Service ${id} not found.`);
+    if (service.binary === 'nova-compute') {
+      if ((await instanceCountOn(db, service.host)) > 0) {
+        throw new Conflict('Unable to delete compute service that is hosting instances. Migrate or delete the instances first.');
       }
-      let nodes: string[] = [];
-      if (service.binary === 'nova-compute') {
-        // A deleted compute service takes its compute nodes with it, as Nova's service_destroy does.
-        nodes = (await tx.selectFrom('compute_nodes').select('uuid').where('host', '=', service.host).where('deleted', '=', 0).execute()).map((n) => n.uuid);
-        await tx.updateTable('compute_nodes').set((eb) => ({ deleted: eb.ref('id'), updated_at: nowIso() }))
-          .where('host', '=', service.host).where('deleted', '=', 0).execute();
-      }
-      // Soft delete with deleted = id keeps (host, binary, deleted) unique for a re-registered service.
-      await tx.updateTable('services').set((eb) => ({ deleted: eb.ref('id'), updated_at: nowIso() }))
-        .where('id', '=', service.id).execute();
-      return nodes;
-    });
+      // A host that is gone leaves its aggregates (and their placement mirror), as Nova's service delete does.
+      await deps.computeApi.aggregates.forgetHost(service.host);
+    }
+    const removedNodes = await deleteService(db, service);
     // And their resource providers, so placement offers nothing on a host that is gone.
     await deps.computeApi.deleteResourceProviders(removedNodes);
     return reply.code(204).send();

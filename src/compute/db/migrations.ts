@@ -308,6 +308,34 @@ async function instanceOldFlavor(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('instances').addColumn('old_flavor', 'text').execute();
 }
 
+/**
+ * Host aggregates: a named set of compute hosts with key/value metadata; the
+ * `availability_zone` key makes the aggregate an availability zone.
+ */
+async function aggregates(db: Kysely<any>): Promise<void> {
+  await withAutoId(db, db.schema.createTable('aggregates'))
+    .addColumn('uuid', 'varchar(36)', (c) => c.notNull().unique())
+    .addColumn('name', 'varchar(255)', (c) => c.notNull().unique())
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)')
+    .execute();
+
+  await db.schema.createTable('aggregate_hosts')
+    .addColumn('aggregate_id', 'integer', (c) => c.notNull().references('aggregates.id').onDelete('cascade'))
+    .addColumn('host', 'varchar(255)', (c) => c.notNull())
+    .addPrimaryKeyConstraint('pk_aggregate_hosts', ['aggregate_id', 'host'])
+    .execute();
+  await db.schema.createIndex('aggregate_hosts_host_idx').on('aggregate_hosts').column('host').execute();
+
+  await db.schema.createTable('aggregate_metadata')
+    .addColumn('aggregate_id', 'integer', (c) => c.notNull().references('aggregates.id').onDelete('cascade'))
+    .addColumn('key', 'varchar(255)', (c) => c.notNull())
+    .addColumn('value', 'varchar(255)', (c) => c.notNull())
+    .addPrimaryKeyConstraint('pk_aggregate_metadata', ['aggregate_id', 'key'])
+    .execute();
+  await db.schema.createIndex('aggregate_metadata_key_idx').on('aggregate_metadata').column('key').execute();
+}
+
 /** Nova's instances.auto_disk_config: whether the guest may grow its root partition (OS-DCF:diskConfig AUTO). */
 async function instanceAutoDiskConfig(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('instances').addColumn('auto_disk_config', 'integer', (c) => c.notNull().defaultTo(0)).execute();
@@ -321,6 +349,7 @@ export const computeMigrations: MigrationSet = {
     '003_quotas_groups_tags': { up: resources },
     '004_instance-locked-by': { up: lockedBy },
     '005_instance-old-flavor': { up: instanceOldFlavor },
-    '006_instance-auto-disk-config': { up: instanceAutoDiskConfig },
+    '006_aggregates': { up: aggregates },
+    '007_instance-auto-disk-config': { up: instanceAutoDiskConfig },
   },
 };

@@ -283,6 +283,26 @@ export interface InstanceSystemMetadataTable {
   value: string;
 }
 
+/** Host aggregates (Nova's API database aggregates, aggregate_hosts, aggregate_metadata). */
+export interface AggregatesTable {
+  id: Generated<number>;
+  uuid: string;
+  name: string;
+  created_at: string;
+  updated_at: string | null;
+}
+
+export interface AggregateHostsTable {
+  aggregate_id: number;
+  host: string;
+}
+
+export interface AggregateMetadataTable {
+  aggregate_id: number;
+  key: string;
+  value: string;
+}
+
 export interface ComputeTables {
   services: ServicesTable;
   compute_nodes: ComputeNodesTable;
@@ -305,6 +325,9 @@ export interface ComputeTables {
   instance_group_member: InstanceGroupMemberTable;
   tags: TagsTable;
   instance_system_metadata: InstanceSystemMetadataTable;
+  aggregates: AggregatesTable;
+  aggregate_hosts: AggregateHostsTable;
+  aggregate_metadata: AggregateMetadataTable;
 }
 
 export type ComputeDb = Kysely<ComputeTables>;

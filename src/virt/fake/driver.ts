@@ -13,6 +13,7 @@ import {
 } from '../driver.js';
 import type { ImageMeta } from '../../objects/image-meta.js';
 import type { Flavor } from '../../objects/flavor.js';
+import { uptimeLine } from '../uptime.js';
 
 export interface FakeDriverOptions {
   vcpus: number;
@@ -79,6 +80,8 @@ export class FakeDriver implements VirtDriver {
   private writing: Promise<void> = Promise.resolve();
   /** Guests changed since the last write began. */
   private readonly dirty = new Set<string>();
+
+  private readonly startedAt = Date.now();
 
   constructor(private readonly opts: FakeDriverOptions) {}
 
@@ -281,6 +284,11 @@ export class FakeDriver implements VirtDriver {
     this.record('resume', instance.uuid);
     await this.actionDelay();
     await this.transition(instance.uuid, PowerState.SUSPENDED, PowerState.RUNNING, 'resume');
+  }
+
+  /** The fake host has been up since the driver was made, and idles. */
+  async getHostUptime(): Promise<string> {
+    return uptimeLine(new Date(), (Date.now() - this.startedAt) / 1000, [0, 0, 0]);
   }
 
   async getConsoleOutput(instance: DriverInstance): Promise<string> {

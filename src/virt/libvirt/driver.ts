@@ -24,6 +24,7 @@ import { LibvirtConnection, LibvirtError, type DomainState, type LifecycleEvent 
 import { buildGuestXml, type GuestConfig, type GuestDisk } from './guest-config.js';
 import { FlavorDiskSmallerThanImage, ImageCache, ImageUnacceptable, type CachedImage, type ImageDataSource } from './image-backend.js';
 import { InstanceDirectory, type InstanceFiles } from './instance-directory.js';
+import { uptimeLine } from '../uptime.js';
 
 export interface LibvirtDriverOptions {
   virtType: 'kvm' | 'qemu';
@@ -465,6 +466,11 @@ export class LibvirtDriver implements VirtDriver {
 
   async finishRevertMigration(_instance: DriverInstance, _networkInfo: VifInfo[], _opts: { powerOn: boolean }): Promise<void> {
     throw new DriverNotSupported('resize and cold migration');
+  }
+
+  /** This machine's own uptime and load: the hypervisor runs here. */
+  async getHostUptime(): Promise<string> {
+    return uptimeLine(new Date(), os.uptime(), os.loadavg());
   }
 
   async getConsoleOutput(instance: DriverInstance): Promise<string> {

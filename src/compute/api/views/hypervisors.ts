@@ -1,6 +1,7 @@
 /**
  * Hypervisor response shapes, per microversion: integer ids before 2.53 and
- * uuids from it, cpu_info as text before 2.28 and as an object from it.
+ * uuids from it, cpu_info as text before 2.28 and as an object from it;
+ * from 2.88 the detail view has the uptime instead of the resource figures.
  */
 import type { Selectable } from 'kysely';
 import type { Config } from '../../../conf/options.js';
@@ -17,6 +18,8 @@ export interface HypervisorViewOptions {
   servers?: Array<{ name: string; uuid: string }>;
   /** 2.75+: `servers` is shown (maybe empty) whenever it was asked for. */
   withServers?: boolean;
+  /** 2.88+: the host's uptime line in the detail view (null when it cannot be read). */
+  uptime?: string | null;
   now?: number;
 }
 
@@ -43,6 +46,12 @@ export function hypervisorView(node: ComputeNodeRow, service: ServiceRow, o: Hyp
       hypervisor_version: node.hypervisor_version,
       host_ip: node.host_ip,
       service: { id: uuids ? service.uuid : Number(service.id), host: node.host, disabled_reason: service.disabled_reason },
+    });
+  }
+  // 2.88 took the resource figures out (placement has them) and put the host's uptime in.
+  if (o.detail && o.atLeast('2.88')) out.uptime = o.uptime ?? null;
+  else if (o.detail) {
+    Object.assign(out, {
       vcpus: node.vcpus,
       memory_mb: node.memory_mb,
       local_gb: node.local_gb,

@@ -1,17 +1,16 @@
 /**
  * Service liveness and the service view. A service is up while its last
  * heartbeat is within [DEFAULT] service_down_time and nobody forced it down
- * (Nova's DB servicegroup driver); its zone is the default availability zone
- * for computes and "internal" for everything else.
+ * (Nova's DB servicegroup driver).
  */
 import type { Selectable } from 'kysely';
 import type { Config } from '../../../conf/options.js';
 import type { ServicesTable } from '../../db/tables.js';
+import type { ZoneOf } from '../../availability-zones.js';
 import { novaTimestamp } from './keypairs.js';
 
 export type ServiceRow = Selectable<ServicesTable>;
 
-export const INTERNAL_ZONE = 'internal';
 /** API services do not heartbeat through the service group, so Nova hides them. */
 export const API_BINARIES = new Set(['nova-osapi_compute', 'nova-metadata']);
 
@@ -22,13 +21,10 @@ export function isServiceUp(s: Pick<ServiceRow, 'forced_down' | 'last_seen_up' |
   return Math.abs(now - last) <= conf.DEFAULT.service_down_time * 1000;
 }
 
-export function serviceZone(s: Pick<ServiceRow, 'binary'>, conf: Config): string {
-  return s.binary === 'nova-compute' ? conf.DEFAULT.default_availability_zone : INTERNAL_ZONE;
-}
-
 export interface ServiceViewOptions {
   atLeast: (v: string) => boolean;
   conf: Config;
+  zoneOf: ZoneOf;
   now?: number;
 }
 
@@ -37,7 +33,7 @@ export function serviceView(s: ServiceRow, o: ServiceViewOptions): Record<string
     binary: s.binary,
     host: s.host,
     id: o.atLeast('2.53') ? s.uuid : Number(s.id),
-    zone: serviceZone(s, o.conf),
+    zone: o.zoneOf(s),
     status: s.disabled ? 'disabled' : 'enabled',
     state: isServiceUp(s, o.conf, o.now) ? 'up' : 'down',
     updated_at: novaTimestamp(s.updated_at),
