@@ -116,3 +116,10 @@ export async function replaceMetadata(db: ComputeDb, uuid: string, metadata: Rec
   });
   await touchInstance(db, uuid);
 }
+
+/** The host of each live server among `uuids` (null while unscheduled); unknown or deleted ones are absent. */
+export async function hostsOf(db: ComputeDb, uuids: readonly string[]): Promise<Map<string, string | null>> {
+  if (uuids.length === 0) return new Map();
+  const rows = await db.selectFrom('instances').select(['uuid', 'host']).where('uuid', 'in', [...uuids]).where('deleted', '=', 0).execute();
+  return new Map(rows.map((r) => [r.uuid, r.host]));
+}

@@ -1,4 +1,4 @@
-/** The resources clients use beside servers themselves: quotas, server groups, tags, addresses, passwords, extensions, diagnostics. */
+/** The resources clients use beside servers themselves: quotas, server groups, tags, addresses, passwords, extensions, diagnostics, external events. */
 import type { FastifyInstance } from 'fastify';
 import type { ComputeApiDeps } from './deps.js';
 import { registerQuotaSetRoutes } from './quota-sets.js';
@@ -8,6 +8,7 @@ import { registerIpsRoutes } from './ips.js';
 import { registerServerPasswordRoutes } from './server-password.js';
 import { registerExtensionRoutes } from './extensions.js';
 import { registerServerDiagnosticsRoutes } from './server-diagnostics.js';
+import { registerServerExternalEventRoutes } from './server-external-events.js';
 
 export function registerComputeResourceRoutes(app: FastifyInstance, deps: ComputeApiDeps): void {
   registerQuotaSetRoutes(app, deps);
@@ -17,4 +18,5 @@ export function registerComputeResourceRoutes(app: FastifyInstance, deps: Comput
   registerServerPasswordRoutes(app, deps);
   registerExtensionRoutes(app, deps);
   registerServerDiagnosticsRoutes(app, deps);
+  registerServerExternalEventRoutes(app, deps);
 }

@@ -1,6 +1,7 @@
 /**
  * Hypervisor response shapes, per microversion: integer ids before 2.53 and
- * uuids from it, cpu_info as text before 2.28 and as an object from it.
+ * uuids from it, cpu_info as text before 2.28 and as an object from it, and
+ * from 2.88 no resource figures (vcpus, memory, disk, ...) but an uptime.
  */
 import type { Selectable } from 'kysely';
 import type { Config } from '../../../conf/options.js';
@@ -17,6 +18,8 @@ export interface HypervisorViewOptions {
   servers?: Array<{ name: string; uuid: string }>;
   /** 2.75+: `servers` is shown (maybe empty) whenever it was asked for. */
   withServers?: boolean;
+  /** 2.88+: the host's uptime text, when known. */
+  uptime?: string | null;
   now?: number;
 }
 
@@ -43,6 +46,11 @@ export function hypervisorView(node: ComputeNodeRow, service: ServiceRow, o: Hyp
       hypervisor_version: node.hypervisor_version,
       host_ip: node.host_ip,
       service: { id: uuids ? service.uuid : Number(service.id), host: node.host, disabled_reason: service.disabled_reason },
+    });
+  }
+  // 2.88 drops the resource figures (placement is where they are true) and shows uptime in their place.
+  if (o.detail && !o.atLeast('2.88')) {
+    Object.assign(out, {
       vcpus: node.vcpus,
       memory_mb: node.memory_mb,
       local_gb: node.local_gb,
@@ -57,6 +65,8 @@ export function hypervisorView(node: ComputeNodeRow, service: ServiceRow, o: Hyp
       cpu_info: o.atLeast('2.28') ? cpuInfoObject(node.cpu_info) : node.cpu_info,
     });
   }
+  // The API never reaches a virt driver, and null is Nova's answer for a driver that reports no uptime.
+  if (o.detail && o.atLeast('2.88')) out.uptime = o.uptime ?? null;
   if (o.servers && o.servers.length > 0) out.servers = o.servers;
   else if (o.withServers && o.atLeast('2.75')) out.servers = [];
   return out;
