@@ -147,12 +147,8 @@ export async function viewExtras(deps: ComputeApiDeps, request: FastifyRequest, 
   return {
     tags: v.atLeast('2.26') ? await tagsOf(deps.db, uuid) : [],
     serverGroups: v.atLeast('2.71') ? await serverGroupsOf(deps.db, uuid) : undefined,
-    pinnedAz: v.atLeast('2.96') ? await pinnedZoneOf(deps.db, uuid) : null,
+    pinnedAz: v.atLeast('2.96') ? (await pinnedZones(deps.db, [uuid])).get(uuid) ?? null : null,
   };
-}
-
-export async function pinnedZoneOf(db: ComputeApiDeps['db'], uuid: string): Promise<string | null> {
-  return (await pinnedZones(db, [uuid])).get(uuid) ?? null;
 }
 
 function parseNetworks(networks: unknown, v237: boolean): NetworkRequestList | 'default' {

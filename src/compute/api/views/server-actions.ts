@@ -9,7 +9,7 @@ const HIDDEN_BEFORE_275 = [
   'security_groups', 'host_status',
 ];
 
-/** The server a rebuild answers with: its view, the new password, and from 2.57 its user data. */
+/** The server a rebuild answers with: its view (with its tags, 2.71 server groups and 2.96 pinned zone), the new password, and from 2.57 its user data. */
 export function rebuildView(row: InstanceViewRow, md: Record<string, string>, ctx: ViewContext, adminPass: string, extras: ViewExtras = {}): Record<string, unknown> {
   const v = ctx.version;
   const server = detailView(row, md, undefined, ctx, extras);
