@@ -1,4 +1,4 @@
-/** The resources clients use beside servers themselves: quotas, server groups, tags, addresses, passwords, extensions, diagnostics, external events. */
+/** The resources clients use beside servers themselves: quotas, server groups, tags, addresses, passwords, extensions, diagnostics, external events, volume attachments. */
 import type { FastifyInstance } from 'fastify';
 import type { ComputeApiDeps } from './deps.js';
 import { registerQuotaSetRoutes } from './quota-sets.js';
@@ -9,6 +9,7 @@ import { registerServerPasswordRoutes } from './server-password.js';
 import { registerExtensionRoutes } from './extensions.js';
 import { registerServerDiagnosticsRoutes } from './server-diagnostics.js';
 import { registerServerExternalEventRoutes } from './server-external-events.js';
+import { registerVolumeAttachmentRoutes } from './volume-attachments.js';
 
 export function registerComputeResourceRoutes(app: FastifyInstance, deps: ComputeApiDeps): void {
   registerQuotaSetRoutes(app, deps);
@@ -19,4 +20,5 @@ export function registerComputeResourceRoutes(app: FastifyInstance, deps: Comput
   registerExtensionRoutes(app, deps);
   registerServerDiagnosticsRoutes(app, deps);
   registerServerExternalEventRoutes(app, deps);
+  registerVolumeAttachmentRoutes(app, deps);
 }

@@ -56,7 +56,7 @@ export const triggerCrashDumpSchema = {
   additionalProperties: false,
 } as const;
 
-const novaBoolean = {
+export const novaBoolean = {
   type: ['boolean', 'string'],
   enum: [true, 'True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES', 'Yes', 'yes', false, 'False', 'FALSE', 'false', '0', 'OFF', 'Off', 'off', 'NO', 'No', 'no'],
 } as const;
