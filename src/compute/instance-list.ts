@@ -31,7 +31,13 @@ export interface ListOptions {
   ip?: string;
   ip6?: string;
   locked?: boolean;
-  /** Soft-deleted servers are listed too (else hidden, as Nova's lists hide them). */
+  /**
+   * Deleted servers: listed 'only' (an admin's deleted=true), 'also' (a
+   * changes-since or changes-before without deleted, which shows what went
+   * away), or not at all (undefined).
+   */
+  includeDeleted?: 'only' | 'also';
+  /** Soft-deleted servers: hidden among live ones unless true; among deleted ones shown unless false (Nova's defaults). */
   softDeleted?: boolean;
   /** Some filter no server can match (e.g. one on a value every server here has otherwise). */
   matchesNothing?: boolean;
@@ -140,9 +146,14 @@ export async function listInstancePage(db: ComputeDb, opts: ListQuery): Promise<
   const matches = rowMatcher(opts);
   if (opts.matchesNothing) return { rows: [], more: false };
 
-  let q = (matches ? db.selectFrom('instances').selectAll() : db.selectFrom('instances').select(PAGE_COLUMNS)).where('deleted', '=', 0);
+  let q = matches ? db.selectFrom('instances').selectAll() : db.selectFrom('instances').select(PAGE_COLUMNS);
+  if (opts.includeDeleted === 'only') {
+    q = q.where((eb) => eb.or([eb('deleted', '!=', 0), ...(opts.softDeleted === false ? [] : [eb('vm_state', '=', 'soft-delete')])]));
+  } else if (opts.includeDeleted === undefined) {
+    q = q.where('deleted', '=', 0);
+    if (!opts.softDeleted) q = q.where('vm_state', '!=', 'soft-delete');
+  }
   if (opts.projectId) q = q.where('project_id', '=', opts.projectId);
-  if (!opts.softDeleted) q = q.where('vm_state', '!=', 'soft-delete');
   for (const [column, values] of Object.entries(opts.exact ?? {}) as Array<[ExactColumn, string[]]>) {
     if (values.length === 0) return { rows: [], more: false };
     // A null task_state is what the API calls no task: Nova's filter matches it by the word None.
@@ -188,17 +199,19 @@ function pageOf(rows: InstancePageRow[], limit: number): InstancePage {
   return { rows, more: rows.length === limit };
 }
 
-/** Everything the detail view of these servers reads: rows, metadata, the latest fault of each ERROR one. */
-export async function loadViewRows(db: ComputeDb, uuids: readonly string[]): Promise<ViewRows> {
+/** Everything the detail view of these servers reads: rows, metadata, the latest fault of each ERROR one, tags, and (when asked, 2.96) pinned zones. */
+export async function loadViewRows(db: ComputeDb, uuids: readonly string[], opts: { pinnedZones?: boolean; includeDeleted?: boolean } = {}): Promise<ViewRows> {
   const rows = new Map<string, InstanceViewRow>();
   for (let i = 0; i < uuids.length; i += 5000) {
-    for (const r of await db.selectFrom('instances').select(VIEW_COLUMNS).where('uuid', 'in', uuids.slice(i, i + 5000)).where('deleted', '=', 0).execute()) {
+    let q = db.selectFrom('instances').select(VIEW_COLUMNS).where('uuid', 'in', uuids.slice(i, i + 5000));
+    if (!opts.includeDeleted) q = q.where('deleted', '=', 0);
+    for (const r of await q.execute()) {
       rows.set(r.uuid, r);
     }
   }
   const metadata = await getMetadata(db, [...rows.keys()]);
   const errored = [...rows.values()].filter((r) => r.vm_state === 'error').map((r) => r.uuid);
-  return { rows, metadata, faults: await latestFaults(db, errored), tags: await getTags(db, [...rows.keys()]), pinnedZones: await pinnedZones(db, [...rows.keys()]) };
+  return { rows, metadata, faults: await latestFaults(db, errored), tags: await getTags(db, [...rows.keys()]), pinnedZones: opts.pinnedZones ? await pinnedZones(db, [...rows.keys()]) : new Map() };
 }
 
 export async function latestFaults(db: ComputeDb, uuids: string[]): Promise<Faults> {

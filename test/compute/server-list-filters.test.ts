@@ -27,11 +27,20 @@ describe('server list filters and sort keys', () => {
     await boot('plain', { availability_zone: 'nova' });
     await boot('stopped');
     await boot('gone');
+    await boot('erased');
     await boot('admins', {}, 'admin');
     assert.equal((await cloud.request('POST', `/compute/v2.1/servers/${ids.stopped}/action`, { who: 'demo', body: { 'os-stop': null } })).status, 202);
     await cloud.waitForServer(ids.stopped, 'SHUTOFF', 'demo');
     assert.equal((await cloud.request('DELETE', `/compute/v2.1/servers/${ids.gone}`, { who: 'demo' })).status, 204);
     await cloud.waitForServer(ids.gone, 'SOFT_DELETED', 'demo');
+    assert.equal((await cloud.request('DELETE', `/compute/v2.1/servers/${ids.erased}`, { who: 'demo' })).status, 204);
+    await cloud.waitForServer(ids.erased, 'SOFT_DELETED', 'demo');
+    assert.equal((await cloud.request('POST', `/compute/v2.1/servers/${ids.erased}/action`, { who: 'demo', body: { forceDelete: null } })).status, 202);
+    const deadline = Date.now() + 15_000;
+    while ((await cloud.request('GET', `/compute/v2.1/servers/${ids.erased}`, { who: 'demo' })).status !== 404) {
+      assert.ok(Date.now() < deadline, 'erased server still there');
+      await new Promise((r) => setImmediate(r));
+    }
   });
   after(async () => cloud?.close());
 
@@ -50,6 +59,24 @@ describe('server list filters and sort keys', () => {
     assert.ok((await list('all_tenants=1&soft_deleted=true', '2.1', 'admin')).includes('gone'));
     // A member's soft_deleted is one of the filters dropped for them.
     assert.deepEqual(await list('soft_deleted=true', '2.1'), MINE);
+  });
+
+  test('an admin lists deleted servers with deleted=true or status=DELETED; a member\'s deleted is dropped', async () => {
+    assert.deepEqual(await list('all_tenants=1&deleted=true', '2.1', 'admin'), ['erased', 'gone']);
+    assert.deepEqual(await list('all_tenants=1&deleted=true&soft_deleted=false', '2.1', 'admin'), ['erased']);
+    assert.deepEqual(await list('all_tenants=1&status=DELETED', '2.1', 'admin'), ['erased']);
+    assert.deepEqual(await list('deleted=true', '2.1'), MINE);
+    const detail = await cloud.request('GET', '/compute/v2.1/servers/detail?all_tenants=1&deleted=true', { headers: at('2.96') });
+    const erased = detail.json.servers.find((s: any) => s.id === ids.erased);
+    assert.equal(erased.status, 'DELETED');
+  });
+
+  test('changes-since shows what was deleted since then too, unless an admin says deleted=false', async () => {
+    assert.deepEqual(await list('changes-since=2000-01-01T00:00:00Z', '2.1'), ['erased', 'gone', ...MINE].sort());
+    // A member's deleted is dropped, so it changes nothing.
+    assert.deepEqual(await list('changes-since=2000-01-01T00:00:00Z&deleted=false', '2.1'), ['erased', 'gone', ...MINE].sort());
+    assert.deepEqual(await list('all_tenants=1&changes-since=2000-01-01T00:00:00Z&deleted=false', '2.1', 'admin'), [...MINE, 'admins'].sort());
+    assert.deepEqual(await list('changes-since=2999-01-01T00:00:00Z', '2.1'), []);
   });
 
   test('2.83 gives members key_name, config_drive, availability_zone, vm_state, task_state, power_state and more', async () => {
@@ -106,7 +133,7 @@ describe('server list filters and sort keys', () => {
 
   test('changes-before (2.66) bounds the update time from above', async () => {
     assert.deepEqual(await list('changes-before=2000-01-01T00:00:00Z', '2.66'), []);
-    assert.deepEqual(await list('changes-before=2999-01-01T00:00:00Z', '2.66'), MINE);
+    assert.deepEqual(await list('changes-before=2999-01-01T00:00:00Z', '2.66'), ['erased', 'gone', ...MINE].sort());
     const crossed = await status('changes-since=2020-01-01T00:00:00Z&changes-before=2010-01-01T00:00:00Z', '2.66');
     assert.equal(crossed.status, 400);
   });

@@ -48,7 +48,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
     });
     const page = await api.list(request.auth, detail, opts);
     const ctx = viewContext(deps, request);
-    const parts = detail ? await detailJson(page.rows, ctx) : page.rows.map((r) => JSON.stringify(basicView(r, ctx)));
+    const parts = detail ? await detailJson(page.rows, ctx, opts.includeDeleted !== undefined) : page.rows.map((r) => JSON.stringify(basicView(r, ctx)));
     let links = '';
     if (page.more && page.rows.length > 0) {
       const params = new URLSearchParams(request.query as Record<string, string>);
@@ -60,12 +60,12 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
   };
 
   /** Each server's detail view as JSON text: from the cache when its version is current, else rendered now. */
-  const detailJson = async (rows: InstancePageRow[], ctx: ViewContext): Promise<string[]> => {
+  const detailJson = async (rows: InstancePageRow[], ctx: ViewContext, includeDeleted: boolean): Promise<string[]> => {
     const key = viewKey(ctx);
     const parts: Array<string | undefined> = rows.map((r) => views.get(key, r.uuid, r.version));
     const misses = rows.filter((_, i) => parts[i] === undefined).map((r) => r.uuid);
     if (misses.length > 0) {
-      const loaded = await loadViewRows(deps.db, misses);
+      const loaded = await loadViewRows(deps.db, misses, { pinnedZones: ctx.version.atLeast('2.96'), includeDeleted });
       rows.forEach((r, i) => {
         if (parts[i] !== undefined) return;
         const row = loaded.rows.get(r.uuid);

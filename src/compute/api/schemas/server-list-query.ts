@@ -193,12 +193,16 @@ export function parseServerListQuery(query: Query, v: APIVersion, caller: ListCa
     exact.vm_state = vmStates;
     if (taskStates) exact.task_state = taskStates;
     else delete exact.task_state;
-    if (vmStates.length === 1 && vmStates[0] === 'deleted' && !caller.admin) {
-      throw new Forbidden('Only administrators may list deleted instances');
+    if (vmStates.length === 1 && vmStates[0] === 'deleted') {
+      if (!caller.admin) throw new Forbidden('Only administrators may list deleted instances');
+      opts.includeDeleted = 'only';
     }
   }
   const softDeleted = last(q, 'soft_deleted');
-  opts.softDeleted = softDeleted !== undefined && TRUE_WORDS.includes(softDeleted.toLowerCase());
+  if (softDeleted !== undefined) opts.softDeleted = TRUE_WORDS.includes(softDeleted.toLowerCase());
+  // deleted is read leniently (anything but a true word is false), as Nova reads it.
+  const deleted = last(q, 'deleted');
+  if (deleted !== undefined && opts.includeDeleted === undefined) opts.includeDeleted = TRUE_WORDS.includes(deleted.toLowerCase()) ? 'only' : undefined;
 
   const allTenants = last(q, 'all_tenants');
   if (allTenants !== undefined) opts.allTenants = allTenants === '' || boolWord('all_tenants', allTenants);
@@ -213,6 +217,8 @@ export function parseServerListQuery(query: Query, v: APIVersion, caller: ListCa
   if (opts.changesSince && opts.changesBefore && opts.changesBefore < opts.changesSince) {
     throw new BadRequest('The value of changes-since must be less than or equal to changes-before.');
   }
+  // Asking what changed since (or before) a time shows the servers deleted then too, unless deleted says otherwise.
+  if ((opts.changesSince || opts.changesBefore) && deleted === undefined && opts.includeDeleted === undefined) opts.includeDeleted = 'also';
   const locked = last(q, 'locked');
   if (locked !== undefined) opts.locked = boolWord('locked', locked);
   if (v.atLeast('2.26')) {
