@@ -106,6 +106,13 @@ describe('server hostname (2.90, 2.94) and pinned availability zone (2.96)', () 
     // The rebuild answer is the whole view, as GET's: its real tags and (2.71) its server groups.
     assert.deepEqual(rebuilt.json.server.tags, ['blue']);
     assert.deepEqual(rebuilt.json.server.server_groups, []);
+    // An admin's rebuild answer has the extended attributes but user data only as user_data.
+    await cloud.waitForServer(pinned.id, 'ACTIVE', 'demo');
+    const asAdmin = await cloud.request('POST', `/compute/v2.1/servers/${pinned.id}/action`, { headers: at('2.96'), body: { rebuild: { imageRef: image } } });
+    assert.equal(asAdmin.status, 202);
+    assert.ok('OS-EXT-SRV-ATTR:host' in asAdmin.json.server);
+    assert.ok(!('OS-EXT-SRV-ATTR:user_data' in asAdmin.json.server));
+    assert.ok('user_data' in asAdmin.json.server);
     await cloud.waitForServer(pinned.id, 'ACTIVE', 'demo');
   });
 });
