@@ -112,6 +112,7 @@ export class ComputeAPI {
 
     const base = await this.validateAndBuildBaseOptions(auth, opts);
     if (opts.minCount > opts.maxCount) throw new BadRequest('min_count must be <= max_count');
+    if (opts.hostname !== undefined && opts.maxCount > 1) throw new BadRequest('Unable to allocate a single hostname to multiple instances');
 
     const { instances, bdms } = await this.provisionInstances(ctx, auth, opts, base);
     const requestSpec: RequestSpec = {
@@ -285,7 +286,7 @@ export class ComputeAPI {
         const displayName = count > 1 ? `${opts.name}-${i + 1}` : opts.name;
         const row = await trx.insertInto('instances').values({
           uuid, project_id: auth.projectId, user_id: auth.userId, display_name: displayName,
-          display_description: opts.description ?? null, hostname: sanitizeHostname(displayName, `server-${uuid}`),
+          display_description: opts.description ?? null, hostname: opts.hostname ?? sanitizeHostname(displayName, `server-${uuid}`),
           host: null, node: null, launched_on: null, availability_zone: base.availabilityZone,
           vm_state: VmState.BUILDING, task_state: TaskState.SCHEDULING, power_state: 0,
           image_ref: base.image.id, flavor: JSON.stringify(base.flavor),
@@ -336,18 +337,17 @@ export class ComputeAPI {
     if (opts.allTenants) {
       policy.authorize(detail ? 'os_compute_api:servers:detail:get_all_tenants' : 'os_compute_api:servers:index:get_all_tenants', {}, auth);
     }
-    const admin = this.isAdmin(auth);
+    // Which filters a caller may use is the API's decision (it depends on the microversion); the project is decided here.
     return listInstancePage(this.deps.db, {
       ...opts,
       projectId: opts.allTenants ? opts.projectId : auth.projectId,
-      adminFilters: admin,
       maxLimit: this.deps.conf.api.max_limit,
     });
   }
 
   // ---- update -------------------------------------------------------------
 
-  async update(auth: AuthContext, requestId: string, uuid: string, values: { name?: string; description?: string | null; accessIPv4?: string | null; accessIPv6?: string | null; autoDiskConfig?: boolean }): Promise<InstanceRow> {
+  async update(auth: AuthContext, requestId: string, uuid: string, values: { name?: string; description?: string | null; accessIPv4?: string | null; accessIPv6?: string | null; autoDiskConfig?: boolean; hostname?: string }): Promise<InstanceRow> {
     const row = await this.get(auth, uuid, 'os_compute_api:servers:update');
     const set: Parameters<typeof updateInstance>[2] = {};
     if (values.autoDiskConfig !== undefined) {
@@ -356,6 +356,7 @@ export class ComputeAPI {
       set.auto_disk_config = autoDiskConfigFor(image, values.autoDiskConfig) ? 1 : 0;
     }
     if (values.name !== undefined) set.display_name = values.name;
+    if (values.hostname !== undefined) set.hostname = values.hostname;
     if (values.description !== undefined) set.display_description = values.description;
     if (values.accessIPv4 !== undefined) set.access_ip_v4 = values.accessIPv4;
     if (values.accessIPv6 !== undefined) set.access_ip_v6 = values.accessIPv6;

@@ -38,4 +38,6 @@ export interface CreateOptions {
   autoDiskConfig?: boolean;
   /** Server tags given at create (2.52). */
   tags?: string[];
+  /** The guest's hostname (2.90); else one made from the name. */
+  hostname?: string;
 }

@@ -67,6 +67,8 @@ export interface RebuildOptions {
   userData?: string | null;
   /** OS-DCF:diskConfig; undefined takes the new image's auto_disk_config. */
   autoDiskConfig?: boolean;
+  /** 2.90: the guest's new hostname. */
+  hostname?: string;
 }
 
 /** Nova's vm_states.ALLOW_TRIGGER_CRASH_DUMP. */
@@ -193,6 +195,7 @@ export class ServerActionAPI {
     }
     if (opts.userData !== undefined) values.user_data = opts.userData;
     if (opts.name !== undefined) values.display_name = opts.name;
+    if (opts.hostname !== undefined) values.hostname = opts.hostname;
     if (opts.description !== undefined) values.display_description = opts.description;
     if (opts.accessIPv4 !== undefined) values.access_ip_v4 = opts.accessIPv4;
     if (opts.accessIPv6 !== undefined) values.access_ip_v6 = opts.accessIPv6;

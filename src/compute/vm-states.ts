@@ -82,8 +82,36 @@ export function serverStatus(vmState: string, taskState: string | null): string 
   return STATUS_BY_VM_STATE[vmState] ?? 'UNKNOWN';
 }
 
-/** vm_states a status filter matches (GET /servers?status=ACTIVE). */
-export function vmStatesForStatus(status: string): string[] {
-  const s = status.toUpperCase();
-  return Object.entries(STATUS_BY_VM_STATE).filter(([, v]) => v === s).map(([k]) => k);
+/** For each vm_state, the status a task shows it as ('default': any other task), as serverStatus decides. */
+function statusTable(): Record<string, Record<string, string>> {
+  const table: Record<string, Record<string, string>> = {};
+  for (const [vm, status] of Object.entries(STATUS_BY_VM_STATE)) table[vm] = { default: status };
+  Object.assign(table.active, ACTIVE_TASK_STATUS);
+  for (const t of REBUILD_TASKS) table.stopped[t] = table.error[t] = 'REBUILD';
+  for (const t of RESIZE_TASKS) table.stopped[t] = 'RESIZE';
+  table.stopped.rebooting = table.stopped.rebooting_hard = 'REBOOT';
+  table.paused.migrating = 'MIGRATING';
+  table.resized.resize_reverting = 'REVERT_RESIZE';
+  return table;
+}
+
+const STATUS_TABLE = statusTable();
+
+/**
+ * The vm_states and task_states that statuses name (GET /servers?status=...,
+ * Nova's task_and_vm_state_from_status). taskStates is undefined when some
+ * status is a vm_state's default, which any task shows as.
+ */
+export function statesForStatuses(statuses: string[]): { vmStates: string[]; taskStates?: string[] } {
+  const wanted = new Set(statuses.map((s) => s.toUpperCase()));
+  const vmStates = new Set<string>();
+  const taskStates = new Set<string>();
+  for (const [vm, tasks] of Object.entries(STATUS_TABLE)) {
+    for (const [task, status] of Object.entries(tasks)) {
+      if (!wanted.has(status)) continue;
+      vmStates.add(vm);
+      taskStates.add(task);
+    }
+  }
+  return { vmStates: [...vmStates].sort(), ...(taskStates.has('default') ? {} : { taskStates: [...taskStates].sort() }) };
 }

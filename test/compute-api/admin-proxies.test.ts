@@ -185,12 +185,25 @@ describe('admin and network proxies', () => {
       assert.equal(v259[0].user_id, undefined);
       const v279 = (await cloud.request('GET', `${V}/os-migrations`, { headers: at('2.79') })).json.migrations;
       assert.equal(v279.find((x: any) => x.id === mig.id).project_id, undefined);
-      // 2.80 once the API's ceiling reaches it.
       const v280 = await cloud.request('GET', `${V}/os-migrations`, { headers: at('2.80') });
-      if (v280.status !== 406) {
-        assert.equal(v280.json.migrations.find((x: any) => x.id === mig.id).project_id, server.tenant_id);
-        assert.equal(v280.json.migrations.find((x: any) => x.id === mig.id).user_id, 'u1');
-      }
+      assert.equal(v280.status, 200);
+      assert.equal(v280.json.migrations.find((x: any) => x.id === mig.id).project_id, server.tenant_id);
+      assert.equal(v280.json.migrations.find((x: any) => x.id === mig.id).user_id, 'u1');
+    });
+
+    test('2.80 filters by user_id and project_id; 2.79 refuses them as unknown parameters', async () => {
+      const ids = async (query: string) => {
+        const res = await cloud.request('GET', `${V}/os-migrations?${query}`, { headers: at('2.80') });
+        assert.equal(res.status, 200, JSON.stringify(res.json));
+        return res.json.migrations.map((m: any) => m.id);
+      };
+      assert.ok((await ids('user_id=u1')).includes(mig.id));
+      assert.deepEqual(await ids('user_id=someone-else'), []);
+      assert.ok((await ids(`project_id=${server.tenant_id}`)).includes(mig.id));
+      assert.deepEqual(await ids('project_id=another-project'), []);
+      const old = await cloud.request('GET', `${V}/os-migrations?user_id=u1`, { headers: at('2.79') });
+      assert.equal(old.status, 400);
+      assert.match(old.json.badRequest.message, /'user_id' was unexpected/);
     });
 
     test('filters, paging from 2.59, and query errors', async () => {

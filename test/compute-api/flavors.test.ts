@@ -309,7 +309,7 @@ for (const target of targets) {
       const high = await api.app.inject({ method: 'GET', url: `${BASE}/flavors`, headers: headers('demo', '2.999') });
       assert.equal(high.statusCode, 406);
       const ok = await get('/flavors', 'demo', 'latest');
-      assert.equal(ok.headers['openstack-api-version'], 'compute 2.79');
+      assert.equal(ok.headers['openstack-api-version'], 'compute 2.96');
     });
 
     test('no token is 401', async () => {

@@ -8,14 +8,14 @@ for (const target of targets) {
     before(async () => { api = await buildComputeApi(target); });
     after(async () => api.close());
 
-    test('GET /compute/ lists v2.0 SUPPORTED and v2.1 CURRENT 2.1..2.79 without a token', async () => {
+    test('GET /compute/ lists v2.0 SUPPORTED and v2.1 CURRENT 2.1..2.96 without a token', async () => {
       for (const url of ['/compute', '/compute/']) {
         const res = await api.app.inject({ method: 'GET', url, headers: { host: 'cloud.example:8774' } });
         assert.equal(res.statusCode, 200, url);
         const { versions } = res.json();
         assert.deepEqual(versions.map((v: { id: string; status: string }) => [v.id, v.status]), [['v2.0', 'SUPPORTED'], ['v2.1', 'CURRENT']]);
         const v21 = versions[1];
-        assert.equal(v21.version, '2.79');
+        assert.equal(v21.version, '2.96');
         assert.equal(v21.min_version, '2.1');
         assert.deepEqual(v21.links, [{ rel: 'self', href: 'http://cloud.example:8774/compute/v2.1/' }]);
         assert.equal(versions[0].links[0].href, 'http://cloud.example:8774/compute/v2/');
@@ -28,7 +28,7 @@ for (const target of targets) {
       const { version } = res.json();
       assert.equal(version.id, 'v2.1');
       assert.equal(version.status, 'CURRENT');
-      assert.equal(version.version, '2.79');
+      assert.equal(version.version, '2.96');
       assert.equal(version.min_version, '2.1');
       assert.equal(version.links[0].rel, 'self');
       assert.equal(version.links[0].href, 'http://cloud.example:8774/compute/v2.1/');

@@ -74,13 +74,13 @@ for (const target of targets) {
       const seen: string[] = [];
       let marker: string | undefined;
       for (let page = 0; page < 10; page++) {
-        const res = await listInstancePage(db, { projectId: project, limit: 3, marker, adminFilters: false, maxLimit: 1000 });
+        const res = await listInstancePage(db, { projectId: project, limit: 3, marker, maxLimit: 1000 });
         seen.push(...res.rows.map((r) => r.uuid));
         if (!res.more) break;
         marker = res.rows.at(-1)!.uuid;
       }
       assert.deepEqual(seen, [...made].reverse());
-      const asc = await listInstancePage(db, { projectId: project, sortKeys: ['display_name'], sortDirs: ['asc'], adminFilters: false, maxLimit: 1000 });
+      const asc = await listInstancePage(db, { projectId: project, sortKeys: ['display_name'], sortDirs: ['asc'], maxLimit: 1000 });
       assert.deepEqual(asc.rows.map((r) => r.display_name), ['s0', 's1', 's2', 's3', 's4', 's5', 's6']);
     });
 

@@ -1,4 +1,4 @@
-/** The resources clients use beside servers themselves: quotas, server groups, tags, addresses, passwords, extensions, diagnostics, interfaces, remote consoles. */
+/** The resources clients use beside servers themselves: quotas, server groups, tags, addresses, passwords, extensions, diagnostics, interfaces, remote consoles, external events, volume attachments. */
 import type { FastifyInstance } from 'fastify';
 import type { ComputeApiDeps } from './deps.js';
 import { registerQuotaSetRoutes } from './quota-sets.js';
@@ -11,6 +11,7 @@ import { registerServerDiagnosticsRoutes } from './server-diagnostics.js';
 import { registerInterfaceRoutes } from './interfaces.js';
 import { registerRemoteConsoleRoutes } from './remote-consoles.js';
 import { registerServerExternalEventRoutes } from './server-external-events.js';
+import { registerVolumeAttachmentRoutes } from './volume-attachments.js';
 
 export function registerComputeResourceRoutes(app: FastifyInstance, deps: ComputeApiDeps): void {
   registerQuotaSetRoutes(app, deps);
@@ -23,4 +24,5 @@ export function registerComputeResourceRoutes(app: FastifyInstance, deps: Comput
   registerInterfaceRoutes(app, deps);
   registerRemoteConsoleRoutes(app, deps);
   registerServerExternalEventRoutes(app, deps);
+  registerVolumeAttachmentRoutes(app, deps);
 }

@@ -15,6 +15,7 @@ import {
   rejectUnknownQuery, removeTenantAccess, validateInput,
   type ExtraSpecsCreateBody, type FlavorCreateBody, type FlavorUpdateBody,
 } from './schemas/flavors.js';
+import { validateExtraSpec } from './schemas/flavor-extra-specs.js';
 import { flavorAccessView, flavorBrief, flavorDetail, linkBase, nextLinks, type FlavorViewOptions } from './views/flavors.js';
 
 const MANAGE = 'os_compute_api:os-flavor-manage:';
@@ -147,6 +148,7 @@ export function registerFlavorRoutes(app: FastifyInstance, deps: ComputeApiDeps)
     policy.authorize(`${EXTRA_SPECS}create`, {}, request.auth);
     const body = validateInput<ExtraSpecsCreateBody>(request, extraSpecsCreate, request.body);
     const specs = specStrings(body.extra_specs);
+    if (request.apiVersion.atLeast('2.86')) for (const [k, v] of Object.entries(specs)) validateExtraSpec(k, v);
     const flavor = await flavors.getFlavor(db, request.params.flavor_id, viewer(request));
     await flavors.setExtraSpecs(db, flavor.id, specs);
     return body;
@@ -166,6 +168,7 @@ export function registerFlavorRoutes(app: FastifyInstance, deps: ComputeApiDeps)
     const body = validateInput<Record<string, string | number>>(request, extraSpecsUpdate, request.body);
     const specs = specStrings(body);
     if (!Object.hasOwn(specs, request.params.key)) throw new BadRequest('Request body and URI mismatch');
+    if (request.apiVersion.atLeast('2.86')) for (const [k, v] of Object.entries(specs)) validateExtraSpec(k, v);
     const flavor = await flavors.getFlavor(db, request.params.flavor_id, viewer(request));
     await flavors.setExtraSpecs(db, flavor.id, specs);
     return body;

@@ -1,6 +1,7 @@
 /**
  * /os-keypairs: per-user key pairs. 2.2 adds the key type (and 201/204
- * statuses), 2.10 lets an admin act for another user_id, 2.35 pages the list.
+ * statuses), 2.10 lets an admin act for another user_id, 2.35 pages the list,
+ * 2.92 requires the public key (no generation) and allows @ and . in names.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import * as keypairs from '../keypairs.js';
@@ -8,7 +9,7 @@ import type { ComputeApiDeps } from './deps.js';
 import { effectiveLimits } from '../quota.js';
 import { checkName, nonNegativeIntQuery, queryParam, rejectUnknownQuery, validateInput } from './schemas/flavors.js';
 import {
-  KEYPAIR_INDEX_QUERY, KEYPAIR_ITEM_QUERY, keypairCreateV21, keypairCreateV210, keypairCreateV22, type KeypairCreateBody,
+  KEYPAIR_INDEX_QUERY, KEYPAIR_ITEM_QUERY, keypairCreateV21, keypairCreateV210, keypairCreateV22, keypairCreateV292, type KeypairCreateBody,
 } from './schemas/keypairs.js';
 import { linkBase, nextLinks } from './views/flavors.js';
 import { keypairCreated, keypairIndexItem, keypairShow } from './views/keypairs.js';
@@ -45,7 +46,7 @@ export function registerKeypairRoutes(app: FastifyInstance, deps: ComputeApiDeps
 
   app.post('/os-keypairs', async (request, reply) => {
     const v = request.apiVersion;
-    const schema = v.atLeast('2.10') ? keypairCreateV210 : v.atLeast('2.2') ? keypairCreateV22 : keypairCreateV21;
+    const schema = v.atLeast('2.92') ? keypairCreateV292 : v.atLeast('2.10') ? keypairCreateV210 : v.atLeast('2.2') ? keypairCreateV22 : keypairCreateV21;
     const { keypair: params } = validateInput<KeypairCreateBody>(request, schema, request.body);
     checkName('name', params.name);
     const userId = (v.atLeast('2.10') ? params.user_id : undefined) || request.auth.userId;

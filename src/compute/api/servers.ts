@@ -8,7 +8,7 @@ import { BadRequest } from '../../errors.js';
 import { publicBase } from '../../http/links.js';
 import { validate } from '../../http/validation.js';
 import type { CreateOptions } from '../create-options.js';
-import { latestFaults, loadViewRows, type InstancePageRow, type ListOptions } from '../instance-list.js';
+import { latestFaults, loadViewRows, pinnedZones, type InstancePageRow } from '../instance-list.js';
 import { getMetadata } from '../instance-store.js';
 import { tagsOf } from '../tags.js';
 import { serverGroupsOf } from '../server-groups.js';
@@ -16,6 +16,7 @@ import type { NetworkRequestList } from '../../objects/network-request.js';
 import type { ComputeApiDeps } from './deps.js';
 import { CREATE_EXTENSIONS, type CreateBody } from './create-extensions/index.js';
 import { createServerSchema, updateServerSchema } from './schemas/servers.js';
+import { parseServerListQuery } from './schemas/server-list-query.js';
 import { basicView, detailView, diskConfigName, updateView, viewKey, type ViewContext, type ViewExtras } from './views/servers.js';
 import { ServerViewCache } from './views/server-view-cache.js';
 import { registerServerActionRoutes } from './server-actions.js';
@@ -41,10 +42,13 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
   const views = new ServerViewCache();
 
   const list = (detail: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const opts = parseListQuery(request.query as Record<string, string | string[]>, request.apiVersion.atLeast('2.26'));
+    const opts = parseServerListQuery(request.query as Record<string, string | string[]>, request.apiVersion, {
+      allFilters: deps.policy.allowed('os_compute_api:servers:allow_all_filters', { project_id: request.auth.projectId }, request.auth),
+      admin: deps.policy.allowed('context_is_admin', {}, request.auth),
+    });
     const page = await api.list(request.auth, detail, opts);
     const ctx = viewContext(deps, request);
-    const parts = detail ? await detailJson(page.rows, ctx) : page.rows.map((r) => JSON.stringify(basicView(r, ctx)));
+    const parts = detail ? await detailJson(page.rows, ctx, opts.includeDeleted !== undefined) : page.rows.map((r) => JSON.stringify(basicView(r, ctx)));
     let links = '';
     if (page.more && page.rows.length > 0) {
       const params = new URLSearchParams(request.query as Record<string, string>);
@@ -56,17 +60,17 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
   };
 
   /** Each server's detail view as JSON text: from the cache when its version is current, else rendered now. */
-  const detailJson = async (rows: InstancePageRow[], ctx: ViewContext): Promise<string[]> => {
+  const detailJson = async (rows: InstancePageRow[], ctx: ViewContext, includeDeleted: boolean): Promise<string[]> => {
     const key = viewKey(ctx);
     const parts: Array<string | undefined> = rows.map((r) => views.get(key, r.uuid, r.version));
     const misses = rows.filter((_, i) => parts[i] === undefined).map((r) => r.uuid);
     if (misses.length > 0) {
-      const loaded = await loadViewRows(deps.db, misses);
+      const loaded = await loadViewRows(deps.db, misses, { pinnedZones: ctx.version.atLeast('2.96'), includeDeleted });
       rows.forEach((r, i) => {
         if (parts[i] !== undefined) return;
         const row = loaded.rows.get(r.uuid);
         if (!row) return; // deleted since the page was read
-        const json = JSON.stringify(detailView(row, loaded.metadata.get(row.uuid) ?? {}, loaded.faults.get(row.uuid), ctx, { tags: loaded.tags.get(row.uuid) }));
+        const json = JSON.stringify(detailView(row, loaded.metadata.get(row.uuid) ?? {}, loaded.faults.get(row.uuid), ctx, { tags: loaded.tags.get(row.uuid), pinnedAz: loaded.pinnedZones.get(row.uuid) ?? null }));
         views.set(key, row.uuid, row.version, json);
         parts[i] = json;
       });
@@ -93,6 +97,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
       metadata: s.metadata ?? {}, minCount: 1, maxCount: 1, returnReservationId: false, configDrive: false,
       networks: parseNetworks(s.networks, v.atLeast('2.37')), securityGroups: ['default'], adminPass: s.adminPass,
       blockDeviceMappings: [], schedulerHints: {}, tags: v.atLeast('2.52') ? s.tags : undefined,
+      hostname: v.atLeast('2.90') ? s.hostname : undefined,
     };
     for (const ext of CREATE_EXTENSIONS) ext.extend(body, args, v);
 
@@ -122,6 +127,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
     const row = await api.update(request.auth, String(request.id), request.params.id, {
       name: s.name, description: s.description, accessIPv4: s.accessIPv4, accessIPv6: s.accessIPv6,
       autoDiskConfig: s['OS-DCF:diskConfig'] === undefined ? undefined : s['OS-DCF:diskConfig'] === 'AUTO',
+      hostname: request.apiVersion.atLeast('2.90') ? s.hostname : undefined,
     });
     const md = await getMetadata(deps.db, [row.uuid]);
     return { server: updateView(row, md.get(row.uuid) ?? {}, viewContext(deps, request, { project_id: row.project_id, user_id: row.user_id }), await viewExtras(deps, request, row.uuid)) };
@@ -135,12 +141,13 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
   registerServerActionRoutes(app, deps);
 }
 
-/** What a single server's view reads beside its row: its tags (2.26) and server groups (2.71). */
+/** What a single server's view reads beside its row: its tags (2.26), server groups (2.71) and pinned zone (2.96). */
 export async function viewExtras(deps: ComputeApiDeps, request: FastifyRequest, uuid: string): Promise<ViewExtras> {
   const v = request.apiVersion;
   return {
     tags: v.atLeast('2.26') ? await tagsOf(deps.db, uuid) : [],
     serverGroups: v.atLeast('2.71') ? await serverGroupsOf(deps.db, uuid) : undefined,
+    pinnedAz: v.atLeast('2.96') ? (await pinnedZones(deps.db, [uuid])).get(uuid) ?? null : null,
   };
 }
 
@@ -163,64 +170,4 @@ function parseNetworks(networks: unknown, v237: boolean): NetworkRequestList | '
       return { network_id: n.uuid ?? null, port_id: n.port ?? null, address: n.fixed_ip ?? null };
     }),
   };
-}
-
-function one(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[v.length - 1] : v;
-}
-
-const ISO8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
-
-function parseListQuery(q: Record<string, string | string[]>, v226: boolean): ListOptions {
-  const opts: ListOptions = {};
-  if (v226) {
-    // Each is a comma-separated list of tags.
-    const list = (name: string) => {
-      const raw = one(q[name]);
-      return raw === undefined ? undefined : raw.split(',').filter((t) => t !== '');
-    };
-    opts.tags = list('tags');
-    opts.tagsAny = list('tags-any');
-    opts.notTags = list('not-tags');
-    opts.notTagsAny = list('not-tags-any');
-  }
-  const limit = one(q.limit);
-  if (limit !== undefined) {
-    if (!/^-?\d+$/.test(limit)) throw new BadRequest('limit param must be an integer');
-    const n = Number(limit);
-    if (n < 0) throw new BadRequest('limit param must be positive');
-    opts.limit = n;
-  }
-  opts.marker = one(q.marker);
-  const allTenants = one(q.all_tenants);
-  if (allTenants !== undefined) {
-    if (!['', '1', 'true', 'True', 't', 'yes', 'y', 'on', '0', 'false', 'False', 'f', 'no', 'n', 'off'].includes(allTenants)) {
-      throw new BadRequest(`Invalid value '${allTenants}' for all_tenants`);
-    }
-    opts.allTenants = ['', '1', 'true', 'True', 't', 'yes', 'y', 'on'].includes(allTenants);
-  }
-  opts.projectId = one(q.project_id) ?? one(q.tenant_id);
-  opts.name = one(q.name);
-  opts.status = one(q.status);
-  opts.image = one(q.image);
-  opts.flavor = one(q.flavor);
-  opts.host = one(q.host);
-  opts.userId = one(q.user_id);
-  opts.reservationId = one(q.reservation_id);
-  opts.ip = one(q.ip);
-  const since = one(q['changes-since']);
-  if (since !== undefined) {
-    // ISO 8601, as Nova's iso8601 parser reads it: Date.parse alone takes forms such as 2011/01/01.
-    const t = ISO8601.test(since) ? Date.parse(since) : NaN;
-    if (Number.isNaN(t)) throw new BadRequest(`Invalid filter field: changes-since. Value: ${since}`);
-    opts.changesSince = new Date(t).toISOString();
-  }
-  const locked = one(q.locked);
-  if (locked !== undefined) opts.locked = ['true', '1', 'True', 'yes'].includes(locked);
-  const sortKeys = q.sort_key === undefined ? [] : ([] as string[]).concat(q.sort_key);
-  const sortDirs = q.sort_dir === undefined ? [] : ([] as string[]).concat(q.sort_dir);
-  for (const d of sortDirs) if (d !== 'asc' && d !== 'desc') throw new BadRequest(`Invalid sort_dir: ${d}`);
-  opts.sortKeys = sortKeys.map((k) => (k === 'display_name' || k === 'name' ? 'display_name' : k));
-  opts.sortDirs = sortDirs as Array<'asc' | 'desc'>;
-  return opts;
 }

@@ -4,6 +4,6 @@ import type { VersionRange } from '../../http/microversion.js';
 export const COMPUTE_API_VERSIONS: VersionRange = {
   service: 'compute',
   min: '2.1',
-  max: '2.79',
+  max: '2.96',
   legacyHeader: 'x-openstack-nova-api-version',
 };

@@ -22,6 +22,17 @@ export const ipv4 = { type: 'string', pattern: '^(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\
 export const ipv6 = { type: 'string', pattern: '^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*$' } as const;
 export const ipAddress = { anyOf: [ipv4, ipv6] } as const;
 
+/** A DNS label (2.90's hostname): letters, digits and inner hyphens, 2-63 characters. */
+export const hostnameLabel = { type: 'string', minLength: 2, maxLength: 63, pattern: '^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$' } as const;
+
+/** A fully qualified domain name (2.94's hostname); underscores pass because real systems use them. */
+export const fqdn = { type: 'string', minLength: 1, maxLength: 255, pattern: '^[a-zA-Z0-9-._]*$' } as const;
+
+/** The hostname a server may be given at this microversion (none before 2.90). */
+export function hostnameFor(v: { atLeast(x: string): boolean }): object | undefined {
+  return v.atLeast('2.94') ? fqdn : v.atLeast('2.90') ? hostnameLabel : undefined;
+}
+
 export const booleanLike = {
   anyOf: [{ type: 'boolean' }, { type: 'string', enum: ['True', 'False', 'true', 'false', '1', '0', 'yes', 'no', 'on', 'off', 't', 'f', 'y', 'n', 'TRUE', 'FALSE'] }],
 } as const;

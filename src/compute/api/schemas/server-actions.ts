@@ -4,7 +4,7 @@
  * servers.py trigger_crash_dump and rebuild), one per microversion where the shape changes.
  */
 import type { APIVersion } from '../../../http/microversion.js';
-import { description, ipv4, ipv6, metadata, name, UUID_PATTERN } from './common.js';
+import { description, hostnameFor, ipv4, ipv6, metadata, name, UUID_PATTERN } from './common.js';
 
 /** 2.73: lock takes an optional reason. Before it Nova has no schema for lock. */
 export const lockV273Schema = {
@@ -56,7 +56,7 @@ export const triggerCrashDumpSchema = {
   additionalProperties: false,
 } as const;
 
-const novaBoolean = {
+export const novaBoolean = {
   type: ['boolean', 'string'],
   enum: [true, 'True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES', 'Yes', 'yes', false, 'False', 'FALSE', 'false', '0', 'OFF', 'Off', 'off', 'NO', 'No', 'no'],
 } as const;
@@ -68,9 +68,9 @@ export function novaBooleanValue(v: unknown): boolean {
 
 const rebuildCache = new Map<string, object>();
 
-/** Nova's rebuild schemas: 2.1, 2.19 (description), 2.54 (key_name), 2.57 (user_data, no personality), 2.63 (trusted certificates). */
+/** Nova's rebuild schemas: 2.1, 2.19 (description), 2.54 (key_name), 2.57 (user_data, no personality), 2.63 (trusted certificates), 2.90 (hostname), 2.94 (an FQDN hostname). */
 export function rebuildSchema(v: APIVersion): object {
-  const key = v.atLeast('2.63') ? '2.63' : v.atLeast('2.57') ? '2.57' : v.atLeast('2.54') ? '2.54' : v.atLeast('2.19') ? '2.19' : '2.1';
+  const key = v.atLeast('2.94') ? '2.94' : v.atLeast('2.90') ? '2.90' : v.atLeast('2.63') ? '2.63' : v.atLeast('2.57') ? '2.57' : v.atLeast('2.54') ? '2.54' : v.atLeast('2.19') ? '2.19' : '2.1';
   let s = rebuildCache.get(key);
   if (!s) {
     const p: Record<string, unknown> = {
@@ -83,6 +83,8 @@ export function rebuildSchema(v: APIVersion): object {
     if (v.atLeast('2.54')) p.key_name = { oneOf: [{ type: 'string', minLength: 1, maxLength: 255 }, { type: 'null' }] };
     if (v.atLeast('2.57')) p.user_data = { oneOf: [{ type: 'string', maxLength: 65535 }, { type: 'null' }] };
     if (v.atLeast('2.63')) p.trusted_image_certificates = { type: ['array', 'null'], minItems: 1, maxItems: 50, uniqueItems: true, items: { type: 'string', minLength: 1 } };
+    const hostname = hostnameFor(v);
+    if (hostname) p.hostname = hostname;
     s = {
       type: 'object',
       properties: { rebuild: { type: 'object', properties: p, required: ['imageRef'], additionalProperties: false } },

@@ -3,7 +3,7 @@
  * Each function returns one schema object per version range, built once.
  */
 import type { APIVersion } from '../../../http/microversion.js';
-import { booleanLike, description, ipAddress, ipv4, ipv6, metadata, name, positiveIntegerOrDigits, UUID_PATTERN } from './common.js';
+import { booleanLike, description, hostnameFor, ipAddress, ipv4, ipv6, metadata, name, positiveIntegerOrDigits, UUID_PATTERN } from './common.js';
 
 const network = {
   type: 'object',
@@ -69,13 +69,15 @@ function serverProperties(v: APIVersion): Record<string, unknown> {
     p.host = { type: 'string', minLength: 1, maxLength: 255 };
     p.hypervisor_hostname = { type: 'string', minLength: 1, maxLength: 255 };
   }
+  const hostname = hostnameFor(v);
+  if (hostname) p.hostname = hostname;
   return p;
 }
 
 const createCache = new Map<string, object>();
 
 export function createServerSchema(v: APIVersion): object {
-  const key = v.atLeast('2.74') ? '2.74' : v.atLeast('2.63') ? '2.63' : v.atLeast('2.57') ? '2.57' : v.atLeast('2.52') ? '2.52'
+  const key = v.atLeast('2.94') ? '2.94' : v.atLeast('2.90') ? '2.90' : v.atLeast('2.74') ? '2.74' : v.atLeast('2.63') ? '2.63' : v.atLeast('2.57') ? '2.57' : v.atLeast('2.52') ? '2.52'
     : v.atLeast('2.37') ? '2.37' : v.atLeast('2.32') ? '2.32' : v.atLeast('2.19') ? '2.19' : '2.1';
   let s = createCache.get(key);
   if (!s) {
@@ -103,11 +105,13 @@ export function createServerSchema(v: APIVersion): object {
 const updateCache = new Map<string, object>();
 
 export function updateServerSchema(v: APIVersion): object {
-  const key = v.atLeast('2.19') ? '2.19' : '2.1';
+  const key = v.atLeast('2.94') ? '2.94' : v.atLeast('2.90') ? '2.90' : v.atLeast('2.19') ? '2.19' : '2.1';
   let s = updateCache.get(key);
   if (!s) {
     const props: Record<string, unknown> = { name, accessIPv4: ipv4, accessIPv6: ipv6, 'OS-DCF:diskConfig': { type: 'string', enum: ['AUTO', 'MANUAL'] } };
     if (v.atLeast('2.19')) props.description = description;
+    const hostname = hostnameFor(v);
+    if (hostname) props.hostname = hostname;
     s = {
       type: 'object',
       properties: { server: { type: 'object', properties: props, additionalProperties: false } },

@@ -1,7 +1,7 @@
 /**
  * Hypervisor response shapes, per microversion: integer ids before 2.53 and
- * uuids from it, cpu_info as text before 2.28 and as an object from it;
- * from 2.88 the detail view has the uptime instead of the resource figures.
+ * uuids from it, cpu_info as text before 2.28 and as an object from it, and
+ * from 2.88 no resource figures (vcpus, memory, disk, ...) but an uptime.
  */
 import type { Selectable } from 'kysely';
 import type { Config } from '../../../conf/options.js';
@@ -18,7 +18,7 @@ export interface HypervisorViewOptions {
   servers?: Array<{ name: string; uuid: string }>;
   /** 2.75+: `servers` is shown (maybe empty) whenever it was asked for. */
   withServers?: boolean;
-  /** 2.88+: the host's uptime line in the detail view (null when it cannot be read). */
+  /** 2.88+: the host's uptime text, when known. */
   uptime?: string | null;
   now?: number;
 }
@@ -48,9 +48,8 @@ export function hypervisorView(node: ComputeNodeRow, service: ServiceRow, o: Hyp
       service: { id: uuids ? service.uuid : Number(service.id), host: node.host, disabled_reason: service.disabled_reason },
     });
   }
-  // 2.88 took the resource figures out (placement has them) and put the host's uptime in.
-  if (o.detail && o.atLeast('2.88')) out.uptime = o.uptime ?? null;
-  else if (o.detail) {
+  // 2.88 drops the resource figures (placement is where they are true) and shows uptime in their place.
+  if (o.detail && !o.atLeast('2.88')) {
     Object.assign(out, {
       vcpus: node.vcpus,
       memory_mb: node.memory_mb,
@@ -66,6 +65,8 @@ export function hypervisorView(node: ComputeNodeRow, service: ServiceRow, o: Hyp
       cpu_info: o.atLeast('2.28') ? cpuInfoObject(node.cpu_info) : node.cpu_info,
     });
   }
+  // From 2.88 the host's uptime stands in for the resource figures; null when it could not be read.
+  if (o.detail && o.atLeast('2.88')) out.uptime = o.uptime ?? null;
   if (o.servers && o.servers.length > 0) out.servers = o.servers;
   else if (o.withServers && o.atLeast('2.75')) out.servers = [];
   return out;

@@ -9,7 +9,7 @@ const HIDDEN_BEFORE_275 = [
   'security_groups', 'host_status',
 ];
 
-/** The server a rebuild answers with: its view, the new password, and from 2.57 its user data. */
+/** The server a rebuild answers with: its view (with its tags, 2.71 server groups and 2.96 pinned zone), the new password, and from 2.57 its user data. */
 export function rebuildView(row: InstanceViewRow, md: Record<string, string>, ctx: ViewContext, adminPass: string, extras: ViewExtras = {}): Record<string, unknown> {
   const v = ctx.version;
   const server = detailView(row, md, undefined, ctx, extras);
@@ -21,6 +21,8 @@ export function rebuildView(row: InstanceViewRow, md: Record<string, string>, ct
     const addrs = server.addresses as Record<string, Array<Record<string, unknown>>>;
     for (const list of Object.values(addrs)) for (const a of list) { delete a['OS-EXT-IPS:type']; delete a['OS-EXT-IPS-MAC:mac_addr']; }
   }
+  // The user data is shown as `user_data` (2.57) instead, never as the extended attribute.
+  delete server['OS-EXT-SRV-ATTR:user_data'];
   server.adminPass = adminPass;
   if (v.atLeast('2.57')) server.user_data = row.user_data;
   return server;

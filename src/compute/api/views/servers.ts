@@ -105,6 +105,8 @@ export function basicView(row: Pick<InstanceViewRow, 'uuid' | 'display_name'>, c
 export interface ViewExtras {
   tags?: string[];
   serverGroups?: string[];
+  /** The zone the server is pinned to (2.96); null when it may move between zones. */
+  pinnedAz?: string | null;
 }
 
 export function detailView(row: InstanceViewRow, md: Record<string, string>, fault: Fault | undefined, ctx: ViewContext, extras: ViewExtras = {}): Record<string, unknown> {
@@ -169,6 +171,9 @@ export function detailView(row: InstanceViewRow, md: Record<string, string>, fau
   if (v.atLeast('2.63')) server.trusted_image_certificates = null;
   if (v.atLeast('2.71') && extras.serverGroups) server.server_groups = extras.serverGroups;
   if (v.atLeast('2.73')) server.locked_reason = row.locked_reason;
+  // 2.90 shows every caller the hostname the guest was given (they may choose it now).
+  if (v.atLeast('2.90')) server['OS-EXT-SRV-ATTR:hostname'] = row.hostname;
+  if (v.atLeast('2.96')) server.pinned_availability_zone = extras.pinnedAz ?? null;
   if (fault && (status === 'ERROR' || status === 'DELETED')) {
     server.fault = {
       code: fault.code, created: isoZ(fault.created_at), message: fault.message,

@@ -1,0 +1,38 @@
+/** 2.84: instance action events carry `details` for those the events:details policy lets see them (admin by default). */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
+import { bootActive, uploadImage } from './fixtures.js';
+
+const at = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
+
+describe('instance action event details (2.84)', () => {
+  let cloud: TestCloud;
+  let server: string;
+  let requestId: string;
+  before(async () => {
+    cloud = await startTestCloud();
+    const image = await uploadImage(cloud);
+    server = (await bootActive(cloud, { name: 'acted-on', imageRef: image, flavorRef: '1', networks: 'none' }, 'demo', at('2.37'))).id;
+    const actions = await cloud.request('GET', `/compute/v2.1/servers/${server}/os-instance-actions`, { who: 'demo' });
+    requestId = actions.json.instanceActions.find((a: any) => a.action === 'create').request_id;
+  });
+  after(async () => cloud?.close());
+
+  const events = async (v: string, who: 'admin' | 'demo') => {
+    const res = await cloud.request('GET', `/compute/v2.1/servers/${server}/os-instance-actions/${requestId}`, { who, headers: at(v) });
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    return res.json.instanceAction.events as Array<Record<string, unknown>>;
+  };
+
+  test('an admin sees details from 2.84 and not at 2.83', async () => {
+    const v284 = await events('2.84', 'admin');
+    assert.ok(v284.length > 0);
+    for (const e of v284) assert.ok('details' in e, JSON.stringify(e));
+    for (const e of await events('2.83', 'admin')) assert.ok(!('details' in e));
+  });
+
+  test('the owner sees the action at 2.84 but neither its events nor their details (both admin by default)', async () => {
+    assert.equal(await events('2.84', 'demo'), undefined);
+  });
+});
