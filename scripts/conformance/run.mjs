@@ -89,10 +89,11 @@ function ensurePackages() {
 function startCloud(statePath, logFile) {
   if (!fs.existsSync(cli)) throw new Failure(`${path.relative(repo, cli)} is missing: run npm run build`);
   const out = fs.openSync(logFile, 'w');
-  const child = spawn(process.execPath, [cli, 'all-in-one', '--driver', 'fake', '--port', '0', '--state-path', statePath], {
+  // Two fake compute hosts, as Nova's multinode Tempest job: cold and live migration have somewhere to go,
+  // and a resize moves the server to the other host (allow_resize_to_same_host stays off).
+  const child = spawn(process.execPath, [cli, 'all-in-one', '--driver', 'fake', '--fake-hosts', '2', '--port', '0', '--state-path', statePath], {
     cwd: statePath, stdio: ['ignore', 'pipe', out],
-    // One compute host: resize goes to the host the server is on, as in Nova's single-node Tempest jobs.
-    env: { ...process.env, KILONOVA_DEFAULT__ALLOW_RESIZE_TO_SAME_HOST: 'true' },
+    env: { ...process.env },
   });
   return new Promise((resolve, reject) => {
     let text = '';

@@ -113,6 +113,7 @@ export const OPTIONS = {
     spawn_delay_ms: { type: 'int', default: 0, min: 0, help: 'Time a fake spawn takes.' },
     action_delay_ms: { type: 'int', default: 0, min: 0, help: 'Time the fake hypervisor holds a server in a transitional state (password, crash dump, rebuild, rescue, ...).' },
     fail_spawn: { type: 'bool', default: false, help: 'Make every fake spawn fail (fault injection).' },
+    hosts: { type: 'int', default: 1, min: 1, max: 64, help: 'Compute hosts the all-in-one runs with the fake driver: the first is [DEFAULT] host, the others <host>-2, <host>-3, ... (somewhere for migrations and evacuations to go).' },
   },
 } as const satisfies Record<string, Record<string, OptionSpec>>;
 
