@@ -434,7 +434,7 @@ async function main() {
       BUILD_TIMEOUT,
       MIN_MICROVERSION: prep.minVersion,
       MAX_MICROVERSION: prep.maxVersion,
-      SCHEDULER_FILTERS: 'ComputeFilter,AvailabilityZoneFilter,ComputeCapabilitiesFilter',
+      SCHEDULER_FILTERS: 'ComputeFilter,AvailabilityZoneFilter,ComputeCapabilitiesFilter,ServerGroupAntiAffinityFilter,ServerGroupAffinityFilter',
       NETWORK_EXTENSIONS: prep.extensions.join(','),
     });
     makeWorkspace(workspace, conf);

@@ -33,6 +33,7 @@ import type { BlockDeviceMapping, Instance, NetworkRequestList, RequestSpec } fr
 import { listInstancePage, type InstancePage, type ListOptions } from './instance-list.js';
 import { POWER_ACTION_RULES, type PowerActionName } from './power-action-rules.js';
 import { ServerActionAPI } from './server-action-api.js';
+import { MigrationAPI } from './migration-api.js';
 import type { Notifier } from '../bus/notifier.js';
 
 export interface ComputeApiDepsCore {
@@ -63,13 +64,17 @@ export interface CreateResult {
 export class ComputeAPI {
   /** lock, os-resetState, changePassword, restore / forceDelete, trigger_crash_dump. */
   readonly actions: ServerActionAPI;
+  /** Live migration (with force-complete and abort) and evacuation. */
+  readonly moves: MigrationAPI;
 
   constructor(private readonly deps: ComputeApiDepsCore) {
-    this.actions = new ServerActionAPI(deps, {
-      get: (auth, uuid, rule) => this.get(auth, uuid, rule),
-      isAdmin: (auth) => this.isAdmin(auth),
-      hardDelete: (auth, requestId, row) => this.hardDelete(auth, requestId, row),
-    });
+    const lookup = {
+      get: (auth: AuthContext, uuid: string, rule: string) => this.get(auth, uuid, rule),
+      isAdmin: (auth: AuthContext) => this.isAdmin(auth),
+      hardDelete: (auth: AuthContext, requestId: string, row: InstanceRow) => this.hardDelete(auth, requestId, row),
+    };
+    this.actions = new ServerActionAPI(deps, lookup);
+    this.moves = new MigrationAPI(deps, lookup, this.actions);
   }
 
   private target(auth: AuthContext, projectId = auth.projectId, userId = auth.userId) {

@@ -47,6 +47,7 @@ export const TaskState = {
   RESIZE_MIGRATED: 'resize_migrated',
   RESIZE_FINISH: 'resize_finish',
   RESIZE_REVERTING: 'resize_reverting',
+  MIGRATING: 'migrating',
 } as const;
 
 const STATUS_BY_VM_STATE: Record<string, string> = {

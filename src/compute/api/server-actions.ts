@@ -16,6 +16,7 @@ import { getMetadata } from '../instance-store.js';
 import { publicBase } from '../../http/links.js';
 import { rebuildView } from './views/server-actions.js';
 import { viewContext } from './servers.js';
+import { MIGRATE_SERVER_ACTIONS } from './migrate-server.js';
 
 export interface ActionRequest {
   request: FastifyRequest<{ Params: { id: string } }>;
@@ -201,6 +202,7 @@ export const SERVER_ACTIONS: Record<string, ActionHandler> = {
     },
   },
   revertResize: noSchemaAction('revertResize', (a) => a.deps.computeApi.actions.revertResize(a.request.auth, a.rid, a.id)),
+  ...MIGRATE_SERVER_ACTIONS,
   trigger_crash_dump: {
     minVersion: '2.17',
     async handle(a) {
