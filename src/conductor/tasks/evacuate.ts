@@ -45,12 +45,13 @@ export class EvacuateTask extends ConductorTask<EvacuateArgs> {
         num_instances: 1, availability_zone: instance.availability_zone, scheduler_hints: {},
         ignore_hosts: instance.host ? [instance.host] : [], force_hosts: host ? [host] : [], force_nodes: [],
       };
-      const [[selected]] = await this.deps.scheduler.selectDestinations(this.ctx, spec, [instance.uuid], false);
+      // The scheduler claims for a consumer without allocations; the source's is added back beside its claim.
+      await placement.deleteAllocations(instance.uuid);
       this.claimed = true;
-      // The scheduler's claim replaced the server's allocation: the source's is added back beside it.
+      const [[selected]] = await this.deps.scheduler.selectDestinations(this.ctx, spec, [instance.uuid], false);
       const onDest = await currentAllocations(placement, instance.uuid);
       const ok = await placement.claimResources({
-        consumerUuid: instance.uuid, allocations: { ...this.source, ...onDest }, projectId: instance.project_id, userId: instance.user_id, consumerGeneration: null,
+        consumerUuid: instance.uuid, allocations: { ...this.source, ...onDest }, projectId: instance.project_id, userId: instance.user_id, consumerGeneration: undefined,
       });
       if (!ok) this.log.warn({ instance: instance.uuid }, 'the source allocation could not be kept beside the destination');
       dest = { host: selected.service_host, node: selected.nodename };
@@ -66,7 +67,7 @@ export class EvacuateTask extends ConductorTask<EvacuateArgs> {
     this.log.warn({ err: (err as Error)?.message, instance: instance.uuid }, 'evacuation not started');
     if (this.claimed && Object.keys(this.source).length > 0) {
       await this.deps.placement.claimResources({
-        consumerUuid: instance.uuid, allocations: this.source, projectId: instance.project_id, userId: instance.user_id, consumerGeneration: null,
+        consumerUuid: instance.uuid, allocations: this.source, projectId: instance.project_id, userId: instance.user_id, consumerGeneration: undefined,
       }).catch(() => false);
     }
     await updateMigration(this.deps.db, migrationUuid, { status: 'error' });

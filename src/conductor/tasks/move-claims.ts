@@ -58,8 +58,9 @@ export async function claimOnForcedHost(
   const node = await firstNodeOf(db, host);
   if (!node) throw new MoveRefused('ComputeHostNotFound', `Compute host ${host} could not be found.`);
   const ok = await placement.claimResources({
+    // Written over whatever the consumer holds (no generation check): `keep` is what it keeps of that.
     consumerUuid: instance.uuid, allocations: { ...keep, [node.uuid]: { resources } },
-    projectId: instance.project_id, userId: instance.user_id, consumerGeneration: null,
+    projectId: instance.project_id, userId: instance.user_id, consumerGeneration: undefined,
   });
   if (!ok) {
     throw new MoveRefused('MigrationPreCheckError',
