@@ -37,6 +37,8 @@ const REGEX = process.env.KILONOVA_CONFORMANCE_REGEX || '^tempest\\.api\\.(compu
 const CONCURRENCY = process.env.KILONOVA_CONFORMANCE_CONCURRENCY || '2';
 const UPDATE = process.env.KILONOVA_CONFORMANCE_UPDATE === '1';
 const BUILD_TIMEOUT = 60;
+// The filters the cloud runs and Tempest is told of: one list, so neither claims what the other lacks.
+const SCHEDULER_FILTERS = 'ComputeFilter,AvailabilityZoneFilter,ComputeCapabilitiesFilter,ServerGroupAntiAffinityFilter,ServerGroupAffinityFilter,SameHostFilter,DifferentHostFilter';
 const PACKAGES = ['tempest', 'python3-stestr', 'python3-subunit', 'python3-junitxml'];
 // Debian's python, where the packages above install: a python3 first on PATH
 // (pyenv, a virtualenv) would not see them.
@@ -93,7 +95,7 @@ function startCloud(statePath, logFile) {
   // and a resize moves the server to the other host (allow_resize_to_same_host stays off).
   const child = spawn(process.execPath, [cli, 'all-in-one', '--driver', 'fake', '--fake-hosts', '2', '--port', '0', '--state-path', statePath], {
     cwd: statePath, stdio: ['ignore', 'pipe', out],
-    env: { ...process.env },
+    env: { ...process.env, KILONOVA_FILTER_SCHEDULER__ENABLED_FILTERS: SCHEDULER_FILTERS },
   });
   return new Promise((resolve, reject) => {
     let text = '';
@@ -434,7 +436,7 @@ async function main() {
       BUILD_TIMEOUT,
       MIN_MICROVERSION: prep.minVersion,
       MAX_MICROVERSION: prep.maxVersion,
-      SCHEDULER_FILTERS: 'ComputeFilter,AvailabilityZoneFilter,ComputeCapabilitiesFilter,ServerGroupAntiAffinityFilter,ServerGroupAffinityFilter',
+      SCHEDULER_FILTERS,
       NETWORK_EXTENSIONS: prep.extensions.join(','),
     });
     makeWorkspace(workspace, conf);

@@ -8,12 +8,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startTestCloud, runFailingStart, type TestCloud } from '../helpers/cloud.js';
-import { bootActive, uploadImage, V237 } from '../compute/fixtures.js';
+import { bootActive, createServer, uploadImage, V237 } from '../compute/fixtures.js';
 
 describe('an all-in-one with two fake compute hosts', () => {
   let cloud: TestCloud;
   before(async () => {
-    cloud = await startTestCloud({}, { fakeHosts: 2 });
+    cloud = await startTestCloud({
+      filter_scheduler: { enabled_filters: 'ComputeFilter,AvailabilityZoneFilter,ComputeCapabilitiesFilter,SameHostFilter,DifferentHostFilter' },
+    }, { fakeHosts: 2 });
   });
   after(async () => cloud?.close());
 
@@ -50,6 +52,22 @@ describe('an all-in-one with two fake compute hosts', () => {
       await h.fakeDriver!.cleanupHost();
       assert.ok(fs.existsSync(path.join(cloud.statePath, 'fake-hypervisor', h.host, `${placed[h.host]}.json`)));
     }
+  });
+
+  test('the different_host and same_host hints place a server away from, or beside, the named one', async () => {
+    const image = await uploadImage(cloud, 'hints');
+    const first = await bootActive(cloud, { name: 'first', imageRef: image, flavorRef: '1', networks: 'none' }, 'admin', V237);
+    const hostOf = async (id: string) => (await cloud.request('GET', `/compute/v2.1/servers/${id}`)).json.server['OS-EXT-SRV-ATTR:host'];
+    const firstHost = await hostOf(first.id);
+    const hinted = async (name: string, hints: Record<string, unknown>) => {
+      const res = await createServer(cloud, { name, imageRef: image, flavorRef: '1', networks: 'none' }, { headers: V237, extra: { 'os:scheduler_hints': hints } });
+      assert.equal(res.status, 202, JSON.stringify(res.json));
+      return cloud.waitForServer(res.json.server.id, 'ACTIVE');
+    };
+    const away = await hinted('away', { different_host: [first.id] });
+    assert.notEqual(await hostOf(away.id), firstHost);
+    const beside = await hinted('beside', { same_host: first.id });
+    assert.equal(await hostOf(beside.id), firstHost);
   });
 });
 
