@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
 import type { ComputeDb } from '../../src/compute/db/tables.js';
 import { allocationsOf, bootActive, uploadImage, V237 } from './fixtures.js';
+import { healAllocations } from '../../src/compute/heal-allocations.js';
+import { testLogger } from '../helpers/logger.js';
 
 const mv = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
 
@@ -45,6 +47,9 @@ describe('cold migration between hosts', () => {
     assert.deepEqual(Object.keys(await allocationsOf(cloud, server.id)), [await providerOf(dest)]);
     assert.deepEqual(Object.keys(await allocationsOf(cloud, m.uuid)), [await providerOf(source)]);
     assert.ok((await guestsOn(dest)).includes(server.id));
+    // The start-up audit sees the migration's allocation as held, not as an orphan.
+    const report = await healAllocations({ db: cloud.database.db as ComputeDb, placement: cloud.services.placement, network: cloud.services.network, logger: testLogger }, { dryRun: true });
+    assert.ok(!report.orphanAllocations.some((o) => o.consumer === m.uuid), JSON.stringify(report.orphanAllocations));
 
     assert.equal((await act(server.id, { confirmResize: null }, '2.1', 'demo')).status, 204);
     await cloud.waitForServer(server.id, 'ACTIVE', 'demo');
