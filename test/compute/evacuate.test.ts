@@ -71,6 +71,8 @@ describe('evacuate', () => {
     assert.equal((await act(server.id, { evacuate: { host: 'nowhere' } })).status, 404);
     assert.equal((await act(server.id, { evacuate: { host: a } })).status, 400);
     assert.equal((await act(server.id, { evacuate: {} }, '2.14', 'demo')).status, 404);
+    const theirs = await bootActive(cloud, { name: 'evac-member', imageRef: image, flavorRef: '1', networks: 'none' }, 'demo', V237);
+    assert.equal((await act(theirs.id, { evacuate: {} }, '2.14', 'demo')).status, 403);
   });
 
   test('with the source forced down the server is rebuilt on the other host; stopped stays stopped; the source cleans up when it starts again', async () => {
