@@ -434,10 +434,13 @@ export class FakeDriver implements VirtDriver {
     this.record('liveMigration', instance.uuid);
     this.guest(instance.uuid);
     if (this.opts.actionDelayMs) {
-      await Promise.race([
-        sleep(this.opts.actionDelayMs, undefined, { signal: control.signal }).catch(() => undefined),
-        control.completeNow,
-      ]);
+      // One timer, cancelled by either an abort or a forced completion, so none outlives the copy.
+      const cut = new AbortController();
+      const onAbort = () => cut.abort();
+      control.signal.addEventListener('abort', onAbort, { once: true });
+      void control.completeNow.then(onAbort);
+      await sleep(this.opts.actionDelayMs, undefined, { signal: cut.signal }).catch(() => undefined);
+      control.signal.removeEventListener('abort', onAbort);
     }
     if (control.signal.aborted) throw new LiveMigrationAborted();
     this.guests.delete(instance.uuid);
