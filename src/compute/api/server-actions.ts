@@ -10,13 +10,13 @@ import type { PowerActionName } from '../power-action-rules.js';
 import type { ComputeApiDeps } from './deps.js';
 import { consoleOutputSchema, rebootSchema } from './schemas/servers.js';
 import { SECURITY_GROUP_ACTIONS } from './security-groups.js';
+import { MIGRATE_SERVER_ACTIONS } from './migrate-server.js';
 import { randomBytes } from 'node:crypto';
 import { changePasswordSchema, createBackupSchema, createImageSchema, lockV273Schema, migrateV256Schema, resizeSchema, novaBooleanValue, rebuildSchema, rescueSchema, resetStateSchema, triggerCrashDumpSchema } from './schemas/server-actions.js';
 import { getMetadata } from '../instance-store.js';
 import { publicBase } from '../../http/links.js';
 import { rebuildView } from './views/server-actions.js';
 import { viewContext } from './servers.js';
-import { MIGRATE_SERVER_ACTIONS } from './migrate-server.js';
 
 export interface ActionRequest {
   request: FastifyRequest<{ Params: { id: string } }>;
