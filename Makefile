@@ -24,7 +24,10 @@ build: deps
 	npm run build
 
 # The build bundles the command into dist/kilonova.mjs (a much faster cold start).
+# The README's first commands after this use the openstack CLI: install it when
+# missing (as root on Debian), or say in one line how to.
 start: build
+	@./scripts/install-openstack-cli.sh --or-explain
 	node dist/kilonova.mjs all-in-one $(if $(PORT),--port $(PORT)) --state-path $(STATE_PATH)
 
 openstack-cli:

@@ -60,6 +60,20 @@ async function ensurePostgres() {
  * other test files run broke their migrations (the migrator introspects every schema). They
  * are dropped here, before any test file runs.
  */
+/** Whether a process of this id is running (a test run that may still own its schemas). */
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
+/**
+ * Drops the PostgreSQL schemas earlier runs left (kn_test_<run pid>_<random>): only
+ * those whose run has ended, so two test runs on one machine leave each other alone.
+ */
 async function dropTestSchemas() {
   if (!(await portAnswers('127.0.0.1', 5432))) return;
   const { default: pg } = await import('pg');
@@ -67,7 +81,11 @@ async function dropTestSchemas() {
   try {
     await client.connect();
     const { rows } = await client.query("select nspname from pg_namespace where nspname like 'kn\\_test\\_%'");
-    for (const { nspname } of rows) await client.query(`drop schema if exists "${nspname}" cascade`);
+    for (const { nspname } of rows) {
+      const owner = Number(/^kn_test_(\d+)_/.exec(nspname)?.[1]);
+      if (owner && alive(owner)) continue;
+      await client.query(`drop schema if exists "${nspname}" cascade`);
+    }
   } catch (err) {
     console.error(`# could not drop leftover test schemas: ${err.message}`);
   } finally {
@@ -111,7 +129,8 @@ for (const phase of phases) {
   const code = await new Promise((resolve) => {
     current = spawn(process.execPath, ['--test', `--test-concurrency=${phase.concurrency}`, `--test-reporter=${reporter}`, ...phase.files], {
       stdio: 'inherit',
-      env: process.env,
+      // Names this run's PostgreSQL test schemas (test/helpers/databases.ts), so another run spares them.
+      env: { ...process.env, KILONOVA_TEST_RUN_ID: String(process.pid) },
     });
     current.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
   });

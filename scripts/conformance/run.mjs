@@ -37,8 +37,6 @@ const REGEX = process.env.KILONOVA_CONFORMANCE_REGEX || '^tempest\\.api\\.(compu
 const CONCURRENCY = process.env.KILONOVA_CONFORMANCE_CONCURRENCY || '2';
 const UPDATE = process.env.KILONOVA_CONFORMANCE_UPDATE === '1';
 const BUILD_TIMEOUT = 60;
-// The filters the cloud runs and Tempest is told of: one list, so neither claims what the other lacks.
-const SCHEDULER_FILTERS = 'ComputeFilter,AvailabilityZoneFilter,ComputeCapabilitiesFilter,ServerGroupAntiAffinityFilter,ServerGroupAffinityFilter,SameHostFilter,DifferentHostFilter';
 const PACKAGES = ['tempest', 'python3-stestr', 'python3-subunit', 'python3-junitxml'];
 // Debian's python, where the packages above install: a python3 first on PATH
 // (pyenv, a virtualenv) would not see them.
@@ -88,14 +86,14 @@ function ensurePackages() {
 
 // ---------------------------------------------------------------- the cloud
 
-function startCloud(statePath, logFile) {
+function startCloud(statePath, logFile, filters) {
   if (!fs.existsSync(cli)) throw new Failure(`${path.relative(repo, cli)} is missing: run npm run build`);
   const out = fs.openSync(logFile, 'w');
   // Two fake compute hosts, as Nova's multinode Tempest job: cold and live migration have somewhere to go,
   // and a resize moves the server to the other host (allow_resize_to_same_host stays off).
   const child = spawn(process.execPath, [cli, 'all-in-one', '--driver', 'fake', '--fake-hosts', '2', '--port', '0', '--state-path', statePath], {
     cwd: statePath, stdio: ['ignore', 'pipe', out],
-    env: { ...process.env, KILONOVA_FILTER_SCHEDULER__ENABLED_FILTERS: SCHEDULER_FILTERS },
+    env: { ...process.env, KILONOVA_FILTER_SCHEDULER__ENABLED_FILTERS: filters },
   });
   return new Promise((resolve, reject) => {
     let text = '';
@@ -173,6 +171,17 @@ async function prepareCloud(url, admin) {
   const version = (await api(url, undefined, 'GET', '/compute/v2.1')).json.version;
   const extensions = (await api(url, token, 'GET', '/network/v2.0/extensions')).json.extensions.map((e) => e.alias);
   return { images, flavors, network: 'private', minVersion: version.min_version, maxVersion: version.version, extensions };
+}
+
+/**
+ * The filters the cloud runs and Tempest is told of (one list, so neither claims what the other
+ * lacks): the cloud's defaults, plus the same_host / different_host hint filters, which Nova
+ * leaves off by default and its multinode Tempest job turns on.
+ */
+async function schedulerFilters() {
+  const { OPTIONS } = await import(path.join(repo, 'dist/src/conf/options.js'));
+  const defaults = OPTIONS.filter_scheduler.enabled_filters.default;
+  return [...defaults, ...['SameHostFilter', 'DifferentHostFilter'].filter((f) => !defaults.includes(f))].join(',');
 }
 
 // ---------------------------------------------------------------- tempest
@@ -414,7 +423,8 @@ async function main() {
   }
 
   try {
-    const cloud = await startCloud(statePath, path.join(outDir, 'kilonova.log'));
+    const filters = await schedulerFilters();
+    const cloud = await startCloud(statePath, path.join(outDir, 'kilonova.log'), filters);
     child = cloud.child;
     log(`all-in-one ready at ${cloud.url} (state ${statePath})`);
     const clouds = YAML.parse(fs.readFileSync(path.join(statePath, 'clouds.yaml'), 'utf8'));
@@ -436,7 +446,8 @@ async function main() {
       BUILD_TIMEOUT,
       MIN_MICROVERSION: prep.minVersion,
       MAX_MICROVERSION: prep.maxVersion,
-      SCHEDULER_FILTERS,
+      // The filters the cloud under test runs (see schedulerFilters).
+      SCHEDULER_FILTERS: filters,
       NETWORK_EXTENSIONS: prep.extensions.join(','),
     });
     makeWorkspace(workspace, conf);

@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../conf/options.js';
 import type { AuthContext } from '../http/auth.js';
-import { BadRequest, Conflict, NotFound, NotImplementedError, QuotaExceeded } from '../errors.js';
+import { ApiError, BadRequest, Conflict, NotFound, NotImplementedError, QuotaExceeded } from '../errors.js';
 import type { Diagnostics } from '../virt/driver.js';
 import type { Authorizer } from '../policy/types.js';
 import { contextFromAuth, type RequestContext } from '../bus/context.js';
@@ -24,6 +24,7 @@ import { setTags } from './tags.js';
 import { getFlavorForBoot } from './flavors.js';
 import { getKeyPair } from './keypairs.js';
 import { sanitizeHostname } from './hostname.js';
+import { autoDiskConfigFor } from './disk-config.js';
 import { getInstanceRow, getMetadata, instanceFromRow, markInstanceDeleted, updateInstance, InstanceNotFound, type InstanceRow } from './instance-store.js';
 import { InstanceAction, recordActionStart, finishAction } from './instance-actions.js';
 import { TaskState, VmState } from './vm-states.js';
@@ -156,11 +157,31 @@ export class ComputeAPI {
     if (forcedHost) policy.authorize('os_compute_api:servers:create:forced_host', this.target(auth), auth);
 
     const networks = await this.requestedNetworks(auth, opts);
+    await this.checkRequestedSecurityGroups(auth, opts.securityGroups);
     const group = await this.requestedGroup(opts.schedulerHints);
+    const autoDiskConfig = autoDiskConfigFor(image, opts.autoDiskConfig);
     return {
-      flavor, image: imageMeta(image), keyData, availabilityZone, forcedHost, forcedNode, networks, group,
+      flavor, image: imageMeta(image), keyData, availabilityZone, forcedHost, forcedNode, networks, group, autoDiskConfig,
       adminPass: opts.adminPass ?? randomBytes(9).toString('base64url').slice(0, 12),
     };
+  }
+
+  /**
+   * Every requested security group must exist for the caller (by name or id; `default` is
+   * made on demand): an unknown one is a 400 and an ambiguous name a 409, as Nova answers
+   * after asking Neutron, before anything is written.
+   */
+  private async checkRequestedSecurityGroups(auth: AuthContext, names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      if (name === 'default') continue;
+      try {
+        await this.deps.network.findSecurityGroup(auth, name);
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404) throw new BadRequest(`Unable to find security_group with name or id '${name}'`);
+        if (err instanceof ApiError && err.status === 409) throw new Conflict(`Multiple security_group matches found for name '${name}', use an ID to be more specific.`);
+        throw err;
+      }
+    }
   }
 
   /** The server group the `group` scheduler hint names: a group that does not exist is a bad request (as Nova). */
@@ -252,7 +273,7 @@ export class ComputeAPI {
           image_ref: base.image.id, flavor: JSON.stringify(base.flavor),
           vcpus: base.flavor.vcpus, memory_mb: base.flavor.memory_mb, root_gb: base.flavor.root_gb, ephemeral_gb: base.flavor.ephemeral_gb,
           key_name: opts.keyName ?? null, key_data: base.keyData, user_data: opts.userData ?? null,
-          config_drive: opts.configDrive ? 'True' : '', access_ip_v4: opts.accessIPv4 ?? null, access_ip_v6: opts.accessIPv6 ?? null,
+          config_drive: opts.configDrive ? 'True' : '', auto_disk_config: base.autoDiskConfig ? 1 : 0, access_ip_v4: opts.accessIPv4 ?? null, access_ip_v6: opts.accessIPv6 ?? null,
           locked: 0, locked_reason: null, launch_index: i, reservation_id: reservationId, root_device_name: null, progress: 0,
           network_info: '[]', security_groups: JSON.stringify(opts.securityGroups),
           created_at: now, updated_at: null, launched_at: null, terminated_at: null, deleted_at: null, deleted: 0,
@@ -308,9 +329,14 @@ export class ComputeAPI {
 
   // ---- update -------------------------------------------------------------
 
-  async update(auth: AuthContext, requestId: string, uuid: string, values: { name?: string; description?: string | null; accessIPv4?: string | null; accessIPv6?: string | null }): Promise<InstanceRow> {
-    await this.get(auth, uuid, 'os_compute_api:servers:update');
+  async update(auth: AuthContext, requestId: string, uuid: string, values: { name?: string; description?: string | null; accessIPv4?: string | null; accessIPv6?: string | null; autoDiskConfig?: boolean }): Promise<InstanceRow> {
+    const row = await this.get(auth, uuid, 'os_compute_api:servers:update');
     const set: Parameters<typeof updateInstance>[2] = {};
+    if (values.autoDiskConfig !== undefined) {
+      // Checked against the server's image, when it still exists.
+      const image = row.image_ref ? await this.deps.images.getImage(row.image_ref, auth).catch(() => undefined) : undefined;
+      set.auto_disk_config = autoDiskConfigFor(image, values.autoDiskConfig) ? 1 : 0;
+    }
     if (values.name !== undefined) set.display_name = values.name;
     if (values.description !== undefined) set.display_description = values.description;
     if (values.accessIPv4 !== undefined) set.access_ip_v4 = values.accessIPv4;

@@ -34,6 +34,8 @@ export interface CreateOptions {
   adminPass?: string;
   blockDeviceMappings: BlockDeviceMappingRequest[];
   schedulerHints: Record<string, unknown>;
+  /** OS-DCF:diskConfig: AUTO is true, MANUAL false; absent, the image's auto_disk_config decides. */
+  autoDiskConfig?: boolean;
   /** Server tags given at create (2.52). */
   tags?: string[];
 }

@@ -183,11 +183,33 @@ export function allowedInstances(
     ['ram', limits.ram, usage.ram, minCount * perInstance.ram],
   ];
   for (const [name, limit, used, requested] of over) {
-    if (limit >= 0 && used + requested > limit) {
-      throw new QuotaExceeded(`Quota exceeded for ${name}: Requested ${requested}, but already used ${used} of ${limit} ${name}`);
-    }
+    if (limit >= 0 && used + requested > limit) throw overQuota(name, requested, used, limit);
   }
   throw new QuotaExceeded('Quota exceeded');
+}
+
+/** Nova's TooManyInstances wording, which the create and resize paths share. */
+function overQuota(name: string, requested: number, used: number, limit: number): QuotaExceeded {
+  return new QuotaExceeded(`Quota exceeded for ${name}: Requested ${requested}, but already used ${used} of ${limit} ${name}`);
+}
+
+/**
+ * A resize to a bigger flavor needs room for the difference in cores and RAM,
+ * in the project's limits and, when the user has its own, the user's (Nova's
+ * _check_quota_for_upsize); a resize down or across needs none.
+ */
+export async function checkResizeQuota(
+  db: ComputeDb, quota: Config['quota'], projectId: string, userId: string, delta: { cores: number; ram: number },
+): Promise<void> {
+  if (delta.cores <= 0 && delta.ram <= 0) return;
+  const limits = await effectiveLimits(db, quota, projectId, userId);
+  const check = (l: QuotaLimits, usage: ProjectUsage) => {
+    for (const name of ['cores', 'ram'] as const) {
+      if (delta[name] > 0 && l[name] >= 0 && usage[name] + delta[name] > l[name]) throw overQuota(name, delta[name], usage[name], l[name]);
+    }
+  };
+  check(limits.project, await countProjectUsage(db, projectId));
+  if (limits.userOverrides) check(limits.user, await countProjectUsage(db, projectId, userId));
 }
 
 /** allowedInstances against the project's limits and, when the user has its own, the user's too. */

@@ -11,6 +11,8 @@ import type { ImageClient } from './clients.js';
 import { imageMeta } from './api.js';
 import { getKeyPair } from './keypairs.js';
 import { getFlavorForBoot } from './flavors.js';
+import { checkResizeQuota } from './quota.js';
+import { autoDiskConfigFor } from './disk-config.js';
 import { createMigration, migrationByStatus, updateMigration } from './migration-store.js';
 import type { ConductorRpcClient } from '../conductor/rpcapi.js';
 import { RemoteError } from '../bus/rpc.js';
@@ -63,6 +65,8 @@ export interface RebuildOptions {
   keyName?: string | null;
   /** 2.57: undefined leaves the user data, null removes it. */
   userData?: string | null;
+  /** OS-DCF:diskConfig; undefined takes the new image's auto_disk_config. */
+  autoDiskConfig?: boolean;
 }
 
 /** Nova's vm_states.ALLOW_TRIGGER_CRASH_DUMP. */
@@ -176,7 +180,9 @@ export class ServerActionAPI {
     if (opts.metadata && mdLimit >= 0 && Object.keys(opts.metadata).length > mdLimit) {
       throw new QuotaExceeded(`Quota exceeded for metadata_items: Requested ${Object.keys(opts.metadata).length}, but already used 0 of ${mdLimit} metadata_items`);
     }
-    const values: InstanceUpdate = { task_state: TaskState.REBUILDING, image_ref: image.id, progress: 0 };
+    const values: InstanceUpdate = {
+      task_state: TaskState.REBUILDING, image_ref: image.id, progress: 0, auto_disk_config: autoDiskConfigFor(image, opts.autoDiskConfig) ? 1 : 0,
+    };
     if (opts.keyName === null) Object.assign(values, { key_name: null, key_data: null });
     else if (opts.keyName !== undefined) {
       const kp = await getKeyPair(this.deps.db, auth.userId, opts.keyName).catch((err) => {
@@ -258,12 +264,14 @@ export class ServerActionAPI {
     // The snapshot inherits what the server's image asks of a flavor; it may be gone by now.
     const base = await this.deps.images.getImage(row.image_ref, auth).catch(() => undefined);
     const flavor = JSON.parse(row.flavor) as Flavor;
+    // The request's metadata overrides the properties Nova sets (image_type included, as
+    // Tempest checks), but not the image's own fields.
     const image = await this.deps.images.createImage({
+      instance_uuid: uuid, user_id: auth.userId, base_image_ref: row.image_ref,
+      image_type: backup ? 'backup' : 'snapshot', ...(backup ? { backup_type: backup.type } : {}),
       ...metadata,
       name, disk_format: 'raw', container_format: 'bare', visibility: 'private',
       min_ram: base?.min_ram ?? 0, min_disk: Math.max(flavor.root_gb, base?.min_disk ?? 0),
-      instance_uuid: uuid, user_id: auth.userId, base_image_ref: row.image_ref,
-      image_type: backup ? 'backup' : 'snapshot', ...(backup ? { backup_type: backup.type } : {}),
     }, auth);
     const taskState = backup ? TaskState.IMAGE_BACKUP : TaskState.IMAGE_SNAPSHOT_PENDING;
     if (!(await updateInstance(this.deps.db, uuid, { task_state: taskState }, [null]))) {
@@ -282,7 +290,7 @@ export class ServerActionAPI {
    * Resize to `flavorRef`, or (without it) cold-migrate with the same flavor.
    * The conductor schedules it before this returns: no host is a 400, as in Nova.
    */
-  async resizeOrMigrate(auth: AuthContext, requestId: string, uuid: string, opts: { flavorRef?: string; host?: string | null }): Promise<void> {
+  async resizeOrMigrate(auth: AuthContext, requestId: string, uuid: string, opts: { flavorRef?: string; host?: string | null; autoDiskConfig?: boolean }): Promise<void> {
     const resize = opts.flavorRef !== undefined;
     const action = resize ? 'resize' : 'migrate';
     const row = await this.servers.get(auth, uuid, resize ? 'os_compute_api:servers:resize' : 'os_compute_api:os-migrate-server:migrate');
@@ -303,8 +311,17 @@ export class ServerActionAPI {
         id: f.id, flavorid: f.flavorid, name: f.name, memory_mb: f.memory_mb, vcpus: f.vcpus, root_gb: f.root_gb, ephemeral_gb: f.ephemeral_gb,
         swap: f.swap, rxtx_factor: f.rxtx_factor, is_public: f.is_public === 1, disabled: f.disabled === 1, description: f.description, extra_specs: f.extra_specs ?? {},
       };
+      // Charged to the server's owner, whoever asks (an admin may resize another project's server).
+      await checkResizeQuota(this.deps.db, this.deps.conf.quota, row.project_id, row.user_id,
+        { cores: flavor.vcpus - current.vcpus, ram: flavor.memory_mb - current.memory_mb });
     }
-    if (!(await updateInstance(this.deps.db, uuid, { task_state: TaskState.RESIZE_PREP, progress: 0 }, [null]))) {
+    const prep: InstanceUpdate = { task_state: TaskState.RESIZE_PREP, progress: 0 };
+    if (resize) {
+      // Nova sets it on every resize: MANUAL unless AUTO is asked for (and the image allows it).
+      const image = opts.autoDiskConfig && row.image_ref ? await this.deps.images.getImage(row.image_ref, auth).catch(() => undefined) : undefined;
+      prep.auto_disk_config = autoDiskConfigFor(image, opts.autoDiskConfig ?? false) ? 1 : 0;
+    }
+    if (!(await updateInstance(this.deps.db, uuid, prep, [null]))) {
       throw new Conflict(`Cannot '${action}' instance ${uuid} while another action is in progress`);
     }
     const migration = await createMigration(this.deps.db, {

@@ -141,12 +141,11 @@ export class SecurityGroupStore {
     if (isDefault && !scope.isAdmin) throw new Conflict('Insufficient rights for removing default security group.', { type: 'SecurityGroupCannotRemoveDefault' });
     const used = await this.db.selectFrom('neutron_security_group_port_bindings').select('port_id').where('security_group_id', '=', id).limit(1).executeTakeFirst();
     if (used) throw new Conflict(`Security Group ${id} in use.`, { type: 'SecurityGroupInUse' });
-    const referenced = await this.db.selectFrom('neutron_security_group_rules').select('id')
-      .where('remote_group_id', '=', id).where('security_group_id', '!=', id).limit(1).executeTakeFirst();
-    if (referenced) throw new Conflict(`Security Group ${id} in use.`, { type: 'SecurityGroupInUse' });
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('neutron_default_security_groups').where('security_group_id', '=', id).execute();
-      await trx.deleteFrom('neutron_security_group_rules').where('security_group_id', '=', id).execute();
+      // Rules of other groups that name this one as their remote group go with it, as
+      // Neutron's foreign key cascades: a rule about a group that is gone means nothing.
+      await trx.deleteFrom('neutron_security_group_rules').where((eb) => eb.or([eb('security_group_id', '=', id), eb('remote_group_id', '=', id)])).execute();
       await trx.deleteFrom('neutron_security_groups').where('id', '=', current.group.id).execute();
     });
   }

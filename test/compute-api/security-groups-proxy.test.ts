@@ -215,4 +215,24 @@ describe('security groups proxy', () => {
     assert.ok(!names.includes('late'));
     assert.equal((await cloud.request('GET', `/compute/v2.1/servers/${server.id}/os-security-groups`, { who: 'demo', headers: at('2.79') })).status, 200);
   });
+  test('create naming a group that does not exist (or is another project\'s) is 400 and makes no server', async () => {
+    const image = await uploadImage(cloud, 'sg-create-img');
+    const before = (await cloud.request('GET', '/compute/v2.1/servers', { who: 'demo' })).json.servers.length;
+    const adminGroup = (await cloud.request('POST', SG, { body: { security_group: { name: 'admins-only', description: '' } } })).json.security_group;
+    for (const name of ['does_not_exist', adminGroup.id]) {
+      const res = await cloud.request('POST', '/compute/v2.1/servers', { who: 'demo', body: { server: { name: 'sg-bad', imageRef: image, flavorRef: '1', networks: 'none', security_groups: [{ name }] } }, headers: V237 });
+      assert.equal(res.status, 400, JSON.stringify(res.json));
+      assert.equal(res.json.badRequest.message, `Unable to find security_group with name or id '${name}'`);
+    }
+    assert.equal((await cloud.request('GET', '/compute/v2.1/servers', { who: 'demo' })).json.servers.length, before);
+  });
+
+  test('a server left in no group shows no security_groups key, as Nova', async () => {
+    const image = await uploadImage(cloud, 'sg-none-img');
+    const vm = await bootActive(cloud, { name: 'sg-none', imageRef: image, flavorRef: '1', networks: 'auto' }, 'demo', V237);
+    const remove = await cloud.request('POST', `/compute/v2.1/servers/${vm.id}/action`, { who: 'demo', body: { removeSecurityGroup: { name: 'default' } } });
+    assert.equal(remove.status, 202);
+    const shown = (await cloud.request('GET', `/compute/v2.1/servers/${vm.id}`, { who: 'demo' })).json.server;
+    assert.equal(Object.hasOwn(shown, 'security_groups'), false);
+  });
 });

@@ -72,6 +72,8 @@ describe('rebuild', () => {
     assert.equal(res.status, 202);
     assert.equal(res.json.server['OS-EXT-STS:task_state'], 'rebuilding');
     assert.ok(Array.isArray(res.json.server.security_groups));
+    // Since 2.71 the rebuilt server names its server groups, as GET does.
+    assert.deepEqual(res.json.server.server_groups, []);
     assert.equal(typeof res.json.server.adminPass, 'string');
     assert.ok(res.json.server.adminPass.length >= 8);
     await cloud.waitForServer(server.id, 'ACTIVE', 'demo');

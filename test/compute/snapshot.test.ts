@@ -49,6 +49,15 @@ describe('createImage and createBackup', () => {
     throw new Error(`server ${id} still busy: ${shown?.['OS-EXT-STS:task_state']}`);
   }
 
+  test("createImage: the request's metadata overrides Nova's properties (image_type) but not the image's own fields", async () => {
+    const server = await boot('snap-props');
+    const res = await act(server.id, { createImage: { name: 'props-snap', metadata: { image_type: 'test', name: 'not-the-name', visibility: 'public' } } });
+    assert.equal(res.status, 202, JSON.stringify(res.json));
+    const img = await waitImage(res.json.image_id, 'active');
+    assert.deepEqual([img.image_type, img.name, img.visibility, img.instance_uuid], ['test', 'props-snap', 'private', server.id]);
+    await waitIdle(server.id);
+  });
+
   test('createImage (2.45) answers with image_id; the image becomes active with the guest\'s disk as its data', async () => {
     const server = await boot('snap-me');
     const res = await act(server.id, { createImage: { name: 'my-snap', metadata: { purpose: 'test' } } });

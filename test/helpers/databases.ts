@@ -75,7 +75,8 @@ const sqliteTarget: DatabaseTarget = {
 const postgresTarget: DatabaseTarget = {
   name: 'postgres',
   async open() {
-    const schema = `kn_test_${randomBytes(6).toString('hex')}`;
+    // The run's id (scripts/run-tests.mjs's pid) in the name lets a later run drop it only once this run is over.
+    const schema = `kn_test_${process.env.KILONOVA_TEST_RUN_ID ?? process.pid}_${randomBytes(6).toString('hex')}`;
     const admin = new pg.Client({ connectionString: PG_URL });
     await admin.connect();
     await admin.query(`create schema ${schema}`);

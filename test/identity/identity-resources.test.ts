@@ -378,6 +378,13 @@ for (const target of await databaseTargets()) {
         assertFault(await call('POST', '/endpoints', admin, { endpoint: { service_id: service.id, interface: 'sideways', url: 'http://x.example' } }), 400, /interface/);
         assertFault(await call('POST', '/endpoints', admin, { endpoint: { service_id: 'nosvc', interface: 'public', url: 'http://x.example' } }), 400, /service_id/);
         assertFault(await call('POST', '/endpoints', admin, { endpoint: { service_id: service.id, interface: 'public', url: 'http://x.example', region_id: 'noregion' } }), 400, /region_id/);
+        // The legacy `region` makes a missing region, as Keystone does; a bad service_id makes none.
+        assertFault(await call('POST', '/endpoints', admin, { endpoint: { service_id: 'nosvc', interface: 'public', url: 'http://x.example', region: 'r-legacy-orphan' } }), 400, /service_id/);
+        assert.equal((await call('GET', '/regions/r-legacy-orphan', admin)).statusCode, 404);
+        const legacy = await call('POST', '/endpoints', admin, { endpoint: { service_id: service.id, interface: 'public', url: 'http://x.example', region: 'r-legacy' } });
+        assert.equal(legacy.statusCode, 201);
+        assert.equal(legacy.json().endpoint.region_id, 'r-legacy');
+        assert.equal((await call('GET', '/regions/r-legacy', admin)).json().region.id, 'r-legacy');
         assertFault(await call('POST', '/services', admin, { service: { name: 'no-type' } }), 400);
         assertFault(await call('POST', '/regions', admin, { region: { parent_region_id: 'noregion' } }), 404);
         await call('PUT', '/regions/r-dup', admin, { region: {} });

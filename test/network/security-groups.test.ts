@@ -45,6 +45,17 @@ describe('network security groups', () => {
     assert.equal(gone.json.NeutronError.type, 'SecurityGroupNotFound');
   });
 
+  test("deleting a group deletes other groups' rules that name it as their remote group", async () => {
+    const create = async (name: string) => (await cloud.request('POST', SG, { who: 'demo', body: { security_group: { name } } })).json.security_group;
+    const [web, peer] = [await create('web-peer'), await create('peer')];
+    const rule = await cloud.request('POST', RULES, { who: 'demo', body: { security_group_rule: { security_group_id: web.id, direction: 'ingress', protocol: 'tcp', remote_group_id: peer.id } } });
+    assert.equal(rule.status, 201, JSON.stringify(rule.json));
+    assert.equal((await cloud.request('DELETE', `${SG}/${peer.id}`, { who: 'demo' })).status, 204);
+    assert.equal((await cloud.request('GET', `${RULES}/${rule.json.security_group_rule.id}`, { who: 'demo' })).status, 404);
+    const left = (await cloud.request('GET', `${SG}/${web.id}`, { who: 'demo' })).json.security_group.security_group_rules;
+    assert.deepEqual(left.map((r: any) => r.direction).sort(), ['egress', 'egress']);
+  });
+
   test('bad rules are 400 in NeutronError form', async () => {
     const g = (await cloud.request('POST', SG, { who: 'demo', body: { security_group: { name: 'bad-rules' } } })).json.security_group;
     for (const rule of [

@@ -16,7 +16,7 @@ import { changePasswordSchema, createBackupSchema, createImageSchema, lockV273Sc
 import { getMetadata } from '../instance-store.js';
 import { publicBase } from '../../http/links.js';
 import { rebuildView } from './views/server-actions.js';
-import { viewContext } from './servers.js';
+import { viewContext, viewExtras } from './servers.js';
 
 export interface ActionRequest {
   request: FastifyRequest<{ Params: { id: string } }>;
@@ -138,11 +138,12 @@ export const SERVER_ACTIONS: Record<string, ActionHandler> = {
         preserveEphemeral: novaBooleanValue(r.preserve_ephemeral),
         keyName: v.atLeast('2.54') && Object.hasOwn(r, 'key_name') ? r.key_name : undefined,
         userData: v.atLeast('2.57') && Object.hasOwn(r, 'user_data') ? r.user_data : undefined,
+        autoDiskConfig: r['OS-DCF:diskConfig'] === undefined ? undefined : r['OS-DCF:diskConfig'] === 'AUTO',
       }, { trustedCerts: v.atLeast('2.63') && Object.hasOwn(r, 'trusted_image_certificates') });
       const md = await getMetadata(a.deps.db, [row.uuid]);
       const ctx = viewContext(a.deps, a.request, { project_id: row.project_id, user_id: row.user_id });
       a.reply.code(202).header('location', `${publicBase(a.request)}/compute/v2.1/servers/${row.uuid}`);
-      return { server: rebuildView(row, md.get(row.uuid) ?? {}, ctx, adminPass) };
+      return { server: rebuildView(row, md.get(row.uuid) ?? {}, ctx, adminPass, await viewExtras(a.deps, a.request, row.uuid)) };
     },
   },
   rescue: {
@@ -177,7 +178,11 @@ export const SERVER_ACTIONS: Record<string, ActionHandler> = {
     async handle(a) {
       validate(resizeSchema, a.body);
       const flavorRef = (a.arg as { flavorRef: string | number }).flavorRef;
-      await a.deps.computeApi.actions.resizeOrMigrate(a.request.auth, a.rid, a.id, { flavorRef: typeof flavorRef === 'number' ? flavorRef.toString() : flavorRef });
+      const diskConfig = (a.arg as { 'OS-DCF:diskConfig'?: 'AUTO' | 'MANUAL' })['OS-DCF:diskConfig'];
+      await a.deps.computeApi.actions.resizeOrMigrate(a.request.auth, a.rid, a.id, {
+        flavorRef: typeof flavorRef === 'number' ? flavorRef.toString() : flavorRef,
+        autoDiskConfig: diskConfig === undefined ? undefined : diskConfig === 'AUTO',
+      });
       return a.reply.code(202).send();
     },
   },

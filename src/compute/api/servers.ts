@@ -16,7 +16,7 @@ import type { NetworkRequestList } from '../../objects/network-request.js';
 import type { ComputeApiDeps } from './deps.js';
 import { CREATE_EXTENSIONS, type CreateBody } from './create-extensions/index.js';
 import { createServerSchema, updateServerSchema } from './schemas/servers.js';
-import { basicView, detailView, updateView, viewKey, type ViewContext, type ViewExtras } from './views/servers.js';
+import { basicView, detailView, diskConfigName, updateView, viewKey, type ViewContext, type ViewExtras } from './views/servers.js';
 import { ServerViewCache } from './views/server-view-cache.js';
 import { registerServerActionRoutes } from './server-actions.js';
 import { UUID_PATTERN } from './schemas/common.js';
@@ -109,7 +109,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
     const server: Record<string, unknown> = {
       id: first.uuid,
       links,
-      'OS-DCF:diskConfig': 'MANUAL',
+      'OS-DCF:diskConfig': diskConfigName(first.auto_disk_config),
       security_groups: args.securityGroups.map((name) => ({ name })),
     };
     if (deps.conf.api.enable_instance_password) server.adminPass = result.adminPass;
@@ -121,6 +121,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
     const s = (request.body as { server: Record<string, any> }).server;
     const row = await api.update(request.auth, String(request.id), request.params.id, {
       name: s.name, description: s.description, accessIPv4: s.accessIPv4, accessIPv6: s.accessIPv6,
+      autoDiskConfig: s['OS-DCF:diskConfig'] === undefined ? undefined : s['OS-DCF:diskConfig'] === 'AUTO',
     });
     const md = await getMetadata(deps.db, [row.uuid]);
     return { server: updateView(row, md.get(row.uuid) ?? {}, viewContext(deps, request, { project_id: row.project_id, user_id: row.user_id }), await viewExtras(deps, request, row.uuid)) };

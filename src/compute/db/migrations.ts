@@ -308,6 +308,11 @@ async function instanceOldFlavor(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('instances').addColumn('old_flavor', 'text').execute();
 }
 
+/** Nova's instances.auto_disk_config: whether the guest may grow its root partition (OS-DCF:diskConfig AUTO). */
+async function instanceAutoDiskConfig(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable('instances').addColumn('auto_disk_config', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+}
+
 export const computeMigrations: MigrationSet = {
   name: 'compute',
   migrations: {
@@ -316,5 +321,6 @@ export const computeMigrations: MigrationSet = {
     '003_quotas_groups_tags': { up: resources },
     '004_instance-locked-by': { up: lockedBy },
     '005_instance-old-flavor': { up: instanceOldFlavor },
+    '006_instance-auto-disk-config': { up: instanceAutoDiskConfig },
   },
 };

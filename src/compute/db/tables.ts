@@ -118,6 +118,8 @@ export interface InstancesTable {
   locked_by: string | null;
   /** The Flavor (JSON) a resize came from, until it is confirmed or reverted. */
   old_flavor: string | null;
+  /** 1 when OS-DCF:diskConfig is AUTO. */
+  auto_disk_config: Generated<number>;
   launch_index: number;
   reservation_id: string;
   root_device_name: string | null;

@@ -99,8 +99,16 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: IdentityRouteCo
 
   // -- endpoints
 
-  /** Keystone's `region` is the legacy spelling of region_id; either must name a region that exists. */
+  /**
+   * The endpoint's region. `region_id` must name a region that exists; `region`, its
+   * legacy spelling, creates the region when it is missing, as Keystone keeps doing for
+   * clients written before regions were a resource (Tempest's endpoint tests are such).
+   */
   const regionOf = async (body: Json): Promise<string | null | undefined> => {
+    if (body.region_id === undefined && typeof body.region === 'string') {
+      await catalog.ensureRegion(body.region, '');
+      return body.region;
+    }
     const region = (body.region_id ?? body.region) as string | null | undefined;
     if (typeof region === 'string' && !(await catalog.getRegion(region))) {
       throw new BadRequest('Expecting to find endpoint region_id in region table. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.');
@@ -134,8 +142,8 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: IdentityRouteCo
   app.post('/v3/endpoints', async (request, reply) => {
     const body = validated(request.body, 'endpoint', endpointCreate);
     authorize(ctx, request, 'identity:create_endpoint');
-    const regionId = await regionOf(body);
     await requireService(body.service_id as string);
+    const regionId = await regionOf(body);
     const endpoint = await catalog.createEndpoint({
       serviceId: body.service_id as string, interface: body.interface as Interface, regionId: regionId ?? null,
       url: body.url as string, enabled: body.enabled !== false, extra: extraAttributes(body, ENDPOINT_KNOWN),
@@ -149,8 +157,8 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: IdentityRouteCo
     authorize(ctx, request, 'identity:update_endpoint');
     refuseBuiltin(identity.isBuiltinEndpoint(request.params.id), 'endpoint');
     if (!(await catalog.getEndpoint(request.params.id))) throw new NotFound(`Could not find endpoint: ${request.params.id}.`);
-    const regionId = await regionOf(body);
     await requireService(body.service_id as string | undefined);
+    const regionId = await regionOf(body);
     const endpoint = await catalog.updateEndpoint(request.params.id, {
       serviceId: body.service_id as string | undefined, interface: body.interface as Interface | undefined, regionId,
       url: body.url as string | undefined, enabled: body.enabled as boolean | undefined, extra: extraAttributes(body, ENDPOINT_KNOWN),

@@ -72,7 +72,8 @@ export async function createFixtures(cloud: TestCloud): Promise<Fixtures> {
 }
 
 export type Kind = 'server' | 'network' | 'subnet' | 'port' | 'image' | 'flavor' | 'keypair' | 'aggregate' | 'project' | 'user' | 'role'
-  | 'resource_provider' | 'allocation' | 'resource_class' | 'trait';
+  | 'resource_provider' | 'allocation' | 'resource_class' | 'trait' | 'security_group' | 'server_group'
+  | 'domain' | 'group' | 'region' | 'service' | 'endpoint' | 'credential' | 'policy';
 
 export type Snapshot = Record<Kind, Set<string>>;
 
@@ -118,6 +119,17 @@ export async function snapshot(cloud: TestCloud): Promise<Snapshot> {
     allocation: allocations,
     resource_class: new Set(((await get('/placement/resource_classes', PLACEMENT)).resource_classes as Array<{ name: string }>).map((r) => r.name).filter((n) => n.startsWith('CUSTOM_'))),
     trait: new Set(((await get('/placement/traits', PLACEMENT)).traits as string[]).filter((n) => n.startsWith('CUSTOM_'))),
+    // Not a project's `default` group: Neutron makes one whenever a project first needs it (a
+    // list, a port made for it by an admin), a side effect of successful requests, not a half-creation.
+    security_group: ids(((await get('/network/v2.0/security-groups')).security_groups as Array<{ id: string; name: string }>).filter((g) => g.name !== 'default')),
+    server_group: ids((await get('/compute/v2.1/os-server-groups?all_projects=True&limit=1000', COMPUTE)).server_groups),
+    domain: ids((await get('/identity/v3/domains')).domains),
+    group: ids((await get('/identity/v3/groups')).groups),
+    region: ids((await get('/identity/v3/regions')).regions),
+    service: ids((await get('/identity/v3/services')).services),
+    endpoint: ids((await get('/identity/v3/endpoints')).endpoints),
+    credential: ids((await get('/identity/v3/credentials')).credentials),
+    policy: ids((await get('/identity/v3/policies')).policies),
   };
 }
 
@@ -155,6 +167,17 @@ export function createdBy(method: string, routeUrl: string, path: string, status
     case 'POST /identity/v3/users': return one('user', body?.user?.id);
     case 'POST /identity/v3/roles': return one('role', body?.role?.id);
     case 'POST /image/v2/images': return one('image', body?.id);
+    case 'POST /network/v2.0/security-groups': return one('security_group', body?.security_group?.id);
+    case 'POST /compute/v2.1/os-security-groups': return one('security_group', body?.security_group?.id);
+    case 'POST /compute/v2.1/os-server-groups': return one('server_group', body?.server_group?.id);
+    case 'POST /identity/v3/domains': return one('domain', body?.domain?.id);
+    case 'POST /identity/v3/groups': return one('group', body?.group?.id);
+    case 'POST /identity/v3/regions': return one('region', body?.region?.id);
+    case 'PUT /identity/v3/regions/:id': return one('region', body?.region?.id);
+    case 'POST /identity/v3/services': return one('service', body?.service?.id);
+    case 'POST /identity/v3/endpoints': return [...one('endpoint', body?.endpoint?.id), ...one('region', body?.endpoint?.region_id)];
+    case 'POST /identity/v3/credentials': return one('credential', body?.credential?.id);
+    case 'POST /identity/v3/policies': return one('policy', body?.policy?.id);
     case 'POST /network/v2.0/networks': return many('network', 'networks', 'network');
     case 'POST /network/v2.0/subnets': return many('subnet', 'subnets', 'subnet');
     case 'POST /network/v2.0/ports': return many('port', 'ports', 'port');
@@ -222,9 +245,22 @@ export async function deleteCreated(cloud: TestCloud, created: Created[], newSer
   for (const id of of('resource_provider')) await del(`/placement/resource_providers/${encodeURIComponent(id)}`, PLACEMENT);
   for (const id of of('resource_class')) await del(`/placement/resource_classes/${encodeURIComponent(id)}`, PLACEMENT);
   for (const id of of('trait')) await del(`/placement/traits/${encodeURIComponent(id)}`, PLACEMENT);
+  for (const id of of('security_group')) await del(`/network/v2.0/security-groups/${id}`);
+  for (const id of of('server_group')) await del(`/compute/v2.1/os-server-groups/${id}`, COMPUTE);
+  for (const id of of('endpoint')) await del(`/identity/v3/endpoints/${id}`);
+  for (const id of of('service')) await del(`/identity/v3/services/${id}`);
+  for (const id of of('region')) await del(`/identity/v3/regions/${encodeURIComponent(id)}`);
+  for (const id of of('credential')) await del(`/identity/v3/credentials/${id}`);
+  for (const id of of('policy')) await del(`/identity/v3/policies/${id}`);
+  for (const id of of('group')) await del(`/identity/v3/groups/${id}`);
   for (const id of of('user')) await del(`/identity/v3/users/${id}`);
   for (const id of of('project')) await del(`/identity/v3/projects/${id}`);
   for (const id of of('role')) await del(`/identity/v3/roles/${id}`);
+  // A domain is deleted only once disabled, as in Keystone.
+  for (const id of of('domain')) {
+    await cloud.request('PATCH', `/identity/v3/domains/${id}`, { body: { domain: { enabled: false } } });
+    await del(`/identity/v3/domains/${id}`);
+  }
   return problems;
 }
 

@@ -4,6 +4,7 @@ import { accessIps } from './access-ips.js';
 import { availabilityZone } from './availability-zone.js';
 import { blockDeviceMapping } from './block-device-mapping.js';
 import { configDrive } from './config-drive.js';
+import { diskConfig } from './disk-config.js';
 import { keypairs } from './keypairs.js';
 import { multipleCreate } from './multiple-create.js';
 import { schedulerHints } from './scheduler-hints.js';
@@ -11,7 +12,7 @@ import { securityGroups } from './security-groups.js';
 import { userData } from './user-data.js';
 
 export const CREATE_EXTENSIONS: readonly CreateExtension[] = [
-  accessIps, availabilityZone, blockDeviceMapping, configDrive, keypairs, multipleCreate, schedulerHints, securityGroups, userData,
+  accessIps, availabilityZone, blockDeviceMapping, configDrive, diskConfig, keypairs, multipleCreate, schedulerHints, securityGroups, userData,
 ];
 
 export type { CreateBody, CreateExtension } from './extension.js';

@@ -4,6 +4,7 @@
  */
 import type { ImageInfo } from '../../clients.js';
 import { resourceLinks, type Link, type LinkBase } from './flavors.js';
+import { imageWantsAutoDiskConfig } from '../../disk-config.js';
 
 /** Glance v2's own attributes; every other key on an image is an extra property. */
 const GLANCE_BASE_ATTRIBUTES: ReadonlySet<string> = new Set([
@@ -17,7 +18,6 @@ const STATUS: Record<string, string> = {
 };
 const PROGRESS: Record<string, number> = { queued: 25, saving: 50, active: 100 };
 
-const TRUE_WORDS = new Set(['1', 't', 'true', 'on', 'y', 'yes']);
 
 export function imageProperties(image: ImageInfo): Record<string, string> {
   const out: Record<string, string> = {};
@@ -62,7 +62,7 @@ export function imageDetail(base: LinkBase, glanceBase: string, image: ImageInfo
     view.server = { id: metadata.instance_uuid, links: resourceLinks(base, 'servers', metadata.instance_uuid) };
   }
   if (Object.hasOwn(metadata, 'auto_disk_config')) {
-    view['OS-DCF:diskConfig'] = TRUE_WORDS.has(metadata.auto_disk_config.trim().toLowerCase()) ? 'AUTO' : 'MANUAL';
+    view['OS-DCF:diskConfig'] = imageWantsAutoDiskConfig(metadata.auto_disk_config) ? 'AUTO' : 'MANUAL';
   }
   return view;
 }

@@ -1,6 +1,6 @@
 /** Response bodies of server actions that answer with one (Nova's rebuild view). */
 import type { InstanceViewRow } from '../../instance-list.js';
-import { detailView, type ViewContext } from './servers.js';
+import { detailView, type ViewContext, type ViewExtras } from './servers.js';
 
 /** What Nova's rebuild leaves out of the server before 2.75, which shows everything GET shows. */
 const HIDDEN_BEFORE_275 = [
@@ -10,9 +10,9 @@ const HIDDEN_BEFORE_275 = [
 ];
 
 /** The server a rebuild answers with: its view, the new password, and from 2.57 its user data. */
-export function rebuildView(row: InstanceViewRow, md: Record<string, string>, ctx: ViewContext, adminPass: string): Record<string, unknown> {
+export function rebuildView(row: InstanceViewRow, md: Record<string, string>, ctx: ViewContext, adminPass: string, extras: ViewExtras = {}): Record<string, unknown> {
   const v = ctx.version;
-  const server = detailView(row, md, undefined, ctx);
+  const server = detailView(row, md, undefined, ctx, extras);
   if (!v.atLeast('2.75')) {
     for (const k of HIDDEN_BEFORE_275) delete server[k];
     for (const k of Object.keys(server)) if (k.startsWith('OS-EXT-SRV-ATTR:')) delete server[k];

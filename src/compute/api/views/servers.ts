@@ -57,6 +57,11 @@ const hostIdOf = memo((key) => createHash('sha224').update(key).digest('hex'));
 const parseFlavor = memo((json) => JSON.parse(json) as Flavor, 100);
 const parseSecurityGroups = memo((json) => (JSON.parse(json) as string[]).map((name) => ({ name })), 100);
 
+/** OS-DCF:diskConfig as Nova shows instances.auto_disk_config. */
+export function diskConfigName(autoDiskConfig: number | boolean): 'AUTO' | 'MANUAL' {
+  return autoDiskConfig ? 'AUTO' : 'MANUAL';
+}
+
 /** Nova's hostId: sha224 of project id and host, so a project sees co-location without seeing hosts. */
 export function hostId(projectId: string, host: string | null): string {
   return host ? hostIdOf(projectId + host) : '';
@@ -127,7 +132,7 @@ export function detailView(row: InstanceViewRow, md: Record<string, string>, fau
     accessIPv4: row.access_ip_v4 ?? '',
     accessIPv6: canonicalIpv6(row.access_ip_v6),
     links: links(ctx.base, 'servers', row.uuid),
-    'OS-DCF:diskConfig': 'MANUAL',
+    'OS-DCF:diskConfig': diskConfigName(row.auto_disk_config),
     'OS-EXT-AZ:availability_zone': row.availability_zone ?? '',
     config_drive: row.config_drive,
     key_name: row.key_name,
@@ -137,8 +142,10 @@ export function detailView(row: InstanceViewRow, md: Record<string, string>, fau
     'OS-EXT-STS:vm_state': row.vm_state,
     'OS-EXT-STS:power_state': row.power_state,
     'os-extended-volumes:volumes_attached': [],
-    security_groups: parseSecurityGroups(row.security_groups),
   };
+  // Nova leaves the key out for a server in no group (e.g. after removeSecurityGroup of the last one).
+  const groups = parseSecurityGroups(row.security_groups);
+  if (groups.length > 0) server.security_groups = groups;
   if (status === 'BUILD' || status === 'ACTIVE') server.progress = row.progress;
   if (ctx.showExtended) {
     server['OS-EXT-SRV-ATTR:host'] = row.host;
