@@ -52,10 +52,11 @@ export async function evacuateInstance(
       if (stopped) await deps.driver.powerOff(di);
       const { state } = await deps.driver.getInfo(di);
       const done = { vm_state: stopped ? VmState.STOPPED : VmState.ACTIVE, task_state: null, power_state: state, launched_at: new Date().toISOString() };
+      // The migration is done before the server shows idle, so whoever sees it idle sees the move finished.
+      await updateMigration(deps.db, migrationUuid, { status: 'done' });
       await updateInstance(deps.db, instance.uuid, done, [TaskState.REBUILD_SPAWNING]);
       return done;
     }, { finishesAction: true });
-    await updateMigration(deps.db, migrationUuid, { status: 'done' });
     await deps.notifier.info(ctx, 'instance.rebuild.end', instancePayload({ ...here, ...final }));
     log.info({ source: instance.host, dest: deps.host }, 'server evacuated');
   } catch (err) {
