@@ -86,13 +86,14 @@ function ensurePackages() {
 
 // ---------------------------------------------------------------- the cloud
 
-function startCloud(statePath, logFile) {
+function startCloud(statePath, logFile, filters) {
   if (!fs.existsSync(cli)) throw new Failure(`${path.relative(repo, cli)} is missing: run npm run build`);
   const out = fs.openSync(logFile, 'w');
-  const child = spawn(process.execPath, [cli, 'all-in-one', '--driver', 'fake', '--port', '0', '--state-path', statePath], {
+  // Two fake compute hosts, as Nova's multinode Tempest job: cold and live migration have somewhere to go,
+  // and a resize moves the server to the other host (allow_resize_to_same_host stays off).
+  const child = spawn(process.execPath, [cli, 'all-in-one', '--driver', 'fake', '--fake-hosts', '2', '--port', '0', '--state-path', statePath], {
     cwd: statePath, stdio: ['ignore', 'pipe', out],
-    // One compute host: resize goes to the host the server is on, as in Nova's single-node Tempest jobs.
-    env: { ...process.env, KILONOVA_DEFAULT__ALLOW_RESIZE_TO_SAME_HOST: 'true' },
+    env: { ...process.env, KILONOVA_FILTER_SCHEDULER__ENABLED_FILTERS: filters },
   });
   return new Promise((resolve, reject) => {
     let text = '';
@@ -172,9 +173,15 @@ async function prepareCloud(url, admin) {
   return { images, flavors, network: 'private', minVersion: version.min_version, maxVersion: version.version, extensions };
 }
 
-async function defaultSchedulerFilters() {
+/**
+ * The filters the cloud runs and Tempest is told of (one list, so neither claims what the other
+ * lacks): the cloud's defaults, plus the same_host / different_host hint filters, which Nova
+ * leaves off by default and its multinode Tempest job turns on.
+ */
+async function schedulerFilters() {
   const { OPTIONS } = await import(path.join(repo, 'dist/src/conf/options.js'));
-  return OPTIONS.filter_scheduler.enabled_filters.default.join(',');
+  const defaults = OPTIONS.filter_scheduler.enabled_filters.default;
+  return [...defaults, ...['SameHostFilter', 'DifferentHostFilter'].filter((f) => !defaults.includes(f))].join(',');
 }
 
 // ---------------------------------------------------------------- tempest
@@ -416,7 +423,8 @@ async function main() {
   }
 
   try {
-    const cloud = await startCloud(statePath, path.join(outDir, 'kilonova.log'));
+    const filters = await schedulerFilters();
+    const cloud = await startCloud(statePath, path.join(outDir, 'kilonova.log'), filters);
     child = cloud.child;
     log(`all-in-one ready at ${cloud.url} (state ${statePath})`);
     const clouds = YAML.parse(fs.readFileSync(path.join(statePath, 'clouds.yaml'), 'utf8'));
@@ -438,8 +446,8 @@ async function main() {
       BUILD_TIMEOUT,
       MIN_MICROVERSION: prep.minVersion,
       MAX_MICROVERSION: prep.maxVersion,
-      // The filters the cloud under test runs (its defaults: run.mjs sets none).
-      SCHEDULER_FILTERS: await defaultSchedulerFilters(),
+      // The filters the cloud under test runs (see schedulerFilters).
+      SCHEDULER_FILTERS: filters,
       NETWORK_EXTENSIONS: prep.extensions.join(','),
     });
     makeWorkspace(workspace, conf);

@@ -49,13 +49,14 @@ common(program.command('all-in-one'))
   .description('run every service in one process')
   .option('--port <n>', 'HTTP port (0: any free one)')
   .addOption(new Option('--driver <driver>', 'virt driver (default: libvirt when libvirtd answers, else fake)').choices(['fake', 'libvirt']))
-  .action(async (flags: CommonFlags & { port?: string; driver?: string }) => {
+  .option('--fake-hosts <n>', 'compute hosts to run with the fake driver ([fake_driver] hosts; default 1)')
+  .action(async (flags: CommonFlags & { port?: string; driver?: string; fakeHosts?: string }) => {
     let conf;
     try {
       const DEFAULT: Record<string, string> = {};
       if (flags.port !== undefined) DEFAULT.osapi_compute_listen_port = flags.port;
       if (flags.driver) DEFAULT.compute_driver = flags.driver === 'libvirt' ? 'libvirt.LibvirtDriver' : 'fake.FakeDriver';
-      conf = configFrom(flags, { DEFAULT });
+      conf = configFrom(flags, { DEFAULT, ...(flags.fakeHosts !== undefined ? { fake_driver: { hosts: flags.fakeHosts } } : {}) });
     } catch (err) {
       fail(err);
     }
@@ -70,6 +71,7 @@ common(program.command('all-in-one'))
     const out = [
       `Kilonova all-in-one ready at ${cloud.url} (${ms} ms)`,
       `  compute driver: ${cloud.computeDriver.name} (${cloud.computeDriver.note})`,
+      ...(cloud.hosts.length > 1 ? [`  compute hosts: ${cloud.hosts.map((h) => h.host).join(', ')}`] : []),
       `  database: ${databaseUrl(conf).replace(/\/\/[^@/]*@/, '//***@')}, bus: ${conf.DEFAULT.transport_url}`,
       `  clouds.yaml: ${cloud.cloudsYaml}  (openstack --os-cloud kilonova ... / --os-cloud kilonova-demo ...)`,
       '',

@@ -37,6 +37,7 @@ import { ServerActionAPI } from './server-action-api.js';
 import { ShelveAPI } from './shelve-api.js';
 import { InterfaceAPI } from './interfaces-api.js';
 import { ConsoleAPI } from './consoles-api.js';
+import { MigrationAPI } from './migration-api.js';
 import type { Notifier } from '../bus/notifier.js';
 import { AggregateAPI, type ProviderAggregatesClient } from './aggregates.js';
 import { availableZones } from './availability-zones.js';
@@ -77,6 +78,8 @@ export class ComputeAPI {
   readonly interfaces: InterfaceAPI;
   /** Remote console URLs. */
   readonly consoles: ConsoleAPI;
+  /** Live migration (with force-complete and abort) and evacuation. */
+  readonly moves: MigrationAPI;
   /** Host aggregates and the availability zones they make. */
   readonly aggregates: AggregateAPI;
 
@@ -93,6 +96,7 @@ export class ComputeAPI {
     this.shelving = new ShelveAPI(deps, lookup, this.actions);
     this.interfaces = new InterfaceAPI(deps, lookup, this.actions);
     this.consoles = new ConsoleAPI(deps, lookup);
+    this.moves = new MigrationAPI(deps, lookup, this.actions);
   }
 
   private target(auth: AuthContext, projectId = auth.projectId, userId = auth.userId) {

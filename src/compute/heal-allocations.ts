@@ -49,6 +49,10 @@ export async function healAllocations(deps: HealDeps, opts: { dryRun: boolean })
     .select(['uuid', 'host', 'node', 'vm_state', 'task_state', 'flavor', 'project_id', 'user_id'])
     .where('deleted', '=', 0).execute();
   const live = new Set(instances.map((i) => i.uuid));
+  // A move under way holds its source's resources under the migration's uuid (until confirm, revert or the end of a live migration).
+  const moving = await db.selectFrom('migrations').select('uuid').where('deleted', '=', 0)
+    .where('status', 'not in', ['confirmed', 'reverted', 'completed', 'cancelled', 'error', 'failed', 'done']).execute();
+  for (const m of moving) live.add(m.uuid);
   const nodes = await db.selectFrom('compute_nodes').select(['uuid', 'host', 'hypervisor_hostname']).where('deleted', '=', 0).execute();
 
   const allocated = new Set<string>();

@@ -23,3 +23,10 @@ export function instancesOn(db: ComputeDb, host: string): Promise<Array<{ projec
   return db.selectFrom('instances').select(['project_id', 'vcpus', 'memory_mb', 'root_gb', 'ephemeral_gb'])
     .where('deleted', '=', 0).where('host', '=', host).orderBy('id').execute();
 }
+
+/** The hosts of these servers (those that have one), by uuid. */
+export async function hostsOfInstances(db: ComputeDb, uuids: readonly string[]): Promise<Map<string, string>> {
+  if (uuids.length === 0) return new Map();
+  const rows = await db.selectFrom('instances').select(['uuid', 'host']).where('uuid', 'in', [...uuids]).where('deleted', '=', 0).execute();
+  return new Map(rows.filter((r) => r.host).map((r) => [r.uuid, r.host!]));
+}

@@ -15,6 +15,8 @@ export const InstanceAction = {
   RESIZE: 'resize', MIGRATE: 'migrate', CONFIRM_RESIZE: 'confirmResize', REVERT_RESIZE: 'revertResize',
   SHELVE: 'shelve', SHELVE_OFFLOAD: 'shelveOffload', UNSHELVE: 'unshelve',
   ATTACH_INTERFACE: 'attach_interface', DETACH_INTERFACE: 'detach_interface',
+  LIVE_MIGRATION: 'live-migration', LIVE_MIGRATION_FORCE_COMPLETE: 'live_migration_force_complete',
+  LIVE_MIGRATION_CANCEL: 'live_migration_cancel', EVACUATE: 'evacuate',
 } as const;
 
 export async function recordActionStart(db: ComputeDb, ctx: RequestContext, instanceUuid: string, action: string): Promise<void> {

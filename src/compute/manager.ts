@@ -28,6 +28,10 @@ import { toDriverInstance } from './driver-instance.js';
 import { pollShelvedInstances, shelveInstance, shelveOffloadInstance } from './tasks/shelve-instance.js';
 import { unshelveInstance } from './tasks/unshelve-instance.js';
 import { attachInterface, detachInterface } from './tasks/attach-interface.js';
+import { liveMigrateInstance, postLiveMigrationAtDestination, preLiveMigration, rollbackLiveMigrationAtDestination } from './tasks/live-migration.js';
+import { destroyEvacuatedInstances, evacuateInstance } from './tasks/evacuate.js';
+import { updateMigration } from './migration-store.js';
+import type { PowerStateValue } from '../virt/driver.js';
 import type { ComputeHostDeps } from './tasks/context.js';
 import type { ConsoleProtocol, VifInfo } from '../virt/driver.js';
 
@@ -36,6 +40,8 @@ export class ComputeManager {
   readonly resourceTracker: ResourceTracker;
   private readonly running = new Set<Promise<unknown>>();
   private timers: NodeJS.Timeout[] = [];
+  /** Live migrations leaving this host, by server: how an abort or a forced completion reaches the copy. */
+  private readonly liveMigrations = new Map<string, { migrationUuid: string; abort: AbortController; complete: () => void }>();
 
   constructor(private readonly deps: ComputeHostDeps) {
     this.resourceTracker = new ResourceTracker(deps);
@@ -48,6 +54,7 @@ export class ComputeManager {
    */
   async initHost(): Promise<void> {
     await this.deps.driver.initHost(this.deps.host);
+    await destroyEvacuatedInstances(this.deps);
     const recovered = await initInstances(this.deps, (uuid, work) => this.locks.run(uuid, work));
     if (recovered > 0) this.deps.logger.info({ count: recovered }, 'recovered servers a restart interrupted');
     // A guest's own power change reaches the record at once, in turn with the
@@ -217,11 +224,59 @@ export class ComputeManager {
         const instance = fromPrimitive(InstanceObject, args.instance);
         this.spawnTask(instance.uuid, () => detachInterface(this.deps, ctx, instance, String(args.port_id)));
       },
+      live_migration: async (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        const migrationUuid = String(args.migration_uuid);
+        let complete!: () => void;
+        const completeNow = new Promise<void>((resolve) => { complete = resolve; });
+        const flight = { migrationUuid, abort: new AbortController(), complete };
+        this.liveMigrations.set(instance.uuid, flight);
+        await updateMigration(this.deps.db, migrationUuid, { status: 'queued' });
+        this.spawnTask(instance.uuid, async () => {
+          try {
+            await liveMigrateInstance(this.deps, ctx, instance, migrationUuid, String(args.dest), { signal: flight.abort.signal, completeNow });
+          } finally {
+            if (this.liveMigrations.get(instance.uuid) === flight) this.liveMigrations.delete(instance.uuid);
+          }
+        });
+      },
+      pre_live_migration: async (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        await this.runNow(instance.uuid, () => preLiveMigration(this.deps, ctx, instance));
+      },
+      post_live_migration_at_destination: async (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        await this.runNow(instance.uuid, () => postLiveMigrationAtDestination(this.deps, ctx, instance, String(args.migration_uuid), Number(args.power_state) as PowerStateValue));
+      },
+      rollback_live_migration_at_destination: async (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        await this.runNow(instance.uuid, () => rollbackLiveMigrationAtDestination(this.deps, ctx, instance));
+      },
+      // Not in turn with the server's other operations: they reach the copy under way.
+      live_migration_force_complete: (_ctx: RequestContext, args: Record<string, unknown>) => {
+        const flight = this.liveMigrations.get(fromPrimitive(InstanceObject, args.instance).uuid);
+        if (flight && flight.migrationUuid === String(args.migration_uuid)) flight.complete();
+      },
+      live_migration_abort: (_ctx: RequestContext, args: Record<string, unknown>) => {
+        const flight = this.liveMigrations.get(fromPrimitive(InstanceObject, args.instance).uuid);
+        if (flight && flight.migrationUuid === String(args.migration_uuid)) flight.abort.abort();
+      },
+      evacuate_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
+        const instance = fromPrimitive(InstanceObject, args.instance);
+        this.spawnTask(instance.uuid, () => evacuateInstance(this.deps, ctx, instance, String(args.migration_uuid), { origVmState: String(args.orig_vm_state) }));
+      },
       instance_action: (ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);
         this.spawnTask(instance.uuid, () => runPowerAction(this.deps, ctx, String(args.action), instance, args));
       },
     };
+  }
+
+  /** A call's work, in turn with the server's operations on this host; its error goes back to the caller. */
+  private async runNow(uuid: string, work: () => Promise<void>): Promise<void> {
+    const p = this.locks.run(uuid, work);
+    this.track(p.catch(() => undefined));
+    await p;
   }
 
   private spawnTask(uuid: string, work: () => Promise<void>): void {

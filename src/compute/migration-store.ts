@@ -58,13 +58,16 @@ export async function listMigrations(db: ComputeDb, f: MigrationFilters, page: {
 
 export async function createMigration(db: ComputeDb, values: {
   instanceUuid: string; sourceCompute: string; sourceNode: string | null; oldFlavorId: number; newFlavorId: number;
-  migrationType: 'resize' | 'migration'; userId: string; projectId: string;
+  migrationType: 'resize' | 'migration' | 'live-migration' | 'evacuation'; userId: string; projectId: string;
+  /** Resize and migration start 'pre-migrating'; live migration and evacuation 'accepted', as Nova's. */
+  status?: string;
+  destCompute?: string | null;
 }): Promise<MigrationRow> {
   return db.insertInto('migrations').values({
     uuid: randomUUID(), created_at: nowIso(), updated_at: null, deleted_at: null, deleted: 0,
-    source_compute: values.sourceCompute, source_node: values.sourceNode, dest_compute: null, dest_node: null, dest_host: null,
+    source_compute: values.sourceCompute, source_node: values.sourceNode, dest_compute: values.destCompute ?? null, dest_node: null, dest_host: null,
     old_instance_type_id: values.oldFlavorId, new_instance_type_id: values.newFlavorId, instance_uuid: values.instanceUuid,
-    status: 'pre-migrating', migration_type: values.migrationType, hidden: 0, cross_cell_move: 0,
+    status: values.status ?? 'pre-migrating', migration_type: values.migrationType, hidden: 0, cross_cell_move: 0,
     memory_total: null, memory_processed: null, memory_remaining: null, disk_total: null, disk_processed: null, disk_remaining: null,
     user_id: values.userId, project_id: values.projectId,
   }).returningAll().executeTakeFirstOrThrow();
@@ -92,4 +95,23 @@ export async function unconfirmedByDest(db: ComputeDb, host: string, windowS: nu
   const cutoff = new Date(Date.now() - windowS * 1000).toISOString();
   return db.selectFrom('migrations').selectAll().where('status', '=', 'finished').where('dest_compute', '=', host)
     .where('deleted', '=', 0).where('updated_at', '<=', cutoff).execute();
+}
+
+/** Live migrations of the instance still under way (what /servers/{id}/migrations lists). */
+export const LIVE_MIGRATION_IN_PROGRESS = ['queued', 'preparing', 'running', 'post-migrating'] as const;
+
+export async function inProgressLiveMigrations(db: ComputeDb, instanceUuid: string): Promise<MigrationRow[]> {
+  return db.selectFrom('migrations').selectAll().where('instance_uuid', '=', instanceUuid).where('deleted', '=', 0)
+    .where('migration_type', '=', 'live-migration').where('status', 'in', [...LIVE_MIGRATION_IN_PROGRESS]).orderBy('id').execute();
+}
+
+/** The instance's migration with this id (Nova's get_by_id_and_instance). */
+export async function migrationByIdAndInstance(db: ComputeDb, id: number, instanceUuid: string): Promise<MigrationRow | undefined> {
+  return db.selectFrom('migrations').selectAll().where('id', '=', id).where('instance_uuid', '=', instanceUuid).where('deleted', '=', 0).executeTakeFirst();
+}
+
+/** Evacuations away from this host whose leftovers the host has not cleaned yet (Nova's _destroy_evacuated_instances). */
+export async function evacuationsFrom(db: ComputeDb, host: string): Promise<MigrationRow[]> {
+  return db.selectFrom('migrations').selectAll().where('source_compute', '=', host).where('migration_type', '=', 'evacuation')
+    .where('status', 'in', ['accepted', 'pre-migrating', 'done']).where('deleted', '=', 0).execute();
 }

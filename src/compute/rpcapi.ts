@@ -152,4 +152,41 @@ export class ComputeRpcClient {
   finishRevertResize(ctx: RequestContext, host: string, instance: Instance, migrationUuid: string): Promise<void> {
     return this.rpc.cast(ctx, computeTopic(host), 'finish_revert_resize', { instance: toPrimitive(InstanceObject, instance), migration_uuid: migrationUuid });
   }
+
+  // ---- live migration (source: live_migration, abort, force complete; destination: pre, post, rollback) ----
+
+  liveMigration(ctx: RequestContext, host: string, instance: Instance, migrationUuid: string, dest: string): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'live_migration', { instance: toPrimitive(InstanceObject, instance), migration_uuid: migrationUuid, dest });
+  }
+
+  /** A call: the source starts the copy only once the destination is ready. */
+  preLiveMigration(ctx: RequestContext, host: string, instance: Instance, migrationUuid: string): Promise<void> {
+    return this.rpc.call<void>(ctx, computeTopic(host), 'pre_live_migration', { instance: toPrimitive(InstanceObject, instance), migration_uuid: migrationUuid });
+  }
+
+  postLiveMigrationAtDestination(ctx: RequestContext, host: string, instance: Instance, migrationUuid: string, powerState: number): Promise<void> {
+    return this.rpc.call<void>(ctx, computeTopic(host), 'post_live_migration_at_destination', {
+      instance: toPrimitive(InstanceObject, instance), migration_uuid: migrationUuid, power_state: powerState,
+    });
+  }
+
+  rollbackLiveMigrationAtDestination(ctx: RequestContext, host: string, instance: Instance, migrationUuid: string): Promise<void> {
+    return this.rpc.call<void>(ctx, computeTopic(host), 'rollback_live_migration_at_destination', { instance: toPrimitive(InstanceObject, instance), migration_uuid: migrationUuid });
+  }
+
+  liveMigrationForceComplete(ctx: RequestContext, host: string, instance: Instance, migrationUuid: string): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'live_migration_force_complete', { instance: toPrimitive(InstanceObject, instance), migration_uuid: migrationUuid });
+  }
+
+  liveMigrationAbort(ctx: RequestContext, host: string, instance: Instance, migrationUuid: string): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'live_migration_abort', { instance: toPrimitive(InstanceObject, instance), migration_uuid: migrationUuid });
+  }
+
+  // ---- evacuate (on the destination) ----
+
+  evacuateInstance(ctx: RequestContext, host: string, instance: Instance, migrationUuid: string, origVmState: string, adminPass: string | null): Promise<void> {
+    return this.rpc.cast(ctx, computeTopic(host), 'evacuate_instance', {
+      instance: toPrimitive(InstanceObject, instance), migration_uuid: migrationUuid, orig_vm_state: origVmState, admin_password: adminPass,
+    });
+  }
 }

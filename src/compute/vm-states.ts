@@ -52,6 +52,7 @@ export const TaskState = {
   SHELVING_IMAGE_UPLOADING: 'shelving_image_uploading',
   SHELVING_OFFLOADING: 'shelving_offloading',
   UNSHELVING: 'unshelving',
+  MIGRATING: 'migrating',
 } as const;
 
 const STATUS_BY_VM_STATE: Record<string, string> = {

@@ -11,6 +11,8 @@ import { RescheduleInstanceTask } from './tasks/reschedule-instance.js';
 import { MigrateServerTask } from './tasks/migrate-server.js';
 import { UnshelveInstanceTask } from './tasks/unshelve-instance.js';
 import { recoverUnscheduledInstances } from './tasks/recover-unscheduled.js';
+import { LiveMigrateTask } from './tasks/live-migrate.js';
+import { EvacuateTask } from './tasks/evacuate.js';
 
 export type ConductorDeps = ConductorTaskDeps;
 
@@ -46,6 +48,22 @@ export class ComputeTaskManager {
           availabilityZone: typeof args.availability_zone === 'string' ? args.availability_zone : null,
           host: typeof args.host === 'string' ? args.host : null,
         }).run().catch(() => undefined); // a cast: the rollback has put the task state back
+      },
+      live_migrate_instance: async (ctx: RequestContext, args: Record<string, unknown>) => {
+        await new LiveMigrateTask(this.deps, ctx, {
+          instance: fromPrimitive(InstanceObject, args.instance), migrationUuid: String(args.migration_uuid),
+          host: typeof args.host === 'string' ? args.host : null, force: args.force === true,
+          blockMigration: typeof args.block_migration === 'boolean' ? args.block_migration : null,
+        }).run();
+      },
+      evacuate_instance: async (ctx: RequestContext, args: Record<string, unknown>) => {
+        await new EvacuateTask(this.deps, ctx, {
+          instance: fromPrimitive(InstanceObject, args.instance), migrationUuid: String(args.migration_uuid),
+          host: typeof args.host === 'string' ? args.host : null, force: args.force === true,
+          origVmState: String(args.orig_vm_state), adminPass: typeof args.admin_password === 'string' ? args.admin_password : null,
+        }).run().catch(() => {
+          // The rollback left a fault on the server and the migration in error; a cast has no one to answer.
+        });
       },
       reschedule_instance: async (ctx: RequestContext, args: Record<string, unknown>) => {
         await new RescheduleInstanceTask(this.deps, ctx, {

@@ -52,4 +52,19 @@ export class ConductorRpcClient {
       instance: toPrimitive(InstanceObject, args.instance), availability_zone: args.availabilityZone, host: args.host,
     });
   }
+
+  /** Live migration: checks, schedules and starts it (a call, so a refusal reaches the API). */
+  liveMigrateInstance(ctx: RequestContext, args: { instance: Instance; migrationUuid: string; host: string | null; force: boolean; blockMigration: boolean | null }): Promise<void> {
+    return this.rpc.call<void>(ctx, CONDUCTOR_TOPIC, 'live_migrate_instance', {
+      instance: toPrimitive(InstanceObject, args.instance), migration_uuid: args.migrationUuid, host: args.host, force: args.force, block_migration: args.blockMigration,
+    });
+  }
+
+  /** Evacuate: a cast, as Nova's; a refusal leaves a fault on the server and the migration in error. */
+  evacuateInstance(ctx: RequestContext, args: { instance: Instance; migrationUuid: string; host: string | null; force: boolean; origVmState: string; adminPass: string | null }): Promise<void> {
+    return this.rpc.cast(ctx, CONDUCTOR_TOPIC, 'evacuate_instance', {
+      instance: toPrimitive(InstanceObject, args.instance), migration_uuid: args.migrationUuid, host: args.host, force: args.force,
+      orig_vm_state: args.origVmState, admin_password: args.adminPass,
+    });
+  }
 }

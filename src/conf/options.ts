@@ -128,6 +128,7 @@ export const OPTIONS = {
     action_delay_ms: { type: 'int', default: 0, min: 0, help: 'Time the fake hypervisor holds a server in a transitional state (password, crash dump, rebuild, rescue, ...).' },
     console_output_lines: { type: 'int', default: 3, min: 0, help: 'Lines of boot log a new fake guest starts its console with (then one per action); a longer log exercises clients that tail it.' },
     fail_spawn: { type: 'bool', default: false, help: 'Make every fake spawn fail (fault injection).' },
+    hosts: { type: 'int', default: 1, min: 1, max: 64, help: 'Compute hosts the all-in-one runs with the fake driver: the first is [DEFAULT] host, the others <host>-2, <host>-3, ... (somewhere for migrations and evacuations to go).' },
   },
 } as const satisfies Record<string, Record<string, OptionSpec>>;
 

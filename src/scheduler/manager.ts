@@ -12,6 +12,8 @@ import type { RpcEndpoint } from '../bus/rpc.js';
 import { enabledFilters, type HostFilter } from './filters/index.js';
 import { cpuWeigher, ramWeigher, softAffinityWeigher, softAntiAffinityWeigher, weighHosts, type Weigher } from './weighers/index.js';
 import type { FilterContext } from './filters/filter.js';
+import { hintedUuids } from './filters/host-hint-filters.js';
+import { hostsOfInstances } from '../compute/host-store.js';
 import { groupPlacement } from '../compute/server-groups.js';
 import { hostZones } from '../compute/aggregate-store.js';
 import { freeFromSummary, type HostState } from './host-state.js';
@@ -78,7 +80,7 @@ export class SchedulerManager {
     hosts = hosts.filter((h) => !spec.ignore_hosts.includes(h.host));
     if (spec.force_hosts.length > 0) hosts = hosts.filter((h) => spec.force_hosts.includes(h.host));
     if (spec.force_nodes.length > 0) hosts = hosts.filter((h) => spec.force_nodes.includes(h.nodename));
-    const fctx: FilterContext = { group: await this.groupOf(spec, instanceUuids) };
+    const fctx: FilterContext = { group: await this.groupOf(spec, instanceUuids), instanceHosts: await this.hintedInstanceHosts(spec) };
     for (const f of this.filters.filter((x) => !x.perInstance)) {
       const before = hosts.length;
       hosts = hosts.filter((h) => f.hostPasses(h, spec, fctx));
@@ -130,6 +132,11 @@ export class SchedulerManager {
       throw err;
     }
     return out;
+  }
+
+  /** Where the servers named by the same_host / different_host hints run. */
+  private hintedInstanceHosts(spec: RequestSpec): Promise<Map<string, string>> {
+    return hostsOfInstances(this.deps.db, [...hintedUuids(spec, 'same_host'), ...hintedUuids(spec, 'different_host')]);
   }
 
   /** The group named by the `group` hint, with where its other members run. */

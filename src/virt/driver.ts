@@ -182,6 +182,38 @@ export interface VirtDriver {
   confirmMigration(instance: DriverInstance, opts: { sameHost: boolean }): Promise<void>;
   /** On the source, when reverted: the guest of instance.flavor (the old one) runs again here. */
   finishRevertMigration(instance: DriverInstance, networkInfo: VifInfo[], opts: { powerOn: boolean }): Promise<void>;
+  /**
+   * Live migration, optional (a driver without it cannot be a source or a
+   * destination). On the destination: ready to receive the running guest
+   * (Nova's pre_live_migration).
+   */
+  preLiveMigration?(instance: DriverInstance, networkInfo: VifInfo[]): Promise<void>;
+  /**
+   * On the source: copies the running guest to `destHost`; once it returns the
+   * guest runs there and is gone from here. `control.signal` aborts it (the
+   * guest stays here); `control.completeNow` asks it to finish at once
+   * (Nova's live_migration_force_complete).
+   */
+  liveMigration?(instance: DriverInstance, destHost: string, control: LiveMigrationControl): Promise<void>;
+  /** On the destination, after the copy: the guest runs here in `powerState`. */
+  postLiveMigrationAtDestination?(instance: DriverInstance, networkInfo: VifInfo[], opts: { powerState: PowerStateValue }): Promise<void>;
+  /** On the destination, when the migration failed or was aborted: what pre_live_migration made goes. */
+  rollbackLiveMigrationAtDestination?(instance: DriverInstance, networkInfo: VifInfo[]): Promise<void>;
+}
+
+/** How the compute host steers a live migration in flight. */
+export interface LiveMigrationControl {
+  signal: AbortSignal;
+  /** Resolves when an administrator forces the migration to complete. */
+  completeNow: Promise<void>;
+}
+
+/** A live migration aborted on request (the guest stayed on the source). */
+export class LiveMigrationAborted extends Error {
+  constructor() {
+    super('the live migration was aborted');
+    this.name = 'LiveMigrationAborted';
+  }
 }
 
 /** Nova's standard diagnostics (nova.virt.diagnostics.Diagnostics). */

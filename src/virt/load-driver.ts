@@ -23,7 +23,7 @@ export interface LoadedDriver {
   note: string;
 }
 
-export async function loadComputeDriver(conf: Config, deps: { statePath: string; images: ImageDataSource; logger: Logger }): Promise<LoadedDriver> {
+export async function loadComputeDriver(conf: Config, deps: { statePath: string; images: ImageDataSource; logger: Logger; host?: string }): Promise<LoadedDriver> {
   const uri = conf.libvirt.connection_uri || DEFAULT_LIBVIRT_URI;
   let name = conf.DEFAULT.compute_driver;
   let note: string;
@@ -57,7 +57,7 @@ export async function loadComputeDriver(conf: Config, deps: { statePath: string;
     vcpus: conf.fake_driver.vcpus, memoryMb: conf.fake_driver.memory_mb, localGb: conf.fake_driver.local_gb,
     spawnDelayMs: conf.fake_driver.spawn_delay_ms, actionDelayMs: conf.fake_driver.action_delay_ms, failSpawn: conf.fake_driver.fail_spawn,
     consoleOutputLines: conf.fake_driver.console_output_lines,
-    stateDir: path.join(deps.statePath, 'fake-hypervisor', conf.DEFAULT.host),
+    stateDir: path.join(deps.statePath, 'fake-hypervisor', deps.host ?? conf.DEFAULT.host),
   });
   return { driver, name: 'fake.FakeDriver', note };
 }

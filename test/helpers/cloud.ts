@@ -150,7 +150,7 @@ export type TestCloud = AllInOne & CloudClient & {
  * The all-in-one in this process on a free port, with a fresh state_path,
  * ADMIN_PASSWORD/DEMO_PASSWORD and unlimited quotas (overrides win).
  */
-export async function startTestCloud(overrides: Overrides = {}, opts: { statePath?: string } = {}): Promise<TestCloud> {
+export async function startTestCloud(overrides: Overrides = {}, opts: { statePath?: string; fakeHosts?: number } = {}): Promise<TestCloud> {
   // A given state path is a restart: it is the caller's, and stays on close.
   const ownState = !opts.statePath;
   const statePath = opts.statePath ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-cloud-'));
@@ -161,6 +161,8 @@ export async function startTestCloud(overrides: Overrides = {}, opts: { statePat
       DEFAULT: { state_path: statePath, osapi_compute_listen_port: 0, compute_driver: 'fake.FakeDriver' },
       identity: { admin_password: ADMIN_PASSWORD, demo_password: DEMO_PASSWORD },
       quota: { instances: -1, cores: -1, ram: -1 },
+      // More than one compute host (<host>, <host>-2, ...): somewhere for migrations to go.
+      ...(opts.fakeHosts !== undefined ? { fake_driver: { hosts: String(opts.fakeHosts) } } : {}),
     }, overrides),
   });
   let aio: AllInOne;
@@ -189,12 +191,12 @@ export async function startTestCloud(overrides: Overrides = {}, opts: { statePat
  * startTestCloud on the given dialect: on PostgreSQL in a database of its own,
  * dropped when the cloud closes.
  */
-export async function startTestCloudOn(dialect: 'sqlite' | 'postgres', overrides: Overrides = {}): Promise<TestCloud> {
-  if (dialect === 'sqlite') return startTestCloud(overrides);
+export async function startTestCloudOn(dialect: 'sqlite' | 'postgres', overrides: Overrides = {}, opts: { fakeHosts?: number } = {}): Promise<TestCloud> {
+  if (dialect === 'sqlite') return startTestCloud(overrides, opts);
   const db = await createPostgresDatabase('kn_cloud');
   let cloud: TestCloud;
   try {
-    cloud = await startTestCloud(mergeOverrides(overrides, { database: { connection: db.url } }));
+    cloud = await startTestCloud(mergeOverrides(overrides, { database: { connection: db.url } }), opts);
   } catch (err) {
     await db.drop();
     throw err;

@@ -1,11 +1,14 @@
 /**
  * /os-migrations: every resize, migration and evacuation, with the shape of
  * each microversion (2.23 type and links, 2.59 uuid and paging, 2.66
- * changes-before, 2.80 user and project).
+ * changes-before, 2.80 user and project). And /servers/{id}/migrations: a
+ * server's live migrations in progress (2.23), force_complete (2.22) and
+ * abort (2.24; 2.65 also while queued or preparing).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest } from '../../errors.js';
-import { showValue } from '../../http/validation.js';
+import { BadRequest, NotFound } from '../../errors.js';
+import { showValue, validate } from '../../http/validation.js';
+import { forceCompleteSchema } from './schemas/migrate-server.js';
 import { listMigrations, MigrationMarkerNotFound, type MigrationFilters, type MigrationRow } from '../migration-store.js';
 import type { ComputeApiDeps } from './deps.js';
 import { lastQueryValue } from './proxy-versions.js';
@@ -127,5 +130,51 @@ export function registerMigrationRoutes(app: FastifyInstance, deps: ComputeApiDe
       body.migrations_links = links;
     }
     return body;
+  });
+
+  /** Nova's server_migrations view: the progress counters in bytes, server_uuid rather than instance_uuid. */
+  function serverMigrationView(request: FastifyRequest, m: MigrationRow): Record<string, unknown> {
+    const v = request.apiVersion;
+    const out: Record<string, unknown> = {
+      created_at: isoZ(m.created_at), dest_compute: m.dest_compute, dest_host: m.dest_host, dest_node: m.dest_node,
+      disk_processed_bytes: m.disk_processed, disk_remaining_bytes: m.disk_remaining, disk_total_bytes: m.disk_total, id: m.id,
+      memory_processed_bytes: m.memory_processed, memory_remaining_bytes: m.memory_remaining, memory_total_bytes: m.memory_total,
+      server_uuid: m.instance_uuid, source_compute: m.source_compute, source_node: m.source_node, status: m.status, updated_at: isoZ(m.updated_at),
+    };
+    if (v.atLeast('2.59')) out.uuid = m.uuid;
+    if (v.atLeast('2.80')) {
+      out.user_id = m.user_id;
+      out.project_id = m.project_id;
+    }
+    return out;
+  }
+
+  /** Below the route's microversion the resource does not exist (404, as Nova's version-routed controllers). */
+  function requireVersion(request: FastifyRequest, min: string): void {
+    if (!request.apiVersion.atLeast(min)) throw new NotFound('The resource could not be found.');
+  }
+
+  app.get<{ Params: { id: string } }>('/servers/:id/migrations', async (request) => {
+    requireVersion(request, '2.23');
+    const rows = await deps.computeApi.moves.listInProgress(request.auth, request.params.id);
+    return { migrations: rows.map((m) => serverMigrationView(request, m)) };
+  });
+
+  app.get<{ Params: { id: string; mid: string } }>('/servers/:id/migrations/:mid', async (request) => {
+    requireVersion(request, '2.23');
+    return { migration: serverMigrationView(request, await deps.computeApi.moves.showInProgress(request.auth, request.params.id, request.params.mid)) };
+  });
+
+  app.post<{ Params: { id: string; mid: string } }>('/servers/:id/migrations/:mid/action', async (request, reply) => {
+    requireVersion(request, '2.22');
+    validate(forceCompleteSchema, request.body);
+    await deps.computeApi.moves.forceComplete(request.auth, String(request.id), request.params.id, request.params.mid);
+    return reply.code(202).send();
+  });
+
+  app.delete<{ Params: { id: string; mid: string } }>('/servers/:id/migrations/:mid', async (request, reply) => {
+    requireVersion(request, '2.24');
+    await deps.computeApi.moves.abort(request.auth, String(request.id), request.params.id, request.params.mid, request.apiVersion.atLeast('2.65'));
+    return reply.code(202).send();
   });
 }

@@ -12,6 +12,7 @@ import { consoleOutputSchema, rebootSchema } from './schemas/servers.js';
 import { SECURITY_GROUP_ACTIONS } from './security-groups.js';
 import { SHELVE_ACTIONS } from './shelve.js';
 import { CONSOLE_ACTIONS } from './remote-consoles.js';
+import { MIGRATE_SERVER_ACTIONS } from './migrate-server.js';
 import { randomBytes } from 'node:crypto';
 import { changePasswordSchema, createBackupSchema, createImageSchema, lockV273Schema, migrateV256Schema, resizeSchema, novaBooleanValue, rebuildSchema, rescueSchema, resetStateSchema, triggerCrashDumpSchema } from './schemas/server-actions.js';
 import { getMetadata } from '../instance-store.js';
@@ -209,6 +210,7 @@ export const SERVER_ACTIONS: Record<string, ActionHandler> = {
     },
   },
   revertResize: noSchemaAction('revertResize', (a) => a.deps.computeApi.actions.revertResize(a.request.auth, a.rid, a.id)),
+  ...MIGRATE_SERVER_ACTIONS,
   trigger_crash_dump: {
     minVersion: '2.17',
     async handle(a) {

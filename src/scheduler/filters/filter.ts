@@ -5,6 +5,8 @@ import type { HostState } from '../host-state.js';
 /** What a filter may know about the request beyond its spec: the server group being placed into, and where its members run. */
 export interface FilterContext {
   group: GroupPlacement | null;
+  /** Where the servers named by the same_host / different_host hints run. */
+  instanceHosts?: ReadonlyMap<string, string>;
 }
 
 /** A host filter (Nova's BaseHostFilter): true keeps the host. */

@@ -3,9 +3,10 @@ import { computeFilter } from './compute-filter.js';
 import { availabilityZoneFilter } from './availability-zone-filter.js';
 import { computeCapabilitiesFilter } from './compute-capabilities-filter.js';
 import { serverGroupAffinityFilter, serverGroupAntiAffinityFilter } from './server-group-filters.js';
+import { differentHostFilter, sameHostFilter } from './host-hint-filters.js';
 
 export const AVAILABLE_FILTERS: Record<string, HostFilter> = Object.fromEntries(
-  [computeFilter, availabilityZoneFilter, computeCapabilitiesFilter, serverGroupAffinityFilter, serverGroupAntiAffinityFilter].map((f) => [f.name, f]),
+  [computeFilter, availabilityZoneFilter, computeCapabilitiesFilter, serverGroupAffinityFilter, serverGroupAntiAffinityFilter, sameHostFilter, differentHostFilter].map((f) => [f.name, f]),
 );
 
 export class UnknownFilter extends Error {}

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  InstanceNotFoundOnHost, InvalidPowerState, PowerState, SpawnFailed,
+  InstanceNotFoundOnHost, InvalidPowerState, LiveMigrationAborted, PowerState, SpawnFailed, type LiveMigrationControl,
   type Diagnostics, type DriverCapabilities, type DriverInstance, type SnapshotData, type HostResources, type InstanceInfo, type PowerStateValue,
   type SpawnRequest, type VifInfo, type VirtDriver, type ConsoleEndpoint, type ConsoleProtocol,
 } from '../driver.js';
@@ -461,6 +461,53 @@ export class FakeDriver implements VirtDriver {
     g.state = opts.powerOn ? PowerState.RUNNING : PowerState.SHUTDOWN;
     g.console.push('resize reverted');
     await this.changed(instance.uuid);
+  }
+
+  /**
+   * The fake hosts of one all-in-one keep separate guests: the destination
+   * gets its copy from pre_live_migration's instance, paused until the copy ends.
+   */
+  async preLiveMigration(instance: DriverInstance, _networkInfo: VifInfo[]): Promise<void> {
+    this.record('preLiveMigration', instance.uuid);
+    const f = instance.flavor;
+    this.guests.set(instance.uuid, {
+      uuid: instance.uuid, name: instance.name, state: PowerState.PAUSED,
+      vcpus: f.vcpus, memoryMb: f.memory_mb, diskGb: f.root_gb + f.ephemeral_gb,
+      console: [`Kilonova fake guest ${instance.name} (${instance.hostname}) arriving by live migration`],
+    });
+    await this.changed(instance.uuid);
+  }
+
+  /** Takes action_delay_ms (the copy), cut short by a forced completion, undone by an abort. */
+  async liveMigration(instance: DriverInstance, destHost: string, control: LiveMigrationControl): Promise<void> {
+    this.record('liveMigration', instance.uuid);
+    this.guest(instance.uuid);
+    if (this.opts.actionDelayMs) {
+      // One timer, cancelled by either an abort or a forced completion, so none outlives the copy.
+      const cut = new AbortController();
+      const onAbort = () => cut.abort();
+      control.signal.addEventListener('abort', onAbort, { once: true });
+      void control.completeNow.then(onAbort);
+      await sleep(this.opts.actionDelayMs, undefined, { signal: cut.signal }).catch(() => undefined);
+      control.signal.removeEventListener('abort', onAbort);
+    }
+    if (control.signal.aborted) throw new LiveMigrationAborted();
+    this.guests.delete(instance.uuid);
+    await this.changed(instance.uuid);
+    this.record(`liveMigration:done:${destHost}`, instance.uuid);
+  }
+
+  async postLiveMigrationAtDestination(instance: DriverInstance, _networkInfo: VifInfo[], opts: { powerState: PowerStateValue }): Promise<void> {
+    this.record('postLiveMigrationAtDestination', instance.uuid);
+    const g = this.guest(instance.uuid);
+    g.state = opts.powerState;
+    g.console.push('live migration complete: running here');
+    await this.changed(instance.uuid);
+  }
+
+  async rollbackLiveMigrationAtDestination(instance: DriverInstance, _networkInfo: VifInfo[]): Promise<void> {
+    this.record('rollbackLiveMigrationAtDestination', instance.uuid);
+    if (this.guests.delete(instance.uuid)) await this.changed(instance.uuid);
   }
 
   /** Whether the guest is booted from a rescue image (for tests and the emulator's users). */

@@ -1,0 +1,109 @@
+/**
+ * Evacuation on the compute hosts (Nova's rebuild_instance with recreate, and
+ * _destroy_evacuated_instances at init_host).
+ *
+ * On the destination: the server, whose host is down, is built again here
+ * from its image with its ports; it passes through rebuilding →
+ * rebuild_block_device_mapping → rebuild_spawning and keeps its stopped
+ * state (a server in ERROR comes back ACTIVE). The migration ends 'done', or
+ * 'failed' with the server in ERROR.
+ *
+ * On the source, when its compute service starts again: the guests evacuated
+ * meanwhile are destroyed and their allocations on this host released; the
+ * migration is then 'completed'.
+ */
+import type { RequestContext } from '../../bus/context.js';
+import type { Instance } from '../../objects/instance.js';
+import { SpawnFailed, type VifInfo } from '../../virt/driver.js';
+import { toDriverInstance } from '../driver-instance.js';
+import { finishAction, withActionEvent } from '../instance-actions.js';
+import { addInstanceFault, instanceFromRow, updateInstance } from '../instance-store.js';
+import { evacuationsFrom, getMigration, updateMigration } from '../migration-store.js';
+import { instancePayload } from '../notifications.js';
+import { TaskState, VmState } from '../vm-states.js';
+import type { ComputeHostDeps } from './context.js';
+import { imageMetaForInstance } from './image-meta.js';
+
+const ROOT_DEVICE = '/dev/vda';
+
+/** On the destination. */
+export async function evacuateInstance(
+  deps: ComputeHostDeps, ctx: RequestContext, instance: Instance, migrationUuid: string, opts: { origVmState: string },
+): Promise<void> {
+  const log = deps.logger.child({ request_id: ctx.requestId, instance: instance.uuid });
+  const migration = await getMigration(deps.db, migrationUuid);
+  const node = migration?.dest_node ?? deps.host;
+  const here: Instance = { ...instance, host: deps.host, node, root_device_name: ROOT_DEVICE };
+  const stopped = opts.origVmState === VmState.STOPPED;
+  await deps.notifier.info(ctx, 'instance.rebuild.start', instancePayload(here));
+  try {
+    const final = await withActionEvent(deps.db, ctx, instance.uuid, 'compute_rebuild_instance', deps.host, async () => {
+      const row = await deps.db.selectFrom('instances').select(['network_info']).where('uuid', '=', instance.uuid).where('deleted', '=', 0).executeTakeFirst();
+      const networkInfo = JSON.parse(row?.network_info ?? '[]') as VifInfo[];
+      if (!(await updateInstance(deps.db, instance.uuid, { host: deps.host, node, task_state: TaskState.REBUILD_BLOCK_DEVICE_MAPPING }, [TaskState.REBUILDING]))) {
+        throw new Error('the server changed while it was evacuated');
+      }
+      await updateInstance(deps.db, instance.uuid, { task_state: TaskState.REBUILD_SPAWNING }, [TaskState.REBUILD_BLOCK_DEVICE_MAPPING]);
+      const di = toDriverInstance(here, imageMetaForInstance(here), deps.conf.DEFAULT.instance_name_template);
+      await deps.driver.spawn({
+        instance: di, networkInfo,
+        blockDeviceInfo: { rootDeviceName: ROOT_DEVICE, devices: [{ deviceName: ROOT_DEVICE, sourceType: 'image', destinationType: 'local', bootIndex: 0, size: null }] },
+      });
+      if (stopped) await deps.driver.powerOff(di);
+      const { state } = await deps.driver.getInfo(di);
+      const done = { vm_state: stopped ? VmState.STOPPED : VmState.ACTIVE, task_state: null, power_state: state, launched_at: new Date().toISOString() };
+      // The migration is done before the server shows idle, so whoever sees it idle sees the move finished.
+      await updateMigration(deps.db, migrationUuid, { status: 'done' });
+      await updateInstance(deps.db, instance.uuid, done, [TaskState.REBUILD_SPAWNING]);
+      return done;
+    }, { finishesAction: true });
+    await deps.notifier.info(ctx, 'instance.rebuild.end', instancePayload({ ...here, ...final }));
+    log.info({ source: instance.host, dest: deps.host }, 'server evacuated');
+  } catch (err) {
+    const reason = err instanceof SpawnFailed ? err.message : 'Unexpected error while evacuating the server.';
+    log.warn({ err }, 'evacuation failed');
+    await updateMigration(deps.db, migrationUuid, { status: 'failed' });
+    await updateInstance(deps.db, instance.uuid, { vm_state: VmState.ERROR, task_state: null });
+    await addInstanceFault(deps.db, instance.uuid, { code: 500, message: `Evacuation of instance ${instance.uuid} failed: ${reason}`, host: deps.host });
+    await finishAction(deps.db, ctx, instance.uuid);
+  }
+}
+
+/** On the source, at start: what the evacuations away from this host left here goes. */
+export async function destroyEvacuatedInstances(deps: ComputeHostDeps): Promise<number> {
+  const evacuations = await evacuationsFrom(deps.db, deps.host);
+  if (evacuations.length === 0) return 0;
+  const guests = new Set(await deps.driver.listInstances());
+  const node = await deps.db.selectFrom('compute_nodes').select(['uuid']).where('host', '=', deps.host).where('deleted', '=', 0).executeTakeFirst();
+  let cleaned = 0;
+  for (const m of evacuations) {
+    const row = await deps.db.selectFrom('instances').selectAll().where('uuid', '=', m.instance_uuid).executeTakeFirst();
+    // Only once the server is elsewhere (or gone): an evacuation still being scheduled may yet fail.
+    if (m.status !== 'done' && row && row.deleted === 0) continue;
+    if (guests.has(m.instance_uuid) && row) {
+      const inst = instanceFromRow(row, {});
+      await deps.driver.destroy(toDriverInstance(inst, imageMetaForInstance(inst), deps.conf.DEFAULT.instance_name_template), [])
+        .catch((err: unknown) => deps.logger.warn({ err, instance: m.instance_uuid }, 'could not destroy an evacuated guest'));
+    }
+    if (node && row) await releaseSourceAllocation(deps, row, node.uuid);
+    await updateMigration(deps.db, m.uuid, { status: 'completed' });
+    cleaned++;
+  }
+  if (cleaned > 0) deps.logger.info({ count: cleaned }, 'cleaned up servers evacuated from this host');
+  return cleaned;
+}
+
+/** The server keeps only its allocations away from this host. */
+async function releaseSourceAllocation(deps: ComputeHostDeps, server: { uuid: string; project_id: string; user_id: string }, rpUuid: string): Promise<void> {
+  const instanceUuid = server.uuid;
+  const held = await deps.placement.getAllocations(instanceUuid);
+  const allocs = held.allocations ?? {};
+  if (!(rpUuid in allocs)) return;
+  const rest = Object.fromEntries(Object.entries(allocs).filter(([rp]) => rp !== rpUuid).map(([rp, a]) => [rp, { resources: a.resources }]));
+  await deps.placement.deleteAllocations(instanceUuid);
+  if (Object.keys(rest).length > 0) {
+    await deps.placement.claimResources({
+      consumerUuid: instanceUuid, allocations: rest, projectId: server.project_id, userId: server.user_id, consumerGeneration: null,
+    });
+  }
+}

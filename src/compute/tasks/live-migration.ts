@@ -1,0 +1,111 @@
+/**
+ * The compute-host steps of a live migration (Nova's live_migration,
+ * pre_live_migration, post_live_migration_at_destination and
+ * rollback_live_migration_at_destination). The server stays ACTIVE (or
+ * PAUSED) with task_state migrating throughout.
+ *
+ *   source: liveMigration        preparing → dest: preLiveMigration (call)
+ *                                running   → driver copies the guest (abort / force complete reach it here)
+ *                                post-migrating: the source's allocation (the migration's) goes
+ *                                          → dest: postLiveMigrationAtDestination (call) → completed
+ *   on failure or abort:         dest: rollbackLiveMigrationAtDestination, the allocation moves back,
+ *                                the server stays on the source; the migration is error / cancelled
+ */
+import type { RequestContext } from '../../bus/context.js';
+import type { Instance } from '../../objects/instance.js';
+import { LiveMigrationAborted, type LiveMigrationControl, type PowerStateValue, type VifInfo } from '../../virt/driver.js';
+import { finishAction, withActionEvent } from '../instance-actions.js';
+import { addInstanceFault, updateInstance } from '../instance-store.js';
+import { getMigration, updateMigration } from '../migration-store.js';
+import { instancePayload } from '../notifications.js';
+import { TaskState } from '../vm-states.js';
+import type { ComputeHostDeps } from './context.js';
+import { driverInstanceFor } from './driver-for.js';
+
+async function networkInfo(deps: ComputeHostDeps, uuid: string): Promise<VifInfo[]> {
+  const row = await deps.db.selectFrom('instances').select(['network_info']).where('uuid', '=', uuid).executeTakeFirst();
+  return JSON.parse(row?.network_info ?? '[]') as VifInfo[];
+}
+
+/** The server's allocation becomes what its migration holds (the source's) again. */
+async function restoreSourceAllocation(deps: ComputeHostDeps, instance: Instance, migrationUuid: string): Promise<void> {
+  const held = await deps.placement.getAllocations(migrationUuid);
+  if (Object.keys(held.allocations ?? {}).length === 0) return;
+  await deps.placement.deleteAllocations(instance.uuid);
+  const ok = await deps.placement.claimResources({
+    consumerUuid: instance.uuid, allocations: held.allocations, projectId: instance.project_id, userId: instance.user_id, consumerGeneration: null,
+  });
+  if (!ok) throw new Error('could not give the server its source allocation back');
+  await deps.placement.deleteAllocations(migrationUuid);
+}
+
+/** On the source. */
+export async function liveMigrateInstance(
+  deps: ComputeHostDeps, ctx: RequestContext, instance: Instance, migrationUuid: string, dest: string, control: LiveMigrationControl,
+): Promise<void> {
+  const log = deps.logger.child({ request_id: ctx.requestId, instance: instance.uuid });
+  try {
+    await withActionEvent(deps.db, ctx, instance.uuid, 'compute_live_migration', deps.host, async () => {
+      if (!deps.driver.liveMigration) throw new Error(`the ${deps.driver.type} driver cannot live-migrate`);
+      await updateMigration(deps.db, migrationUuid, { status: 'preparing' });
+      await deps.notifier.info(ctx, 'instance.live_migration_pre.start', instancePayload(instance));
+      await deps.compute!.preLiveMigration(ctx, dest, instance, migrationUuid);
+      await deps.notifier.info(ctx, 'instance.live_migration_pre.end', instancePayload(instance));
+      // An abort that came while the destination prepared (Nova allows it in preparing at 2.65) ends it here.
+      if (control.signal.aborted) throw new LiveMigrationAborted();
+      await updateMigration(deps.db, migrationUuid, { status: 'running' });
+      const di = driverInstanceFor(deps, instance);
+      const { state } = await deps.driver.getInfo(di);
+      await deps.driver.liveMigration!(di, dest, control);
+      await updateMigration(deps.db, migrationUuid, { status: 'post-migrating' });
+      await deps.notifier.info(ctx, 'instance.live_migration_post.start', instancePayload(instance));
+      await deps.placement.deleteAllocations(migrationUuid);
+      await deps.compute!.postLiveMigrationAtDestination(ctx, dest, instance, migrationUuid, state);
+      await deps.notifier.info(ctx, 'instance.live_migration_post.end', instancePayload({ ...instance, host: dest }));
+    }, { finishesAction: true });
+    log.info({ source: deps.host, dest }, 'live migration completed');
+  } catch (err) {
+    const aborted = err instanceof LiveMigrationAborted;
+    if (aborted) log.info('live migration aborted; the server stays on its source');
+    else log.warn({ err }, 'live migration failed; the server stays on its source');
+    await deps.compute!.rollbackLiveMigrationAtDestination(ctx, dest, instance, migrationUuid)
+      .catch((e: unknown) => log.warn({ err: e }, 'the destination could not roll back'));
+    await restoreSourceAllocation(deps, instance, migrationUuid).catch((e: unknown) => log.error({ err: e }, 'the source allocation could not be restored'));
+    await updateMigration(deps.db, migrationUuid, { status: aborted ? 'cancelled' : 'error' });
+    await updateInstance(deps.db, instance.uuid, { task_state: null, host: deps.host, node: instance.node }, [TaskState.MIGRATING]);
+    if (!aborted) {
+      await addInstanceFault(deps.db, instance.uuid, { code: 500, message: 'Failed to live-migrate the server.', host: deps.host });
+      await deps.notifier.error(ctx, 'instance.live_migration_rollback.end', instancePayload(instance));
+    } else {
+      await deps.notifier.info(ctx, 'instance.live_migration_abort.end', instancePayload(instance));
+    }
+    await finishAction(deps.db, ctx, instance.uuid);
+  }
+}
+
+/** On the destination, before the copy. */
+export async function preLiveMigration(deps: ComputeHostDeps, ctx: RequestContext, instance: Instance): Promise<void> {
+  if (!deps.driver.preLiveMigration) throw new Error(`the ${deps.driver.type} driver cannot receive a live migration`);
+  await withActionEvent(deps.db, ctx, instance.uuid, 'compute_pre_live_migration', deps.host, async () => {
+    await deps.driver.preLiveMigration!(driverInstanceFor(deps, instance), await networkInfo(deps, instance.uuid));
+  });
+}
+
+/** On the destination, after the copy: the server is here now. */
+export async function postLiveMigrationAtDestination(
+  deps: ComputeHostDeps, ctx: RequestContext, instance: Instance, migrationUuid: string, powerState: PowerStateValue,
+): Promise<void> {
+  const migration = await getMigration(deps.db, migrationUuid);
+  const node = migration?.dest_node ?? deps.host;
+  const here: Instance = { ...instance, host: deps.host, node };
+  await withActionEvent(deps.db, ctx, instance.uuid, 'compute_post_live_migration_at_destination', deps.host, async () => {
+    await deps.driver.postLiveMigrationAtDestination?.(driverInstanceFor(deps, here), await networkInfo(deps, instance.uuid), { powerState });
+  });
+  await updateMigration(deps.db, migrationUuid, { status: 'completed' });
+  await updateInstance(deps.db, instance.uuid, { host: deps.host, node, power_state: powerState, task_state: null, progress: 0 }, [TaskState.MIGRATING]);
+}
+
+/** On the destination, when the migration did not happen. */
+export async function rollbackLiveMigrationAtDestination(deps: ComputeHostDeps, _ctx: RequestContext, instance: Instance): Promise<void> {
+  await deps.driver.rollbackLiveMigrationAtDestination?.(driverInstanceFor(deps, instance), await networkInfo(deps, instance.uuid));
+}
