@@ -15,7 +15,7 @@ import { changePasswordSchema, createBackupSchema, createImageSchema, lockV273Sc
 import { getMetadata } from '../instance-store.js';
 import { publicBase } from '../../http/links.js';
 import { rebuildView } from './views/server-actions.js';
-import { viewContext } from './servers.js';
+import { viewContext, viewExtras } from './servers.js';
 
 export interface ActionRequest {
   request: FastifyRequest<{ Params: { id: string } }>;
@@ -141,7 +141,7 @@ export const SERVER_ACTIONS: Record<string, ActionHandler> = {
       const md = await getMetadata(a.deps.db, [row.uuid]);
       const ctx = viewContext(a.deps, a.request, { project_id: row.project_id, user_id: row.user_id });
       a.reply.code(202).header('location', `${publicBase(a.request)}/compute/v2.1/servers/${row.uuid}`);
-      return { server: rebuildView(row, md.get(row.uuid) ?? {}, ctx, adminPass) };
+      return { server: rebuildView(row, md.get(row.uuid) ?? {}, ctx, adminPass, await viewExtras(a.deps, a.request, row.uuid)) };
     },
   },
   rescue: {
