@@ -56,6 +56,11 @@ export const anyObject: Schema = { type: 'object' };
 export const uuid: Schema = { type: 'string', format: 'uuid' };
 export const dateTime: Schema = { type: 'string', format: 'nova-date-time' };
 export const dateTimeOrNull: Schema = { type: ['string', 'null'], format: 'nova-date-time' };
+/** Server views: seconds and a Z (2012-09-27T07:11:56Z). */
+export const zuluTime: Schema = { type: 'string', pattern: '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ$' };
+/** Instance actions and key pairs: naive UTC with microseconds (2018-04-25T01:26:29.000000); Go clients parse exactly this. */
+export const naiveTime: Schema = { type: 'string', pattern: '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}$' };
+export const naiveTimeOrNull: Schema = { anyOf: [naiveTime, { type: 'null' }] };
 export const stringMap: Schema = { type: 'object', additionalProperties: { type: 'string' } };
 export const arrayOf = (items: Schema, extra: Schema = {}): Schema => ({ type: 'array', items, ...extra });
 

@@ -1,6 +1,6 @@
 /** Flavors (with extra specs and access), key pairs, limits, quota sets and classes, server groups, the images proxy. */
 import {
-  obj, extend, omit, wrap, list, str, strOrNull, int, num, bool, anyObject, uuid, dateTime, dateTimeOrNull, stringMap,
+  obj, extend, omit, wrap, list, str, strOrNull, int, num, bool, anyObject, uuid, dateTime, naiveTime, naiveTimeOrNull, stringMap,
   arrayOf, links, typedLinks, ok, until, fixed, type Schema, type VersionedSpec,
 } from './common.js';
 import type { Version } from './version.js';
@@ -38,7 +38,7 @@ function keypairSummary(v: Version): Schema {
 function keypairShow(v: Version): Schema {
   const s = obj({
     id: int, name: str, public_key: str, fingerprint: str, user_id: str, deleted: bool,
-    created_at: dateTime, updated_at: dateTimeOrNull, deleted_at: dateTimeOrNull,
+    created_at: naiveTime, updated_at: naiveTimeOrNull, deleted_at: naiveTimeOrNull,
   });
   return v.atLeast('2.2') ? extend(s, { type: { enum: ['ssh', 'x509'] } }, ['type']) : s;
 }

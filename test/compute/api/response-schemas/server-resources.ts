@@ -1,6 +1,6 @@
 /** What hangs off a server: metadata, tags, ips, instance actions, password, diagnostics, interfaces, consoles, migrations. */
 import {
-  obj, extend, wrap, list, str, strOrNull, int, intOrNull, bool, anyObject, uuid, dateTime, dateTimeOrNull, stringMap,
+  obj, extend, wrap, list, str, strOrNull, int, intOrNull, bool, anyObject, uuid, dateTime, dateTimeOrNull, naiveTime, naiveTimeOrNull, stringMap,
   arrayOf, links, macAddress, ipAddressOrNull, ok, acceptedEmpty, noContent, fixed, type Schema, type VersionedSpec,
 } from './common.js';
 import type { Version } from './version.js';
@@ -11,12 +11,12 @@ const metaItem: Schema = { type: 'object', additionalProperties: { type: 'string
 
 function instanceAction(v: Version, withEvents: 'no' | 'optional' | 'required'): Schema {
   let action = obj({
-    action: str, request_id: str, user_id: strOrNull, project_id: strOrNull, start_time: dateTime,
+    action: str, request_id: str, user_id: strOrNull, project_id: strOrNull, start_time: naiveTime,
     message: strOrNull, instance_uuid: uuid,
   });
-  if (v.atLeast('2.58')) action = extend(action, { updated_at: dateTimeOrNull }, ['updated_at']);
+  if (v.atLeast('2.58')) action = extend(action, { updated_at: naiveTimeOrNull }, ['updated_at']);
   if (withEvents === 'no') return action;
-  let event = obj({ event: str, start_time: dateTime, finish_time: dateTimeOrNull, result: strOrNull, traceback: strOrNull },
+  let event = obj({ event: str, start_time: naiveTime, finish_time: naiveTimeOrNull, result: strOrNull, traceback: strOrNull },
     ['event', 'start_time', 'finish_time', 'result']);
   if (v.atLeast('2.62')) event = extend(event, { host: str, hostId: str }, ['hostId']);
   if (v.atLeast('2.84')) event = extend(event, { details: strOrNull });

@@ -1,6 +1,6 @@
 /** Servers: create, list, show, detail, update, rebuild, and the server actions that answer with a body. */
 import {
-  obj, extend, omit, wrap, list, str, strOrNull, int, bool, uuid, dateTime, stringMap, arrayOf, links,
+  obj, extend, omit, wrap, list, str, strOrNull, int, bool, uuid, dateTime, zuluTime, stringMap, arrayOf, links,
   macAddress, ipAddress, ok, accepted, acceptedEmpty, noContent, fixed, type Schema, type VersionedSpec,
 } from './common.js';
 import type { Version } from './version.js';
@@ -36,7 +36,7 @@ function coreServer(v: Version, extendedAddresses: boolean): Schema {
   return obj({
     id: uuid, name: str, status: str, tenant_id: str, user_id: str, metadata: stringMap, hostId: str,
     image: imageRef, flavor: v.atLeast('2.47') ? embeddedFlavor : flavorRef,
-    created: dateTime, updated: dateTime, addresses: addresses(extendedAddresses),
+    created: zuluTime, updated: zuluTime, addresses: addresses(extendedAddresses),
     accessIPv4: { type: 'string', anyOf: [{ format: 'ipv4' }, { enum: [''] }] },
     accessIPv6: { type: 'string', anyOf: [{ format: 'ipv6' }, { enum: [''] }] },
     links, 'OS-DCF:diskConfig': { enum: ['AUTO', 'MANUAL'] },
