@@ -51,14 +51,18 @@ export function registerInstanceActionRoutes(app: FastifyInstance, deps: Compute
     if (!action) throw new NotFound(`Action for request_id ${request.params.requestId} on instance ${row.uuid} not found`);
     const view: Record<string, unknown> = actionView(action, request.apiVersion.atLeast('2.58'));
     const target = { project_id: row.project_id };
-    if (policy.allowed('os_compute_api:os-instance-actions:events', target, request.auth)) {
-      const showDetails = policy.allowed('os_compute_api:os-instance-actions:events:details', target, request.auth);
+    const v = request.apiVersion;
+    // The events policy shows everything; from 2.51 anyone who may see the
+    // action sees its events too, without traceback or host.
+    const allEvents = policy.allowed('os_compute_api:os-instance-actions:events', target, request.auth);
+    if (allEvents || v.atLeast('2.51')) {
+      const showDetails = v.atLeast('2.84') && policy.allowed('os_compute_api:os-instance-actions:events:details', target, request.auth);
       const events = await actionEvents(db, action.id);
       view.events = events.map((e) => ({
         event: e.event, start_time: novaTimestamp(e.start_time), finish_time: novaTimestamp(e.finish_time), result: e.result,
-        traceback: e.traceback,
-        ...(request.apiVersion.atLeast('2.62') ? { hostId: hostId(row.project_id, e.host), ...(showDetails ? { host: e.host } : {}) } : {}),
-        ...(request.apiVersion.atLeast('2.84') && showDetails ? { details: e.details } : {}),
+        ...(allEvents ? { traceback: e.traceback } : {}),
+        ...(v.atLeast('2.62') ? { hostId: hostId(row.project_id, e.host), ...(allEvents ? { host: e.host } : {}) } : {}),
+        ...(showDetails ? { details: e.details } : {}),
       }));
     }
     return { instanceAction: view };

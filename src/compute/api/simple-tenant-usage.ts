@@ -24,7 +24,9 @@ export function registerSimpleTenantUsageRoutes(app: FastifyInstance, deps: Comp
 
   function period(request: FastifyRequest) {
     const now = Date.now();
-    const start = parseTime(lastQueryValue(request, 'start'), now);
+    // Nova reads the clock once per default, so with neither bound given the
+    // start falls just before the end: an empty period, not a 400.
+    const start = parseTime(lastQueryValue(request, 'start'), now - 1);
     let stop = parseTime(lastQueryValue(request, 'end'), now);
     if (!(start < stop)) throw new BadRequest('Invalid start time. The start time cannot occur after the end time.');
     if (stop > now) stop = now;

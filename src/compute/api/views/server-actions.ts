@@ -24,6 +24,8 @@ export function rebuildView(row: InstanceViewRow, md: Record<string, string>, ct
   // The user data is shown as `user_data` (2.57) instead, never as the extended attribute.
   delete server['OS-EXT-SRV-ATTR:user_data'];
   server.adminPass = adminPass;
+  // From 2.57 the user data is shown under its own key, never also as the extended attribute.
+  delete server['OS-EXT-SRV-ATTR:user_data'];
   if (v.atLeast('2.57')) server.user_data = row.user_data;
   return server;
 }
