@@ -6,6 +6,7 @@ import type { ComputeApiDeps } from './deps.js';
 import { hostId } from './views/servers.js';
 // Nova renders these rows' datetimes as naive microsecond timestamps (no Z): clients parse exactly that.
 import { novaTimestamp } from './views/keypairs.js';
+import { lastQueryValue } from './proxy-versions.js';
 
 type P = { Params: { id: string; requestId?: string }; Querystring: { limit?: string; marker?: string; 'changes-since'?: string } };
 
@@ -28,13 +29,15 @@ export function registerInstanceActionRoutes(app: FastifyInstance, deps: Compute
     const v258 = request.apiVersion.atLeast('2.58');
     const opts: ActionListOptions = {};
     if (v258) {
-      const { limit, marker } = request.query;
+      // A repeated parameter counts once, by its last value, as webob's GET.get reads it.
+      const limit = lastQueryValue(request, 'limit');
+      const marker = lastQueryValue(request, 'marker');
       if (limit !== undefined) {
         if (!/^\d+$/.test(limit)) throw new BadRequest('limit param must be an integer');
         opts.limit = Math.min(Number(limit), deps.conf.api.max_limit);
       }
       opts.marker = marker;
-      const since = request.query['changes-since'];
+      const since = lastQueryValue(request, 'changes-since');
       if (since !== undefined) {
         const t = Date.parse(since);
         if (Number.isNaN(t)) throw new BadRequest(`Invalid input for query parameters changes-since. Value: ${since}. '${since}' is not a 'date-time'`);

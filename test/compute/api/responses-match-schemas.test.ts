@@ -37,6 +37,10 @@ const NOT_CHECKED: Record<string, string> = {
   'POST /os-networks/add': 'nova-network is gone: always 410 Gone, as in Nova',
   'POST /os-networks/:id/action': 'nova-network is gone: always 410 Gone, as in Nova',
   'POST /os-tenant-networks': 'nova-network is gone: always 410 Gone, as in Nova',
+  // Their schemas are written (server-resources.ts); reaching them needs a live migration held
+  // in progress between two hosts, which test/compute/live-migration.test.ts drives.
+  'GET /servers/:id/migrations/:mid': 'needs a live migration in progress (two fake hosts)',
+  'POST /servers/:id/migrations/:mid/action': 'needs a live migration in progress (two fake hosts)',
 };
 
 let cloud: TestCloud;
@@ -181,7 +185,19 @@ async function serversAndActions(v: Version, w: World, tag: string): Promise<voi
   await call(v, 'GET', '/servers/:id/os-security-groups', { params: p });
   const ifaces = await call(v, 'GET', '/servers/:id/os-interface', { params: p });
   const portId = ifaces?.json?.interfaceAttachments?.[0]?.port_id;
-  if (portId) await call(v, 'GET', '/servers/:id/os-interface/:port_id', { params: { ...p, port_id: portId } });
+  if (portId) await call(v, 'GET', '/servers/:id/os-interface/:portId', { params: { ...p, portId } });
+  if (v.atLeast('2.37')) {
+    // A second port, attached and then taken off again.
+    const attached = await call(v, 'POST', '/servers/:id/os-interface', { params: p, body: { interfaceAttachment: { net_id: w.networkId } } });
+    const newPort = attached?.json?.interfaceAttachment?.port_id;
+    if (newPort) await cloud.request('DELETE', `${BASE}/servers/${id}/os-interface/${newPort}`);
+  }
+  await call(v, 'GET', '/servers/:id/os-volume_attachments', { params: p });
+  const volumeId = '11111111-2222-4333-8444-555555555555';
+  await call(v, 'GET', '/servers/:id/os-volume_attachments/:volumeId', { params: { ...p, volumeId } });
+  await call(v, 'POST', '/servers/:id/os-volume_attachments', { params: p, body: { volumeAttachment: { volumeId } } });
+  await call(v, 'PUT', '/servers/:id/os-volume_attachments/:volumeId', { params: { ...p, volumeId }, body: { volumeAttachment: { volumeId } } });
+  await call(v, 'POST', '/os-server-external-events', { body: { events: [{ name: 'network-changed', server_uuid: id, tag: 'x' }, { name: 'network-changed', server_uuid: volumeId }] } });
   if (v.atLeast('2.6')) {
     await call(v, 'POST', '/servers/:id/remote-consoles', { params: p, body: { remote_console: { protocol: 'vnc', type: 'novnc' } } });
   }
@@ -377,6 +393,7 @@ async function adminAt(v: Version, w: World, tag: string): Promise<void> {
     await call(v, 'POST', '/os-aggregates/:id/action', { params: ap, body: { set_metadata: { metadata: { k: 'v' } } } });
     if (host) {
       await call(v, 'POST', '/os-aggregates/:id/action', { params: ap, body: { add_host: { host } } });
+      if (v.atLeast('2.81')) await call(v, 'POST', '/os-aggregates/:id/images', { params: ap, body: { cache: [{ id: w.imageId }] } });
       await call(v, 'POST', '/os-aggregates/:id/action', { params: ap, body: { remove_host: { host } } });
     }
     await cloud.request('DELETE', `${BASE}/os-aggregates/${aid}`);
@@ -387,8 +404,8 @@ async function adminAt(v: Version, w: World, tag: string): Promise<void> {
   await call(v, 'GET', '/os-simple-tenant-usage');
   await call(v, 'GET', '/os-simple-tenant-usage/:id', { params: { id: w.projectId } });
   await call(v, 'GET', '/os-simple-tenant-usage/:id', { params: { id: 'no-such-project' } });
-  await call(v, 'GET', '/os-instance-usage-audit-log');
-  await call(v, 'GET', '/os-instance-usage-audit-log/:id', { params: { id: '2026-12-01 00:00:00' } });
+  await call(v, 'GET', '/os-instance_usage_audit_log');
+  await call(v, 'GET', '/os-instance_usage_audit_log/:id', { params: { id: '2026-12-01 00:00:00' } });
 }
 
 test('every compute response matches the response schema of its microversion', { timeout: 600_000 }, async (t) => {

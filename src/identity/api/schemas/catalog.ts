@@ -2,9 +2,12 @@
 import { BadRequest } from '../../../errors.js';
 import { boolean, name, nullableDescription, url } from './common.js';
 
+// '.' and '..' could never be named in a URL again (clients resolve them as path steps).
+const regionId = { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^/]+$', not: { enum: ['.', '..'] } } as const;
+
 const regionProperties = {
   description: nullableDescription,
-  id: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^/]+$' },
+  id: regionId,
   parent_region_id: { type: ['string', 'null'], maxLength: 255 },
 } as const;
 export const regionCreate = { type: 'object', properties: regionProperties, additionalProperties: true } as const;
@@ -23,7 +26,8 @@ const endpointProperties = {
   enabled: boolean,
   interface: { type: 'string', enum: ['admin', 'internal', 'public'] },
   region_id: { type: ['string', 'null'], maxLength: 255 },
-  region: { type: ['string', 'null'], maxLength: 255 },
+  // The legacy spelling makes the region when it is missing, so it must be a region id that can be.
+  region: { anyOf: [regionId, { type: 'null' }] },
   service_id: { type: 'string', maxLength: 64 },
   url,
 } as const;
@@ -35,9 +39,10 @@ export const endpointUpdate = { type: 'object', properties: endpointProperties, 
 /** PUT /v3/regions/{id}: a body may repeat the URL's id, not name another. */
 export function checkRegionIdOnCreate(urlId: string, body: Record<string, unknown>): void {
   // The URL's id must fit what a body's may be (the column holds 255 characters).
-  if (urlId.length > regionProperties.id.maxLength) {
-    throw new BadRequest(`Invalid input for field 'id': '${urlId.slice(0, 32)}…' is too long (at most ${regionProperties.id.maxLength} characters).`);
+  if (urlId.length > regionId.maxLength) {
+    throw new BadRequest(`Invalid input for field 'id': '${urlId.slice(0, 32)}…' is too long (at most ${regionId.maxLength} characters).`);
   }
+  if (urlId === '.' || urlId === '..') throw new BadRequest(`Invalid input for field 'id': '${urlId}' cannot name a region.`);
   if (body.id !== undefined && body.id !== urlId) {
     throw new BadRequest('Conflicting region IDs specified: the URL names one region and the body another.');
   }

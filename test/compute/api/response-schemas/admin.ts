@@ -26,8 +26,8 @@ function hypervisorDetail(v: Version): Schema {
     ...Object.fromEntries(STATS.map((k) => [k, k === 'disk_available_least' ? intOrNull : int])),
   });
   if (v.atLeast('2.53')) s = extend(s, { servers: hvServers });
-  // 2.88 dropped the statistics-style fields and added uptime.
-  if (v.atLeast('2.88')) s = extend(omit(s, STATS), { uptime: strOrNull }, ['uptime']);
+  // 2.88 dropped the statistics-style fields and cpu_info, and added uptime.
+  if (v.atLeast('2.88')) s = extend(omit(s, [...STATS, 'cpu_info']), { uptime: strOrNull }, ['uptime']);
   return s;
 }
 
@@ -132,8 +132,14 @@ export const admin: Record<string, VersionedSpec> = {
     ...(v.atLeast('2.40') ? { tenant_usage_links: links } : {}),
   }, ['tenant_usage'])),
 
-  'GET /os-instance-usage-audit-log': fixed(ok(wrap('instance_usage_audit_logs', auditLog))),
-  'GET /os-instance-usage-audit-log/:id': fixed(ok(wrap('instance_usage_audit_log', auditLog))),
+  'GET /os-instance_usage_audit_log': fixed(ok(wrap('instance_usage_audit_logs', auditLog))),
+  'GET /os-instance_usage_audit_log/:id': fixed(ok(wrap('instance_usage_audit_log', auditLog))),
+
+  // 200 when every event was taken, 207 when any was not; each event says how it went.
+  'POST /os-server-external-events': fixed({
+    status: [200, 207],
+    body: obj({ events: arrayOf(obj({ name: str, server_uuid: uuid, tag: str, status: { enum: ['completed', 'failed'] }, code: int }, ['name', 'server_uuid', 'status', 'code'])) }),
+  }),
 
   'GET /extensions': fixed(ok(list('extensions', extension))),
   'GET /extensions/:alias': fixed(ok(wrap('extension', extension))),

@@ -1,7 +1,7 @@
 /** What hangs off a server: metadata, tags, ips, instance actions, password, diagnostics, interfaces, consoles, migrations. */
 import {
   obj, extend, wrap, list, str, strOrNull, int, intOrNull, bool, anyObject, uuid, dateTime, dateTimeOrNull, naiveTime, naiveTimeOrNull, stringMap,
-  arrayOf, links, macAddress, ipAddressOrNull, ok, acceptedEmpty, noContent, fixed, type Schema, type VersionedSpec,
+  arrayOf, links, macAddress, ipAddressOrNull, ok, acceptedEmpty, noContent, fixed, gone, type Schema, type VersionedSpec,
 } from './common.js';
 import type { Version } from './version.js';
 import { addressesSchema, tagList } from './servers.js';
@@ -91,12 +91,18 @@ export const serverResources: Record<string, VersionedSpec> = {
 
   'GET /servers/:id/os-interface': (v) => ok(list('interfaceAttachments', interfaceAttachment(v))),
   'POST /servers/:id/os-interface': (v) => ok(wrap('interfaceAttachment', interfaceAttachment(v))),
-  'GET /servers/:id/os-interface/:port_id': (v) => ok(wrap('interfaceAttachment', interfaceAttachment(v))),
+  'GET /servers/:id/os-interface/:portId': (v) => ok(wrap('interfaceAttachment', interfaceAttachment(v))),
 
   'POST /servers/:id/remote-consoles': (v) => ok(wrap('remote_console', consoleSchema(v))),
 
   'GET /servers/:id/migrations': (v) => ok(list('migrations', serverMigration(v))),
-  'GET /servers/:id/migrations/:migration_id': (v) => ok(wrap('migration', serverMigration(v))),
-  'POST /servers/:id/migrations/:migration_id/action': fixed(acceptedEmpty),
+  'GET /servers/:id/migrations/:mid': (v) => ok(wrap('migration', serverMigration(v))),
+  'POST /servers/:id/migrations/:mid/action': fixed(acceptedEmpty),
+
+  // No block storage: no attachment is ever listed, and every volume is not found, as Nova answers for one Cinder lacks.
+  'GET /servers/:id/os-volume_attachments': fixed(ok(obj({ volumeAttachments: arrayOf({ type: 'object' }, { maxItems: 0 }) }))),
+  'GET /servers/:id/os-volume_attachments/:volumeId': fixed(gone),
+  'POST /servers/:id/os-volume_attachments': fixed(gone),
+  'PUT /servers/:id/os-volume_attachments/:volumeId': fixed(gone),
 
 };
