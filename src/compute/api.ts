@@ -18,7 +18,7 @@ import type { ComputeRpcClient } from './rpcapi.js';
 import type { ComputeDb } from './db/tables.js';
 import type { ImageClient, ImageInfo, NetworkClient } from './clients.js';
 import type { CreateOptions } from './create-options.js';
-import { allowedInstancesFor } from './quota.js';
+import { allowedInstancesFor, checkInjectedFileQuota } from './quota.js';
 import { addGroupMembers, getServerGroup, InstanceGroupNotFound, type ServerGroup } from './server-groups.js';
 import { setTags } from './tags.js';
 import { getFlavorForBoot } from './flavors.js';
@@ -128,7 +128,7 @@ export class ComputeAPI {
     try {
       await this.deps.conductor.buildInstances(ctx, {
         instances: instances.map((row) => instanceFromRow(row, opts.metadata)),
-        requestSpec, requestedNetworks: base.networks, blockDeviceMappings: bdms,
+        requestSpec, requestedNetworks: base.networks, blockDeviceMappings: bdms, injectedFiles: opts.injectedFiles,
       });
     } catch (err) {
       // The conductor never got the work: leave nothing behind.
@@ -180,6 +180,7 @@ export class ComputeAPI {
 
     const networks = await this.requestedNetworks(auth, opts);
     await this.checkRequestedSecurityGroups(auth, opts.securityGroups);
+    await checkInjectedFileQuota(db, this.deps.conf.quota, auth.projectId, auth.userId, opts.injectedFiles);
     const group = await this.requestedGroup(opts.schedulerHints);
     const autoDiskConfig = autoDiskConfigFor(image, opts.autoDiskConfig);
     return {

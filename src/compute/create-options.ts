@@ -1,4 +1,5 @@
 /** The arguments of a server create, as the API's create extensions fill them in. */
+import type { InjectedFile } from '../virt/driver.js';
 import type { NetworkRequestList } from '../objects/network-request.js';
 
 export interface BlockDeviceMappingRequest {
@@ -36,6 +37,8 @@ export interface CreateOptions {
   schedulerHints: Record<string, unknown>;
   /** OS-DCF:diskConfig: AUTO is true, MANUAL false; absent, the image's auto_disk_config decides. */
   autoDiskConfig?: boolean;
+  /** Personality files (before 2.57), contents base64 as given. */
+  injectedFiles?: InjectedFile[];
   /** Server tags given at create (2.52). */
   tags?: string[];
   /** The guest's hostname (2.90); else one made from the name. */

@@ -3,6 +3,7 @@
  * dispatches; the work of each action lives in tasks/. Operations on one
  * server run one at a time, each as its own task so the endpoint stays free.
  */
+import { injectedFilesFrom } from '../virt/injected-files.js';
 import type { RequestContext } from '../bus/context.js';
 import { internalContext } from '../bus/context.js';
 import type { RpcEndpoint } from '../bus/rpc.js';
@@ -113,6 +114,7 @@ export class ComputeManager {
           blockDeviceMappings: (args.block_device_mappings as unknown[]).map((p) => fromPrimitive(BlockDeviceMappingObject, p)),
           selection: fromPrimitive(SelectionObject, args.selection),
           alternates: (args.alternates as unknown[]).map((p) => fromPrimitive(SelectionObject, p)),
+          injectedFiles: injectedFilesFrom(args.injected_files),
         };
         this.spawnTask(a.instance.uuid, () => buildAndRunInstance(this.deps, ctx, a));
       },
@@ -161,7 +163,7 @@ export class ComputeManager {
       rebuild_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);
         const image = fromPrimitive(ImageMetaObject, args.image);
-        this.spawnTask(instance.uuid, () => rebuildInstance(this.deps, ctx, instance, image, { origVmState: String(args.orig_vm_state) }));
+        this.spawnTask(instance.uuid, () => rebuildInstance(this.deps, ctx, instance, image, { origVmState: String(args.orig_vm_state), injectedFiles: injectedFilesFrom(args.injected_files) }));
       },
       rescue_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
         const instance = fromPrimitive(InstanceObject, args.instance);

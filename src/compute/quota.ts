@@ -188,6 +188,24 @@ export function allowedInstances(
   throw new QuotaExceeded('Quota exceeded');
 }
 
+/**
+ * Personality files against the injected_files quotas (Nova's
+ * _check_injected_file_quota): their number, then the longest path and the
+ * longest contents (as base64, as Nova measures them). Over is a 403.
+ */
+export async function checkInjectedFileQuota(
+  db: ComputeDb, quota: Config['quota'], projectId: string, userId: string, files: ReadonlyArray<{ path: string; contents: string }> | undefined,
+): Promise<void> {
+  if (!files || files.length === 0) return;
+  const { user: limits } = await effectiveLimits(db, quota, projectId, userId);
+  const over = (limit: number, value: number) => limit >= 0 && value > limit;
+  if (over(limits.injected_files, files.length)) throw new QuotaExceeded('Personality file limit exceeded');
+  const longestPath = Math.max(...files.map((f) => Buffer.byteLength(f.path)));
+  if (over(limits.injected_file_path_bytes, longestPath)) throw new QuotaExceeded(`Personality file path exceeds maximum ${limits.injected_file_path_bytes}`);
+  const longestContents = Math.max(...files.map((f) => f.contents.length));
+  if (over(limits.injected_file_content_bytes, longestContents)) throw new QuotaExceeded(`Personality file content exceeds maximum ${limits.injected_file_content_bytes}`);
+}
+
 /** Nova's TooManyInstances wording, which the create and resize paths share. */
 function overQuota(name: string, requested: number, used: number, limit: number): QuotaExceeded {
   return new QuotaExceeded(`Quota exceeded for ${name}: Requested ${requested}, but already used ${used} of ${limit} ${name}`);

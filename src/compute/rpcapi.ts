@@ -1,4 +1,5 @@
 /** Client side of a compute host's RPC API (topic `compute.<host>`). */
+import type { InjectedFile } from '../virt/driver.js';
 import type { RpcClient } from '../bus/rpc.js';
 import type { RequestContext } from '../bus/context.js';
 import type { ConsoleEndpoint, ConsoleProtocol, Diagnostics } from '../virt/driver.js';
@@ -16,6 +17,7 @@ export interface BuildAndRunInstanceArgs {
   /** The host chosen (allocation claimed), then the alternates. */
   selection: Selection;
   alternates: Selection[];
+  injectedFiles?: InjectedFile[];
 }
 
 export class ComputeRpcClient {
@@ -29,6 +31,7 @@ export class ComputeRpcClient {
       block_device_mappings: args.blockDeviceMappings.map((b) => toPrimitive(BlockDeviceMappingObject, b)),
       selection: toPrimitive(SelectionObject, args.selection),
       alternates: args.alternates.map((s) => toPrimitive(SelectionObject, s)),
+      injected_files: args.injectedFiles ?? [],
     });
   }
 
@@ -74,10 +77,10 @@ export class ComputeRpcClient {
   }
 
   /** Rebuilds the guest from `image` on its host (Nova's rebuild_instance, on the same host). */
-  rebuildInstance(ctx: RequestContext, host: string, instance: Instance, image: ImageMeta, opts: { preserveEphemeral: boolean; origVmState: string }): Promise<void> {
+  rebuildInstance(ctx: RequestContext, host: string, instance: Instance, image: ImageMeta, opts: { preserveEphemeral: boolean; origVmState: string; injectedFiles?: InjectedFile[] }): Promise<void> {
     return this.rpc.cast(ctx, computeTopic(host), 'rebuild_instance', {
       instance: toPrimitive(InstanceObject, instance), image: toPrimitive(ImageMetaObject, image),
-      preserve_ephemeral: opts.preserveEphemeral, orig_vm_state: opts.origVmState,
+      preserve_ephemeral: opts.preserveEphemeral, orig_vm_state: opts.origVmState, injected_files: opts.injectedFiles ?? [],
     });
   }
 

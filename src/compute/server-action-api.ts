@@ -11,7 +11,8 @@ import type { ImageClient } from './clients.js';
 import { imageMeta } from './api.js';
 import { getKeyPair } from './keypairs.js';
 import { getFlavorForBoot } from './flavors.js';
-import { checkResizeQuota } from './quota.js';
+import { checkInjectedFileQuota, checkResizeQuota } from './quota.js';
+import type { InjectedFile } from '../virt/driver.js';
 import { autoDiskConfigFor } from './disk-config.js';
 import { createMigration, migrationByStatus, updateMigration } from './migration-store.js';
 import type { ConductorRpcClient } from '../conductor/rpcapi.js';
@@ -69,6 +70,8 @@ export interface RebuildOptions {
   autoDiskConfig?: boolean;
   /** 2.90: the guest's new hostname. */
   hostname?: string;
+  /** Personality files to place in the rebuilt guest (before 2.57). */
+  injectedFiles?: InjectedFile[];
 }
 
 /** Nova's vm_states.ALLOW_TRIGGER_CRASH_DUMP. */
@@ -178,6 +181,7 @@ export class ServerActionAPI {
     if (flavor.memory_mb < (image.min_ram ?? 0)) throw new BadRequest("Flavor's memory is too small for requested image.");
     if (flavor.root_gb > 0 && flavor.root_gb < (image.min_disk ?? 0)) throw new BadRequest("Flavor's disk is too small for requested image.");
 
+    await checkInjectedFileQuota(this.deps.db, this.deps.conf.quota, row.project_id, row.user_id, opts.injectedFiles);
     const mdLimit = this.deps.conf.quota.metadata_items;
     if (opts.metadata && mdLimit >= 0 && Object.keys(opts.metadata).length > mdLimit) {
       throw new QuotaExceeded(`Quota exceeded for metadata_items: Requested ${Object.keys(opts.metadata).length}, but already used 0 of ${mdLimit} metadata_items`);
@@ -208,7 +212,7 @@ export class ServerActionAPI {
     await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.REBUILD);
     const updated = await getInstanceRow(this.deps.db, uuid);
     await this.deps.compute.rebuildInstance(ctx, row.host, await this.instance(updated), imageMeta(image), {
-      preserveEphemeral: opts.preserveEphemeral, origVmState: row.vm_state,
+      preserveEphemeral: opts.preserveEphemeral, origVmState: row.vm_state, injectedFiles: opts.injectedFiles,
     });
     return updated;
   }

@@ -2,6 +2,7 @@
  * ComputeTaskManager: the conductor's RPC endpoint (topic `conductor`). Each
  * long action is a task of its own under tasks/.
  */
+import { injectedFilesFrom } from '../virt/injected-files.js';
 import type { RequestContext } from '../bus/context.js';
 import type { RpcEndpoint } from '../bus/rpc.js';
 import { fromPrimitive, FlavorObject, InstanceObject, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject } from '../objects/index.js';
@@ -33,6 +34,7 @@ export class ComputeTaskManager {
           requestSpec: fromPrimitive(RequestSpecObject, args.request_spec),
           requestedNetworks: fromPrimitive(NetworkRequestListObject, args.requested_networks),
           blockDeviceMappings: (args.block_device_mappings as unknown[][]).map((l) => l.map((p) => fromPrimitive(BlockDeviceMappingObject, p))),
+          injectedFiles: injectedFilesFrom(args.injected_files),
         });
       },
       migrate_server: async (ctx: RequestContext, args: Record<string, unknown>) => {
@@ -73,6 +75,7 @@ export class ComputeTaskManager {
           blockDeviceMappings: (args.block_device_mappings as unknown[]).map((p) => fromPrimitive(BlockDeviceMappingObject, p)),
           alternates: (args.alternates as unknown[]).map((p) => fromPrimitive(SelectionObject, p)),
           reason: String(args.reason ?? ''),
+          injectedFiles: injectedFilesFrom(args.injected_files),
         }).run();
       },
     };

@@ -1,4 +1,5 @@
 /** Client side of the conductor's RPC API (topic `conductor`). */
+import type { InjectedFile } from '../virt/driver.js';
 import type { RpcClient } from '../bus/rpc.js';
 import type { RequestContext } from '../bus/context.js';
 import { toPrimitive, FlavorObject, type Flavor, InstanceObject, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject,
@@ -11,6 +12,7 @@ export interface BuildInstancesArgs {
   requestSpec: RequestSpec;
   requestedNetworks: NetworkRequestList;
   blockDeviceMappings: BlockDeviceMapping[][];
+  injectedFiles?: InjectedFile[];
 }
 
 export class ConductorRpcClient {
@@ -22,12 +24,13 @@ export class ConductorRpcClient {
       request_spec: toPrimitive(RequestSpecObject, args.requestSpec),
       requested_networks: toPrimitive(NetworkRequestListObject, args.requestedNetworks),
       block_device_mappings: args.blockDeviceMappings.map((l) => l.map((b) => toPrimitive(BlockDeviceMappingObject, b))),
+      injected_files: args.injectedFiles ?? [],
     });
   }
 
   /** A compute host asks for the build to go to the next alternate host. */
   rescheduleInstance(ctx: RequestContext, args: { instance: Instance; requestSpec: RequestSpec; requestedNetworks: NetworkRequestList;
-    blockDeviceMappings: BlockDeviceMapping[]; alternates: Selection[]; reason: string }): Promise<void> {
+    blockDeviceMappings: BlockDeviceMapping[]; alternates: Selection[]; reason: string; injectedFiles?: InjectedFile[] }): Promise<void> {
     return this.rpc.cast(ctx, CONDUCTOR_TOPIC, 'reschedule_instance', {
       instance: toPrimitive(InstanceObject, args.instance),
       request_spec: toPrimitive(RequestSpecObject, args.requestSpec),
@@ -35,6 +38,7 @@ export class ConductorRpcClient {
       block_device_mappings: args.blockDeviceMappings.map((b) => toPrimitive(BlockDeviceMappingObject, b)),
       alternates: args.alternates.map((s) => toPrimitive(SelectionObject, s)),
       reason: args.reason,
+      injected_files: args.injectedFiles ?? [],
     });
   }
 

@@ -20,6 +20,16 @@ const first = new Ajv({ allErrors: false, verbose: true, coerceTypes: false, str
 const every = new Ajv({ allErrors: true, verbose: true, coerceTypes: false, strict: false, useDefaults: false });
 const compiled = { first: new WeakMap<object, ValidateFunction>(), every: new WeakMap<object, ValidateFunction>() };
 
+/**
+ * Nova's 'base64' format (python's lenient decoder): characters outside the
+ * alphabet are skipped, and what is left must be whole, padded quads.
+ */
+function isLenientBase64(value: string): boolean {
+  const kept = value.replace(/[^A-Za-z0-9+/=]/g, '');
+  return kept.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(kept);
+}
+for (const ajv of [first, every]) ajv.addFormat('base64', { type: 'string', validate: isLenientBase64 });
+
 function compile(schema: object, all: boolean): ValidateFunction {
   const cache = all ? compiled.every : compiled.first;
   let fn = cache.get(schema);

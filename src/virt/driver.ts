@@ -50,10 +50,18 @@ export interface BlockDeviceInfo {
   devices: Array<{ deviceName: string; sourceType: string; destinationType: string; bootIndex: number | null; size: number | null }>;
 }
 
+/** A personality file (before 2.57): its path in the guest and its contents, base64 as the API took them. */
+export interface InjectedFile {
+  path: string;
+  contents: string;
+}
+
 export interface SpawnRequest {
   instance: DriverInstance;
   networkInfo: VifInfo[];
   blockDeviceInfo: BlockDeviceInfo;
+  /** Files to place in the guest (the config drive carries them under openstack/content/). */
+  injectedFiles?: InjectedFile[];
 }
 
 export interface InstanceInfo {

@@ -56,7 +56,7 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
       const configDrive = configDriveRequired(deps, instance.config_drive, args.requestSpec.image.properties) ? 'True' : instance.config_drive;
       await transition(deps, uuid, { task_state: TaskState.SPAWNING, network_info: JSON.stringify(networkInfo), config_drive: configDrive }, [TaskState.BLOCK_DEVICE_MAPPING]);
       const driverInstance = toDriverInstance({ ...instance, root_device_name: ROOT_DEVICE, config_drive: configDrive }, args.requestSpec.image, deps.conf.DEFAULT.instance_name_template);
-      await deps.driver.spawn({ instance: driverInstance, networkInfo, blockDeviceInfo });
+      await deps.driver.spawn({ instance: driverInstance, networkInfo, blockDeviceInfo, injectedFiles: args.injectedFiles });
       const info = await deps.driver.getInfo(driverInstance);
       await transition(deps, uuid, {
         vm_state: VmState.ACTIVE, task_state: null, power_state: info.state, launched_at: new Date().toISOString(),
@@ -117,6 +117,6 @@ async function reschedule(deps: ComputeHostDeps, ctx: RequestContext, args: Buil
   await deps.conductor.rescheduleInstance(ctx, {
     instance: { ...args.instance, host: deps.host, task_state: TaskState.SCHEDULING }, requestSpec: args.requestSpec,
     requestedNetworks: args.requestedNetworks, blockDeviceMappings: args.blockDeviceMappings,
-    alternates: args.alternates, reason,
+    alternates: args.alternates, reason, injectedFiles: args.injectedFiles,
   });
 }

@@ -5,6 +5,7 @@
  * rebuilding → rebuild_block_device_mapping → rebuild_spawning; one that was
  * stopped is stopped again afterwards, as Nova does.
  */
+import type { InjectedFile } from '../../virt/driver.js';
 import type { RequestContext } from '../../bus/context.js';
 import type { ImageMeta } from '../../objects/image-meta.js';
 import type { Instance } from '../../objects/instance.js';
@@ -22,7 +23,7 @@ const ROOT_DEVICE = '/dev/vda';
 class RebuildAbortedByDelete extends Error {}
 
 export async function rebuildInstance(
-  deps: ComputeHostDeps, ctx: RequestContext, instance: Instance, image: ImageMeta, opts: { origVmState: string },
+  deps: ComputeHostDeps, ctx: RequestContext, instance: Instance, image: ImageMeta, opts: { origVmState: string; injectedFiles?: InjectedFile[] },
 ): Promise<void> {
   const log = deps.logger.child({ request_id: ctx.requestId, instance: instance.uuid });
   const step = async (values: Parameters<typeof updateInstance>[2], from: string) => {
@@ -38,7 +39,7 @@ export async function rebuildInstance(
       await step({ task_state: TaskState.REBUILD_SPAWNING }, TaskState.REBUILD_BLOCK_DEVICE_MAPPING);
       await deps.driver.destroy(driverInstance, networkInfo);
       await deps.driver.spawn({
-        instance: driverInstance, networkInfo,
+        instance: driverInstance, networkInfo, injectedFiles: opts.injectedFiles,
         blockDeviceInfo: { rootDeviceName: ROOT_DEVICE, devices: [{ deviceName: ROOT_DEVICE, sourceType: 'image', destinationType: 'local', bootIndex: 0, size: null }] },
       });
       if (opts.origVmState === VmState.STOPPED) await deps.driver.powerOff(driverInstance);

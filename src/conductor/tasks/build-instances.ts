@@ -39,7 +39,7 @@ export class BuildInstancesTask extends ConductorTask<BuildInstancesArgs> {
       instance, requestSpec: { ...this.args.requestSpec, instance_uuid: instance.uuid, num_instances: 1 },
       requestedNetworks: this.args.requestedNetworks,
       blockDeviceMappings: this.args.blockDeviceMappings[i] ?? [],
-      selection: chosen, alternates,
+      selection: chosen, alternates, injectedFiles: this.args.injectedFiles,
     });
   }
 

@@ -2,6 +2,7 @@
  * A build failed on its host: claim the next alternate's allocation and send
  * the build there; with none left, the server goes to ERROR.
  */
+import type { InjectedFile } from '../../virt/driver.js';
 import { updateInstance } from '../../compute/instance-store.js';
 import { setInstanceError } from '../../compute/build-failure.js';
 import type { Instance, RequestSpec, NetworkRequestList, BlockDeviceMapping, Selection } from '../../objects/index.js';
@@ -15,6 +16,7 @@ export interface RescheduleArgs {
   blockDeviceMappings: BlockDeviceMapping[];
   alternates: Selection[];
   reason: string;
+  injectedFiles?: InjectedFile[];
 }
 
 export class RescheduleInstanceTask extends ConductorTask<RescheduleArgs> {
@@ -41,7 +43,7 @@ export class RescheduleInstanceTask extends ConductorTask<RescheduleArgs> {
         instance: { ...instance, host: next.service_host, node: next.nodename, task_state: null },
         requestSpec: { ...this.args.requestSpec, ignore_hosts: [...this.args.requestSpec.ignore_hosts, instance.host ?? ''] },
         requestedNetworks: this.args.requestedNetworks, blockDeviceMappings: this.args.blockDeviceMappings,
-        selection: next, alternates: remaining,
+        selection: next, alternates: remaining, injectedFiles: this.args.injectedFiles,
       });
       return;
     }

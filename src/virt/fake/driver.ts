@@ -3,6 +3,7 @@
  * honest power-state transitions, reports configurable capacity, and lets a
  * caller inject delays and failures. Its call history can be asserted on.
  */
+import { decodedInjectedFiles } from '../injected-files.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -56,6 +57,8 @@ interface FakeGuest {
   rescued?: boolean;
   /** Ports hot-plugged after the boot (attachInterface), by id, with their MAC. */
   hotplugged?: Record<string, string>;
+  /** Personality files placed at spawn, by path (contents base64). */
+  files?: Record<string, string>;
 }
 
 export interface FakeCall {
@@ -222,6 +225,7 @@ export class FakeDriver implements VirtDriver {
       uuid: instance.uuid, name: instance.name, state: PowerState.RUNNING,
       vcpus: f.vcpus, memoryMb: f.memory_mb, diskGb: f.root_gb + f.ephemeral_gb,
       console: bootLog(instance, this.opts.consoleOutputLines ?? 3),
+      ...(req.injectedFiles?.length ? { files: Object.fromEntries(req.injectedFiles.map((f) => [f.path, f.contents])) } : {}),
     });
     await this.changed(instance.uuid);
   }
@@ -391,6 +395,11 @@ export class FakeDriver implements VirtDriver {
   /** The ports hot-plugged into a guest (for tests and the emulator's users). */
   hotpluggedPorts(uuid: string): string[] {
     return Object.keys(this.guest(uuid).hotplugged ?? {});
+  }
+
+  /** The personality files the guest was given at its (last) spawn. */
+  injectedFiles(uuid: string): Array<{ path: string; contents: Buffer }> {
+    return decodedInjectedFiles(Object.entries(this.guest(uuid).files ?? {}).map(([path, contents]) => ({ path, contents })));
   }
 
   /**

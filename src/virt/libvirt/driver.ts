@@ -6,6 +6,7 @@
  * (defined), so a stopped guest keeps its definition and a hard reboot
  * restarts the same XML.
  */
+import { decodedInjectedFiles } from '../injected-files.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -227,7 +228,9 @@ export class LibvirtDriver implements VirtDriver {
     if (kernel) await dir.placeFile(kernel.path, dir.kernel);
     if (ramdisk) await dir.placeFile(ramdisk.path, dir.ramdisk);
     if (plan.configDrive) {
-      const files = buildInstanceMetadataFiles(instanceMetadataSource(instance, req.networkInfo, { rootDeviceName: req.blockDeviceInfo.rootDeviceName }));
+      const files = buildInstanceMetadataFiles(instanceMetadataSource(instance, req.networkInfo, {
+        rootDeviceName: req.blockDeviceInfo.rootDeviceName, files: decodedInjectedFiles(req.injectedFiles),
+      }));
       await makeConfigDrive(files, dir.configDrive);
     }
   }

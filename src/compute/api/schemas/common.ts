@@ -1,5 +1,11 @@
 /** Parameter types shared by the compute API's request schemas (Nova's parameter_types). */
 
+/** Files to inject (before 2.57): each a path and its contents in base64. */
+export const personality = {
+  type: 'array',
+  items: { type: 'object', properties: { path: { type: 'string' }, contents: { type: 'string', format: 'base64' } }, additionalProperties: false },
+} as const;
+
 export const UUID_PATTERN = '^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$';
 
 /** A name: 1-255 characters, no leading or trailing white space. */

@@ -4,7 +4,7 @@
  * servers.py trigger_crash_dump and rebuild), one per microversion where the shape changes.
  */
 import type { APIVersion } from '../../../http/microversion.js';
-import { description, hostnameFor, ipv4, ipv6, metadata, name, UUID_PATTERN } from './common.js';
+import { description, hostnameFor, ipv4, ipv6, metadata, name, personality, UUID_PATTERN } from './common.js';
 
 /** 2.73: lock takes an optional reason. Before it Nova has no schema for lock. */
 export const lockV273Schema = {
@@ -78,7 +78,7 @@ export function rebuildSchema(v: APIVersion): object {
       preserve_ephemeral: novaBoolean, 'OS-DCF:diskConfig': { type: 'string', enum: ['AUTO', 'MANUAL'] },
       accessIPv4: ipv4, accessIPv6: ipv6,
     };
-    if (!v.atLeast('2.57')) p.personality = { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, contents: { type: 'string' } }, additionalProperties: false } };
+    if (!v.atLeast('2.57')) p.personality = personality;
     if (v.atLeast('2.19')) p.description = description;
     if (v.atLeast('2.54')) p.key_name = { oneOf: [{ type: 'string', minLength: 1, maxLength: 255 }, { type: 'null' }] };
     if (v.atLeast('2.57')) p.user_data = { oneOf: [{ type: 'string', maxLength: 65535 }, { type: 'null' }] };

@@ -3,7 +3,7 @@
  * Each function returns one schema object per version range, built once.
  */
 import type { APIVersion } from '../../../http/microversion.js';
-import { booleanLike, description, hostnameFor, ipAddress, ipv4, ipv6, metadata, name, positiveIntegerOrDigits, UUID_PATTERN } from './common.js';
+import { booleanLike, description, hostnameFor, ipAddress, ipv4, ipv6, metadata, name, personality, positiveIntegerOrDigits, UUID_PATTERN } from './common.js';
 
 const network = {
   type: 'object',
@@ -60,7 +60,7 @@ function serverProperties(v: APIVersion): Record<string, unknown> {
     security_groups: { type: 'array', items: { type: 'object', properties: { name: { type: 'string', minLength: 1, maxLength: 255 } }, additionalProperties: false } },
     user_data: { type: 'string', maxLength: 65535 },
   };
-  if (!v.atLeast('2.57')) p.personality = { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, contents: { type: 'string' } }, additionalProperties: false } };
+  if (!v.atLeast('2.57')) p.personality = personality;
   if (v.atLeast('2.19')) p.description = description;
   if (v.atLeast('2.37')) p.networks = { oneOf: [{ type: 'array', items: taggedNetwork }, { type: 'string', enum: ['none', 'auto'] }] };
   if (v.atLeast('2.52')) p.tags = { type: 'array', items: { type: 'string', minLength: 1, maxLength: 60, pattern: '^[^,/]*$' }, maxItems: 50 };
