@@ -37,6 +37,8 @@ export interface CreateOptions {
   schedulerHints: Record<string, unknown>;
   /** OS-DCF:diskConfig: AUTO is true, MANUAL false; absent, the image's auto_disk_config decides. */
   autoDiskConfig?: boolean;
+  /** 2.63: ids of the certificates the image must be signed by. */
+  trustedCerts?: string[] | null;
   /** Personality files (before 2.57), contents base64 as given. */
   injectedFiles?: InjectedFile[];
   /** Server tags given at create (2.52). */

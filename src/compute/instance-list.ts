@@ -57,7 +57,7 @@ export const VIEW_COLUMNS = [
   'id', 'uuid', 'display_name', 'display_description', 'vm_state', 'task_state', 'power_state', 'project_id', 'user_id',
   'host', 'node', 'hostname', 'image_ref', 'flavor', 'created_at', 'updated_at', 'launched_at', 'terminated_at',
   'network_info', 'security_groups', 'access_ip_v4', 'access_ip_v6', 'availability_zone', 'config_drive', 'key_name',
-  'progress', 'reservation_id', 'launch_index', 'root_device_name', 'user_data', 'locked', 'locked_reason', 'version', 'auto_disk_config',
+  'progress', 'reservation_id', 'launch_index', 'root_device_name', 'user_data', 'locked', 'locked_reason', 'version', 'auto_disk_config', 'trusted_certs',
 ] as const satisfies ReadonlyArray<keyof InstanceRow>;
 
 /** What a page of the list carries: enough to name each server and to know whether its cached view is current. */

@@ -72,6 +72,8 @@ export interface RebuildOptions {
   hostname?: string;
   /** Personality files to place in the rebuilt guest (before 2.57). */
   injectedFiles?: InjectedFile[];
+  /** 2.63: undefined keeps them, null clears them. */
+  trustedCerts?: string[] | null;
 }
 
 /** Nova's vm_states.ALLOW_TRIGGER_CRASH_DUMP. */
@@ -198,6 +200,7 @@ export class ServerActionAPI {
       Object.assign(values, { key_name: kp.name, key_data: kp.public_key });
     }
     if (opts.userData !== undefined) values.user_data = opts.userData;
+    if (opts.trustedCerts !== undefined) values.trusted_certs = opts.trustedCerts?.length ? JSON.stringify(opts.trustedCerts) : null;
     if (opts.name !== undefined) values.display_name = opts.name;
     if (opts.hostname !== undefined) values.hostname = opts.hostname;
     if (opts.description !== undefined) values.display_description = opts.description;

@@ -141,6 +141,7 @@ export const SERVER_ACTIONS: Record<string, ActionHandler> = {
         keyName: v.atLeast('2.54') && Object.hasOwn(r, 'key_name') ? r.key_name : undefined,
         userData: v.atLeast('2.57') && Object.hasOwn(r, 'user_data') ? r.user_data : undefined,
         autoDiskConfig: r['OS-DCF:diskConfig'] === undefined ? undefined : r['OS-DCF:diskConfig'] === 'AUTO',
+        trustedCerts: v.atLeast('2.63') && Object.hasOwn(r, 'trusted_image_certificates') ? r.trusted_image_certificates : undefined,
         injectedFiles: !v.atLeast('2.57') && Array.isArray(r.personality) && r.personality.length > 0
           ? (r.personality as Array<{ path: string; contents: string }>).map((f) => ({ path: f.path, contents: f.contents })) : undefined,
         hostname: v.atLeast('2.90') ? r.hostname : undefined,

@@ -97,6 +97,7 @@ export function registerServerRoutes(app: FastifyInstance, deps: ComputeApiDeps)
       metadata: s.metadata ?? {}, minCount: 1, maxCount: 1, returnReservationId: false, configDrive: false,
       networks: parseNetworks(s.networks, v.atLeast('2.37')), securityGroups: ['default'], adminPass: s.adminPass,
       blockDeviceMappings: [], schedulerHints: {}, tags: v.atLeast('2.52') ? s.tags : undefined,
+      trustedCerts: v.atLeast('2.63') ? s.trusted_image_certificates : undefined,
       hostname: v.atLeast('2.90') ? s.hostname : undefined,
     };
     for (const ext of CREATE_EXTENSIONS) ext.extend(body, args, v);

@@ -341,6 +341,11 @@ async function instanceAutoDiskConfig(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('instances').addColumn('auto_disk_config', 'integer', (c) => c.notNull().defaultTo(0)).execute();
 }
 
+/** Nova's instances.trusted_certs: the certificate ids a server's image must be signed by (2.63), JSON. */
+async function instanceTrustedCerts(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable('instances').addColumn('trusted_certs', 'text').execute();
+}
+
 export const computeMigrations: MigrationSet = {
   name: 'compute',
   migrations: {
@@ -351,5 +356,6 @@ export const computeMigrations: MigrationSet = {
     '005_instance-old-flavor': { up: instanceOldFlavor },
     '006_aggregates': { up: aggregates },
     '007_instance-auto-disk-config': { up: instanceAutoDiskConfig },
+    '008_instance-trusted-certs': { up: instanceTrustedCerts },
   },
 };

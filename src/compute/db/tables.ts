@@ -118,6 +118,8 @@ export interface InstancesTable {
   locked_by: string | null;
   /** The Flavor (JSON) a resize came from, until it is confirmed or reverted. */
   old_flavor: string | null;
+  /** JSON list of trusted image certificate ids (2.63), or null. */
+  trusted_certs: string | null;
   /** 1 when OS-DCF:diskConfig is AUTO. */
   auto_disk_config: Generated<number>;
   launch_index: number;

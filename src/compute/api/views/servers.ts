@@ -168,7 +168,7 @@ export function detailView(row: InstanceViewRow, md: Record<string, string>, fau
   if (v.atLeast('2.16') && ctx.showHostStatus) server.host_status = row.host ? 'UP' : '';
   if (v.atLeast('2.19')) server.description = row.display_description;
   if (v.atLeast('2.26')) server.tags = extras.tags ?? [];
-  if (v.atLeast('2.63')) server.trusted_image_certificates = null;
+  if (v.atLeast('2.63')) server.trusted_image_certificates = row.trusted_certs ? JSON.parse(row.trusted_certs) as string[] : null;
   if (v.atLeast('2.71') && extras.serverGroups) server.server_groups = extras.serverGroups;
   if (v.atLeast('2.73')) server.locked_reason = row.locked_reason;
   // 2.90 shows every caller the hostname the guest was given (they may choose it now).
