@@ -6,7 +6,7 @@
 import type { Selectable } from 'kysely';
 import { BadRequest, Conflict, NotFound } from '../errors.js';
 import { isUniqueViolation, nowIso } from '../db/schema-helpers.js';
-import { newId } from './model.js';
+import { newId, parseObject } from './model.js';
 import type { EndpointRow, IdentityDb, RegionRow, ServiceRow } from './tables.js';
 
 export interface Region {
@@ -32,15 +32,6 @@ export interface EndpointRecord {
   url: string;
   enabled: boolean;
   extra: Record<string, unknown>;
-}
-
-function parseObject(text: string): Record<string, unknown> {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }
 
 const toRegion = (r: Selectable<RegionRow>): Region => ({

@@ -7,17 +7,8 @@ import { createHash } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { Conflict, NotFound } from '../errors.js';
 import { isUniqueViolation, nowIso } from '../db/schema-helpers.js';
-import { newId } from './model.js';
+import { newId, parseObject } from './model.js';
 import type { ApplicationCredentialRow, CredentialRow, IdentityDb, PolicyBlobRow, TrustRow } from './tables.js';
-
-function parseObject(text: string): Record<string, unknown> {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
 
 export interface PolicyBlob { id: string; type: string; blob: string; extra: Record<string, unknown> }
 

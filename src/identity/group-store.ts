@@ -5,7 +5,7 @@
 import type { Selectable } from 'kysely';
 import { Conflict, NotFound } from '../errors.js';
 import { isUniqueViolation, nowIso } from '../db/schema-helpers.js';
-import { newId } from './model.js';
+import { newId, parseObject } from './model.js';
 import type { GrantRow, GroupRow, IdentityDb } from './tables.js';
 
 export interface Group {
@@ -30,15 +30,6 @@ export interface Grant {
   actorId: string;
   targetId: string;
   roleId: string;
-}
-
-function parseObject(text: string): Record<string, unknown> {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }
 
 const toGroup = (r: Selectable<GroupRow>): Group => ({

@@ -77,3 +77,13 @@ export interface RoleInput {
 export function newId(): string {
   return randomUUID().replace(/-/g, '');
 }
+
+/** A stored JSON object column (extra attributes, blobs) read back; anything else reads as {}. */
+export function parseObject(text: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
