@@ -2,6 +2,13 @@
  * memory:// — the in-process transport of the all-in-one and of the emulator
  * mode. It delivers asynchronously (never inside the sender's call stack) and
  * only strings, so code that works here does not depend on shared references.
+ *
+ * Delivery is a microtask, not a later event-loop turn: a chain of casts and
+ * calls (API → conductor → scheduler → compute) then runs through as soon as
+ * each sender yields, instead of queueing behind whatever I/O arrived in the
+ * meantime. A fake-driver boot is finished before the client's first poll is
+ * even read, as a broker-less in-process hop should be; with a turn per hop
+ * every poll landed in the middle of the chain.
  */
 import type { MessageHandler, Subscription, Transport } from '../transport.js';
 
@@ -60,7 +67,7 @@ export class MemoryTransport implements Transport {
   async fanout(topic: string, body: string): Promise<void> {
     this.assertOpen();
     for (const listener of this.fanouts.get(topic) ?? []) {
-      setImmediate(() => {
+      queueMicrotask(() => {
         if (!this.closed && listener.active) this.run(listener.handler, body);
       });
     }
@@ -79,7 +86,7 @@ export class MemoryTransport implements Transport {
   }
 
   /**
-   * Picks the consumer now and delivers on a later turn. A consumer that closed
+   * Picks the consumer now and delivers once the sender yields. A consumer that closed
    * in between has not taken the message, so it goes back to the queue (as an
    * unacknowledged message does on a broker) instead of being lost.
    */
@@ -89,7 +96,7 @@ export class MemoryTransport implements Transport {
       return;
     }
     const listener = q.listeners[q.next++ % q.listeners.length];
-    setImmediate(() => {
+    queueMicrotask(() => {
       if (this.closed) return;
       if (!listener.active) this.route(q, body);
       else this.run(listener.handler, body);

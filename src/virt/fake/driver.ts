@@ -40,9 +40,6 @@ export interface FakeDriverOptions {
   stateDir?: string;
 }
 
-/** Guest files written at once by one coalesced write. */
-const WRITE_CONCURRENCY = 16;
-
 interface FakeGuest {
   uuid: string;
   name: string;
@@ -176,18 +173,23 @@ export class FakeDriver implements VirtDriver {
     return out;
   }
 
+  /**
+   * Synchronous on purpose: the files are a few hundred bytes each, and a
+   * write through the thread pool costs a round trip per file operation (and
+   * queues behind password hashing there), which made every fake action wait
+   * several milliseconds for its guest to be "on disk".
+   */
   private async saveDirty(): Promise<void> {
     if (!this.opts.stateDir) return;
     const batch = this.takeDirty();
-    await fs.promises.mkdir(this.opts.stateDir, { recursive: true });
-    // A few files at a time: hundreds of writes at once would each hold a buffer and a file
-    // handle, and leave the process larger; one at a time would make a burst of boots wait.
-    for (let i = 0; i < batch.length; i += WRITE_CONCURRENCY) {
-      await Promise.all(batch.slice(i, i + WRITE_CONCURRENCY).map(async ([file, text]) => {
-        if (text === null) return fs.promises.rm(file, { force: true });
-        await fs.promises.writeFile(`${file}.tmp`, text);
-        await fs.promises.rename(`${file}.tmp`, file);
-      }));
+    fs.mkdirSync(this.opts.stateDir, { recursive: true });
+    for (const [file, text] of batch) {
+      if (text === null) {
+        fs.rmSync(file, { force: true });
+        continue;
+      }
+      fs.writeFileSync(`${file}.tmp`, text);
+      fs.renameSync(`${file}.tmp`, file);
     }
   }
 
