@@ -129,3 +129,49 @@ test('a SIGKILL during fifty boots leaves no server in BUILD and nothing held wi
     fs.rmSync(statePath, { recursive: true, force: true });
   }
 });
+
+test('a live migration cut by a SIGKILL is in error after the restart, the server back on its source with only its own allocation', { timeout: 60_000 }, async () => {
+  const statePath = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-crash-lm-'));
+  const twoHosts = { args: ['--fake-hosts', '2'] };
+  let cloud: CloudProcess | undefined;
+  try {
+    // The copy takes a minute, so the kill lands while the migration is running.
+    cloud = await startCloudProcess({ statePath, ...twoHosts, env: { KILONOVA_FAKE_DRIVER__ACTION_DELAY_MS: '60000' } });
+    const img = await cloud.request('POST', '/image/v2/images', { body: { name: 'img', disk_format: 'raw', container_format: 'bare', visibility: 'public' } });
+    await fetch(`${cloud.url}/image/v2/images/${img.json.id}/file`, {
+      method: 'PUT', headers: { 'x-auth-token': await cloud.token('admin'), 'content-type': 'application/octet-stream' }, body: Buffer.alloc(1024, 1),
+    });
+    const res = await create(cloud, img.json.id, 'migrating');
+    assert.equal(res.status, 202);
+    const id = ((await res.json()) as any).server.id as string;
+    const before = await cloud.waitForServer(id, 'ACTIVE');
+    const source = before['OS-EXT-SRV-ATTR:host'];
+    const mig = await cloud.request('POST', `/compute/v2.1/servers/${id}/action`, { headers: { 'openstack-api-version': 'compute 2.30' }, body: { 'os-migrateLive': { host: null, block_migration: 'auto' } } });
+    assert.equal(mig.status, 202);
+    const running = await until('the live migration running', 10_000, async () => {
+      const list = (await cloud!.request('GET', `/compute/v2.1/servers/${id}/migrations`, { headers: { 'openstack-api-version': 'compute 2.59' } })).json.migrations;
+      return list?.[0]?.status === 'running' ? list[0] : undefined;
+    });
+    process.kill(cloud.pid, 'SIGKILL');
+    await cloud.stop();
+
+    cloud = await startCloudProcess({ statePath, ...twoHosts });
+    const after = await until('the server settled', 10_000, async () => {
+      const s = (await cloud!.request('GET', `/compute/v2.1/servers/${id}`, { headers: V237 })).json.server;
+      return s['OS-EXT-STS:task_state'] === null ? s : undefined;
+    });
+    assert.equal(after.status, 'ACTIVE');
+    assert.equal(after['OS-EXT-SRV-ATTR:host'], source);
+    const m = (await cloud.request('GET', `/compute/v2.1/os-migrations?instance_uuid=${id}`, { headers: { 'openstack-api-version': 'compute 2.59' } })).json.migrations;
+    assert.deepEqual(m.map((x: any) => [x.uuid, x.status]), [[running.uuid, 'error']]);
+    const allocs = (await cloud.request('GET', `/placement/allocations/${id}`, { headers: PLACEMENT })).json.allocations;
+    assert.equal(Object.keys(allocs).length, 1, 'one provider holds the server');
+    const sourceRp = (await cloud.request('GET', `/placement/resource_providers?name=${source}`, { headers: PLACEMENT })).json.resource_providers[0];
+    assert.ok(allocs[sourceRp.uuid], 'the source holds the server');
+    const held = (await cloud.request('GET', `/placement/allocations/${running.uuid}`, { headers: PLACEMENT })).json.allocations;
+    assert.deepEqual(held, {}, 'the migration holds nothing');
+  } finally {
+    if (cloud) await cloud.stop('SIGKILL');
+    fs.rmSync(statePath, { recursive: true, force: true });
+  }
+});

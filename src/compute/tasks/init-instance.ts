@@ -18,6 +18,7 @@ import { toDriverInstance } from '../driver-instance.js';
 import { TaskState, VmState } from '../vm-states.js';
 import type { ComputeHostDeps } from './context.js';
 import { imageMetaForInstance } from './image-meta.js';
+import { resetLiveMigration } from './live-migration.js';
 import { runPowerAction } from './power-action.js';
 import { terminateInstance } from './terminate-instance.js';
 
@@ -98,6 +99,7 @@ export async function initInstance(deps: ComputeHostDeps, row: InstanceRow): Pro
   }
 
   await failInterruptedEvents(deps.db, ctx, row.uuid, null);
+  if (taskState === TaskState.MIGRATING) await resetLiveMigration(deps, ctx, instance);
   const power = await currentPowerState(deps, instance);
   const reboot = rebootToRetry(row.vm_state, taskState, power);
   if (reboot) {

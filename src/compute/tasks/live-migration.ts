@@ -16,7 +16,7 @@ import type { Instance } from '../../objects/instance.js';
 import { LiveMigrationAborted, type LiveMigrationControl, type PowerStateValue, type VifInfo } from '../../virt/driver.js';
 import { finishAction, withActionEvent } from '../instance-actions.js';
 import { addInstanceFault, updateInstance } from '../instance-store.js';
-import { getMigration, updateMigration } from '../migration-store.js';
+import { getMigration, inProgressLiveMigrations, updateMigration } from '../migration-store.js';
 import { instancePayload } from '../notifications.js';
 import { TaskState } from '../vm-states.js';
 import type { ComputeHostDeps } from './context.js';
@@ -80,6 +80,27 @@ export async function liveMigrateInstance(
       await deps.notifier.info(ctx, 'instance.live_migration_abort.end', instancePayload(instance));
     }
     await finishAction(deps.db, ctx, instance.uuid);
+  }
+}
+
+/**
+ * At start, on the source, for a server a restart caught in task_state
+ * migrating (Nova's _reset_live_migration): the copy died with the process,
+ * so the migration is over — in error, the destination told to drop what it
+ * prepared, the source allocation given back. The destination may not be
+ * listening yet in a process that starts every host, so its rollback is not
+ * waited for; the caller clears the task state.
+ */
+export async function resetLiveMigration(deps: ComputeHostDeps, ctx: RequestContext, instance: Instance): Promise<void> {
+  const log = deps.logger.child({ request_id: ctx.requestId, instance: instance.uuid });
+  for (const m of await inProgressLiveMigrations(deps.db, instance.uuid)) {
+    if (m.dest_compute && m.dest_compute !== deps.host) {
+      void deps.compute?.rollbackLiveMigrationAtDestination(ctx, m.dest_compute, instance, m.uuid)
+        .catch((e: unknown) => log.warn({ err: e }, 'the destination could not roll back an interrupted live migration'));
+    }
+    await restoreSourceAllocation(deps, instance, m.uuid).catch((e: unknown) => log.error({ err: e }, 'the source allocation could not be restored'));
+    await updateMigration(deps.db, m.uuid, { status: 'error' });
+    log.warn({ migration: m.uuid }, 'live migration interrupted by a restart; set to error');
   }
 }
 
