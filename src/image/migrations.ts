@@ -57,9 +57,34 @@ async function dropInitial(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('images').ifExists().execute();
 }
 
+/**
+ * Image members (Glance's image_members): the projects a shared image is
+ * offered to, with each one's answer. A membership is removed outright, and
+ * goes with its image when the image is deleted (images are only marked
+ * deleted, so the repository removes the rows itself rather than relying on
+ * the cascade).
+ */
+async function imageMembers(db: Kysely<any>): Promise<void> {
+  await db.schema.createTable('image_members')
+    .addColumn('image_id', 'varchar(36)', (c) => c.notNull().references('images.id').onDelete('cascade'))
+    .addColumn('member_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('status', 'varchar(20)', (c) => c.notNull())
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+    .addPrimaryKeyConstraint('pk_image_members', ['image_id', 'member_id'])
+    .execute();
+  // The image list looks up the viewer's memberships by project.
+  await db.schema.createIndex('ix_image_members_member').on('image_members').columns(['member_id', 'status']).execute();
+}
+
+async function dropImageMembers(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('image_members').ifExists().execute();
+}
+
 export const imageMigrations: MigrationSet = {
   name: 'image',
   migrations: {
     '001_initial': { up: initial, down: dropInitial },
+    '002_image_members': { up: imageMembers, down: dropImageMembers },
   },
 };

@@ -6,6 +6,7 @@
  * Glance's "permissive" schema says.
  */
 import { CONTAINER_FORMATS, DISK_FORMATS, IMAGE_STATUSES, VISIBILITIES } from './model.js';
+import { MEMBER_STATUSES } from './member-model.js';
 
 type JsonType = 'string' | 'null' | 'integer' | 'boolean' | 'array' | 'object';
 
@@ -84,4 +85,30 @@ export function imagesSchema(): Record<string, unknown> {
 
 export function schemaMismatch(reason: string): string {
   return `Provided object does not match schema 'image': ${reason}`;
+}
+
+const MEMBER_PROPERTIES: Record<string, PropertySchema> = {
+  member_id: { type: 'string', description: 'The project the image is shared with' },
+  image_id: { type: 'string', description: 'The shared image', pattern: UUID_PATTERN },
+  created_at: { type: 'string', description: 'When the membership was created' },
+  updated_at: { type: 'string', description: 'When the membership last changed' },
+  status: { type: 'string', description: "The member's answer to the offer", enum: [...MEMBER_STATUSES] },
+  schema: { type: 'string', readOnly: true, description: 'Link to this schema' },
+};
+
+/** /v2/schemas/member: Glance serves its member schema's minimal form (name and properties). */
+export function memberSchema(): Record<string, unknown> {
+  return { name: 'member', properties: MEMBER_PROPERTIES };
+}
+
+/** /v2/schemas/members: the collection's minimal form, as Glance serves it. */
+export function membersSchema(): Record<string, unknown> {
+  return {
+    name: 'members',
+    properties: {
+      members: { type: 'array', items: memberSchema() },
+      schema: { type: 'string' },
+    },
+    links: [{ rel: 'describedby', href: '{schema}' }],
+  };
 }

@@ -17,6 +17,8 @@ import { ApiError, BadRequest, Conflict, Forbidden, NotFound, OverLimit, Payload
 import { isUniqueViolation, nowIso } from '../db/schema-helpers.js';
 import type { Authorizer } from '../policy/types.js';
 import { ImageRepository } from './db/repository.js';
+import { ImageMemberRepository } from './db/member-repository.js';
+import { ImageMembers } from './members.js';
 import type { ImageDb } from './db/tables.js';
 import { parseListQuery, type ImageListQuery, type RawQuery } from './list-query.js';
 import { toImageRecord, type Image, type ImageRecord, type ImageStatus, type Visibility } from './model.js';
@@ -40,6 +42,8 @@ export interface ImageServiceOptions {
   propertyQuota?: number;
   /** Most tags per image (Glance's image_tag_quota). */
   tagQuota?: number;
+  /** Most members per image (Glance's image_member_quota); negative is unlimited. */
+  memberQuota?: number;
 }
 
 export interface ImageList {
@@ -86,6 +90,9 @@ export class ImageService {
   private readonly sizeCap: number;
   private readonly propertyQuota: number;
   private readonly tagQuota: number;
+  private readonly memberRepo: ImageMemberRepository;
+  /** The image's members (GET/POST/PUT/DELETE /v2/images/{id}/members...), under the same policy. */
+  readonly members: ImageMembers;
 
   constructor(private readonly opts: ImageServiceOptions) {
     this.repo = new ImageRepository(opts.db as ImageDb);
@@ -95,6 +102,12 @@ export class ImageService {
     this.sizeCap = opts.imageSizeCap ?? DEFAULT_SIZE_CAP;
     this.propertyQuota = opts.propertyQuota ?? 128;
     this.tagQuota = opts.tagQuota ?? 128;
+    this.memberRepo = new ImageMemberRepository(opts.db as ImageDb);
+    this.members = new ImageMembers({
+      repo: this.memberRepo, policy: this.policy, logger: this.logger, quota: opts.memberQuota ?? 128,
+      lookup: (id, auth) => this.loadVisible(id, auth),
+      enforce: (action, image, auth) => this.enforce(action, image, auth),
+    });
   }
 
   /** The same service (same database and store) checking actions with another policy engine. */
@@ -108,17 +121,21 @@ export class ImageService {
 
   // ---- visibility and policy ------------------------------------------------
 
-  /** Glance's is_image_visible: admin sees all; a project its own, public and community images. */
-  private visible(image: Image, auth: AuthContext): boolean {
+  /**
+   * Glance's is_image_visible: admin sees all; a project its own, public and
+   * community images, and shared images it is a member of, whatever its answer
+   * (only the list asks for an accepted membership).
+   */
+  private async visible(image: Image, auth: AuthContext): Promise<boolean> {
     if (isImageAdmin(auth)) return true;
     if (image.owner !== null && image.owner === auth.projectId) return true;
-    // Shared images need an accepted membership; members are not implemented.
-    return image.visibility === 'public' || image.visibility === 'community';
+    if (image.visibility === 'public' || image.visibility === 'community') return true;
+    return image.visibility === 'shared' && (await this.memberRepo.get(image.id, auth.projectId)) !== undefined;
   }
 
   private async loadVisible(id: string, auth: AuthContext): Promise<Image> {
     const image = await this.repo.get(id);
-    if (!image || !this.visible(image, auth)) throw notFound(id);
+    if (!image || !(await this.visible(image, auth))) throw notFound(id);
     return image;
   }
 
@@ -127,7 +144,7 @@ export class ImageService {
    * even see the image, 403 otherwise.
    */
   private enforce(action: string, image: Image, auth: AuthContext): void {
-    const target = imageTarget(image);
+    const target = imageTarget(image, auth);
     if (this.policy.allowed(action, target, auth)) return;
     if (action === 'get_image' || !this.policy.allowed('get_image', target, auth)) throw notFound(image.id);
     this.policy.authorize(action, target, auth);
@@ -135,8 +152,8 @@ export class ImageService {
   }
 
   private checkVisibilityChange(visibility: Visibility, image: Image, auth: AuthContext): void {
-    if (visibility === 'public') this.policy.authorize('publicize_image', imageTarget({ ...image, visibility }), auth);
-    if (visibility === 'community') this.policy.authorize('communitize_image', imageTarget({ ...image, visibility }), auth);
+    if (visibility === 'public') this.policy.authorize('publicize_image', imageTarget({ ...image, visibility }, auth), auth);
+    if (visibility === 'community') this.policy.authorize('communitize_image', imageTarget({ ...image, visibility }, auth), auth);
   }
 
   // ---- reading --------------------------------------------------------------
@@ -155,17 +172,18 @@ export class ImageService {
     let marker: Image | undefined;
     if (q.marker !== undefined) {
       marker = await this.repo.get(q.marker);
-      if (!marker || !this.visible(marker, auth)) throw new BadRequest(`No image found with ID ${q.marker}`);
+      if (!marker || !(await this.visible(marker, auth))) throw new BadRequest(`No image found with ID ${q.marker}`);
     }
     const rows = await this.repo.list({
       viewer: { projectId: auth.projectId, isAdmin: isImageAdmin(auth) },
       ...(q.visibility !== undefined ? { visibility: q.visibility } : {}),
+      memberStatus: q.memberStatus,
       filters: q.filters,
       sort: q.sort,
       limit: q.limit,
       ...(marker ? { marker } : {}),
     });
-    const images = rows.filter((img) => this.policy.allowed('get_image', imageTarget(img), auth));
+    const images = rows.filter((img) => this.policy.allowed('get_image', imageTarget(img, auth), auth));
     // As Glance: the page was full, so there may be more, even if policy hid some rows.
     const result: ImageList = { images: images.map(toImageRecord) };
     if (rows.length === q.limit && images.length > 0) result.nextMarker = images[images.length - 1]!.id;

@@ -4,7 +4,7 @@
  */
 import type { AuthContext, TokenValidator } from '../../src/http/auth.js';
 
-function ctx(token: string, user: string, project: string, roles: string[]): AuthContext {
+export function testAuthContext(token: string, user: string, project: string, roles: string[]): AuthContext {
   return {
     token, userId: `${user}-id`, userName: user, userDomainId: 'default',
     projectId: `${project}-project-id`, projectName: project, projectDomainId: 'default',
@@ -14,10 +14,10 @@ function ctx(token: string, user: string, project: string, roles: string[]): Aut
 }
 
 export const TEST_AUTH = {
-  admin: ctx('admin-token', 'admin', 'admin', ['admin', 'member', 'reader']),
-  demo: ctx('demo-token', 'demo', 'demo', ['member', 'reader']),
-  other: ctx('other-token', 'alt', 'other', ['member', 'reader']),
-  reader: ctx('reader-token', 'viewer', 'demo', ['reader']),
+  admin: testAuthContext('admin-token', 'admin', 'admin', ['admin', 'member', 'reader']),
+  demo: testAuthContext('demo-token', 'demo', 'demo', ['member', 'reader']),
+  other: testAuthContext('other-token', 'alt', 'other', ['member', 'reader']),
+  reader: testAuthContext('reader-token', 'viewer', 'demo', ['reader']),
 } as const;
 
 export const staticTokens: TokenValidator = {

@@ -18,10 +18,13 @@ describe('image policy defaults', () => {
         for (const visibility of VISIBILITIES) {
           for (const project of projects) {
             for (const owner of projects) {
-              const target = { project_id: project, owner, visibility };
-              const built = defaultImagePolicy.allowed(name, target, auth);
-              assert.equal(engine.allowed(name, target, auth), built, `${name} for ${auth.userName} on ${JSON.stringify(target)}`);
-              if (auth === TEST_AUTH.reader && built) reader++;
+              // member_id: none (own or unshared image), or the viewer's project on another's shared image.
+              for (const member of [null, ...projects]) {
+                const target = { project_id: project, owner, visibility, member_id: member };
+                const built = defaultImagePolicy.allowed(name, target, auth);
+                assert.equal(engine.allowed(name, target, auth), built, `${name} for ${auth.userName} on ${JSON.stringify(target)}`);
+                if (auth === TEST_AUTH.reader && built) reader++;
+              }
             }
           }
         }

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
 import { syncDatabase } from '../../src/db/migrate.js';
 import { createHttpServer } from '../../src/http/server.js';
+import type { TokenValidator } from '../../src/http/auth.js';
 import { imageApi } from '../../src/image/api/routes.js';
 import { imageMigrations } from '../../src/image/migrations.js';
 import { ImageService, type ImageServiceOptions } from '../../src/image/service.js';
@@ -22,7 +23,8 @@ export interface ImageTestApp {
   close(): Promise<void>;
 }
 
-export async function startImageApp(extra: Partial<ImageServiceOptions> = {}): Promise<ImageTestApp> {
+/** `tokens` replaces the fixed test tokens (for tests that need more projects than TEST_AUTH has). */
+export async function startImageApp(extra: Partial<ImageServiceOptions> = {}, tokens: TokenValidator = staticTokens): Promise<ImageTestApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-image-api-'));
   const db = openDatabase(`sqlite:///${dir}/image.db`);
   await syncDatabase(db.db, [imageMigrations]);
@@ -30,7 +32,7 @@ export async function startImageApp(extra: Partial<ImageServiceOptions> = {}): P
   const store = new FileImageStore(storeDir);
   const images = new ImageService({ db: db.db, store, logger: testLogger, ...extra });
   const app = createHttpServer({ logger: testLogger });
-  await app.register(imageApi, { prefix: '/image', images, tokens: staticTokens });
+  await app.register(imageApi, { prefix: '/image', images, tokens });
   await app.ready();
   return {
     app, images, store, storeDir, db,

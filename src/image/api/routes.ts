@@ -10,9 +10,10 @@ import { applyServiceScope } from '../../http/service-scope.js';
 import { parseJsonBody } from '../../http/json-body.js';
 import type { Authorizer } from '../../policy/types.js';
 import { PATCH_MEDIA_TYPES, parseImagePatch, type PatchMediaType } from './patch.js';
-import { imageSchema, imagesSchema } from '../schemas.js';
+import { imageSchema, imagesSchema, memberSchema, membersSchema } from '../schemas.js';
 import { glance, validate } from '../../http/validation.js';
 import { checkCreateAllowed, checkCreateWritable, imageCreate } from './schemas/images.js';
+import { memberCreate, memberCreateDialect, memberUpdate, memberUpdateDialect } from './schemas/members.js';
 import type { ImageService } from '../service.js';
 import { requestBase, versionsDocument } from './versions.js';
 
@@ -26,6 +27,7 @@ export interface ImageApiOptions {
 
 type IdParams = { id: string };
 type TagParams = { id: string; tag: string };
+type MemberParams = { id: string; memberId: string };
 
 function mediaType(request: FastifyRequest): string {
   return String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -63,6 +65,8 @@ export async function imageApi(app: FastifyInstance, opts: ImageApiOptions): Pro
 
   app.get('/v2/schemas/image', async () => imageSchema());
   app.get('/v2/schemas/images', async () => imagesSchema());
+  app.get('/v2/schemas/member', async () => memberSchema());
+  app.get('/v2/schemas/members', async () => membersSchema());
 
   app.get('/v2/images', async (request) => {
     const result = await images.listImages(request.query as Record<string, string | string[]>, request.auth);
@@ -145,6 +149,25 @@ export async function imageApi(app: FastifyInstance, opts: ImageApiOptions): Pro
   });
   app.post<{ Params: IdParams }>('/v2/images/:id/actions/reactivate', async (request, reply) => {
     await images.reactivateImage(request.params.id, request.auth);
+    return reply.code(204).send();
+  });
+
+  app.get<{ Params: IdParams }>('/v2/images/:id/members', async (request) => ({
+    members: await images.members.list(request.params.id, request.auth),
+    schema: '/v2/schemas/members',
+  }));
+  app.post<{ Params: IdParams }>('/v2/images/:id/members', async (request) => {
+    validate(memberCreate, request.body, memberCreateDialect);
+    return images.members.add(request.params.id, (request.body as { member: string }).member, request.auth);
+  });
+  app.get<{ Params: MemberParams }>('/v2/images/:id/members/:memberId', async (request) =>
+    images.members.get(request.params.id, request.params.memberId, request.auth));
+  app.put<{ Params: MemberParams }>('/v2/images/:id/members/:memberId', async (request) => {
+    validate(memberUpdate, request.body, memberUpdateDialect);
+    return images.members.update(request.params.id, request.params.memberId, (request.body as { status: unknown }).status, request.auth);
+  });
+  app.delete<{ Params: MemberParams }>('/v2/images/:id/members/:memberId', async (request, reply) => {
+    await images.members.remove(request.params.id, request.params.memberId, request.auth);
     return reply.code(204).send();
   });
 }

@@ -6,6 +6,7 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import { isUniqueViolation, nowIso } from '../../db/schema-helpers.js';
 import type { Image, ImageStatus, Visibility } from '../model.js';
+import type { MemberStatus } from '../member-model.js';
 import type { ImageDb, ImagesTable, ImageTables } from './tables.js';
 
 export type SortKey = 'name' | 'status' | 'container_format' | 'disk_format' | 'size' | 'id' | 'created_at' | 'updated_at';
@@ -28,6 +29,12 @@ export interface ListSpec {
   viewer: Viewer;
   /** Absent: Glance's default view (community images only when owned). */
   visibility?: Visibility | 'all';
+  /**
+   * Which of the viewer's memberships bring other projects' shared images into
+   * the list (Glance's member_status; 'accepted' when absent). Admins see every
+   * image whatever their memberships.
+   */
+  memberStatus?: MemberStatus | 'all';
   filters: ListFilter[];
   /** Sort keys in order; the repository appends created_at and id so pages are stable. */
   sort: { key: SortKey; dir: SortDir }[];
@@ -169,10 +176,17 @@ export class ImageRepository {
     const conds: Expression<SqlBool>[] = [];
     if (visibility !== undefined && visibility !== 'all') conds.push(eb('visibility', '=', visibility));
     if (!viewer.isAdmin) {
-      // A project sees public and community images and its own; shared images
-      // need a membership, and image members are not implemented, so only
-      // their owner sees them.
-      conds.push(eb.or([eb('visibility', 'in', ['public', 'community']), eb('owner', '=', viewer.projectId)]));
+      // A project sees public and community images, its own, and the shared
+      // images it is a member of with the asked-for status.
+      const status = spec.memberStatus ?? 'accepted';
+      let membership = eb.selectFrom('image_members as m').select(sql.lit(1).as('one'))
+        .whereRef('m.image_id', '=', 'images.id').where('m.member_id', '=', viewer.projectId);
+      if (status !== 'all') membership = membership.where('m.status', '=', status);
+      conds.push(eb.or([
+        eb('visibility', 'in', ['public', 'community']),
+        eb('owner', '=', viewer.projectId),
+        eb.and([eb('visibility', '=', 'shared'), eb.exists(membership)]),
+      ]));
     }
     if (visibility === undefined) {
       // Glance's default list leaves out other projects' community images.
@@ -277,14 +291,18 @@ export class ImageRepository {
     return Number(res.numUpdatedRows) > 0;
   }
 
-  /** Mark the image deleted (its id stays taken). False when it was already gone. */
+  /** Mark the image deleted (its id stays taken) and drop its members. False when it was already gone. */
   async softDelete(id: string): Promise<boolean> {
     const now = nowIso();
-    const res = await this.db.updateTable('images')
-      .set({ deleted: 1, deleted_at: now, updated_at: now, status: 'deleted' })
-      .where('id', '=', id).where('deleted', '=', 0)
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) > 0;
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx.updateTable('images')
+        .set({ deleted: 1, deleted_at: now, updated_at: now, status: 'deleted' })
+        .where('id', '=', id).where('deleted', '=', 0)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) return false;
+      await trx.deleteFrom('image_members').where('image_id', '=', id).execute();
+      return true;
+    });
   }
 
   /** Add one tag; true when it was new. */

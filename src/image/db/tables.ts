@@ -35,10 +35,19 @@ export interface ImageTagsTable {
   value: string;
 }
 
+export interface ImageMembersTable {
+  image_id: string;
+  member_id: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface ImageTables {
   images: ImagesTable;
   image_properties: ImagePropertiesTable;
   image_tags: ImageTagsTable;
+  image_members: ImageMembersTable;
 }
 
 export type ImageDb = Kysely<ImageTables>;

@@ -26,6 +26,7 @@ export async function createFixtures(cloud: TestCloud): Promise<Fixtures> {
   const token = await cloud.token('admin');
   const up = await fetch(`${cloud.url}/image/v2/images/${image}/file`, { method: 'PUT', headers: { 'x-auth-token': token, 'content-type': 'application/octet-stream' }, body: Buffer.alloc(4096, 7) });
   assert.equal(up.status, 204);
+  const sharedImage = (await ok(cloud, 'POST', '/image/v2/images', { name: 'fuzz-fixture-shared', disk_format: 'raw', container_format: 'bare', visibility: 'shared' })).json.id;
   const network = (await ok(cloud, 'POST', '/network/v2.0/networks', { network: { name: 'fuzz-fixture', shared: true } })).json.network.id;
   await ok(cloud, 'PUT', `/network/v2.0/networks/${network}/tags/fuzztag`);
   const subnet = (await ok(cloud, 'POST', '/network/v2.0/subnets', { subnet: { network_id: network, cidr: '10.77.0.0/16', ip_version: 4 } })).json.subnet.id;
@@ -35,6 +36,7 @@ export async function createFixtures(cloud: TestCloud): Promise<Fixtures> {
   const user = (await ok(cloud, 'POST', '/identity/v3/users', { user: { name: 'fuzz-fixture', domain_id: 'default', password: 'pw-123456', default_project_id: project } })).json.user.id;
   const role = (await ok(cloud, 'POST', '/identity/v3/roles', { role: { name: 'fuzz-fixture' } })).json.role.id;
   await ok(cloud, 'PUT', `/identity/v3/projects/${project}/users/${user}/roles/${role}`);
+  await ok(cloud, 'POST', `/image/v2/images/${sharedImage}/members`, { member: project });
   // Aggregates may be answered 501 (not implemented); their routes are fuzzed with made-up ids then.
   const agg = await cloud.request('POST', '/compute/v2.1/os-aggregates', { body: { aggregate: { name: 'fuzz-fixture' } } });
   const aggregate = agg.status === 200 ? String(agg.json.aggregate.id) : '1';
@@ -61,7 +63,7 @@ export async function createFixtures(cloud: TestCloud): Promise<Fixtures> {
     flavor, extraSpecKey: 'fuzz:key', keypair,
     hypervisor: String(hypervisors.json.hypervisors[0].id),
     computeService: String(services.json.services[0].id),
-    aggregate, image, imageTag: 'fuzztag', network, subnet, port, netTag: 'fuzztag',
+    aggregate, image, imageTag: 'fuzztag', sharedImage, imageMember: project, network, subnet, port, netTag: 'fuzztag',
     extensionAlias: extensions.json.extensions[0]?.alias ?? 'tag',
     project, user, role,
     identityService: idServices.json.services[0]?.id ?? 'none',
@@ -71,7 +73,7 @@ export async function createFixtures(cloud: TestCloud): Promise<Fixtures> {
   };
 }
 
-export type Kind = 'server' | 'network' | 'subnet' | 'port' | 'image' | 'flavor' | 'keypair' | 'aggregate' | 'project' | 'user' | 'role'
+export type Kind = 'server' | 'network' | 'subnet' | 'port' | 'image' | 'image_member' | 'flavor' | 'keypair' | 'aggregate' | 'project' | 'user' | 'role'
   | 'resource_provider' | 'allocation' | 'resource_class' | 'trait' | 'security_group' | 'server_group'
   | 'domain' | 'group' | 'region' | 'service' | 'endpoint' | 'credential' | 'policy';
 
@@ -101,9 +103,14 @@ export async function snapshot(cloud: TestCloud): Promise<Snapshot> {
     for (const k of (await get('/compute/v2.1/os-keypairs', COMPUTE, who)).keypairs ?? []) keypairs.add(`${who}/${k.keypair.name}`);
   }
   const images: string[] = [];
+  const imageMembers = new Set<string>();
   for (let next: string | undefined = '/image/v2/images?limit=1000'; next;) {
-    const page: { images: Array<{ id: string }>; next?: string } = await get(next);
+    const page: { images: Array<{ id: string; visibility: string }>; next?: string } = await get(next);
     images.push(...page.images.map((i) => i.id));
+    // Only shared images have members.
+    for (const image of page.images.filter((i) => i.visibility === 'shared')) {
+      for (const m of (await get(`/image/v2/images/${image.id}/members`)).members) imageMembers.add(`${image.id}/${m.member_id}`);
+    }
     next = page.next ? `/image${page.next}` : undefined;
   }
   return {
@@ -112,6 +119,7 @@ export async function snapshot(cloud: TestCloud): Promise<Snapshot> {
     subnet: ids((await get('/network/v2.0/subnets')).subnets),
     port: ids((await get('/network/v2.0/ports')).ports),
     image: new Set(images),
+    image_member: imageMembers,
     flavor: ids((await get('/compute/v2.1/flavors?is_public=none', COMPUTE)).flavors),
     keypair: keypairs,
     aggregate: await listOrEmpty(cloud, '/compute/v2.1/os-aggregates', 'aggregates'),
@@ -170,6 +178,8 @@ export function createdBy(method: string, routeUrl: string, path: string, status
     case 'POST /identity/v3/users': return one('user', body?.user?.id);
     case 'POST /identity/v3/roles': return one('role', body?.role?.id);
     case 'POST /image/v2/images': return one('image', body?.id);
+    case 'POST /image/v2/images/:id/members':
+      return one('image_member', typeof body?.image_id === 'string' && typeof body?.member_id === 'string' ? `${body.image_id}/${body.member_id}` : undefined);
     case 'POST /network/v2.0/security-groups': return one('security_group', body?.security_group?.id);
     case 'POST /compute/v2.1/os-security-groups': return one('security_group', body?.security_group?.id);
     case 'POST /compute/v2.1/os-server-groups': return one('server_group', body?.server_group?.id);
@@ -234,6 +244,11 @@ export async function deleteCreated(cloud: TestCloud, created: Created[], newSer
   }
   for (const id of remaining) problems.push(`server ${id} still there 20 s after its DELETE`);
 
+  for (const id of of('image_member')) {
+    // <image id>/<member id>: the image id (a UUID) holds no slash; the member id may.
+    const cut = id.indexOf('/');
+    await del(`/image/v2/images/${id.slice(0, cut)}/members/${encodeURIComponent(id.slice(cut + 1))}`);
+  }
   for (const id of of('image')) await del(`/image/v2/images/${id}`);
   for (const id of of('port')) await del(`/network/v2.0/ports/${id}`);
   for (const id of of('subnet')) await del(`/network/v2.0/subnets/${id}`);

@@ -18,6 +18,9 @@ export interface Fixtures {
   aggregate: string;
   image: string;
   imageTag: string;
+  /** A shared image with one member (imageMember), for the image member routes. */
+  sharedImage: string;
+  imageMember: string;
   network: string;
   subnet: string;
   port: string;
@@ -54,7 +57,9 @@ export function fixtureForParam(routeUrl: string, param: string, f: Fixtures): s
     case 'os-hypervisors': return f.hypervisor;
     case 'os-services': return f.computeService;
     case 'os-aggregates': return f.aggregate;
-    case 'images': return f.image;
+    // Only a shared image has members: the member routes aim at one that has a member.
+    case 'images': return service === 'image' && segs[i + 1] === 'members' ? f.sharedImage : f.image;
+    case 'members': return f.imageMember;
     case 'tags': return service === 'image' ? f.imageTag : f.netTag;
     case 'networks': return f.network;
     case 'subnets': return f.subnet;
@@ -152,6 +157,10 @@ export function templatesFor(method: string, routeUrl: string, params: Record<st
     // image
     case 'POST /image/v2/images':
       return [{ name: 'fuzz-image', disk_format: 'raw', container_format: 'bare', visibility: 'private', tags: ['t'], min_ram: 0 }];
+    case 'POST /image/v2/images/:id/members':
+      return [{ member: 'fuzz-member-project' }];
+    case 'PUT /image/v2/images/:id/members/:memberId':
+      return [{ status: 'accepted' }];
     case 'PATCH /image/v2/images/:id':
       return [[{ op: 'replace', path: '/name', value: 'n' }, { op: 'add', path: '/fuzz_prop', value: 'v' }]];
     // network
