@@ -15,8 +15,8 @@ const uuid = { type: 'string', pattern: UUID.source, 'x-reason': "'%v' is not a 
 
 const subportList = {
   type: 'array',
-  items: { type: 'object', 'x-reason': "Invalid data format for subport: '%j' is not a dict" },
-  'x-reason': { type: "Invalid data format for subports: '%j' is not a list" },
+  items: { type: 'object', 'x-reason': "Invalid data format for subport: '%v' is not a dict" },
+  'x-reason': { type: "Invalid data format for subports: '%v' is not a list" },
 } as const;
 
 const settable = { name: string(), description: string(), admin_state_up: boolean };
