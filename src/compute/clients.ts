@@ -86,6 +86,8 @@ export interface NetworkClient {
   networksForAutoAllocation(auth: AuthContext): Promise<RequestedNetwork[]>;
   allocateForInstance(req: { instanceUuid: string; projectId: string; userId: string; host: string; requested: RequestedNetwork[] }): Promise<VifInfo[]>;
   deallocateForInstance(instanceUuid: string): Promise<void>;
+  /** Binds the instance's ports to the host it now runs on (Nova's migrate_instance_finish). */
+  bindInstancePorts(instanceUuid: string, host: string): Promise<void>;
   /** The ports bound to an instance (os-interface). */
   instancePorts(instanceUuid: string): Promise<InstancePortInfo[]>;
   /** A port by id, whoever owns it; undefined when there is none. */

@@ -59,3 +59,34 @@ export const invalidSharedSetting = (id: string) => new Conflict(
 
 export const policyDenied = (action: string) => new Forbidden(
   `(rule:${action}) is disallowed by policy`, { type: 'PolicyNotAuthorized' });
+
+export const trunkNotFound = (id: string) => new NotFound(`Trunk ${id} could not be found.`, { type: 'TrunkNotFound' });
+
+export const subportNotFound = (trunkId: string, portId: string) => new NotFound(
+  `SubPort ${portId} on trunk ${trunkId} could not be found.`, { type: 'SubPortNotFound' });
+
+/** The port already serves as a subport. */
+export const trunkPortInUse = (portId: string) => new Conflict(`Port ${portId} is in use by another trunk.`, { type: 'TrunkPortInUse' });
+
+export const parentPortInUse = (portId: string) => new Conflict(
+  `Port ${portId} is currently in use and is not eligible for use as a parent port.`, { type: 'ParentPortInUse' });
+
+export const duplicateSubport = (type: string, id: number, trunkId: string) => new Conflict(
+  `segmentation_type ${type} and segmentation_id ${id} already in use on trunk ${trunkId}.`, { type: 'DuplicateSubPort' });
+
+export const subportMtuTooBig = (portId: string, portMtu: number, trunkId: string, trunkMtu: number) => new Conflict(
+  `MTU ${portMtu} of subport ${portId} cannot be greater than MTU ${trunkMtu} of trunk ${trunkId}.`, { type: 'SubPortMtuGreaterThanTrunkPortMtu' });
+
+export const portInUseAsTrunkParent = (portId: string, trunkId: string) => new Conflict(
+  `Port ${portId} is currently a parent port for trunk ${trunkId}.`, { type: 'PortInUseAsTrunkParent' });
+
+export const portInUseAsSubport = (portId: string, trunkId: string) => new Conflict(
+  `Port ${portId} is currently a subport for trunk ${trunkId}.`, { type: 'PortInUseAsSubPort' });
+
+export const trunkInUse = (id: string) => new Conflict(`Trunk ${id} is currently in use.`, { type: 'TrunkInUse' });
+
+export const trunkDisabled = (id: string) => new Conflict(`Trunk ${id} is currently disabled.`, { type: 'TrunkDisabled' });
+
+export const portInUse = (portId: string, networkId: string, deviceId: string) => new Conflict(
+  `Unable to complete operation on port ${portId} for network ${networkId}. Port already has an attached device ${deviceId}.`,
+  { type: 'PortInUse' });

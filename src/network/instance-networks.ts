@@ -17,7 +17,8 @@ import type { SubnetStore } from './subnets.js';
 import { cidrContains, parseIpv4, usableRange } from './ipv4.js';
 import { subnetCidr } from './ipam.js';
 import { buildNetworkInfo, type NetworkInfo, type VifBinding } from './network-info.js';
-import { scopeOf, type PortRecord } from './model.js';
+import { ADMIN_SCOPE, scopeOf, type PortRecord } from './model.js';
+import { followParentBinding, portsInTrunks } from './trunk-ports.js';
 
 /** One entry of a server create's "networks": a network (optionally with a fixed IP) or a port. */
 export interface RequestedNetwork {
@@ -152,7 +153,7 @@ export class InstanceNetworks {
         if (r.portId !== undefined) {
           await this.bindPort(r.portId, req.instanceUuid, deviceOwner, req.host);
           bound.push(r.portId);
-          records.push(await this.ports.get({ isAdmin: true, projectId: '' }, r.portId));
+          records.push(await this.ports.get(ADMIN_SCOPE, r.portId));
           continue;
         }
         if (r.networkId === undefined) throw new BadRequest('A requested network needs a network id or a port id.');
@@ -185,21 +186,42 @@ export class InstanceNetworks {
     }
   }
 
-  /** Delete the ports made for the instance and release the ports the user gave. Idempotent. */
+  /**
+   * Delete the ports made for the instance and release the ports the user
+   * gave. A port the compute service made but a trunk now uses stays (Neutron
+   * would refuse its deletion), released and the user's from now on. Idempotent.
+   */
   async deallocateForInstance(instanceUuid: string): Promise<void> {
     const freed = await this.db.transaction().execute(async (trx) => {
-      const mine = trx.selectFrom('neutron_ports').select('id')
-        .where('device_id', '=', instanceUuid).where('created_by_compute', '=', 1);
-      const ips = await trx.selectFrom('neutron_ip_allocations').select(['subnet_id', 'ip_int']).where('port_id', 'in', mine).execute();
-      await trx.deleteFrom('neutron_tags').where('resource_id', 'in', mine).execute();
-      await trx.deleteFrom('neutron_ip_allocations').where('port_id', 'in', mine).execute();
-      await trx.deleteFrom('neutron_ports').where('device_id', '=', instanceUuid).where('created_by_compute', '=', 1).execute();
-      await trx.updateTable('neutron_ports')
-        .set({ device_id: '', device_owner: '', binding_host_id: '', status: 'DOWN', updated_at: nowIso() })
-        .where('device_id', '=', instanceUuid).execute();
+      const ports = await trx.selectFrom('neutron_ports').select(['id', 'created_by_compute']).where('device_id', '=', instanceUuid).execute();
+      const inTrunks = await portsInTrunks(trx, ports.map((p) => p.id));
+      const mine = ports.filter((p) => p.created_by_compute === 1 && !inTrunks.has(p.id)).map((p) => p.id);
+      const kept = ports.map((p) => p.id).filter((id) => !mine.includes(id));
+      const ips = mine.length === 0 ? [] : await trx.selectFrom('neutron_ip_allocations').select(['subnet_id', 'ip_int']).where('port_id', 'in', mine).execute();
+      if (mine.length > 0) {
+        await trx.deleteFrom('neutron_tags').where('resource_id', 'in', mine).execute();
+        await trx.deleteFrom('neutron_ip_allocations').where('port_id', 'in', mine).execute();
+        await trx.deleteFrom('neutron_ports').where('id', 'in', mine).execute();
+      }
+      if (kept.length > 0) {
+        await trx.updateTable('neutron_ports')
+          .set({ device_id: '', device_owner: '', binding_host_id: '', status: 'DOWN', created_by_compute: 0, updated_at: nowIso() })
+          .where('id', 'in', kept).execute();
+        await followParentBinding(trx, kept);
+      }
       return ips;
     });
     this.ports.released(freed);
+  }
+
+  /**
+   * Binds the instance's ports to the host it now runs on (Nova's
+   * migrate_instance_finish after a live migration); trunk subports follow.
+   */
+  async bindToHost(instanceUuid: string, host: string): Promise<void> {
+    for (const rec of await this.ports.forDevice(instanceUuid)) {
+      if (rec.port.binding_host_id !== host) await this.ports.update(rec.port, { binding_host_id: host });
+    }
   }
 
   /** The ports bound to the instance, as os-interface shows them (Nova's list_ports by device_id). */
@@ -222,7 +244,8 @@ export class InstanceNetworks {
     const row = await this.db.selectFrom('neutron_ports').select(['id', 'created_by_compute'])
       .where('id', '=', portId).where('device_id', '=', instanceUuid).executeTakeFirst();
     if (!row) return false;
-    if (row.created_by_compute === 1) await this.ports.delete(portId);
+    const inTrunk = (await portsInTrunks(this.db, [portId])).has(portId);
+    if (row.created_by_compute === 1 && !inTrunk) await this.ports.delete(portId);
     else await this.release([], [portId]);
     return true;
   }
@@ -237,7 +260,10 @@ export class InstanceNetworks {
     const r = await this.db.updateTable('neutron_ports')
       .set({ device_id: instanceUuid, device_owner: deviceOwner, binding_host_id: host, status: 'ACTIVE', updated_at: nowIso() })
       .where('id', '=', portId).where('device_id', '=', '').executeTakeFirst();
-    if (Number(r.numUpdatedRows) > 0) return;
+    if (Number(r.numUpdatedRows) > 0) {
+      await followParentBinding(this.db, [portId]);
+      return;
+    }
     const exists = await this.db.selectFrom('neutron_ports').select('id').where('id', '=', portId).executeTakeFirst();
     throw exists ? novaPortInUse(portId) : novaPortNotFound(portId);
   }
@@ -248,6 +274,7 @@ export class InstanceNetworks {
       await this.db.updateTable('neutron_ports')
         .set({ device_id: '', device_owner: '', binding_host_id: '', status: 'DOWN', updated_at: nowIso() })
         .where('id', 'in', bound).execute();
+      await followParentBinding(this.db, bound);
     }
   }
 

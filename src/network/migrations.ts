@@ -133,10 +133,41 @@ async function securityGroups(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('ix_neutron_sg_port_bindings_group').on('neutron_security_group_port_bindings').column('security_group_id').execute();
 }
 
+/**
+ * Trunks and their subports. The unique parent port and the subport's port as
+ * primary key keep a port in one trunk at most even when two requests race;
+ * both reference the port, so a port in a trunk cannot disappear under it.
+ */
+async function trunks(db: Kysely<any>): Promise<void> {
+  await db.schema.createTable('neutron_trunks')
+    .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+    .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('name', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('description', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('port_id', 'varchar(36)', (c) => c.notNull().references('neutron_ports.id'))
+    .addColumn('status', 'varchar(16)', (c) => c.notNull())
+    .addColumn('admin_state_up', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('revision_number', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+    .addUniqueConstraint('uniq_neutron_trunks_port_id', ['port_id'])
+    .execute();
+  await db.schema.createIndex('ix_neutron_trunks_project_id').on('neutron_trunks').column('project_id').execute();
+
+  await db.schema.createTable('neutron_subports')
+    .addColumn('port_id', 'varchar(36)', (c) => c.primaryKey().references('neutron_ports.id'))
+    .addColumn('trunk_id', 'varchar(36)', (c) => c.notNull().references('neutron_trunks.id').onDelete('cascade'))
+    .addColumn('segmentation_type', 'varchar(32)', (c) => c.notNull())
+    .addColumn('segmentation_id', 'integer', (c) => c.notNull())
+    .addUniqueConstraint('uniq_neutron_subports_segmentation', ['trunk_id', 'segmentation_type', 'segmentation_id'])
+    .execute();
+}
+
 export const networkMigrations: MigrationSet = {
   name: 'network',
   migrations: {
     '001_initial': { up: initial },
     '002_security_groups': { up: securityGroups },
+    '003_trunks': { up: trunks },
   },
 };

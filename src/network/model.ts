@@ -1,7 +1,8 @@
 /** What the network service's stores accept: requests already type-checked by the caller. */
 import type { AuthContext } from '../http/auth.js';
 import type { AllocatedIp, AllocationPool, FixedIpRequest } from './ipam.js';
-import type { NetworkRow, PortRow, SubnetRow } from './tables.js';
+import type { NetworkRow, PortRow, SubnetRow, SubportRow, TrunkRow } from './tables.js';
+import type { TrunkDetails } from './trunk-ports.js';
 
 export type { AllocatedIp, AllocationPool, FixedIpRequest } from './ipam.js';
 
@@ -75,4 +76,21 @@ export type PortUpdate = Partial<Omit<PortCreate, 'project_id' | 'network_id' | 
 
 export interface NetworkRecord { network: NetworkRow; subnetIds: string[]; tags: string[] }
 export interface SubnetRecord { subnet: SubnetRow; tags: string[] }
-export interface PortRecord { port: PortRow; fixedIps: AllocatedIp[]; tags: string[] }
+/** trunkDetails: set on a trunk's parent port. */
+export interface PortRecord { port: PortRow; fixedIps: AllocatedIp[]; tags: string[]; trunkDetails?: TrunkDetails }
+
+/** A subport as the request gave it: its segmentation is checked by the trunk rules, in Neutron's order. */
+export interface SubportRequest { port_id: string; segmentation_type?: unknown; segmentation_id?: unknown }
+
+export interface TrunkCreate {
+  project_id: string;
+  name: string;
+  description: string;
+  admin_state_up: boolean;
+  port_id: string;
+  sub_ports: SubportRequest[];
+}
+
+export type TrunkUpdate = Partial<Pick<TrunkCreate, 'name' | 'description' | 'admin_state_up'>>;
+
+export interface TrunkRecord { trunk: TrunkRow; subports: SubportRow[]; tags: string[] }

@@ -11,6 +11,7 @@ import {
 } from './ipam.js';
 import { parseIpv4 } from './ipv4.js';
 import { tagsFor } from './tags.js';
+import { assertNotInTrunk, followParentBinding, trunkDetailsFor } from './trunk-ports.js';
 import type { KeyedMutex } from './keyed-mutex.js';
 import type { PortCreate, PortRecord, PortUpdate, Scope } from './model.js';
 
@@ -206,8 +207,8 @@ export class PortStore {
     const ips = ids.length === 0 ? [] : await this.db.selectFrom('neutron_ip_allocations')
       .select(['port_id', 'subnet_id', 'ip_address', 'ip_int']).where('port_id', 'in', ids).execute();
     const byPort = groupIps(ips);
-    const tags = await tagsFor(this.db, ids);
-    return rows.map((port) => ({ port, fixedIps: byPort.get(port.id) ?? [], tags: tags.get(port.id) ?? [] }));
+    const [tags, trunks] = await Promise.all([tagsFor(this.db, ids), trunkDetailsFor(this.db, ids)]);
+    return rows.map((port) => ({ port, fixedIps: byPort.get(port.id) ?? [], tags: tags.get(port.id) ?? [], trunkDetails: trunks.get(port.id) }));
   }
 
   /**
@@ -310,6 +311,7 @@ export class PortStore {
     } else {
       await apply(this.db);
     }
+    await followParentBinding(this.db, [current.id]);
     return this.get({ isAdmin: true, projectId: '' }, current.id);
   }
 
@@ -341,6 +343,7 @@ export class PortStore {
 
   async delete(id: string): Promise<void> {
     const freed = await this.db.transaction().execute(async (trx) => {
+      await assertNotInTrunk(trx, id);
       const ips = await trx.selectFrom('neutron_ip_allocations').select(['subnet_id', 'ip_int']).where('port_id', '=', id).execute();
       await trx.deleteFrom('neutron_ip_allocations').where('port_id', '=', id).execute();
       await trx.deleteFrom('neutron_tags').where('resource_id', '=', id).execute();

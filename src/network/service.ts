@@ -18,6 +18,7 @@ import {
 } from './instance-networks.js';
 import type { NetworkInfo, VifBinding } from './network-info.js';
 import { addTag, removeTag, replaceTags, tagsFor } from './tags.js';
+import { TrunkStore } from './trunks.js';
 import { SecurityGroupStore, type SecurityGroupRecord, type SecurityGroupRuleCreate } from './security-groups.js';
 import { scopeOf } from './model.js';
 import type { NetworkRow, SecurityGroupRuleRow } from './tables.js';
@@ -51,6 +52,7 @@ export class NetworkService {
   readonly ports: PortStore;
   readonly binding: VifBinding;
   readonly securityGroups: SecurityGroupStore;
+  readonly trunks: TrunkStore;
   private readonly instances: InstanceNetworks;
   private readonly logger: Logger;
   private readonly db: NetworkDb;
@@ -66,6 +68,8 @@ export class NetworkService {
     const vifType = opts.vifType ?? 'bridge';
     this.binding = { vifType, vifDetails: { port_filter: false, connectivity: 'l2' } };
     this.securityGroups = new SecurityGroupStore(this.db);
+    // Of Neutron's trunk drivers, Linux bridge's trunks ports already bound; Open vSwitch's and no driver at all do not.
+    this.trunks = new TrunkStore(this.db, vifType === 'bridge');
     this.instances = new InstanceNetworks(this.db, this.subnets, this.ports, this.binding);
   }
 
@@ -118,6 +122,11 @@ export class NetworkService {
     const rows = await this.db.selectFrom('neutron_ports').select(['id', 'device_id', 'device_owner', 'project_id', 'created_by_compute'])
       .where('device_owner', 'like', 'compute:%').orderBy('id').execute();
     return rows.map((r) => ({ id: r.id, deviceId: r.device_id, deviceOwner: r.device_owner, projectId: r.project_id, createdByCompute: r.created_by_compute === 1 }));
+  }
+
+  /** After a live migration: the instance's ports (and their trunks' subports) bound to the host it runs on now. */
+  bindInstancePorts(instanceUuid: string, host: string): Promise<void> {
+    return this.instances.bindToHost(instanceUuid, host);
   }
 
   instancePorts(instanceUuid: string): Promise<InstancePort[]> {
@@ -210,7 +219,7 @@ export class NetworkService {
     return (await this.securityGroups.byIds(ids)).map(securityGroupJson);
   }
 
-  /** Tags of a network, subnet or port (the caller checked it may see the resource). */
+  /** Tags of a network, subnet, port or trunk (the caller checked it may see the resource). */
   async tagsOf(resourceId: string): Promise<string[]> {
     return (await tagsFor(this.db, [resourceId])).get(resourceId) ?? [];
   }

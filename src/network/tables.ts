@@ -118,6 +118,30 @@ export interface SecurityGroupPortBindingRow {
   security_group_id: string;
 }
 
+/** A trunk: a parent port carrying the VLANs of its subports (Neutron's trunk extension). */
+export interface TrunkRow {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  /** The parent port; one trunk per port. */
+  port_id: string;
+  /** DOWN until the parent port is bound to a host, then ACTIVE. */
+  status: string;
+  admin_state_up: number;
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A port carried by a trunk; a port is the subport of one trunk at most. */
+export interface SubportRow {
+  port_id: string;
+  trunk_id: string;
+  segmentation_type: string;
+  segmentation_id: number;
+}
+
 export interface NetworkTables {
   neutron_networks: NetworkRow;
   neutron_subnets: SubnetRow;
@@ -128,6 +152,8 @@ export interface NetworkTables {
   neutron_default_security_groups: DefaultSecurityGroupRow;
   neutron_security_group_rules: SecurityGroupRuleRow;
   neutron_security_group_port_bindings: SecurityGroupPortBindingRow;
+  neutron_trunks: TrunkRow;
+  neutron_subports: SubportRow;
 }
 
 export type NetworkDb = Kysely<NetworkTables>;

@@ -1,4 +1,4 @@
-/** Tags of networks, subnets and ports (Neutron's standard-attr-tag): one table keyed by resource id. */
+/** Tags of networks, subnets, ports and trunks (Neutron's standard-attr-tag): one table keyed by resource id. */
 import type { Kysely } from 'kysely';
 import type { NetworkTables } from './tables.js';
 

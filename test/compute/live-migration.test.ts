@@ -94,6 +94,40 @@ suite('live migration', {}, (get, image) => {
     assert.equal(done['OS-EXT-STS:power_state'], 3);
   });
 
+  test('the server\'s ports are bound on the destination afterwards, a trunk\'s subports with its parent', async () => {
+    const cloud = get();
+    const net = async (cidr: string) => {
+      const n = (await cloud.request('POST', '/network/v2.0/networks', { who: 'demo', body: { network: { name: 'lm-trunk' } } })).json.network.id;
+      assert.equal((await cloud.request('POST', '/network/v2.0/subnets', { who: 'demo', body: { subnet: { network_id: n, ip_version: 4, cidr } } })).status, 201);
+      return n as string;
+    };
+    const newPort = async (networkId: string) =>
+      (await cloud.request('POST', '/network/v2.0/ports', { who: 'demo', body: { port: { network_id: networkId } } })).json.port.id as string;
+    const parent = await newPort(await net('10.88.0.0/24'));
+    const sub = await newPort(await net('10.89.0.0/24'));
+    const made = await cloud.request('POST', '/network/v2.0/trunks', { who: 'demo', body: { trunk: { port_id: parent, sub_ports: [{ port_id: sub, segmentation_type: 'vlan', segmentation_id: 42 }] } } });
+    assert.equal(made.status, 201, JSON.stringify(made.json));
+    const portOf = async (id: string) => (await cloud.request('GET', `/network/v2.0/ports/${id}`)).json.port;
+
+    const server = await bootActive(cloud, { name: 'lm-trunk', imageRef: image(), flavorRef: '1', networks: [{ port: parent }] }, 'demo', V237);
+    const source = await hostOf(cloud, server.id);
+    // ACTIVE by the time the server is, with no wait.
+    for (const id of [parent, sub]) {
+      const p = await portOf(id);
+      assert.equal(p.status, 'ACTIVE');
+      assert.equal(p['binding:host_id'], source);
+    }
+    assert.equal((await act(cloud, server.id, { 'os-migrateLive': { host: null, block_migration: 'auto' } })).status, 202);
+    const dest = (await idle(cloud, server.id))['OS-EXT-SRV-ATTR:host'];
+    assert.notEqual(dest, source);
+    for (const id of [parent, sub]) {
+      const p = await portOf(id);
+      assert.equal(p.status, 'ACTIVE');
+      assert.equal(p['binding:host_id'], dest);
+    }
+    assert.equal((await cloud.request('GET', `/network/v2.0/trunks/${made.json.trunk.id}`)).json.trunk.status, 'ACTIVE');
+  });
+
   test('bad input is a 400 per microversion, and nothing changes', async () => {
     const cloud = get();
     const server = await boot('lm-bad');

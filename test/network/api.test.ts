@@ -1,30 +1,19 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
 import { databaseTargets } from '../helpers/databases.js';
-import { authHeaders, staticTokens, TEST_AUTH } from '../helpers/auth.js';
-import { testLogger } from '../helpers/logger.js';
-import { createHttpServer } from '../../src/http/server.js';
-import { networkApi } from '../../src/network/api/routes.js';
-import { openNetworkService, type NetworkFixture } from './fixtures.js';
+import { TEST_AUTH } from '../helpers/auth.js';
+import type { NetworkFixture } from './fixtures.js';
+import { startNetworkApi, type NetworkApiFixture, type Who } from './api-client.js';
 
 const targets = await databaseTargets();
-type Who = keyof typeof TEST_AUTH;
 
 for (const target of targets) {
   describe(`network API (${target.name})`, () => {
+    let api: NetworkApiFixture;
     let fx: NetworkFixture;
-    let app: FastifyInstance;
     let privateId: string;
 
-    const call = async (who: Who | null, method: string, url: string, payload?: unknown) => {
-      const res = await app.inject({
-        method: method as 'GET', url: `/network${url}`,
-        headers: { ...(who ? authHeaders(who) : {}), ...(payload !== undefined ? { 'content-type': 'application/json' } : {}) },
-        payload: payload === undefined ? undefined : typeof payload === 'string' ? payload : JSON.stringify(payload),
-      });
-      return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined, headers: res.headers };
-    };
+    const call = (who: Who | null, method: string, url: string, payload?: unknown) => api.call(who, method, url, payload);
     /** Asserts a NeutronError of the given status (and type, when given). */
     const fails = async (p: ReturnType<typeof call>, status: number, type?: string) => {
       const res = await p;
@@ -46,18 +35,12 @@ for (const target of targets) {
     };
 
     before(async () => {
-      fx = await openNetworkService(target);
-      await fx.svc.bootstrap({ adminProjectId: TEST_AUTH.admin.projectId });
-      app = createHttpServer({ logger: testLogger });
-      await app.register(networkApi, { prefix: '/network', network: fx.svc, tokens: staticTokens });
-      await app.ready();
+      api = await startNetworkApi(target, TEST_AUTH.admin.projectId);
+      fx = api.fx;
       const list = await call('admin', 'GET', '/v2.0/networks?name=private');
       privateId = list.body.networks[0].id;
     });
-    after(async () => {
-      await app.close();
-      await fx.dispose();
-    });
+    after(async () => api.close());
 
     test('version discovery is public; resources need a token', async () => {
       const root = await call(null, 'GET', '/');
@@ -66,7 +49,7 @@ for (const target of targets) {
       assert.equal(root.body.versions[0].status, 'CURRENT');
       assert.match(root.body.versions[0].links[0].href, /^http:\/\/[^/]+\/network\/v2\.0\/$/);
       const v2 = await call(null, 'GET', '/v2.0');
-      assert.deepEqual(v2.body.resources.map((r: { collection: string }) => r.collection), ['networks', 'subnets', 'ports']);
+      assert.deepEqual(v2.body.resources.map((r: { collection: string }) => r.collection), ['networks', 'subnets', 'ports', 'trunks']);
       await fails(call(null, 'GET', '/v2.0/networks'), 401);
       await fails(call('admin', 'GET', '/v2.0/routers'), 404);
       const ext = await call('demo', 'GET', '/v2.0/extensions');

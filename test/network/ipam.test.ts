@@ -1,24 +1,15 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { databaseTargets } from '../helpers/databases.js';
-import { ApiError } from '../../src/errors.js';
 import { NetworkService } from '../../src/network/service.js';
 import { testLogger } from '../helpers/logger.js';
 import { openNetworkService, makeNetwork, portInput, type NetworkFixture } from './fixtures.js';
+import { rejectsWithType } from './api-client.js';
 
 const targets = await databaseTargets();
 
 function ipsOf(recs: { fixedIps: { ip_address: string }[] }[]): string[] {
   return recs.flatMap((r) => r.fixedIps.map((f) => f.ip_address));
-}
-
-async function rejectsWith(p: Promise<unknown>, status: number, type: string): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof ApiError, `expected an ApiError, got ${String(err)}`);
-    assert.equal(err.status, status);
-    assert.equal(err.type, type);
-    return true;
-  });
 }
 
 for (const target of targets) {
@@ -49,13 +40,13 @@ for (const target of targets) {
       });
       const recs = await fx.svc.ports.create([portInput(networkId), portInput(networkId), portInput(networkId)]);
       assert.deepEqual(ipsOf(recs), ['10.4.0.50', '10.4.0.100', '10.4.0.101']);
-      await rejectsWith(fx.svc.ports.create([portInput(networkId)]), 409, 'IpAddressGenerationFailure');
+      await rejectsWithType(fx.svc.ports.create([portInput(networkId)]), 409, 'IpAddressGenerationFailure');
     });
 
     test('a failed bulk create leaves nothing behind', async () => {
       const { networkId } = await makeNetwork(fx.svc, { cidr: '10.5.0.0/30' });
       // A /30 has two hosts: .1 is the gateway, so one port fits and the second fails.
-      await rejectsWith(fx.svc.ports.create([portInput(networkId), portInput(networkId)]), 409, 'IpAddressGenerationFailure');
+      await rejectsWithType(fx.svc.ports.create([portInput(networkId), portInput(networkId)]), 409, 'IpAddressGenerationFailure');
       const { records } = await fx.svc.ports.list({ isAdmin: true, projectId: '' },
         { filters: { network_id: [networkId] }, sorts: [], pageReverse: false });
       assert.equal(records.length, 0);
@@ -75,10 +66,10 @@ for (const target of targets) {
       const { networkId, subnetId } = await makeNetwork(fx.svc, { cidr: '10.7.0.0/24' });
       const [rec] = await fx.svc.ports.create([portInput(networkId, { fixed_ips: [{ ip_address: '10.7.0.200' }] })]);
       assert.deepEqual(rec!.fixedIps, [{ subnet_id: subnetId, ip_address: '10.7.0.200' }]);
-      await rejectsWith(fx.svc.ports.create([portInput(networkId, { fixed_ips: [{ ip_address: '10.7.0.200' }] })]), 409, 'IpAddressAlreadyAllocated');
-      await rejectsWith(fx.svc.ports.create([portInput(networkId, { fixed_ips: [{ ip_address: '10.99.0.5' }] })]), 400, 'InvalidIpForNetwork');
-      await rejectsWith(fx.svc.ports.create([portInput(networkId, { fixed_ips: [{ subnet_id: subnetId, ip_address: '10.7.0.255' }] })]), 400, 'InvalidIpForSubnet');
-      await rejectsWith(fx.svc.ports.create([portInput(networkId, { fixed_ips: [{ ip_address: '10.7.0.1' }] })]), 409, 'IpAddressAlreadyAllocated');
+      await rejectsWithType(fx.svc.ports.create([portInput(networkId, { fixed_ips: [{ ip_address: '10.7.0.200' }] })]), 409, 'IpAddressAlreadyAllocated');
+      await rejectsWithType(fx.svc.ports.create([portInput(networkId, { fixed_ips: [{ ip_address: '10.99.0.5' }] })]), 400, 'InvalidIpForNetwork');
+      await rejectsWithType(fx.svc.ports.create([portInput(networkId, { fixed_ips: [{ subnet_id: subnetId, ip_address: '10.7.0.255' }] })]), 400, 'InvalidIpForSubnet');
+      await rejectsWithType(fx.svc.ports.create([portInput(networkId, { fixed_ips: [{ ip_address: '10.7.0.1' }] })]), 409, 'IpAddressAlreadyAllocated');
     });
 
     test('200 concurrent allocations on one subnet get 200 distinct addresses, the lowest ones', async () => {
@@ -132,7 +123,7 @@ for (const target of targets) {
     test('a duplicate MAC is MacAddressInUse (409)', async () => {
       const { networkId } = await makeNetwork(fx.svc, { cidr: '10.11.0.0/24' });
       await fx.svc.ports.create([portInput(networkId, { mac_address: 'fa:16:3e:00:00:01' })]);
-      await rejectsWith(fx.svc.ports.create([portInput(networkId, { mac_address: 'FA:16:3E:00:00:01' })]), 409, 'MacAddressInUse');
+      await rejectsWithType(fx.svc.ports.create([portInput(networkId, { mac_address: 'FA:16:3E:00:00:01' })]), 409, 'MacAddressInUse');
     });
   });
 }

@@ -1,38 +1,21 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
 import { databaseTargets } from '../helpers/databases.js';
-import { authHeaders, staticTokens, TEST_AUTH } from '../helpers/auth.js';
-import { testLogger } from '../helpers/logger.js';
-import { createHttpServer } from '../../src/http/server.js';
-import { networkApi } from '../../src/network/api/routes.js';
-import { openNetworkService, type NetworkFixture } from './fixtures.js';
+import { TEST_AUTH } from '../helpers/auth.js';
+import { answered, startNetworkApi, type NetworkApiFixture, type Who } from './api-client.js';
 
-type Who = keyof typeof TEST_AUTH;
 const [sqlite] = await databaseTargets();
 
 describe('network policy on port and subnet attributes', () => {
-  let fx: NetworkFixture;
-  let app: FastifyInstance;
+  let api: NetworkApiFixture;
   /** The admin project's shared network from bootstrap: demo may use it but does not own it. */
   let sharedId: string;
   let sharedSubnetId: string;
   /** A network demo owns. */
   let ownId: string;
 
-  const call = async (who: Who, method: string, url: string, payload?: unknown) => {
-    const res = await app.inject({
-      method: method as 'GET', url: `/network/v2.0${url}`,
-      headers: { ...authHeaders(who), ...(payload !== undefined ? { 'content-type': 'application/json' } : {}) },
-      payload: payload === undefined ? undefined : JSON.stringify(payload),
-    });
-    return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
-  };
-  const ok = async (p: ReturnType<typeof call>, status: number) => {
-    const res = await p;
-    assert.equal(res.status, status, JSON.stringify(res.body));
-    return res.body;
-  };
+  const call = (who: Who, method: string, url: string, payload?: unknown) => api.call(who, method, `/v2.0${url}`, payload);
+  const ok = answered;
   /** Neutron's 403 for a rule that failed, naming that rule. */
   const denied = async (p: ReturnType<typeof call>, rule: string) => {
     const res = await p;
@@ -44,11 +27,7 @@ describe('network policy on port and subnet attributes', () => {
   const port = async (who: Who, body: Record<string, unknown>) => (await ok(call(who, 'POST', '/ports', { port: body }), 201)).port;
 
   before(async () => {
-    fx = await openNetworkService(sqlite!);
-    await fx.svc.bootstrap({ adminProjectId: TEST_AUTH.admin.projectId });
-    app = createHttpServer({ logger: testLogger });
-    await app.register(networkApi, { prefix: '/network', network: fx.svc, tokens: staticTokens });
-    await app.ready();
+    api = await startNetworkApi(sqlite!, TEST_AUTH.admin.projectId);
     const shared = (await call('admin', 'GET', '/networks?name=private')).body.networks[0];
     assert.equal(shared.shared, true);
     assert.equal(shared.project_id, TEST_AUTH.admin.projectId);
@@ -57,10 +36,7 @@ describe('network policy on port and subnet attributes', () => {
     ownId = (await ok(call('demo', 'POST', '/networks', { network: { name: 'demo-own' } }), 201)).network.id;
     await ok(call('demo', 'POST', '/subnets', { subnet: { network_id: ownId, ip_version: 4, cidr: '10.77.0.0/24' } }), 201);
   });
-  after(async () => {
-    await app.close();
-    await fx.dispose();
-  });
+  after(async () => api.close());
 
   test('a member cannot create a port with port_security_enabled on a shared network it does not own', async () => {
     await denied(call('demo', 'POST', '/ports', { port: { network_id: sharedId, port_security_enabled: false } }),

@@ -121,6 +121,8 @@ export async function postLiveMigrationAtDestination(
   const here: Instance = { ...instance, host: deps.host, node };
   await withActionEvent(deps.db, ctx, instance.uuid, 'compute_post_live_migration_at_destination', deps.host, async () => {
     await deps.driver.postLiveMigrationAtDestination?.(driverInstanceFor(deps, here), await networkInfo(deps, instance.uuid), { powerState });
+    // As Nova's migrate_instance_finish: the ports now belong to this host (a trunk's subports follow its parent).
+    await deps.network.bindInstancePorts(instance.uuid, deps.host);
   });
   await updateMigration(deps.db, migrationUuid, { status: 'completed' });
   await updateInstance(deps.db, instance.uuid, { host: deps.host, node, power_state: powerState, task_state: null, progress: 0 }, [TaskState.MIGRATING]);

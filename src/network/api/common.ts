@@ -49,3 +49,10 @@ export function pageLinks(
   if (backwardMore && first) links.push({ rel: 'previous', href: href(first.id, true) });
   return links;
 }
+
+/** Stores the tags a create request gave on the new resource, and shows them in its record. */
+export async function tagCreated(svc: NetworkService, rec: { tags: string[] }, id: string, tags: readonly string[]): Promise<void> {
+  if (tags.length === 0) return;
+  await svc.replaceTags(id, tags);
+  rec.tags = [...new Set(tags)].sort();
+}

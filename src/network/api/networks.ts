@@ -3,16 +3,16 @@ import type { FastifyInstance } from 'fastify';
 import type { AuthContext } from '../../http/auth.js';
 import type { PolicyTarget } from '../../policy/types.js';
 import { NETWORK_LISTING } from '../networks.js';
-import { parseListRequest } from '../listing.js';
 import { networkNotFound } from '../errors.js';
-import { scopeOf, type NetworkCreate, type NetworkRecord, type NetworkUpdate } from '../model.js';
+import type { NetworkCreate, NetworkRecord, NetworkUpdate } from '../model.js';
 import type { NetworkRow } from '../tables.js';
 import { neutron, validate } from '../../http/validation.js';
 import { asBool, asInt, owningProject, resourceItems, type Body } from './schemas/common.js';
 import { checkAzHints, networkCreate, networkUpdate } from './schemas/networks.js';
 import { enforce } from './policy.js';
-import { networkView, selectFields } from './views.js';
-import { fieldsOf, pageLinks, type NetworkApiContext } from './common.js';
+import { networkView } from './views.js';
+import { tagCreated, type NetworkApiContext } from './common.js';
+import { registerReadRoutes } from './read-routes.js';
 
 export function networkTarget(n: NetworkRow): PolicyTarget {
   return { id: n.id, project_id: n.project_id, tenant_id: n.project_id, shared: n.shared === 1, 'router:external': n.router_external === 1 };
@@ -51,31 +51,9 @@ function parseUpdate(item: Body): NetworkUpdate {
 
 export function registerNetworkRoutes(app: FastifyInstance, ctx: NetworkApiContext): void {
   const { network: svc, policy } = ctx;
-  const visible = (rec: NetworkRecord, auth: AuthContext) => policy.allowed('get_network', networkTarget(rec.network), auth);
-
-  /** The network the caller may see, or NetworkNotFound (never a 403 that would reveal it exists). */
-  const lookup = async (auth: AuthContext, id: string) => {
-    const row = await svc.networks.getRow(scopeOf(auth), id);
-    if (!policy.allowed('get_network', networkTarget(row), auth)) throw networkNotFound(id);
-    return row;
-  };
-
-  app.get('/networks', async (request) => {
-    const query = request.query as Record<string, unknown>;
-    const req = parseListRequest(query, NETWORK_LISTING);
-    const { records, hasMore } = await svc.networks.list(scopeOf(request.auth), req);
-    const fields = fieldsOf(query);
-    const shown = records.filter((r) => visible(r, request.auth));
-    const body: Record<string, unknown> = { networks: shown.map((r) => selectFields(networkView(r), fields)) };
-    if (req.limit !== undefined) body.networks_links = pageLinks(request, req, records.map((r) => r.network), hasMore);
-    return body;
-  });
-
-  app.get('/networks/:id', async (request) => {
-    const { id } = request.params as { id: string };
-    await lookup(request.auth, id);
-    const rec = await svc.networks.get(scopeOf(request.auth), id);
-    return { network: selectFields(networkView(rec), fieldsOf(request.query as Record<string, unknown>)) };
+  const lookup = registerReadRoutes<NetworkRow, NetworkRecord>(app, ctx, {
+    singular: 'network', collection: 'networks', listing: NETWORK_LISTING, getRule: 'get_network', store: svc.networks,
+    rowOf: (rec) => rec.network, target: networkTarget, view: networkView, notFound: networkNotFound,
   });
 
   app.post('/networks', async (request, reply) => {
@@ -89,11 +67,7 @@ export function registerNetworkRoutes(app: FastifyInstance, ctx: NetworkApiConte
     }
     const created = await svc.networks.create(parsed.map((p) => p.input));
     for (const [i, rec] of created.entries()) {
-      const tags = parsed[i]!.tags;
-      if (tags.length > 0) {
-        await svc.replaceTags(rec.network.id, tags);
-        rec.tags = [...new Set(tags)].sort();
-      }
+      await tagCreated(svc, rec, rec.network.id, parsed[i]!.tags);
     }
     reply.code(201);
     return bulk ? { networks: created.map(networkView) } : { network: networkView(created[0]!) };

@@ -1,6 +1,6 @@
 /**
  * Neutron's default policy for the resources we serve, as Neutron 2026.1 has
- * it (neutron/conf/policies/{network,subnet,port,quotas}.py), less the
+ * it (neutron/conf/policies/{network,subnet,port,quotas,trunk}.py), less the
  * service, advsvc and manager roles: this cloud issues none of them, so their
  * alternatives could never match. NETWORK_POLICY_DEFAULTS
  * lists the rules in oslo.policy syntax (for a policy engine that registers
@@ -66,6 +66,13 @@ export const NETWORK_POLICY_DEFAULTS: PolicyRuleDefault[] = [
   { name: 'create_security_group_rule', checkStr: `${ADMIN} or (${OWNER_MEMBER})` },
   { name: 'get_security_group_rule', checkStr: `${ADMIN} or (${OWNER_READER})` },
   { name: 'delete_security_group_rule', checkStr: `${ADMIN} or (${OWNER_MEMBER})` },
+  { name: 'create_trunk', checkStr: `${ADMIN} or (${OWNER_MEMBER})` },
+  { name: 'get_trunk', checkStr: `${ADMIN} or (${OWNER_READER})` },
+  { name: 'update_trunk', checkStr: `${ADMIN} or (${OWNER_MEMBER})` },
+  { name: 'delete_trunk', checkStr: `${ADMIN} or (${OWNER_MEMBER})` },
+  { name: 'get_subports', checkStr: `${ADMIN} or (${OWNER_READER})` },
+  { name: 'add_subports', checkStr: `${ADMIN} or (${OWNER_MEMBER})` },
+  { name: 'remove_subports', checkStr: `${ADMIN} or (${OWNER_MEMBER})` },
 ];
 
 type Rule = (ctx: { auth: AuthContext; t: PolicyTarget }) => boolean;
@@ -129,6 +136,13 @@ const RULES: Record<string, Rule> = {
   create_security_group_rule: any(admin, ownerMember),
   get_security_group_rule: any(admin, ownerReader),
   delete_security_group_rule: any(admin, ownerMember),
+  create_trunk: any(admin, ownerMember),
+  get_trunk: any(admin, ownerReader),
+  update_trunk: any(admin, ownerMember),
+  delete_trunk: any(admin, ownerMember),
+  get_subports: any(admin, ownerReader),
+  add_subports: any(admin, ownerMember),
+  remove_subports: any(admin, ownerMember),
 };
 
 /** Neutron's defaults, evaluated without a policy file. Unknown actions are admin-only. */

@@ -12,7 +12,7 @@ import { asBool, owningProject, resourceItems, type Body } from './schemas/commo
 import { checkFixedIps, portCreate, portUpdate } from './schemas/ports.js';
 import { enforce } from './policy.js';
 import { portView, selectFields } from './views.js';
-import { fieldsOf, pageLinks, type NetworkApiContext } from './common.js';
+import { fieldsOf, pageLinks, tagCreated, type NetworkApiContext } from './common.js';
 
 export function portTarget(p: Pick<PortRow, 'project_id' | 'network_id' | 'device_owner'>, network: NetworkRow): PolicyTarget {
   return {
@@ -143,11 +143,7 @@ export function registerPortRoutes(app: FastifyInstance, ctx: NetworkApiContext)
     }
     const created = await svc.ports.create(parsed.map((p) => p.input));
     for (const [i, rec] of created.entries()) {
-      const tags = parsed[i]!.tags;
-      if (tags.length > 0) {
-        await svc.replaceTags(rec.port.id, tags);
-        rec.tags = [...new Set(tags)].sort();
-      }
+      await tagCreated(svc, rec, rec.port.id, parsed[i]!.tags);
     }
     reply.code(201);
     const views = created.map((rec) => render(rec, request.auth, networks.get(rec.port.network_id)!));

@@ -16,6 +16,7 @@ import { registerPortRoutes } from './ports.js';
 import { registerTagRoutes } from './tags.js';
 import { registerQuotaRoutes } from './quotas.js';
 import { registerSecurityGroupRoutes } from './security-groups.js';
+import { registerTrunkRoutes } from './trunks.js';
 
 export interface NetworkApiOptions {
   network: NetworkService;
@@ -43,5 +44,6 @@ export async function networkApi(app: FastifyInstance, opts: NetworkApiOptions):
     registerTagRoutes(v2, ctx);
     registerQuotaRoutes(v2, ctx);
     registerSecurityGroupRoutes(v2, ctx);
+    registerTrunkRoutes(v2, ctx);
   }, { prefix: '/v2.0' });
 }

@@ -12,7 +12,7 @@ import { asBool, asInt, owningProject, resourceItems, type Body } from './schema
 import { subnetCreate, subnetUpdate } from './schemas/subnets.js';
 import { enforce } from './policy.js';
 import { selectFields, subnetView } from './views.js';
-import { fieldsOf, pageLinks, type NetworkApiContext } from './common.js';
+import { fieldsOf, pageLinks, tagCreated, type NetworkApiContext } from './common.js';
 
 export function subnetTarget(s: Pick<SubnetRow, 'project_id' | 'network_id'>, network: NetworkRow): PolicyTarget {
   return {
@@ -107,11 +107,7 @@ export function registerSubnetRoutes(app: FastifyInstance, ctx: NetworkApiContex
     }
     const created = await svc.subnets.create(parsed.map((p) => p.input));
     for (const [i, rec] of created.entries()) {
-      const tags = parsed[i]!.tags;
-      if (tags.length > 0) {
-        await svc.replaceTags(rec.subnet.id, tags);
-        rec.tags = [...new Set(tags)].sort();
-      }
+      await tagCreated(svc, rec, rec.subnet.id, parsed[i]!.tags);
     }
     reply.code(201);
     return bulk ? { subnets: created.map(subnetView) } : { subnet: subnetView(created[0]!) };

@@ -1,9 +1,9 @@
-/** /v2.0/{networks,subnets,ports}/{id}/tags (Neutron's standard-attr-tag). */
+/** /v2.0/{networks,subnets,ports,trunks}/{id}/tags (Neutron's standard-attr-tag). */
 import type { FastifyInstance } from 'fastify';
 import type { AuthContext } from '../../http/auth.js';
 import { BadRequest, NotFound } from '../../errors.js';
 import type { PolicyTarget } from '../../policy/types.js';
-import { networkNotFound, portNotFound, subnetNotFound } from '../errors.js';
+import { networkNotFound, portNotFound, subnetNotFound, trunkNotFound } from '../errors.js';
 import { ADMIN_SCOPE, scopeOf } from '../model.js';
 import { neutron, validate } from '../../http/validation.js';
 import { tagsReplace } from './schemas/tags.js';
@@ -11,10 +11,11 @@ import { enforce } from './policy.js';
 import { networkTarget } from './networks.js';
 import { subnetTarget } from './subnets.js';
 import { portTarget } from './ports.js';
+import { trunkTarget } from './trunks.js';
 import type { NetworkApiContext } from './common.js';
 
-type Kind = 'networks' | 'subnets' | 'ports';
-const KINDS: readonly Kind[] = ['networks', 'subnets', 'ports'];
+type Kind = 'networks' | 'subnets' | 'ports' | 'trunks';
+const KINDS: readonly Kind[] = ['networks', 'subnets', 'ports', 'trunks'];
 
 const tagNotFound = (tag: string) => new NotFound(`Tag ${tag} could not be found.`, { type: 'TagNotFound' });
 
@@ -41,6 +42,11 @@ export function registerTagRoutes(app: FastifyInstance, ctx: NetworkApiContext):
         const target = portTarget(row, await svc.networks.getRow(ADMIN_SCOPE, row.network_id));
         if (!policy.allowed('get_port', target, auth)) throw portNotFound(id);
         return { target, singular: 'port' };
+      }
+      case 'trunks': {
+        const target = trunkTarget(await svc.trunks.getRow(scope, id));
+        if (!policy.allowed('get_trunk', target, auth)) throw trunkNotFound(id);
+        return { target, singular: 'trunk' };
       }
     }
   }

@@ -1,5 +1,6 @@
 /** Neutron's JSON shapes for networks, subnets and ports. */
-import type { NetworkRecord, PortRecord, SubnetRecord } from '../model.js';
+import type { NetworkRecord, PortRecord, SubnetRecord, TrunkRecord } from '../model.js';
+import type { SubportRow } from '../tables.js';
 import type { VifBinding } from '../network-info.js';
 
 export type View = Record<string, unknown>;
@@ -65,7 +66,7 @@ export function subnetView({ subnet: s, tags }: SubnetRecord): View {
 }
 
 /** `showBinding`: whether the caller may see the binding:* details (admin only by default). */
-export function portView({ port: p, fixedIps, tags }: PortRecord, binding: VifBinding, showBinding: boolean): View {
+export function portView({ port: p, fixedIps, tags, trunkDetails }: PortRecord, binding: VifBinding, showBinding: boolean): View {
   const bound = p.binding_host_id !== '';
   const view: View = {
     id: p.id,
@@ -91,6 +92,7 @@ export function portView({ port: p, fixedIps, tags }: PortRecord, binding: VifBi
     updated_at: ts(p.updated_at),
     revision_number: p.revision_number,
   };
+  if (trunkDetails) view.trunk_details = trunkDetails;
   if (showBinding) {
     view['binding:host_id'] = p.binding_host_id;
     view['binding:profile'] = JSON.parse(p.binding_profile);
@@ -98,6 +100,28 @@ export function portView({ port: p, fixedIps, tags }: PortRecord, binding: VifBi
     view['binding:vif_details'] = bound ? binding.vifDetails : {};
   }
   return view;
+}
+
+export function subportView(s: SubportRow): View {
+  return { segmentation_id: Number(s.segmentation_id), segmentation_type: s.segmentation_type, port_id: s.port_id };
+}
+
+export function trunkView({ trunk: t, subports, tags }: TrunkRecord): View {
+  return {
+    id: t.id,
+    name: t.name,
+    description: t.description,
+    port_id: t.port_id,
+    sub_ports: subports.map(subportView),
+    status: t.status,
+    admin_state_up: t.admin_state_up === 1,
+    tenant_id: t.project_id,
+    project_id: t.project_id,
+    tags,
+    created_at: ts(t.created_at),
+    updated_at: ts(t.updated_at),
+    revision_number: t.revision_number,
+  };
 }
 
 /** Keep only the requested `fields` (Neutron's fields query parameter). */

@@ -31,6 +31,9 @@ export async function createFixtures(cloud: TestCloud): Promise<Fixtures> {
   await ok(cloud, 'PUT', `/network/v2.0/networks/${network}/tags/fuzztag`);
   const subnet = (await ok(cloud, 'POST', '/network/v2.0/subnets', { subnet: { network_id: network, cidr: '10.77.0.0/16', ip_version: 4 } })).json.subnet.id;
   const port = (await ok(cloud, 'POST', '/network/v2.0/ports', { port: { network_id: network, name: 'fuzz-fixture' } })).json.port.id;
+  const trunkParent = (await ok(cloud, 'POST', '/network/v2.0/ports', { port: { network_id: network, name: 'fuzz-trunk-parent' } })).json.port.id;
+  const trunk = (await ok(cloud, 'POST', '/network/v2.0/trunks', { trunk: { port_id: trunkParent, name: 'fuzz-fixture' } })).json.trunk.id;
+  const subport = (await ok(cloud, 'POST', '/network/v2.0/ports', { port: { network_id: network, name: 'fuzz-subport' } })).json.port.id;
   const keypair = (await ok(cloud, 'POST', '/compute/v2.1/os-keypairs', { keypair: { name: 'fuzz-fixture' } })).json.keypair.name;
   const project = (await ok(cloud, 'POST', '/identity/v3/projects', { project: { name: 'fuzz-fixture', domain_id: 'default' } })).json.project.id;
   const user = (await ok(cloud, 'POST', '/identity/v3/users', { user: { name: 'fuzz-fixture', domain_id: 'default', password: 'pw-123456', default_project_id: project } })).json.user.id;
@@ -63,7 +66,7 @@ export async function createFixtures(cloud: TestCloud): Promise<Fixtures> {
     flavor, extraSpecKey: 'fuzz:key', keypair,
     hypervisor: String(hypervisors.json.hypervisors[0].id),
     computeService: String(services.json.services[0].id),
-    aggregate, image, imageTag: 'fuzztag', sharedImage, imageMember: project, network, subnet, port, netTag: 'fuzztag',
+    aggregate, image, imageTag: 'fuzztag', sharedImage, imageMember: project, network, subnet, port, trunk, subport, netTag: 'fuzztag',
     extensionAlias: extensions.json.extensions[0]?.alias ?? 'tag',
     project, user, role,
     identityService: idServices.json.services[0]?.id ?? 'none',
@@ -73,7 +76,7 @@ export async function createFixtures(cloud: TestCloud): Promise<Fixtures> {
   };
 }
 
-export type Kind = 'server' | 'network' | 'subnet' | 'port' | 'image' | 'image_member' | 'flavor' | 'keypair' | 'aggregate' | 'project' | 'user' | 'role'
+export type Kind = 'server' | 'network' | 'subnet' | 'port' | 'trunk' | 'image' | 'image_member' | 'flavor' | 'keypair' | 'aggregate' | 'project' | 'user' | 'role'
   | 'resource_provider' | 'allocation' | 'resource_class' | 'trait' | 'security_group' | 'server_group'
   | 'domain' | 'group' | 'region' | 'service' | 'endpoint' | 'credential' | 'policy';
 
@@ -118,6 +121,7 @@ export async function snapshot(cloud: TestCloud): Promise<Snapshot> {
     network: ids((await get('/network/v2.0/networks')).networks),
     subnet: ids((await get('/network/v2.0/subnets')).subnets),
     port: ids((await get('/network/v2.0/ports')).ports),
+    trunk: ids((await get('/network/v2.0/trunks')).trunks),
     image: new Set(images),
     image_member: imageMembers,
     flavor: ids((await get('/compute/v2.1/flavors?is_public=none', COMPUTE)).flavors),
@@ -194,6 +198,7 @@ export function createdBy(method: string, routeUrl: string, path: string, status
     case 'POST /network/v2.0/networks': return many('network', 'networks', 'network');
     case 'POST /network/v2.0/subnets': return many('subnet', 'subnets', 'subnet');
     case 'POST /network/v2.0/ports': return many('port', 'ports', 'port');
+    case 'POST /network/v2.0/trunks': return one('trunk', body?.trunk?.id);
     case 'POST /placement/resource_providers': return one('resource_provider', body?.uuid ?? lastSegment(location));
     case 'POST /placement/resource_classes': return one('resource_class', lastSegment(location) || (requestJson as any)?.name);
     case 'PUT /placement/resource_classes/:name': return one('resource_class', decodeURIComponent(seg[3] ?? ''));
@@ -250,6 +255,8 @@ export async function deleteCreated(cloud: TestCloud, created: Created[], newSer
     await del(`/image/v2/images/${id.slice(0, cut)}/members/${encodeURIComponent(id.slice(cut + 1))}`);
   }
   for (const id of of('image')) await del(`/image/v2/images/${id}`);
+  // A trunk holds its ports: it goes first.
+  for (const id of of('trunk')) await del(`/network/v2.0/trunks/${id}`);
   for (const id of of('port')) await del(`/network/v2.0/ports/${id}`);
   for (const id of of('subnet')) await del(`/network/v2.0/subnets/${id}`);
   for (const id of of('network')) await del(`/network/v2.0/networks/${id}`);

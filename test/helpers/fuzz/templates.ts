@@ -24,6 +24,9 @@ export interface Fixtures {
   network: string;
   subnet: string;
   port: string;
+  /** A trunk (on a port of its own) and a free port to add to it as a subport. */
+  trunk: string;
+  subport: string;
   netTag: string;
   extensionAlias: string;
   project: string;
@@ -64,6 +67,7 @@ export function fixtureForParam(routeUrl: string, param: string, f: Fixtures): s
     case 'networks': return f.network;
     case 'subnets': return f.subnet;
     case 'ports': return f.port;
+    case 'trunks': return f.trunk;
     case 'extensions': return f.extensionAlias;
     case 'quotas': return f.project;
     case 'projects': return f.project;
@@ -176,6 +180,15 @@ export function templatesFor(method: string, routeUrl: string, params: Record<st
       return [{ port: { network_id: f.network, name: 'fuzz-port', fixed_ips: [{ subnet_id: f.subnet }], admin_state_up: true } }];
     case 'PUT /network/v2.0/ports/:id':
       return [{ port: { name: 'renamed', device_owner: '' } }];
+    case 'POST /network/v2.0/trunks':
+      return [{ trunk: { port_id: f.port, name: 'fuzz-trunk', sub_ports: [] } }];
+    case 'PUT /network/v2.0/trunks/:id':
+      return [{ trunk: { name: 'renamed', admin_state_up: true } }];
+    case 'PUT /network/v2.0/trunks/:id/add_subports':
+      return [{ sub_ports: [{ port_id: f.subport, segmentation_type: 'vlan', segmentation_id: 7 }] }];
+    case 'PUT /network/v2.0/trunks/:id/remove_subports':
+      return [{ sub_ports: [{ port_id: f.subport }] }];
+    case 'PUT /network/v2.0/trunks/:id/tags':
     case 'PUT /network/v2.0/networks/:id/tags':
     case 'PUT /network/v2.0/subnets/:id/tags':
     case 'PUT /network/v2.0/ports/:id/tags':
