@@ -9,7 +9,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
 import type { ComputeDb } from '../../src/compute/db/tables.js';
-import { allocationsOf, bootActive, uploadImage, V237 } from './fixtures.js';
+import { allocationsOf, bootActive, portsOf, privateNetworkId, uploadImage, V237 } from './fixtures.js';
 import { healAllocations } from '../../src/compute/heal-allocations.js';
 import { testLogger } from '../helpers/logger.js';
 
@@ -76,6 +76,21 @@ describe('cold migration between hosts', () => {
     assert.deepEqual(await allocationsOf(cloud, m.uuid), {});
     assert.ok(!(await guestsOn(dest)).includes(server.id));
     assert.ok((await guestsOn(source)).includes(server.id));
+  });
+
+  test('the server\'s ports are bound to the destination when the migration finishes, and to the source again on revert', async () => {
+    const server = await bootActive(cloud, { name: 'cold-port', imageRef: image, flavorRef: '1', networks: [{ uuid: await privateNetworkId(cloud) }] }, 'demo', V237);
+    const source = await hostOf(server.id);
+    const bound = async () => (await portsOf(cloud, server.id)).map((p) => p['binding:host_id']);
+    assert.deepEqual(await bound(), [source]);
+    assert.equal((await act(server.id, { migrate: null })).status, 202);
+    await cloud.waitForServer(server.id, 'VERIFY_RESIZE', 'demo');
+    const dest = await hostOf(server.id);
+    assert.notEqual(dest, source);
+    assert.deepEqual(await bound(), [dest]);
+    assert.equal((await act(server.id, { revertResize: null }, '2.1', 'demo')).status, 202);
+    await cloud.waitForServer(server.id, 'ACTIVE', 'demo');
+    assert.deepEqual(await bound(), [source]);
   });
 
   test('to its own host it is 400 NoValidHost (the current host is excluded); a paused server is a 409; a member gets 403', async () => {

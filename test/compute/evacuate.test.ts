@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
 import type { ComputeDb } from '../../src/compute/db/tables.js';
-import { allocationsOf, bootActive, uploadImage, V237 } from './fixtures.js';
+import { allocationsOf, bootActive, portsOf, privateNetworkId, uploadImage, V237 } from './fixtures.js';
 
 const mv = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
 
@@ -46,8 +46,8 @@ describe('evacuate', () => {
 
   const act = (id: string, body: unknown, version = '2.14', who: 'admin' | 'demo' = 'admin') =>
     cloud.request('POST', `/compute/v2.1/servers/${id}/action`, { who, body, headers: mv(version) });
-  const bootOn = (name: string, host: string) =>
-    bootActive(cloud, { name, imageRef: image, flavorRef: '1', networks: 'none', availability_zone: `nova:${host}` }, 'admin', V237);
+  const bootOn = (name: string, host: string, networks: unknown = 'none') =>
+    bootActive(cloud, { name, imageRef: image, flavorRef: '1', networks, availability_zone: `nova:${host}` }, 'admin', V237);
   const forceDown = (host: string, down: boolean) =>
     cloud.request('PUT', '/compute/v2.1/os-services/force-down', { body: { host, binary: 'nova-compute', forced_down: down }, headers: mv('2.11') });
   const migrationsOf = (id: string) => (cloud.database.db as ComputeDb).selectFrom('migrations').selectAll().where('instance_uuid', '=', id).orderBy('id').execute();
@@ -77,7 +77,7 @@ describe('evacuate', () => {
 
   test('with the source forced down the server is rebuilt on the other host; stopped stays stopped; the source cleans up when it starts again', async () => {
     const [a, b] = hosts;
-    const active = await bootOn('evac-active', a);
+    const active = await bootOn('evac-active', a, [{ uuid: await privateNetworkId(cloud) }]);
     const stopped = await bootOn('evac-stopped', a);
     const paused = await bootOn('evac-paused', a);
     assert.equal((await act(stopped.id, { 'os-stop': null }, '2.1')).status, 202);
@@ -102,6 +102,8 @@ describe('evacuate', () => {
     assert.equal(m.status, 'done');
     assert.equal(m.source_compute, a);
     assert.equal(m.dest_compute, b);
+    const [port] = await portsOf(cloud, active.id);
+    assert.equal(port['binding:host_id'], b, 'the port follows the server');
     // As Nova: the server holds both hosts until the source comes back.
     assert.deepEqual(Object.keys(await allocationsOf(cloud, active.id)).sort(), [await providerOf(a), await providerOf(b)].sort());
 

@@ -44,6 +44,8 @@ export async function evacuateInstance(
         throw new Error('the server changed while it was evacuated');
       }
       await updateInstance(deps.db, instance.uuid, { task_state: TaskState.REBUILD_SPAWNING }, [TaskState.REBUILD_BLOCK_DEVICE_MAPPING]);
+      // Nova's setup_networks_on_host for the rebuild here: the ports follow the server.
+      await deps.network.bindInstancePorts(instance.uuid, deps.host);
       const di = toDriverInstance(here, imageMetaForInstance(here), deps.conf.DEFAULT.instance_name_template);
       await deps.driver.spawn({
         instance: di, networkInfo,

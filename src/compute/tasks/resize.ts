@@ -83,6 +83,8 @@ export async function finishResize(deps: ComputeHostDeps, ctx: RequestContext, i
         task_state: TaskState.RESIZE_FINISH, host: deps.host, node: resized.node, flavor: JSON.stringify(flavor), old_flavor: JSON.stringify(instance.flavor),
         vcpus: flavor.vcpus, memory_mb: flavor.memory_mb, root_gb: flavor.root_gb, ephemeral_gb: flavor.ephemeral_gb,
       }, [TaskState.RESIZE_MIGRATED]);
+      // Nova's migrate_instance_finish: the ports belong to the destination now.
+      await deps.network.bindInstancePorts(instance.uuid, deps.host);
       const di = driverInstance(deps, resized);
       await deps.driver.finishMigration(di, await networkInfo(deps, instance.uuid), { sameHost: migration.source_compute === deps.host, powerOn });
       return (await deps.driver.getInfo(di)).state;
@@ -148,6 +150,8 @@ export async function finishRevertResize(deps: ComputeHostDeps, ctx: RequestCont
         if (!ok) throw new Error('could not give the server its source allocation back');
       }
       await deps.placement.deleteAllocations(migrationUuid);
+      // And the ports the source again.
+      await deps.network.bindInstancePorts(instance.uuid, deps.host);
       await updateInstance(deps.db, instance.uuid, {
         host: deps.host, node: reverted.node, flavor: JSON.stringify(oldFlavor), old_flavor: null,
         vcpus: oldFlavor.vcpus, memory_mb: oldFlavor.memory_mb, root_gb: oldFlavor.root_gb, ephemeral_gb: oldFlavor.ephemeral_gb,

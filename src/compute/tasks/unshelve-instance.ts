@@ -56,6 +56,8 @@ export async function unshelveInstance(deps: ComputeHostDeps, ctx: RequestContex
         id: image.id, name: image.name, disk_format: image.disk_format, container_format: image.container_format,
         size: image.size, min_disk: image.min_disk ?? 0, min_ram: image.min_ram ?? 0, properties: {},
       };
+      // Nova's setup_instance_network_on_host: the ports are bound where the server comes back.
+      await deps.network.bindInstancePorts(instance.uuid, deps.host);
       const driverInstance = toDriverInstance({ ...instance, ...here }, meta, deps.conf.DEFAULT.instance_name_template);
       await deps.driver.spawn({ instance: driverInstance, networkInfo, blockDeviceInfo: { rootDeviceName, devices: [] } });
       done = { vm_state: VmState.ACTIVE, task_state: null, power_state: (await deps.driver.getInfo(driverInstance)).state, ...here };
