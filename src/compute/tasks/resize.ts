@@ -24,6 +24,7 @@ import { instancePayload } from '../notifications.js';
 import { TaskState, VmState } from '../vm-states.js';
 import type { ComputeHostDeps } from './context.js';
 import { imageMetaForInstance } from './image-meta.js';
+import { deleteConsoleTokensForInstance } from '../../console/auth-tokens.js';
 
 type Next = (work: () => Promise<void>) => void;
 
@@ -84,7 +85,10 @@ export async function finishResize(deps: ComputeHostDeps, ctx: RequestContext, i
         vcpus: flavor.vcpus, memory_mb: flavor.memory_mb, root_gb: flavor.root_gb, ephemeral_gb: flavor.ephemeral_gb,
       }, [TaskState.RESIZE_MIGRATED]);
       const di = driverInstance(deps, resized);
-      await deps.driver.finishMigration(di, await networkInfo(deps, instance.uuid), { sameHost: migration.source_compute === deps.host, powerOn });
+      const sameHost = migration.source_compute === deps.host;
+      await deps.driver.finishMigration(di, await networkInfo(deps, instance.uuid), { sameHost, powerOn });
+      // The console URLs handed out led to the source host's displays.
+      if (!sameHost) await deleteConsoleTokensForInstance(deps.db, instance.uuid);
       return (await deps.driver.getInfo(di)).state;
     }, { finishesAction: true });
     await updateMigration(deps.db, migrationUuid, { status: 'finished' });
