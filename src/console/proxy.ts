@@ -91,6 +91,8 @@ export async function startConsoleProxy(opts: ConsoleProxyOptions): Promise<Cons
   server.listen(opts.port, opts.host);
   await once(server, 'listening');
   const port = (server.address() as { port: number }).port;
+  // After start-up an error (a failed accept) is one client's, not the proxy's end.
+  server.on('error', (err) => log.warn({ err }, 'console proxy socket error'));
   log.info({ host: opts.host, port, web }, 'console proxy listening');
   return {
     port,

@@ -60,12 +60,16 @@ function listen(serve: (socket: net.Socket) => void): Listener {
   const port = (async () => {
     server.listen(0, LISTEN_HOST);
     await once(server, 'listening');
+    // A failed accept (out of file descriptors) costs that one client, not the hypervisor.
+    server.on('error', () => undefined);
     return (server.address() as net.AddressInfo).port;
   })();
   return { server, sockets, port };
 }
 
 async function stop(l: Listener): Promise<void> {
+  // One still opening is closed once open, not left listening.
+  await l.port.catch(() => undefined);
   for (const s of l.sockets) s.destroy();
   if (!l.server.listening) return;
   await new Promise<void>((resolve) => l.server.close(() => resolve()));
