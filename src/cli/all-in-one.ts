@@ -126,7 +126,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
     const db = database.db;
     const computeDb = db as ComputeDb;
 
-    const transport = openTransport(conf.DEFAULT.transport_url);
+    const transport = openTransport(conf.DEFAULT.transport_url, { conf, logger: logger.child({ service: 'bus' }) });
     cleanups.push(() => transport.close());
 
     // --- services' own state ------------------------------------------------
