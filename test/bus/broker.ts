@@ -54,3 +54,43 @@ export async function createTestVhost(): Promise<TestVhost> {
     remove: async () => { await rabbitmqctl('delete_vhost', name).catch(() => undefined); },
   };
 }
+
+export interface Relay {
+  port: number;
+  /** Starts relaying (again) on the same port. */
+  open(): Promise<void>;
+  /** Cuts every relayed connection abruptly, as a network failure would. */
+  cutAll(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP relay to the broker on a port of its own: a broker that is down
+ * (before open()) or a network that drops (cutAll()) without touching the
+ * shared RabbitMQ. It starts closed; the port is reserved but refuses.
+ */
+export async function createRelay(): Promise<Relay> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(RABBIT_PORT, RABBIT_HOST);
+    sockets.add(client);
+    sockets.add(upstream);
+    const end = () => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+    client.pipe(upstream).pipe(client);
+  });
+  const probe = net.createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise<void>((r) => probe.close(() => r()));
+  return {
+    port,
+    open: () => new Promise<void>((r) => server.listen(port, '127.0.0.1', r)),
+    cutAll: () => { for (const s of sockets) s.resetAndDestroy(); sockets.clear(); },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => (server.listening ? server.close(() => r()) : r()));
+    },
+  };
+}
