@@ -283,7 +283,8 @@ for (const impl of IMPLEMENTATIONS) {
         await t.send(q, 'two');
         await t.send(q, 'three');
         await l.waitFor(3);
-        assert.deepEqual(l.received, ['one', 'two', 'three']);
+        await quiet();
+        assert.deepEqual(l.received, ['one', 'two', 'three'], 'the failed message was delivered again');
         await sub.close();
       });
 
@@ -299,7 +300,8 @@ for (const impl of IMPLEMENTATIONS) {
         await t.send(name, 'good-1');
         await t.fanout(name, 'good-2');
         await l.waitFor(4);
-        assert.deepEqual([...l.received].sort(), ['bad-1', 'bad-2', 'good-1', 'good-2']);
+        await quiet();
+        assert.deepEqual([...l.received].sort(), ['bad-1', 'bad-2', 'good-1', 'good-2'], 'a failed message was delivered again');
         await Promise.all(subs.map((s) => s.close()));
       });
 

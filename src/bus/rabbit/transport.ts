@@ -17,7 +17,8 @@
  *   message may still have been queued, so it is not re-sent here: the caller
  *   learns of the failure instead of getting a silent duplicate.
  * - a send made while disconnected waits for the reconnection up to
- *   sendTimeoutMs, then rejects with RabbitUnavailable.
+ *   sendTimeoutMs, then rejects with RabbitUnavailable; a confirm that does
+ *   not come within sendTimeoutMs (a broker blocking publishers) rejects too.
  * - a consumed message is acknowledged once its handler's promise settles,
  *   resolved or rejected: a failing handler has had its chance (the RPC layer
  *   already answered with the failure), and redelivering it would loop. A
@@ -180,7 +181,11 @@ export class RabbitTransport implements Transport {
           vhost: this.target.vhost,
           // amqplib declares the peer dead after two missed beats: half the threshold each.
           heartbeat: Math.ceil(this.o.heartbeatTimeoutThresholdMs / 2000),
-        }, { timeout: Math.min(5000, this.o.sendTimeoutMs) });
+        }, {
+          timeout: Math.min(5000, this.o.sendTimeoutMs),
+          // Small RPC messages must not wait for Nagle's algorithm: 40 ms per call round trip otherwise.
+          noDelay: true,
+        });
         if (this.closed) {
           await conn.close().catch(() => undefined);
           return;
@@ -331,7 +336,13 @@ export class RabbitTransport implements Transport {
       let written = false;
       try {
         await new Promise<void>((resolve, reject) => {
-          ch.publish(exchange, routingKey, content, options, (err) => (err ? reject(err) : resolve()));
+          // A broker that blocks publishers (memory or disk alarm) keeps the connection but confirms nothing.
+          const timer = setTimeout(() => reject(new Error(`no confirm within ${this.o.sendTimeoutMs} ms`)), this.o.sendTimeoutMs);
+          ch.publish(exchange, routingKey, content, options, (err) => {
+            clearTimeout(timer);
+            if (err) reject(err);
+            else resolve();
+          });
           written = true;
         });
         return;

@@ -148,4 +148,29 @@ describe('rabbit:// when the broker closes every connection under load', { skip 
       await relay.close();
     }
   });
+
+  test('a message whose handler had not finished when the connection dropped is delivered again', async () => {
+    const relay = await createRelay();
+    await relay.open();
+    const t = new RabbitTransport(`rabbit://guest:guest@127.0.0.1:${relay.port}/${vhost.name}`, { retryIntervalMs: 100, retryBackoffMs: 100, intervalMaxMs: 500 });
+    try {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const got: string[] = [];
+      const sub = await t.listen('reconnect.held', (b) => {
+        got.push(b);
+        return got.length === 1 ? gate : undefined; // the first delivery is still being handled at the cut
+      });
+      await t.send('reconnect.held', 'held');
+      await waitUntil(() => got.length === 1, 'the first delivery');
+      relay.cutAll();
+      await waitUntil(() => got.length === 2, 'the redelivery after reconnecting');
+      assert.deepEqual(got, ['held', 'held']);
+      release();
+      await sub.close();
+    } finally {
+      await t.close();
+      await relay.close();
+    }
+  });
 });

@@ -15,6 +15,20 @@ async function closedPort(): Promise<number> {
   return (await createRelay()).port;
 }
 
+/** Listens on `topic`, runs `then`, and returns what arrived once the first message did (bounded). */
+async function firstMessage(t: RabbitTransport, topic: string, then: () => Promise<unknown>): Promise<string[]> {
+  const got: string[] = [];
+  const sub = await t.listen(topic, (b) => void got.push(b));
+  try {
+    await then();
+    const deadline = Date.now() + 10_000;
+    while (got.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    return got;
+  } finally {
+    await sub.close();
+  }
+}
+
 const FAST = { retryIntervalMs: 50, retryBackoffMs: 50, intervalMaxMs: 200 };
 
 describe('rabbit:// with the broker unreachable', () => {
@@ -62,12 +76,7 @@ describe('rabbit:// when the broker comes back', async () => {
       assert.equal(settled, false, 'the send did not wait for the broker');
       await relay.open();
       await sent;
-      const got: string[] = [];
-      const sub = await t.listen('waiting-topic', (b) => void got.push(b));
-      const deadline = Date.now() + 10_000;
-      while (got.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      assert.deepEqual(got, ['queued while down']);
-      await sub.close();
+      assert.deepEqual(await firstMessage(t, 'waiting-topic', async () => undefined), ['queued while down']);
     } finally {
       await t.close();
       await relay.close();
@@ -79,13 +88,7 @@ describe('rabbit:// when the broker comes back', async () => {
     const dead = await closedPort();
     const t = new RabbitTransport(`rabbit://guest:guest@127.0.0.1:${dead},guest:guest@${RABBIT_HOST}:${RABBIT_PORT}/${vhost.name}`, FAST);
     try {
-      const got: string[] = [];
-      const sub = await t.listen('multi-host', (b) => void got.push(b));
-      await t.send('multi-host', 'via the second host');
-      const deadline = Date.now() + 10_000;
-      while (got.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      assert.deepEqual(got, ['via the second host']);
-      await sub.close();
+      assert.deepEqual(await firstMessage(t, 'multi-host', () => t.send('multi-host', 'via the second host')), ['via the second host']);
     } finally {
       await t.close();
     }
