@@ -2,11 +2,12 @@
  * `kilonova all-in-one` with transport_url=rabbit://: the whole boot flow
  * (API → conductor → scheduler → compute) crosses RabbitMQ, in a virtual host
  * of the test's own; a server boots to ACTIVE and is deleted. The ready line
- * shows the bus without its password.
+ * shows the bus without its password, and a broker that cannot be reached
+ * ends the start with one line.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCloudProcess } from '../helpers/cloud.js';
+import { runFailingStart, startCloudProcess } from '../helpers/cloud.js';
 import { createTestVhost, rabbitmqctl, rabbitSkipReason, type TestVhost } from '../bus/broker.js';
 
 const skip = await rabbitSkipReason();
@@ -51,5 +52,21 @@ describe('kilonova all-in-one over rabbit://', { skip, timeout: 180_000 }, () =>
     } finally {
       assert.equal(await cloud.stop('SIGTERM'), 0);
     }
+  });
+});
+
+describe('kilonova all-in-one with an unreachable rabbit://', { timeout: 60_000 }, () => {
+  test('gives up after send_timeout with one line naming transport_url, without the password', async () => {
+    const result = await runFailingStart({
+      env: {
+        KILONOVA_DEFAULT__TRANSPORT_URL: 'rabbit://nova:pw-s3cret@127.0.0.1:1/',
+        KILONOVA_OSLO_MESSAGING_RABBIT__SEND_TIMEOUT: '1',
+        KILONOVA_DEFAULT__COMPUTE_DRIVER: 'fake.FakeDriver',
+      },
+    });
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /kilonova: \[DEFAULT\] transport_url: rabbit:\/\/nova:\*\*\*@127\.0\.0\.1:1\/ is not reachable/);
+    assert.doesNotMatch(result.stderr, /pw-s3cret/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
   });
 });
