@@ -1,10 +1,14 @@
 /**
  * Versioned notifications (Nova's instance.create.start and friends), published
- * on the `versioned_notifications.<priority>` topics.
+ * on the `versioned_notifications.<priority>` topics: over a broker into the
+ * notification queues OpenStack consumers read (Transport.notify), in process
+ * to the current fanout listeners. The message carries the context both as
+ * `context` and flattened as oslo.messaging packs it (`_context_*`).
  */
 import { randomUUID } from 'node:crypto';
 import type { Transport } from './transport.js';
 import type { RequestContext } from './context.js';
+import { packContext } from './oslo-message.js';
 
 export interface Notification {
   message_id: string;
@@ -39,6 +43,9 @@ export class Notifier {
       payload,
       context: { request_id: ctx.requestId, user_id: ctx.userId, project_id: ctx.projectId },
     };
-    await this.transport.fanout(`${NOTIFICATION_TOPIC}.${priority.toLowerCase()}`, JSON.stringify(n));
+    const topic = `${NOTIFICATION_TOPIC}.${priority.toLowerCase()}`;
+    const body = JSON.stringify({ ...n, ...packContext(ctx) });
+    if (this.transport.notify) await this.transport.notify(topic, body);
+    else await this.transport.fanout(topic, body);
   }
 }

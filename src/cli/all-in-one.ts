@@ -11,7 +11,8 @@ import type { Config } from '../conf/options.js';
 import { databaseUrl } from '../conf/loader.js';
 import { openDatabase, type DatabaseHandle } from '../db/database.js';
 import { syncDatabase, type MigrationSet } from '../db/migrate.js';
-import { openTransport } from '../bus/transports.js';
+import { openTransport, UnsupportedTransportUrl } from '../bus/transports.js';
+import { RabbitUnavailable } from '../bus/rabbit/transport.js';
 import type { Transport } from '../bus/transport.js';
 import { RpcClient, RpcServer } from '../bus/rpc.js';
 import { Notifier } from '../bus/notifier.js';
@@ -129,7 +130,12 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
     const db = database.db;
     const computeDb = db as ComputeDb;
 
-    const transport = openTransport(conf.DEFAULT.transport_url);
+    let transport: Transport;
+    try {
+      transport = openTransport(conf.DEFAULT.transport_url, { conf, logger: logger.child({ service: 'bus' }) });
+    } catch (err) {
+      throw err instanceof UnsupportedTransportUrl ? new StartupError(err.message) : err;
+    }
     cleanups.push(() => transport.close());
 
     // --- services' own state ------------------------------------------------
@@ -158,7 +164,10 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
 
     // --- RPC clients and servers ------------------------------------------
     const rpc = new RpcClient(transport, conf.DEFAULT.rpc_response_timeout * 1000);
-    await rpc.start();
+    // The first use of the bus: a broker that stays unreachable past [oslo_messaging_rabbit] send_timeout ends the start.
+    await rpc.start().catch((err: unknown) => {
+      throw err instanceof RabbitUnavailable ? new StartupError(`[DEFAULT] transport_url: ${err.message}`) : err;
+    });
     cleanups.push(() => rpc.close());
     const notifier = new Notifier(transport, `nova-compute:${host}`);
     const conductorClient = new ConductorRpcClient(rpc);
