@@ -22,8 +22,15 @@ export interface Notification {
 
 export const NOTIFICATION_TOPIC = 'versioned_notifications';
 
+/** Whether `[oslo_messaging_notifications] driver` sends anything over this transport. */
+export function notificationsEnabled(driver: string, transport: Transport): boolean {
+  if (driver === 'noop') return false;
+  if (driver === 'messagingv2' || driver === 'messaging') return true;
+  return !transport.notify;
+}
+
 export class Notifier {
-  constructor(private readonly transport: Transport, private readonly publisherId: string) {}
+  constructor(private readonly transport: Transport, private readonly publisherId: string, private readonly enabled = true) {}
 
   info(ctx: RequestContext, eventType: string, payload: unknown): Promise<void> {
     return this.emit('INFO', ctx, eventType, payload);
@@ -34,6 +41,7 @@ export class Notifier {
   }
 
   private async emit(priority: Notification['priority'], ctx: RequestContext, eventType: string, payload: unknown): Promise<void> {
+    if (!this.enabled) return;
     const n: Notification = {
       message_id: randomUUID(),
       publisher_id: this.publisherId,

@@ -15,7 +15,7 @@ import { openTransport, UnsupportedTransportUrl } from '../bus/transports.js';
 import { RabbitUnavailable } from '../bus/rabbit/transport.js';
 import type { Transport } from '../bus/transport.js';
 import { RpcClient, RpcServer } from '../bus/rpc.js';
-import { Notifier } from '../bus/notifier.js';
+import { Notifier, notificationsEnabled } from '../bus/notifier.js';
 import { createHttpServer } from '../http/server.js';
 import { identityMigrations } from '../identity/migrations.js';
 import { IdentityService } from '../identity/service.js';
@@ -169,7 +169,9 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       throw err instanceof RabbitUnavailable ? new StartupError(`[DEFAULT] transport_url: ${err.message}`) : err;
     });
     cleanups.push(() => rpc.close());
-    const notifier = new Notifier(transport, `nova-compute:${host}`);
+    const sendsNotifications = notificationsEnabled(conf.oslo_messaging_notifications.driver, transport);
+    const notifierFor = (publisherId: string) => new Notifier(transport, publisherId, sendsNotifications);
+    const notifier = notifierFor(`nova-compute:${host}`);
     const conductorClient = new ConductorRpcClient(rpc);
     const schedulerClient = new SchedulerRpcClient(rpc);
     const computeClient = new ComputeRpcClient(rpc);
@@ -191,7 +193,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       }
       const manager = new ComputeManager({
         host: name, db: computeDb, driver: loaded.driver, network: networkClient, placement: placementClient, conductor: conductorClient, images, compute: computeClient,
-        notifier: i === 0 ? notifier : new Notifier(transport, `nova-compute:${name}`), conf, logger: logger.child({ service: 'compute', host: name }),
+        notifier: i === 0 ? notifier : notifierFor(`nova-compute:${name}`), conf, logger: logger.child({ service: 'compute', host: name }),
       });
       await manager.initHost().catch((err: Error) => {
         // The operator's most likely mistake (libvirtd not running): one line that says what to do.
@@ -241,7 +243,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       deleteAllocations: (uuid) => placement.deleteAllocations(uuid),
       deleteResourceProvider: (uuid) => placement.deleteResourceProvider(uuid),
       placementAggregates: placement,
-      notifier: new Notifier(transport, `nova-api:${host}`),
+      notifier: notifierFor(`nova-api:${host}`),
       isComputeUp: async (h) => {
         const s = await computeDb.selectFrom('services').select(['last_seen_up', 'forced_down'])
           .where('host', '=', h).where('binary', '=', 'nova-compute').where('deleted', '=', 0).executeTakeFirst();

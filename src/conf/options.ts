@@ -134,6 +134,12 @@ export const OPTIONS = {
   console: {
     allowed_origins: { type: 'list', default: [], help: 'Host names a console websocket\'s Origin may name besides the proxy\'s own (for a proxy behind another name).' },
   },
+  oslo_messaging_notifications: {
+    driver: {
+      type: 'string', default: '', choices: ['', 'messagingv2', 'messaging', 'noop'],
+      help: 'Where versioned notifications go: messagingv2 (or messaging) publishes them to the bus, noop drops them. Empty: published in process (memory://, where only current listeners get them), dropped over rabbit://, where nothing would read the queues they fill (oslo.messaging\'s default sends none).',
+    },
+  },
   oslo_messaging_rabbit: {
     heartbeat_timeout_threshold: { type: 'int', default: 60, min: 0, help: 'Seconds without traffic from RabbitMQ after which the connection counts as dead and is re-opened (0: no heartbeats).' },
     rabbit_retry_interval: { type: 'int', default: 1, min: 1, help: 'Seconds before the first reconnection attempt once every host failed.' },
