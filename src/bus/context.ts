@@ -11,12 +11,18 @@ export interface RequestContext {
   roles: string[];
   userName?: string;
   projectName?: string;
+  /**
+   * The caller's Keystone token (Nova's RequestContext.auth_token), so a
+   * compute host reaching the image or network service over HTTP acts as the
+   * user. Travels in RPC messages only, never in notifications or logs.
+   */
+  authToken?: string;
 }
 
 export function contextFromAuth(auth: AuthContext, requestId: string): RequestContext {
   return {
     requestId, userId: auth.userId, projectId: auth.projectId, roles: auth.roles,
-    userName: auth.userName, projectName: auth.projectName,
+    userName: auth.userName, projectName: auth.projectName, authToken: auth.token,
   };
 }
 

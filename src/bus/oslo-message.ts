@@ -15,8 +15,10 @@ export function osloId(): string {
   return randomUUID().replace(/-/g, '');
 }
 
-export function packContext(ctx: RequestContext): PackedContext {
+/** withToken: RPC messages carry the user's token (as oslo's do); notifications, read by anyone, do not. */
+export function packContext(ctx: RequestContext, opts: { withToken?: boolean } = {}): PackedContext {
   return {
+    ...(opts.withToken && ctx.authToken ? { _context_auth_token: ctx.authToken } : {}),
     _context_request_id: ctx.requestId,
     _context_user_id: ctx.userId,
     _context_project_id: ctx.projectId,
@@ -43,6 +45,8 @@ export function unpackContext(msg: Record<string, unknown>): RequestContext {
   const projectName = str(msg._context_project_name);
   if (userName !== null) ctx.userName = userName;
   if (projectName !== null) ctx.projectName = projectName;
+  const authToken = str(msg._context_auth_token);
+  if (authToken !== null) ctx.authToken = authToken;
   return ctx;
 }
 

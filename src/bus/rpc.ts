@@ -33,7 +33,7 @@ interface ReplyMessage {
 }
 
 function requestMessage(ctx: RequestContext, method: string, args: Record<string, unknown>, version?: string): RequestMessage {
-  return { method, args, ...(version !== undefined ? { version } : {}), _unique_id: osloId(), ...packContext(ctx) };
+  return { method, args, ...(version !== undefined ? { version } : {}), _unique_id: osloId(), ...packContext(ctx, { withToken: true }) };
 }
 
 export class RemoteError extends Error {

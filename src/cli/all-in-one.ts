@@ -43,6 +43,7 @@ import { ComputeManager } from '../compute/manager.js';
 import { ComputeRpcClient, computeTopic } from '../compute/rpcapi.js';
 import { registerService, startHeartbeat } from '../compute/servicegroup.js';
 import type { NetworkClient, PlacementClient, ImageClient } from '../compute/clients.js';
+import { computeHostClients } from '../compute/clients/for-host.js';
 import { ConductorRpcClient, CONDUCTOR_TOPIC } from '../conductor/rpcapi.js';
 import { ComputeTaskManager } from '../conductor/manager.js';
 import { healAllocations } from '../compute/heal-allocations.js';
@@ -185,21 +186,27 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
     });
     const hostCount = conf.fake_driver.hosts;
     const hosts: ComputeHost[] = [];
+    // The compute side reaches image, network and placement over HTTP when their sections say so ([glance] auth_url, ...).
+    const hostClients = computeHostClients(conf, { images, network: networkClient, placement: placementClient });
+    const initOnceListening: Array<() => Promise<void>> = [];
     for (let i = 0; i < hostCount; i++) {
       const name = computeHostName(host, i);
-      const loaded = await loadComputeDriver(conf, { statePath, images, logger, host: name });
+      const loaded = await loadComputeDriver(conf, { statePath, images: hostClients.images, logger, host: name });
       if (hostCount > 1 && loaded.name !== 'fake.FakeDriver') {
         throw new StartupError(`[fake_driver] hosts = ${hostCount} runs several compute hosts in one process, which only the fake driver can; start with --driver fake or one host`);
       }
       const manager = new ComputeManager({
-        host: name, db: computeDb, driver: loaded.driver, network: networkClient, placement: placementClient, conductor: conductorClient, images, compute: computeClient,
+        host: name, db: computeDb, driver: loaded.driver, network: hostClients.network, placement: hostClients.placement, conductor: conductorClient, images: hostClients.images, compute: computeClient,
         notifier: i === 0 ? notifier : notifierFor(`nova-compute:${name}`), conf, logger: logger.child({ service: 'compute', host: name }),
       });
-      await manager.initHost().catch((err: Error) => {
+      const init = () => manager.initHost().catch((err: Error) => {
         // The operator's most likely mistake (libvirtd not running): one line that says what to do.
         throw new StartupError(`the compute driver ${loaded.name} could not start: ${err.message}` +
           (loaded.name === 'libvirt.LibvirtDriver' ? ' (run scripts/setup-libvirt-host.sh as root, or start with --driver fake)' : ''));
       });
+      // Over HTTP the compute side reports to this process's own APIs, so it starts once they listen.
+      if (hostClients.overHttp) initOnceListening.push(init);
+      else await init();
       cleanups.push(() => manager.stop());
       hosts.push({ host: name, computeManager: manager, driver: loaded, fakeDriver: loaded.driver instanceof FakeDriver ? loaded.driver : undefined });
     }
@@ -269,6 +276,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
     const listenHost = conf.DEFAULT.osapi_compute_listen === '0.0.0.0' ? conf.DEFAULT.my_ip : conf.DEFAULT.osapi_compute_listen;
     const url = `http://${listenHost.includes(':') ? `[${listenHost}]` : listenHost}:${port}`;
     identity.setPublicEndpoint(url);
+    for (const init of initOnceListening) await init();
 
     const cloudsYaml = writeCloudsYaml(statePath, { authUrl: `${url}/identity`, region: conf.identity.region, admin: adminPassword, demo: demoPassword });
 

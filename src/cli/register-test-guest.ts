@@ -8,15 +8,9 @@
 import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import YAML from 'yaml';
+import { passwordAuthBody, type PasswordAuth } from '../compute/clients/keystone-session.js';
 
-export interface CloudAuth {
-  authUrl: string;
-  username: string;
-  password: string;
-  projectName: string;
-  userDomainName: string;
-  projectDomainName: string;
-}
+export type CloudAuth = PasswordAuth;
 
 export class RegistrationError extends Error {
   constructor(message: string) {
@@ -50,12 +44,7 @@ async function authenticate(auth: CloudAuth): Promise<Session> {
   const res = await fetch(`${auth.authUrl.replace(/\/$/, '')}/v3/auth/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: { methods: ['password'], password: { user: { name: auth.username, domain: { name: auth.userDomainName }, password: auth.password } } },
-        scope: { project: { name: auth.projectName, domain: { name: auth.projectDomainName } } },
-      },
-    }),
+    body: passwordAuthBody(auth),
   });
   const token = res.headers.get('x-subject-token');
   const body = (await res.json().catch(() => ({}))) as { token?: { catalog?: Array<{ type: string; endpoints: Array<{ interface: string; url: string }> }> } };

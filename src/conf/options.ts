@@ -18,6 +18,27 @@ export interface OptionSpec {
   secret?: boolean;
 }
 
+/**
+ * keystoneauth's options for reaching another service ([glance], [neutron],
+ * [placement] as in nova.conf). With auth_url set, a compute host reaches that
+ * service over its HTTP API as this service user; empty, in-process (the all-in-one).
+ */
+function keystoneauthOptions(service: string) {
+  return {
+    auth_type: { type: 'string', default: 'password', choices: ['password'], help: `How the service user authenticates to reach ${service} (keystoneauth's password plugin).` },
+    auth_url: { type: 'string', default: '', help: `Identity endpoint (e.g. http://controller/identity) the service user authenticates at; set, ${service} is reached over HTTP instead of in-process.` },
+    username: { type: 'string', default: '', help: 'The service user\'s name.' },
+    password: { type: 'string', default: '', secret: true, help: 'The service user\'s password.' },
+    project_name: { type: 'string', default: '', help: 'The project the service user\'s token is scoped to.' },
+    user_domain_name: { type: 'string', default: 'Default', help: 'Domain of the service user.' },
+    project_domain_name: { type: 'string', default: 'Default', help: 'Domain of the service user\'s project.' },
+    region_name: { type: 'string', default: '', help: `Region whose ${service} endpoint is taken from the catalog (empty: any).` },
+    valid_interfaces: { type: 'list', default: ['internal', 'public'] as string[], help: 'Catalog endpoint interfaces to use, in order of preference.' },
+    endpoint_override: { type: 'string', default: '', help: `Use this ${service} endpoint instead of the catalog's.` },
+    timeout: { type: 'int', default: 60, min: 1, help: `Seconds a request to ${service} may wait for its answer (image data keeps flowing past it as long as bytes move).` },
+  } as const;
+}
+
 export const OPTIONS = {
   DEFAULT: {
     host: { type: 'string', default: os.hostname(), help: 'Name of this node, used as the compute host name and the RPC topic suffix.' },
@@ -134,6 +155,9 @@ export const OPTIONS = {
   console: {
     allowed_origins: { type: 'list', default: [], help: 'Host names a console websocket\'s Origin may name besides the proxy\'s own (for a proxy behind another name).' },
   },
+  glance: keystoneauthOptions('the image service'),
+  neutron: keystoneauthOptions('the network service'),
+  placement: keystoneauthOptions('placement'),
   oslo_messaging_notifications: {
     driver: {
       type: 'string', default: '', choices: ['', 'messagingv2', 'messaging', 'noop'],

@@ -77,7 +77,7 @@ export type PortUpdate = Partial<Omit<PortCreate, 'project_id' | 'network_id' | 
 export interface NetworkRecord { network: NetworkRow; subnetIds: string[]; tags: string[] }
 export interface SubnetRecord { subnet: SubnetRow; tags: string[] }
 /** trunkDetails: set on a trunk's parent port. */
-export interface PortRecord { port: PortRow; fixedIps: AllocatedIp[]; tags: string[]; trunkDetails?: TrunkDetails }
+export interface PortRecord { port: PortRow; fixedIps: AllocatedIp[]; tags: string[]; trunkDetails?: TrunkDetails; securityGroups?: string[] }
 
 /** A subport as the request gave it: its segmentation is checked by the trunk rules, in Neutron's order. */
 export interface SubportRequest { port_id: string; segmentation_type?: unknown; segmentation_id?: unknown }

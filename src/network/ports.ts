@@ -207,8 +207,20 @@ export class PortStore {
     const ips = ids.length === 0 ? [] : await this.db.selectFrom('neutron_ip_allocations')
       .select(['port_id', 'subnet_id', 'ip_address', 'ip_int']).where('port_id', 'in', ids).execute();
     const byPort = groupIps(ips);
-    const [tags, trunks] = await Promise.all([tagsFor(this.db, ids), trunkDetailsFor(this.db, ids)]);
-    return rows.map((port) => ({ port, fixedIps: byPort.get(port.id) ?? [], tags: tags.get(port.id) ?? [], trunkDetails: trunks.get(port.id) }));
+    const [tags, trunks, groups] = await Promise.all([tagsFor(this.db, ids), trunkDetailsFor(this.db, ids), this.groupsOf(ids)]);
+    return rows.map((port) => ({
+      port, fixedIps: byPort.get(port.id) ?? [], tags: tags.get(port.id) ?? [], trunkDetails: trunks.get(port.id), securityGroups: groups.get(port.id) ?? [],
+    }));
+  }
+
+  /** The security groups each port carries, by port id. */
+  private async groupsOf(ids: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (ids.length === 0) return out;
+    const rows = await this.db.selectFrom('neutron_security_group_port_bindings').select(['port_id', 'security_group_id'])
+      .where('port_id', 'in', ids).orderBy('security_group_id').execute();
+    for (const r of rows) out.set(r.port_id, [...(out.get(r.port_id) ?? []), r.security_group_id]);
+    return out;
   }
 
   /**

@@ -26,7 +26,7 @@ export interface SnapshotArgs {
 /** The caller's identity, as the image service is asked on its behalf (Nova uses the user's token too). */
 export function authFor(ctx: RequestContext): AuthContext {
   return {
-    token: '', userId: ctx.userId ?? '', userName: ctx.userName ?? '', userDomainId: 'default',
+    token: ctx.authToken ?? '', userId: ctx.userId ?? '', userName: ctx.userName ?? '', userDomainId: 'default',
     projectId: ctx.projectId ?? '', projectName: ctx.projectName ?? '', projectDomainId: 'default',
     roles: ctx.roles, isAdminProject: false, expiresAt: '', issuedAt: '',
   };

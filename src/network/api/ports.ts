@@ -5,6 +5,7 @@ import type { PolicyTarget } from '../../policy/types.js';
 import { PORT_LISTING } from '../ports.js';
 import { parseListRequest } from '../listing.js';
 import { portNotFound } from '../errors.js';
+import { securityGroupNotFound } from '../security-groups.js';
 import { ADMIN_SCOPE, scopeOf, type FixedIpRequest, type PortCreate, type PortRecord, type PortUpdate } from '../model.js';
 import type { NetworkRow, PortRow } from '../tables.js';
 import { neutron, validate } from '../../http/validation.js';
@@ -63,6 +64,9 @@ function parseCreate(item: Body, auth: AuthContext): { input: PortCreate; tags: 
       binding_vnic_type: s.binding_vnic_type ?? 'normal',
       binding_profile: s.binding_profile ?? {},
       port_security_enabled: s.port_security_enabled ?? true,
+      // A port made already bound to a server is the compute service's own (Nova's allocate_for_instance
+      // creates it so); deleting the server deletes it, where a port the user brought is only released.
+      created_by_compute: (s.device_owner ?? '').startsWith('compute:') && (s.device_id ?? '') !== '',
     },
     tags: (item.tags as string[] | undefined) ?? [],
     given: s,
@@ -160,7 +164,17 @@ export function registerPortRoutes(app: FastifyInstance, ctx: NetworkApiContext)
     const target = portTarget(row, network);
     enforce(policy, 'update_port', target, request.auth);
     enforceAttributes(ctx, 'update', item, patch, { ...target, device_owner: patch.device_owner ?? row.device_owner }, request.auth);
-    const rec = await svc.ports.update(row, patch);
+    const groups = item.security_groups as string[] | undefined;
+    if (groups !== undefined) {
+      const found = new Set((await svc.securityGroups.byIds(groups)).map((g) => g.group.id));
+      const missing = groups.find((g) => !found.has(g));
+      if (missing !== undefined) throw securityGroupNotFound(missing);
+    }
+    let rec = await svc.ports.update(row, patch);
+    if (groups !== undefined) {
+      await svc.securityGroups.setPortGroups(id, groups);
+      rec = await svc.ports.get(ADMIN_SCOPE, id);
+    }
     return { port: render(rec, request.auth, network) };
   });
 

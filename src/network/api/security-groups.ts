@@ -1,8 +1,8 @@
 /**
  * /v2.0/security-groups and /v2.0/security-group-rules: the core of
- * Neutron's security group API (list, show, create, delete) over the model
- * in ../security-groups.ts. Updates, filters beyond name and quotas are for
- * the full API to add.
+ * Neutron's security group API (list, show, create, update, delete) over the
+ * model in ../security-groups.ts. Filters beyond name and project, and quotas,
+ * are for the full API to add.
  */
 import type { FastifyInstance } from 'fastify';
 import { neutron, validate } from '../../http/validation.js';
@@ -14,7 +14,7 @@ import { enforce } from './policy.js';
 import { selectFields } from './views.js';
 import { fieldsOf, type NetworkApiContext } from './common.js';
 import { owningProject, resourceItems } from './schemas/common.js';
-import { checkRule, securityGroupCreate, securityGroupRuleCreate } from './schemas/security-groups.js';
+import { checkRule, securityGroupCreate, securityGroupRuleCreate, securityGroupUpdate } from './schemas/security-groups.js';
 
 /** Neutron shows timestamps to the second, with a Z. */
 function neutronTime(iso: string): string {
@@ -48,7 +48,8 @@ export function registerSecurityGroupRoutes(app: FastifyInstance, ctx: NetworkAp
   app.get('/security-groups', async (request) => {
     const query = request.query as Record<string, unknown>;
     const name = typeof query.name === 'string' ? query.name : undefined;
-    const records = await store.list(scopeOf(request.auth), { ...(name !== undefined ? { name } : {}) });
+    const project = [query.project_id, query.tenant_id].find((v): v is string => typeof v === 'string');
+    const records = await store.list(scopeOf(request.auth), { ...(name !== undefined ? { name } : {}), ...(project !== undefined ? { projectId: project } : {}) });
     const shown = records.filter((g) => policy.allowed('get_security_group', groupTarget(g.group.project_id), request.auth));
     return { security_groups: shown.map((g) => selectFields(groupView(g), fieldsOf(query))) };
   });
@@ -68,6 +69,18 @@ export function registerSecurityGroupRoutes(app: FastifyInstance, ctx: NetworkAp
     const created = await store.create(owner, { name: (item.name as string | undefined) ?? '', description: (item.description as string | undefined) ?? '' });
     reply.code(201);
     return { security_group: groupView(created) };
+  });
+
+  app.put('/security-groups/:id', async (request) => {
+    const { id } = request.params as { id: string };
+    const item = resourceItems(request.body, 'security_group', '\0').items[0]!;
+    validate(securityGroupUpdate, item, neutron);
+    const g = await store.get(scopeOf(request.auth), id);
+    enforce(policy, 'update_security_group', groupTarget(g.group.project_id), request.auth);
+    const changes: { name?: string; description?: string } = {};
+    if (item.name !== undefined) changes.name = item.name as string;
+    if (item.description !== undefined) changes.description = item.description as string;
+    return { security_group: groupView(await store.update(scopeOf(request.auth), id, changes)) };
   });
 
   app.delete('/security-groups/:id', async (request, reply) => {

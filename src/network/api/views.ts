@@ -66,7 +66,7 @@ export function subnetView({ subnet: s, tags }: SubnetRecord): View {
 }
 
 /** `showBinding`: whether the caller may see the binding:* details (admin only by default). */
-export function portView({ port: p, fixedIps, tags, trunkDetails }: PortRecord, binding: VifBinding, showBinding: boolean): View {
+export function portView({ port: p, fixedIps, tags, trunkDetails, securityGroups }: PortRecord, binding: VifBinding, showBinding: boolean): View {
   const bound = p.binding_host_id !== '';
   const view: View = {
     id: p.id,
@@ -82,7 +82,7 @@ export function portView({ port: p, fixedIps, tags, trunkDetails }: PortRecord, 
     fixed_ips: fixedIps.map((ip) => ({ subnet_id: ip.subnet_id, ip_address: ip.ip_address })),
     allowed_address_pairs: [],
     extra_dhcp_opts: [],
-    security_groups: [],
+    security_groups: securityGroups ?? [],
     description: p.description,
     'binding:vnic_type': p.binding_vnic_type,
     port_security_enabled: p.port_security_enabled === 1,
@@ -98,6 +98,8 @@ export function portView({ port: p, fixedIps, tags, trunkDetails }: PortRecord, 
     view['binding:profile'] = JSON.parse(p.binding_profile);
     view['binding:vif_type'] = bound ? binding.vifType : 'unbound';
     view['binding:vif_details'] = bound ? binding.vifDetails : {};
+    // What Nova keeps in its info cache as preserve_on_delete, for a compute host reaching this API over HTTP.
+    view['kilonova:created_by_compute'] = p.created_by_compute === 1;
   }
   return view;
 }

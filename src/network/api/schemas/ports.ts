@@ -24,7 +24,8 @@ const READ_ONLY = [
 ];
 
 export const portCreate = resource('POST', { ...settable, network_id: string(), tenant_id: string(), project_id: string(), tags }, READ_ONLY, ['network_id']);
-export const portUpdate = resource('PUT', settable, READ_ONLY);
+// An update may name the groups the port carries (how Nova sets an instance's groups on its ports).
+export const portUpdate = resource('PUT', { ...settable, security_groups: list(string()) }, READ_ONLY);
 
 /** What the schema cannot say: each fixed address must be an IPv4 address. */
 export function checkFixedIps(entries: ReadonlyArray<{ ip_address?: string }>): void {

@@ -14,6 +14,8 @@ export const securityGroupCreate = resource('POST', {
   tenant_id: string(), project_id: string(),
 }, READ_ONLY_GROUP);
 
+export const securityGroupUpdate = resource('PUT', { name: string(), description: string() }, [...READ_ONLY_GROUP, 'tenant_id', 'project_id', 'stateful']);
+
 const port = { type: ['integer', 'null'], minimum: 0, maximum: 65535, 'x-reason': "'%v' is not a valid port number" } as const;
 const READ_ONLY_RULE = ['id', 'created_at', 'updated_at', 'revision_number', 'normalized_cidr', 'remote_address_group_id', 'tags'];
 
