@@ -96,4 +96,43 @@ describe('network security groups', () => {
     const again = await cloud.request('POST', SG, { who: 'demo', body: { security_group: { name: 'default' } } });
     assert.equal(again.status, 409);
   });
+  test('a group is renamed by PUT; the default group keeps its name (409)', async () => {
+    const g = (await cloud.request('POST', SG, { who: 'demo', body: { security_group: { name: 'before' } } })).json.security_group;
+    const put = await cloud.request('PUT', `${SG}/${g.id}`, { who: 'demo', body: { security_group: { name: 'after', description: 'new' } } });
+    assert.equal(put.status, 200, JSON.stringify(put.json));
+    assert.equal(put.json.security_group.name, 'after');
+    assert.equal((await cloud.request('GET', `${SG}/${g.id}`, { who: 'demo' })).json.security_group.description, 'new');
+    assert.equal((await cloud.request('PUT', `${SG}/${g.id}`, { who: 'demo', body: { security_group: { id: 'x' } } })).status, 400);
+    const def = (await cloud.request('GET', `${SG}?name=default`, { who: 'demo' })).json.security_groups[0];
+    const renamed = await cloud.request('PUT', `${SG}/${def.id}`, { who: 'demo', body: { security_group: { name: 'other' } } });
+    assert.equal(renamed.status, 409);
+    const admins = (await cloud.request('POST', SG, { who: 'admin', body: { security_group: { name: 'admins' } } })).json.security_group;
+    assert.equal((await cloud.request('PUT', `${SG}/${admins.id}`, { who: 'demo', body: { security_group: { name: 'x' } } })).status, 404, 'another project\'s group is not there');
+  });
+
+  test("a port shows the groups it carries, and an update sets them (an unknown group is 404)", async () => {
+    const net = (await cloud.request('GET', '/network/v2.0/networks?name=private', { who: 'demo' })).json.networks[0].id;
+    const port = (await cloud.request('POST', '/network/v2.0/ports', { who: 'demo', body: { port: { network_id: net } } })).json.port;
+    assert.deepEqual(port.security_groups, []);
+    const g = (await cloud.request('POST', SG, { who: 'demo', body: { security_group: { name: 'on-port' } } })).json.security_group;
+    const set = await cloud.request('PUT', `/network/v2.0/ports/${port.id}`, { who: 'demo', body: { port: { security_groups: [g.id] } } });
+    assert.equal(set.status, 200, JSON.stringify(set.json));
+    assert.deepEqual(set.json.port.security_groups, [g.id]);
+    assert.deepEqual((await cloud.request('GET', `/network/v2.0/ports/${port.id}`, { who: 'demo' })).json.port.security_groups, [g.id]);
+    const unknown = await cloud.request('PUT', `/network/v2.0/ports/${port.id}`, { who: 'demo', body: { port: { security_groups: ['00000000-0000-4000-8000-000000000000'] } } });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.json.NeutronError.type, 'SecurityGroupNotFound');
+    assert.deepEqual((await cloud.request('GET', `/network/v2.0/ports/${port.id}`, { who: 'demo' })).json.port.security_groups, [g.id], 'nothing changed');
+  });
+
+  test('only an admin (a compute host\'s service user) marks a port as made by compute', async () => {
+    const net = (await cloud.request('GET', '/network/v2.0/networks?name=private', { who: 'demo' })).json.networks[0].id;
+    const body = { port: { network_id: net, 'kilonova:created_by_compute': true } };
+    assert.equal((await cloud.request('POST', '/network/v2.0/ports', { who: 'demo', body })).status, 403);
+    const made = await cloud.request('POST', '/network/v2.0/ports', { who: 'admin', body });
+    assert.equal(made.status, 201, JSON.stringify(made.json));
+    assert.equal(made.json.port['kilonova:created_by_compute'], true);
+    const mine = (await cloud.request('POST', '/network/v2.0/ports', { who: 'demo', body: { port: { network_id: net } } })).json.port;
+    assert.equal(mine['kilonova:created_by_compute'], undefined, 'not shown to a project member');
+  });
 });

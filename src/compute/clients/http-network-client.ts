@@ -150,6 +150,8 @@ export class HttpNetworkClient implements NetworkClient {
             port: {
               network_id: r.networkId, project_id: req.projectId, device_id: req.instanceUuid, device_owner: deviceOwner,
               'binding:host_id': req.host, ...(r.fixedIp !== undefined ? { fixed_ips: [{ ip_address: r.fixedIp }] } : {}),
+              // Nova keeps this in its info cache; here Neutron keeps it, so whichever client deallocates knows.
+              'kilonova:created_by_compute': true,
             },
           },
         });

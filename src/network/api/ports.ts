@@ -22,6 +22,14 @@ export function portTarget(p: Pick<PortRow, 'project_id' | 'network_id' | 'devic
   };
 }
 
+/**
+ * Nova remembers which ports it made in its info cache (preserve_on_delete);
+ * a compute host reaching this API over HTTP says so when it creates one
+ * instead, and reads it back, so deleting the server deletes the port where a
+ * port the user brought is only released. Admin-only, as binding:host_id.
+ */
+export const CREATED_BY_COMPUTE = 'kilonova:created_by_compute';
+
 /** Shared by POST and PUT: the settable attributes present in a validated body. */
 function parseSettable(item: Body): PortUpdate {
   const p: PortUpdate = {};
@@ -64,9 +72,7 @@ function parseCreate(item: Body, auth: AuthContext): { input: PortCreate; tags: 
       binding_vnic_type: s.binding_vnic_type ?? 'normal',
       binding_profile: s.binding_profile ?? {},
       port_security_enabled: s.port_security_enabled ?? true,
-      // A port made already bound to a server is the compute service's own (Nova's allocate_for_instance
-      // creates it so); deleting the server deletes it, where a port the user brought is only released.
-      created_by_compute: (s.device_owner ?? '').startsWith('compute:') && (s.device_id ?? '') !== '',
+      created_by_compute: item[CREATED_BY_COMPUTE] === true,
     },
     tags: (item.tags as string[] | undefined) ?? [],
     given: s,
@@ -90,7 +96,7 @@ function enforceAttributes(
   if (p.fixed_ips?.some((f) => f.subnet_id !== undefined)) check('fixed_ips:subnet_id');
   if (p.port_security_enabled !== undefined) check('port_security_enabled');
   if (body.allowed_address_pairs !== undefined) check('allowed_address_pairs');
-  if (p.binding_host_id !== undefined) check('binding:host_id');
+  if (p.binding_host_id !== undefined || body[CREATED_BY_COMPUTE] !== undefined) check('binding:host_id');
   if (p.binding_profile !== undefined) check('binding:profile');
 }
 

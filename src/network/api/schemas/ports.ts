@@ -23,7 +23,11 @@ const READ_ONLY = [
   'binding:vif_type', 'binding:vif_details', 'ip_allocation', 'tags',
 ];
 
-export const portCreate = resource('POST', { ...settable, network_id: string(), tenant_id: string(), project_id: string(), tags }, READ_ONLY, ['network_id']);
+export const portCreate = resource('POST', {
+  ...settable, network_id: string(), tenant_id: string(), project_id: string(), tags,
+  // Set by a compute host over HTTP for the ports it makes (see CREATED_BY_COMPUTE in ../ports.ts).
+  'kilonova:created_by_compute': boolean,
+}, READ_ONLY, ['network_id']);
 // An update may name the groups the port carries (how Nova sets an instance's groups on its ports).
 export const portUpdate = resource('PUT', { ...settable, security_groups: list(string()) }, READ_ONLY);
 
