@@ -129,6 +129,10 @@ export class SecurityGroupStore {
     if (changes.name !== undefined && changes.name !== current.group.name && current.group.name === DEFAULT_SECURITY_GROUP) {
       throw new Conflict('Updating default security group not allowed.', { type: 'SecurityGroupCannotUpdateDefault' });
     }
+    // Neutron's name_not_default validator: no second group may take the name, in any case.
+    if (changes.name !== undefined && changes.name.toLowerCase() === DEFAULT_SECURITY_GROUP && current.group.name !== DEFAULT_SECURITY_GROUP) {
+      throw new Conflict('Default security group already exists.', { type: 'SecurityGroupDefaultAlreadyExists' });
+    }
     await this.db.updateTable('neutron_security_groups')
       .set({ ...changes, updated_at: nowIso(), revision_number: current.group.revision_number + 1 }).where('id', '=', id).execute();
     return this.get(scope, id);

@@ -106,6 +106,9 @@ describe('network security groups', () => {
     const def = (await cloud.request('GET', `${SG}?name=default`, { who: 'demo' })).json.security_groups[0];
     const renamed = await cloud.request('PUT', `${SG}/${def.id}`, { who: 'demo', body: { security_group: { name: 'other' } } });
     assert.equal(renamed.status, 409);
+    const taken = await cloud.request('PUT', `${SG}/${g.id}`, { who: 'demo', body: { security_group: { name: 'Default' } } });
+    assert.equal(taken.status, 409);
+    assert.equal(taken.json.NeutronError.type, 'SecurityGroupDefaultAlreadyExists');
     const admins = (await cloud.request('POST', SG, { who: 'admin', body: { security_group: { name: 'admins' } } })).json.security_group;
     assert.equal((await cloud.request('PUT', `${SG}/${admins.id}`, { who: 'demo', body: { security_group: { name: 'x' } } })).status, 404, 'another project\'s group is not there');
   });

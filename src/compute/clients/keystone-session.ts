@@ -8,7 +8,6 @@
  */
 import type { Readable } from 'node:stream';
 import type { Config } from '../../conf/options.js';
-import { Unauthorized } from '../../errors.js';
 import { remoteFault } from './remote-fault.js';
 
 /** Keystone v3 password authentication, scoped to a project (names, as keystoneauth's options give them). */
@@ -195,10 +194,15 @@ export class KeystoneSession {
   }
 }
 
-/** The service user could not authenticate: a configuration problem of this host. */
-export class ServiceAuthFailed extends Unauthorized {
+/**
+ * The service user could not authenticate: this host's configuration is
+ * wrong, not the caller's token, so it is no 401 to the user (the API shows
+ * it as its internal error) and its message, for the log, names no secret.
+ */
+export class ServiceAuthFailed extends Error {
   constructor(authUrl: string, username: string, status: number) {
-    super(`The service user ${username} could not authenticate at ${authUrl} (HTTP ${status}).`);
+    super(`the service user ${username} could not authenticate at ${authUrl} (HTTP ${status})`);
+    this.name = 'ServiceAuthFailed';
   }
 }
 

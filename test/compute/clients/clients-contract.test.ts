@@ -17,7 +17,7 @@ import type { ImageDataSource } from '../../../src/virt/libvirt/image-backend.js
 import { HttpImageClient } from '../../../src/compute/clients/http-image-client.js';
 import { HttpNetworkClient } from '../../../src/compute/clients/http-network-client.js';
 import { HttpPlacementClient } from '../../../src/compute/clients/http-placement-client.js';
-import { KeystoneSession } from '../../../src/compute/clients/keystone-session.js';
+import { KeystoneSession, ServiceAuthFailed } from '../../../src/compute/clients/keystone-session.js';
 import { startTestCloud, ADMIN_PASSWORD, type TestCloud } from '../../helpers/cloud.js';
 import { privateNetworkId } from '../fixtures.js';
 
@@ -341,13 +341,30 @@ describe('the HTTP clients\' service token', () => {
     assert.equal((await images.openImageData(made.id).catch((e: Error) => e)).constructor, Conflict, 'a queued image is not readable, with the same error as in-process');
   });
 
-  test('a wrong service password is an Unauthorized that names the user, not the password', async () => {
+  test('a token about to expire is renewed before it is used', async () => {
+    // Tokens valid for less than keystoneauth's 30 s margin are stale as soon as they are issued.
+    const shortLived = await startTestCloud({ token: { expiration: '20' } });
+    try {
+      const session = new KeystoneSession({
+        authUrl: `${shortLived.url}/identity`, username: 'admin', password: ADMIN_PASSWORD, projectName: 'admin',
+        userDomainName: 'Default', projectDomainName: 'Default', regionName: '', validInterfaces: ['public'], endpointOverride: '', timeoutMs: 30_000,
+      });
+      const first = await session.token();
+      assert.deepEqual((await new HttpPlacementClient(session).getAllocations(randomUUID())).allocations, {});
+      assert.notEqual(await session.token(), first);
+    } finally {
+      await shortLived.close();
+    }
+  });
+
+  test('a wrong service password is this host\'s failure (no 401 for the user), named without the password', async () => {
     const session = new KeystoneSession({
       authUrl: `${cloud.url}/identity`, username: 'admin', password: 'wrong-secret', projectName: 'admin',
       userDomainName: 'Default', projectDomainName: 'Default', regionName: '', validInterfaces: ['public'], endpointOverride: '', timeoutMs: 30_000,
     });
     await assert.rejects(new HttpPlacementClient(session).getAllocations(randomUUID()), (err: Error) => {
-      assert.equal((err as ApiError).status, 401);
+      assert.ok(err instanceof ServiceAuthFailed);
+      assert.ok(!(err instanceof ApiError));
       assert.match(err.message, /service user admin/);
       assert.doesNotMatch(err.message, /wrong-secret/);
       return true;
