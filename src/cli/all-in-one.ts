@@ -40,7 +40,8 @@ import { ComputeAPI } from '../compute/api.js';
 import { computeApi } from '../compute/api/routes.js';
 import { ComputeManager } from '../compute/manager.js';
 import { ComputeRpcClient, computeTopic } from '../compute/rpcapi.js';
-import { registerService, startHeartbeat } from '../compute/servicegroup.js';
+import { registerService, reportServiceUp, startHeartbeat } from '../compute/servicegroup.js';
+import { DatabaseComputeHostStore } from '../compute/host-objects/database.js';
 import type { NetworkClient, PlacementClient, ImageClient } from '../compute/clients.js';
 import { ConductorRpcClient, CONDUCTOR_TOPIC } from '../conductor/rpcapi.js';
 import { ComputeTaskManager } from '../conductor/manager.js';
@@ -177,8 +178,9 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       if (hostCount > 1 && loaded.name !== 'fake.FakeDriver') {
         throw new StartupError(`[fake_driver] hosts = ${hostCount} runs several compute hosts in one process, which only the fake driver can; start with --driver fake or one host`);
       }
+      // Each host reaches the records through its own store: local here, the conductor's in a compute process of its own.
       const manager = new ComputeManager({
-        host: name, db: computeDb, driver: loaded.driver, network: networkClient, placement: placementClient, conductor: conductorClient, images, compute: computeClient,
+        host: name, store: new DatabaseComputeHostStore(computeDb), driver: loaded.driver, network: networkClient, placement: placementClient, conductor: conductorClient, images, compute: computeClient,
         notifier: i === 0 ? notifier : new Notifier(transport, `nova-compute:${name}`), conf, logger: logger.child({ service: 'compute', host: name }),
       });
       await manager.initHost().catch((err: Error) => {
@@ -209,10 +211,10 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
     }
     await registerService(computeDb, host, 'nova-scheduler', SCHEDULER_TOPIC);
     await registerService(computeDb, host, 'nova-conductor', CONDUCTOR_TOPIC);
-    cleanups.push(startHeartbeat(computeDb, host, ['nova-scheduler', 'nova-conductor'], conf.DEFAULT.report_interval, logger));
+    cleanups.push(startHeartbeat(() => reportServiceUp(computeDb, host, ['nova-scheduler', 'nova-conductor']), conf.DEFAULT.report_interval, logger));
     for (const h of hosts) {
-      await registerService(computeDb, h.host, 'nova-compute', 'compute');
-      cleanups.push(startHeartbeat(computeDb, h.host, ['nova-compute'], conf.DEFAULT.report_interval, logger));
+      await h.computeManager.registerService();
+      cleanups.push(startHeartbeat(() => h.computeManager.reportServiceUp(), conf.DEFAULT.report_interval, logger));
       h.computeManager.startPeriodicTasks(Math.max(conf.DEFAULT.report_interval, 10));
     }
 

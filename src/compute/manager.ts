@@ -31,7 +31,6 @@ import { unshelveInstance } from './tasks/unshelve-instance.js';
 import { attachInterface, detachInterface } from './tasks/attach-interface.js';
 import { liveMigrateInstance, postLiveMigrationAtDestination, preLiveMigration, rollbackLiveMigrationAtDestination } from './tasks/live-migration.js';
 import { destroyEvacuatedInstances, evacuateInstance } from './tasks/evacuate.js';
-import { updateMigration } from './migration-store.js';
 import type { PowerStateValue } from '../virt/driver.js';
 import type { ComputeHostDeps } from './tasks/context.js';
 import type { ConsoleProtocol, VifInfo } from '../virt/driver.js';
@@ -64,6 +63,16 @@ export class ComputeManager {
       this.spawnTask(event.uuid, () => syncInstancePowerState(this.deps, event.uuid));
     });
     await this.resourceTracker.updateAvailableResource();
+  }
+
+  /** The host's nova-compute service record, made or marked seen at start (Nova's Service.create through the conductor). */
+  registerService(): Promise<void> {
+    return this.deps.store.registerService(this.deps.host, 'nova-compute', 'compute');
+  }
+
+  /** One servicegroup heartbeat of this host. */
+  reportServiceUp(): Promise<void> {
+    return this.deps.store.reportServiceUp(this.deps.host, ['nova-compute']);
   }
 
   startPeriodicTasks(intervalS: number): void {
@@ -233,7 +242,7 @@ export class ComputeManager {
         const completeNow = new Promise<void>((resolve) => { complete = resolve; });
         const flight = { migrationUuid, abort: new AbortController(), complete };
         this.liveMigrations.set(instance.uuid, flight);
-        await updateMigration(this.deps.db, migrationUuid, { status: 'queued' });
+        await this.deps.store.saveMigration(migrationUuid, { status: 'queued' });
         this.spawnTask(instance.uuid, async () => {
           try {
             await liveMigrateInstance(this.deps, ctx, instance, migrationUuid, String(args.dest), { signal: flight.abort.signal, completeNow });
