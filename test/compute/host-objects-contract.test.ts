@@ -18,6 +18,7 @@ import { createMigration } from '../../src/compute/migration-store.js';
 import { actionEvents, getAction } from '../../src/compute/instance-action-store.js';
 import { INTERRUPTED_DETAILS } from '../../src/compute/interrupted-action.js';
 import { internalContext, type RequestContext } from '../../src/bus/context.js';
+import { authorizeConsole, validateConsoleToken } from '../../src/console/auth-tokens.js';
 
 /** An implementation under test, serving the records of `db`. */
 interface StoreImplementation {
@@ -367,6 +368,21 @@ for (const target of targets) {
           await insertInstance(db, { host, node: 'other-node', vcpus: 8 });
           await store.destroyInstance(await insertInstance(db, { host, node: host, vcpus: 16 }));
           assert.deepEqual(await store.getNodeUsage(host, host), { instances: 2, vcpus: 3, memory_mb: 1536, local_gb: 16 });
+        });
+      });
+
+      describe('console tokens', () => {
+        test('deleteConsoleTokens ends the console URLs of that server only', async () => {
+          const moved = await insertInstance(db);
+          const stays = await insertInstance(db);
+          const info = (instanceUuid: string) => ({
+            instanceUuid, consoleType: 'novnc', host: '127.0.0.1', port: 5900, internalAccessPath: null, accessUrlBase: 'http://proxy/vnc_auto.html',
+          });
+          const movedToken = await authorizeConsole(db, info(moved), 600);
+          const staysToken = await authorizeConsole(db, info(stays), 600);
+          await store.deleteConsoleTokens(moved);
+          assert.equal(await validateConsoleToken(db, movedToken), null);
+          assert.equal((await validateConsoleToken(db, staysToken))?.instanceUuid, stays);
         });
       });
 

@@ -7,6 +7,7 @@ import type { RequestContext } from '../../bus/context.js';
 import type { Flavor } from '../../objects/flavor.js';
 import type { VifInfo } from '../../virt/driver.js';
 import type { ComputeDb } from '../db/tables.js';
+import { deleteConsoleTokensForInstance } from '../../console/auth-tokens.js';
 import { computeNodeOf, computeNodesOf, createComputeNode, nodeUsage, saveComputeNode } from '../compute-node-store.js';
 import {
   addInstanceFault, getInstanceRow, getMetadata, instanceFromRow, instanceRowsOnHost, InstanceNotFound, markInstanceDeleted, updateInstance,
@@ -138,6 +139,10 @@ export class DatabaseComputeHostStore implements ComputeHostStore {
 
   saveComputeNode(...[uuid, values]: Parameters<ComputeHostStore['saveComputeNode']>) {
     return saveComputeNode(this.db, uuid, values);
+  }
+
+  deleteConsoleTokens(instanceUuid: string) {
+    return deleteConsoleTokensForInstance(this.db, instanceUuid);
   }
 
   registerService(host: string, binary: string, topic: string) {

@@ -102,6 +102,10 @@ export interface ComputeHostStore {
   /** False when the node is gone. */
   saveComputeNode(uuid: string, values: ComputeNodeValues): Promise<boolean>;
 
+  // --- ConsoleAuthToken ------------------------------------------------------
+  /** Nova's clean_console_auths_for_instance: the server's console URLs stop working (it moved to another host). */
+  deleteConsoleTokens(instanceUuid: string): Promise<void>;
+
   // --- Service ---------------------------------------------------------------
   /** Creates the service record of this host and binary, or marks the existing one seen. */
   registerService(host: string, binary: string, topic: string): Promise<void>;

@@ -41,6 +41,8 @@ export async function evacuateInstance(
       if (!(await deps.store.saveInstance(instance.uuid, { host: deps.host, node, task_state: TaskState.REBUILD_BLOCK_DEVICE_MAPPING }, [TaskState.REBUILDING]))) {
         throw new Error('the server changed while it was evacuated');
       }
+      // Its console URLs led to the failed host's displays.
+      await deps.store.deleteConsoleTokens(instance.uuid);
       await deps.store.saveInstance(instance.uuid, { task_state: TaskState.REBUILD_SPAWNING }, [TaskState.REBUILD_BLOCK_DEVICE_MAPPING]);
       // Nova's setup_networks_on_host for the rebuild here: the ports follow the server.
       await deps.network.bindInstancePorts(instance.uuid, deps.host);

@@ -55,6 +55,8 @@ export async function liveMigrateInstance(
       await deps.notifier.info(ctx, 'instance.live_migration_post.start', instancePayload(instance));
       await deps.placement.deleteAllocations(migrationUuid);
       await deps.compute!.postLiveMigrationAtDestination(ctx, dest, instance, migrationUuid, state);
+      // Nova's _post_live_migration: the console URLs handed out led to this host's displays.
+      await deps.store.deleteConsoleTokens(instance.uuid);
       await deps.notifier.info(ctx, 'instance.live_migration_post.end', instancePayload({ ...instance, host: dest }));
     }, { finishesAction: true });
     log.info({ source: deps.host, dest }, 'live migration completed');

@@ -81,7 +81,10 @@ export async function finishResize(deps: ComputeHostDeps, ctx: RequestContext, i
       // Nova's migrate_instance_finish: the ports belong to the destination now.
       await deps.network.bindInstancePorts(instance.uuid, deps.host);
       const di = driverInstance(deps, resized);
-      await deps.driver.finishMigration(di, await networkInfoOf(deps, instance.uuid), { sameHost: migration.source_compute === deps.host, powerOn });
+      const sameHost = migration.source_compute === deps.host;
+      await deps.driver.finishMigration(di, await networkInfoOf(deps, instance.uuid), { sameHost, powerOn });
+      // The console URLs handed out led to the source host's displays.
+      if (!sameHost) await deps.store.deleteConsoleTokens(instance.uuid);
       return (await deps.driver.getInfo(di)).state;
     }, { finishesAction: true });
     await deps.store.saveMigration(migrationUuid, { status: 'finished' });
