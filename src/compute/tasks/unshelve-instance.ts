@@ -64,10 +64,11 @@ export async function unshelveInstance(deps: ComputeHostDeps, ctx: RequestContex
     await deps.store.finishAction(ctx, instance.uuid);
     return;
   }
+  // As Nova's _unshelve_instance: the shelve keys go before the image, so a server whose image is gone no longer points at it.
+  await deps.store.removeSystemMetadata(instance.uuid, [...SHELVED_KEYS]);
   if (imageId) {
     await deps.images?.deleteImage(imageId, authFor(ctx)).catch((err) => log.warn({ err, image: imageId }, 'could not delete the image of an unshelved server'));
   }
-  await deps.store.removeSystemMetadata(instance.uuid, [...SHELVED_KEYS]);
   await deps.store.finishAction(ctx, instance.uuid);
   await deps.notifier.info(ctx, 'instance.unshelve.end', instancePayload({ ...instance, ...done }));
   log.info('server unshelved');
