@@ -55,6 +55,46 @@ async function ensurePostgres() {
   console.error('# PostgreSQL still does not answer at 127.0.0.1:5432');
 }
 
+const onPath = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+
+/**
+ * RabbitMQ runs on these machines for the rabbit:// bus tests. If it does not
+ * answer, start the installed server; on CI (CI=true) install it first when it
+ * is missing (Debian, as root). Elsewhere those tests skip and say why.
+ */
+async function ensureRabbit() {
+  if (await portAnswers('127.0.0.1', 5672)) return;
+  const ci = process.env.CI === 'true';
+  if (!onPath('rabbitmq-server') && ci && process.getuid?.() === 0 && fs.existsSync('/etc/debian_version')) {
+    console.error('# installing rabbitmq-server');
+    spawnSync('apt-get', ['update'], { stdio: 'inherit' });
+    spawnSync('apt-get', ['install', '-y', 'rabbitmq-server'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  }
+  if (!onPath('rabbitmq-server')) {
+    console.error(`# RabbitMQ does not answer at 127.0.0.1:5672 and is not installed${ci ? '' : '; the rabbit:// tests will be skipped'}`);
+    return;
+  }
+  console.error('# starting RabbitMQ (rabbitmq-server -detached)');
+  spawnSync('rabbitmq-server', ['-detached'], { stdio: 'inherit' });
+  for (let i = 0; i < 300; i++) {
+    if (await portAnswers('127.0.0.1', 5672)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  console.error('# RabbitMQ still does not answer at 127.0.0.1:5672');
+}
+
+/** Deletes the virtual hosts earlier runs' bus tests left (kn_test_<run pid>_<random>) whose run has ended. */
+function dropTestVhosts() {
+  if (!onPath('rabbitmqctl')) return;
+  const list = spawnSync('rabbitmqctl', ['-q', 'list_vhosts', 'name'], { encoding: 'utf8', timeout: 60_000 });
+  if (list.status !== 0) return;
+  for (const name of list.stdout.split('\n').map((l) => l.trim())) {
+    const owner = Number(/^kn_test_(\d+)_/.exec(name)?.[1]);
+    if (!owner || alive(owner)) continue;
+    spawnSync('rabbitmqctl', ['-q', 'delete_vhost', name], { stdio: 'ignore', timeout: 60_000 });
+  }
+}
+
 /**
  * The data-layer suites each make a schema kn_test_<random> and leave it: dropping it while
  * other test files run broke their migrations (the migrator introspects every schema). They
@@ -103,6 +143,8 @@ if (files.length === 0) {
 
 await ensurePostgres();
 await dropTestSchemas();
+await ensureRabbit();
+dropTestVhosts();
 
 const concurrency = process.env.KILONOVA_TEST_CONCURRENCY ?? '2';
 // TAP everywhere (a terminal would otherwise get the spec reporter), so the
@@ -129,7 +171,8 @@ for (const phase of phases) {
   const code = await new Promise((resolve) => {
     current = spawn(process.execPath, ['--test', `--test-concurrency=${phase.concurrency}`, `--test-reporter=${reporter}`, ...phase.files], {
       stdio: 'inherit',
-      // Names this run's PostgreSQL test schemas (test/helpers/databases.ts), so another run spares them.
+      // Names this run's PostgreSQL test schemas (test/helpers/databases.ts) and RabbitMQ
+      // virtual hosts (test/bus/broker.ts), so another run spares them.
       env: { ...process.env, KILONOVA_TEST_RUN_ID: String(process.pid) },
     });
     current.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));

@@ -1,10 +1,14 @@
 /**
  * Versioned notifications (Nova's instance.create.start and friends), published
- * on the `versioned_notifications.<priority>` topics.
+ * on the `versioned_notifications.<priority>` topics: over a broker into the
+ * notification queues OpenStack consumers read (Transport.notify), in process
+ * to the current fanout listeners. The message carries the context both as
+ * `context` and flattened as oslo.messaging packs it (`_context_*`).
  */
 import { randomUUID } from 'node:crypto';
 import type { Transport } from './transport.js';
 import type { RequestContext } from './context.js';
+import { packContext } from './oslo-message.js';
 
 export interface Notification {
   message_id: string;
@@ -18,8 +22,15 @@ export interface Notification {
 
 export const NOTIFICATION_TOPIC = 'versioned_notifications';
 
+/** Whether `[oslo_messaging_notifications] driver` sends anything over this transport. */
+export function notificationsEnabled(driver: string, transport: Transport): boolean {
+  if (driver === 'noop') return false;
+  if (driver === 'messagingv2' || driver === 'messaging') return true;
+  return !transport.notify;
+}
+
 export class Notifier {
-  constructor(private readonly transport: Transport, private readonly publisherId: string) {}
+  constructor(private readonly transport: Transport, private readonly publisherId: string, private readonly enabled = true) {}
 
   info(ctx: RequestContext, eventType: string, payload: unknown): Promise<void> {
     return this.emit('INFO', ctx, eventType, payload);
@@ -30,6 +41,7 @@ export class Notifier {
   }
 
   private async emit(priority: Notification['priority'], ctx: RequestContext, eventType: string, payload: unknown): Promise<void> {
+    if (!this.enabled) return;
     const n: Notification = {
       message_id: randomUUID(),
       publisher_id: this.publisherId,
@@ -39,6 +51,9 @@ export class Notifier {
       payload,
       context: { request_id: ctx.requestId, user_id: ctx.userId, project_id: ctx.projectId },
     };
-    await this.transport.fanout(`${NOTIFICATION_TOPIC}.${priority.toLowerCase()}`, JSON.stringify(n));
+    const topic = `${NOTIFICATION_TOPIC}.${priority.toLowerCase()}`;
+    const body = JSON.stringify({ ...n, ...packContext(ctx) });
+    if (this.transport.notify) await this.transport.notify(topic, body);
+    else await this.transport.fanout(topic, body);
   }
 }

@@ -4,23 +4,36 @@
  * by the remote method come back as RemoteError carrying the class name, so a
  * caller can tell NoValidHost from anything else without sharing classes.
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Subscription, Transport } from './transport.js';
 import type { RequestContext } from './context.js';
+import { deserializeFailure, osloId, packContext, serializeFailure, unpackContext, type PackedContext } from './oslo-message.js';
 
-interface RequestMessage {
+/**
+ * oslo.messaging's RPC message: the method, its arguments, the API version the
+ * caller speaks (when it names one), the reply address of a call, and the
+ * flattened request context.
+ */
+type RequestMessage = {
   method: string;
   args: Record<string, unknown>;
-  context: RequestContext;
-  msg_id?: string;
-  reply_to?: string;
+  version?: string;
+  _msg_id?: string;
+  _reply_q?: string;
+  _unique_id: string;
+} & PackedContext;
+
+/** oslo's reply: `failure` is the serialized remote exception, or null. */
+interface ReplyMessage {
+  _msg_id: string;
+  _unique_id: string;
+  result: unknown;
+  failure: string | null;
+  ending: true;
 }
 
-interface ReplyMessage {
-  msg_id: string;
-  result?: unknown;
-  failure?: { name: string; message: string };
+function requestMessage(ctx: RequestContext, method: string, args: Record<string, unknown>, version?: string): RequestMessage {
+  return { method, args, ...(version !== undefined ? { version } : {}), _unique_id: osloId(), ...packContext(ctx) };
 }
 
 export class RemoteError extends Error {
@@ -58,14 +71,21 @@ function remoteNameOf(err: unknown): string {
   return 'Error';
 }
 
-export interface CallOptions {
+export interface CastOptions {
+  /** The RPC API version the caller speaks, carried as oslo's `version`. */
+  version?: string;
+}
+
+export interface CallOptions extends CastOptions {
   timeoutMs?: number;
 }
 
 export class RpcClient {
-  private readonly replyTopic = `reply_${randomUUID()}`;
+  /** A transport maps `reply_*` topics to oslo's per-process, auto-deleted reply queue. */
+  private readonly replyTopic = `reply_${osloId()}`;
   private readonly pending = new Map<string, { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
   private subscription?: Promise<Subscription>;
+  private closed = false;
 
   constructor(private readonly transport: Transport, private readonly defaultTimeoutMs: number) {}
 
@@ -80,9 +100,10 @@ export class RpcClient {
 
   async call<T = unknown>(ctx: RequestContext, topic: string, method: string, args: Record<string, unknown>, opts: CallOptions = {}): Promise<T> {
     // Serialize before the first await: the caller may change `args` once call() returns its promise.
-    const msgId = randomUUID();
-    const body = JSON.stringify({ method, args, context: ctx, msg_id: msgId, reply_to: this.replyTopic } satisfies RequestMessage);
+    const msgId = osloId();
+    const body = JSON.stringify({ ...requestMessage(ctx, method, args, opts.version), _msg_id: msgId, _reply_q: this.replyTopic });
     await this.start();
+    if (this.closed) throw new Error('RPC client closed');
     const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
     const reply = new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -91,6 +112,8 @@ export class RpcClient {
       }, timeoutMs);
       this.pending.set(msgId, { resolve: resolve as (v: unknown) => void, reject, timer });
     });
+    // close() may reject it while the send below is still waiting for the broker.
+    reply.catch(() => undefined);
     try {
       await this.transport.send(topic, body);
     } catch (err) {
@@ -102,17 +125,17 @@ export class RpcClient {
     return reply;
   }
 
-  async cast(ctx: RequestContext, topic: string, method: string, args: Record<string, unknown>): Promise<void> {
-    const msg: RequestMessage = { method, args, context: ctx };
-    await this.transport.send(topic, JSON.stringify(msg));
+  /** Resolves once the transport has taken the message (on a broker: confirmed it); rejects if it could not. */
+  async cast(ctx: RequestContext, topic: string, method: string, args: Record<string, unknown>, opts: CastOptions = {}): Promise<void> {
+    await this.transport.send(topic, JSON.stringify(requestMessage(ctx, method, args, opts.version)));
   }
 
-  async fanoutCast(ctx: RequestContext, topic: string, method: string, args: Record<string, unknown>): Promise<void> {
-    const msg: RequestMessage = { method, args, context: ctx };
-    await this.transport.fanout(topic, JSON.stringify(msg));
+  async fanoutCast(ctx: RequestContext, topic: string, method: string, args: Record<string, unknown>, opts: CastOptions = {}): Promise<void> {
+    await this.transport.fanout(topic, JSON.stringify(requestMessage(ctx, method, args, opts.version)));
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     for (const [, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(new Error('RPC client closed'));
@@ -124,13 +147,20 @@ export class RpcClient {
   }
 
   private onReply(body: string): void {
-    const reply = JSON.parse(body) as ReplyMessage;
-    const p = this.pending.get(reply.msg_id);
+    let reply: ReplyMessage;
+    try {
+      reply = JSON.parse(body) as ReplyMessage;
+    } catch {
+      return; // not a reply: nothing waits for it
+    }
+    const p = typeof reply?._msg_id === 'string' ? this.pending.get(reply._msg_id) : undefined;
     if (!p) return; // a reply after its timeout
-    this.pending.delete(reply.msg_id);
+    this.pending.delete(reply._msg_id);
     clearTimeout(p.timer);
-    if (reply.failure) p.reject(new RemoteError(reply.failure.name, reply.failure.message));
-    else p.resolve(reply.result);
+    if (reply.failure) {
+      const f = deserializeFailure(reply.failure);
+      p.reject(new RemoteError(f.name, f.message));
+    } else p.resolve(reply.result ?? null);
   }
 }
 
@@ -166,21 +196,26 @@ export class RpcServer {
       this.logger.error({ topic: this.topic }, 'dropped an RPC message that is not a JSON request');
       return;
     }
-    const log = this.logger.child({ request_id: msg.context?.requestId });
+    const context = unpackContext(msg);
+    const log = this.logger.child({ request_id: context.requestId });
     const fn = Object.prototype.hasOwnProperty.call(this.endpoint, msg.method) ? this.endpoint[msg.method] : undefined;
+    const msgId = typeof msg._msg_id === 'string' ? msg._msg_id : undefined;
+    const replyTo = typeof msg._reply_q === 'string' ? msg._reply_q : undefined;
+    const answer = (result: unknown, failure: string | null): ReplyMessage | undefined =>
+      msgId ? { _msg_id: msgId, _unique_id: osloId(), result, failure, ending: true } : undefined;
     let reply: ReplyMessage | undefined;
     try {
       if (typeof fn !== 'function') throw new UnknownRpcMethod(`${this.topic} has no method ${msg.method}`);
-      const result = await fn.call(this.endpoint, msg.context, msg.args ?? {});
-      if (msg.msg_id) reply = { msg_id: msg.msg_id, result: result ?? null };
+      const result = await fn.call(this.endpoint, context, msg.args ?? {});
+      reply = answer(result ?? null, null);
     } catch (err) {
       const e = err as Error;
       log.debug({ method: msg.method, err: e }, 'RPC method raised');
-      if (msg.msg_id) reply = { msg_id: msg.msg_id, failure: { name: remoteNameOf(err), message: e?.message ?? String(err) } };
-      else log.error({ method: msg.method, err: e }, 'RPC cast failed');
+      reply = answer(null, serializeFailure({ name: remoteNameOf(err), message: e?.message ?? String(err) }));
+      if (!msgId) log.error({ method: msg.method, err: e }, 'RPC cast failed');
     }
-    if (reply && msg.reply_to) {
-      await this.transport.send(msg.reply_to, JSON.stringify(reply)).catch((err) => log.error({ err }, 'could not send an RPC reply'));
+    if (reply && replyTo) {
+      await this.transport.send(replyTo, JSON.stringify(reply)).catch((err) => log.error({ err }, 'could not send an RPC reply'));
     }
   }
 }

@@ -15,7 +15,15 @@ export interface Transport {
   listen(topic: string, handler: MessageHandler): Promise<Subscription>;
   /** Every current fanout listener of `topic` receives a copy; with none, the message is dropped. */
   listenFanout(topic: string, handler: MessageHandler): Promise<Subscription>;
+  /** Resolves once the message is safely queued (on a broker: confirmed); rejects when it may not have been. */
   send(topic: string, body: string): Promise<void>;
   fanout(topic: string, body: string): Promise<void>;
+  /**
+   * Publishes a notification where the transport's notification consumers read
+   * them: on a broker, oslo.messaging's notification queue of that name, which
+   * keeps messages until a consumer comes. A transport without it (memory://)
+   * has its notifications fanned out to whoever listens now.
+   */
+  notify?(topic: string, body: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -11,10 +11,11 @@ import type { Config } from '../conf/options.js';
 import { databaseUrl } from '../conf/loader.js';
 import { openDatabase, type DatabaseHandle } from '../db/database.js';
 import { syncDatabase, type MigrationSet } from '../db/migrate.js';
-import { openTransport } from '../bus/transports.js';
+import { openTransport, UnsupportedTransportUrl } from '../bus/transports.js';
+import { RabbitUnavailable } from '../bus/rabbit/transport.js';
 import type { Transport } from '../bus/transport.js';
 import { RpcClient, RpcServer } from '../bus/rpc.js';
-import { Notifier } from '../bus/notifier.js';
+import { Notifier, notificationsEnabled } from '../bus/notifier.js';
 import { createHttpServer } from '../http/server.js';
 import { identityMigrations } from '../identity/migrations.js';
 import { IdentityService } from '../identity/service.js';
@@ -130,7 +131,12 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
     const db = database.db;
     const computeDb = db as ComputeDb;
 
-    const transport = openTransport(conf.DEFAULT.transport_url);
+    let transport: Transport;
+    try {
+      transport = openTransport(conf.DEFAULT.transport_url, { conf, logger: logger.child({ service: 'bus' }) });
+    } catch (err) {
+      throw err instanceof UnsupportedTransportUrl ? new StartupError(err.message) : err;
+    }
     cleanups.push(() => transport.close());
 
     // --- services' own state ------------------------------------------------
@@ -159,9 +165,14 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
 
     // --- RPC clients and servers ------------------------------------------
     const rpc = new RpcClient(transport, conf.DEFAULT.rpc_response_timeout * 1000);
-    await rpc.start();
+    // The first use of the bus: a broker that stays unreachable past [oslo_messaging_rabbit] send_timeout ends the start.
+    await rpc.start().catch((err: unknown) => {
+      throw err instanceof RabbitUnavailable ? new StartupError(`[DEFAULT] transport_url: ${err.message}`) : err;
+    });
     cleanups.push(() => rpc.close());
-    const notifier = new Notifier(transport, `nova-compute:${host}`);
+    const sendsNotifications = notificationsEnabled(conf.oslo_messaging_notifications.driver, transport);
+    const notifierFor = (publisherId: string) => new Notifier(transport, publisherId, sendsNotifications);
+    const notifier = notifierFor(`nova-compute:${host}`);
     const conductorClient = new ConductorRpcClient(rpc);
     const schedulerClient = new SchedulerRpcClient(rpc);
     const computeClient = new ComputeRpcClient(rpc);
@@ -184,7 +195,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       // Each host reaches the records through its own store: local here, the conductor's in a compute process of its own.
       const manager = new ComputeManager({
         host: name, store: new DatabaseComputeHostStore(computeDb), driver: loaded.driver, network: networkClient, placement: placementClient, conductor: conductorClient, images, compute: computeClient,
-        notifier: i === 0 ? notifier : new Notifier(transport, `nova-compute:${name}`), conf, logger: logger.child({ service: 'compute', host: name }),
+        notifier: i === 0 ? notifier : notifierFor(`nova-compute:${name}`), conf, logger: logger.child({ service: 'compute', host: name }),
       });
       await manager.initHost().catch((err: Error) => {
         // The operator's most likely mistake (libvirtd not running): one line that says what to do.
@@ -234,7 +245,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       deleteAllocations: (uuid) => placement.deleteAllocations(uuid),
       deleteResourceProvider: (uuid) => placement.deleteResourceProvider(uuid),
       placementAggregates: placement,
-      notifier: new Notifier(transport, `nova-api:${host}`),
+      notifier: notifierFor(`nova-api:${host}`),
       isComputeUp: async (h) => {
         const s = await computeDb.selectFrom('services').select(['last_seen_up', 'forced_down'])
           .where('host', '=', h).where('binary', '=', 'nova-compute').where('deleted', '=', 0).executeTakeFirst();

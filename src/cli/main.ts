@@ -13,6 +13,7 @@ import { PlacementService } from '../placement/service.js';
 import { NetworkService } from '../network/service.js';
 import { readCloudAuth, registerTestGuest, RegistrationError } from './register-test-guest.js';
 import { buildTestGuest, TestGuestBuildError } from '../virt/libvirt/test-guest/build.js';
+import { describeTransportUrl } from '../bus/transports.js';
 
 interface CommonFlags {
   configFile?: string;
@@ -73,7 +74,7 @@ common(program.command('all-in-one'))
       `  compute driver: ${cloud.computeDriver.name} (${cloud.computeDriver.note})`,
       ...(cloud.hosts.length > 1 ? [`  compute hosts: ${cloud.hosts.map((h) => h.host).join(', ')}`] : []),
       ...cloud.consoleProxies.map((line) => `  ${line}`),
-      `  database: ${databaseUrl(conf).replace(/\/\/[^@/]*@/, '//***@')}, bus: ${conf.DEFAULT.transport_url}`,
+      `  database: ${databaseUrl(conf).replace(/\/\/[^@/]*@/, '//***@')}, bus: ${describeTransportUrl(conf.DEFAULT.transport_url)}`,
       `  clouds.yaml: ${cloud.cloudsYaml}  (openstack --os-cloud kilonova ... / --os-cloud kilonova-demo ...)`,
       '',
       `export OS_AUTH_URL=${cloud.url}/identity`,

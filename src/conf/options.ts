@@ -49,6 +49,7 @@ export const OPTIONS = {
     reserved_host_disk_mb: { type: 'int', default: 0, min: 0, help: 'Disk kept back for the host.' },
     reserved_host_cpus: { type: 'int', default: 0, min: 0, help: 'vCPUs kept back for the host.' },
     rpc_response_timeout: { type: 'int', default: 60, min: 1, help: 'Seconds to wait for an RPC call reply.' },
+    control_exchange: { type: 'string', default: 'nova', help: 'The AMQP exchange RPC topics and notifications are published on (rabbit://), as oslo.messaging\'s.' },
     allow_resize_to_same_host: { type: 'bool', default: false, help: 'Let a resize or cold migration choose the host the server is on (for single-host clouds).' },
     resize_confirm_window: { type: 'int', default: 0, min: 0, help: 'Seconds after which a finished resize is confirmed automatically; 0 never.' },
     reclaim_instance_interval: { type: 'int', default: 0, min: 0, help: 'Seconds a deleted server stays SOFT_DELETED (restorable) before it is reclaimed; 0 deletes at once.' },
@@ -132,6 +133,21 @@ export const OPTIONS = {
   },
   console: {
     allowed_origins: { type: 'list', default: [], help: 'Host names a console websocket\'s Origin may name besides the proxy\'s own (for a proxy behind another name).' },
+  },
+  oslo_messaging_notifications: {
+    driver: {
+      type: 'string', default: '', choices: ['', 'messagingv2', 'messaging', 'noop'],
+      help: 'Where versioned notifications go: messagingv2 (or messaging) publishes them to the bus, noop drops them. Empty: published in process (memory://, where only current listeners get them), dropped over rabbit://, where nothing would read the queues they fill (oslo.messaging\'s default sends none).',
+    },
+  },
+  oslo_messaging_rabbit: {
+    heartbeat_timeout_threshold: { type: 'int', default: 60, min: 0, help: 'Seconds without traffic from RabbitMQ after which the connection counts as dead and is re-opened (0: no heartbeats).' },
+    rabbit_retry_interval: { type: 'int', default: 1, min: 1, help: 'Seconds before the first reconnection attempt once every host failed.' },
+    rabbit_retry_backoff: { type: 'int', default: 2, min: 0, help: 'Seconds added to the wait after each further failed round of reconnection attempts.' },
+    rabbit_interval_max: { type: 'int', default: 30, min: 1, help: 'Longest wait between reconnection attempts, in seconds.' },
+    rabbit_qos_prefetch_count: { type: 'int', default: 64, min: 1, help: 'Messages one consumer holds unacknowledged at a time (basic.qos); each is acknowledged once its handler has finished.' },
+    amqp_durable_queues: { type: 'bool', default: false, help: 'Declare topic queues and exchanges durable and publish persistent messages, so queued casts survive a broker restart.' },
+    send_timeout: { type: 'int', default: 60, min: 1, help: 'Seconds a send waits for a lost connection to come back before it fails (oslo.messaging waits forever; Kilonova reports the failure to the caller).' },
   },
   fake_driver: {
     vcpus: { type: 'int', default: 1000, min: 1, help: 'vCPUs the fake hypervisor reports.' },

@@ -6,7 +6,7 @@ import { describe, test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MemoryTransport } from '../../src/bus/memory/transport.js';
-import { NOTIFICATION_TOPIC, Notifier, type Notification } from '../../src/bus/notifier.js';
+import { NOTIFICATION_TOPIC, Notifier, notificationsEnabled, type Notification } from '../../src/bus/notifier.js';
 import type { RequestContext } from '../../src/bus/context.js';
 import type { Subscription } from '../../src/bus/transport.js';
 
@@ -42,6 +42,21 @@ describe('Notifier', () => {
   afterEach(async () => {
     for (const s of subs) await s.close();
     await transport.close();
+  });
+
+  test('a disabled notifier sends nothing: a later enabled one is seen, the disabled one never', async () => {
+    await new Notifier(transport, 'nova-compute:host-1', false).info(ctx, 'instance.create.start', {});
+    await notifier.info(ctx, 'instance.create.end', {});
+    await waitFor(info, 1);
+    assert.deepEqual(info.map((n) => n.event_type), ['instance.create.end']);
+  });
+
+  test('[oslo_messaging_notifications] driver: empty sends in process only, messagingv2 everywhere, noop nowhere', () => {
+    const broker = Object.assign(new MemoryTransport(), { notify: async () => undefined });
+    assert.equal(notificationsEnabled('', transport), true);
+    assert.equal(notificationsEnabled('', broker), false);
+    for (const driver of ['messagingv2', 'messaging']) assert.equal(notificationsEnabled(driver, broker), true);
+    assert.equal(notificationsEnabled('noop', transport), false);
   });
 
   test('the topic prefix is Nova\'s', () => {
