@@ -8,7 +8,7 @@ import type { RequestContext } from '../bus/context.js';
 import { internalContext } from '../bus/context.js';
 import type { RpcEndpoint } from '../bus/rpc.js';
 import { fromPrimitive, InstanceObject, ImageMetaObject, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject } from '../objects/index.js';
-import { newRequestId } from '../http/server.js';
+import { newRequestId } from '../bus/context.js';
 import { KeyedLock } from './keyed-lock.js';
 import { ResourceTracker } from './resource-tracker.js';
 import { buildAndRunInstance } from './tasks/build-and-run-instance.js';

@@ -39,3 +39,10 @@ test('the compute manager, its tasks and its resource tracker load no database c
   assert.deepEqual(databaseModules, []);
   assert.deepEqual([...packages].filter((p) => ['kysely', 'pg', 'better-sqlite3'].includes(p)), []);
 });
+
+test('nor the HTTP server: no Fastify, no src/http module', () => {
+  const { modules, packages } = importGraph('compute/manager.js');
+  const http = [...modules].map((m) => path.relative(SRC, m)).filter((m) => m.startsWith(`http${path.sep}`));
+  assert.deepEqual(http, []);
+  assert.ok(!packages.has('fastify'), 'fastify is not loaded');
+});

@@ -12,7 +12,7 @@
  */
 import type { RequestContext } from '../../bus/context.js';
 import { internalContext } from '../../bus/context.js';
-import { newRequestId } from '../../http/server.js';
+import { newRequestId } from '../../bus/context.js';
 import type { Flavor } from '../../objects/flavor.js';
 import type { Instance } from '../../objects/instance.js';
 import { PowerState } from '../../virt/driver.js';

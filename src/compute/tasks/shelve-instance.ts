@@ -11,7 +11,7 @@
 import { Readable } from 'node:stream';
 import type { RequestContext } from '../../bus/context.js';
 import { internalContext } from '../../bus/context.js';
-import { newRequestId } from '../../http/server.js';
+import { newRequestId } from '../../bus/context.js';
 import type { Instance } from '../../objects/instance.js';
 import { InstanceNotFoundOnHost, PowerState, type PowerStateValue } from '../../virt/driver.js';
 import { withActionEvent } from './action-event.js';
