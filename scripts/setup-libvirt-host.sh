@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares this host to run real guests with the libvirt driver:
-#   - installs QEMU, libvirt, an ISO tool (config drives) and what the test guest
-#     is built from, when missing (Debian packages, apt);
+#   - installs QEMU, libvirt, an ISO tool (config drives), what the test guest
+#     is built from and noVNC (the page the console proxy serves), when
+#     missing (Debian packages, apt);
 #   - makes libvirt's QEMU run as root:root (see below);
 #   - starts virtlogd and libvirtd when they are not running (no systemd here).
 # Quiet and quick when everything is already in place. Exit 0 means `virsh -c
@@ -15,7 +16,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-PACKAGES=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients genisoimage busybox-static e2fsprogs cpio xz-utils libxml2-utils)
+PACKAGES=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients genisoimage busybox-static e2fsprogs cpio xz-utils libxml2-utils novnc)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

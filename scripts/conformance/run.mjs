@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * `make conformance`: OpenStack's own test suite, Tempest, against a fresh
- * all-in-one (fake driver). It installs Tempest when it is missing, starts the
- * cloud on a free port with a fresh state path, creates what Tempest needs,
+ * all-in-one (fake driver). It installs Tempest (and noVNC, whose page the
+ * console proxy serves) when missing, starts the cloud and its console
+ * proxies on free ports with a fresh state path, creates what Tempest needs,
  * renders tempest.conf from tempest.conf.in, runs the compute tests plus the
  * identity and image smoke tests with concurrency 2, writes the passed /
  * failed / skipped lists and a summary, and compares the passes with
@@ -38,6 +39,9 @@ const CONCURRENCY = process.env.KILONOVA_CONFORMANCE_CONCURRENCY || '2';
 const UPDATE = process.env.KILONOVA_CONFORMANCE_UPDATE === '1';
 const BUILD_TIMEOUT = 60;
 const PACKAGES = ['tempest', 'python3-stestr', 'python3-subunit', 'python3-junitxml'];
+// noVNC's page, which the console proxy serves and Tempest's noVNC test fetches.
+const NOVNC_PACKAGE = 'novnc';
+const NOVNC_WEB = '/usr/share/novnc';
 // Debian's python, where the packages above install: a python3 first on PATH
 // (pyenv, a virtualenv) would not see them.
 const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
@@ -68,20 +72,21 @@ function aptGet(args) {
 }
 
 function ensurePackages() {
-  if (haveTempest()) return;
-  if (!fs.existsSync('/etc/debian_version')) throw new Failure(`Tempest is missing; install ${PACKAGES.join(' ')} (Debian packages)`);
+  const missing = [...(haveTempest() ? [] : PACKAGES), ...(fs.existsSync(NOVNC_WEB) ? [] : [NOVNC_PACKAGE])];
+  if (missing.length === 0) return;
+  if (!fs.existsSync('/etc/debian_version')) throw new Failure(`${missing.join(' ')} missing; install them (Debian packages)`);
   if (process.getuid?.() !== 0 && run('sh', ['-c', 'command -v sudo']).status !== 0) {
-    throw new Failure(`Tempest is missing and this is not root: apt-get install ${PACKAGES.join(' ')}`);
+    throw new Failure(`${missing.join(' ')} missing and this is not root: apt-get install ${missing.join(' ')}`);
   }
-  log(`installing ${PACKAGES.join(' ')}`);
-  let r = aptGet(['install', '-y', '-qq', '--no-install-recommends', ...PACKAGES]);
+  log(`installing ${missing.join(' ')}`);
+  let r = aptGet(['install', '-y', '-qq', '--no-install-recommends', ...missing]);
   if (r.status !== 0) {
     // Most often a fresh machine without package lists.
     log('install failed; running apt-get update and trying again');
     aptGet(['update', '-qq']);
-    r = aptGet(['install', '-y', '-qq', '--no-install-recommends', ...PACKAGES]);
+    r = aptGet(['install', '-y', '-qq', '--no-install-recommends', ...missing]);
   }
-  if (r.status !== 0 || !haveTempest()) throw new Failure(`could not install Tempest: ${r.stderr.trim()}`);
+  if (r.status !== 0 || !haveTempest() || !fs.existsSync(NOVNC_WEB)) throw new Failure(`could not install ${missing.join(' ')}: ${r.stderr.trim()}`);
 }
 
 // ---------------------------------------------------------------- the cloud
@@ -93,7 +98,13 @@ function startCloud(statePath, logFile, filters) {
   // and a resize moves the server to the other host (allow_resize_to_same_host stays off).
   const child = spawn(process.execPath, [cli, 'all-in-one', '--driver', 'fake', '--fake-hosts', '2', '--port', '0', '--state-path', statePath], {
     cwd: statePath, stdio: ['ignore', 'pipe', out],
-    env: { ...process.env, KILONOVA_FILTER_SCHEDULER__ENABLED_FILTERS: filters },
+    env: {
+      ...process.env, KILONOVA_FILTER_SCHEDULER__ENABLED_FILTERS: filters,
+      // The console proxies on free local ports too; the all-in-one puts the ports it picks into the console URLs.
+      KILONOVA_VNC__NOVNCPROXY_HOST: '127.0.0.1', KILONOVA_VNC__NOVNCPROXY_PORT: '0',
+      KILONOVA_SERIAL_CONSOLE__SERIALPROXY_HOST: '127.0.0.1', KILONOVA_SERIAL_CONSOLE__SERIALPROXY_PORT: '0',
+      KILONOVA_DEFAULT__WEB: NOVNC_WEB,
+    },
   });
   return new Promise((resolve, reject) => {
     let text = '';

@@ -50,6 +50,7 @@ import { schedulerRpcClient, SCHEDULER_TOPIC } from '../scheduler/rpcapi.js';
 import { FakeDriver } from '../virt/fake/driver.js';
 import { loadComputeDriver, type LoadedDriver } from '../virt/load-driver.js';
 import { readStoredPasswords, writeCloudsYaml } from './clouds-yaml.js';
+import { startConsoleProxies } from './console-proxies.js';
 
 export const MIGRATION_SETS: readonly MigrationSet[] = [identityMigrations, imageMigrations, networkMigrations, placementMigrations, computeMigrations];
 
@@ -87,6 +88,8 @@ export interface AllInOne {
   hosts: ComputeHost[];
   /** the virt driver the first compute host runs, and the operator's note on why */
   computeDriver: LoadedDriver;
+  /** One line per console proxy: where its consoles are, or why it is not running. */
+  consoleProxies: string[];
   transport: Transport;
   http: FastifyInstance;
   database: DatabaseHandle;
@@ -216,10 +219,15 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       h.computeManager.startPeriodicTasks(Math.max(conf.DEFAULT.report_interval, 10));
     }
 
+    const consoles = await startConsoleProxies(conf, computeDb, logger);
+    cleanups.push(() => consoles.close());
+
     const imageClient: ImageClient = images;
     const downAfterMs = conf.DEFAULT.service_down_time * 1000;
     const api = new ComputeAPI({
-      db: computeDb, conf, policy, images: imageClient, network: networkClient,
+      // The console URLs name the proxies as they run (with the ports they picked).
+      db: computeDb, conf: { ...conf, vnc: { ...conf.vnc, novncproxy_base_url: consoles.novncproxyBaseUrl }, serial_console: { ...conf.serial_console, base_url: consoles.serialBaseUrl } },
+      policy, images: imageClient, network: networkClient,
       conductor: conductorClient, compute: computeClient, logger: logger.child({ service: 'compute-api' }),
       deleteAllocations: (uuid) => placement.deleteAllocations(uuid),
       deleteResourceProvider: (uuid) => placement.deleteResourceProvider(uuid),
@@ -257,6 +265,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       url, port, adminPassword, demoPassword, generated: boot.generated, cloudsYaml,
       fakeDriver: driver instanceof FakeDriver ? driver : undefined,
       computeDriver: loaded,
+      consoleProxies: consoles.notes,
       transport, http, database,
       hosts,
       services: { identity, images, network, placement, computeManager, conductor: conductorClient, notifier },

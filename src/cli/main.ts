@@ -72,6 +72,7 @@ common(program.command('all-in-one'))
       `Kilonova all-in-one ready at ${cloud.url} (${ms} ms)`,
       `  compute driver: ${cloud.computeDriver.name} (${cloud.computeDriver.note})`,
       ...(cloud.hosts.length > 1 ? [`  compute hosts: ${cloud.hosts.map((h) => h.host).join(', ')}`] : []),
+      ...cloud.consoleProxies.map((line) => `  ${line}`),
       `  database: ${databaseUrl(conf).replace(/\/\/[^@/]*@/, '//***@')}, bus: ${conf.DEFAULT.transport_url}`,
       `  clouds.yaml: ${cloud.cloudsYaml}  (openstack --os-cloud kilonova ... / --os-cloud kilonova-demo ...)`,
       '',

@@ -1,16 +1,16 @@
 /**
  * Remote consoles (os-remote-consoles, and before 2.6 the os-get*Console
  * actions): Nova's get_vnc_console and siblings. The server's host says where
- * the hypervisor serves the console; the answer is the configured proxy's
- * base URL with a one-off token, as Nova builds it. Kilonova runs no console
- * proxy, so the URL names where one would be.
+ * the hypervisor serves the console; a token authorised for that place (kept
+ * hashed, for [consoleauth] token_ttl) goes into the configured proxy's base
+ * URL, which the console proxy (src/console) validates when the client connects.
  */
-import { randomUUID } from 'node:crypto';
+import { authorizeConsole } from '../console/auth-tokens.js';
 import type { AuthContext } from '../http/auth.js';
 import { BadRequest, Conflict, NotImplementedError } from '../errors.js';
 import { RemoteError } from '../bus/rpc.js';
 import { contextFromAuth } from '../bus/context.js';
-import type { ConsoleProtocol } from '../virt/driver.js';
+import type { ConsoleEndpoint, ConsoleProtocol } from '../virt/driver.js';
 import { getMetadata, instanceFromRow } from './instance-store.js';
 import type { ServerActionDeps, ServerLookup } from './server-action-api.js';
 import { TaskState } from './vm-states.js';
@@ -39,15 +39,20 @@ export class ConsoleAPI {
       throw new Conflict(`Cannot 'get_${protocol}_console' instance ${uuid} while it is in task_state ${row.task_state}`);
     }
     const md = await getMetadata(this.deps.db, [uuid]);
+    let endpoint: ConsoleEndpoint;
     try {
-      await this.deps.compute.getRemoteConsole(contextFromAuth(auth, requestId), row.host, { instance: instanceFromRow(row, md.get(uuid) ?? {}), protocol });
+      endpoint = await this.deps.compute.getRemoteConsole(contextFromAuth(auth, requestId), row.host, { instance: instanceFromRow(row, md.get(uuid) ?? {}), protocol });
     } catch (err) {
       const remote = err instanceof RemoteError ? err.remoteName : undefined;
       if (remote === 'DriverNotSupported') throw new NotImplementedError('Action not supported by this hypervisor.');
       if (remote === 'InstanceNotFoundOnHost') throw new Conflict(`Instance ${uuid} is not ready`);
+      if (remote === 'ConsoleTypeUnavailable') throw new BadRequest(`Unavailable console type ${type}.`);
       throw err;
     }
-    const token = randomUUID();
+    const token = await authorizeConsole(this.deps.db, {
+      instanceUuid: uuid, consoleType: type, host: endpoint.host, port: endpoint.port,
+      internalAccessPath: endpoint.internalAccessPath, accessUrlBase: base,
+    }, this.deps.conf.consoleauth.token_ttl);
     // noVNC takes the token inside its "path" parameter; the other proxies as a plain parameter.
     return type === 'novnc' ? `${base}?path=%3Ftoken%3D${token}` : `${base}?token=${token}`;
   }

@@ -8,6 +8,7 @@ import { NotFound } from '../errors.js';
 import type { Flavor } from '../objects/flavor.js';
 import type { Instance } from '../objects/instance.js';
 import type { ComputeDb, InstancesTable } from './db/tables.js';
+import { deleteConsoleTokensForInstance } from '../console/auth-tokens.js';
 
 export type InstanceRow = Selectable<InstancesTable>;
 
@@ -100,6 +101,8 @@ export async function markInstanceDeleted(db: ComputeDb, uuid: string): Promise<
     await trx.deleteFrom('tags').where('resource_id', '=', uuid).execute();
     await trx.deleteFrom('instance_group_member').where('instance_uuid', '=', uuid).execute();
     await trx.deleteFrom('instance_system_metadata').where('instance_uuid', '=', uuid).execute();
+    // Nova's _complete_deletion: no console URL outlives its server.
+    await deleteConsoleTokensForInstance(trx, uuid);
   });
 }
 

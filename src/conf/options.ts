@@ -55,6 +55,7 @@ export const OPTIONS = {
     shelved_offload_time: { type: 'int', default: 0, min: -1, help: 'Seconds a shelved server keeps its host before it is offloaded; 0 offloads at once, -1 never.' },
     shelved_poll_interval: { type: 'int', default: 3600, min: 1, help: 'Seconds between checks for shelved servers past shelved_offload_time.' },
     instance_name_template: { type: 'string', default: 'instance-%08x', help: 'Template for hypervisor instance names.' },
+    web: { type: 'string', default: '/usr/share/novnc', help: 'Where the noVNC proxy serves noVNC\'s HTML and JavaScript from (Debian\'s novnc package).' },
   },
   api: {
     max_limit: { type: 'int', default: 1000, min: 1, help: 'Most items one list response returns.' },
@@ -109,16 +110,28 @@ export const OPTIONS = {
     boot_timeout: { type: 'int', default: 60, min: 1, help: 'Seconds spawn waits for a started domain to run.' },
   },
   vnc: {
-    enabled: { type: 'bool', default: true, help: 'Offer VNC consoles (os-remote-consoles protocol vnc, os-getVNCConsole).' },
-    novncproxy_base_url: { type: 'string', default: 'http://127.0.0.1:6080/vnc_auto.html', help: 'Base of the noVNC console URLs handed to clients; Kilonova runs no proxy there itself.' },
+    enabled: { type: 'bool', default: true, help: 'Offer VNC consoles (os-remote-consoles protocol vnc, os-getVNCConsole): guests get a VNC display and the all-in-one runs the noVNC proxy.' },
+    server_listen: { type: 'string', default: '127.0.0.1', help: 'Address the guests\' VNC servers listen on (libvirt <graphics listen>).' },
+    server_proxyclient_address: { type: 'string', default: '127.0.0.1', help: 'Address of this compute host the console proxy connects to for the guests\' VNC servers.' },
+    novncproxy_base_url: { type: 'string', default: 'http://127.0.0.1:6080/vnc_auto.html', help: 'Base of the noVNC console URLs handed to clients (the token is added to it). With novncproxy_port = 0 the all-in-one puts the port it picked into it.' },
+    novncproxy_host: { type: 'string', default: '0.0.0.0', help: 'Address the noVNC proxy listens on.' },
+    novncproxy_port: { type: 'int', default: 6080, min: 0, max: 65535, help: 'Port the noVNC proxy listens on (0 picks a free one).' },
   },
   spice: {
     enabled: { type: 'bool', default: false, help: 'Offer SPICE consoles (protocol spice, type spice-html5).' },
     html5proxy_base_url: { type: 'string', default: 'http://127.0.0.1:6082/spice_auto.html', help: 'Base of the SPICE HTML5 console URLs handed to clients.' },
   },
   serial_console: {
-    enabled: { type: 'bool', default: false, help: 'Offer serial consoles (protocol serial).' },
-    base_url: { type: 'string', default: 'ws://127.0.0.1:6083/', help: 'Base of the serial console websocket URLs handed to clients.' },
+    enabled: { type: 'bool', default: false, help: 'Offer serial consoles (protocol serial): the all-in-one runs the serial console proxy.' },
+    base_url: { type: 'string', default: 'ws://127.0.0.1:6083/', help: 'Base of the serial console websocket URLs handed to clients. With serialproxy_port = 0 the all-in-one puts the port it picked into it.' },
+    serialproxy_host: { type: 'string', default: '0.0.0.0', help: 'Address the serial console proxy listens on.' },
+    serialproxy_port: { type: 'int', default: 6083, min: 0, max: 65535, help: 'Port the serial console proxy listens on (0 picks a free one).' },
+  },
+  consoleauth: {
+    token_ttl: { type: 'int', default: 600, min: 1, help: 'Seconds a console URL\'s token is valid.' },
+  },
+  console: {
+    allowed_origins: { type: 'list', default: [], help: 'Host names a console websocket\'s Origin may name besides the proxy\'s own (for a proxy behind another name).' },
   },
   fake_driver: {
     vcpus: { type: 'int', default: 1000, min: 1, help: 'vCPUs the fake hypervisor reports.' },

@@ -253,6 +253,14 @@ export class DriverNotSupported extends Error {
   }
 }
 
+/** The guest has no console of this kind now (Nova's ConsoleTypeUnavailable: e.g. a stopped guest's VNC display). */
+export class ConsoleTypeUnavailable extends Error {
+  constructor(readonly consoleType: string) {
+    super(`Unavailable console type ${consoleType}.`);
+    this.name = 'ConsoleTypeUnavailable';
+  }
+}
+
 /** The guest the operation names does not exist on this hypervisor. */
 export class InstanceNotFoundOnHost extends Error {
   constructor(readonly uuid: string) {

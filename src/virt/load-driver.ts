@@ -50,6 +50,7 @@ export async function loadComputeDriver(conf: Config, deps: { statePath: string;
       images: deps.images,
       logger: deps.logger.child({ driver: 'libvirt' }),
       packageVersion: KILONOVA_VERSION,
+      ...(conf.vnc.enabled ? { vnc: { listen: conf.vnc.server_listen, proxyclientAddress: conf.vnc.server_proxyclient_address } } : {}),
     });
     return { driver, name, note };
   }

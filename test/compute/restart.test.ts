@@ -13,6 +13,7 @@ async function start(statePath: string): Promise<AllInOne> {
     conf: loadConfig({ env: {}, overrides: {
       DEFAULT: { state_path: statePath, osapi_compute_listen_port: 0, report_interval: 1, compute_driver: 'fake.FakeDriver' },
       identity: { admin_password: 'pw-admin', demo_password: 'pw-demo' },
+      vnc: { novncproxy_host: '127.0.0.1', novncproxy_port: 0 },
     } }),
     logger: testLogger,
   });

@@ -161,6 +161,9 @@ export async function startTestCloud(overrides: Overrides = {}, opts: { statePat
       DEFAULT: { state_path: statePath, osapi_compute_listen_port: 0, compute_driver: 'fake.FakeDriver' },
       identity: { admin_password: ADMIN_PASSWORD, demo_password: DEMO_PASSWORD },
       quota: { instances: -1, cores: -1, ram: -1 },
+      // Console proxies of its own on free ports: test clouds run side by side.
+      vnc: { novncproxy_host: '127.0.0.1', novncproxy_port: 0 },
+      serial_console: { serialproxy_host: '127.0.0.1', serialproxy_port: 0 },
       // More than one compute host (<host>, <host>-2, ...): somewhere for migrations to go.
       ...(opts.fakeHosts !== undefined ? { fake_driver: { hosts: String(opts.fakeHosts) } } : {}),
     }, overrides),
@@ -275,6 +278,9 @@ export async function startCloudProcess(opts: CloudProcessOptions = {}): Promise
     KILONOVA_QUOTA__INSTANCES: '-1',
     KILONOVA_QUOTA__CORES: '-1',
     KILONOVA_QUOTA__RAM: '-1',
+    // Its own console proxy on a free local port: test clouds run side by side.
+    KILONOVA_VNC__NOVNCPROXY_HOST: '127.0.0.1',
+    KILONOVA_VNC__NOVNCPROXY_PORT: '0',
   }, opts.env ?? {});
 
   // cwd is the state path so a kilonova.conf in the repository is not picked up.

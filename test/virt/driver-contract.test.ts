@@ -5,6 +5,8 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
+import { once } from 'node:events';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   DriverNotSupported, InstanceNotFoundOnHost, InvalidPowerState, PowerState,
@@ -351,16 +353,21 @@ for (const impl of IMPLEMENTATIONS) {
       await assert.rejects(d.snapshot(newInstance(sut.image)), InstanceNotFoundOnHost);
     });
 
-    test('getRemoteConsole names a host and port for the fake; the libvirt driver answers DriverNotSupported', async () => {
+    test('getRemoteConsole: the fake serves a VNC display there (RFB greeting); libvirt without [vnc] answers DriverNotSupported; an unknown guest is InstanceNotFoundOnHost', async () => {
       const inst = await boot();
+      await assert.rejects(d.getRemoteConsole(newInstance(sut.image), 'vnc'), InstanceNotFoundOnHost);
       if (d.type !== 'fake') {
         await assert.rejects(d.getRemoteConsole(inst, 'vnc'), DriverNotSupported);
         return;
       }
       const c = await d.getRemoteConsole(inst, 'vnc');
-      assert.ok(c.host.length > 0);
-      assert.ok(c.port > 0);
-      await assert.rejects(d.getRemoteConsole(newInstance(sut.image), 'vnc'), InstanceNotFoundOnHost);
+      const socket = net.connect(c.port, c.host);
+      try {
+        const [greeting] = await once(socket, 'data') as [Buffer];
+        assert.equal(greeting.toString('latin1'), 'RFB 003.008\n');
+      } finally {
+        socket.destroy();
+      }
     });
 
     test('attachInterface / detachInterface leave the guest in its power state; a second detach succeeds; without the capability, DriverNotSupported', async () => {

@@ -346,6 +346,27 @@ async function instanceTrustedCerts(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('instances').addColumn('trusted_certs', 'text').execute();
 }
 
+/**
+ * Nova's console_auth_tokens: one row per console URL handed out, found by the
+ * token's SHA-256 (the token itself is never stored), saying where the console
+ * proxy connects for it and until when (expires: Unix seconds).
+ */
+async function consoleAuthTokens(db: Kysely<any>): Promise<void> {
+  await withAutoId(db, db.schema.createTable('console_auth_tokens'))
+    .addColumn('token_hash', 'varchar(255)', (c) => c.notNull().unique())
+    .addColumn('console_type', 'varchar(255)', (c) => c.notNull())
+    .addColumn('host', 'varchar(255)', (c) => c.notNull())
+    .addColumn('port', 'integer', (c) => c.notNull())
+    .addColumn('internal_access_path', 'varchar(255)')
+    .addColumn('access_url_base', 'varchar(255)')
+    .addColumn('instance_uuid', 'varchar(36)', (c) => c.notNull())
+    .addColumn('expires', 'bigint', (c) => c.notNull())
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('console_auth_tokens_instance_uuid_idx').on('console_auth_tokens').column('instance_uuid').execute();
+  await db.schema.createIndex('console_auth_tokens_expires_idx').on('console_auth_tokens').column('expires').execute();
+}
+
 export const computeMigrations: MigrationSet = {
   name: 'compute',
   migrations: {
@@ -357,5 +378,6 @@ export const computeMigrations: MigrationSet = {
     '006_aggregates': { up: aggregates },
     '007_instance-auto-disk-config': { up: instanceAutoDiskConfig },
     '008_instance-trusted-certs': { up: instanceTrustedCerts },
+    '009_console-auth-tokens': { up: consoleAuthTokens },
   },
 };

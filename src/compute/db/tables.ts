@@ -305,6 +305,21 @@ export interface AggregateMetadataTable {
   value: string;
 }
 
+/** Nova's console_auth_tokens: what a console token lets its holder reach, kept by the token's hash. */
+export interface ConsoleAuthTokensTable {
+  id: Generated<number>;
+  token_hash: string;
+  console_type: string;
+  host: string;
+  port: number;
+  internal_access_path: string | null;
+  access_url_base: string | null;
+  instance_uuid: string;
+  /** Unix seconds */
+  expires: number;
+  created_at: string;
+}
+
 export interface ComputeTables {
   services: ServicesTable;
   compute_nodes: ComputeNodesTable;
@@ -330,6 +345,7 @@ export interface ComputeTables {
   aggregates: AggregatesTable;
   aggregate_hosts: AggregateHostsTable;
   aggregate_metadata: AggregateMetadataTable;
+  console_auth_tokens: ConsoleAuthTokensTable;
 }
 
 export type ComputeDb = Kysely<ComputeTables>;

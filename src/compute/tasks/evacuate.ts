@@ -23,6 +23,7 @@ import { instancePayload } from '../notifications.js';
 import { TaskState, VmState } from '../vm-states.js';
 import type { ComputeHostDeps } from './context.js';
 import { imageMetaForInstance } from './image-meta.js';
+import { deleteConsoleTokensForInstance } from '../../console/auth-tokens.js';
 
 const ROOT_DEVICE = '/dev/vda';
 
@@ -43,6 +44,8 @@ export async function evacuateInstance(
       if (!(await updateInstance(deps.db, instance.uuid, { host: deps.host, node, task_state: TaskState.REBUILD_BLOCK_DEVICE_MAPPING }, [TaskState.REBUILDING]))) {
         throw new Error('the server changed while it was evacuated');
       }
+      // Its console URLs led to the failed host's displays.
+      await deleteConsoleTokensForInstance(deps.db, instance.uuid);
       await updateInstance(deps.db, instance.uuid, { task_state: TaskState.REBUILD_SPAWNING }, [TaskState.REBUILD_BLOCK_DEVICE_MAPPING]);
       // Nova's setup_networks_on_host for the rebuild here: the ports follow the server.
       await deps.network.bindInstancePorts(instance.uuid, deps.host);

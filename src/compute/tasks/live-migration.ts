@@ -21,6 +21,7 @@ import { instancePayload } from '../notifications.js';
 import { TaskState } from '../vm-states.js';
 import type { ComputeHostDeps } from './context.js';
 import { driverInstanceFor } from './driver-for.js';
+import { deleteConsoleTokensForInstance } from '../../console/auth-tokens.js';
 
 async function networkInfo(deps: ComputeHostDeps, uuid: string): Promise<VifInfo[]> {
   const row = await deps.db.selectFrom('instances').select(['network_info']).where('uuid', '=', uuid).executeTakeFirst();
@@ -61,6 +62,8 @@ export async function liveMigrateInstance(
       await deps.notifier.info(ctx, 'instance.live_migration_post.start', instancePayload(instance));
       await deps.placement.deleteAllocations(migrationUuid);
       await deps.compute!.postLiveMigrationAtDestination(ctx, dest, { instance, migrationUuid, powerState: state });
+      // Nova's _post_live_migration: the console URLs handed out led to this host's displays.
+      await deleteConsoleTokensForInstance(deps.db, instance.uuid);
       await deps.notifier.info(ctx, 'instance.live_migration_post.end', instancePayload({ ...instance, host: dest }));
     }, { finishesAction: true });
     log.info({ source: deps.host, dest }, 'live migration completed');

@@ -24,6 +24,7 @@ import { instancePayload } from '../notifications.js';
 import { TaskState, VmState } from '../vm-states.js';
 import type { ComputeHostDeps } from './context.js';
 import { imageMetaForInstance } from './image-meta.js';
+import { deleteConsoleTokensForInstance } from '../../console/auth-tokens.js';
 
 type Next = (work: () => Promise<void>) => void;
 
@@ -86,7 +87,10 @@ export async function finishResize(deps: ComputeHostDeps, ctx: RequestContext, i
       // Nova's migrate_instance_finish: the ports belong to the destination now.
       await deps.network.bindInstancePorts(instance.uuid, deps.host);
       const di = driverInstance(deps, resized);
-      await deps.driver.finishMigration(di, await networkInfo(deps, instance.uuid), { sameHost: migration.source_compute === deps.host, powerOn });
+      const sameHost = migration.source_compute === deps.host;
+      await deps.driver.finishMigration(di, await networkInfo(deps, instance.uuid), { sameHost, powerOn });
+      // The console URLs handed out led to the source host's displays.
+      if (!sameHost) await deleteConsoleTokensForInstance(deps.db, instance.uuid);
       return (await deps.driver.getInfo(di)).state;
     }, { finishesAction: true });
     await updateMigration(deps.db, migrationUuid, { status: 'finished' });

@@ -15,6 +15,7 @@ import {
 import type { ImageMeta } from '../../objects/image-meta.js';
 import type { Flavor } from '../../objects/flavor.js';
 import { uptimeLine } from '../uptime.js';
+import { FakeConsoles } from './consoles.js';
 
 export interface FakeDriverOptions {
   vcpus: number;
@@ -82,6 +83,7 @@ export class FakeDriver implements VirtDriver {
   private readonly dirty = new Set<string>();
 
   private readonly startedAt = Date.now();
+  private readonly consoles = new FakeConsoles();
 
   constructor(private readonly opts: FakeDriverOptions) {}
 
@@ -135,6 +137,7 @@ export class FakeDriver implements VirtDriver {
 
   /** Writes the guests out now (Nova's cleanup_host, at service stop). */
   async cleanupHost(): Promise<void> {
+    await this.consoles.closeAll();
     await this.writing;
     await this.saveDirty();
   }
@@ -234,6 +237,7 @@ export class FakeDriver implements VirtDriver {
 
   async destroy(instance: DriverInstance, _networkInfo: VifInfo[]): Promise<void> {
     this.record('destroy', instance.uuid);
+    await this.consoles.close(instance.uuid);
     if (this.guests.delete(instance.uuid)) await this.changed(instance.uuid);
   }
 
@@ -367,9 +371,13 @@ export class FakeDriver implements VirtDriver {
     await this.changed(instance.uuid);
   }
 
-  /** As Nova's fake: every protocol, served by a made-up host (nothing listens there). */
+  /**
+   * VNC and serial consoles are served for real on 127.0.0.1 (see consoles.ts);
+   * the other protocols, as Nova's fake, by a made-up host where nothing listens.
+   */
   async getRemoteConsole(instance: DriverInstance, protocol: ConsoleProtocol): Promise<ConsoleEndpoint> {
-    this.guest(instance.uuid);
+    const g = this.guest(instance.uuid);
+    if (protocol === 'vnc' || protocol === 'serial') return this.consoles.endpoint(g.uuid, g.name, protocol);
     return { host: `fake${protocol}console.invalid`, port: 6969, internalAccessPath: 'FAKE' };
   }
 
@@ -457,6 +465,7 @@ export class FakeDriver implements VirtDriver {
       if (g) delete g.resizedFrom;
     } else {
       this.guests.delete(instance.uuid);
+      await this.consoles.close(instance.uuid);
     }
     await this.changed(instance.uuid);
   }
@@ -504,6 +513,7 @@ export class FakeDriver implements VirtDriver {
     }
     if (control.signal.aborted) throw new LiveMigrationAborted();
     this.guests.delete(instance.uuid);
+    await this.consoles.close(instance.uuid);
     await this.changed(instance.uuid);
     this.record(`liveMigration:done:${destHost}`, instance.uuid);
   }
@@ -518,6 +528,7 @@ export class FakeDriver implements VirtDriver {
 
   async rollbackLiveMigrationAtDestination(instance: DriverInstance, _networkInfo: VifInfo[]): Promise<void> {
     this.record('rollbackLiveMigrationAtDestination', instance.uuid);
+    await this.consoles.close(instance.uuid);
     if (this.guests.delete(instance.uuid)) await this.changed(instance.uuid);
   }
 

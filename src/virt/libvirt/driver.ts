@@ -13,7 +13,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import {
-  DriverNotSupported, InstanceNotFoundOnHost, InvalidPowerState, PowerState, SpawnFailed,
+  ConsoleTypeUnavailable, DriverNotSupported, InstanceNotFoundOnHost, InvalidPowerState, PowerState, SpawnFailed,
   type Diagnostics, type DriverCapabilities, type DriverInstance, type SnapshotData, type HostResources, type InstanceInfo, type LifecycleEvent as DriverLifecycleEvent,
   type PowerStateValue, type SpawnRequest, type VifInfo, type VirtDriver, type ConsoleEndpoint, type ConsoleProtocol,
 } from '../driver.js';
@@ -43,6 +43,8 @@ export interface LibvirtDriverOptions {
   images: ImageDataSource;
   logger: Logger;
   packageVersion: string;
+  /** [vnc] enabled: guests get a VNC display on `listen` (server_listen), which the proxy reaches at `proxyclientAddress`. */
+  vnc?: { listen: string; proxyclientAddress: string };
 }
 
 // Nova's LIBVIRT_POWER_STATE: libvirt's state → Nova's power_state. A guest
@@ -273,6 +275,7 @@ export class LibvirtDriver implements VirtDriver {
       disks: files.disks,
       interfaces: networkInfo.map((vif) => ({ mac: vif.address, targetDev: vif.devname ?? `tap${vif.id.slice(0, 11)}`, model: 'virtio' as const })),
       consoleLog: dir.consoleLog,
+      ...(this.opts.vnc ? { vnc: { listen: this.opts.vnc.listen } } : {}),
       metadata: {
         packageVersion: this.opts.packageVersion,
         displayName: instance.displayName,
@@ -439,9 +442,20 @@ export class LibvirtDriver implements VirtDriver {
     throw new DriverNotSupported('snapshot');
   }
 
+  /**
+   * Nova's get_vnc_console: the port libvirt chose for the display, read from
+   * the live domain XML. No serial console: Nova's is a TCP chardev on a port
+   * it picks each time it writes the XML, but this driver keeps domains
+   * defined and restarts the same XML, so a port picked once could be taken
+   * by another guest while this one is stopped. The serial line stays a pty
+   * with the log os-getConsoleOutput reads.
+   */
   async getRemoteConsole(instance: DriverInstance, protocol: ConsoleProtocol): Promise<ConsoleEndpoint> {
     await this.state(instance);
-    throw new DriverNotSupported(`${protocol} console`);
+    if (protocol !== 'vnc' || !this.opts.vnc) throw new DriverNotSupported(`${protocol} console`);
+    const port = vncPortOf(await this.connection.domain('dumpxml', instance.uuid));
+    if (port === null) throw new ConsoleTypeUnavailable('vnc');
+    return { host: this.opts.vnc.proxyclientAddress, port, internalAccessPath: null };
   }
 
   async attachInterface(instance: DriverInstance, _vif: VifInfo): Promise<void> {
@@ -561,4 +575,18 @@ function toSpawnFailure(err: unknown, log: Logger): SpawnFailed {
   if (err instanceof LibvirtError) return new SpawnFailed(`The hypervisor could not start the guest: ${err.message}`);
   log.error({ err }, 'spawn failed unexpectedly');
   return new SpawnFailed('The guest could not be prepared on the compute host.');
+}
+
+/**
+ * The VNC display's port in a live domain's XML, or null when it has none
+ * (a domain not running shows port -1; one defined without a display, no element).
+ */
+export function vncPortOf(domainXml: string): number | null {
+  for (const m of domainXml.matchAll(/<graphics\b([^>]*)>/g)) {
+    const attrs = new Map([...m[1].matchAll(/([\w:-]+)=(?:'([^']*)'|"([^"]*)")/g)].map((a) => [a[1], a[2] ?? a[3]]));
+    if (attrs.get('type') !== 'vnc') continue;
+    const port = Number(attrs.get('port'));
+    return Number.isInteger(port) && port > 0 ? port : null;
+  }
+  return null;
 }

@@ -54,6 +54,8 @@ export interface GuestConfig {
   interfaces: GuestInterface[];
   /** the serial console's log file (virtlogd writes it) */
   consoleLog: string;
+  /** A VNC display on this address, its port chosen by libvirt ([vnc] enabled, server_listen). */
+  vnc?: { listen: string };
   metadata: GuestMetadata;
   sysinfo: { manufacturer: string; product: string; version: string; family: string };
 }
@@ -105,6 +107,7 @@ function guestDomain(c: GuestConfig): XmlElement {
       // owns, which is what os-getConsoleOutput reads.
       el('serial', { type: 'pty' }, [el('log', { file: c.consoleLog, append: 'off' })]),
       el('console', { type: 'pty' }, [el('target', { type: 'serial', port: 0 })]),
+      c.vnc && el('graphics', { type: 'vnc', autoport: 'yes', listen: c.vnc.listen }),
       el('memballoon', { model: 'virtio' }, [el('stats', { period: 10 })]),
     ]),
   ]);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buildGuestXml, KILONOVA_METADATA_NS, type GuestConfig } from '../../../src/virt/libvirt/guest-config.js';
+import { vncPortOf } from '../../../src/virt/libvirt/driver.js';
 import { InvalidXmlValue, escapeAttribute, escapeText } from '../../../src/virt/libvirt/xml.js';
 
 // Compiled to dist/test/virt/libvirt; the golden files stay in the source tree.
@@ -109,6 +110,19 @@ describe('guest XML builder', () => {
     const xml = buildGuestXml(uecGuest());
     assert.ok(xml.includes(`<kilonova:instance xmlns:kilonova="${KILONOVA_METADATA_NS}">`));
     assert.match(xml, /<kilonova:root type="image" uuid="2c6e4a1e-8d7b-4b8e-9a55-1f0c9f1e2d3c"\/>/);
+  });
+
+  test('[vnc] enabled: a VNC display on server_listen with a port libvirt picks (valid for libvirt); none without it', { skip: !haveValidator && process.env.CI !== 'true' ? 'virt-xml-validate/xmllint not installed' : false }, () => {
+    const xml = buildGuestXml({ ...uecGuest(), vnc: { listen: '127.0.0.1' } });
+    assert.match(xml, /<graphics type="vnc" autoport="yes" listen="127\.0\.0\.1"\/>/);
+    validateWithLibvirtSchema(xml);
+    assert.doesNotMatch(buildGuestXml(uecGuest()), /<graphics/);
+  });
+
+  test('the VNC port of a live domain\'s XML; none for a stopped domain (-1) or one without a VNC display', () => {
+    assert.equal(vncPortOf("<domain><devices><graphics type='spice' port='5901'/><graphics type='vnc' port='5902' autoport='yes' listen='127.0.0.1'>\n<listen type='address' address='127.0.0.1'/></graphics></devices></domain>"), 5902);
+    assert.equal(vncPortOf("<graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1'>"), null);
+    assert.equal(vncPortOf('<domain><devices><serial type="pty"/></devices></domain>'), null);
   });
 
   test('a kernel boot has kernel, initrd and cmdline; a disk boot boots from hd', () => {
