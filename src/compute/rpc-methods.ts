@@ -23,7 +23,8 @@ export const injectedFiles: Codec<InjectedFile[] | undefined, InjectedFile[], tr
   decode: (wire) => injectedFilesFrom(wire),
 };
 
-const CONSOLE_PROTOCOLS: readonly ConsoleProtocol[] = ['vnc', 'spice', 'serial', 'rdp', 'mks'];
+// Spelled as a record so that tsc refuses it when the driver's protocols change.
+const CONSOLE_PROTOCOLS = Object.keys({ vnc: 1, spice: 1, serial: 1, rdp: 1, mks: 1 } satisfies Record<ConsoleProtocol, 1>) as ConsoleProtocol[];
 const POWER_STATES: readonly PowerStateValue[] = Object.values(PowerState);
 
 const instance = obj(InstanceObject);
