@@ -50,7 +50,11 @@ export function cast<const A extends ArgCodecs>(since: string, args: A): MethodD
   return { kind: 'cast', since, args, result: none };
 }
 
-/** Fire and forget, to every server listening on the service's topic. */
+/**
+ * Fire and forget, to every server listening on the fanout of the service's
+ * topic (the bare topic, also for a per-host service, as Nova's fanout to
+ * `compute`); the caller names no host.
+ */
 export function fanoutCast<const A extends ArgCodecs>(since: string, args: A): MethodDecl<'fanout', A, typeof none> {
   return { kind: 'fanout', since, args, result: none };
 }
