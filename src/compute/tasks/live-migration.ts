@@ -43,7 +43,7 @@ export async function liveMigrateInstance(
       if (!deps.driver.liveMigration) throw new Error(`the ${deps.driver.type} driver cannot live-migrate`);
       await deps.store.saveMigration(migrationUuid, { status: 'preparing' });
       await deps.notifier.info(ctx, 'instance.live_migration_pre.start', instancePayload(instance));
-      await deps.compute!.preLiveMigration(ctx, dest, instance, migrationUuid);
+      await deps.compute!.preLiveMigration(ctx, dest, { instance, migrationUuid });
       await deps.notifier.info(ctx, 'instance.live_migration_pre.end', instancePayload(instance));
       // An abort that came while the destination prepared (Nova allows it in preparing at 2.65) ends it here.
       if (control.signal.aborted) throw new LiveMigrationAborted();
@@ -54,7 +54,7 @@ export async function liveMigrateInstance(
       await deps.store.saveMigration(migrationUuid, { status: 'post-migrating' });
       await deps.notifier.info(ctx, 'instance.live_migration_post.start', instancePayload(instance));
       await deps.placement.deleteAllocations(migrationUuid);
-      await deps.compute!.postLiveMigrationAtDestination(ctx, dest, instance, migrationUuid, state);
+      await deps.compute!.postLiveMigrationAtDestination(ctx, dest, { instance, migrationUuid, powerState: state });
       // Nova's _post_live_migration: the console URLs handed out led to this host's displays.
       await deps.store.deleteConsoleTokens(instance.uuid);
       await deps.notifier.info(ctx, 'instance.live_migration_post.end', instancePayload({ ...instance, host: dest }));
@@ -64,7 +64,7 @@ export async function liveMigrateInstance(
     const aborted = err instanceof LiveMigrationAborted;
     if (aborted) log.info('live migration aborted; the server stays on its source');
     else log.warn({ err }, 'live migration failed; the server stays on its source');
-    await deps.compute!.rollbackLiveMigrationAtDestination(ctx, dest, instance, migrationUuid)
+    await deps.compute!.rollbackLiveMigrationAtDestination(ctx, dest, { instance, migrationUuid })
       .catch((e: unknown) => log.warn({ err: e }, 'the destination could not roll back'));
     await restoreSourceAllocation(deps, instance, migrationUuid).catch((e: unknown) => log.error({ err: e }, 'the source allocation could not be restored'));
     await deps.store.saveMigration(migrationUuid, { status: aborted ? 'cancelled' : 'error' });
@@ -91,7 +91,7 @@ export async function resetLiveMigration(deps: ComputeHostDeps, ctx: RequestCont
   const log = deps.logger.child({ request_id: ctx.requestId, instance: instance.uuid });
   for (const m of await deps.store.listInProgressLiveMigrations(instance.uuid)) {
     if (m.dest_compute && m.dest_compute !== deps.host) {
-      void deps.compute?.rollbackLiveMigrationAtDestination(ctx, m.dest_compute, instance, m.uuid)
+      void deps.compute?.rollbackLiveMigrationAtDestination(ctx, m.dest_compute, { instance, migrationUuid: m.uuid })
         .catch((e: unknown) => log.warn({ err: e }, 'the destination could not roll back an interrupted live migration'));
     }
     await restoreSourceAllocation(deps, instance, m.uuid).catch((e: unknown) => log.error({ err: e }, 'the source allocation could not be restored'));

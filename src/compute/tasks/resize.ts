@@ -60,7 +60,7 @@ export async function resizeInstance(deps: ComputeHostDeps, ctx: RequestContext,
     });
     await deps.notifier.info(ctx, 'instance.resize.end', instancePayload(instance));
     if (dest === deps.host) next(() => finishResize(deps, ctx, instance, migrationUuid, flavor));
-    else await deps.compute!.finishResize(ctx, dest, instance, migrationUuid, flavor);
+    else await deps.compute!.finishResize(ctx, dest, { instance, migrationUuid, flavor });
   } catch (err) {
     await failStep(deps, ctx, instance, migrationUuid, err, 'resize');
   }
@@ -122,7 +122,7 @@ export async function revertResize(deps: ComputeHostDeps, ctx: RequestContext, i
       if (source !== deps.host) await deps.driver.destroy(driverInstance(deps, instance), await networkInfoOf(deps, instance.uuid));
     });
     if (source === deps.host) next(() => finishRevertResize(deps, ctx, instance, migrationUuid));
-    else await deps.compute!.finishRevertResize(ctx, source, instance, migrationUuid);
+    else await deps.compute!.finishRevertResize(ctx, source, { instance, migrationUuid });
   } catch (err) {
     await failStep(deps, ctx, instance, migrationUuid, err, 'revert the resize of');
   }
