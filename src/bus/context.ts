@@ -2,7 +2,13 @@
  * The request context that travels with every RPC message and notification,
  * so that one request can be followed through every service's logs.
  */
+import { randomUUID } from 'node:crypto';
 import type { AuthContext } from '../http/auth.js';
+
+/** Nova's request id form; here rather than in src/http so a compute host can mint one without loading the HTTP server. */
+export function newRequestId(): string {
+  return `req-${randomUUID()}`;
+}
 
 export interface RequestContext {
   requestId: string;

@@ -40,15 +40,16 @@ import { bootstrapDefaultFlavors } from '../compute/flavors.js';
 import { ComputeAPI } from '../compute/api.js';
 import { computeApi } from '../compute/api/routes.js';
 import { ComputeManager } from '../compute/manager.js';
-import { ComputeRpcClient, computeTopic } from '../compute/rpcapi.js';
-import { registerService, startHeartbeat } from '../compute/servicegroup.js';
+import { computeRpcClient, computeTopic } from '../compute/rpcapi.js';
+import { registerService, reportServiceUp, startHeartbeat } from '../compute/servicegroup.js';
+import { DatabaseComputeHostStore } from '../compute/host-objects/database.js';
 import type { NetworkClient, PlacementClient, ImageClient } from '../compute/clients.js';
 import { computeHostClients } from '../compute/clients/for-host.js';
-import { ConductorRpcClient, CONDUCTOR_TOPIC } from '../conductor/rpcapi.js';
+import { conductorRpcClient, CONDUCTOR_TOPIC, type ConductorRpcClient } from '../conductor/rpcapi.js';
 import { ComputeTaskManager } from '../conductor/manager.js';
 import { healAllocations } from '../compute/heal-allocations.js';
 import { SchedulerManager } from '../scheduler/manager.js';
-import { SchedulerRpcClient, SCHEDULER_TOPIC } from '../scheduler/rpcapi.js';
+import { schedulerRpcClient, SCHEDULER_TOPIC } from '../scheduler/rpcapi.js';
 import { FakeDriver } from '../virt/fake/driver.js';
 import { loadComputeDriver, type LoadedDriver } from '../virt/load-driver.js';
 import { readStoredPasswords, writeCloudsYaml } from './clouds-yaml.js';
@@ -173,9 +174,9 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
     const sendsNotifications = notificationsEnabled(conf.oslo_messaging_notifications.driver, transport);
     const notifierFor = (publisherId: string) => new Notifier(transport, publisherId, sendsNotifications);
     const notifier = notifierFor(`nova-compute:${host}`);
-    const conductorClient = new ConductorRpcClient(rpc);
-    const schedulerClient = new SchedulerRpcClient(rpc);
-    const computeClient = new ComputeRpcClient(rpc);
+    const conductorClient = conductorRpcClient(rpc);
+    const schedulerClient = schedulerRpcClient(rpc);
+    const computeClient = computeRpcClient(rpc);
     const placementClient: PlacementClient = placement;
     const networkClient: NetworkClient = network;
 
@@ -195,8 +196,9 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       if (hostCount > 1 && loaded.name !== 'fake.FakeDriver') {
         throw new StartupError(`[fake_driver] hosts = ${hostCount} runs several compute hosts in one process, which only the fake driver can; start with --driver fake or one host`);
       }
+      // Each host reaches the records through its own store: local here, the conductor's in a compute process of its own.
       const manager = new ComputeManager({
-        host: name, db: computeDb, driver: loaded.driver, network: hostClients.network, placement: hostClients.placement, conductor: conductorClient, images: hostClients.images, compute: computeClient,
+        host: name, store: new DatabaseComputeHostStore(computeDb), driver: loaded.driver, network: hostClients.network, placement: hostClients.placement, conductor: conductorClient, images: hostClients.images, compute: computeClient,
         notifier: i === 0 ? notifier : notifierFor(`nova-compute:${name}`), conf, logger: logger.child({ service: 'compute', host: name }),
       });
       const init = () => manager.initHost().catch((err: Error) => {
@@ -230,10 +232,10 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
     }
     await registerService(computeDb, host, 'nova-scheduler', SCHEDULER_TOPIC);
     await registerService(computeDb, host, 'nova-conductor', CONDUCTOR_TOPIC);
-    cleanups.push(startHeartbeat(computeDb, host, ['nova-scheduler', 'nova-conductor'], conf.DEFAULT.report_interval, logger));
+    cleanups.push(startHeartbeat(() => reportServiceUp(computeDb, host, ['nova-scheduler', 'nova-conductor']), conf.DEFAULT.report_interval, logger));
     for (const h of hosts) {
-      await registerService(computeDb, h.host, 'nova-compute', 'compute');
-      cleanups.push(startHeartbeat(computeDb, h.host, ['nova-compute'], conf.DEFAULT.report_interval, logger));
+      await h.computeManager.registerService();
+      cleanups.push(startHeartbeat(() => h.computeManager.reportServiceUp(), conf.DEFAULT.report_interval, logger));
       h.computeManager.startPeriodicTasks(Math.max(conf.DEFAULT.report_interval, 10));
     }
 

@@ -396,7 +396,7 @@ export class ComputeAPI {
     if (row.host && (await this.deps.isComputeUp(row.host))) {
       const ok = await updateInstance(this.deps.db, uuid, { task_state: TaskState.DELETING });
       if (!ok) throw new InstanceNotFound(uuid);
-      await this.deps.compute.terminateInstance(ctx, row.host, { ...instance, task_state: TaskState.DELETING });
+      await this.deps.compute.terminateInstance(ctx, row.host, { instance: { ...instance, task_state: TaskState.DELETING } });
       return;
     }
     await this.localDelete(ctx, instance);
@@ -426,7 +426,10 @@ export class ComputeAPI {
     const ctx = contextFromAuth(auth, requestId);
     await recordActionStart(this.deps.db, ctx, uuid, rule.action);
     const md = await getMetadata(this.deps.db, [uuid]);
-    await this.deps.compute.instanceAction(ctx, row.host, action, { ...instanceFromRow(row, md.get(uuid) ?? {}), task_state: taskState }, extra);
+    await this.deps.compute.instanceAction(ctx, row.host, {
+      action, instance: { ...instanceFromRow(row, md.get(uuid) ?? {}), task_state: taskState },
+      rebootType: typeof extra.reboot_type === 'string' ? extra.reboot_type : undefined,
+    });
   }
 
   /**
@@ -441,7 +444,7 @@ export class ComputeAPI {
     const md = await getMetadata(this.deps.db, [uuid]);
     let output: string;
     try {
-      output = await this.deps.compute.getConsoleOutput(contextFromAuth(auth, requestId), row.host, instanceFromRow(row, md.get(uuid) ?? {}));
+      output = await this.deps.compute.getConsoleOutput(contextFromAuth(auth, requestId), row.host, { instance: instanceFromRow(row, md.get(uuid) ?? {}) });
     } catch (err) {
       this.deps.logger.warn({ err, instance: uuid, request_id: requestId }, 'console output not available');
       throw new Conflict('Guest does not have a console available.');
@@ -476,7 +479,9 @@ export class ComputeAPI {
     if (!row.host) throw new Conflict(`Instance ${uuid} is not ready`);
     const md = await getMetadata(this.deps.db, [uuid]);
     try {
-      return await this.deps.compute.getDiagnostics(contextFromAuth(auth, requestId), row.host, instanceFromRow(row, md.get(uuid) ?? {}), row.network_info);
+      return await this.deps.compute.getInstanceDiagnostics(contextFromAuth(auth, requestId), row.host, {
+        instance: instanceFromRow(row, md.get(uuid) ?? {}), networkInfo: row.network_info,
+      });
     } catch (err) {
       const remote = (err as { remoteName?: string }).remoteName;
       if (remote === 'DriverNotSupported') throw new NotImplementedError('The requested functionality is not supported.');

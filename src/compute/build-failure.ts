@@ -1,43 +1,20 @@
 /**
- * Putting a server that could not be built into ERROR with a fault users can
- * read (never raw exception text), and giving back what it held.
+ * A build the conductor gives up on (no host, or rescheduling failed): the
+ * server goes to ERROR as a compute host would put it, through the same
+ * object operations on the database the conductor holds.
  */
 import type { Logger } from 'pino';
 import type { RequestContext } from '../bus/context.js';
 import type { Notifier } from '../bus/notifier.js';
 import type { ComputeDb } from './db/tables.js';
-import type { NetworkClient, PlacementClient } from './clients.js';
-import { addInstanceFault, updateInstance } from './instance-store.js';
-import { finishAction } from './instance-actions.js';
-import { VmState } from './vm-states.js';
+import type { PlacementClient } from './clients.js';
+import { DatabaseComputeHostStore } from './host-objects/database.js';
 import type { Instance } from '../objects/instance.js';
-import type { DriverInstance, VirtDriver } from '../virt/driver.js';
-import { instancePayload } from './notifications.js';
+import { markBuildFailed, type BuildFault } from './tasks/build-failure.js';
 
 export async function setInstanceError(
   deps: { db: ComputeDb; placement: PlacementClient; notifier: Notifier; logger: Logger },
-  ctx: RequestContext, instance: Instance, fault: { code: number; message: string; host?: string | null },
+  ctx: RequestContext, instance: Instance, fault: BuildFault,
 ): Promise<void> {
-  const updated = await updateInstance(deps.db, instance.uuid, { vm_state: VmState.ERROR, task_state: null });
-  await deps.placement.deleteAllocations(instance.uuid).catch((err) => deps.logger.warn({ err, instance: instance.uuid }, 'could not delete allocations'));
-  if (!updated) return; // deleted meanwhile: nothing to mark
-  await addInstanceFault(deps.db, instance.uuid, { code: fault.code, message: fault.message, host: fault.host ?? null });
-  await finishAction(deps.db, ctx, instance.uuid);
-  await deps.notifier.error(ctx, 'instance.create.error', instancePayload({ ...instance, vm_state: VmState.ERROR, task_state: null }, { fault: fault.message }));
-}
-
-/**
- * What a build that will not finish leaves on its host: the guest (if spawn got
- * that far) and the ports. Each step is tried on its own, so one failure does
- * not keep the others from being released.
- */
-export async function releaseBuildResources(
-  deps: { db: ComputeDb; driver: VirtDriver; network: Pick<NetworkClient, 'deallocateForInstance'> },
-  log: Logger, driverInstance: DriverInstance, opts: { releasePorts: boolean },
-): Promise<void> {
-  await deps.driver.destroy(driverInstance, []).catch((err) => log.warn({ err }, 'could not destroy the failed guest'));
-  if (opts.releasePorts) {
-    await deps.network.deallocateForInstance(driverInstance.uuid).catch((err) => log.warn({ err }, 'could not release the ports'));
-  }
-  await updateInstance(deps.db, driverInstance.uuid, { network_info: '[]' });
+  await markBuildFailed({ ...deps, store: new DatabaseComputeHostStore(deps.db) }, ctx, instance, fault);
 }

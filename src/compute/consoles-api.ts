@@ -41,7 +41,7 @@ export class ConsoleAPI {
     const md = await getMetadata(this.deps.db, [uuid]);
     let endpoint: ConsoleEndpoint;
     try {
-      endpoint = await this.deps.compute.getRemoteConsole(contextFromAuth(auth, requestId), row.host, instanceFromRow(row, md.get(uuid) ?? {}), protocol);
+      endpoint = await this.deps.compute.getRemoteConsole(contextFromAuth(auth, requestId), row.host, { instance: instanceFromRow(row, md.get(uuid) ?? {}), protocol });
     } catch (err) {
       const remote = err instanceof RemoteError ? err.remoteName : undefined;
       if (remote === 'DriverNotSupported') throw new NotImplementedError('Action not supported by this hypervisor.');

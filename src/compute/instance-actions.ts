@@ -5,19 +5,9 @@
 import { nowIso } from '../db/schema-helpers.js';
 import type { RequestContext } from '../bus/context.js';
 import type { ComputeDb } from './db/tables.js';
+import { eventFinisher, InstanceAction, runAsActionEvent, type ActionEventRef, type ActionEventResult, type FinishEvent } from './instance-action-kinds.js';
 
-export const InstanceAction = {
-  CREATE: 'create', DELETE: 'delete', REBOOT: 'reboot', STOP: 'stop', START: 'start',
-  PAUSE: 'pause', UNPAUSE: 'unpause', SUSPEND: 'suspend', RESUME: 'resume', UPDATE: 'update',
-  LOCK: 'lock', UNLOCK: 'unlock', RESET_STATE: 'resetState', CHANGE_PASSWORD: 'changePassword',
-  RESTORE: 'restore', TRIGGER_CRASH_DUMP: 'trigger_crash_dump', REBUILD: 'rebuild',
-  RESCUE: 'rescue', UNRESCUE: 'unrescue', CREATE_IMAGE: 'createImage', BACKUP: 'createBackup',
-  RESIZE: 'resize', MIGRATE: 'migrate', CONFIRM_RESIZE: 'confirmResize', REVERT_RESIZE: 'revertResize',
-  SHELVE: 'shelve', SHELVE_OFFLOAD: 'shelveOffload', UNSHELVE: 'unshelve',
-  ATTACH_INTERFACE: 'attach_interface', DETACH_INTERFACE: 'detach_interface',
-  LIVE_MIGRATION: 'live-migration', LIVE_MIGRATION_FORCE_COMPLETE: 'live_migration_force_complete',
-  LIVE_MIGRATION_CANCEL: 'live_migration_cancel', EVACUATE: 'evacuate',
-} as const;
+export { InstanceAction };
 
 export async function recordActionStart(db: ComputeDb, ctx: RequestContext, instanceUuid: string, action: string): Promise<void> {
   await db.insertInto('instance_actions').values({
@@ -27,10 +17,10 @@ export async function recordActionStart(db: ComputeDb, ctx: RequestContext, inst
   }).execute();
 }
 
-/** Starts an event of the action of this request; returns a function that finishes it. */
-export async function startActionEvent(
+/** Records the start of an event of this request's action; null when the request recorded no action on the server. */
+export async function insertActionEvent(
   db: ComputeDb, ctx: RequestContext, instanceUuid: string, event: string, host: string | null,
-): Promise<(result: 'Success' | 'Error', details?: string, opts?: { finishAction?: boolean }) => Promise<void>> {
+): Promise<ActionEventRef | null> {
   const now = nowIso();
   // One statement: the event row is made from the action row of this request, if there is one.
   const inserted = await db.insertInto('instance_actions_events')
@@ -41,34 +31,35 @@ export async function startActionEvent(
       .orderBy('id', 'desc').limit(1))
     .returning(['id', 'action_id'])
     .executeTakeFirst();
-  if (!inserted) return async () => undefined;
-  return async (result, details, opts = {}) => {
-    const finished = nowIso();
-    await db.updateTable('instance_actions_events').set({ finish_time: finished, result, details: details ?? null })
-      .where('id', '=', inserted.id).execute();
-    await db.updateTable('instance_actions').set({
-      updated_at: finished, ...(result === 'Error' ? { message: 'Error' } : {}), ...(opts.finishAction ? { finish_time: finished } : {}),
-    }).where('id', '=', inserted.action_id).execute();
-  };
+  return inserted ? { eventId: inserted.id, actionId: inserted.action_id } : null;
 }
 
-/**
- * Runs `work` as an event of the action: Success or Error recorded either way.
- * With finishesAction, a success also marks the whole action finished.
- */
+/** Ends the event; an error marks its action too, and finishAction ends the action with it. */
+export async function finishActionEvent(
+  db: ComputeDb, ref: ActionEventRef, result: ActionEventResult, details: string | null, finishAction: boolean,
+): Promise<void> {
+  const finished = nowIso();
+  await db.updateTable('instance_actions_events').set({ finish_time: finished, result, details })
+    .where('id', '=', ref.eventId).execute();
+  await db.updateTable('instance_actions').set({
+    updated_at: finished, ...(result === 'Error' ? { message: 'Error' } : {}), ...(finishAction ? { finish_time: finished } : {}),
+  }).where('id', '=', ref.actionId).execute();
+}
+
+/** Starts an event of the action of this request; returns a function that finishes it. */
+export async function startActionEvent(
+  db: ComputeDb, ctx: RequestContext, instanceUuid: string, event: string, host: string | null,
+): Promise<FinishEvent> {
+  const ref = await insertActionEvent(db, ctx, instanceUuid, event, host);
+  return eventFinisher(ref, (...args) => finishActionEvent(db, ...args));
+}
+
+/** runAsActionEvent for a process that holds the database (the API, the conductor). */
 export async function withActionEvent<T>(
   db: ComputeDb, ctx: RequestContext, instanceUuid: string, event: string, host: string | null, work: () => Promise<T>,
   opts: { finishesAction?: boolean } = {},
 ): Promise<T> {
-  const finish = await startActionEvent(db, ctx, instanceUuid, event, host);
-  try {
-    const out = await work();
-    await finish('Success', undefined, { finishAction: opts.finishesAction });
-    return out;
-  } catch (err) {
-    await finish('Error', (err as Error)?.name);
-    throw err;
-  }
+  return runAsActionEvent(() => startActionEvent(db, ctx, instanceUuid, event, host), work, opts);
 }
 
 export async function finishAction(db: ComputeDb, ctx: RequestContext, instanceUuid: string): Promise<void> {

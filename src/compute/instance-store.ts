@@ -48,6 +48,23 @@ export async function getMetadata(db: ComputeDb, uuids: readonly string[]): Prom
   return out;
 }
 
+/** Which of a host's live servers to list (Nova's InstanceList.get_by_filters with host). */
+export interface HostInstanceFilter {
+  vmState?: string;
+  /** Only those with no task under way (task_state null). */
+  idle?: boolean;
+  /** Only those whose deleted_at (a soft delete's time) is at or before this ISO time. */
+  deletedAtOrBefore?: string;
+}
+
+export async function instanceRowsOnHost(db: ComputeDb, host: string, f: HostInstanceFilter = {}): Promise<InstanceRow[]> {
+  let q = db.selectFrom('instances').selectAll().where('host', '=', host).where('deleted', '=', 0);
+  if (f.vmState !== undefined) q = q.where('vm_state', '=', f.vmState);
+  if (f.idle) q = q.where('task_state', 'is', null);
+  if (f.deletedAtOrBefore !== undefined) q = q.where('deleted_at', '<=', f.deletedAtOrBefore);
+  return q.orderBy('id').execute();
+}
+
 export function instanceFromRow(row: InstanceRow, metadata: Record<string, string>): Instance {
   return {
     id: row.id, uuid: row.uuid, project_id: row.project_id, user_id: row.user_id,

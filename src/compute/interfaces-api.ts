@@ -79,8 +79,9 @@ export class InterfaceAPI {
     await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.ATTACH_INTERFACE);
     let portId: string;
     try {
-      portId = await this.deps.compute.attachInterface(ctx, row.host, await this.instance(row), {
-        networkId: opts.portId ? null : netId ?? null, portId: opts.portId ?? null, fixedIp: opts.fixedIp ?? null, tag: opts.tag ?? null,
+      portId = await this.deps.compute.attachInterface(ctx, row.host, {
+        instance: await this.instance(row),
+        networkId: opts.portId ? null : netId ?? null, portId: opts.portId ?? null, requestedIp: opts.fixedIp ?? null, tag: opts.tag ?? null,
       });
     } catch (err) {
       await finishAction(this.deps.db, ctx, uuid);
@@ -104,7 +105,7 @@ export class InterfaceAPI {
     if (!ports.some((p) => p.id === portId)) throw new NotFound(`Port ${portId} could not be found.`);
     const ctx = contextFromAuth(auth, requestId);
     await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.DETACH_INTERFACE);
-    await this.deps.compute.detachInterface(ctx, row.host, await this.instance(row), portId);
+    await this.deps.compute.detachInterface(ctx, row.host, { instance: await this.instance(row), portId });
   }
 
   private async instance(row: InstanceRow) {

@@ -5,7 +5,7 @@
  */
 import { nowIso } from '../db/schema-helpers.js';
 import { internalContext, type RequestContext } from '../bus/context.js';
-import { newRequestId } from '../http/server.js';
+import { newRequestId } from '../bus/context.js';
 import { startActionEvent } from './instance-actions.js';
 import type { ComputeDb } from './db/tables.js';
 

@@ -1,14 +1,17 @@
 /**
  * ComputeManager: a compute host's RPC endpoint (topic compute.<host>). It
- * dispatches; the work of each action lives in tasks/. Operations on one
- * server run one at a time, each as its own task so the endpoint stays free.
+ * implements the handlers of the API declared in rpc-methods.ts, which reach it
+ * with their arguments decoded, and dispatches; the work of each action lives
+ * in tasks/. Operations on one server run one at a time, each as its own task
+ * so the endpoint stays free.
  */
-import { injectedFilesFrom } from '../virt/injected-files.js';
 import type { RequestContext } from '../bus/context.js';
 import { internalContext } from '../bus/context.js';
 import type { RpcEndpoint } from '../bus/rpc.js';
-import { fromPrimitive, InstanceObject, ImageMetaObject, RequestSpecObject, NetworkRequestListObject, BlockDeviceMappingObject, SelectionObject } from '../objects/index.js';
-import { newRequestId } from '../http/server.js';
+import type { Instance } from '../objects/index.js';
+import { rpcEndpoint, type RpcArgs, type RpcHandlers } from '../rpc/rpc-api.js';
+import { COMPUTE_RPC_API } from './rpc-methods.js';
+import { newRequestId } from '../bus/context.js';
 import { KeyedLock } from './keyed-lock.js';
 import { ResourceTracker } from './resource-tracker.js';
 import { buildAndRunInstance } from './tasks/build-and-run-instance.js';
@@ -22,7 +25,6 @@ import { rebuildInstance } from './tasks/rebuild-instance.js';
 import { rescueInstance, unrescueInstance } from './tasks/rescue.js';
 import { snapshotInstance } from './tasks/snapshot-instance.js';
 import { confirmResize, finishResize, finishRevertResize, pollUnconfirmedResizes, resizeInstance, revertResize } from './tasks/resize.js';
-import { FlavorObject } from '../objects/index.js';
 import { triggerCrashDump } from './tasks/trigger-crash-dump.js';
 import { reclaimQueuedDeletes, restoreInstance, softDeleteInstance } from './tasks/soft-delete.js';
 import { toDriverInstance } from './driver-instance.js';
@@ -31,12 +33,12 @@ import { unshelveInstance } from './tasks/unshelve-instance.js';
 import { attachInterface, detachInterface } from './tasks/attach-interface.js';
 import { liveMigrateInstance, postLiveMigrationAtDestination, preLiveMigration, rollbackLiveMigrationAtDestination } from './tasks/live-migration.js';
 import { destroyEvacuatedInstances, evacuateInstance } from './tasks/evacuate.js';
-import { updateMigration } from './migration-store.js';
-import type { PowerStateValue } from '../virt/driver.js';
 import type { ComputeHostDeps } from './tasks/context.js';
-import type { ConsoleProtocol, VifInfo } from '../virt/driver.js';
+import type { ConsoleEndpoint, Diagnostics, DriverInstance, VifInfo } from '../virt/driver.js';
 
-export class ComputeManager {
+type ComputeArgs<N extends keyof typeof COMPUTE_RPC_API.methods> = RpcArgs<typeof COMPUTE_RPC_API, N>;
+
+export class ComputeManager implements RpcHandlers<typeof COMPUTE_RPC_API> {
   private readonly locks = new KeyedLock();
   readonly resourceTracker: ResourceTracker;
   private readonly running = new Set<Promise<unknown>>();
@@ -66,6 +68,16 @@ export class ComputeManager {
     await this.resourceTracker.updateAvailableResource();
   }
 
+  /** The host's nova-compute service record, made or marked seen at start (Nova's Service.create through the conductor). */
+  registerService(): Promise<void> {
+    return this.deps.store.registerService(this.deps.host, 'nova-compute', 'compute');
+  }
+
+  /** One servicegroup heartbeat of this host. */
+  reportServiceUp(): Promise<void> {
+    return this.deps.store.reportServiceUp(this.deps.host, ['nova-compute']);
+  }
+
   startPeriodicTasks(intervalS: number): void {
     const every = (ms: number, name: string, fn: () => Promise<void>) => {
       const t = setInterval(() => {
@@ -79,7 +91,7 @@ export class ComputeManager {
     const confirmWindow = this.deps.conf.DEFAULT.resize_confirm_window;
     if (confirmWindow > 0) {
       every(Math.min(confirmWindow, intervalS) * 1000, 'poll_unconfirmed_resizes', () => pollUnconfirmedResizes(this.deps, async (instance, m, ctx) => {
-        if (m.source_compute && m.source_compute !== this.deps.host) await this.deps.compute?.confirmResize(ctx, m.source_compute, instance, m.uuid);
+        if (m.source_compute && m.source_compute !== this.deps.host) await this.deps.compute?.confirmResize(ctx, m.source_compute, { instance, migrationUuid: m.uuid });
         else this.spawnTask(instance.uuid, () => confirmResize(this.deps, ctx, instance, m.uuid));
       }));
     }
@@ -104,174 +116,166 @@ export class ComputeManager {
     await this.deps.driver.cleanupHost();
   }
 
+  /** The dispatch table for topic compute.<host>: the declared methods, decoded, to the handlers below. */
   endpoint(): RpcEndpoint {
-    return {
-      build_and_run_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
-        const a = {
-          instance: fromPrimitive(InstanceObject, args.instance),
-          requestSpec: fromPrimitive(RequestSpecObject, args.request_spec),
-          requestedNetworks: fromPrimitive(NetworkRequestListObject, args.requested_networks),
-          blockDeviceMappings: (args.block_device_mappings as unknown[]).map((p) => fromPrimitive(BlockDeviceMappingObject, p)),
-          selection: fromPrimitive(SelectionObject, args.selection),
-          alternates: (args.alternates as unknown[]).map((p) => fromPrimitive(SelectionObject, p)),
-          injectedFiles: injectedFilesFrom(args.injected_files),
-        };
-        this.spawnTask(a.instance.uuid, () => buildAndRunInstance(this.deps, ctx, a));
-      },
-      terminate_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        this.spawnTask(instance.uuid, () => terminateInstance(this.deps, ctx, instance));
-      },
-      get_console_output: async (_ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        return this.deps.driver.getConsoleOutput(toDriverInstance(instance, imageMetaForInstance(instance), this.deps.conf.DEFAULT.instance_name_template));
-      },
-      get_remote_console: async (_ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        const driverInstance = toDriverInstance(instance, imageMetaForInstance(instance), this.deps.conf.DEFAULT.instance_name_template);
-        return this.deps.driver.getRemoteConsole(driverInstance, String(args.protocol) as ConsoleProtocol);
-      },
-      get_host_uptime: async () => this.deps.driver.getHostUptime(),
-      get_instance_diagnostics: async (_ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        let vifs: VifInfo[] = [];
-        try {
-          vifs = JSON.parse(String(args.network_info ?? '[]')) as VifInfo[];
-        } catch {
-          vifs = [];
-        }
-        return this.deps.driver.getDiagnostics(toDriverInstance(instance, imageMetaForInstance(instance), this.deps.conf.DEFAULT.instance_name_template), vifs);
-      },
-      set_admin_password: async (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        const work = this.locks.run(instance.uuid, () => setAdminPassword(this.deps, ctx, instance, String(args.new_pass)));
-        this.track(work.catch(() => undefined));
-        await work;
-      },
-      trigger_crash_dump: (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        this.spawnTask(instance.uuid, () => triggerCrashDump(this.deps, ctx, instance));
-      },
-      soft_delete_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        this.spawnTask(instance.uuid, () => softDeleteInstance(this.deps, ctx, instance));
-      },
-      restore_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        this.spawnTask(instance.uuid, () => restoreInstance(this.deps, ctx, instance));
-      },
-      rebuild_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        const image = fromPrimitive(ImageMetaObject, args.image);
-        this.spawnTask(instance.uuid, () => rebuildInstance(this.deps, ctx, instance, image, { origVmState: String(args.orig_vm_state), injectedFiles: injectedFilesFrom(args.injected_files) }));
-      },
-      rescue_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        const image = fromPrimitive(ImageMetaObject, args.rescue_image);
-        this.spawnTask(instance.uuid, () => rescueInstance(this.deps, ctx, instance, image, String(args.rescue_password)));
-      },
-      unrescue_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        this.spawnTask(instance.uuid, () => unrescueInstance(this.deps, ctx, instance));
-      },
-      snapshot_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        const backup = typeof args.backup_type === 'string' ? { type: args.backup_type, rotation: Number(args.rotation) } : undefined;
-        this.spawnTask(instance.uuid, () => snapshotInstance(this.deps, ctx, instance, { imageId: String(args.image_id), backup }));
-      },
-      resize_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        const flavor = fromPrimitive(FlavorObject, args.flavor);
-        this.spawnTask(instance.uuid, () => resizeInstance(this.deps, ctx, instance, String(args.migration_uuid), flavor, (w) => this.spawnTask(instance.uuid, w)));
-      },
-      finish_resize: (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        const flavor = fromPrimitive(FlavorObject, args.flavor);
-        this.spawnTask(instance.uuid, () => finishResize(this.deps, ctx, instance, String(args.migration_uuid), flavor));
-      },
-      confirm_resize: (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        this.spawnTask(instance.uuid, () => confirmResize(this.deps, ctx, instance, String(args.migration_uuid)));
-      },
-      revert_resize: (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        this.spawnTask(instance.uuid, () => revertResize(this.deps, ctx, instance, String(args.migration_uuid), (w) => this.spawnTask(instance.uuid, w)));
-      },
-      finish_revert_resize: (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        this.spawnTask(instance.uuid, () => finishRevertResize(this.deps, ctx, instance, String(args.migration_uuid)));
-      },
-      shelve_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        this.spawnTask(instance.uuid, () => shelveInstance(this.deps, ctx, instance, String(args.image_id)));
-      },
-      shelve_offload_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        this.spawnTask(instance.uuid, () => shelveOffloadInstance(this.deps, ctx, instance));
-      },
-      unshelve_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        this.spawnTask(instance.uuid, () => unshelveInstance(this.deps, ctx, instance, typeof args.node === 'string' ? args.node : null));
-      },
-      attach_interface: async (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        const str = (v: unknown) => (typeof v === 'string' ? v : null);
-        const work = this.locks.run(instance.uuid, () => attachInterface(this.deps, ctx, instance, {
-          networkId: str(args.network_id), portId: str(args.port_id), fixedIp: str(args.requested_ip), tag: str(args.tag),
-        }));
-        this.track(work.catch(() => undefined));
-        return work;
-      },
-      detach_interface: (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        this.spawnTask(instance.uuid, () => detachInterface(this.deps, ctx, instance, String(args.port_id)));
-      },
-      live_migration: async (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        const migrationUuid = String(args.migration_uuid);
-        let complete!: () => void;
-        const completeNow = new Promise<void>((resolve) => { complete = resolve; });
-        const flight = { migrationUuid, abort: new AbortController(), complete };
-        this.liveMigrations.set(instance.uuid, flight);
-        await updateMigration(this.deps.db, migrationUuid, { status: 'queued' });
-        this.spawnTask(instance.uuid, async () => {
-          try {
-            await liveMigrateInstance(this.deps, ctx, instance, migrationUuid, String(args.dest), { signal: flight.abort.signal, completeNow });
-          } finally {
-            if (this.liveMigrations.get(instance.uuid) === flight) this.liveMigrations.delete(instance.uuid);
-          }
-        });
-      },
-      pre_live_migration: async (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        await this.runNow(instance.uuid, () => preLiveMigration(this.deps, ctx, instance));
-      },
-      post_live_migration_at_destination: async (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        await this.runNow(instance.uuid, () => postLiveMigrationAtDestination(this.deps, ctx, instance, String(args.migration_uuid), Number(args.power_state) as PowerStateValue));
-      },
-      rollback_live_migration_at_destination: async (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        await this.runNow(instance.uuid, () => rollbackLiveMigrationAtDestination(this.deps, ctx, instance));
-      },
-      // Not in turn with the server's other operations: they reach the copy under way.
-      live_migration_force_complete: (_ctx: RequestContext, args: Record<string, unknown>) => {
-        const flight = this.liveMigrations.get(fromPrimitive(InstanceObject, args.instance).uuid);
-        if (flight && flight.migrationUuid === String(args.migration_uuid)) flight.complete();
-      },
-      live_migration_abort: (_ctx: RequestContext, args: Record<string, unknown>) => {
-        const flight = this.liveMigrations.get(fromPrimitive(InstanceObject, args.instance).uuid);
-        if (flight && flight.migrationUuid === String(args.migration_uuid)) flight.abort.abort();
-      },
-      evacuate_instance: (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        this.spawnTask(instance.uuid, () => evacuateInstance(this.deps, ctx, instance, String(args.migration_uuid), { origVmState: String(args.orig_vm_state) }));
-      },
-      instance_action: (ctx: RequestContext, args: Record<string, unknown>) => {
-        const instance = fromPrimitive(InstanceObject, args.instance);
-        this.spawnTask(instance.uuid, () => runPowerAction(this.deps, ctx, String(args.action), instance, args));
-      },
-    };
+    return rpcEndpoint(COMPUTE_RPC_API, this);
+  }
+
+  // ---- RPC handlers (declared in rpc-methods.ts; arguments arrive decoded) ----
+
+  buildAndRunInstance(ctx: RequestContext, args: ComputeArgs<'build_and_run_instance'>): void {
+    this.spawnTask(args.instance.uuid, () => buildAndRunInstance(this.deps, ctx, args));
+  }
+
+  terminateInstance(ctx: RequestContext, { instance }: ComputeArgs<'terminate_instance'>): void {
+    this.spawnTask(instance.uuid, () => terminateInstance(this.deps, ctx, instance));
+  }
+
+  async getConsoleOutput(_ctx: RequestContext, { instance }: ComputeArgs<'get_console_output'>): Promise<string> {
+    return this.deps.driver.getConsoleOutput(this.driverInstance(instance));
+  }
+
+  async getRemoteConsole(_ctx: RequestContext, { instance, protocol }: ComputeArgs<'get_remote_console'>): Promise<ConsoleEndpoint> {
+    return this.deps.driver.getRemoteConsole(this.driverInstance(instance), protocol);
+  }
+
+  async getHostUptime(): Promise<string> {
+    return this.deps.driver.getHostUptime();
+  }
+
+  async getInstanceDiagnostics(_ctx: RequestContext, { instance, networkInfo }: ComputeArgs<'get_instance_diagnostics'>): Promise<Diagnostics> {
+    let vifs: VifInfo[] = [];
+    try {
+      vifs = JSON.parse(networkInfo) as VifInfo[];
+    } catch {
+      vifs = [];
+    }
+    return this.deps.driver.getDiagnostics(this.driverInstance(instance), vifs);
+  }
+
+  async setAdminPassword(ctx: RequestContext, { instance, newPass }: ComputeArgs<'set_admin_password'>): Promise<void> {
+    await this.runNow(instance.uuid, () => setAdminPassword(this.deps, ctx, instance, newPass));
+  }
+
+  triggerCrashDump(ctx: RequestContext, { instance }: ComputeArgs<'trigger_crash_dump'>): void {
+    this.spawnTask(instance.uuid, () => triggerCrashDump(this.deps, ctx, instance));
+  }
+
+  softDeleteInstance(ctx: RequestContext, { instance }: ComputeArgs<'soft_delete_instance'>): void {
+    this.spawnTask(instance.uuid, () => softDeleteInstance(this.deps, ctx, instance));
+  }
+
+  restoreInstance(ctx: RequestContext, { instance }: ComputeArgs<'restore_instance'>): void {
+    this.spawnTask(instance.uuid, () => restoreInstance(this.deps, ctx, instance));
+  }
+
+  rebuildInstance(ctx: RequestContext, { instance, image, origVmState, injectedFiles }: ComputeArgs<'rebuild_instance'>): void {
+    this.spawnTask(instance.uuid, () => rebuildInstance(this.deps, ctx, instance, image, { origVmState, injectedFiles }));
+  }
+
+  rescueInstance(ctx: RequestContext, { instance, rescueImage, rescuePassword }: ComputeArgs<'rescue_instance'>): void {
+    this.spawnTask(instance.uuid, () => rescueInstance(this.deps, ctx, instance, rescueImage, rescuePassword));
+  }
+
+  unrescueInstance(ctx: RequestContext, { instance }: ComputeArgs<'unrescue_instance'>): void {
+    this.spawnTask(instance.uuid, () => unrescueInstance(this.deps, ctx, instance));
+  }
+
+  snapshotInstance(ctx: RequestContext, { instance, imageId, backupType, rotation }: ComputeArgs<'snapshot_instance'>): void {
+    const backup = backupType !== undefined ? { type: backupType, rotation: rotation ?? 0 } : undefined;
+    this.spawnTask(instance.uuid, () => snapshotInstance(this.deps, ctx, instance, { imageId, backup }));
+  }
+
+  resizeInstance(ctx: RequestContext, { instance, migrationUuid, flavor }: ComputeArgs<'resize_instance'>): void {
+    this.spawnTask(instance.uuid, () => resizeInstance(this.deps, ctx, instance, migrationUuid, flavor, (w) => this.spawnTask(instance.uuid, w)));
+  }
+
+  finishResize(ctx: RequestContext, { instance, migrationUuid, flavor }: ComputeArgs<'finish_resize'>): void {
+    this.spawnTask(instance.uuid, () => finishResize(this.deps, ctx, instance, migrationUuid, flavor));
+  }
+
+  confirmResize(ctx: RequestContext, { instance, migrationUuid }: ComputeArgs<'confirm_resize'>): void {
+    this.spawnTask(instance.uuid, () => confirmResize(this.deps, ctx, instance, migrationUuid));
+  }
+
+  revertResize(ctx: RequestContext, { instance, migrationUuid }: ComputeArgs<'revert_resize'>): void {
+    this.spawnTask(instance.uuid, () => revertResize(this.deps, ctx, instance, migrationUuid, (w) => this.spawnTask(instance.uuid, w)));
+  }
+
+  finishRevertResize(ctx: RequestContext, { instance, migrationUuid }: ComputeArgs<'finish_revert_resize'>): void {
+    this.spawnTask(instance.uuid, () => finishRevertResize(this.deps, ctx, instance, migrationUuid));
+  }
+
+  shelveInstance(ctx: RequestContext, { instance, imageId }: ComputeArgs<'shelve_instance'>): void {
+    this.spawnTask(instance.uuid, () => shelveInstance(this.deps, ctx, instance, imageId));
+  }
+
+  shelveOffloadInstance(ctx: RequestContext, { instance }: ComputeArgs<'shelve_offload_instance'>): void {
+    this.spawnTask(instance.uuid, () => shelveOffloadInstance(this.deps, ctx, instance));
+  }
+
+  unshelveInstance(ctx: RequestContext, { instance, node }: ComputeArgs<'unshelve_instance'>): void {
+    this.spawnTask(instance.uuid, () => unshelveInstance(this.deps, ctx, instance, node));
+  }
+
+  async attachInterface(ctx: RequestContext, { instance, networkId, portId, requestedIp, tag }: ComputeArgs<'attach_interface'>): Promise<string> {
+    const work = this.locks.run(instance.uuid, () => attachInterface(this.deps, ctx, instance, { networkId, portId, fixedIp: requestedIp, tag }));
+    this.track(work.catch(() => undefined));
+    return work;
+  }
+
+  detachInterface(ctx: RequestContext, { instance, portId }: ComputeArgs<'detach_interface'>): void {
+    this.spawnTask(instance.uuid, () => detachInterface(this.deps, ctx, instance, portId));
+  }
+
+  async liveMigration(ctx: RequestContext, { instance, migrationUuid, dest }: ComputeArgs<'live_migration'>): Promise<void> {
+    let complete!: () => void;
+    const completeNow = new Promise<void>((resolve) => { complete = resolve; });
+    const flight = { migrationUuid, abort: new AbortController(), complete };
+    this.liveMigrations.set(instance.uuid, flight);
+    await this.deps.store.saveMigration(migrationUuid, { status: 'queued' });
+    this.spawnTask(instance.uuid, async () => {
+      try {
+        await liveMigrateInstance(this.deps, ctx, instance, migrationUuid, dest, { signal: flight.abort.signal, completeNow });
+      } finally {
+        if (this.liveMigrations.get(instance.uuid) === flight) this.liveMigrations.delete(instance.uuid);
+      }
+    });
+  }
+
+  async preLiveMigration(ctx: RequestContext, { instance }: ComputeArgs<'pre_live_migration'>): Promise<void> {
+    await this.runNow(instance.uuid, () => preLiveMigration(this.deps, ctx, instance));
+  }
+
+  async postLiveMigrationAtDestination(ctx: RequestContext, { instance, migrationUuid, powerState }: ComputeArgs<'post_live_migration_at_destination'>): Promise<void> {
+    await this.runNow(instance.uuid, () => postLiveMigrationAtDestination(this.deps, ctx, instance, migrationUuid, powerState));
+  }
+
+  async rollbackLiveMigrationAtDestination(ctx: RequestContext, { instance }: ComputeArgs<'rollback_live_migration_at_destination'>): Promise<void> {
+    await this.runNow(instance.uuid, () => rollbackLiveMigrationAtDestination(this.deps, ctx, instance));
+  }
+
+  // Not in turn with the server's other operations: they reach the copy under way.
+  liveMigrationForceComplete(_ctx: RequestContext, { instance, migrationUuid }: ComputeArgs<'live_migration_force_complete'>): void {
+    const flight = this.liveMigrations.get(instance.uuid);
+    if (flight && flight.migrationUuid === migrationUuid) flight.complete();
+  }
+
+  liveMigrationAbort(_ctx: RequestContext, { instance, migrationUuid }: ComputeArgs<'live_migration_abort'>): void {
+    const flight = this.liveMigrations.get(instance.uuid);
+    if (flight && flight.migrationUuid === migrationUuid) flight.abort.abort();
+  }
+
+  evacuateInstance(ctx: RequestContext, { instance, migrationUuid, origVmState }: ComputeArgs<'evacuate_instance'>): void {
+    this.spawnTask(instance.uuid, () => evacuateInstance(this.deps, ctx, instance, migrationUuid, { origVmState }));
+  }
+
+  instanceAction(ctx: RequestContext, { action, instance, rebootType }: ComputeArgs<'instance_action'>): void {
+    this.spawnTask(instance.uuid, () => runPowerAction(this.deps, ctx, action, instance, { reboot_type: rebootType }));
+  }
+
+  private driverInstance(instance: Instance): DriverInstance {
+    return toDriverInstance(instance, imageMetaForInstance(instance), this.deps.conf.DEFAULT.instance_name_template);
   }
 
   /** A call's work, in turn with the server's operations on this host; its error goes back to the caller. */

@@ -112,7 +112,7 @@ export class MigrationAPI {
     }
     const ctx = contextFromAuth(auth, requestId);
     await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.LIVE_MIGRATION_FORCE_COMPLETE);
-    await this.deps.compute.liveMigrationForceComplete(ctx, m.source_compute!, await this.instance(row), m.uuid);
+    await this.deps.compute.liveMigrationForceComplete(ctx, m.source_compute!, { instance: await this.instance(row), migrationUuid: m.uuid });
     await finishAction(this.deps.db, ctx, uuid);
   }
 
@@ -128,7 +128,7 @@ export class MigrationAPI {
     }
     const ctx = contextFromAuth(auth, requestId);
     await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.LIVE_MIGRATION_CANCEL);
-    await this.deps.compute.liveMigrationAbort(ctx, m.source_compute!, await this.instance(row), m.uuid);
+    await this.deps.compute.liveMigrationAbort(ctx, m.source_compute!, { instance: await this.instance(row), migrationUuid: m.uuid });
     await finishAction(this.deps.db, ctx, uuid);
   }
 
@@ -154,7 +154,7 @@ export class MigrationAPI {
     });
     await this.deps.conductor.evacuateInstance(ctx, {
       instance: { ...(await this.instance(row)), task_state: TaskState.REBUILDING }, migrationUuid: migration.uuid,
-      host: opts.host, force: !!opts.host && opts.force !== false, origVmState: row.vm_state, adminPass: opts.adminPass,
+      host: opts.host, force: !!opts.host && opts.force !== false, origVmState: row.vm_state, adminPassword: opts.adminPass,
     });
   }
 }

@@ -152,7 +152,7 @@ export class ServerActionAPI {
     const ctx = contextFromAuth(auth, requestId);
     await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.CHANGE_PASSWORD);
     try {
-      await this.deps.compute.setAdminPassword(ctx, row.host, { ...(await this.instance(row)), task_state: TaskState.UPDATING_PASSWORD }, password);
+      await this.deps.compute.setAdminPassword(ctx, row.host, { instance: { ...(await this.instance(row)), task_state: TaskState.UPDATING_PASSWORD }, newPass: password });
     } catch (err) {
       // The host clears the task state itself; a lost call must not leave it set.
       await updateInstance(this.deps.db, uuid, { task_state: null }, [TaskState.UPDATING_PASSWORD]);
@@ -214,8 +214,8 @@ export class ServerActionAPI {
     const ctx = contextFromAuth(auth, requestId);
     await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.REBUILD);
     const updated = await getInstanceRow(this.deps.db, uuid);
-    await this.deps.compute.rebuildInstance(ctx, row.host, await this.instance(updated), imageMeta(image), {
-      preserveEphemeral: opts.preserveEphemeral, origVmState: row.vm_state, injectedFiles: opts.injectedFiles,
+    await this.deps.compute.rebuildInstance(ctx, row.host, {
+      instance: await this.instance(updated), image: imageMeta(image), preserveEphemeral: opts.preserveEphemeral, origVmState: row.vm_state, injectedFiles: opts.injectedFiles,
     });
     return updated;
   }
@@ -238,7 +238,9 @@ export class ServerActionAPI {
     }
     const ctx = contextFromAuth(auth, requestId);
     await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.RESCUE);
-    await this.deps.compute.rescueInstance(ctx, row.host, { ...(await this.instance(row)), task_state: TaskState.RESCUING }, imageMeta(image), opts.adminPass);
+    await this.deps.compute.rescueInstance(ctx, row.host, {
+      instance: { ...(await this.instance(row)), task_state: TaskState.RESCUING }, rescueImage: imageMeta(image), rescuePassword: opts.adminPass,
+    });
   }
 
   async unrescue(auth: AuthContext, requestId: string, uuid: string): Promise<void> {
@@ -251,7 +253,7 @@ export class ServerActionAPI {
     }
     const ctx = contextFromAuth(auth, requestId);
     await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.UNRESCUE);
-    await this.deps.compute.unrescueInstance(ctx, row.host, { ...(await this.instance(row)), task_state: TaskState.UNRESCUING });
+    await this.deps.compute.unrescueInstance(ctx, row.host, { instance: { ...(await this.instance(row)), task_state: TaskState.UNRESCUING } });
   }
 
   // ---- createImage / createBackup ---------------------------------------------
@@ -290,7 +292,9 @@ export class ServerActionAPI {
     }
     const ctx = contextFromAuth(auth, requestId);
     await recordActionStart(this.deps.db, ctx, uuid, backup ? InstanceAction.BACKUP : InstanceAction.CREATE_IMAGE);
-    await this.deps.compute.snapshotInstance(ctx, row.host, { ...(await this.instance(row)), task_state: taskState }, image.id, backup);
+    await this.deps.compute.snapshotInstance(ctx, row.host, {
+      instance: { ...(await this.instance(row)), task_state: taskState }, imageId: image.id, backupType: backup?.type, rotation: backup?.rotation,
+    });
     return image.id;
   }
 
@@ -362,7 +366,7 @@ export class ServerActionAPI {
     if (!(await updateMigration(this.deps.db, migration.uuid, { status: 'confirming' }, ['finished']))) throw new BadRequest('Instance has not been resized.');
     const ctx = contextFromAuth(auth, requestId);
     await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.CONFIRM_RESIZE);
-    await this.deps.compute.confirmResize(ctx, migration.source_compute, await this.instance(row), migration.uuid);
+    await this.deps.compute.confirmResize(ctx, migration.source_compute, { instance: await this.instance(row), migrationUuid: migration.uuid });
   }
 
   async revertResize(auth: AuthContext, requestId: string, uuid: string): Promise<void> {
@@ -377,7 +381,9 @@ export class ServerActionAPI {
     await updateMigration(this.deps.db, migration.uuid, { status: 'reverting' });
     const ctx = contextFromAuth(auth, requestId);
     await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.REVERT_RESIZE);
-    await this.deps.compute.revertResize(ctx, migration.dest_compute, { ...(await this.instance(row)), task_state: TaskState.RESIZE_REVERTING }, migration.uuid);
+    await this.deps.compute.revertResize(ctx, migration.dest_compute, {
+      instance: { ...(await this.instance(row)), task_state: TaskState.RESIZE_REVERTING }, migrationUuid: migration.uuid,
+    });
   }
 
   // ---- trigger_crash_dump -----------------------------------------------------
@@ -389,7 +395,7 @@ export class ServerActionAPI {
     this.checkState(row, 'trigger_crash_dump', ALLOW_TRIGGER_CRASH_DUMP);
     const ctx = contextFromAuth(auth, requestId);
     await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.TRIGGER_CRASH_DUMP);
-    await this.deps.compute.triggerCrashDump(ctx, row.host, await this.instance(row));
+    await this.deps.compute.triggerCrashDump(ctx, row.host, { instance: await this.instance(row) });
   }
 
   // ---- deferred delete ----------------------------------------------------------
@@ -411,7 +417,7 @@ export class ServerActionAPI {
         throw new Conflict(`Cannot 'delete' instance ${row.uuid} while another action is in progress`);
       }
       await recordActionStart(this.deps.db, ctx, row.uuid, InstanceAction.DELETE);
-      await this.deps.compute.softDeleteInstance(ctx, row.host, { ...(await this.instance(row)), task_state: TaskState.SOFT_DELETING });
+      await this.deps.compute.softDeleteInstance(ctx, row.host, { instance: { ...(await this.instance(row)), task_state: TaskState.SOFT_DELETING } });
       return;
     }
     // The host is down: the record alone says the server is soft-deleted (Nova's local soft delete).
@@ -430,7 +436,7 @@ export class ServerActionAPI {
         throw new Conflict(`Cannot 'restore' instance ${uuid} while another action is in progress`);
       }
       await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.RESTORE);
-      await this.deps.compute.restoreInstance(ctx, row.host, { ...(await this.instance(row)), task_state: TaskState.RESTORING });
+      await this.deps.compute.restoreInstance(ctx, row.host, { instance: { ...(await this.instance(row)), task_state: TaskState.RESTORING } });
       return;
     }
     await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.RESTORE);

@@ -27,10 +27,10 @@ export async function reportServiceUp(db: ComputeDb, host: string, binaries: rea
     .where('host', '=', host).where('binary', 'in', [...binaries]).where('deleted', '=', 0).execute();
 }
 
-/** Reports every `intervalS` seconds until stopped. */
-export function startHeartbeat(db: ComputeDb, host: string, binaries: readonly string[], intervalS: number, logger: Logger): () => void {
+/** Calls `report` (a service's reportServiceUp) every `intervalS` seconds until stopped. */
+export function startHeartbeat(report: () => Promise<void>, intervalS: number, logger: Logger): () => void {
   const timer = setInterval(() => {
-    reportServiceUp(db, host, binaries).catch((err) => logger.warn({ err }, 'service heartbeat failed'));
+    report().catch((err) => logger.warn({ err }, 'service heartbeat failed'));
   }, intervalS * 1000);
   timer.unref();
   return () => clearInterval(timer);

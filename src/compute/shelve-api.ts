@@ -45,7 +45,7 @@ export class ShelveAPI {
     await setSystemMetadata(this.deps.db, uuid, { image_base_image_ref: row.image_ref });
     const ctx = contextFromAuth(auth, requestId);
     await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.SHELVE);
-    await this.deps.compute.shelveInstance(ctx, row.host, { ...(await this.instance(row)), task_state: TaskState.SHELVING }, image.id);
+    await this.deps.compute.shelveInstance(ctx, row.host, { instance: { ...(await this.instance(row)), task_state: TaskState.SHELVING }, imageId: image.id });
   }
 
   async shelveOffload(auth: AuthContext, requestId: string, uuid: string): Promise<void> {
@@ -58,7 +58,7 @@ export class ShelveAPI {
     }
     const ctx = contextFromAuth(auth, requestId);
     await recordActionStart(this.deps.db, ctx, uuid, InstanceAction.SHELVE_OFFLOAD);
-    await this.deps.compute.shelveOffloadInstance(ctx, row.host, { ...(await this.instance(row)), task_state: TaskState.SHELVING_OFFLOADING });
+    await this.deps.compute.shelveOffloadInstance(ctx, row.host, { instance: { ...(await this.instance(row)), task_state: TaskState.SHELVING_OFFLOADING } });
   }
 
   async unshelve(auth: AuthContext, requestId: string, uuid: string, opts: UnshelveOptions = {}): Promise<void> {

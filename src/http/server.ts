@@ -4,7 +4,7 @@
  * x-openstack-request-id), the logger, body limits and parsing, and the
  * fault answered for a request no service's route takes.
  */
-import { randomUUID } from 'node:crypto';
+import { newRequestId } from '../bus/context.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { recordRoutes } from './route-table.js';
@@ -16,10 +16,6 @@ export interface HttpServerOptions {
   logger: Logger;
   /** Largest request body accepted by default (image uploads raise their own). */
   bodyLimit?: number;
-}
-
-export function newRequestId(): string {
-  return `req-${randomUUID()}`;
 }
 
 export function createHttpServer(opts: HttpServerOptions): FastifyInstance {

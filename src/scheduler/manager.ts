@@ -7,7 +7,7 @@ import type { Config } from '../conf/options.js';
 import type { RequestContext } from '../bus/context.js';
 import type { ComputeDb } from '../compute/db/tables.js';
 import type { PlacementClient, Resources } from '../compute/clients.js';
-import { fromPrimitive, toPrimitive, RequestSpecObject, type RequestSpec, type Selection } from '../objects/index.js';
+import type { RequestSpec, Selection } from '../objects/index.js';
 import type { RpcEndpoint } from '../bus/rpc.js';
 import { enabledFilters, type HostFilter } from './filters/index.js';
 import { cpuWeigher, ramWeigher, softAffinityWeigher, softAntiAffinityWeigher, weighHosts, type Weigher } from './weighers/index.js';
@@ -17,7 +17,8 @@ import { hostsOfInstances } from '../compute/host-store.js';
 import { groupPlacement } from '../compute/server-groups.js';
 import { hostZones } from '../compute/aggregate-store.js';
 import { freeFromSummary, type HostState } from './host-state.js';
-import { SelectionObject } from '../objects/selection.js';
+import { rpcEndpoint, type RpcArgs, type RpcHandlers } from '../rpc/rpc-api.js';
+import { SCHEDULER_RPC_API } from './rpc-methods.js';
 
 export class NoValidHost extends Error {
   constructor(reason = 'There are not enough hosts available.') {
@@ -43,7 +44,7 @@ export function resourcesForFlavor(flavor: RequestSpec['flavor']): Resources {
   return res;
 }
 
-export class SchedulerManager {
+export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
   private readonly filters: HostFilter[];
   private readonly weighers: Weigher[];
 
@@ -57,18 +58,12 @@ export class SchedulerManager {
     ];
   }
 
-  /** The RPC endpoint (topic `scheduler`). */
+  /** The RPC endpoint (topic `scheduler`), the API declared in rpc-methods.ts. */
   endpoint(): RpcEndpoint {
-    return {
-      select_destinations: async (ctx: RequestContext, args: { spec_obj: unknown; instance_uuids: string[]; return_alternates: boolean }) => {
-        const spec = fromPrimitive(RequestSpecObject, args.spec_obj);
-        const result = await this.selectDestinations(ctx, spec, args.instance_uuids, args.return_alternates);
-        return result.map((list) => list.map((s) => toPrimitive(SelectionObject, s)));
-      },
-    };
+    return rpcEndpoint(SCHEDULER_RPC_API, this);
   }
 
-  async selectDestinations(ctx: RequestContext, spec: RequestSpec, instanceUuids: string[], returnAlternates: boolean): Promise<Selection[][]> {
+  async selectDestinations(ctx: RequestContext, { specObj: spec, instanceUuids, returnAlternates }: RpcArgs<typeof SCHEDULER_RPC_API, 'select_destinations'>): Promise<Selection[][]> {
     const log = this.deps.logger.child({ request_id: ctx.requestId });
     const resources = resourcesForFlavor(spec.flavor);
     const { allocationRequests, providerSummaries } = await this.deps.placement.getAllocationCandidates({

@@ -1,21 +1,15 @@
-/** Client side of the scheduler's RPC API (topic `scheduler`). */
+/**
+ * Client side of the scheduler's RPC API (topic `scheduler`), generated from
+ * the declaration in rpc-methods.ts.
+ */
 import type { RpcClient } from '../bus/rpc.js';
-import type { RequestContext } from '../bus/context.js';
-import { fromPrimitive, toPrimitive, RequestSpecObject, SelectionObject, type RequestSpec, type Selection, type Primitive } from '../objects/index.js';
+import { createRpcClient, type RpcApiClient } from '../rpc/rpc-api.js';
+import { SCHEDULER_RPC_API } from './rpc-methods.js';
 
-export const SCHEDULER_TOPIC = 'scheduler';
+export const SCHEDULER_TOPIC = SCHEDULER_RPC_API.topic;
 
-export class SchedulerRpcClient {
-  constructor(private readonly rpc: RpcClient, private readonly timeoutMs?: number) {}
+export type SchedulerRpcClient = RpcApiClient<typeof SCHEDULER_RPC_API>;
 
-  /**
-   * One list per instance: the chosen host first (its allocation already
-   * claimed), then alternates for rescheduling.
-   */
-  async selectDestinations(ctx: RequestContext, spec: RequestSpec, instanceUuids: string[], returnAlternates: boolean): Promise<Selection[][]> {
-    const result = await this.rpc.call<Primitive[][]>(ctx, SCHEDULER_TOPIC, 'select_destinations', {
-      spec_obj: toPrimitive(RequestSpecObject, spec), instance_uuids: instanceUuids, return_alternates: returnAlternates,
-    }, { timeoutMs: this.timeoutMs });
-    return result.map((list) => list.map((p) => fromPrimitive(SelectionObject, p)));
-  }
+export function schedulerRpcClient(rpc: RpcClient): SchedulerRpcClient {
+  return createRpcClient(SCHEDULER_RPC_API, rpc);
 }

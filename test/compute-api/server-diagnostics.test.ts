@@ -21,7 +21,7 @@ for (const target of targets) {
     let noHost: string;
     before(async () => {
       api = await buildResourcesApi(target, {}, {
-        getDiagnostics: async (_ctx, host) => {
+        getInstanceDiagnostics: async (_ctx, host) => {
           if (host === 'old') throw new RemoteError('DriverNotSupported', 'not here');
           return DIAGNOSTICS as never;
         },

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/conf/loader.js';
 import { FakeDriver } from '../../src/virt/fake/driver.js';
 import { ComputeManager } from '../../src/compute/manager.js';
 import { computeTopic } from '../../src/compute/rpcapi.js';
-import { registerService } from '../../src/compute/servicegroup.js';
+import { DatabaseComputeHostStore } from '../../src/compute/host-objects/database.js';
 import { RpcServer } from '../../src/bus/rpc.js';
 import type { ComputeDb } from '../../src/compute/db/tables.js';
 import { allocationsOf, createServer, uploadImage, V237 } from './fixtures.js';
@@ -30,13 +30,13 @@ describe('rescheduling to an alternate host', () => {
     node2 = new FakeDriver({ vcpus: 64, memoryMb: 65536, localGb: 1000 });
     const conf = loadConfig({ env: {}, overrides: { DEFAULT: { host: 'node2', state_path: cloud.statePath } } });
     manager2 = new ComputeManager({
-      host: 'node2', db, driver: node2, network: cloud.services.network, placement: cloud.services.placement,
+      host: 'node2', store: new DatabaseComputeHostStore(db), driver: node2, network: cloud.services.network, placement: cloud.services.placement,
       conductor: cloud.services.conductor, notifier: cloud.services.notifier, conf, logger: testLogger,
     });
     await manager2.initHost();
     server2 = new RpcServer(cloud.transport, computeTopic('node2'), manager2.endpoint(), testLogger);
     await server2.start();
-    await registerService(db, 'node2', 'nova-compute', 'compute');
+    await manager2.registerService();
   });
 
   after(async () => {

@@ -8,7 +8,6 @@
 import {
   ApiError, BadMediaType, BadRequest, Conflict, Forbidden, NotFound, NotImplementedError, PayloadTooLarge, ServiceUnavailable, Unauthorized,
 } from '../../errors.js';
-import { statusTitle } from '../../http/errors.js';
 
 type Service = 'image' | 'network' | 'placement';
 
@@ -20,7 +19,7 @@ const MAX_MESSAGE = 1000;
 /** A remote 5xx: the remote service's bug, shown to users as the generic internal error. */
 export class RemoteServiceFailure extends Error {
   constructor(service: Service, readonly status: number) {
-    super(`the ${SERVICE_NAMES[service]} service answered ${status} ${statusTitle(status)}`);
+    super(`the ${SERVICE_NAMES[service]} service answered HTTP ${status}`);
     this.name = 'RemoteServiceFailure';
   }
 }
@@ -57,7 +56,8 @@ export async function remoteFault(res: Response, service: Service): Promise<Erro
   let body: unknown;
   try { body = JSON.parse(text); } catch { body = undefined; }
   const { message: given, type } = messageOf(service, body);
-  const message = given ?? `The ${SERVICE_NAMES[service]} service answered ${res.status} ${statusTitle(res.status)}.`;
+  // Without a message of its own, a fault says only what failed (a compute host loads nothing of src/http).
+  const message = given ?? `The ${SERVICE_NAMES[service]} service answered HTTP ${res.status}.`;
   const opts = type !== undefined ? { type } : {};
   switch (res.status) {
     case 400: return new BadRequest(message, opts);

@@ -9,11 +9,11 @@
 import type { RequestContext } from '../../bus/context.js';
 import type { Instance } from '../../objects/instance.js';
 import type { VifInfo } from '../../virt/driver.js';
-import { withActionEvent } from '../instance-actions.js';
-import { addInstanceFault, updateInstance } from '../instance-store.js';
+import { withActionEvent } from './action-event.js';
 import { instancePayload } from '../notifications.js';
 import type { ComputeHostDeps } from './context.js';
 import { driverInstanceFor } from './driver-for.js';
+import { networkInfoOf } from './network-info.js';
 
 export interface AttachRequest {
   networkId: string | null;
@@ -27,18 +27,13 @@ export interface AttachRequest {
 export type TaggedVif = VifInfo & { tag?: string | null };
 
 async function networkInfo(deps: ComputeHostDeps, uuid: string): Promise<TaggedVif[]> {
-  const row = await deps.db.selectFrom('instances').select(['network_info']).where('uuid', '=', uuid).executeTakeFirst();
-  try {
-    return JSON.parse(row?.network_info ?? '[]') as TaggedVif[];
-  } catch {
-    return [];
-  }
+  return networkInfoOf(deps, uuid);
 }
 
 /** Answers with the attached port's id (a call: the API shows that port). */
 export async function attachInterface(deps: ComputeHostDeps, ctx: RequestContext, instance: Instance, req: AttachRequest): Promise<string> {
   await deps.notifier.info(ctx, 'instance.interface_attach.start', instancePayload(instance));
-  const vif = await withActionEvent(deps.db, ctx, instance.uuid, 'compute_attach_interface', deps.host, async () => {
+  const vif = await withActionEvent(deps.store, ctx, instance.uuid, 'compute_attach_interface', deps.host, async () => {
     const [made] = await deps.network.allocateForInstance({
       instanceUuid: instance.uuid, projectId: instance.project_id, userId: instance.user_id, host: deps.host,
       requested: [{ networkId: req.networkId ?? undefined, portId: req.portId ?? undefined, fixedIp: req.fixedIp ?? undefined }],
@@ -47,11 +42,11 @@ export async function attachInterface(deps: ComputeHostDeps, ctx: RequestContext
       await deps.driver.attachInterface(driverInstanceFor(deps, instance), made);
     } catch (err) {
       await deps.network.detachPort(instance.uuid, made.id).catch(() => undefined);
-      await addInstanceFault(deps.db, instance.uuid, { code: 500, message: `Failed to attach network adapter device to ${instance.uuid}`, host: deps.host });
+      await deps.store.addInstanceFault(instance.uuid, { code: 500, message: `Failed to attach network adapter device to ${instance.uuid}`, host: deps.host });
       throw err;
     }
     const vifs = await networkInfo(deps, instance.uuid);
-    await updateInstance(deps.db, instance.uuid, { network_info: JSON.stringify([...vifs, { ...made, tag: req.tag }]) });
+    await deps.store.saveInstance(instance.uuid, { network_info: JSON.stringify([...vifs, { ...made, tag: req.tag }]) });
     return made;
   }, { finishesAction: true });
   await deps.notifier.info(ctx, 'instance.interface_attach.end', instancePayload(instance, { port_id: vif.id }));
@@ -62,16 +57,16 @@ export async function detachInterface(deps: ComputeHostDeps, ctx: RequestContext
   const log = deps.logger.child({ request_id: ctx.requestId, instance: instance.uuid, port: portId });
   await deps.notifier.info(ctx, 'instance.interface_detach.start', instancePayload(instance));
   try {
-    await withActionEvent(deps.db, ctx, instance.uuid, 'compute_detach_interface', deps.host, async () => {
+    await withActionEvent(deps.store, ctx, instance.uuid, 'compute_detach_interface', deps.host, async () => {
       const vifs = await networkInfo(deps, instance.uuid);
       const vif = vifs.find((v) => v.id === portId) ?? { id: portId, address: '', network: { id: '', label: '', subnets: [] } };
       await deps.driver.detachInterface(driverInstanceFor(deps, instance), vif);
       await deps.network.detachPort(instance.uuid, portId);
-      await updateInstance(deps.db, instance.uuid, { network_info: JSON.stringify(vifs.filter((v) => v.id !== portId)) });
+      await deps.store.saveInstance(instance.uuid, { network_info: JSON.stringify(vifs.filter((v) => v.id !== portId)) });
     }, { finishesAction: true });
     await deps.notifier.info(ctx, 'instance.interface_detach.end', instancePayload(instance, { port_id: portId }));
   } catch (err) {
     log.warn({ err }, 'interface detach failed');
-    await addInstanceFault(deps.db, instance.uuid, { code: 500, message: `Failed to detach network adapter device from ${instance.uuid}`, host: deps.host });
+    await deps.store.addInstanceFault(instance.uuid, { code: 500, message: `Failed to detach network adapter device from ${instance.uuid}`, host: deps.host });
   }
 }

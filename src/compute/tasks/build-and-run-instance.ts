@@ -8,13 +8,13 @@ import type { Logger } from 'pino';
 import type { RequestContext } from '../../bus/context.js';
 import { SpawnFailed, type VifInfo } from '../../virt/driver.js';
 import type { BuildAndRunInstanceArgs } from '../rpcapi.js';
-import { updateInstance } from '../instance-store.js';
-import { withActionEvent } from '../instance-actions.js';
-import { releaseBuildResources, setInstanceError } from '../build-failure.js';
+import { withActionEvent } from './action-event.js';
+import { markBuildFailed, releaseBuildResources } from './build-failure.js';
 import { instancePayload } from '../notifications.js';
 import { toDriverInstance } from '../driver-instance.js';
 import { TaskState, VmState } from '../vm-states.js';
 import type { RequestedNetwork } from '../clients.js';
+import type { InstanceUpdate } from '../host-objects/port.js';
 import type { ComputeHostDeps } from './context.js';
 
 /** The server was deleted while it was being built; the delete cleans up. */
@@ -28,7 +28,7 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
   const { uuid } = instance;
 
   // The first state change is also the check that the server still exists.
-  if (!(await updateInstance(deps.db, uuid, { task_state: TaskState.BLOCK_DEVICE_MAPPING, root_device_name: ROOT_DEVICE }, [null]))) {
+  if (!(await deps.store.saveInstance(uuid, { task_state: TaskState.BLOCK_DEVICE_MAPPING, root_device_name: ROOT_DEVICE }, [null]))) {
     log.info('instance was deleted before its build started; releasing its allocation');
     await deps.placement.deleteAllocations(uuid).catch(() => undefined);
     return;
@@ -38,7 +38,7 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
   let networkInfo: VifInfo[] | undefined;
   let networkAllocation: Promise<VifInfo[]> | undefined;
   try {
-    await withActionEvent(deps.db, ctx, uuid, 'compute__do_build_and_run_instance', deps.host, async () => {
+    await withActionEvent(deps.store, ctx, uuid, 'compute__do_build_and_run_instance', deps.host, async () => {
       // Start the ports now; the driver is the first to need them.
       networkAllocation = allocateNetwork(deps, args, instance.project_id, instance.user_id);
       networkAllocation.catch(() => undefined); // observed below; never an unhandled rejection
@@ -76,7 +76,7 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
     if (args.alternates.length > 0) {
       await reschedule(deps, ctx, args, reason);
     } else {
-      await setInstanceError(deps, ctx, instance, { code: 500, message: `Build of instance ${uuid} aborted: ${reason}`, host: deps.host });
+      await markBuildFailed(deps, ctx, instance, { code: 500, message: `Build of instance ${uuid} aborted: ${reason}`, host: deps.host });
     }
   }
 }
@@ -94,8 +94,8 @@ async function allocateNetwork(deps: ComputeHostDeps, args: BuildAndRunInstanceA
   return deps.network.allocateForInstance({ instanceUuid: args.instance.uuid, projectId, userId, host: deps.host, requested });
 }
 
-async function transition(deps: ComputeHostDeps, uuid: string, values: Parameters<typeof updateInstance>[2], expected: Array<string | null>): Promise<void> {
-  const ok = await updateInstance(deps.db, uuid, values, expected);
+async function transition(deps: ComputeHostDeps, uuid: string, values: InstanceUpdate, expected: Array<string | null>): Promise<void> {
+  const ok = await deps.store.saveInstance(uuid, values, expected);
   if (!ok) throw new BuildAbortedByDelete();
 }
 
@@ -110,7 +110,7 @@ async function reschedule(deps: ComputeHostDeps, ctx: RequestContext, args: Buil
   const { uuid } = args.instance;
   // The conductor claims the alternate's allocation; this host's goes back first.
   await deps.placement.deleteAllocations(uuid).catch(() => undefined);
-  const ok = await updateInstance(deps.db, uuid, { host: null, node: null, task_state: TaskState.SCHEDULING }, [
+  const ok = await deps.store.saveInstance(uuid, { host: null, node: null, task_state: TaskState.SCHEDULING }, [
     null, TaskState.BLOCK_DEVICE_MAPPING, TaskState.SPAWNING,
   ]);
   if (!ok) return;

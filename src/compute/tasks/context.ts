@@ -4,13 +4,14 @@ import type { Notifier } from '../../bus/notifier.js';
 import type { VirtDriver } from '../../virt/driver.js';
 import type { ConductorRpcClient } from '../../conductor/rpcapi.js';
 import type { ComputeRpcClient } from '../rpcapi.js';
-import type { ComputeDb } from '../db/tables.js';
+import type { ComputeHostStore } from '../host-objects/port.js';
 import type { ImageClient, NetworkClient, PlacementClient } from '../clients.js';
 
 /** What every compute-host task works with. */
 export interface ComputeHostDeps {
   host: string;
-  db: ComputeDb;
+  /** Every record this host reads or writes goes through it (Nova's conductor object API); never the database itself. */
+  store: ComputeHostStore;
   driver: VirtDriver;
   network: NetworkClient;
   placement: PlacementClient;

@@ -14,16 +14,14 @@
  */
 import type { RequestContext } from '../../bus/context.js';
 import type { Instance } from '../../objects/instance.js';
-import { SpawnFailed, type VifInfo } from '../../virt/driver.js';
+import { SpawnFailed } from '../../virt/driver.js';
 import { toDriverInstance } from '../driver-instance.js';
-import { finishAction, withActionEvent } from '../instance-actions.js';
-import { addInstanceFault, instanceFromRow, updateInstance } from '../instance-store.js';
-import { evacuationsFrom, getMigration, updateMigration } from '../migration-store.js';
+import { withActionEvent } from './action-event.js';
 import { instancePayload } from '../notifications.js';
 import { TaskState, VmState } from '../vm-states.js';
 import type { ComputeHostDeps } from './context.js';
 import { imageMetaForInstance } from './image-meta.js';
-import { deleteConsoleTokensForInstance } from '../../console/auth-tokens.js';
+import { networkInfoOf } from './network-info.js';
 
 const ROOT_DEVICE = '/dev/vda';
 
@@ -32,21 +30,20 @@ export async function evacuateInstance(
   deps: ComputeHostDeps, ctx: RequestContext, instance: Instance, migrationUuid: string, opts: { origVmState: string },
 ): Promise<void> {
   const log = deps.logger.child({ request_id: ctx.requestId, instance: instance.uuid });
-  const migration = await getMigration(deps.db, migrationUuid);
+  const migration = await deps.store.getMigration(migrationUuid);
   const node = migration?.dest_node ?? deps.host;
   const here: Instance = { ...instance, host: deps.host, node, root_device_name: ROOT_DEVICE };
   const stopped = opts.origVmState === VmState.STOPPED;
   await deps.notifier.info(ctx, 'instance.rebuild.start', instancePayload(here));
   try {
-    const final = await withActionEvent(deps.db, ctx, instance.uuid, 'compute_rebuild_instance', deps.host, async () => {
-      const row = await deps.db.selectFrom('instances').select(['network_info']).where('uuid', '=', instance.uuid).where('deleted', '=', 0).executeTakeFirst();
-      const networkInfo = JSON.parse(row?.network_info ?? '[]') as VifInfo[];
-      if (!(await updateInstance(deps.db, instance.uuid, { host: deps.host, node, task_state: TaskState.REBUILD_BLOCK_DEVICE_MAPPING }, [TaskState.REBUILDING]))) {
+    const final = await withActionEvent(deps.store, ctx, instance.uuid, 'compute_rebuild_instance', deps.host, async () => {
+      const networkInfo = await networkInfoOf(deps, instance.uuid);
+      if (!(await deps.store.saveInstance(instance.uuid, { host: deps.host, node, task_state: TaskState.REBUILD_BLOCK_DEVICE_MAPPING }, [TaskState.REBUILDING]))) {
         throw new Error('the server changed while it was evacuated');
       }
       // Its console URLs led to the failed host's displays.
-      await deleteConsoleTokensForInstance(deps.db, instance.uuid);
-      await updateInstance(deps.db, instance.uuid, { task_state: TaskState.REBUILD_SPAWNING }, [TaskState.REBUILD_BLOCK_DEVICE_MAPPING]);
+      await deps.store.deleteConsoleTokens(instance.uuid);
+      await deps.store.saveInstance(instance.uuid, { task_state: TaskState.REBUILD_SPAWNING }, [TaskState.REBUILD_BLOCK_DEVICE_MAPPING]);
       // Nova's setup_networks_on_host for the rebuild here: the ports follow the server.
       await deps.network.bindInstancePorts(instance.uuid, deps.host);
       const di = toDriverInstance(here, imageMetaForInstance(here), deps.conf.DEFAULT.instance_name_template);
@@ -58,8 +55,8 @@ export async function evacuateInstance(
       const { state } = await deps.driver.getInfo(di);
       const done = { vm_state: stopped ? VmState.STOPPED : VmState.ACTIVE, task_state: null, power_state: state, launched_at: new Date().toISOString() };
       // The migration is done before the server shows idle, so whoever sees it idle sees the move finished.
-      await updateMigration(deps.db, migrationUuid, { status: 'done' });
-      await updateInstance(deps.db, instance.uuid, done, [TaskState.REBUILD_SPAWNING]);
+      await deps.store.saveMigration(migrationUuid, { status: 'done' });
+      await deps.store.saveInstance(instance.uuid, done, [TaskState.REBUILD_SPAWNING]);
       return done;
     }, { finishesAction: true });
     await deps.notifier.info(ctx, 'instance.rebuild.end', instancePayload({ ...here, ...final }));
@@ -67,31 +64,31 @@ export async function evacuateInstance(
   } catch (err) {
     const reason = err instanceof SpawnFailed ? err.message : 'Unexpected error while evacuating the server.';
     log.warn({ err }, 'evacuation failed');
-    await updateMigration(deps.db, migrationUuid, { status: 'failed' });
-    await updateInstance(deps.db, instance.uuid, { vm_state: VmState.ERROR, task_state: null });
-    await addInstanceFault(deps.db, instance.uuid, { code: 500, message: `Evacuation of instance ${instance.uuid} failed: ${reason}`, host: deps.host });
-    await finishAction(deps.db, ctx, instance.uuid);
+    await deps.store.saveMigration(migrationUuid, { status: 'failed' });
+    await deps.store.saveInstance(instance.uuid, { vm_state: VmState.ERROR, task_state: null });
+    await deps.store.addInstanceFault(instance.uuid, { code: 500, message: `Evacuation of instance ${instance.uuid} failed: ${reason}`, host: deps.host });
+    await deps.store.finishAction(ctx, instance.uuid);
   }
 }
 
 /** On the source, at start: what the evacuations away from this host left here goes. */
 export async function destroyEvacuatedInstances(deps: ComputeHostDeps): Promise<number> {
-  const evacuations = await evacuationsFrom(deps.db, deps.host);
+  const evacuations = await deps.store.listEvacuationsFrom(deps.host);
   if (evacuations.length === 0) return 0;
   const guests = new Set(await deps.driver.listInstances());
-  const node = await deps.db.selectFrom('compute_nodes').select(['uuid']).where('host', '=', deps.host).where('deleted', '=', 0).executeTakeFirst();
+  const [node] = await deps.store.listComputeNodes(deps.host);
   let cleaned = 0;
   for (const m of evacuations) {
-    const row = await deps.db.selectFrom('instances').selectAll().where('uuid', '=', m.instance_uuid).executeTakeFirst();
+    const record = await deps.store.getInstance(m.instance_uuid, { readDeleted: true });
     // Only once the server is elsewhere (or gone): an evacuation still being scheduled may yet fail.
-    if (m.status !== 'done' && row && row.deleted === 0) continue;
-    if (guests.has(m.instance_uuid) && row) {
-      const inst = instanceFromRow(row, {});
+    if (m.status !== 'done' && record && !record.deleted) continue;
+    if (guests.has(m.instance_uuid) && record) {
+      const inst = record.instance;
       await deps.driver.destroy(toDriverInstance(inst, imageMetaForInstance(inst), deps.conf.DEFAULT.instance_name_template), [])
         .catch((err: unknown) => deps.logger.warn({ err, instance: m.instance_uuid }, 'could not destroy an evacuated guest'));
     }
-    if (node && row) await releaseSourceAllocation(deps, row, node.uuid);
-    await updateMigration(deps.db, m.uuid, { status: 'completed' });
+    if (node && record) await releaseSourceAllocation(deps, record.instance, node.uuid);
+    await deps.store.saveMigration(m.uuid, { status: 'completed' });
     cleaned++;
   }
   if (cleaned > 0) deps.logger.info({ count: cleaned }, 'cleaned up servers evacuated from this host');

@@ -10,10 +10,7 @@ import type { Logger } from 'pino';
 import type { RequestContext } from '../../bus/context.js';
 import type { Instance } from '../../objects/instance.js';
 import { InstanceNotFoundOnHost, PowerState } from '../../virt/driver.js';
-import { addInstanceFault, getMetadata, instanceFromRow, updateInstance, type InstanceRow } from '../instance-store.js';
-import { finishAction } from '../instance-actions.js';
-import { failInterruptedEvents, findInterruptedAction } from '../interrupted-action.js';
-import { releaseBuildResources, setInstanceError } from '../build-failure.js';
+import { markBuildFailed, releaseBuildResources } from './build-failure.js';
 import { toDriverInstance } from '../driver-instance.js';
 import { TaskState, VmState } from '../vm-states.js';
 import type { ComputeHostDeps } from './context.js';
@@ -39,7 +36,7 @@ const ALLOW_SOFT_REBOOT: readonly string[] = [VmState.ACTIVE];
 const ALLOW_HARD_REBOOT: readonly string[] = [VmState.ACTIVE, VmState.STOPPED, VmState.PAUSED, VmState.SUSPENDED, VmState.ERROR];
 
 /** Whether a row is one a previous run left mid-way (the rest need nothing at start). */
-export function needsInit(row: Pick<InstanceRow, 'vm_state' | 'task_state'>): boolean {
+export function needsInit(row: Pick<Instance, 'vm_state' | 'task_state'>): boolean {
   return row.vm_state === VmState.BUILDING || row.vm_state === VmState.DELETED || row.task_state !== null;
 }
 
@@ -53,37 +50,35 @@ const RECOVERY_CONCURRENCY = 8;
  * does not stop the others.
  */
 export async function initInstances(deps: ComputeHostDeps, runLocked: (uuid: string, work: () => Promise<void>) => Promise<void>): Promise<number> {
-  const rows = (await deps.db.selectFrom('instances').selectAll().where('host', '=', deps.host).where('deleted', '=', 0).execute()).filter(needsInit);
+  const rows = (await deps.store.listInstancesOnHost(deps.host)).filter(needsInit);
   let next = 0;
   const worker = async () => {
     while (next < rows.length) {
-      const row = rows[next++];
-      await runLocked(row.uuid, () => initInstance(deps, row)).catch((err) => deps.logger.error({ err, instance: row.uuid }, 'could not recover the server at start'));
+      const instance = rows[next++];
+      await runLocked(instance.uuid, () => initInstance(deps, instance)).catch((err) => deps.logger.error({ err, instance: instance.uuid }, 'could not recover the server at start'));
     }
   };
   await Promise.all(Array.from({ length: Math.min(RECOVERY_CONCURRENCY, rows.length) }, worker));
   return rows.length;
 }
 
-export async function initInstance(deps: ComputeHostDeps, row: InstanceRow): Promise<void> {
-  const md = await getMetadata(deps.db, [row.uuid]);
-  const instance = instanceFromRow(row, md.get(row.uuid) ?? {});
-  const { ctx } = await findInterruptedAction(deps.db, row.uuid);
-  const log = deps.logger.child({ request_id: ctx.requestId, instance: row.uuid });
-  const taskState = row.task_state;
+export async function initInstance(deps: ComputeHostDeps, instance: Instance): Promise<void> {
+  const { ctx } = await deps.store.findInterruptedAction(instance.uuid);
+  const log = deps.logger.child({ request_id: ctx.requestId, instance: instance.uuid });
+  const taskState = instance.task_state;
 
-  if (row.vm_state === VmState.SOFT_DELETED) return;
-  if (row.vm_state === VmState.ERROR && taskState !== TaskState.DELETING) {
+  if (instance.vm_state === VmState.SOFT_DELETED) return;
+  if (instance.vm_state === VmState.ERROR && taskState !== TaskState.DELETING) {
     // Nova leaves these alone; we also drop a stale task_state, which would
     // otherwise refuse every later action but delete.
     if (taskState !== null) await clearTask(deps, ctx, instance, {});
     return;
   }
-  if (row.vm_state === VmState.DELETED || taskState === TaskState.DELETING) {
+  if (instance.vm_state === VmState.DELETED || taskState === TaskState.DELETING) {
     await completeDeletion(deps, ctx, log, instance);
     return;
   }
-  if (row.vm_state === VmState.BUILDING || (taskState !== null && BUILD_TASK_STATES.includes(taskState))) {
+  if (instance.vm_state === VmState.BUILDING || (taskState !== null && BUILD_TASK_STATES.includes(taskState))) {
     await failInterruptedBuild(deps, ctx, log, instance);
     return;
   }
@@ -91,21 +86,21 @@ export async function initInstance(deps: ComputeHostDeps, row: InstanceRow): Pro
   if (REBUILD_TASK_STATES.includes(taskState)) {
     // Nova's rule: a rebuild cut short leaves a guest in an unknown state, so ERROR (a rebuild again repairs it).
     log.warn({ task_state: taskState }, 'rebuild interrupted by a restart; setting the server to ERROR');
-    await failInterruptedEvents(deps.db, ctx, row.uuid, null);
-    await updateInstance(deps.db, row.uuid, { vm_state: VmState.ERROR, task_state: null }, [taskState]);
-    await addInstanceFault(deps.db, row.uuid, { code: 500, message: `Rebuild of instance ${row.uuid} was interrupted by a restart of the compute service.`, host: deps.host });
-    await finishAction(deps.db, ctx, row.uuid);
+    await deps.store.failInterruptedEvents(ctx, instance.uuid, null);
+    await deps.store.saveInstance(instance.uuid, { vm_state: VmState.ERROR, task_state: null }, [taskState]);
+    await deps.store.addInstanceFault(instance.uuid, { code: 500, message: `Rebuild of instance ${instance.uuid} was interrupted by a restart of the compute service.`, host: deps.host });
+    await deps.store.finishAction(ctx, instance.uuid);
     return;
   }
 
-  await failInterruptedEvents(deps.db, ctx, row.uuid, null);
+  await deps.store.failInterruptedEvents(ctx, instance.uuid, null);
   if (taskState === TaskState.MIGRATING) await resetLiveMigration(deps, ctx, instance);
   const power = await currentPowerState(deps, instance);
-  const reboot = rebootToRetry(row.vm_state, taskState, power);
+  const reboot = rebootToRetry(instance.vm_state, taskState, power);
   if (reboot) {
     log.info({ task_state: taskState, power_state: power, reboot_type: reboot }, 'retrying a reboot interrupted by a restart');
     const retryState = reboot === 'HARD' ? TaskState.REBOOTING_HARD : taskState;
-    if (retryState !== taskState) await updateInstance(deps.db, row.uuid, { task_state: retryState });
+    if (retryState !== taskState) await deps.store.saveInstance(instance.uuid, { task_state: retryState });
     await runPowerAction(deps, ctx, 'reboot', { ...instance, task_state: retryState }, { reboot_type: reboot });
     return;
   }
@@ -116,7 +111,7 @@ export async function initInstance(deps: ComputeHostDeps, row: InstanceRow): Pro
     await runPowerAction(deps, ctx, retry, instance, {});
     return;
   }
-  const vmState = vmStateAfterInterruption(row.vm_state, taskState, power);
+  const vmState = vmStateAfterInterruption(instance.vm_state, taskState, power);
   log.info({ task_state: taskState, power_state: power, vm_state: vmState }, 'clearing a task state a restart interrupted');
   await clearTask(deps, ctx, instance, { vm_state: vmState, power_state: power });
 }
@@ -164,30 +159,30 @@ async function currentPowerState(deps: ComputeHostDeps, instance: Instance): Pro
 }
 
 async function clearTask(deps: ComputeHostDeps, ctx: RequestContext, instance: Instance, values: { vm_state?: string; power_state?: number }): Promise<void> {
-  await updateInstance(deps.db, instance.uuid, { ...values, task_state: null }, [instance.task_state]);
-  await finishAction(deps.db, ctx, instance.uuid);
+  await deps.store.saveInstance(instance.uuid, { ...values, task_state: null }, [instance.task_state]);
+  await deps.store.finishAction(ctx, instance.uuid);
 }
 
 async function failInterruptedBuild(deps: ComputeHostDeps, ctx: RequestContext, log: Logger, instance: Instance): Promise<void> {
   log.warn({ task_state: instance.task_state }, 'build interrupted by a restart; setting the server to ERROR');
-  await failInterruptedEvents(deps.db, ctx, instance.uuid, { event: 'compute__do_build_and_run_instance', host: deps.host });
+  await deps.store.failInterruptedEvents(ctx, instance.uuid, { event: 'compute__do_build_and_run_instance', host: deps.host });
   const driverInstance = toDriverInstance(instance, imageMetaForInstance(instance), deps.conf.DEFAULT.instance_name_template);
   await releaseBuildResources(deps, log, driverInstance, { releasePorts: true });
-  await setInstanceError(deps, ctx, instance, { code: 500, message: interruptedBuildMessage(instance.uuid), host: deps.host });
+  await markBuildFailed(deps, ctx, instance, { code: 500, message: interruptedBuildMessage(instance.uuid), host: deps.host });
 }
 
 /** Nova's _complete_partial_deletion / restarted _delete_instance. */
 async function completeDeletion(deps: ComputeHostDeps, ctx: RequestContext, log: Logger, instance: Instance): Promise<void> {
   log.info('a delete was interrupted by a restart; finishing it');
-  await failInterruptedEvents(deps.db, ctx, instance.uuid, null);
+  await deps.store.failInterruptedEvents(ctx, instance.uuid, null);
   try {
     await terminateInstance(deps, ctx, { ...instance, task_state: TaskState.DELETING });
   } catch (err) {
     log.error({ err }, 'could not finish an interrupted delete');
-    await updateInstance(deps.db, instance.uuid, { vm_state: VmState.ERROR, task_state: null });
-    await addInstanceFault(deps.db, instance.uuid, {
+    await deps.store.saveInstance(instance.uuid, { vm_state: VmState.ERROR, task_state: null });
+    await deps.store.addInstanceFault(instance.uuid, {
       code: 500, message: 'The deletion of the server was interrupted by a restart of the compute service and could not be completed.', host: deps.host,
     });
-    await finishAction(deps.db, ctx, instance.uuid);
+    await deps.store.finishAction(ctx, instance.uuid);
   }
 }

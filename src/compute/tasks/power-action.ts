@@ -5,8 +5,7 @@
 import type { RequestContext } from '../../bus/context.js';
 import type { Instance } from '../../objects/instance.js';
 import type { DriverInstance, VirtDriver } from '../../virt/driver.js';
-import { addInstanceFault, updateInstance } from '../instance-store.js';
-import { finishAction, withActionEvent } from '../instance-actions.js';
+import { withActionEvent } from './action-event.js';
 import { toDriverInstance } from '../driver-instance.js';
 import { instancePayload } from '../notifications.js';
 import { VmState } from '../vm-states.js';
@@ -43,17 +42,17 @@ export async function runPowerAction(deps: ComputeHostDeps, ctx: RequestContext,
   const driverInstance = toDriverInstance(instance, imageMetaForInstance(instance), deps.conf.DEFAULT.instance_name_template);
   await deps.notifier.info(ctx, `${spec.notification}.start`, instancePayload(instance));
   try {
-    await withActionEvent(deps.db, ctx, instance.uuid, spec.event, deps.host, () => spec.run(deps.driver, driverInstance, extra));
+    await withActionEvent(deps.store, ctx, instance.uuid, spec.event, deps.host, () => spec.run(deps.driver, driverInstance, extra));
     const info = await deps.driver.getInfo(driverInstance);
-    await updateInstance(deps.db, instance.uuid, { vm_state: spec.vmState, task_state: null, power_state: info.state });
+    await deps.store.saveInstance(instance.uuid, { vm_state: spec.vmState, task_state: null, power_state: info.state });
     await deps.notifier.info(ctx, `${spec.notification}.end`, instancePayload({ ...instance, vm_state: spec.vmState, task_state: null, power_state: info.state }));
   } catch (err) {
     // Nova reverts the task_state and records a fault; the server keeps its vm_state.
     log.warn({ err, action }, 'power action failed');
     const info = await deps.driver.getInfo(driverInstance).catch(() => undefined);
-    await updateInstance(deps.db, instance.uuid, { task_state: null, ...(info ? { power_state: info.state } : {}) });
-    await addInstanceFault(deps.db, instance.uuid, { code: 500, message: `Failed to ${action} the server.`, host: deps.host });
+    await deps.store.saveInstance(instance.uuid, { task_state: null, ...(info ? { power_state: info.state } : {}) });
+    await deps.store.addInstanceFault(instance.uuid, { code: 500, message: `Failed to ${action} the server.`, host: deps.host });
   } finally {
-    await finishAction(deps.db, ctx, instance.uuid);
+    await deps.store.finishAction(ctx, instance.uuid);
   }
 }

@@ -9,13 +9,14 @@ import type { InjectedFile } from '../../virt/driver.js';
 import type { RequestContext } from '../../bus/context.js';
 import type { ImageMeta } from '../../objects/image-meta.js';
 import type { Instance } from '../../objects/instance.js';
-import { SpawnFailed, type VifInfo } from '../../virt/driver.js';
+import { SpawnFailed } from '../../virt/driver.js';
 import { toDriverInstance } from '../driver-instance.js';
-import { finishAction, withActionEvent } from '../instance-actions.js';
-import { addInstanceFault, updateInstance } from '../instance-store.js';
+import { withActionEvent } from './action-event.js';
 import { instancePayload } from '../notifications.js';
 import { TaskState, VmState } from '../vm-states.js';
+import type { InstanceUpdate } from '../host-objects/port.js';
 import type { ComputeHostDeps } from './context.js';
+import { networkInfoOf } from './network-info.js';
 
 const ROOT_DEVICE = '/dev/vda';
 
@@ -26,14 +27,13 @@ export async function rebuildInstance(
   deps: ComputeHostDeps, ctx: RequestContext, instance: Instance, image: ImageMeta, opts: { origVmState: string; injectedFiles?: InjectedFile[] },
 ): Promise<void> {
   const log = deps.logger.child({ request_id: ctx.requestId, instance: instance.uuid });
-  const step = async (values: Parameters<typeof updateInstance>[2], from: string) => {
-    if (!(await updateInstance(deps.db, instance.uuid, values, [from]))) throw new RebuildAbortedByDelete();
+  const step = async (values: InstanceUpdate, from: string) => {
+    if (!(await deps.store.saveInstance(instance.uuid, values, [from]))) throw new RebuildAbortedByDelete();
   };
   await deps.notifier.info(ctx, 'instance.rebuild.start', instancePayload(instance));
   try {
-    const final = await withActionEvent(deps.db, ctx, instance.uuid, 'compute_rebuild_instance', deps.host, async () => {
-      const row = await deps.db.selectFrom('instances').select(['network_info']).where('uuid', '=', instance.uuid).where('deleted', '=', 0).executeTakeFirst();
-      const networkInfo = JSON.parse(row?.network_info ?? '[]') as VifInfo[];
+    const final = await withActionEvent(deps.store, ctx, instance.uuid, 'compute_rebuild_instance', deps.host, async () => {
+      const networkInfo = await networkInfoOf(deps, instance.uuid);
       const driverInstance = toDriverInstance({ ...instance, root_device_name: ROOT_DEVICE }, image, deps.conf.DEFAULT.instance_name_template);
       await step({ task_state: TaskState.REBUILD_BLOCK_DEVICE_MAPPING }, TaskState.REBUILDING);
       await step({ task_state: TaskState.REBUILD_SPAWNING }, TaskState.REBUILD_BLOCK_DEVICE_MAPPING);
@@ -59,9 +59,9 @@ export async function rebuildInstance(
     }
     const reason = err instanceof SpawnFailed ? err.message : 'Unexpected error while rebuilding the server.';
     log.warn({ err }, 'rebuild failed');
-    await updateInstance(deps.db, instance.uuid, { vm_state: VmState.ERROR, task_state: null });
-    await addInstanceFault(deps.db, instance.uuid, { code: 500, message: `Rebuild of instance ${instance.uuid} failed: ${reason}`, host: deps.host });
+    await deps.store.saveInstance(instance.uuid, { vm_state: VmState.ERROR, task_state: null });
+    await deps.store.addInstanceFault(instance.uuid, { code: 500, message: `Rebuild of instance ${instance.uuid} failed: ${reason}`, host: deps.host });
     await deps.notifier.error(ctx, 'instance.rebuild.error', instancePayload({ ...instance, vm_state: VmState.ERROR, task_state: null }));
-    await finishAction(deps.db, ctx, instance.uuid);
+    await deps.store.finishAction(ctx, instance.uuid);
   }
 }

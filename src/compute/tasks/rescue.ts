@@ -8,8 +8,7 @@ import type { RequestContext } from '../../bus/context.js';
 import type { ImageMeta } from '../../objects/image-meta.js';
 import type { Instance } from '../../objects/instance.js';
 import { DriverNotSupported } from '../../virt/driver.js';
-import { finishAction, withActionEvent } from '../instance-actions.js';
-import { addInstanceFault, updateInstance } from '../instance-store.js';
+import { withActionEvent } from './action-event.js';
 import { instancePayload } from '../notifications.js';
 import { TaskState, VmState } from '../vm-states.js';
 import type { ComputeHostDeps } from './context.js';
@@ -19,15 +18,15 @@ export async function rescueInstance(deps: ComputeHostDeps, ctx: RequestContext,
   const driverInstance = driverInstanceFor(deps, instance);
   await deps.notifier.info(ctx, 'instance.rescue.start', instancePayload(instance));
   try {
-    await withActionEvent(deps.db, ctx, instance.uuid, 'compute_rescue_instance', deps.host, () => deps.driver.rescue(driverInstance, rescueImage, adminPass));
+    await withActionEvent(deps.store, ctx, instance.uuid, 'compute_rescue_instance', deps.host, () => deps.driver.rescue(driverInstance, rescueImage, adminPass));
     const { state } = await deps.driver.getInfo(driverInstance);
     const done = { vm_state: VmState.RESCUED, task_state: null, power_state: state, launched_at: new Date().toISOString() };
-    await updateInstance(deps.db, instance.uuid, done, [TaskState.RESCUING]);
+    await deps.store.saveInstance(instance.uuid, done, [TaskState.RESCUING]);
     await deps.notifier.info(ctx, 'instance.rescue.end', instancePayload({ ...instance, ...done }));
   } catch (err) {
     await failed(deps, ctx, instance, err, 'rescue');
   } finally {
-    await finishAction(deps.db, ctx, instance.uuid);
+    await deps.store.finishAction(ctx, instance.uuid);
   }
 }
 
@@ -35,23 +34,23 @@ export async function unrescueInstance(deps: ComputeHostDeps, ctx: RequestContex
   const driverInstance = driverInstanceFor(deps, instance);
   await deps.notifier.info(ctx, 'instance.unrescue.start', instancePayload(instance));
   try {
-    await withActionEvent(deps.db, ctx, instance.uuid, 'compute_unrescue_instance', deps.host, () => deps.driver.unrescue(driverInstance));
+    await withActionEvent(deps.store, ctx, instance.uuid, 'compute_unrescue_instance', deps.host, () => deps.driver.unrescue(driverInstance));
     const { state } = await deps.driver.getInfo(driverInstance);
     const done = { vm_state: VmState.ACTIVE, task_state: null, power_state: state };
-    await updateInstance(deps.db, instance.uuid, done, [TaskState.UNRESCUING]);
+    await deps.store.saveInstance(instance.uuid, done, [TaskState.UNRESCUING]);
     await deps.notifier.info(ctx, 'instance.unrescue.end', instancePayload({ ...instance, ...done }));
   } catch (err) {
     await failed(deps, ctx, instance, err, 'unrescue');
   } finally {
-    await finishAction(deps.db, ctx, instance.uuid);
+    await deps.store.finishAction(ctx, instance.uuid);
   }
 }
 
 async function failed(deps: ComputeHostDeps, ctx: RequestContext, instance: Instance, err: unknown, what: string): Promise<void> {
   deps.logger.warn({ err, instance: instance.uuid, request_id: ctx.requestId }, `${what} failed`);
   const unsupported = err instanceof DriverNotSupported;
-  await updateInstance(deps.db, instance.uuid, { task_state: null });
-  await addInstanceFault(deps.db, instance.uuid, {
+  await deps.store.saveInstance(instance.uuid, { task_state: null });
+  await deps.store.addInstanceFault(instance.uuid, {
     code: unsupported ? 501 : 500,
     message: unsupported ? `The ${what} operation is not implemented by the hypervisor of this server.` : `Failed to ${what} the server.`,
     host: deps.host,

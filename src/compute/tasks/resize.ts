@@ -12,19 +12,18 @@
  */
 import type { RequestContext } from '../../bus/context.js';
 import { internalContext } from '../../bus/context.js';
-import { newRequestId } from '../../http/server.js';
+import { newRequestId } from '../../bus/context.js';
 import type { Flavor } from '../../objects/flavor.js';
 import type { Instance } from '../../objects/instance.js';
-import { PowerState, type VifInfo } from '../../virt/driver.js';
+import { PowerState } from '../../virt/driver.js';
 import { toDriverInstance } from '../driver-instance.js';
-import { finishAction, withActionEvent } from '../instance-actions.js';
-import { addInstanceFault, getMetadata, instanceFromRow, updateInstance } from '../instance-store.js';
-import { getMigration, unconfirmedByDest, updateMigration, type MigrationRow } from '../migration-store.js';
+import { withActionEvent } from './action-event.js';
+import type { MigrationRow } from '../host-objects/port.js';
 import { instancePayload } from '../notifications.js';
 import { TaskState, VmState } from '../vm-states.js';
 import type { ComputeHostDeps } from './context.js';
 import { imageMetaForInstance } from './image-meta.js';
-import { deleteConsoleTokensForInstance } from '../../console/auth-tokens.js';
+import { networkInfoOf } from './network-info.js';
 
 type Next = (work: () => Promise<void>) => void;
 
@@ -32,13 +31,8 @@ function driverInstance(deps: ComputeHostDeps, instance: Instance) {
   return toDriverInstance(instance, imageMetaForInstance(instance), deps.conf.DEFAULT.instance_name_template);
 }
 
-async function networkInfo(deps: ComputeHostDeps, uuid: string): Promise<VifInfo[]> {
-  const row = await deps.db.selectFrom('instances').select(['network_info']).where('uuid', '=', uuid).executeTakeFirst();
-  return JSON.parse(row?.network_info ?? '[]') as VifInfo[];
-}
-
 async function migrationOrThrow(deps: ComputeHostDeps, uuid: string): Promise<MigrationRow> {
-  const m = await getMigration(deps.db, uuid);
+  const m = await deps.store.getMigration(uuid);
   if (!m) throw new Error(`migration ${uuid} not found`);
   return m;
 }
@@ -46,10 +40,10 @@ async function migrationOrThrow(deps: ComputeHostDeps, uuid: string): Promise<Mi
 /** A step failed: the server keeps its vm_state (Nova's reverts_task_state) with a fault, the migration is in error. */
 async function failStep(deps: ComputeHostDeps, ctx: RequestContext, instance: Instance, migrationUuid: string, err: unknown, what: string): Promise<void> {
   deps.logger.warn({ err, instance: instance.uuid, request_id: ctx.requestId }, `${what} failed`);
-  await updateMigration(deps.db, migrationUuid, { status: 'error' });
-  await updateInstance(deps.db, instance.uuid, { task_state: null });
-  await addInstanceFault(deps.db, instance.uuid, { code: 500, message: `Failed to ${what} the server.`, host: deps.host });
-  await finishAction(deps.db, ctx, instance.uuid);
+  await deps.store.saveMigration(migrationUuid, { status: 'error' });
+  await deps.store.saveInstance(instance.uuid, { task_state: null });
+  await deps.store.addInstanceFault(instance.uuid, { code: 500, message: `Failed to ${what} the server.`, host: deps.host });
+  await deps.store.finishAction(ctx, instance.uuid);
 }
 
 /** On the source. */
@@ -58,15 +52,15 @@ export async function resizeInstance(deps: ComputeHostDeps, ctx: RequestContext,
     const migration = await migrationOrThrow(deps, migrationUuid);
     const dest = migration.dest_compute ?? deps.host;
     await deps.notifier.info(ctx, 'instance.resize.start', instancePayload(instance));
-    await withActionEvent(deps.db, ctx, instance.uuid, 'compute_resize_instance', deps.host, async () => {
-      await updateInstance(deps.db, instance.uuid, { task_state: TaskState.RESIZE_MIGRATING }, [TaskState.RESIZE_PREP]);
+    await withActionEvent(deps.store, ctx, instance.uuid, 'compute_resize_instance', deps.host, async () => {
+      await deps.store.saveInstance(instance.uuid, { task_state: TaskState.RESIZE_MIGRATING }, [TaskState.RESIZE_PREP]);
       await deps.driver.migrateDiskAndPowerOff(driverInstance(deps, instance), flavor, dest);
-      await updateMigration(deps.db, migrationUuid, { status: 'post-migrating' });
-      await updateInstance(deps.db, instance.uuid, { task_state: TaskState.RESIZE_MIGRATED, power_state: PowerState.SHUTDOWN }, [TaskState.RESIZE_MIGRATING]);
+      await deps.store.saveMigration(migrationUuid, { status: 'post-migrating' });
+      await deps.store.saveInstance(instance.uuid, { task_state: TaskState.RESIZE_MIGRATED, power_state: PowerState.SHUTDOWN }, [TaskState.RESIZE_MIGRATING]);
     });
     await deps.notifier.info(ctx, 'instance.resize.end', instancePayload(instance));
     if (dest === deps.host) next(() => finishResize(deps, ctx, instance, migrationUuid, flavor));
-    else await deps.compute!.finishResize(ctx, dest, instance, migrationUuid, flavor);
+    else await deps.compute!.finishResize(ctx, dest, { instance, migrationUuid, flavor });
   } catch (err) {
     await failStep(deps, ctx, instance, migrationUuid, err, 'resize');
   }
@@ -79,8 +73,8 @@ export async function finishResize(deps: ComputeHostDeps, ctx: RequestContext, i
     const powerOn = instance.vm_state !== VmState.STOPPED;
     const resized: Instance = { ...instance, flavor, host: deps.host, node: migration.dest_node ?? instance.node };
     await deps.notifier.info(ctx, 'instance.resize_finish.start', instancePayload(resized));
-    const power = await withActionEvent(deps.db, ctx, instance.uuid, 'compute_finish_resize', deps.host, async () => {
-      await updateInstance(deps.db, instance.uuid, {
+    const power = await withActionEvent(deps.store, ctx, instance.uuid, 'compute_finish_resize', deps.host, async () => {
+      await deps.store.saveInstance(instance.uuid, {
         task_state: TaskState.RESIZE_FINISH, host: deps.host, node: resized.node, flavor: JSON.stringify(flavor), old_flavor: JSON.stringify(instance.flavor),
         vcpus: flavor.vcpus, memory_mb: flavor.memory_mb, root_gb: flavor.root_gb, ephemeral_gb: flavor.ephemeral_gb,
       }, [TaskState.RESIZE_MIGRATED]);
@@ -88,13 +82,13 @@ export async function finishResize(deps: ComputeHostDeps, ctx: RequestContext, i
       await deps.network.bindInstancePorts(instance.uuid, deps.host);
       const di = driverInstance(deps, resized);
       const sameHost = migration.source_compute === deps.host;
-      await deps.driver.finishMigration(di, await networkInfo(deps, instance.uuid), { sameHost, powerOn });
+      await deps.driver.finishMigration(di, await networkInfoOf(deps, instance.uuid), { sameHost, powerOn });
       // The console URLs handed out led to the source host's displays.
-      if (!sameHost) await deleteConsoleTokensForInstance(deps.db, instance.uuid);
+      if (!sameHost) await deps.store.deleteConsoleTokens(instance.uuid);
       return (await deps.driver.getInfo(di)).state;
     }, { finishesAction: true });
-    await updateMigration(deps.db, migrationUuid, { status: 'finished' });
-    await updateInstance(deps.db, instance.uuid, { vm_state: VmState.RESIZED, task_state: null, power_state: power }, [TaskState.RESIZE_FINISH]);
+    await deps.store.saveMigration(migrationUuid, { status: 'finished' });
+    await deps.store.saveInstance(instance.uuid, { vm_state: VmState.RESIZED, task_state: null, power_state: power }, [TaskState.RESIZE_FINISH]);
     await deps.notifier.info(ctx, 'instance.resize_finish.end', instancePayload({ ...resized, vm_state: VmState.RESIZED, task_state: null, power_state: power }));
   } catch (err) {
     await failStep(deps, ctx, instance, migrationUuid, err, 'finish the resize of');
@@ -106,13 +100,13 @@ export async function confirmResize(deps: ComputeHostDeps, ctx: RequestContext, 
   try {
     const migration = await migrationOrThrow(deps, migrationUuid);
     await deps.notifier.info(ctx, 'instance.resize_confirm.start', instancePayload(instance));
-    await withActionEvent(deps.db, ctx, instance.uuid, 'compute_confirm_resize', deps.host, async () => {
+    await withActionEvent(deps.store, ctx, instance.uuid, 'compute_confirm_resize', deps.host, async () => {
       await deps.driver.confirmMigration(driverInstance(deps, instance), { sameHost: migration.dest_compute === deps.host });
       await deps.placement.deleteAllocations(migrationUuid);
     }, { finishesAction: true });
-    await updateMigration(deps.db, migrationUuid, { status: 'confirmed' });
+    await deps.store.saveMigration(migrationUuid, { status: 'confirmed' });
     const vmState = instance.power_state === PowerState.SHUTDOWN ? VmState.STOPPED : VmState.ACTIVE;
-    await updateInstance(deps.db, instance.uuid, { vm_state: vmState, task_state: null, old_flavor: null });
+    await deps.store.saveInstance(instance.uuid, { vm_state: vmState, task_state: null, old_flavor: null });
     await deps.notifier.info(ctx, 'instance.resize_confirm.end', instancePayload({ ...instance, vm_state: vmState, task_state: null }));
   } catch (err) {
     await failStep(deps, ctx, instance, migrationUuid, err, 'confirm the resize of');
@@ -124,11 +118,11 @@ export async function revertResize(deps: ComputeHostDeps, ctx: RequestContext, i
   try {
     const migration = await migrationOrThrow(deps, migrationUuid);
     const source = migration.source_compute ?? deps.host;
-    await withActionEvent(deps.db, ctx, instance.uuid, 'compute_revert_resize', deps.host, async () => {
-      if (source !== deps.host) await deps.driver.destroy(driverInstance(deps, instance), await networkInfo(deps, instance.uuid));
+    await withActionEvent(deps.store, ctx, instance.uuid, 'compute_revert_resize', deps.host, async () => {
+      if (source !== deps.host) await deps.driver.destroy(driverInstance(deps, instance), await networkInfoOf(deps, instance.uuid));
     });
     if (source === deps.host) next(() => finishRevertResize(deps, ctx, instance, migrationUuid));
-    else await deps.compute!.finishRevertResize(ctx, source, instance, migrationUuid);
+    else await deps.compute!.finishRevertResize(ctx, source, { instance, migrationUuid });
   } catch (err) {
     await failStep(deps, ctx, instance, migrationUuid, err, 'revert the resize of');
   }
@@ -138,12 +132,13 @@ export async function revertResize(deps: ComputeHostDeps, ctx: RequestContext, i
 export async function finishRevertResize(deps: ComputeHostDeps, ctx: RequestContext, instance: Instance, migrationUuid: string): Promise<void> {
   try {
     const migration = await migrationOrThrow(deps, migrationUuid);
-    const row = await deps.db.selectFrom('instances').select(['old_flavor']).where('uuid', '=', instance.uuid).executeTakeFirstOrThrow();
-    const oldFlavor = row.old_flavor ? (JSON.parse(row.old_flavor) as Flavor) : instance.flavor;
+    const record = await deps.store.getInstance(instance.uuid);
+    if (!record) throw new Error(`instance ${instance.uuid} not found`);
+    const oldFlavor = record.oldFlavor ?? instance.flavor;
     const reverted: Instance = { ...instance, flavor: oldFlavor, host: deps.host, node: migration.source_node ?? instance.node };
     const powerOn = instance.power_state !== PowerState.SHUTDOWN;
     await deps.notifier.info(ctx, 'instance.resize_revert.start', instancePayload(reverted));
-    const power = await withActionEvent(deps.db, ctx, instance.uuid, 'compute_finish_revert_resize', deps.host, async () => {
+    const power = await withActionEvent(deps.store, ctx, instance.uuid, 'compute_finish_revert_resize', deps.host, async () => {
       // The server's allocation is its migration's again (the source's), the destination's goes.
       const held = await deps.placement.getAllocations(migrationUuid);
       await deps.placement.deleteAllocations(instance.uuid);
@@ -156,17 +151,17 @@ export async function finishRevertResize(deps: ComputeHostDeps, ctx: RequestCont
       await deps.placement.deleteAllocations(migrationUuid);
       // And the ports the source again.
       await deps.network.bindInstancePorts(instance.uuid, deps.host);
-      await updateInstance(deps.db, instance.uuid, {
+      await deps.store.saveInstance(instance.uuid, {
         host: deps.host, node: reverted.node, flavor: JSON.stringify(oldFlavor), old_flavor: null,
         vcpus: oldFlavor.vcpus, memory_mb: oldFlavor.memory_mb, root_gb: oldFlavor.root_gb, ephemeral_gb: oldFlavor.ephemeral_gb,
       });
       const di = driverInstance(deps, reverted);
-      await deps.driver.finishRevertMigration(di, await networkInfo(deps, instance.uuid), { powerOn });
+      await deps.driver.finishRevertMigration(di, await networkInfoOf(deps, instance.uuid), { powerOn });
       return (await deps.driver.getInfo(di)).state;
     }, { finishesAction: true });
-    await updateMigration(deps.db, migrationUuid, { status: 'reverted' });
+    await deps.store.saveMigration(migrationUuid, { status: 'reverted' });
     const vmState = powerOn ? VmState.ACTIVE : VmState.STOPPED;
-    await updateInstance(deps.db, instance.uuid, { vm_state: vmState, task_state: null, power_state: power });
+    await deps.store.saveInstance(instance.uuid, { vm_state: vmState, task_state: null, power_state: power });
     await deps.notifier.info(ctx, 'instance.resize_revert.end', instancePayload({ ...reverted, vm_state: vmState, task_state: null, power_state: power }));
   } catch (err) {
     await failStep(deps, ctx, instance, migrationUuid, err, 'revert the resize of');
@@ -180,14 +175,13 @@ export async function finishRevertResize(deps: ComputeHostDeps, ctx: RequestCont
 export async function pollUnconfirmedResizes(deps: ComputeHostDeps, confirm: (instance: Instance, migration: MigrationRow, ctx: RequestContext) => Promise<void>): Promise<void> {
   const window = deps.conf.DEFAULT.resize_confirm_window;
   if (window <= 0) return;
-  for (const m of await unconfirmedByDest(deps.db, deps.host, window)) {
+  for (const m of await deps.store.listUnconfirmedMigrations(deps.host, window)) {
     if (!m.instance_uuid) continue;
-    const row = await deps.db.selectFrom('instances').selectAll().where('uuid', '=', m.instance_uuid).where('deleted', '=', 0).executeTakeFirst();
-    if (!row || row.vm_state !== VmState.RESIZED || row.task_state !== null) continue;
-    if (!(await updateMigration(deps.db, m.uuid, { status: 'confirming' }, ['finished']))) continue;
-    const md = await getMetadata(deps.db, [row.uuid]);
+    const instance = (await deps.store.getInstance(m.instance_uuid))?.instance;
+    if (!instance || instance.vm_state !== VmState.RESIZED || instance.task_state !== null) continue;
+    if (!(await deps.store.saveMigration(m.uuid, { status: 'confirming' }, ['finished']))) continue;
     const ctx = internalContext(newRequestId());
-    deps.logger.info({ instance: row.uuid, migration: m.uuid }, 'automatically confirming a resize past resize_confirm_window');
-    await confirm(instanceFromRow(row, md.get(row.uuid) ?? {}), m, ctx);
+    deps.logger.info({ instance: instance.uuid, migration: m.uuid }, 'automatically confirming a resize past resize_confirm_window');
+    await confirm(instance, m, ctx);
   }
 }

@@ -6,8 +6,7 @@
 import type { RequestContext } from '../../bus/context.js';
 import type { Instance } from '../../objects/instance.js';
 import { DriverNotSupported, InvalidPowerState, PowerState } from '../../virt/driver.js';
-import { finishAction, withActionEvent } from '../instance-actions.js';
-import { updateInstance } from '../instance-store.js';
+import { withActionEvent } from './action-event.js';
 import { TaskState } from '../vm-states.js';
 import type { ComputeHostDeps } from './context.js';
 import { driverInstanceFor } from './driver-for.js';
@@ -22,9 +21,9 @@ export class InstancePasswordSetFailed extends Error {
 
 export async function setAdminPassword(deps: ComputeHostDeps, ctx: RequestContext, instance: Instance, password: string): Promise<void> {
   const driverInstance = driverInstanceFor(deps, instance);
-  const clearTask = () => updateInstance(deps.db, instance.uuid, { task_state: null }, [TaskState.UPDATING_PASSWORD]);
+  const clearTask = () => deps.store.saveInstance(instance.uuid, { task_state: null }, [TaskState.UPDATING_PASSWORD]);
   try {
-    await withActionEvent(deps.db, ctx, instance.uuid, 'compute_set_admin_password', deps.host, async () => {
+    await withActionEvent(deps.store, ctx, instance.uuid, 'compute_set_admin_password', deps.host, async () => {
       const { state } = await deps.driver.getInfo(driverInstance);
       if (state !== PowerState.RUNNING) throw new InstancePasswordSetFailed(instance.uuid, `instance ${instance.uuid} is not running`);
       try {
@@ -40,7 +39,7 @@ export async function setAdminPassword(deps: ComputeHostDeps, ctx: RequestContex
     deps.logger.warn({ err, instance: instance.uuid, request_id: ctx.requestId }, 'setting the admin password failed');
     throw new InstancePasswordSetFailed(instance.uuid, 'the hypervisor refused it');
   } finally {
-    await finishAction(deps.db, ctx, instance.uuid);
+    await deps.store.finishAction(ctx, instance.uuid);
   }
   await clearTask();
 }

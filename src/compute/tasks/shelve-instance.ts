@@ -11,16 +11,16 @@
 import { Readable } from 'node:stream';
 import type { RequestContext } from '../../bus/context.js';
 import { internalContext } from '../../bus/context.js';
-import { newRequestId } from '../../http/server.js';
+import { newRequestId } from '../../bus/context.js';
 import type { Instance } from '../../objects/instance.js';
 import { InstanceNotFoundOnHost, PowerState, type PowerStateValue } from '../../virt/driver.js';
-import { finishAction, recordActionStart, InstanceAction, withActionEvent } from '../instance-actions.js';
-import { addInstanceFault, getMetadata, instanceFromRow, updateInstance } from '../instance-store.js';
+import { withActionEvent } from './action-event.js';
+import { InstanceAction } from '../instance-action-kinds.js';
 import { instancePayload } from '../notifications.js';
-import { getSystemMetadata, setSystemMetadata } from '../system-metadata.js';
 import { TaskState, VmState } from '../vm-states.js';
 import type { ComputeHostDeps } from './context.js';
 import { driverInstanceFor } from './driver-for.js';
+import { networkInfoOf } from './network-info.js';
 import { authFor } from './snapshot-instance.js';
 
 /** System metadata keys a shelved server carries until it is unshelved. */
@@ -30,12 +30,12 @@ export async function shelveInstance(deps: ComputeHostDeps, ctx: RequestContext,
   const log = deps.logger.child({ request_id: ctx.requestId, instance: instance.uuid, image: imageId });
   const offload = deps.conf.DEFAULT.shelved_offload_time === 0;
   const step = async (to: string, from: string) => {
-    if (!(await updateInstance(deps.db, instance.uuid, { task_state: to }, [from]))) throw new Error(`task_state is no longer ${from}`);
+    if (!(await deps.store.saveInstance(instance.uuid, { task_state: to }, [from]))) throw new Error(`task_state is no longer ${from}`);
   };
   let shelved: Instance | undefined;
   await deps.notifier.info(ctx, 'instance.shelve.start', instancePayload(instance));
   try {
-    await withActionEvent(deps.db, ctx, instance.uuid, 'compute_shelve_instance', deps.host, async () => {
+    await withActionEvent(deps.store, ctx, instance.uuid, 'compute_shelve_instance', deps.host, async () => {
       if (!deps.images) throw new Error('this compute host has no image service to upload to');
       const driverInstance = driverInstanceFor(deps, instance);
       await powerOffIfRunning(deps, instance);
@@ -43,18 +43,18 @@ export async function shelveInstance(deps: ComputeHostDeps, ctx: RequestContext,
       await step(TaskState.SHELVING_IMAGE_PENDING_UPLOAD, TaskState.SHELVING);
       await step(TaskState.SHELVING_IMAGE_UPLOADING, TaskState.SHELVING_IMAGE_PENDING_UPLOAD);
       await deps.images.uploadImageData(imageId, Readable.from([snap.data]), authFor(ctx), { contentLength: snap.data.length });
-      await setSystemMetadata(deps.db, instance.uuid, { shelved_at: new Date().toISOString(), shelved_image_id: imageId, shelved_host: deps.host });
+      await deps.store.setSystemMetadata(instance.uuid, { shelved_at: new Date().toISOString(), shelved_image_id: imageId, shelved_host: deps.host });
       const { state } = await deps.driver.getInfo(driverInstance);
       const done = { vm_state: VmState.SHELVED, task_state: offload ? TaskState.SHELVING_OFFLOADING : null, power_state: state };
-      if (!(await updateInstance(deps.db, instance.uuid, done, [TaskState.SHELVING_IMAGE_UPLOADING]))) throw new Error('task_state is no longer shelving_image_uploading');
+      if (!(await deps.store.saveInstance(instance.uuid, done, [TaskState.SHELVING_IMAGE_UPLOADING]))) throw new Error('task_state is no longer shelving_image_uploading');
       shelved = { ...instance, ...done };
     });
   } catch (err) {
     log.warn({ err }, 'shelve failed');
-    await updateInstance(deps.db, instance.uuid, { task_state: null });
+    await deps.store.saveInstance(instance.uuid, { task_state: null });
     await deps.images?.deleteImage(imageId, authFor(ctx)).catch((e) => log.warn({ err: e }, 'could not delete the image of a failed shelve'));
-    await addInstanceFault(deps.db, instance.uuid, { code: 500, message: 'Failed to shelve the server.', host: deps.host });
-    await finishAction(deps.db, ctx, instance.uuid);
+    await deps.store.addInstanceFault(instance.uuid, { code: 500, message: 'Failed to shelve the server.', host: deps.host });
+    await deps.store.finishAction(ctx, instance.uuid);
     return;
   }
   await deps.notifier.info(ctx, 'instance.shelve.end', instancePayload(shelved!));
@@ -63,7 +63,7 @@ export async function shelveInstance(deps: ComputeHostDeps, ctx: RequestContext,
     await shelveOffloadInstance(deps, ctx, shelved!);
     return;
   }
-  await finishAction(deps.db, ctx, instance.uuid);
+  await deps.store.finishAction(ctx, instance.uuid);
 }
 
 /** The guest leaves this host; what it held here is released; the server waits SHELVED_OFFLOADED with no host. */
@@ -72,24 +72,24 @@ export async function shelveOffloadInstance(deps: ComputeHostDeps, ctx: RequestC
   await deps.notifier.info(ctx, 'instance.shelve_offload.start', instancePayload(instance));
   let done: { vm_state: string; task_state: null; power_state: number; host?: string | null; node?: string | null } | undefined;
   try {
-    await withActionEvent(deps.db, ctx, instance.uuid, 'compute_shelve_offload_instance', deps.host, async () => {
+    await withActionEvent(deps.store, ctx, instance.uuid, 'compute_shelve_offload_instance', deps.host, async () => {
       const driverInstance = driverInstanceFor(deps, instance);
       const powerState = await powerOffIfRunning(deps, instance);
       const vifs = await networkInfoOf(deps, instance.uuid);
       await deps.driver.destroy(driverInstance, vifs);
       await deps.placement.deleteAllocations(instance.uuid);
       done = { vm_state: VmState.SHELVED_OFFLOADED, task_state: null, power_state: powerState, host: null, node: null };
-      const ok = await updateInstance(deps.db, instance.uuid, done, [TaskState.SHELVING, TaskState.SHELVING_OFFLOADING]);
+      const ok = await deps.store.saveInstance(instance.uuid, done, [TaskState.SHELVING, TaskState.SHELVING_OFFLOADING]);
       if (!ok) throw new Error('task_state is no longer shelving_offloading');
     });
     await deps.notifier.info(ctx, 'instance.shelve_offload.end', instancePayload({ ...instance, ...done }));
     log.info('shelved server offloaded');
   } catch (err) {
     log.warn({ err }, 'shelve offload failed');
-    await updateInstance(deps.db, instance.uuid, { task_state: null }, [TaskState.SHELVING, TaskState.SHELVING_OFFLOADING]);
-    await addInstanceFault(deps.db, instance.uuid, { code: 500, message: 'Failed to offload the shelved server.', host: deps.host });
+    await deps.store.saveInstance(instance.uuid, { task_state: null }, [TaskState.SHELVING, TaskState.SHELVING_OFFLOADING]);
+    await deps.store.addInstanceFault(instance.uuid, { code: 500, message: 'Failed to offload the shelved server.', host: deps.host });
   } finally {
-    await finishAction(deps.db, ctx, instance.uuid);
+    await deps.store.finishAction(ctx, instance.uuid);
   }
 }
 
@@ -100,18 +100,16 @@ export async function shelveOffloadInstance(deps: ComputeHostDeps, ctx: RequestC
 export async function pollShelvedInstances(deps: ComputeHostDeps, offload: (instance: Instance, ctx: RequestContext) => void): Promise<void> {
   const after = deps.conf.DEFAULT.shelved_offload_time;
   if (after <= 0) return;
-  const rows = await deps.db.selectFrom('instances').selectAll()
-    .where('host', '=', deps.host).where('vm_state', '=', VmState.SHELVED).where('task_state', 'is', null).where('deleted', '=', 0).execute();
-  for (const row of rows) {
-    const shelvedAt = Date.parse((await getSystemMetadata(deps.db, row.uuid)).shelved_at ?? '');
+  const shelved = await deps.store.listInstancesOnHost(deps.host, { vmState: VmState.SHELVED, idle: true });
+  for (const instance of shelved) {
+    const shelvedAt = Date.parse((await deps.store.getInstance(instance.uuid))?.systemMetadata.shelved_at ?? '');
     if (Number.isNaN(shelvedAt) || Date.now() - shelvedAt < after * 1000) continue;
-    if (!(await updateInstance(deps.db, row.uuid, { task_state: TaskState.SHELVING_OFFLOADING }, [null]))) continue;
-    const ctx = internalContext(newRequestId());
+    if (!(await deps.store.saveInstance(instance.uuid, { task_state: TaskState.SHELVING_OFFLOADING }, [null]))) continue;
     // The offload is recorded as Nova's periodic task records it: an action of the server's own project.
-    await recordActionStart(deps.db, { ...ctx, projectId: row.project_id, userId: row.user_id }, row.uuid, InstanceAction.SHELVE_OFFLOAD);
-    const md = await getMetadata(deps.db, [row.uuid]);
-    deps.logger.info({ instance: row.uuid }, 'offloading a server shelved longer than shelved_offload_time');
-    offload({ ...instanceFromRow(row, md.get(row.uuid) ?? {}), task_state: TaskState.SHELVING_OFFLOADING }, { ...ctx, projectId: row.project_id, userId: row.user_id });
+    const ctx = { ...internalContext(newRequestId()), projectId: instance.project_id, userId: instance.user_id };
+    await deps.store.startAction(ctx, instance.uuid, InstanceAction.SHELVE_OFFLOAD);
+    deps.logger.info({ instance: instance.uuid }, 'offloading a server shelved longer than shelved_offload_time');
+    offload({ ...instance, task_state: TaskState.SHELVING_OFFLOADING }, ctx);
   }
 }
 
@@ -125,14 +123,5 @@ async function powerOffIfRunning(deps: ComputeHostDeps, instance: Instance): Pro
   } catch (err) {
     if (err instanceof InstanceNotFoundOnHost) return PowerState.NOSTATE;
     throw err;
-  }
-}
-
-async function networkInfoOf(deps: ComputeHostDeps, uuid: string) {
-  const row = await deps.db.selectFrom('instances').select(['network_info']).where('uuid', '=', uuid).executeTakeFirst();
-  try {
-    return JSON.parse(row?.network_info ?? '[]');
-  } catch {
-    return [];
   }
 }

@@ -10,8 +10,7 @@ import { Readable } from 'node:stream';
 import type { AuthContext } from '../../http/auth.js';
 import type { RequestContext } from '../../bus/context.js';
 import type { Instance } from '../../objects/instance.js';
-import { finishAction, withActionEvent } from '../instance-actions.js';
-import { addInstanceFault, updateInstance } from '../instance-store.js';
+import { withActionEvent } from './action-event.js';
 import { instancePayload } from '../notifications.js';
 import { TaskState } from '../vm-states.js';
 import type { ComputeHostDeps } from './context.js';
@@ -38,28 +37,28 @@ export async function snapshotInstance(deps: ComputeHostDeps, ctx: RequestContex
   const first = args.backup ? TaskState.IMAGE_BACKUP : TaskState.IMAGE_SNAPSHOT;
   const auth = authFor(ctx);
   const step = async (to: string, from: string) => {
-    if (!(await updateInstance(deps.db, instance.uuid, { task_state: to }, [from]))) throw new Error(`task_state is no longer ${from}`);
+    if (!(await deps.store.saveInstance(instance.uuid, { task_state: to }, [from]))) throw new Error(`task_state is no longer ${from}`);
   };
   await deps.notifier.info(ctx, 'instance.snapshot.start', instancePayload(instance, { snapshot_image_id: args.imageId }));
   try {
-    await withActionEvent(deps.db, ctx, instance.uuid, args.backup ? 'compute_backup_instance' : 'compute_snapshot_instance', deps.host, async () => {
+    await withActionEvent(deps.store, ctx, instance.uuid, args.backup ? 'compute_backup_instance' : 'compute_snapshot_instance', deps.host, async () => {
       if (!deps.images) throw new Error('this compute host has no image service to upload to');
       if (first !== pending) await step(first, pending);
       const snap = await deps.driver.snapshot(driverInstanceFor(deps, instance));
       await step(TaskState.IMAGE_PENDING_UPLOAD, first);
       await step(TaskState.IMAGE_UPLOADING, TaskState.IMAGE_PENDING_UPLOAD);
       await deps.images.uploadImageData(args.imageId, Readable.from([snap.data]), auth, { contentLength: snap.data.length });
-      await updateInstance(deps.db, instance.uuid, { task_state: null }, [TaskState.IMAGE_UPLOADING]);
+      await deps.store.saveInstance(instance.uuid, { task_state: null }, [TaskState.IMAGE_UPLOADING]);
       if (args.backup) await rotateBackups(deps, auth, instance.uuid, args.backup);
     });
     await deps.notifier.info(ctx, 'instance.snapshot.end', instancePayload({ ...instance, task_state: null }, { snapshot_image_id: args.imageId }));
   } catch (err) {
     log.warn({ err }, 'snapshot failed');
-    await updateInstance(deps.db, instance.uuid, { task_state: null });
+    await deps.store.saveInstance(instance.uuid, { task_state: null });
     await deps.images?.deleteImage(args.imageId, auth).catch((e) => log.warn({ err: e }, 'could not delete the image of a failed snapshot'));
-    await addInstanceFault(deps.db, instance.uuid, { code: 500, message: 'Failed to snapshot the server.', host: deps.host });
+    await deps.store.addInstanceFault(instance.uuid, { code: 500, message: 'Failed to snapshot the server.', host: deps.host });
   } finally {
-    await finishAction(deps.db, ctx, instance.uuid);
+    await deps.store.finishAction(ctx, instance.uuid);
   }
 }
 

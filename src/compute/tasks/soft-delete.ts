@@ -5,8 +5,7 @@
  */
 import type { RequestContext } from '../../bus/context.js';
 import type { Instance } from '../../objects/instance.js';
-import { finishAction, withActionEvent } from '../instance-actions.js';
-import { addInstanceFault, getMetadata, instanceFromRow, updateInstance } from '../instance-store.js';
+import { withActionEvent } from './action-event.js';
 import { instancePayload } from '../notifications.js';
 import { TaskState, VmState } from '../vm-states.js';
 import type { ComputeHostDeps } from './context.js';
@@ -17,17 +16,17 @@ export async function softDeleteInstance(deps: ComputeHostDeps, ctx: RequestCont
   await deps.notifier.info(ctx, 'instance.soft_delete.start', instancePayload(instance));
   const driverInstance = driverInstanceFor(deps, instance);
   try {
-    await withActionEvent(deps.db, ctx, instance.uuid, 'compute_soft_delete_instance', deps.host, () => deps.driver.powerOff(driverInstance));
+    await withActionEvent(deps.store, ctx, instance.uuid, 'compute_soft_delete_instance', deps.host, () => deps.driver.powerOff(driverInstance));
     const { state } = await deps.driver.getInfo(driverInstance);
     const done = { vm_state: VmState.SOFT_DELETED, task_state: null, power_state: state };
-    await updateInstance(deps.db, instance.uuid, done, [TaskState.SOFT_DELETING]);
+    await deps.store.saveInstance(instance.uuid, done, [TaskState.SOFT_DELETING]);
     await deps.notifier.info(ctx, 'instance.soft_delete.end', instancePayload({ ...instance, ...done }));
   } catch (err) {
     deps.logger.warn({ err, instance: instance.uuid, request_id: ctx.requestId }, 'soft delete failed');
-    await updateInstance(deps.db, instance.uuid, { task_state: null, deleted_at: null });
-    await addInstanceFault(deps.db, instance.uuid, { code: 500, message: 'Failed to soft-delete the server.', host: deps.host });
+    await deps.store.saveInstance(instance.uuid, { task_state: null, deleted_at: null });
+    await deps.store.addInstanceFault(instance.uuid, { code: 500, message: 'Failed to soft-delete the server.', host: deps.host });
   } finally {
-    await finishAction(deps.db, ctx, instance.uuid);
+    await deps.store.finishAction(ctx, instance.uuid);
   }
 }
 
@@ -35,18 +34,18 @@ export async function restoreInstance(deps: ComputeHostDeps, ctx: RequestContext
   await deps.notifier.info(ctx, 'instance.restore.start', instancePayload(instance));
   const driverInstance = driverInstanceFor(deps, instance);
   try {
-    await withActionEvent(deps.db, ctx, instance.uuid, 'compute_restore_instance', deps.host, () => deps.driver.powerOn(driverInstance));
+    await withActionEvent(deps.store, ctx, instance.uuid, 'compute_restore_instance', deps.host, () => deps.driver.powerOn(driverInstance));
     const { state } = await deps.driver.getInfo(driverInstance);
     const done = { vm_state: VmState.ACTIVE, task_state: null, power_state: state };
-    await updateInstance(deps.db, instance.uuid, done, [TaskState.RESTORING]);
+    await deps.store.saveInstance(instance.uuid, done, [TaskState.RESTORING]);
     await deps.notifier.info(ctx, 'instance.restore.end', instancePayload({ ...instance, ...done }));
   } catch (err) {
     // The guest did not come back: it stays soft-deleted (and reclaimable), with a fault saying why.
     deps.logger.warn({ err, instance: instance.uuid, request_id: ctx.requestId }, 'restore failed');
-    await updateInstance(deps.db, instance.uuid, { task_state: null, deleted_at: new Date().toISOString() });
-    await addInstanceFault(deps.db, instance.uuid, { code: 500, message: 'Failed to restore the server.', host: deps.host });
+    await deps.store.saveInstance(instance.uuid, { task_state: null, deleted_at: new Date().toISOString() });
+    await deps.store.addInstanceFault(instance.uuid, { code: 500, message: 'Failed to restore the server.', host: deps.host });
   } finally {
-    await finishAction(deps.db, ctx, instance.uuid);
+    await deps.store.finishAction(ctx, instance.uuid);
   }
 }
 
@@ -61,18 +60,15 @@ export async function reclaimQueuedDeletes(
   const interval = deps.conf.DEFAULT.reclaim_instance_interval;
   if (interval <= 0) return;
   const cutoff = new Date(Date.now() - interval * 1000).toISOString();
-  const rows = await deps.db.selectFrom('instances').select(['uuid'])
-    .where('host', '=', deps.host).where('deleted', '=', 0).where('vm_state', '=', VmState.SOFT_DELETED)
-    .where('task_state', 'is', null).where('deleted_at', '<=', cutoff).execute();
-  for (const { uuid } of rows) {
+  const due = await deps.store.listInstancesOnHost(deps.host, { vmState: VmState.SOFT_DELETED, idle: true, deletedAtOrBefore: cutoff });
+  for (const { uuid } of due) {
     await runLocked(uuid, async () => {
-      const row = await deps.db.selectFrom('instances').selectAll().where('uuid', '=', uuid).where('deleted', '=', 0).executeTakeFirst();
-      if (!row || row.vm_state !== VmState.SOFT_DELETED || row.task_state !== null) return;
+      const instance = (await deps.store.getInstance(uuid))?.instance;
+      if (!instance || instance.vm_state !== VmState.SOFT_DELETED || instance.task_state !== null) return;
       // Claimed only while still idle: a restore asked for in the meantime wins.
-      if (!(await updateInstance(deps.db, uuid, { task_state: TaskState.DELETING }, [null]))) return;
-      const md = await getMetadata(deps.db, [uuid]);
+      if (!(await deps.store.saveInstance(uuid, { task_state: TaskState.DELETING }, [null]))) return;
       deps.logger.info({ instance: uuid, request_id: ctx.requestId }, 'reclaiming a soft-deleted server');
-      await terminateInstance(deps, ctx, { ...instanceFromRow(row, md.get(uuid) ?? {}), task_state: TaskState.DELETING });
+      await terminateInstance(deps, ctx, { ...instance, task_state: TaskState.DELETING });
     }).catch((err) => deps.logger.error({ err, instance: uuid }, 'could not reclaim a soft-deleted server'));
   }
 }

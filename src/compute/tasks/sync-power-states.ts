@@ -6,29 +6,25 @@
  */
 import type { RequestContext } from '../../bus/context.js';
 import { InstanceNotFoundOnHost, PowerState } from '../../virt/driver.js';
-import { instanceFromRow, updateInstance, type InstanceRow } from '../instance-store.js';
+import type { Instance } from '../../objects/instance.js';
 import { toDriverInstance } from '../driver-instance.js';
 import { VmState } from '../vm-states.js';
+import type { InstanceUpdate } from '../host-objects/port.js';
 import type { ComputeHostDeps } from './context.js';
 import { imageMetaForInstance } from './image-meta.js';
 
 export async function syncPowerStates(deps: ComputeHostDeps, _ctx: RequestContext): Promise<void> {
-  const rows = await deps.db.selectFrom('instances').selectAll()
-    .where('host', '=', deps.host).where('deleted', '=', 0).where('task_state', 'is', null).execute();
-  for (const row of rows) await syncRow(deps, row);
+  for (const instance of await deps.store.listInstancesOnHost(deps.host, { idle: true })) await syncOne(deps, instance);
 }
 
 /** One guest, after the driver reported a change (Nova's handle_lifecycle_event). */
 export async function syncInstancePowerState(deps: ComputeHostDeps, uuid: string): Promise<void> {
-  const row = await deps.db.selectFrom('instances').selectAll()
-    .where('uuid', '=', uuid).where('host', '=', deps.host).where('deleted', '=', 0).where('task_state', 'is', null).executeTakeFirst();
-  if (row) await syncRow(deps, row);
+  const instance = (await deps.store.getInstance(uuid))?.instance;
+  if (instance && instance.host === deps.host && instance.task_state === null) await syncOne(deps, instance);
 }
 
-async function syncRow(deps: ComputeHostDeps, row: InstanceRow): Promise<void> {
-  if (row.vm_state === VmState.BUILDING || row.vm_state === VmState.ERROR) return;
-  // The driver reads the guest's state by uuid; metadata plays no part.
-  const instance = instanceFromRow(row, {});
+async function syncOne(deps: ComputeHostDeps, instance: Instance): Promise<void> {
+  if (instance.vm_state === VmState.BUILDING || instance.vm_state === VmState.ERROR) return;
   let state: number;
   try {
     state = (await deps.driver.getInfo(toDriverInstance(instance, imageMetaForInstance(instance), deps.conf.DEFAULT.instance_name_template))).state;
@@ -36,9 +32,9 @@ async function syncRow(deps: ComputeHostDeps, row: InstanceRow): Promise<void> {
     if (!(err instanceof InstanceNotFoundOnHost)) throw err;
     state = PowerState.NOSTATE;
   }
-  if (state === row.power_state) return;
-  const values: Parameters<typeof updateInstance>[2] = { power_state: state };
-  if (row.vm_state === VmState.ACTIVE && (state === PowerState.SHUTDOWN || state === PowerState.NOSTATE)) values.vm_state = VmState.STOPPED;
+  if (state === instance.power_state) return;
+  const values: InstanceUpdate = { power_state: state };
+  if (instance.vm_state === VmState.ACTIVE && (state === PowerState.SHUTDOWN || state === PowerState.NOSTATE)) values.vm_state = VmState.STOPPED;
   // Only while no operation is under way: a stop or reboot in flight owns the record.
-  await updateInstance(deps.db, row.uuid, values, [null]);
+  await deps.store.saveInstance(instance.uuid, values, [null]);
 }

@@ -4,8 +4,7 @@
  */
 import type { RequestContext } from '../../bus/context.js';
 import type { Instance } from '../../objects/instance.js';
-import { markInstanceDeleted } from '../instance-store.js';
-import { withActionEvent } from '../instance-actions.js';
+import { withActionEvent } from './action-event.js';
 import { instancePayload } from '../notifications.js';
 import { toDriverInstance } from '../driver-instance.js';
 import { InstanceNotFoundOnHost } from '../../virt/driver.js';
@@ -15,7 +14,7 @@ import { imageMetaForInstance } from './image-meta.js';
 export async function terminateInstance(deps: ComputeHostDeps, ctx: RequestContext, instance: Instance): Promise<void> {
   const log = deps.logger.child({ request_id: ctx.requestId, instance: instance.uuid });
   await deps.notifier.info(ctx, 'instance.delete.start', instancePayload(instance));
-  await withActionEvent(deps.db, ctx, instance.uuid, 'compute_terminate_instance', deps.host, async () => {
+  await withActionEvent(deps.store, ctx, instance.uuid, 'compute_terminate_instance', deps.host, async () => {
     const driverInstance = toDriverInstance(instance, imageMetaForInstance(instance), deps.conf.DEFAULT.instance_name_template);
     try {
       await deps.driver.destroy(driverInstance, []);
@@ -25,7 +24,7 @@ export async function terminateInstance(deps: ComputeHostDeps, ctx: RequestConte
     await deps.network.deallocateForInstance(instance.uuid);
     await deps.placement.deleteAllocations(instance.uuid);
   }, { finishesAction: true });
-  await markInstanceDeleted(deps.db, instance.uuid);
+  await deps.store.destroyInstance(instance.uuid);
   await deps.notifier.info(ctx, 'instance.delete.end', instancePayload({ ...instance, vm_state: 'deleted', task_state: null }));
   log.info('instance deleted');
 }

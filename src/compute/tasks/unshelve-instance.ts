@@ -10,12 +10,9 @@
 import type { RequestContext } from '../../bus/context.js';
 import type { Instance } from '../../objects/instance.js';
 import { NotFound } from '../../errors.js';
-import type { VifInfo } from '../../virt/driver.js';
 import { toDriverInstance } from '../driver-instance.js';
-import { finishAction, withActionEvent } from '../instance-actions.js';
-import { addInstanceFault, updateInstance } from '../instance-store.js';
+import { withActionEvent } from './action-event.js';
 import { instancePayload } from '../notifications.js';
-import { getSystemMetadata, removeSystemMetadata } from '../system-metadata.js';
 import { TaskState, VmState } from '../vm-states.js';
 import type { ComputeHostDeps } from './context.js';
 import { driverInstanceFor } from './driver-for.js';
@@ -26,32 +23,31 @@ class ShelvedImageGone extends Error {}
 
 export async function unshelveInstance(deps: ComputeHostDeps, ctx: RequestContext, instance: Instance, node: string | null): Promise<void> {
   const log = deps.logger.child({ request_id: ctx.requestId, instance: instance.uuid });
-  const sysmeta = await getSystemMetadata(deps.db, instance.uuid);
-  const imageId = sysmeta.shelved_image_id;
+  const imageId = (await deps.store.getInstance(instance.uuid))?.systemMetadata.shelved_image_id;
   const offloaded = instance.vm_state === VmState.SHELVED_OFFLOADED;
   let done: { vm_state: string; task_state: null; power_state: number; host?: string | null; node?: string | null } | undefined;
   await deps.notifier.info(ctx, 'instance.unshelve.start', instancePayload(instance));
   try {
-    await withActionEvent(deps.db, ctx, instance.uuid, 'compute_unshelve_instance', deps.host, async () => {
+    await withActionEvent(deps.store, ctx, instance.uuid, 'compute_unshelve_instance', deps.host, async () => {
       if (!offloaded) {
         const driverInstance = driverInstanceFor(deps, instance);
-        await updateInstance(deps.db, instance.uuid, { task_state: TaskState.POWERING_ON }, [TaskState.UNSHELVING]);
+        await deps.store.saveInstance(instance.uuid, { task_state: TaskState.POWERING_ON }, [TaskState.UNSHELVING]);
         await deps.driver.powerOn(driverInstance);
         done = { vm_state: VmState.ACTIVE, task_state: null, power_state: (await deps.driver.getInfo(driverInstance)).state };
-        if (!(await updateInstance(deps.db, instance.uuid, done, [TaskState.POWERING_ON]))) throw new Error('task_state is no longer powering-on');
+        if (!(await deps.store.saveInstance(instance.uuid, done, [TaskState.POWERING_ON]))) throw new Error('task_state is no longer powering-on');
         return;
       }
       const here = { host: deps.host, node: node ?? deps.host, launched_on: deps.host };
-      if (!(await updateInstance(deps.db, instance.uuid, { task_state: TaskState.SPAWNING, ...here }, [TaskState.UNSHELVING]))) {
+      if (!(await deps.store.saveInstance(instance.uuid, { task_state: TaskState.SPAWNING, ...here }, [TaskState.UNSHELVING]))) {
         throw new Error('task_state is no longer unshelving');
       }
       if (!deps.images || !imageId) throw new ShelvedImageGone();
       const image = await deps.images.getImage(imageId, authFor(ctx)).catch((err) => {
         throw err instanceof NotFound ? new ShelvedImageGone() : err;
       });
-      const row = await deps.db.selectFrom('instances').select(['network_info', 'root_device_name']).where('uuid', '=', instance.uuid).executeTakeFirst();
-      const networkInfo = JSON.parse(row?.network_info ?? '[]') as VifInfo[];
-      const rootDeviceName = row?.root_device_name ?? '/dev/vda';
+      const record = await deps.store.getInstance(instance.uuid);
+      const networkInfo = record?.networkInfo ?? [];
+      const rootDeviceName = record?.instance.root_device_name ?? '/dev/vda';
       const meta = {
         id: image.id, name: image.name, disk_format: image.disk_format, container_format: image.container_format,
         size: image.size, min_disk: image.min_disk ?? 0, min_ram: image.min_ram ?? 0, properties: {},
@@ -61,18 +57,19 @@ export async function unshelveInstance(deps: ComputeHostDeps, ctx: RequestContex
       const driverInstance = toDriverInstance({ ...instance, ...here }, meta, deps.conf.DEFAULT.instance_name_template);
       await deps.driver.spawn({ instance: driverInstance, networkInfo, blockDeviceInfo: { rootDeviceName, devices: [] } });
       done = { vm_state: VmState.ACTIVE, task_state: null, power_state: (await deps.driver.getInfo(driverInstance)).state, ...here };
-      if (!(await updateInstance(deps.db, instance.uuid, done, [TaskState.SPAWNING]))) throw new Error('task_state is no longer spawning');
+      if (!(await deps.store.saveInstance(instance.uuid, done, [TaskState.SPAWNING]))) throw new Error('task_state is no longer spawning');
     });
   } catch (err) {
     await unshelveFailed(deps, ctx, instance, err, offloaded);
-    await finishAction(deps.db, ctx, instance.uuid);
+    await deps.store.finishAction(ctx, instance.uuid);
     return;
   }
+  // As Nova's _unshelve_instance: the shelve keys go before the image, so a server whose image is gone no longer points at it.
+  await deps.store.removeSystemMetadata(instance.uuid, [...SHELVED_KEYS]);
   if (imageId) {
     await deps.images?.deleteImage(imageId, authFor(ctx)).catch((err) => log.warn({ err, image: imageId }, 'could not delete the image of an unshelved server'));
   }
-  await removeSystemMetadata(deps.db, instance.uuid, SHELVED_KEYS);
-  await finishAction(deps.db, ctx, instance.uuid);
+  await deps.store.finishAction(ctx, instance.uuid);
   await deps.notifier.info(ctx, 'instance.unshelve.end', instancePayload({ ...instance, ...done }));
   log.info('server unshelved');
 }
@@ -81,17 +78,17 @@ async function unshelveFailed(deps: ComputeHostDeps, ctx: RequestContext, instan
   deps.logger.warn({ err, instance: instance.uuid, request_id: ctx.requestId }, 'unshelve failed');
   if (err instanceof ShelvedImageGone) {
     await deps.placement.deleteAllocations(instance.uuid).catch(() => undefined);
-    await updateInstance(deps.db, instance.uuid, { vm_state: VmState.ERROR, task_state: null, host: null, node: null });
-    await addInstanceFault(deps.db, instance.uuid, { code: 404, message: 'Unshelve attempted but the shelved image cannot be found.', host: deps.host });
+    await deps.store.saveInstance(instance.uuid, { vm_state: VmState.ERROR, task_state: null, host: null, node: null });
+    await deps.store.addInstanceFault(instance.uuid, { code: 404, message: 'Unshelve attempted but the shelved image cannot be found.', host: deps.host });
     return;
   }
   if (offloaded) {
     // Nothing stays here: the guest (if any), the claim and the host go, and the server waits offloaded again.
     await deps.driver.destroy(driverInstanceFor(deps, { ...instance, host: deps.host }), []).catch(() => undefined);
     await deps.placement.deleteAllocations(instance.uuid).catch(() => undefined);
-    await updateInstance(deps.db, instance.uuid, { task_state: null, host: null, node: null });
+    await deps.store.saveInstance(instance.uuid, { task_state: null, host: null, node: null });
   } else {
-    await updateInstance(deps.db, instance.uuid, { task_state: null });
+    await deps.store.saveInstance(instance.uuid, { task_state: null });
   }
-  await addInstanceFault(deps.db, instance.uuid, { code: 500, message: 'Failed to unshelve the server.', host: deps.host });
+  await deps.store.addInstanceFault(instance.uuid, { code: 500, message: 'Failed to unshelve the server.', host: deps.host });
 }

@@ -16,7 +16,7 @@ export class BuildInstancesTask extends ConductorTask<BuildInstancesArgs> {
     const { instances, requestSpec } = this.args;
     const uuids = instances.map((i) => i.uuid);
     const selections = await withActionEvent(this.deps.db, this.ctx, uuids[0], 'conductor_schedule_and_build_instances', this.deps.host,
-      () => this.deps.scheduler.selectDestinations(this.ctx, requestSpec, uuids, true));
+      () => this.deps.scheduler.selectDestinations(this.ctx, { specObj: requestSpec, instanceUuids: uuids, returnAlternates: true }));
 
     await Promise.all(instances.map(async (instance, i) => {
       const [chosen, ...alternates] = selections[i];

@@ -48,7 +48,7 @@ export class EvacuateTask extends ConductorTask<EvacuateArgs> {
       // The scheduler claims for a consumer without allocations; the source's is added back beside its claim.
       await placement.deleteAllocations(instance.uuid);
       this.claimed = true;
-      const [[selected]] = await this.deps.scheduler.selectDestinations(this.ctx, spec, [instance.uuid], false);
+      const [[selected]] = await this.deps.scheduler.selectDestinations(this.ctx, { specObj: spec, instanceUuids: [instance.uuid], returnAlternates: false });
       const onDest = await currentAllocations(placement, instance.uuid);
       const ok = await placement.claimResources({
         consumerUuid: instance.uuid, allocations: { ...this.source, ...onDest }, projectId: instance.project_id, userId: instance.user_id, consumerGeneration: undefined,
@@ -58,7 +58,9 @@ export class EvacuateTask extends ConductorTask<EvacuateArgs> {
     }
     await updateMigration(this.deps.db, migrationUuid, { dest_compute: dest.host, dest_node: dest.node, status: 'pre-migrating' });
     this.log.info({ instance: instance.uuid, source: instance.host, dest: dest.host }, 'evacuation scheduled');
-    await this.deps.compute.evacuateInstance(this.ctx, dest.host, instance, migrationUuid, this.args.origVmState, this.args.adminPass);
+    await this.deps.compute.evacuateInstance(this.ctx, dest.host, {
+      instance, migrationUuid, origVmState: this.args.origVmState, adminPassword: this.args.adminPass,
+    });
   }
 
   protected async rollback(err: unknown): Promise<void> {

@@ -44,7 +44,7 @@ export class LiveMigrateTask extends ConductorTask<LiveMigrateArgs> {
         num_instances: 1, availability_zone: instance.availability_zone, scheduler_hints: {},
         ignore_hosts: [source], force_hosts: host ? [host] : [], force_nodes: [],
       };
-      const [[selected]] = await this.deps.scheduler.selectDestinations(this.ctx, spec, [instance.uuid], false).catch((err) => {
+      const [[selected]] = await this.deps.scheduler.selectDestinations(this.ctx, { specObj: spec, instanceUuids: [instance.uuid], returnAlternates: false }).catch((err) => {
         if (err instanceof RemoteError && err.remoteName === 'NoValidHost') throw new MoveRefused('NoValidHost', err.message);
         throw err;
       });
@@ -52,7 +52,7 @@ export class LiveMigrateTask extends ConductorTask<LiveMigrateArgs> {
     }
     await updateMigration(this.deps.db, migrationUuid, { dest_compute: dest.host, dest_node: dest.node });
     this.log.info({ instance: instance.uuid, source, dest: dest.host }, 'live migration scheduled');
-    await this.deps.compute.liveMigration(this.ctx, source, instance, migrationUuid, dest.host);
+    await this.deps.compute.liveMigration(this.ctx, source, { instance, migrationUuid, dest: dest.host });
   }
 
   protected async rollback(err: unknown): Promise<void> {

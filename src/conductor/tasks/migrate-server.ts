@@ -56,14 +56,14 @@ export class MigrateServerTask extends ConductorTask<MigrateServerArgs> {
       ignore_hosts: this.args.allowSameHost || !instance.host ? [] : [instance.host],
       force_hosts: this.args.host ? [this.args.host] : [], force_nodes: [],
     };
-    const [[dest]] = await this.deps.scheduler.selectDestinations(this.ctx, spec, [instance.uuid], false).catch((err) => {
+    const [[dest]] = await this.deps.scheduler.selectDestinations(this.ctx, { specObj: spec, instanceUuids: [instance.uuid], returnAlternates: false }).catch((err) => {
       // Passed on under its own name, so the API can answer NoValidHost with a 400.
       if (err instanceof RemoteError && err.remoteName === 'NoValidHost') throw new NoValidHostForMove(err.message);
       throw err;
     });
     await updateMigration(this.deps.db, migrationUuid, { dest_compute: dest.service_host, dest_node: dest.nodename, status: 'migrating' });
     this.log.info({ instance: instance.uuid, source: instance.host, dest: dest.service_host }, 'resize/migration scheduled');
-    await this.deps.compute.resizeInstance(this.ctx, instance.host!, instance, migrationUuid, flavor);
+    await this.deps.compute.resizeInstance(this.ctx, instance.host!, { instance, migrationUuid, flavor });
   }
 
   protected async rollback(err: unknown): Promise<void> {

@@ -23,7 +23,7 @@ export class UnshelveInstanceTask extends ConductorTask<UnshelveInstanceArgs> {
   protected async execute(): Promise<void> {
     const { instance } = this.args;
     if (instance.vm_state === VmState.SHELVED && instance.host) {
-      await this.deps.compute.unshelveInstance(this.ctx, instance.host, instance, instance.node);
+      await this.deps.compute.unshelveInstance(this.ctx, instance.host, { instance, node: instance.node });
       return;
     }
     if (instance.vm_state !== VmState.SHELVED_OFFLOADED) {
@@ -39,7 +39,7 @@ export class UnshelveInstanceTask extends ConductorTask<UnshelveInstanceArgs> {
     };
     let dest;
     try {
-      [[dest]] = await this.deps.scheduler.selectDestinations(this.ctx, spec, [instance.uuid], false);
+      [[dest]] = await this.deps.scheduler.selectDestinations(this.ctx, { specObj: spec, instanceUuids: [instance.uuid], returnAlternates: false });
     } catch (err) {
       if (err instanceof RemoteError && err.remoteName === 'NoValidHost') {
         this.log.warn({ instance: instance.uuid }, 'no valid host found to unshelve the server');
@@ -49,7 +49,7 @@ export class UnshelveInstanceTask extends ConductorTask<UnshelveInstanceArgs> {
       throw err;
     }
     this.log.info({ instance: instance.uuid, dest: dest.service_host }, 'unshelve scheduled');
-    await this.deps.compute.unshelveInstance(this.ctx, dest.service_host, instance, dest.nodename);
+    await this.deps.compute.unshelveInstance(this.ctx, dest.service_host, { instance, node: dest.nodename });
   }
 
   protected async rollback(err: unknown): Promise<void> {
