@@ -46,7 +46,8 @@ import { DatabaseComputeHostStore } from '../compute/host-objects/database.js';
 import type { NetworkClient, PlacementClient, ImageClient } from '../compute/clients.js';
 import { computeHostClients } from '../compute/clients/for-host.js';
 import { conductorRpcClient, CONDUCTOR_TOPIC, type ConductorRpcClient } from '../conductor/rpcapi.js';
-import { ComputeTaskManager } from '../conductor/manager.js';
+import { ComputeTaskManager, ConductorManager, conductorEndpoint } from '../conductor/manager.js';
+import { ConductorComputeHostStore, conductorObjectRpcClient } from '../compute/host-objects/conductor.js';
 import { healAllocations } from '../compute/heal-allocations.js';
 import { SchedulerManager } from '../scheduler/manager.js';
 import { schedulerRpcClient, SCHEDULER_TOPIC } from '../scheduler/rpcapi.js';
@@ -185,6 +186,13 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       db: computeDb, scheduler: schedulerClient, compute: computeClient, placement: placementClient, network: networkClient,
       notifier, logger: logger.child({ service: 'conductor' }), host,
     });
+    // The conductor serves before the compute hosts start: their init may read their records through it.
+    await conductor.initHost();
+    const conductorServer = new RpcServer(transport, CONDUCTOR_TOPIC,
+      conductorEndpoint(conductor, new ConductorManager(new DatabaseComputeHostStore(computeDb))), logger.child({ service: 'conductor' }));
+    await conductorServer.start();
+    cleanups.push(() => conductorServer.stop());
+    const hostStore = () => (conf.conductor.use_local ? new DatabaseComputeHostStore(computeDb) : new ConductorComputeHostStore(conductorObjectRpcClient(rpc)));
     const hostCount = conf.fake_driver.hosts;
     const hosts: ComputeHost[] = [];
     // The compute side reaches image, network and placement over HTTP when their sections say so ([glance] auth_url, ...).
@@ -196,9 +204,9 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       if (hostCount > 1 && loaded.name !== 'fake.FakeDriver') {
         throw new StartupError(`[fake_driver] hosts = ${hostCount} runs several compute hosts in one process, which only the fake driver can; start with --driver fake or one host`);
       }
-      // Each host reaches the records through its own store: local here, the conductor's in a compute process of its own.
+      // Each host reaches the records through its own store: local, or the conductor's ([conductor] use_local = false).
       const manager = new ComputeManager({
-        host: name, store: new DatabaseComputeHostStore(computeDb), driver: loaded.driver, network: hostClients.network, placement: hostClients.placement, conductor: conductorClient, images: hostClients.images, compute: computeClient,
+        host: name, store: hostStore(), driver: loaded.driver, network: hostClients.network, placement: hostClients.placement, conductor: conductorClient, images: hostClients.images, compute: computeClient,
         notifier: i === 0 ? notifier : notifierFor(`nova-compute:${name}`), conf, logger: logger.child({ service: 'compute', host: name }),
       });
       const init = () => manager.initHost().catch((err: Error) => {
@@ -215,15 +223,13 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
     const loaded = hosts[0].driver;
     const driver = loaded.driver;
     const computeManager = hosts[0].computeManager;
-    // Recovery first, so the audit sees settled servers and only true orphans.
-    await conductor.initHost();
+    // Recovery first (the conductor's and each host's, above), so the audit sees settled servers and only true orphans.
     // A repair, not a prerequisite: the cloud starts even when the audit cannot finish.
     await healAllocations({ db: computeDb, placement, network, logger: logger.child({ service: 'heal-allocations' }) }, { dryRun: false })
       .catch((err) => logger.error({ err }, 'the allocation and port audit failed'));
 
     const servers = [
       new RpcServer(transport, SCHEDULER_TOPIC, scheduler.endpoint(), logger.child({ service: 'scheduler' })),
-      new RpcServer(transport, CONDUCTOR_TOPIC, conductor.endpoint(), logger.child({ service: 'conductor' })),
       ...hosts.map((h) => new RpcServer(transport, computeTopic(h.host), h.computeManager.endpoint(), logger.child({ service: 'compute', host: h.host }))),
     ];
     for (const s of servers) {

@@ -99,6 +99,12 @@ export const OPTIONS = {
     server_groups: { type: 'int', default: 10, min: -1, help: 'Server groups per project (-1: unlimited).' },
     server_group_members: { type: 'int', default: 10, min: -1, help: 'Servers per server group (-1: unlimited).' },
   },
+  conductor: {
+    use_local: {
+      type: 'bool', default: true,
+      help: 'Compute hosts of the all-in-one read and save their records in the database themselves (fast). False: through the conductor over RPC (Nova\'s object indirection), as a compute process of its own always does.',
+    },
+  },
   scheduler: {
     max_attempts: { type: 'int', default: 3, min: 1, help: 'Hosts tried for one build, the first and its alternates.' },
     max_placement_results: { type: 'int', default: 1000, min: 1, help: 'Most allocation candidates asked of placement.' },

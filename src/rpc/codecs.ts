@@ -112,3 +112,44 @@ export function defaulted<I, O>(inner: Codec<I, O>, fallback: () => I): Codec<I 
 
 /** The result of a call that answers nothing (and of every cast). */
 export const none: Codec<void, void> = { what: 'nothing', optional: false, encode: () => null, decode: () => undefined };
+
+/** A finite number (a float option, a window in seconds). */
+export const num = checked<number>('a number', (v) => typeof v === 'number' && Number.isFinite(v));
+
+/** A record of strings to strings (metadata, system metadata). */
+export const stringMap = checked<Record<string, string>>('a record of strings', (v) =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((s) => typeof s === 'string'));
+
+type Fields = Record<string, AnyCodec>;
+type OptionalFields<F extends Fields> = { [K in keyof F]: F[K] extends Codec<any, any, true> ? K : never }[keyof F];
+type Flat<T> = { [K in keyof T]: T[K] } & {};
+export type StructIn<F extends Fields> = Flat<{ [K in Exclude<keyof F, OptionalFields<F>>]: InOf<F[K]> } & { [K in OptionalFields<F>]?: InOf<F[K]> }>;
+export type StructOut<F extends Fields> = Flat<{ [K in Exclude<keyof F, OptionalFields<F>>]: OutOf<F[K]> } & { [K in OptionalFields<F>]?: OutOf<F[K]> }>;
+
+/**
+ * A plain record of known fields, each with its codec; an optional field may
+ * be absent. A field it does not know is refused both ways, so both sides
+ * agree on the shape exactly.
+ */
+export function struct<const F extends Fields>(what: string, fields: F): Codec<StructIn<F>, StructOut<F>> {
+  const walk = (value: unknown, at: string, each: (codec: AnyCodec, v: unknown, where: string) => unknown): Record<string, unknown> => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidRpcArgument(`${at}expected ${what}, got ${describe(value)}`);
+    const v = value as Record<string, unknown>;
+    const unknown = Object.keys(v).filter((k) => !Object.hasOwn(fields, k) && v[k] !== undefined);
+    if (unknown.length > 0) throw new InvalidRpcArgument(`${at}${what} has no field ${unknown.join(', ')}`);
+    const out: Record<string, unknown> = {};
+    for (const [k, codec] of Object.entries(fields)) {
+      if (v[k] === undefined) {
+        if (codec.optional) continue;
+        throw new InvalidRpcArgument(`${at}${what} lacks ${k}`);
+      }
+      out[k] = each(codec, v[k], `${at}${k}`);
+    }
+    return out;
+  };
+  return {
+    what, optional: false,
+    encode: (value) => walk(value, '', (codec, v) => codec.encode(v)),
+    decode: (wire, at) => walk(wire, `${at}: `, (codec, v, where) => codec.decode(v, where)) as StructOut<F>,
+  };
+}

@@ -1,9 +1,10 @@
 /**
  * The ComputeHostStore contract: what a compute host may rely on, whichever
  * implementation it is given. One suite, run for every implementation on
- * every database dialect; the conductor-backed one (RPC) joins the list of
- * implementations below. Every argument and result must come through JSON
- * unchanged, as it will when each operation is an RPC call.
+ * every database dialect: the local store, and the conductor's (each
+ * operation a call of the conductor's object API, served by a ConductorManager
+ * over a local store) on every bus transport that runs here. Every argument
+ * and result must come through JSON unchanged, as it does over RPC.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,15 +20,44 @@ import { actionEvents, getAction } from '../../src/compute/instance-action-store
 import { INTERRUPTED_DETAILS } from '../../src/compute/interrupted-action.js';
 import { internalContext, type RequestContext } from '../../src/bus/context.js';
 import { authorizeConsole, validateConsoleToken } from '../../src/console/auth-tokens.js';
+import { RpcClient, RpcServer } from '../../src/bus/rpc.js';
+import { ConductorComputeHostStore, conductorObjectRpcClient } from '../../src/compute/host-objects/conductor.js';
+import { ConductorManager } from '../../src/conductor/manager.js';
+import { CONDUCTOR_OBJECT_RPC_API } from '../../src/conductor/object-rpc-methods.js';
+import { transportsUnderTest, type TransportUnderTest } from '../bus/transports-under-test.js';
+import { testLogger } from '../helpers/logger.js';
 
 /** An implementation under test, serving the records of `db`. */
 interface StoreImplementation {
   name: string;
+  /** Set when this implementation cannot run here: the reason. */
+  skip?: string;
   open(db: ComputeDb): Promise<{ store: ComputeHostStore; close(): Promise<void> }>;
+}
+
+/** A conductor serving the records of `db` on the transport, and a compute host's store that calls it. */
+async function servedByConductor(t: TransportUnderTest, db: ComputeDb): Promise<{ store: ComputeHostStore; close(): Promise<void> }> {
+  await t.setup();
+  const transport = await t.open();
+  const server = new RpcServer(transport, CONDUCTOR_OBJECT_RPC_API.topic, new ConductorManager(new DatabaseComputeHostStore(db)).endpoint(), testLogger);
+  await server.start();
+  const rpc = new RpcClient(transport, 10_000);
+  return {
+    store: new ConductorComputeHostStore(conductorObjectRpcClient(rpc)),
+    close: async () => {
+      await rpc.close();
+      await server.stop();
+      await transport.close();
+      await t.teardown();
+    },
+  };
 }
 
 const implementations: StoreImplementation[] = [
   { name: 'local', open: async (db) => ({ store: new DatabaseComputeHostStore(db), close: async () => undefined }) },
+  ...(await transportsUnderTest()).map((t): StoreImplementation => ({
+    name: `conductor over ${t.name}://`, skip: t.skip, open: (db) => servedByConductor(t, db),
+  })),
 ];
 
 /** Fails an operation whose argument or result would not survive the trip through JSON. */
@@ -90,7 +120,7 @@ const targets = await databaseTargets();
 
 for (const target of targets) {
   for (const impl of implementations) {
-    describe(`ComputeHostStore (${impl.name}) on ${target.name}`, () => {
+    describe(`ComputeHostStore (${impl.name}) on ${target.name}`, { skip: impl.skip }, () => {
       let handle: Awaited<ReturnType<typeof target.open>>;
       let db: ComputeDb;
       let opened: Awaited<ReturnType<StoreImplementation['open']>>;

@@ -8,12 +8,22 @@ import assert from 'node:assert/strict';
 import { COMPUTE_RPC_API } from '../../src/compute/rpc-methods.js';
 import { ComputeManager } from '../../src/compute/manager.js';
 import { CONDUCTOR_RPC_API } from '../../src/conductor/rpc-methods.js';
-import { ComputeTaskManager } from '../../src/conductor/manager.js';
+import { ComputeTaskManager, ConductorManager } from '../../src/conductor/manager.js';
+import { CONDUCTOR_OBJECT_RPC_API } from '../../src/conductor/object-rpc-methods.js';
+import { DatabaseComputeHostStore } from '../../src/compute/host-objects/database.js';
 import { SCHEDULER_RPC_API } from '../../src/scheduler/rpc-methods.js';
 import { SchedulerManager } from '../../src/scheduler/manager.js';
-import { unimplementedMethods, type RpcApi } from '../../src/rpc/rpc-api.js';
+import { camelCase, unimplementedMethods, type RpcApi } from '../../src/rpc/rpc-api.js';
 
-const SERVICES: Array<{ api: RpcApi; manager: object; methods: string[] }> = [
+const OBJECT_METHODS = [
+  'add_instance_fault', 'create_compute_node', 'delete_console_tokens', 'destroy_instance', 'fail_interrupted_events', 'find_interrupted_action',
+  'finish_action', 'finish_action_event', 'get_compute_node', 'get_instance', 'get_migration', 'get_node_usage', 'list_compute_nodes',
+  'list_evacuations_from', 'list_in_progress_live_migrations', 'list_instances_on_host', 'list_unconfirmed_migrations', 'register_service',
+  'remove_system_metadata', 'report_service_up', 'save_compute_node', 'save_instance', 'save_migration', 'set_system_metadata', 'start_action',
+  'start_action_event',
+];
+
+const SERVICES: Array<{ api: RpcApi; manager: object; methods: string[]; label?: string }> = [
   {
     api: COMPUTE_RPC_API, manager: ComputeManager.prototype,
     methods: [
@@ -30,12 +40,13 @@ const SERVICES: Array<{ api: RpcApi; manager: object; methods: string[] }> = [
     api: CONDUCTOR_RPC_API, manager: ComputeTaskManager.prototype,
     methods: ['build_instances', 'evacuate_instance', 'live_migrate_instance', 'migrate_server', 'reschedule_instance', 'unshelve_instance'],
   },
+  { api: CONDUCTOR_OBJECT_RPC_API, manager: ConductorManager.prototype, methods: OBJECT_METHODS, label: 'conductor (objects)' },
   { api: SCHEDULER_RPC_API, manager: SchedulerManager.prototype, methods: ['select_destinations'] },
 ];
 
 describe('the services\' RPC APIs', () => {
-  for (const { api, manager, methods } of SERVICES) {
-    describe(api.service, () => {
+  for (const { api, manager, methods, label } of SERVICES) {
+    describe(label ?? api.service, () => {
       test('its manager has a handler for every declared method', () => {
         assert.deepEqual(unimplementedMethods(api, manager), []);
       });
@@ -51,6 +62,17 @@ describe('the services\' RPC APIs', () => {
       });
     });
   }
+
+  test('the conductor\'s object API has one call per ComputeHostStore operation, named as the port names it', () => {
+    const operations = Object.getOwnPropertyNames(DatabaseComputeHostStore.prototype).filter((n) => n !== 'constructor').sort();
+    assert.deepEqual(OBJECT_METHODS.map(camelCase).sort(), operations);
+    for (const m of Object.values(CONDUCTOR_OBJECT_RPC_API.methods)) assert.equal(m.kind, 'call');
+  });
+
+  test('the conductor\'s task and object APIs share its topic without sharing a method name', () => {
+    assert.equal(CONDUCTOR_OBJECT_RPC_API.topic, CONDUCTOR_RPC_API.topic);
+    assert.deepEqual(Object.keys(CONDUCTOR_OBJECT_RPC_API.methods).filter((n) => Object.hasOwn(CONDUCTOR_RPC_API.methods, n)), []);
+  });
 
   test('compute is addressed per host; conductor and scheduler by topic', () => {
     assert.equal(COMPUTE_RPC_API.routing, 'host');
