@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ADMIN_PASSWORD, DEMO_PASSWORD, runFailingStart, startCloudProcess, startTestCloud } from '../helpers/cloud.js';
+import { bootThroughApis, deleteThroughApis } from '../helpers/boot-through-apis.js';
 
 describe('kilonova all-in-one process', { timeout: 120_000 }, () => {
   test('prints the ready line and OS_* exports, writes clouds.yaml, and exits 0 on SIGTERM', async () => {
@@ -76,34 +77,14 @@ describe('the in-process test cloud', { timeout: 60_000 }, () => {
   test('boots and deletes a server through the public APIs', async () => {
     const cloud = await startTestCloud();
     try {
-      const flavors = await cloud.request('GET', '/compute/v2.1/flavors', { who: 'demo' });
-      const tiny = flavors.json.flavors.find((f: any) => f.name === 'm1.tiny');
-      const image = await cloud.request('POST', '/image/v2/images', { who: 'demo', body: { name: 'i', disk_format: 'raw', container_format: 'bare' } });
-      assert.equal(image.status, 201, JSON.stringify(image.json));
-      const upload = await cloud.request('PUT', `/image/v2/images/${image.json.id}/file`, {
-        who: 'demo', body: new Uint8Array(1024), headers: { 'content-type': 'application/octet-stream' },
-      });
-      assert.equal(upload.status, 204, JSON.stringify(upload.json));
-
-      const nets = await cloud.request('GET', '/network/v2.0/networks?name=private', { who: 'demo' });
-      assert.equal(nets.json.networks.length, 1, JSON.stringify(nets.json));
-      const created = await cloud.request('POST', '/compute/v2.1/servers', {
-        who: 'demo',
-        headers: { 'openstack-api-version': 'compute 2.37' },
-        body: { server: { name: 'x', flavorRef: tiny.id, imageRef: image.json.id, networks: [{ uuid: nets.json.networks[0].id }] } },
-      });
-      assert.equal(created.status, 202, JSON.stringify(created.json));
-      const server = await cloud.waitForServer(created.json.server.id, 'ACTIVE', 'demo');
-      assert.equal(server.name, 'x');
+      const server = await bootThroughApis(cloud, 'x');
       assert.match(JSON.stringify(server.addresses), /10\.0\.\d+\.\d+/);
 
       // The admin sees any project's server.
       const asAdmin = await cloud.request('GET', `/compute/v2.1/servers/${server.id}`, { who: 'admin' });
       assert.equal(asAdmin.status, 200);
 
-      const del = await cloud.request('DELETE', `/compute/v2.1/servers/${server.id}`, { who: 'demo' });
-      assert.equal(del.status, 204);
-      await cloud.waitForServer(server.id, 'DELETED', 'demo');
+      await deleteThroughApis(cloud, server.id);
     } finally {
       await cloud.close();
     }

@@ -8,6 +8,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { runFailingStart, startCloudProcess } from '../helpers/cloud.js';
+import { bootThroughApis, deleteThroughApis } from '../helpers/boot-through-apis.js';
 import { createTestVhost, rabbitmqctl, rabbitSkipReason, type TestVhost } from '../bus/broker.js';
 
 const skip = await rabbitSkipReason();
@@ -26,29 +27,11 @@ describe('kilonova all-in-one over rabbit://', { skip, timeout: 180_000 }, () =>
       const queues = stdout.split('\n').map((l) => l.trim());
       for (const q of ['conductor', 'scheduler', 'compute.rabbit-host']) assert.ok(queues.includes(q), `queue ${q} in ${queues.join(' ')}`);
 
-      const flavors = await cloud.request('GET', '/compute/v2.1/flavors', { who: 'demo' });
-      const tiny = flavors.json.flavors.find((f: any) => f.name === 'm1.tiny');
-      const image = await cloud.request('POST', '/image/v2/images', { who: 'demo', body: { name: 'i', disk_format: 'raw', container_format: 'bare' } });
-      assert.equal(image.status, 201, JSON.stringify(image.json));
-      const upload = await cloud.request('PUT', `/image/v2/images/${image.json.id}/file`, {
-        who: 'demo', body: new Uint8Array(1024), headers: { 'content-type': 'application/octet-stream' },
-      });
-      assert.equal(upload.status, 204, JSON.stringify(upload.json));
-      const nets = await cloud.request('GET', '/network/v2.0/networks?name=private', { who: 'demo' });
-      const created = await cloud.request('POST', '/compute/v2.1/servers', {
-        who: 'demo',
-        headers: { 'openstack-api-version': 'compute 2.37' },
-        body: { server: { name: 'over-rabbit', flavorRef: tiny.id, imageRef: image.json.id, networks: [{ uuid: nets.json.networks[0].id }] } },
-      });
-      assert.equal(created.status, 202, JSON.stringify(created.json));
-      const server = await cloud.waitForServer(created.json.server.id, 'ACTIVE', 'demo', 60_000);
-      assert.equal(server.name, 'over-rabbit');
+      const server = await bootThroughApis(cloud, 'over-rabbit', 60_000);
       const asAdmin = await cloud.request('GET', `/compute/v2.1/servers/${server.id}`, { who: 'admin' });
       assert.equal(asAdmin.json.server['OS-EXT-SRV-ATTR:host'], 'rabbit-host');
 
-      const del = await cloud.request('DELETE', `/compute/v2.1/servers/${server.id}`, { who: 'demo' });
-      assert.equal(del.status, 204);
-      await cloud.waitForServer(server.id, 'DELETED', 'demo', 60_000);
+      await deleteThroughApis(cloud, server.id, 60_000);
     } finally {
       assert.equal(await cloud.stop('SIGTERM'), 0);
     }
