@@ -13,6 +13,7 @@ import { rpcEndpoint, type RpcArgs, type RpcHandlers } from '../rpc/rpc-api.js';
 import { COMPUTE_RPC_API } from './rpc-methods.js';
 import { newRequestId } from '../bus/context.js';
 import { KeyedLock } from './keyed-lock.js';
+import { checkInstanceBuildTime } from './tasks/check-build-time.js';
 import { ResourceTracker } from './resource-tracker.js';
 import { buildAndRunInstance } from './tasks/build-and-run-instance.js';
 import { terminateInstance } from './tasks/terminate-instance.js';
@@ -100,6 +101,12 @@ export class ComputeManager implements RpcHandlers<typeof COMPUTE_RPC_API> {
       every(pollS * 1000, 'poll_shelved_instances', () => pollShelvedInstances(this.deps, (instance, ctx) => {
         this.spawnTask(instance.uuid, () => shelveOffloadInstance(this.deps, ctx, instance));
       }));
+    }
+    const buildTimeout = this.deps.conf.DEFAULT.instance_build_timeout;
+    if (buildTimeout > 0) {
+      every(Math.min(buildTimeout, intervalS) * 1000, 'check_instance_build_time', async () => {
+        await checkInstanceBuildTime(this.deps, internalContext(newRequestId()), buildTimeout);
+      });
     }
     // Nova runs this one at the interval itself, so a server is reclaimed about that long after its delete.
     const reclaim = this.deps.conf.DEFAULT.reclaim_instance_interval;

@@ -72,6 +72,7 @@ export const OPTIONS = {
     rpc_response_timeout: { type: 'int', default: 60, min: 1, help: 'Seconds to wait for an RPC call reply.' },
     control_exchange: { type: 'string', default: 'nova', help: 'The AMQP exchange RPC topics and notifications are published on (rabbit://), as oslo.messaging\'s.' },
     allow_resize_to_same_host: { type: 'bool', default: false, help: 'Let a resize or cold migration choose the host the server is on (for single-host clouds).' },
+    instance_build_timeout: { type: 'int', default: 0, min: 0, help: 'Seconds a server may stay in BUILD on its host before that host sets it to ERROR; 0 never (Nova\'s default).' },
     resize_confirm_window: { type: 'int', default: 0, min: 0, help: 'Seconds after which a finished resize is confirmed automatically; 0 never.' },
     reclaim_instance_interval: { type: 'int', default: 0, min: 0, help: 'Seconds a deleted server stays SOFT_DELETED (restorable) before it is reclaimed; 0 deletes at once.' },
     shelved_offload_time: { type: 'int', default: 0, min: -1, help: 'Seconds a shelved server keeps its host before it is offloaded; 0 offloads at once, -1 never.' },
