@@ -132,4 +132,20 @@ describe('kilonova conductor with transport_url memory://', { timeout: 60_000 },
       fs.rmSync(statePath, { recursive: true, force: true });
     }
   });
+
+  test('kilonova compute without auth_url in [glance], [neutron], [placement] names the sections in one line', async () => {
+    const statePath = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-compute-'));
+    try {
+      const run = spawnKilonova(['compute', '--host', 'c9', '--state-path', statePath], {
+        cwd: statePath, env: childEnv({ KILONOVA_DEFAULT__TRANSPORT_URL: 'rabbit://guest:guest@127.0.0.1:1/', KILONOVA_GLANCE__AUTH_URL: 'http://127.0.0.1:1/identity' }), ready: /ready/,
+      });
+      await assert.rejects(run, (err: Error) => {
+        assert.match(err.message, /kilonova: kilonova compute reaches image, network and placement over HTTP: set auth_url \(and the service user\) in \[neutron\], \[placement\]/);
+        assert.doesNotMatch(err.message, /\n\s+at /, 'no stack trace');
+        return true;
+      });
+    } finally {
+      fs.rmSync(statePath, { recursive: true, force: true });
+    }
+  });
 });
