@@ -8,69 +8,35 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../conf/options.js';
-import { databaseUrl } from '../conf/loader.js';
-import { openDatabase, type DatabaseHandle } from '../db/database.js';
-import { syncDatabase, type MigrationSet } from '../db/migrate.js';
-import { openTransport, UnsupportedTransportUrl } from '../bus/transports.js';
-import { RabbitUnavailable } from '../bus/rabbit/transport.js';
+import type { DatabaseHandle } from '../db/database.js';
 import type { Transport } from '../bus/transport.js';
-import { RpcClient, RpcServer } from '../bus/rpc.js';
-import { Notifier, notificationsEnabled } from '../bus/notifier.js';
-import { createHttpServer } from '../http/server.js';
-import { identityMigrations } from '../identity/migrations.js';
-import { IdentityService } from '../identity/service.js';
-import { identityApi } from '../identity/api/routes.js';
-import { imageMigrations } from '../image/migrations.js';
-import { ImageService } from '../image/service.js';
-import { FileImageStore } from '../image/store/file/store.js';
-import { imageApi } from '../image/api/routes.js';
-import { IMAGE_POLICY_DEFAULTS } from '../image/policy.js';
-import { networkMigrations } from '../network/migrations.js';
-import { NetworkService } from '../network/service.js';
-import { networkApi } from '../network/api/routes.js';
-import { placementMigrations } from '../placement/migrations.js';
-import { PlacementService } from '../placement/service.js';
-import { placementApi } from '../placement/api/routes.js';
-import { placementPolicyDefaults } from '../placement/api/policy.js';
-import { PolicyEnforcer } from '../policy/enforcer.js';
-import { computePolicyDefaults, identityPolicyDefaults } from '../policy/defaults/index.js';
-import { computeMigrations } from '../compute/db/migrations.js';
+import type { Notifier } from '../bus/notifier.js';
+import type { IdentityService } from '../identity/service.js';
+import type { ImageService } from '../image/service.js';
+import type { NetworkService } from '../network/service.js';
+import type { PlacementService } from '../placement/service.js';
 import type { ComputeDb } from '../compute/db/tables.js';
-import { bootstrapDefaultFlavors } from '../compute/flavors.js';
-import { ComputeAPI } from '../compute/api.js';
-import { computeApi } from '../compute/api/routes.js';
-import { ComputeManager } from '../compute/manager.js';
-import { computeRpcClient, computeTopic } from '../compute/rpcapi.js';
-import { registerService, reportServiceUp, startHeartbeat } from '../compute/servicegroup.js';
+import type { ComputeManager } from '../compute/manager.js';
 import { DatabaseComputeHostStore } from '../compute/host-objects/database.js';
-import type { NetworkClient, PlacementClient, ImageClient } from '../compute/clients.js';
 import { computeHostClients } from '../compute/clients/for-host.js';
 import { conductorRpcClient, CONDUCTOR_TOPIC, type ConductorRpcClient } from '../conductor/rpcapi.js';
-import { ComputeTaskManager, ConductorManager, conductorEndpoint } from '../conductor/manager.js';
 import { ConductorComputeHostStore, conductorObjectRpcClient } from '../compute/host-objects/conductor.js';
 import { healAllocations } from '../compute/heal-allocations.js';
-import { SchedulerManager } from '../scheduler/manager.js';
-import { schedulerRpcClient, SCHEDULER_TOPIC } from '../scheduler/rpcapi.js';
-import { FakeDriver } from '../virt/fake/driver.js';
-import { loadComputeDriver, type LoadedDriver } from '../virt/load-driver.js';
-import { readStoredPasswords, writeCloudsYaml } from './clouds-yaml.js';
-import { startConsoleProxies } from './console-proxies.js';
+import { SCHEDULER_TOPIC } from '../scheduler/rpcapi.js';
+import type { FakeDriver } from '../virt/fake/driver.js';
+import type { LoadedDriver } from '../virt/load-driver.js';
+import { Cleanups, openBus, openSyncedDatabase, StartupError } from './roles/common.js';
+import { openApiServices, serveApis } from './roles/api.js';
+import { registerDatabaseService, startConductor } from './roles/conductor.js';
+import { startScheduler } from './roles/scheduler.js';
+import { createComputeHost, serveComputeHost, type ComputeHost } from './roles/compute.js';
 
-export const MIGRATION_SETS: readonly MigrationSet[] = [identityMigrations, imageMigrations, networkMigrations, placementMigrations, computeMigrations];
-
-export class StartupError extends Error {}
+export { MIGRATION_SETS, StartupError } from './roles/common.js';
+export type { ComputeHost } from './roles/compute.js';
 
 export interface AllInOneOptions {
   conf: Config;
   logger: Logger;
-}
-
-/** One compute host of the all-in-one: its manager and virt driver. */
-export interface ComputeHost {
-  host: string;
-  computeManager: ComputeManager;
-  driver: LoadedDriver;
-  fakeDriver?: FakeDriver;
 }
 
 /** The first host keeps [DEFAULT] host; the fake hosts after it are <host>-2, <host>-3, ... */
@@ -110,196 +76,67 @@ export interface AllInOne {
   close(): Promise<void>;
 }
 
-function policyFile(conf: Config): string {
-  const f = conf.oslo_policy.policy_file;
-  if (path.isAbsolute(f)) return f;
-  const candidates = [conf.configFile ? path.join(path.dirname(conf.configFile), f) : undefined, path.join(conf.DEFAULT.state_path, f)];
-  return candidates.find((c): c is string => !!c && fs.existsSync(c)) ?? path.join(conf.DEFAULT.state_path, f);
-}
-
 export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<AllInOne> {
   const statePath = path.resolve(conf.DEFAULT.state_path);
   fs.mkdirSync(statePath, { recursive: true });
   const host = conf.DEFAULT.host;
-  const cleanups: Array<() => Promise<unknown> | unknown> = [];
-  const closeAll = async () => {
-    for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch((err) => logger.warn({ err }, 'error while stopping'));
-  };
+  const cleanups = new Cleanups(logger);
 
   try {
-    const database = openDatabase(databaseUrl(conf));
-    cleanups.push(() => database.close());
-    await syncDatabase(database.db, MIGRATION_SETS);
+    const database = await openSyncedDatabase(conf, cleanups);
     const db = database.db;
     const computeDb = db as ComputeDb;
+    const bus = await openBus(conf, logger, cleanups);
+    const svc = await openApiServices(conf, db, statePath, logger);
+    const { identity, images, network, placement } = svc;
+    const notifier = bus.notifierFor(`nova-compute:${host}`);
+    const conductorClient = conductorRpcClient(bus.rpc);
 
-    let transport: Transport;
-    try {
-      transport = openTransport(conf.DEFAULT.transport_url, { conf, logger: logger.child({ service: 'bus' }) });
-    } catch (err) {
-      throw err instanceof UnsupportedTransportUrl ? new StartupError(err.message) : err;
-    }
-    cleanups.push(() => transport.close());
-
-    // --- services' own state ------------------------------------------------
-    const identity = new IdentityService({ db, logger: logger.child({ service: 'identity' }), tokenExpirationSeconds: conf.token.expiration, region: conf.identity.region });
-    const stored = readStoredPasswords(statePath);
-    const boot = await identity.bootstrap({
-      adminPassword: conf.identity.admin_password || undefined,
-      demoPassword: conf.identity.demo_password || undefined,
-    });
-    const adminPassword = conf.identity.admin_password || boot.generated.admin || stored.admin;
-    const demoPassword = conf.identity.demo_password || boot.generated.demo || stored.demo;
-    if (!adminPassword || !demoPassword) {
-      throw new StartupError(`the bootstrap passwords are not known: set [identity] admin_password and demo_password, or keep ${path.join(statePath, 'clouds.yaml')}`);
-    }
-    const adminProject = await identity.store.findProject('admin', 'default');
-    if (!adminProject) throw new StartupError('the identity bootstrap did not create the admin project');
-
-    // One enforcer, so policy.yaml overrides reach every API that uses oslo.policy names. The
-    // network API keeps its built-in rules: they use Neutron's field checks, which the engine lacks.
-    const policy = new PolicyEnforcer([...computePolicyDefaults, ...identityPolicyDefaults, ...IMAGE_POLICY_DEFAULTS, ...placementPolicyDefaults], { policyFile: policyFile(conf), logger: logger.child({ service: 'policy' }) });
-    const images = new ImageService({ db, store: new FileImageStore(path.join(statePath, 'images')), logger: logger.child({ service: 'image' }) });
-    const network = new NetworkService({ db, logger: logger.child({ service: 'network' }) });
-    await network.bootstrap({ adminProjectId: adminProject.id });
-    const placement = new PlacementService({ db, logger: logger.child({ service: 'placement' }) });
-    await bootstrapDefaultFlavors(computeDb);
-
-    // --- RPC clients and servers ------------------------------------------
-    const rpc = new RpcClient(transport, conf.DEFAULT.rpc_response_timeout * 1000);
-    // The first use of the bus: a broker that stays unreachable past [oslo_messaging_rabbit] send_timeout ends the start.
-    await rpc.start().catch((err: unknown) => {
-      throw err instanceof RabbitUnavailable ? new StartupError(`[DEFAULT] transport_url: ${err.message}`) : err;
-    });
-    cleanups.push(() => rpc.close());
-    const sendsNotifications = notificationsEnabled(conf.oslo_messaging_notifications.driver, transport);
-    const notifierFor = (publisherId: string) => new Notifier(transport, publisherId, sendsNotifications);
-    const notifier = notifierFor(`nova-compute:${host}`);
-    const conductorClient = conductorRpcClient(rpc);
-    const schedulerClient = schedulerRpcClient(rpc);
-    const computeClient = computeRpcClient(rpc);
-    const placementClient: PlacementClient = placement;
-    const networkClient: NetworkClient = network;
-
-    const scheduler = new SchedulerManager({ db: computeDb, placement: placementClient, conf, logger: logger.child({ service: 'scheduler' }) });
-    const conductor = new ComputeTaskManager({
-      db: computeDb, scheduler: schedulerClient, compute: computeClient, placement: placementClient, network: networkClient,
-      notifier, logger: logger.child({ service: 'conductor' }), host,
-    });
     // The conductor serves before the compute hosts start: their init may read their records through it.
-    await conductor.initHost();
-    const conductorServer = new RpcServer(transport, CONDUCTOR_TOPIC,
-      conductorEndpoint(conductor, new ConductorManager(new DatabaseComputeHostStore(computeDb))), logger.child({ service: 'conductor' }));
-    await conductorServer.start();
-    cleanups.push(() => conductorServer.stop());
-    const hostStore = () => (conf.conductor.use_local ? new DatabaseComputeHostStore(computeDb) : new ConductorComputeHostStore(conductorObjectRpcClient(rpc)));
+    await startConductor({ conf, db: computeDb, bus, placement, network, notifier, logger }, cleanups);
+    const hostStore = () => (conf.conductor.use_local ? new DatabaseComputeHostStore(computeDb) : new ConductorComputeHostStore(conductorObjectRpcClient(bus.rpc)));
     const hostCount = conf.fake_driver.hosts;
     const hosts: ComputeHost[] = [];
     // The compute side reaches image, network and placement over HTTP when their sections say so ([glance] auth_url, ...).
-    const hostClients = computeHostClients(conf, { images, network: networkClient, placement: placementClient });
-    const initOnceListening: Array<() => Promise<void>> = [];
+    const hostClients = computeHostClients(conf, { images, network, placement });
     for (let i = 0; i < hostCount; i++) {
       const name = computeHostName(host, i);
-      const loaded = await loadComputeDriver(conf, { statePath, images: hostClients.images, logger, host: name });
-      if (hostCount > 1 && loaded.name !== 'fake.FakeDriver') {
+      // Each host reaches the records through its own store: local, or the conductor's ([conductor] use_local = false).
+      const h = await createComputeHost({
+        conf, host: name, statePath, bus, store: hostStore(), clients: hostClients,
+        notifier: i === 0 ? notifier : bus.notifierFor(`nova-compute:${name}`), logger,
+      }, cleanups);
+      if (hostCount > 1 && h.driver.name !== 'fake.FakeDriver') {
         throw new StartupError(`[fake_driver] hosts = ${hostCount} runs several compute hosts in one process, which only the fake driver can; start with --driver fake or one host`);
       }
-      // Each host reaches the records through its own store: local, or the conductor's ([conductor] use_local = false).
-      const manager = new ComputeManager({
-        host: name, store: hostStore(), driver: loaded.driver, network: hostClients.network, placement: hostClients.placement, conductor: conductorClient, images: hostClients.images, compute: computeClient,
-        notifier: i === 0 ? notifier : notifierFor(`nova-compute:${name}`), conf, logger: logger.child({ service: 'compute', host: name }),
-      });
-      const init = () => manager.initHost().catch((err: Error) => {
-        // The operator's most likely mistake (libvirtd not running): one line that says what to do.
-        throw new StartupError(`the compute driver ${loaded.name} could not start: ${err.message}` +
-          (loaded.name === 'libvirt.LibvirtDriver' ? ' (run scripts/setup-libvirt-host.sh as root, or start with --driver fake)' : ''));
-      });
       // Over HTTP the compute side reports to this process's own APIs, so it starts once they listen.
-      if (hostClients.overHttp) initOnceListening.push(init);
-      else await init();
-      cleanups.push(() => manager.stop());
-      hosts.push({ host: name, computeManager: manager, driver: loaded, fakeDriver: loaded.driver instanceof FakeDriver ? loaded.driver : undefined });
+      if (!hostClients.overHttp) await h.init();
+      hosts.push(h);
     }
-    const loaded = hosts[0].driver;
-    const driver = loaded.driver;
-    const computeManager = hosts[0].computeManager;
     // Recovery first (the conductor's and each host's, above), so the audit sees settled servers and only true orphans.
     // A repair, not a prerequisite: the cloud starts even when the audit cannot finish.
     await healAllocations({ db: computeDb, placement, network, logger: logger.child({ service: 'heal-allocations' }) }, { dryRun: false })
       .catch((err) => logger.error({ err }, 'the allocation and port audit failed'));
 
-    const servers = [
-      new RpcServer(transport, SCHEDULER_TOPIC, scheduler.endpoint(), logger.child({ service: 'scheduler' })),
-      ...hosts.map((h) => new RpcServer(transport, computeTopic(h.host), h.computeManager.endpoint(), logger.child({ service: 'compute', host: h.host }))),
-    ];
-    for (const s of servers) {
-      await s.start();
-      cleanups.push(() => s.stop());
-    }
-    await registerService(computeDb, host, 'nova-scheduler', SCHEDULER_TOPIC);
-    await registerService(computeDb, host, 'nova-conductor', CONDUCTOR_TOPIC);
-    cleanups.push(startHeartbeat(() => reportServiceUp(computeDb, host, ['nova-scheduler', 'nova-conductor']), conf.DEFAULT.report_interval, logger));
-    for (const h of hosts) {
-      await h.computeManager.registerService();
-      cleanups.push(startHeartbeat(() => h.computeManager.reportServiceUp(), conf.DEFAULT.report_interval, logger));
-      h.computeManager.startPeriodicTasks(Math.max(conf.DEFAULT.report_interval, 10));
-    }
+    await startScheduler({ conf, db: computeDb, bus, placement, logger }, cleanups);
+    for (const h of hosts) await serveComputeHost(h, conf, bus, logger, cleanups);
+    await registerDatabaseService(conf, computeDb, [{ binary: 'nova-scheduler', topic: SCHEDULER_TOPIC }, { binary: 'nova-conductor', topic: CONDUCTOR_TOPIC }], logger, cleanups);
 
-    const consoles = await startConsoleProxies(conf, computeDb, logger);
-    cleanups.push(() => consoles.close());
-
-    const imageClient: ImageClient = images;
-    const downAfterMs = conf.DEFAULT.service_down_time * 1000;
-    const api = new ComputeAPI({
-      // The console URLs name the proxies as they run (with the ports they picked).
-      db: computeDb, conf: { ...conf, vnc: { ...conf.vnc, novncproxy_base_url: consoles.novncproxyBaseUrl }, serial_console: { ...conf.serial_console, base_url: consoles.serialBaseUrl } },
-      policy, images: imageClient, network: networkClient,
-      conductor: conductorClient, compute: computeClient, logger: logger.child({ service: 'compute-api' }),
-      deleteAllocations: (uuid) => placement.deleteAllocations(uuid),
-      deleteResourceProvider: (uuid) => placement.deleteResourceProvider(uuid),
-      placementAggregates: placement,
-      notifier: notifierFor(`nova-api:${host}`),
-      isComputeUp: async (h) => {
-        const s = await computeDb.selectFrom('services').select(['last_seen_up', 'forced_down'])
-          .where('host', '=', h).where('binary', '=', 'nova-compute').where('deleted', '=', 0).executeTakeFirst();
-        return !!s && s.forced_down === 0 && !!s.last_seen_up && Date.now() - Date.parse(s.last_seen_up) <= downAfterMs;
-      },
-    });
-
-    // --- HTTP ---------------------------------------------------------------
-    const http = createHttpServer({ logger, bodyLimit: 1024 * 1024 });
-    cleanups.push(() => http.close());
-    http.get('/', async () => ({
-      name: 'kilonova',
-      services: { identity: '/identity', compute: '/compute', image: '/image', network: '/network', placement: '/placement' },
-    }));
-    await http.register(identityApi, { prefix: '/identity', identity, policy });
-    await http.register(imageApi, { prefix: '/image', images, tokens: identity, policy });
-    await http.register(networkApi, { prefix: '/network', network, tokens: identity });
-    await http.register(placementApi, { prefix: '/placement', placement, tokens: identity, policy });
-    await http.register(computeApi, { prefix: '/compute', db: computeDb, conf, policy, tokens: identity, computeApi: api, logger, images: imageClient, network: networkClient });
-    await http.listen({ host: conf.DEFAULT.osapi_compute_listen, port: conf.DEFAULT.osapi_compute_listen_port });
-    const address = http.server.address();
-    const port = typeof address === 'object' && address ? address.port : conf.DEFAULT.osapi_compute_listen_port;
-    const listenHost = conf.DEFAULT.osapi_compute_listen === '0.0.0.0' ? conf.DEFAULT.my_ip : conf.DEFAULT.osapi_compute_listen;
-    const url = `http://${listenHost.includes(':') ? `[${listenHost}]` : listenHost}:${port}`;
-    identity.setPublicEndpoint(url);
-    for (const init of initOnceListening) await init();
-
-    const cloudsYaml = writeCloudsYaml(statePath, { authUrl: `${url}/identity`, region: conf.identity.region, admin: adminPassword, demo: demoPassword });
+    const served = await serveApis(conf, computeDb, svc, bus, statePath, logger, cleanups);
+    if (hostClients.overHttp) for (const h of hosts) await h.init();
 
     return {
-      url, port, adminPassword, demoPassword, generated: boot.generated, cloudsYaml,
-      fakeDriver: driver instanceof FakeDriver ? driver : undefined,
-      computeDriver: loaded,
-      consoleProxies: consoles.notes,
-      transport, http, database,
+      url: served.url, port: served.port, adminPassword: svc.adminPassword, demoPassword: svc.demoPassword, generated: svc.generated, cloudsYaml: served.cloudsYaml,
+      fakeDriver: hosts[0].fakeDriver,
+      computeDriver: hosts[0].driver,
+      consoleProxies: served.consoleProxies,
+      transport: bus.transport, http: served.http, database,
       hosts,
-      services: { identity, images, network, placement, computeManager, conductor: conductorClient, notifier },
-      close: closeAll,
+      services: { identity, images, network, placement, computeManager: hosts[0].computeManager, conductor: conductorClient, notifier },
+      close: cleanups.closeAll,
     };
   } catch (err) {
-    await closeAll();
+    await cleanups.closeAll();
     throw err;
   }
 }

@@ -14,6 +14,8 @@ import { NetworkService } from '../network/service.js';
 import { readCloudAuth, registerTestGuest, RegistrationError } from './register-test-guest.js';
 import { buildTestGuest, TestGuestBuildError } from '../virt/libvirt/test-guest/build.js';
 import { describeTransportUrl } from '../bus/transports.js';
+import { SERVICE_ROLES, startService } from './roles/service.js';
+import type { Logger } from 'pino';
 
 interface CommonFlags {
   configFile?: string;
@@ -91,21 +93,61 @@ common(program.command('all-in-one'))
       if (cloud.generated.admin) out.push(`  admin: ${cloud.generated.admin}`);
       if (cloud.generated.demo) out.push(`  demo:  ${cloud.generated.demo}`);
     }
-    // Handlers first: whoever reads the ready line may signal at once.
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'stopping');
-      await cloud.close();
-      logger.flush?.();
-      process.exit(0);
-    };
-    process.on('SIGINT', () => void stop('SIGINT'));
-    process.on('SIGTERM', () => void stop('SIGTERM'));
+    stopOnSignals(logger, () => cloud.close());
     process.stdout.write(out.join('\n') + '\n');
-
   });
+
+/** SIGINT / SIGTERM stop what started, then exit 0; set before the ready line, since whoever reads it may signal at once. */
+function stopOnSignals(logger: Logger, close: () => Promise<void>): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    await close();
+    logger.flush?.();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+const ROLE_HELP: Record<typeof SERVICE_ROLES[number], string> = {
+  api: 'run the HTTP APIs (identity, image, network, placement, compute) and the console proxies',
+  conductor: 'run the conductor (compute tasks and the compute hosts\' object API) over the database',
+  scheduler: 'run the scheduler (placement over HTTP when [placement] auth_url is set)',
+  compute: 'run one compute host (--host or [DEFAULT] host): no database, the conductor and HTTP APIs only',
+};
+
+for (const role of SERVICE_ROLES) {
+  const cmd = common(program.command(role)).description(ROLE_HELP[role]);
+  if (role === 'api') cmd.option('--port <n>', 'HTTP port (0: any free one)');
+  if (role === 'compute') {
+    cmd.option('--host <name>', 'this compute host\'s name ([DEFAULT] host)')
+      .addOption(new Option('--driver <driver>', 'virt driver (default: [DEFAULT] compute_driver)').choices(['fake', 'libvirt']));
+  }
+  cmd.action(async (flags: CommonFlags & { port?: string; host?: string; driver?: string }) => {
+    let conf;
+    try {
+      const DEFAULT: Record<string, string> = {};
+      if (flags.port !== undefined) DEFAULT.osapi_compute_listen_port = flags.port;
+      if (flags.host) DEFAULT.host = flags.host;
+      if (flags.driver) DEFAULT.compute_driver = flags.driver === 'libvirt' ? 'libvirt.LibvirtDriver' : 'fake.FakeDriver';
+      conf = configFrom(flags, { DEFAULT });
+    } catch (err) {
+      fail(err);
+    }
+    const logger = createLogger(conf);
+    let service;
+    try {
+      service = await startService(role, conf, logger);
+    } catch (err) {
+      fail(err);
+    }
+    stopOnSignals(logger, service.stop);
+    process.stdout.write(`Kilonova ${role} ready ${service.summary} (${Math.round(performance.now())} ms), bus: ${describeTransportUrl(conf.DEFAULT.transport_url)}\n`);
+  });
+}
 
 const db = program.command('db').description('database maintenance');
 common(db.command('sync'))

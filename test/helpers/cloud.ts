@@ -51,7 +51,7 @@ export interface CloudClient {
   waitForServer(id: string, status: string, who?: Who, timeoutMs?: number): Promise<any>;
 }
 
-function makeClient(url: string, passwords: Record<Who, string>): CloudClient {
+export function makeClient(url: string, passwords: Record<Who, string>): CloudClient {
   const tokens = new Map<Who, Promise<string>>();
 
   async function issueToken(who: Who): Promise<string> {
@@ -261,34 +261,29 @@ process.on('exit', () => {
 
 const READY = /Kilonova all-in-one ready at (http:\/\/\S+) \((\d+) ms\)/;
 
-/** Spawns `node MAIN_JS all-in-one --port 0` and waits for its ready line. */
-export async function startCloudProcess(opts: CloudProcessOptions = {}): Promise<CloudProcess> {
-  const ownState = !opts.statePath;
-  const statePath = opts.statePath ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-proc-'));
-  fs.mkdirSync(statePath, { recursive: true });
+export interface KilonovaProcess {
+  child: ChildProcess;
+  pid: number;
+  /** The ready line's match. */
+  ready: RegExpExecArray;
+  stdout(): string;
+  stderr(): string;
+  /** SIGTERM (or the signal given), then wait; resolves to the exit code (SIGKILL after 10 s gives null). */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** The environment of a kilonova child: this process's, without its KILONOVA_* settings, plus the given ones. */
+export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   // The test runner's own KILONOVA_* settings must not leak into the cloud under test.
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('KILONOVA_')) env[k] = v;
-  if (!opts.ownPasswords) {
-    env.KILONOVA_IDENTITY__ADMIN_PASSWORD = ADMIN_PASSWORD;
-    env.KILONOVA_IDENTITY__DEMO_PASSWORD = DEMO_PASSWORD;
-  }
-  Object.assign(env, {
-    KILONOVA_DEFAULT__COMPUTE_DRIVER: 'fake.FakeDriver',
-    KILONOVA_QUOTA__INSTANCES: '-1',
-    KILONOVA_QUOTA__CORES: '-1',
-    KILONOVA_QUOTA__RAM: '-1',
-    // Its own console proxy on a free local port: test clouds run side by side.
-    KILONOVA_VNC__NOVNCPROXY_HOST: '127.0.0.1',
-    KILONOVA_VNC__NOVNCPROXY_PORT: '0',
-  }, opts.env ?? {});
+  return Object.assign(env, extra);
+}
 
-  // cwd is the state path so a kilonova.conf in the repository is not picked up.
-  const child = spawn(process.execPath, [MAIN_JS, 'all-in-one', '--port', '0', '--state-path', statePath, ...(opts.args ?? [])], {
-    cwd: statePath,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** Spawns `node MAIN_JS <args>` in cwd and waits until stdout matches ready; killed if it does not. */
+export async function spawnKilonova(args: string[], opts: { cwd: string; env: Record<string, string>; ready: RegExp; readyTimeoutMs?: number }): Promise<KilonovaProcess> {
+  const child = spawn(process.execPath, [MAIN_JS, ...args], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const what = `kilonova ${args[0]}`;
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
@@ -299,56 +294,91 @@ export async function startCloudProcess(opts: CloudProcessOptions = {}): Promise
     liveChildren.delete(child);
     resolve(code);
   }));
-
-  const cleanup = () => { if (ownState) fs.rmSync(statePath, { recursive: true, force: true }); };
-
-  let match: RegExpExecArray;
-  let passwords: Record<Who, string>;
+  let ready: RegExpExecArray;
   try {
-    match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    ready = await new Promise<RegExpExecArray>((resolve, reject) => {
       const timeoutMs = opts.readyTimeoutMs ?? 30_000;
-      const timer = setTimeout(() => reject(new Error(`all-in-one not ready in ${timeoutMs} ms\nstdout:\n${out}\nstderr:\n${err.slice(-4000)}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`${what} not ready in ${timeoutMs} ms\nstdout:\n${out}\nstderr:\n${err.slice(-4000)}`)), timeoutMs);
       const check = () => {
-        const m = READY.exec(out);
+        const m = opts.ready.exec(out);
         if (m) { clearTimeout(timer); child.stdout!.off('data', check); resolve(m); }
       };
       child.stdout!.on('data', check);
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        reject(new Error(`all-in-one exited (${code ?? signal}) before it was ready\nstdout:\n${out}\nstderr:\n${err.slice(-4000)}`));
+        reject(new Error(`${what} exited (${code ?? signal}) before it was ready\nstdout:\n${out}\nstderr:\n${err.slice(-4000)}`));
       });
       check();
     });
-    // The clouds.yaml the cloud wrote is what a user connects with; take the passwords from there.
-    passwords = readCloudsYaml(statePath);
   } catch (e) {
     child.kill('SIGKILL');
     await exited;
-    cleanup();
     throw e;
   }
-
-  const client = makeClient(match[1], passwords);
   let stopping: Promise<number | null> | undefined;
   return {
-    ...client,
-    child,
-    pid: child.pid!,
-    statePath,
-    passwords,
-    startMs: Number(match[2]),
-    stdout: () => out,
-    stderr: () => err,
+    child, pid: child.pid!, ready, stdout: () => out, stderr: () => err,
     stop(signal: NodeJS.Signals = 'SIGTERM') {
       stopping ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) child.kill(signal);
         const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
         const code = await exited;
         clearTimeout(killer);
-        cleanup();
         return code;
       })();
       return stopping;
+    },
+  };
+}
+
+/** Spawns `node MAIN_JS all-in-one --port 0` and waits for its ready line. */
+export async function startCloudProcess(opts: CloudProcessOptions = {}): Promise<CloudProcess> {
+  const ownState = !opts.statePath;
+  const statePath = opts.statePath ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-proc-'));
+  fs.mkdirSync(statePath, { recursive: true });
+  const env = childEnv(opts.ownPasswords ? {} : { KILONOVA_IDENTITY__ADMIN_PASSWORD: ADMIN_PASSWORD, KILONOVA_IDENTITY__DEMO_PASSWORD: DEMO_PASSWORD });
+  Object.assign(env, {
+    KILONOVA_DEFAULT__COMPUTE_DRIVER: 'fake.FakeDriver',
+    KILONOVA_QUOTA__INSTANCES: '-1',
+    KILONOVA_QUOTA__CORES: '-1',
+    KILONOVA_QUOTA__RAM: '-1',
+    // Its own console proxy on a free local port: test clouds run side by side.
+    KILONOVA_VNC__NOVNCPROXY_HOST: '127.0.0.1',
+    KILONOVA_VNC__NOVNCPROXY_PORT: '0',
+  }, opts.env ?? {});
+
+  const cleanup = () => { if (ownState) fs.rmSync(statePath, { recursive: true, force: true }); };
+  let proc: KilonovaProcess;
+  let passwords: Record<Who, string>;
+  try {
+    // cwd is the state path so a kilonova.conf in the repository is not picked up.
+    proc = await spawnKilonova(['all-in-one', '--port', '0', '--state-path', statePath, ...(opts.args ?? [])], { cwd: statePath, env, ready: READY, readyTimeoutMs: opts.readyTimeoutMs });
+    try {
+      // The clouds.yaml the cloud wrote is what a user connects with; take the passwords from there.
+      passwords = readCloudsYaml(statePath);
+    } catch (e) {
+      await proc.stop('SIGKILL');
+      throw e;
+    }
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+  const match = proc.ready;
+  const client = makeClient(match[1], passwords);
+  return {
+    ...client,
+    child: proc.child,
+    pid: proc.pid,
+    statePath,
+    passwords,
+    startMs: Number(match[2]),
+    stdout: proc.stdout,
+    stderr: proc.stderr,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      const code = await proc.stop(signal);
+      cleanup();
+      return code;
     },
   };
 }
@@ -361,9 +391,7 @@ export async function startCloudProcess(opts: CloudProcessOptions = {}): Promise
 export async function runFailingStart(opts: { env?: Record<string, string>; args?: string[] } = {}): Promise<{ code: number | null; stderr: string }> {
   const statePath = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-failing-start-'));
   try {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('KILONOVA_')) env[k] = v;
-    Object.assign(env, opts.env ?? {});
+    const env = childEnv(opts.env);
     return await new Promise((resolve) => {
       execFile(process.execPath, [MAIN_JS, 'all-in-one', '--port', '0', '--state-path', statePath, ...(opts.args ?? [])], { cwd: statePath, env, timeout: 60_000 }, (err, _out, stderr) => {
         resolve({ code: err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : null) : 0, stderr });

@@ -1,0 +1,67 @@
+/**
+ * What every role of the cloud opens the same way, in the all-in-one and in
+ * a service process alike: the database (migrated), the bus with its RPC
+ * client and notifiers, and the stack of clean-ups that stops them in reverse.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../../conf/options.js';
+import { databaseUrl } from '../../conf/loader.js';
+import { openDatabase, type DatabaseHandle } from '../../db/database.js';
+import { syncDatabase, type MigrationSet } from '../../db/migrate.js';
+import { openTransport, UnsupportedTransportUrl } from '../../bus/transports.js';
+import { RabbitUnavailable } from '../../bus/rabbit/transport.js';
+import type { Transport } from '../../bus/transport.js';
+import { RpcClient } from '../../bus/rpc.js';
+import { Notifier, notificationsEnabled } from '../../bus/notifier.js';
+import { identityMigrations } from '../../identity/migrations.js';
+import { imageMigrations } from '../../image/migrations.js';
+import { networkMigrations } from '../../network/migrations.js';
+import { placementMigrations } from '../../placement/migrations.js';
+import { computeMigrations } from '../../compute/db/migrations.js';
+
+export const MIGRATION_SETS: readonly MigrationSet[] = [identityMigrations, imageMigrations, networkMigrations, placementMigrations, computeMigrations];
+
+export class StartupError extends Error {}
+
+/** Stops what a start opened, last first; a failing stop is logged and the rest still run. */
+export class Cleanups {
+  private readonly steps: Array<() => Promise<unknown> | unknown> = [];
+  constructor(private readonly logger: Logger) {}
+  push(step: () => Promise<unknown> | unknown): void {
+    this.steps.push(step);
+  }
+  readonly closeAll = async (): Promise<void> => {
+    for (const c of this.steps.splice(0).reverse()) await Promise.resolve(c()).catch((err) => this.logger.warn({ err }, 'error while stopping'));
+  };
+}
+
+export async function openSyncedDatabase(conf: Config, cleanups: Cleanups): Promise<DatabaseHandle> {
+  const database = openDatabase(databaseUrl(conf));
+  cleanups.push(() => database.close());
+  await syncDatabase(database.db, MIGRATION_SETS);
+  return database;
+}
+
+export interface Bus {
+  transport: Transport;
+  rpc: RpcClient;
+  notifierFor(publisherId: string): Notifier;
+}
+
+export async function openBus(conf: Config, logger: Logger, cleanups: Cleanups): Promise<Bus> {
+  let transport: Transport;
+  try {
+    transport = openTransport(conf.DEFAULT.transport_url, { conf, logger: logger.child({ service: 'bus' }) });
+  } catch (err) {
+    throw err instanceof UnsupportedTransportUrl ? new StartupError(err.message) : err;
+  }
+  cleanups.push(() => transport.close());
+  const rpc = new RpcClient(transport, conf.DEFAULT.rpc_response_timeout * 1000);
+  // The first use of the bus: a broker that stays unreachable past [oslo_messaging_rabbit] send_timeout ends the start.
+  await rpc.start().catch((err: unknown) => {
+    throw err instanceof RabbitUnavailable ? new StartupError(`[DEFAULT] transport_url: ${err.message}`) : err;
+  });
+  cleanups.push(() => rpc.close());
+  const sendsNotifications = notificationsEnabled(conf.oslo_messaging_notifications.driver, transport);
+  return { transport, rpc, notifierFor: (publisherId) => new Notifier(transport, publisherId, sendsNotifications) };
+}
