@@ -6,10 +6,8 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { bootActive, uploadImage, V237 } from '../compute/fixtures.js';
+import { bootActive, uploadImage, V237, computeVersion as at } from '../compute/fixtures.js';
 import type { ComputeDb } from '../../src/compute/db/tables.js';
-
-const at = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
 const V = '/compute/v2.1';
 
 describe('admin and network proxies', () => {

@@ -5,9 +5,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { bootActive, uploadImage, V237 } from '../compute/fixtures.js';
-
-const at = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
+import { bootActive, uploadImage, V237, computeVersion as at } from '../compute/fixtures.js';
 const SG = '/compute/v2.1/os-security-groups';
 const RULES = '/compute/v2.1/os-security-group-rules';
 

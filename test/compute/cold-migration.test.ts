@@ -9,11 +9,9 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
 import type { ComputeDb } from '../../src/compute/db/tables.js';
-import { allocationsOf, bootActive, portsOf, privateNetworkId, uploadImage, V237 } from './fixtures.js';
+import { allocationsOf, bootActive, portsOf, privateNetworkId, uploadImage, V237, computeVersion as mv } from './fixtures.js';
 import { healAllocations } from '../../src/compute/heal-allocations.js';
 import { testLogger } from '../helpers/logger.js';
-
-const mv = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
 
 describe('cold migration between hosts', () => {
   let cloud: TestCloud;

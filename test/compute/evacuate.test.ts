@@ -13,9 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
 import type { ComputeDb } from '../../src/compute/db/tables.js';
-import { allocationsOf, bootActive, portsOf, privateNetworkId, uploadImage, V237 } from './fixtures.js';
-
-const mv = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
+import { allocationsOf, bootActive, portsOf, privateNetworkId, uploadImage, V237, computeVersion as mv } from './fixtures.js';
 
 async function idle(cloud: TestCloud, id: string): Promise<any> {
   const deadline = Date.now() + 10_000;

@@ -23,7 +23,9 @@ export async function privateNetworkId(cloud: TestCloud): Promise<string> {
   return nets.json.networks[0].id as string;
 }
 
-export const V237 = { 'openstack-api-version': 'compute 2.37' };
+/** The header that asks for a compute microversion. */
+export const computeVersion = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
+export const V237 = computeVersion('2.37');
 
 export async function createServer(cloud: TestCloud, server: Record<string, unknown>, opts: { who?: 'admin' | 'demo'; headers?: Record<string, string>; extra?: Record<string, unknown> } = {}) {
   return cloud.request('POST', '/compute/v2.1/servers', { who: opts.who ?? 'admin', headers: opts.headers, body: { server, ...(opts.extra ?? {}) } });

@@ -2,9 +2,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { bootActive, uploadImage } from './fixtures.js';
-
-const at = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
+import { bootActive, uploadImage, computeVersion as at } from './fixtures.js';
 
 describe('instance action event details (2.84)', () => {
   let cloud: TestCloud;

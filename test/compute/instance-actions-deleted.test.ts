@@ -2,7 +2,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { bootActive, uploadImage, V237 } from './fixtures.js';
+import { bootActive, uploadImage, V237, computeVersion as at } from './fixtures.js';
 
 describe('instance actions of a deleted server', () => {
   let cloud: TestCloud;
@@ -12,8 +12,6 @@ describe('instance actions of a deleted server', () => {
     image = await uploadImage(cloud);
   });
   after(async () => cloud?.close());
-
-  const at = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
 
   test('from 2.21 the owner still lists and shows them after the delete; at 2.20 the server is gone', async () => {
     const server = await bootActive(cloud, { name: 'gone', imageRef: image, flavorRef: '1', networks: 'none' }, 'demo', V237);

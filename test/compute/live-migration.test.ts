@@ -10,9 +10,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
 import type { ComputeDb } from '../../src/compute/db/tables.js';
-import { allocationsOf, bootActive, uploadImage, V237 } from './fixtures.js';
-
-const mv = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
+import { allocationsOf, bootActive, uploadImage, V237, computeVersion as mv } from './fixtures.js';
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

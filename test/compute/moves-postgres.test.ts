@@ -8,12 +8,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PG_URL, postgresAvailable } from '../helpers/databases.js';
 import { startTestCloudOn } from '../helpers/cloud.js';
-import { allocationsOf, bootActive, uploadImage, V237 } from './fixtures.js';
+import { allocationsOf, bootActive, uploadImage, V237, computeVersion as mv } from './fixtures.js';
 
 const available = await postgresAvailable();
 if (!available && process.env.CI === 'true') throw new Error(`PostgreSQL does not answer at ${PG_URL}, and CI requires it`);
-
-const mv = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
 
 test('servers move between two hosts on PostgreSQL', { skip: available ? false : `PostgreSQL does not answer at ${PG_URL}` }, async () => {
   const cloud = await startTestCloudOn('postgres', {}, { fakeHosts: 2 });

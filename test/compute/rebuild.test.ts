@@ -7,9 +7,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { actionStatusWithToken, bootActive, readerToken, uploadImage, V237 } from './fixtures.js';
-
-const mv = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
+import { actionStatusWithToken, bootActive, readerToken, uploadImage, V237, computeVersion as mv } from './fixtures.js';
 const SPAWN_MS = 150;
 
 describe('rebuild', () => {

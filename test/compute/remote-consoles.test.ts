@@ -8,9 +8,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { bootActive, readerToken, uploadImage, V237 } from './fixtures.js';
-
-const mv = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
+import { bootActive, readerToken, uploadImage, V237, computeVersion as mv } from './fixtures.js';
 
 describe('remote consoles', () => {
   let cloud: TestCloud;

@@ -8,9 +8,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
 import type { ComputeDb } from '../../src/compute/db/tables.js';
-import { actionStatusWithToken, allocationsOf, bootActive, readerToken, uploadImage, V237 } from './fixtures.js';
-
-const mv = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
+import { actionStatusWithToken, allocationsOf, bootActive, readerToken, uploadImage, V237, computeVersion as mv } from './fixtures.js';
 
 async function waitIdle(cloud: TestCloud, id: string): Promise<any> {
   const deadline = Date.now() + 10_000;

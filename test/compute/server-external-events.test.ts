@@ -8,9 +8,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { bootActive, uploadImage } from './fixtures.js';
-
-const at = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
+import { bootActive, uploadImage, computeVersion as at } from './fixtures.js';
 
 describe('server external events', () => {
   let cloud: TestCloud;

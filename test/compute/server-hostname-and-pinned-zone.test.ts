@@ -6,9 +6,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { bootActive, createServer, uploadImage } from './fixtures.js';
-
-const at = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
+import { bootActive, createServer, uploadImage, computeVersion as at } from './fixtures.js';
 
 describe('server hostname (2.90, 2.94) and pinned availability zone (2.96)', () => {
   let cloud: TestCloud;

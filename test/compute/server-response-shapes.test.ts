@@ -6,9 +6,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { bootActive, privateNetworkId, uploadImage } from './fixtures.js';
-
-const at = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
+import { bootActive, privateNetworkId, uploadImage, computeVersion as at } from './fixtures.js';
 
 describe('server response shapes', () => {
   let cloud: TestCloud;

@@ -10,9 +10,7 @@ import assert from 'node:assert/strict';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
 import type { ComputeDb } from '../../src/compute/db/tables.js';
 import { getSystemMetadata } from '../../src/compute/system-metadata.js';
-import { actionStatusWithToken, allocationsOf, bootActive, portsOf, privateNetworkId, readerToken, uploadImage, V237 } from './fixtures.js';
-
-const mv = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
+import { actionStatusWithToken, allocationsOf, bootActive, portsOf, privateNetworkId, readerToken, uploadImage, V237, computeVersion as mv } from './fixtures.js';
 type Note = { event_type: string; payload: any; context: { request_id: string } };
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {

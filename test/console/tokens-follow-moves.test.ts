@@ -6,11 +6,9 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
-import { bootActive, uploadImage, V237 } from '../compute/fixtures.js';
+import { bootActive, uploadImage, V237, computeVersion as mv } from '../compute/fixtures.js';
 import { openConsole, rfbHandshake } from '../helpers/console-client.js';
 import type { ComputeDb } from '../../src/compute/db/tables.js';
-
-const mv = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
 
 describe('console tokens when the server moves', () => {
   let cloud: TestCloud;
