@@ -23,7 +23,11 @@ function runAsNobodyWithoutClient(args: string[]) {
       const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
       if (found) fs.symlinkSync(found, path.join(bin, tool));
     }
-    return spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/bin/bash', script, ...args], {
+    // A copy where `nobody` can read it: the checkout may sit in a directory only root can enter (mktemp -d makes 0700 ones).
+    const copy = path.join(bin, 'install-openstack-cli.sh');
+    fs.copyFileSync(script, copy);
+    fs.chmodSync(copy, 0o755);
+    return spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/bin/bash', copy, ...args], {
       encoding: 'utf8', env: { PATH: bin },
     });
   } finally {
