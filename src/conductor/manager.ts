@@ -158,6 +158,10 @@ export class ConductorManager implements RpcHandlers<typeof CONDUCTOR_OBJECT_RPC
     return this.store.listEvacuationsFrom(sourceHost);
   }
 
+  getGroupPlacement(_ctx: RequestContext, { groupUuid, excludingInstanceUuid }: ObjectArgs<'get_group_placement'>) {
+    return this.store.getGroupPlacement(groupUuid, excludingInstanceUuid);
+  }
+
   getNodeUsage(_ctx: RequestContext, { host, nodename }: ObjectArgs<'get_node_usage'>) {
     return this.store.getNodeUsage(host, nodename);
   }

@@ -38,6 +38,13 @@ const hostInstanceFilter = struct('a host instance filter', {
   deletedAtOrBefore: optional(str),
 });
 
+const groupPlacement = struct('an instance group placement', {
+  uuid,
+  policy: str,
+  rules: struct('instance group rules', { max_server_per_host: optional(int) }),
+  hosts: record<Record<string, number>>('member counts by host'),
+});
+
 const actionEventRef = struct('an action event reference', { eventId: int, actionId: int });
 
 /** The request context an interrupted action carries (its request id, user and project). */
@@ -54,7 +61,8 @@ export const CONDUCTOR_OBJECT_RPC_API = declareRpcApi({
   service: 'conductor',
   topic: 'conductor',
   routing: 'topic',
-  version: '1.0',
+  // 1.1: get_group_placement.
+  version: '1.1',
   methods: {
     // Instance
     get_instance: call('1.0', { uuid, read_deleted: defaulted(bool, () => false) }, nullable(instanceRecord)),
@@ -85,6 +93,8 @@ export const CONDUCTOR_OBJECT_RPC_API = declareRpcApi({
     list_unconfirmed_migrations: call('1.0', { dest_host: str, window_s: num }, listOf(migration)),
     list_in_progress_live_migrations: call('1.0', { instance_uuid: uuid }, listOf(migration)),
     list_evacuations_from: call('1.0', { source_host: str }, listOf(migration)),
+    // InstanceGroup
+    get_group_placement: call('1.1', { group_uuid: uuid, excluding_instance_uuid: uuid }, nullable(groupPlacement)),
     // ComputeNode
     get_node_usage: call('1.0', { host: str, nodename: str }, struct('a node usage', { instances: int, vcpus: int, memory_mb: int, local_gb: int })),
     get_compute_node: call('1.0', { host: str, nodename: str }, nullable(computeNode)),

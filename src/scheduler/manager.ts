@@ -7,7 +7,7 @@ import type { Config } from '../conf/options.js';
 import type { RequestContext } from '../bus/context.js';
 import type { ComputeDb } from '../compute/db/tables.js';
 import type { PlacementClient, Resources } from '../compute/clients.js';
-import type { RequestSpec, Selection } from '../objects/index.js';
+import { forcedHostSkipsFilters, groupHint, type RequestSpec, type Selection } from '../objects/index.js';
 import type { RpcEndpoint } from '../bus/rpc.js';
 import { enabledFilters, type HostFilter } from './filters/index.js';
 import { cpuWeigher, ramWeigher, softAffinityWeigher, softAntiAffinityWeigher, weighHosts, type Weigher } from './weighers/index.js';
@@ -75,8 +75,14 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
     hosts = hosts.filter((h) => !spec.ignore_hosts.includes(h.host));
     if (spec.force_hosts.length > 0) hosts = hosts.filter((h) => spec.force_hosts.includes(h.host));
     if (spec.force_nodes.length > 0) hosts = hosts.filter((h) => spec.force_nodes.includes(h.nodename));
+    // Nova's get_filtered_hosts: an administrator's forced host is taken as it is; the compute host still re-checks a group's hard policy.
+    const filters = forcedHostSkipsFilters(spec) ? [] : this.filters;
+    if (hosts.length === 0) {
+      log.info({ force_hosts: spec.force_hosts, force_nodes: spec.force_nodes }, 'no host left after the ignored and forced hosts');
+      throw new NoValidHost();
+    }
     const fctx: FilterContext = { group: await this.groupOf(spec, instanceUuids), instanceHosts: await this.hintedInstanceHosts(spec) };
-    for (const f of this.filters.filter((x) => !x.perInstance)) {
+    for (const f of filters.filter((x) => !x.perInstance)) {
       const before = hosts.length;
       hosts = hosts.filter((h) => f.hostPasses(h, spec, fctx));
       if (hosts.length < before) log.debug({ filter: f.name, before, after: hosts.length }, 'filter removed hosts');
@@ -89,7 +95,7 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
     const claimed: string[] = [];
     const out: Selection[][] = [];
     try {
-      const perInstance = this.filters.filter((x) => x.perInstance);
+      const perInstance = filters.filter((x) => x.perInstance);
       for (const uuid of instanceUuids) {
         const candidates = hosts.filter((h) => perInstance.every((f) => f.hostPasses(h, spec, fctx)));
         if (candidates.length === 0) {
@@ -136,12 +142,8 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
 
   /** The group named by the `group` hint, with where its other members run. */
   private async groupOf(spec: RequestSpec, instanceUuids: string[]): Promise<FilterContext['group']> {
-    const hints = spec.scheduler_hints ?? {};
-    if (!Object.hasOwn(hints, 'group')) return null;
-    const raw = hints.group;
-    const uuid = Array.isArray(raw) ? raw[0] : raw;
-    if (typeof uuid !== 'string' || uuid === '') return null;
-    return groupPlacement(this.deps.db, uuid, instanceUuids);
+    const uuid = groupHint(spec);
+    return uuid === null ? null : groupPlacement(this.deps.db, uuid, instanceUuids);
   }
 
   private rank(hosts: HostState[], fctx: FilterContext): HostState[] {

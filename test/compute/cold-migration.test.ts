@@ -91,6 +91,23 @@ describe('cold migration between hosts', () => {
     assert.deepEqual(await bound(), [source]);
   });
 
+  test('a host named at 2.56 is still checked by the scheduler\'s filters: disabled, the migration is a 400 NoValidHost', async () => {
+    const server = await boot('cold-requested');
+    const source = await hostOf(server.id);
+    const target = cloud.hosts.map((h) => h.host).find((h) => h !== source)!;
+    const service = (enable: boolean) =>
+      cloud.request('PUT', `/compute/v2.1/os-services/${enable ? 'enable' : 'disable'}`, { body: { host: target, binary: 'nova-compute' } });
+    assert.equal((await service(false)).status, 200);
+    try {
+      const res = await act(server.id, { migrate: { host: target } }, '2.56');
+      assert.equal(res.status, 400, JSON.stringify(res.json));
+      assert.match(res.json.badRequest.message, /No valid host/);
+      assert.equal(await hostOf(server.id), source);
+    } finally {
+      assert.equal((await service(true)).status, 200);
+    }
+  });
+
   test('to its own host it is 400 NoValidHost (the current host is excluded); a paused server is a 409; a member gets 403', async () => {
     const server = await boot('cold-refused');
     const source = await hostOf(server.id);

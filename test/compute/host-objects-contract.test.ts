@@ -369,6 +369,38 @@ for (const target of targets) {
         });
       });
 
+      describe('instance groups', () => {
+        async function insertGroup(policy: string, rules: Record<string, unknown>, members: string[]): Promise<string> {
+          const uuid = randomUUID();
+          await db.insertInto('instance_groups').values({
+            uuid, name: 'g', project_id: 'p1', user_id: 'u1', policy, rules: JSON.stringify(rules), created_at: new Date().toISOString(),
+          }).execute();
+          const { id } = await db.selectFrom('instance_groups').select('id').where('uuid', '=', uuid).executeTakeFirstOrThrow();
+          await db.insertInto('instance_group_member').values(members.map((m) => ({ group_id: id, instance_uuid: m }))).execute();
+          return uuid;
+        }
+
+        test('getGroupPlacement gives the policy, rules and the hosts of the other live members', async () => {
+          const [h1, h2] = [`g1-${randomUUID().slice(0, 8)}`, `g2-${randomUUID().slice(0, 8)}`];
+          const building = await insertInstance(db, { host: h1 });
+          const members = [building, await insertInstance(db, { host: h1 }), await insertInstance(db, { host: h1 }), await insertInstance(db, { host: h2 })];
+          const gone = await insertInstance(db, { host: h2 });
+          const unplaced = await insertInstance(db, { host: null });
+          const group = await insertGroup('anti-affinity', { max_server_per_host: 2 }, [...members, gone, unplaced]);
+          await store.destroyInstance(gone);
+          assert.deepEqual(await store.getGroupPlacement(group, building), {
+            uuid: group, policy: 'anti-affinity', rules: { max_server_per_host: 2 }, hosts: { [h1]: 2, [h2]: 1 },
+          });
+        });
+
+        test('getGroupPlacement of a group without rules or other members; null for an unknown group', async () => {
+          const only = await insertInstance(db);
+          const group = await insertGroup('affinity', {}, [only]);
+          assert.deepEqual(await store.getGroupPlacement(group, only), { uuid: group, policy: 'affinity', rules: {}, hosts: {} });
+          assert.equal(await store.getGroupPlacement(randomUUID(), only), null);
+        });
+      });
+
       describe('compute nodes', () => {
         test('a node is created, read by host and name, saved, and listed by host', async () => {
           const host = `node-${randomUUID().slice(0, 8)}`;

@@ -92,6 +92,24 @@ suite('live migration', {}, (get, image) => {
     assert.equal(done['OS-EXT-STS:power_state'], 3);
   });
 
+  test('a host asked for without force is still checked by the scheduler\'s filters: disabled, the migration is a 400 NoValidHost', async () => {
+    const cloud = get();
+    const server = await boot('lm-requested');
+    const source = await hostOf(cloud, server.id);
+    const target = cloud.hosts.map((h) => h.host).find((h) => h !== source)!;
+    const service = (enable: boolean) =>
+      cloud.request('PUT', `/compute/v2.1/os-services/${enable ? 'enable' : 'disable'}`, { body: { host: target, binary: 'nova-compute' } });
+    assert.equal((await service(false)).status, 200);
+    try {
+      const res = await act(cloud, server.id, { 'os-migrateLive': { host: target, block_migration: 'auto' } }, '2.30');
+      assert.equal(res.status, 400, JSON.stringify(res.json));
+      assert.match(res.json.badRequest.message, /No valid host/);
+      assert.equal((await idle(cloud, server.id))['OS-EXT-SRV-ATTR:host'], source);
+    } finally {
+      assert.equal((await service(true)).status, 200);
+    }
+  });
+
   test('the server\'s ports are bound on the destination afterwards, a trunk\'s subports with its parent', async () => {
     const cloud = get();
     const net = async (cidr: string) => {

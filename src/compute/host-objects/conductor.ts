@@ -118,6 +118,10 @@ export class ConductorComputeHostStore implements ComputeHostStore {
     return this.ask(() => this.conductor.listEvacuationsFrom(this.ctx, { sourceHost }));
   }
 
+  getGroupPlacement(groupUuid: string, excludingInstanceUuid: string) {
+    return this.ask(() => this.conductor.getGroupPlacement(this.ctx, { groupUuid, excludingInstanceUuid }));
+  }
+
   getNodeUsage(host: string, nodename: string) {
     return this.ask(() => this.conductor.getNodeUsage(this.ctx, { host, nodename }));
   }

@@ -16,6 +16,7 @@ import {
 import { finishAction, finishActionEvent, insertActionEvent, recordActionStart } from '../instance-actions.js';
 import { failInterruptedEvents, findInterruptedAction } from '../interrupted-action.js';
 import { evacuationsFrom, getMigration, inProgressLiveMigrations, unconfirmedByDest, updateMigration } from '../migration-store.js';
+import { groupPlacement } from '../server-groups.js';
 import { registerService, reportServiceUp } from '../servicegroup.js';
 import { getSystemMetadata, removeSystemMetadata, setSystemMetadata } from '../system-metadata.js';
 import type { ComputeHostStore, InstanceRecord } from './port.js';
@@ -119,6 +120,11 @@ export class DatabaseComputeHostStore implements ComputeHostStore {
 
   listEvacuationsFrom(sourceHost: string) {
     return evacuationsFrom(this.db, sourceHost);
+  }
+
+  async getGroupPlacement(groupUuid: string, excludingInstanceUuid: string) {
+    const group = await groupPlacement(this.db, groupUuid, [excludingInstanceUuid]);
+    return group && { ...group, hosts: Object.fromEntries(group.hosts) };
   }
 
   getNodeUsage(host: string, nodename: string) {

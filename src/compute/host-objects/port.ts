@@ -45,6 +45,15 @@ export interface InstanceFault {
   host?: string | null;
 }
 
+/** A server group as a host re-checks its policy (Nova's InstanceGroup with get_hosts(exclude=[instance])). */
+export interface InstanceGroupPlacement {
+  uuid: string;
+  policy: string;
+  rules: { max_server_per_host?: number };
+  /** How many of the group's other live members run on each host. */
+  hosts: Record<string, number>;
+}
+
 /** When a build never started its events (a lost cast), the one recorded as failed instead. */
 export interface InterruptedEventFallback {
   event: string;
@@ -92,6 +101,10 @@ export interface ComputeHostStore {
   listInProgressLiveMigrations(instanceUuid: string): Promise<MigrationRow[]>;
   /** Evacuations away from this host whose leftovers it has not cleaned yet. */
   listEvacuationsFrom(sourceHost: string): Promise<MigrationRow[]>;
+
+  // --- InstanceGroup ---------------------------------------------------------
+  /** The group and where its members other than `excludingInstanceUuid` run; null when there is no such group. */
+  getGroupPlacement(groupUuid: string, excludingInstanceUuid: string): Promise<InstanceGroupPlacement | null>;
 
   // --- ComputeNode -----------------------------------------------------------
   /** What the live servers of the node take (the resource tracker's view of its instances). */

@@ -1,5 +1,6 @@
 /**
- * ComputeManager.buildAndRunInstance: network allocation started at once and
+ * ComputeManager.buildAndRunInstance: the server group's hard policy
+ * re-checked on this host, network allocation started at once and
  * awaited only when the driver needs it, block device names, driver.spawn,
  * then ACTIVE. A failure cleans up and reschedules to an alternate host, or
  * ends in ERROR with a fault — a server is never left in BUILD.
@@ -8,6 +9,8 @@ import type { Logger } from 'pino';
 import type { RequestContext } from '../../bus/context.js';
 import { SpawnFailed, type VifInfo } from '../../virt/driver.js';
 import type { BuildAndRunInstanceArgs } from '../rpcapi.js';
+import { groupHint } from '../../objects/request-spec.js';
+import { GroupAffinityViolation, groupPolicyViolation } from '../group-policy.js';
 import { withActionEvent } from './action-event.js';
 import { markBuildFailed, releaseBuildResources } from './build-failure.js';
 import { instancePayload } from '../notifications.js';
@@ -39,6 +42,7 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
   let networkAllocation: Promise<VifInfo[]> | undefined;
   try {
     await withActionEvent(deps.store, ctx, uuid, 'compute__do_build_and_run_instance', deps.host, async () => {
+      await validateInstanceGroupPolicy(deps, args);
       // Start the ports now; the driver is the first to need them.
       networkAllocation = allocateNetwork(deps, args, instance.project_id, instance.user_id);
       networkAllocation.catch(() => undefined); // observed below; never an unhandled rejection
@@ -70,15 +74,32 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
       return;
     }
     await cleanupFailedBuild(deps, log, args, networkAllocation);
-    const reason = err instanceof SpawnFailed ? err.message : 'Unexpected error while building the server.';
-    if (!(err instanceof SpawnFailed)) log.error({ err }, 'build failed');
-    else log.warn({ reason }, 'spawn failed');
+    const expected = err instanceof SpawnFailed || err instanceof GroupAffinityViolation;
+    const reason = expected ? err.message : 'Unexpected error while building the server.';
+    if (!expected) log.error({ err }, 'build failed');
+    else log.warn({ reason }, 'build failed on this host');
     if (args.alternates.length > 0) {
       await reschedule(deps, ctx, args, reason);
     } else {
       await markBuildFailed(deps, ctx, instance, { code: 500, message: `Build of instance ${uuid} aborted: ${reason}`, host: deps.host });
     }
   }
+}
+
+/**
+ * Nova's _validate_instance_group_policy: the scheduler chose this host, but
+ * two requests scheduled at once (or an administrator's forced host) can still
+ * break the group's hard policy, so the host checks before it builds. The
+ * server's host is already set (by the conductor, before the build was sent),
+ * so members built here at the same time see each other.
+ */
+async function validateInstanceGroupPolicy(deps: ComputeHostDeps, args: BuildAndRunInstanceArgs): Promise<void> {
+  const groupUuid = groupHint(args.requestSpec);
+  if (groupUuid === null) return;
+  const group = await deps.store.getGroupPlacement(groupUuid, args.instance.uuid);
+  if (!group) return;
+  const violation = groupPolicyViolation({ ...group, hosts: new Map(Object.entries(group.hosts)) }, deps.host);
+  if (violation) throw violation;
 }
 
 function configDriveRequired(deps: ComputeHostDeps, requested: string, imageProperties: Record<string, string>): boolean {

@@ -11,7 +11,7 @@ import { addInstanceFault, updateInstance } from '../../compute/instance-store.j
 import { updateMigration } from '../../compute/migration-store.js';
 import { finishAction } from '../../compute/instance-actions.js';
 import { TaskState } from '../../compute/vm-states.js';
-import type { Instance, RequestSpec } from '../../objects/index.js';
+import { moveSchedulerHints, type Instance, type RequestSpec } from '../../objects/index.js';
 import { RemoteError } from '../../bus/rpc.js';
 import { ConductorTask } from './base.js';
 import { claimOnForcedHost, currentAllocations, totalResources, type Allocations } from './move-claims.js';
@@ -42,7 +42,7 @@ export class EvacuateTask extends ConductorTask<EvacuateArgs> {
       const spec: RequestSpec = {
         instance_uuid: instance.uuid, project_id: instance.project_id, user_id: instance.user_id, flavor: instance.flavor,
         image: { id: instance.image_ref, name: null, disk_format: null, container_format: null, size: null, min_disk: 0, min_ram: 0, properties: {} },
-        num_instances: 1, availability_zone: instance.availability_zone, scheduler_hints: {},
+        num_instances: 1, availability_zone: instance.availability_zone, scheduler_hints: moveSchedulerHints('evacuate'),
         ignore_hosts: instance.host ? [instance.host] : [], force_hosts: host ? [host] : [], force_nodes: [],
       };
       // The scheduler claims for a consumer without allocations; the source's is added back beside its claim.

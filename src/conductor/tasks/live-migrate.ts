@@ -9,7 +9,7 @@
 import { updateInstance } from '../../compute/instance-store.js';
 import { updateMigration } from '../../compute/migration-store.js';
 import { TaskState } from '../../compute/vm-states.js';
-import type { Instance, RequestSpec } from '../../objects/index.js';
+import { moveSchedulerHints, type Instance, type RequestSpec } from '../../objects/index.js';
 import { RemoteError } from '../../bus/rpc.js';
 import { ConductorTask } from './base.js';
 import { claimOnForcedHost, moveBackFromMigration, moveToMigration, MoveRefused, totalResources, type Allocations } from './move-claims.js';
@@ -41,7 +41,7 @@ export class LiveMigrateTask extends ConductorTask<LiveMigrateArgs> {
       const spec: RequestSpec = {
         instance_uuid: instance.uuid, project_id: instance.project_id, user_id: instance.user_id, flavor: instance.flavor,
         image: { id: instance.image_ref, name: null, disk_format: null, container_format: null, size: null, min_disk: 0, min_ram: 0, properties: {} },
-        num_instances: 1, availability_zone: instance.availability_zone, scheduler_hints: {},
+        num_instances: 1, availability_zone: instance.availability_zone, scheduler_hints: moveSchedulerHints('live_migrate'),
         ignore_hosts: [source], force_hosts: host ? [host] : [], force_nodes: [],
       };
       const [[selected]] = await this.deps.scheduler.selectDestinations(this.ctx, { specObj: spec, instanceUuids: [instance.uuid], returnAlternates: false }).catch((err) => {

@@ -9,7 +9,7 @@
 import { updateInstance } from '../../compute/instance-store.js';
 import { updateMigration } from '../../compute/migration-store.js';
 import { TaskState } from '../../compute/vm-states.js';
-import type { Flavor, Instance, RequestSpec } from '../../objects/index.js';
+import { moveSchedulerHints, type Flavor, type Instance, type RequestSpec } from '../../objects/index.js';
 import { RemoteError } from '../../bus/rpc.js';
 import { ConductorTask } from './base.js';
 
@@ -52,7 +52,7 @@ export class MigrateServerTask extends ConductorTask<MigrateServerArgs> {
     const spec: RequestSpec = {
       instance_uuid: instance.uuid, project_id: instance.project_id, user_id: instance.user_id, flavor,
       image: { id: instance.image_ref, name: null, disk_format: null, container_format: null, size: null, min_disk: 0, min_ram: 0, properties: {} },
-      num_instances: 1, availability_zone: instance.availability_zone, scheduler_hints: {},
+      num_instances: 1, availability_zone: instance.availability_zone, scheduler_hints: moveSchedulerHints('migrate'),
       ignore_hosts: this.args.allowSameHost || !instance.host ? [] : [instance.host],
       force_hosts: this.args.host ? [this.args.host] : [], force_nodes: [],
     };

@@ -8,7 +8,7 @@
 import { RemoteError } from '../../bus/rpc.js';
 import { updateInstance } from '../../compute/instance-store.js';
 import { TaskState, VmState } from '../../compute/vm-states.js';
-import type { Instance, RequestSpec } from '../../objects/index.js';
+import { moveSchedulerHints, type Instance, type RequestSpec } from '../../objects/index.js';
 import { ConductorTask } from './base.js';
 
 export interface UnshelveInstanceArgs {
@@ -34,7 +34,7 @@ export class UnshelveInstanceTask extends ConductorTask<UnshelveInstanceArgs> {
     const spec: RequestSpec = {
       instance_uuid: instance.uuid, project_id: instance.project_id, user_id: instance.user_id, flavor: instance.flavor,
       image: { id: instance.image_ref, name: null, disk_format: null, container_format: null, size: null, min_disk: 0, min_ram: 0, properties: {} },
-      num_instances: 1, availability_zone: this.args.availabilityZone, scheduler_hints: {},
+      num_instances: 1, availability_zone: this.args.availabilityZone, scheduler_hints: moveSchedulerHints('unshelve'),
       ignore_hosts: [], force_hosts: this.args.host ? [this.args.host] : [], force_nodes: [],
     };
     let dest;
