@@ -4,7 +4,9 @@
  * Node 20's `node --test` does not take a directory glob reliably, so the file
  * list is collected here and passed explicitly. Extra arguments narrow the run:
  * `node scripts/run-tests.mjs dist/test/image` runs only files under that path.
- * Files under test/virt (real guests) run after the others, one at a time.
+ * The functional files then run again against the services as separate
+ * processes (KILONOVA_TEST_TOPOLOGY=services); files under test/virt (real
+ * guests) run last, one at a time.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -156,9 +158,15 @@ const reporter = process.env.KILONOVA_TEST_REPORTER ?? 'tap';
 // counts on the host (vCPUs in use, boot time) must not depend on another's
 // guests.
 const isVirt = (f) => f.split(path.sep).join('/').includes('/test/virt/');
+// The functional files (those that start their cloud through test/helpers/functional-cloud.ts)
+// run once more with the services as separate processes over RabbitMQ and PostgreSQL: the
+// same tests, a second topology. KILONOVA_TEST_TOPOLOGY=all-in-one|services runs only that one.
+const isFunctional = (f) => fs.readFileSync(f, 'utf8').includes('/helpers/functional-cloud.js');
+const topology = process.env.KILONOVA_TEST_TOPOLOGY;
 const phases = [
-  { files: files.filter((f) => !isVirt(f)), concurrency },
-  { files: files.filter(isVirt), concurrency: '1' },
+  { name: 'all-in-one', files: files.filter((f) => !isVirt(f) && !(topology === 'services' && isFunctional(f))), concurrency, env: { KILONOVA_TEST_TOPOLOGY: 'all-in-one' } },
+  { name: 'services', files: topology === 'all-in-one' ? [] : files.filter((f) => !isVirt(f) && isFunctional(f)), concurrency, env: { KILONOVA_TEST_TOPOLOGY: 'services' } },
+  { name: 'virt', files: files.filter(isVirt), concurrency: '1', env: { KILONOVA_TEST_TOPOLOGY: 'all-in-one' } },
 ].filter((p) => p.files.length > 0);
 
 let current;
@@ -168,15 +176,18 @@ process.on('SIGTERM', forward);
 
 let failed = 0;
 for (const phase of phases) {
+  const started = Date.now();
+  console.log(`# phase ${phase.name}: ${phase.files.length} files`);
   const code = await new Promise((resolve) => {
     current = spawn(process.execPath, ['--test', `--test-concurrency=${phase.concurrency}`, `--test-reporter=${reporter}`, ...phase.files], {
       stdio: 'inherit',
       // Names this run's PostgreSQL test schemas (test/helpers/databases.ts) and RabbitMQ
       // virtual hosts (test/bus/broker.ts), so another run spares them.
-      env: { ...process.env, KILONOVA_TEST_RUN_ID: String(process.pid) },
+      env: { ...process.env, KILONOVA_TEST_RUN_ID: String(process.pid), ...phase.env },
     });
     current.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
   });
+  console.log(`# phase ${phase.name}: ${code === 0 ? 'passed' : `failed (exit ${code})`} in ${Math.round((Date.now() - started) / 1000)} s`);
   if (code !== 0) failed = code;
 }
 process.exit(failed);

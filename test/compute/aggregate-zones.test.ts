@@ -5,15 +5,15 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
+import { functionalSuite, startFunctionalCloud, type FunctionalCloud } from '../helpers/functional-cloud.js';
 import { bootActive, createServer, uploadImage } from './fixtures.js';
 
-describe('availability zones from host aggregates', () => {
-  let cloud: TestCloud;
+describe(...functionalSuite('availability zones from host aggregates'), () => {
+  let cloud: FunctionalCloud;
   let image: string;
   let host: string;
   before(async () => {
-    cloud = await startTestCloud();
+    cloud = await startFunctionalCloud();
     image = await uploadImage(cloud);
     const hypervisors = await cloud.request('GET', '/compute/v2.1/os-hypervisors/detail');
     host = hypervisors.json.hypervisors[0].service.host;

@@ -5,12 +5,12 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
+import { functionalSuite, startFunctionalCloud, type FunctionalCloud } from '../helpers/functional-cloud.js';
 import { bootActive, createServer, uploadImage } from './fixtures.js';
 
 const V = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
 
-async function waitForStatus(cloud: TestCloud, id: string, wanted: string[]): Promise<any> {
+async function waitForStatus(cloud: FunctionalCloud, id: string, wanted: string[]): Promise<any> {
   const deadline = Date.now() + 15_000;
   for (;;) {
     const res = await cloud.request('GET', `/compute/v2.1/servers/${id}`);
@@ -20,13 +20,13 @@ async function waitForStatus(cloud: TestCloud, id: string, wanted: string[]): Pr
   }
 }
 
-describe('compute resources through the cloud', () => {
-  let cloud: TestCloud;
+describe(...functionalSuite('compute resources through the cloud'), () => {
+  let cloud: FunctionalCloud;
   let image: string;
   let demoProject: string;
 
   before(async () => {
-    cloud = await startTestCloud();
+    cloud = await startFunctionalCloud();
     image = await uploadImage(cloud);
     const projects = await cloud.request('GET', '/identity/v3/projects?name=demo');
     demoProject = projects.json.projects[0].id;

@@ -6,18 +6,18 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
+import { functionalSuite, startFunctionalCloud, type FunctionalCloud } from '../helpers/functional-cloud.js';
 import { bootActive, uploadImage, V237 } from './fixtures.js';
 
 const DCF = 'OS-DCF:diskConfig';
 
-describe('OS-DCF:diskConfig', () => {
-  let cloud: TestCloud;
+describe(...functionalSuite('OS-DCF:diskConfig'), () => {
+  let cloud: FunctionalCloud;
   let plain: string;
   let autoImage: string;
   let disabledImage: string;
   before(async () => {
-    cloud = await startTestCloud({ DEFAULT: { allow_resize_to_same_host: 'true' } });
+    cloud = await startFunctionalCloud({ DEFAULT: { allow_resize_to_same_host: 'true' } });
     plain = await uploadImage(cloud, 'plain');
     autoImage = await uploadImage(cloud, 'auto');
     disabledImage = await uploadImage(cloud, 'no-auto');

@@ -1,12 +1,12 @@
 /** os-hypervisors/{id}/uptime end to end: the fake host answers through its compute service; a down service is 400. */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
+import { functionalSuite, startFunctionalCloud, type FunctionalCloud } from '../helpers/functional-cloud.js';
 
-describe('hypervisor uptime', () => {
-  let cloud: TestCloud;
+describe(...functionalSuite('hypervisor uptime'), () => {
+  let cloud: FunctionalCloud;
   before(async () => {
-    cloud = await startTestCloud();
+    cloud = await startFunctionalCloud();
   });
   after(async () => cloud?.close());
 

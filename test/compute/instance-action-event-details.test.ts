@@ -1,15 +1,15 @@
 /** 2.84: instance action events carry `details` for those the events:details policy lets see them (admin by default). */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
+import { functionalSuite, startFunctionalCloud, type FunctionalCloud } from '../helpers/functional-cloud.js';
 import { bootActive, uploadImage, computeVersion as at } from './fixtures.js';
 
-describe('instance action event details (2.84)', () => {
-  let cloud: TestCloud;
+describe(...functionalSuite('instance action event details (2.84)'), () => {
+  let cloud: FunctionalCloud;
   let server: string;
   let requestId: string;
   before(async () => {
-    cloud = await startTestCloud();
+    cloud = await startFunctionalCloud();
     const image = await uploadImage(cloud);
     server = (await bootActive(cloud, { name: 'acted-on', imageRef: image, flavorRef: '1', networks: 'none' }, 'demo', at('2.37'))).id;
     const actions = await cloud.request('GET', `/compute/v2.1/servers/${server}/os-instance-actions`, { who: 'demo' });

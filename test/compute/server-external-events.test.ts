@@ -7,14 +7,14 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
+import { functionalSuite, startFunctionalCloud, type FunctionalCloud } from '../helpers/functional-cloud.js';
 import { bootActive, uploadImage, computeVersion as at } from './fixtures.js';
 
-describe('server external events', () => {
-  let cloud: TestCloud;
+describe(...functionalSuite('server external events'), () => {
+  let cloud: FunctionalCloud;
   let server: string;
   before(async () => {
-    cloud = await startTestCloud();
+    cloud = await startFunctionalCloud();
     const image = await uploadImage(cloud);
     server = (await bootActive(cloud, { name: 'evented', imageRef: image, flavorRef: '1', networks: 'none' }, 'demo', at('2.37'))).id;
   });

@@ -5,14 +5,14 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
+import { functionalSuite, startFunctionalCloud, type FunctionalCloud } from '../helpers/functional-cloud.js';
 import { bootActive, createServer, uploadImage, computeVersion as at } from './fixtures.js';
 
-describe('server hostname (2.90, 2.94) and pinned availability zone (2.96)', () => {
-  let cloud: TestCloud;
+describe(...functionalSuite('server hostname (2.90, 2.94) and pinned availability zone (2.96)'), () => {
+  let cloud: FunctionalCloud;
   let image: string;
   before(async () => {
-    cloud = await startTestCloud();
+    cloud = await startFunctionalCloud();
     image = await uploadImage(cloud);
   });
   after(async () => cloud?.close());

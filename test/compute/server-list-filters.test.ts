@@ -6,15 +6,15 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
+import { functionalSuite, startFunctionalCloud, type FunctionalCloud } from '../helpers/functional-cloud.js';
 import { generateEd25519KeyPair } from '../../src/compute/ssh-keys.js';
 import { bootActive, uploadImage, computeVersion as at } from './fixtures.js';
 
-describe('server list filters and sort keys', () => {
-  let cloud: TestCloud;
+describe(...functionalSuite('server list filters and sort keys'), () => {
+  let cloud: FunctionalCloud;
   const ids: Record<string, string> = {};
   before(async () => {
-    cloud = await startTestCloud({ DEFAULT: { reclaim_instance_interval: '3600' } });
+    cloud = await startFunctionalCloud({ DEFAULT: { reclaim_instance_interval: '3600' } });
     const image = await uploadImage(cloud);
     const kp = await cloud.request('POST', '/compute/v2.1/os-keypairs', { who: 'demo', body: { keypair: { name: 'deploy', public_key: generateEd25519KeyPair().publicKey } } });
     assert.equal(kp.status, 200, JSON.stringify(kp.json));

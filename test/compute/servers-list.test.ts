@@ -1,15 +1,15 @@
 /** GET /servers and /servers/detail: filters, sorting, marker pagination, and views per microversion. */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
+import { functionalSuite, startFunctionalCloud, type FunctionalCloud } from '../helpers/functional-cloud.js';
 import { bootActive, uploadImage, V237 } from './fixtures.js';
 
-describe('server listing', () => {
-  let cloud: TestCloud;
+describe(...functionalSuite('server listing'), () => {
+  let cloud: FunctionalCloud;
   let ids: string[] = [];
 
   before(async () => {
-    cloud = await startTestCloud();
+    cloud = await startFunctionalCloud();
     const image = await uploadImage(cloud);
     for (const name of ['alpha', 'beta', 'gamma', 'delta', 'epsilon']) {
       ids.push((await bootActive(cloud, { name, imageRef: image, flavorRef: '1', networks: 'none' }, 'admin', V237)).id);

@@ -7,17 +7,17 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCloud, type TestCloud } from '../helpers/cloud.js';
+import { functionalSuite, startFunctionalCloud, type FunctionalCloud } from '../helpers/functional-cloud.js';
 import { bootActive, createServer, privateNetworkId, uploadImage } from './fixtures.js';
 
-describe('boot from a shared image', () => {
-  let cloud: TestCloud;
+describe(...functionalSuite('boot from a shared image'), () => {
+  let cloud: FunctionalCloud;
   let image: string;
   let net: string;
   let demoProject: string;
 
   before(async () => {
-    cloud = await startTestCloud();
+    cloud = await startFunctionalCloud();
     image = await uploadImage(cloud, 'shared-cirros', 'admin', 'shared');
     net = await privateNetworkId(cloud);
     const projects = await cloud.request('GET', '/identity/v3/projects?name=demo');

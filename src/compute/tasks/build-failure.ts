@@ -19,10 +19,12 @@ export async function markBuildFailed(
   deps: { store: Pick<ComputeHostStore, 'saveInstance' | 'addInstanceFault' | 'finishAction'>; placement: PlacementClient; notifier: Notifier; logger: Logger },
   ctx: RequestContext, instance: Instance, fault: BuildFault,
 ): Promise<void> {
+  // The fault first, as Nova's compute manager does: a server is never seen in ERROR without
+  // its fault, even while the allocations are released (over HTTP from a separate process).
+  await deps.store.addInstanceFault(instance.uuid, { code: fault.code, message: fault.message, host: fault.host ?? null });
   const updated = await deps.store.saveInstance(instance.uuid, { vm_state: VmState.ERROR, task_state: null });
   await deps.placement.deleteAllocations(instance.uuid).catch((err) => deps.logger.warn({ err, instance: instance.uuid }, 'could not delete allocations'));
   if (!updated) return; // deleted meanwhile: nothing to mark
-  await deps.store.addInstanceFault(instance.uuid, { code: fault.code, message: fault.message, host: fault.host ?? null });
   await deps.store.finishAction(ctx, instance.uuid);
   await deps.notifier.error(ctx, 'instance.create.error', instancePayload({ ...instance, vm_state: VmState.ERROR, task_state: null }, { fault: fault.message }));
 }
