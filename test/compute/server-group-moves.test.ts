@@ -184,3 +184,33 @@ describe('resize within an anti-affinity group (allow_resize_to_same_host)', () 
     assert.equal((await waitForIdle(env.cloud, moving))['OS-EXT-SRV-ATTR:host'], b);
   });
 });
+
+describe('an evacuation the scheduler sends against the group is refused by the destination', () => {
+  // Without the group filters the scheduler places as two racing requests could: the destination is the last check.
+  const filters = ['ComputeFilter', 'AvailabilityZoneFilter', 'ComputeCapabilitiesFilter'];
+  const { env, createGroup, bootMember, act, migrationsOf, lastFault, assertStayed } = groupCloud(2, { filter_scheduler: { enabled_filters: filters.join(',') } });
+
+  test('affinity: the destination refuses before the rebuild; the server keeps its state and host, the migration failed, the destination holds nothing', async () => {
+    const [a, b] = env.hosts;
+    const group = await createGroup('affinity');
+    await bootMember('aff-late-1', group, a);
+    const moving = await bootMember('aff-late-2', group, a);
+    const down = await env.cloud.request('PUT', '/compute/v2.1/os-services/force-down', {
+      body: { host: a, binary: 'nova-compute', forced_down: true }, headers: computeVersion('2.11'),
+    });
+    assert.equal(down.status, 200, JSON.stringify(down.json));
+
+    const res = await act(moving, { evacuate: {} }, '2.14');
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    await assertStayed(moving, a);
+    const [m] = await migrationsOf(moving);
+    assert.equal(m.status, 'failed');
+    assert.equal(m.dest_compute, b);
+    const fault = await lastFault(moving);
+    assert.equal(fault?.message, `Build of instance ${moving} aborted: Affinity instance group policy was violated.`);
+    const action = await env.cloud.request('GET', `/compute/v2.1/servers/${moving}/os-instance-actions/${res.headers.get('x-compute-request-id')}`, { headers: computeVersion('2.84') });
+    assert.equal(action.status, 200, JSON.stringify(action.json));
+    assert.deepEqual(action.json.instanceAction.events.map((e: any) => [e.event, e.result, e.details, e.host]),
+      [['compute_rebuild_instance', 'Error', 'GroupAffinityViolation', b]]);
+  });
+});

@@ -14,7 +14,7 @@ import { TaskState } from '../../compute/vm-states.js';
 import type { Instance } from '../../objects/index.js';
 import { RemoteError } from '../../bus/rpc.js';
 import { ConductorTask } from './base.js';
-import { moveRequestSpec, refuseGroupViolationOn } from './move-spec.js';
+import { groupOfServer, moveRequestSpec, refuseGroupViolationOn } from './move-spec.js';
 import { claimOnForcedHost, currentAllocations, MoveRefused, totalResources, type Allocations } from './move-claims.js';
 
 export interface EvacuateArgs {
@@ -57,6 +57,7 @@ export class EvacuateTask extends ConductorTask<EvacuateArgs> {
     this.log.info({ instance: instance.uuid, source: instance.host, dest: dest.host }, 'evacuation scheduled');
     await this.deps.compute.evacuateInstance(this.ctx, dest.host, {
       instance, migrationUuid, origVmState: this.args.origVmState, adminPassword: this.args.adminPass,
+      group: (await groupOfServer(this.deps.db, instance.uuid)) ?? undefined,
     });
   }
 

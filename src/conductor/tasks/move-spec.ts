@@ -26,7 +26,7 @@ export interface MoveSpecOptions {
 }
 
 /** The server's group (at most one, as Nova allows), or null. */
-async function groupOfServer(db: ComputeDb, instanceUuid: string): Promise<string | null> {
+export async function groupOfServer(db: ComputeDb, instanceUuid: string): Promise<string | null> {
   const [group] = await serverGroupsOf(db, instanceUuid);
   return group ?? null;
 }
