@@ -54,11 +54,22 @@ function groupCloud(fakeHosts: number, overrides: Record<string, Record<string, 
     assert.deepEqual(Object.keys(await allocationsOf(env.cloud, id)), [await providerOf(host)]);
     for (const h of env.cloud.hosts) assert.equal((await h.fakeDriver!.listInstances()).includes(id), h.host === host, `guest of ${id} on ${h.host}`);
   };
-  return { env, createGroup, bootMember, act, migrationsOf, lastFault, assertStayed };
+  /** Two affinity members on `host`, whose compute service is then forced down (os-services 2.11); the one to evacuate. */
+  const affinityPairOnDownHost = async (prefix: string, host: string): Promise<string> => {
+    const group = await createGroup('affinity');
+    await bootMember(`${prefix}-1`, group, host);
+    const moving = await bootMember(`${prefix}-2`, group, host);
+    const down = await env.cloud.request('PUT', '/compute/v2.1/os-services/force-down', {
+      body: { host, binary: 'nova-compute', forced_down: true }, headers: computeVersion('2.11'),
+    });
+    assert.equal(down.status, 200, JSON.stringify(down.json));
+    return moving;
+  };
+  return { env, createGroup, bootMember, act, migrationsOf, lastFault, assertStayed, affinityPairOnDownHost };
 }
 
 describe('moves within a server group, two hosts', () => {
-  const { env, createGroup, bootMember, act, migrationsOf, lastFault, assertStayed } = groupCloud(2);
+  const { env, createGroup, bootMember, act, migrationsOf, lastFault, assertStayed, affinityPairOnDownHost } = groupCloud(2);
 
   test('anti-affinity, a member on each host: a cold migration has no valid host (400) and the server stays', async () => {
     const [a, b] = env.hosts;
@@ -118,13 +129,7 @@ describe('moves within a server group, two hosts', () => {
   // Last: it forces a host down for the rest of the suite.
   test('affinity, both members on a host that went down: evacuation, scheduled or forced, fails with the reason and the server stays', async () => {
     const [a, b] = env.hosts;
-    const group = await createGroup('affinity');
-    await bootMember('aff-evac-1', group, a);
-    const moving = await bootMember('aff-evac-2', group, a);
-    const down = await env.cloud.request('PUT', '/compute/v2.1/os-services/force-down', {
-      body: { host: a, binary: 'nova-compute', forced_down: true }, headers: computeVersion('2.11'),
-    });
-    assert.equal(down.status, 200, JSON.stringify(down.json));
+    const moving = await affinityPairOnDownHost('aff-evac', a);
 
     assert.equal((await act(moving, { evacuate: {} }, '2.14')).status, 200);
     await assertStayed(moving, a);
@@ -188,17 +193,11 @@ describe('resize within an anti-affinity group (allow_resize_to_same_host)', () 
 describe('an evacuation the scheduler sends against the group is refused by the destination', () => {
   // Without the group filters the scheduler places as two racing requests could: the destination is the last check.
   const filters = ['ComputeFilter', 'AvailabilityZoneFilter', 'ComputeCapabilitiesFilter'];
-  const { env, createGroup, bootMember, act, migrationsOf, lastFault, assertStayed } = groupCloud(2, { filter_scheduler: { enabled_filters: filters.join(',') } });
+  const { env, act, migrationsOf, lastFault, assertStayed, affinityPairOnDownHost } = groupCloud(2, { filter_scheduler: { enabled_filters: filters.join(',') } });
 
   test('affinity: the destination refuses before the rebuild; the server keeps its state and host, the migration failed, the destination holds nothing', async () => {
     const [a, b] = env.hosts;
-    const group = await createGroup('affinity');
-    await bootMember('aff-late-1', group, a);
-    const moving = await bootMember('aff-late-2', group, a);
-    const down = await env.cloud.request('PUT', '/compute/v2.1/os-services/force-down', {
-      body: { host: a, binary: 'nova-compute', forced_down: true }, headers: computeVersion('2.11'),
-    });
-    assert.equal(down.status, 200, JSON.stringify(down.json));
+    const moving = await affinityPairOnDownHost('aff-late', a);
 
     const res = await act(moving, { evacuate: {} }, '2.14');
     assert.equal(res.status, 200, JSON.stringify(res.json));
