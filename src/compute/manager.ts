@@ -273,8 +273,8 @@ export class ComputeManager implements RpcHandlers<typeof COMPUTE_RPC_API> {
     if (flight && flight.migrationUuid === migrationUuid) flight.abort.abort();
   }
 
-  evacuateInstance(ctx: RequestContext, { instance, migrationUuid, origVmState }: ComputeArgs<'evacuate_instance'>): void {
-    this.spawnTask(instance.uuid, () => evacuateInstance(this.deps, ctx, instance, migrationUuid, { origVmState }));
+  evacuateInstance(ctx: RequestContext, { instance, migrationUuid, origVmState, group }: ComputeArgs<'evacuate_instance'>): void {
+    this.spawnTask(instance.uuid, () => evacuateInstance(this.deps, ctx, instance, migrationUuid, { origVmState, group: group ?? null }));
   }
 
   instanceAction(ctx: RequestContext, { action, instance, rebootType }: ComputeArgs<'instance_action'>): void {

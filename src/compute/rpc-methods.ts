@@ -2,7 +2,7 @@
  * The compute host's RPC API (topic compute.<host>), declared once: the
  * conductor's and the API's client (rpcapi.ts) and ComputeManager's handlers
  * are both typed from it. Nova's compute/rpcapi.py with its version history;
- * ours starts at 6.0 with every method below. A new method or argument raises
+ * ours starts at 6.0 with every method below (6.1: evacuate_instance's group). A new method or argument raises
  * the minor version and names it in `since`; a change a 6.x server could
  * misread raises the major.
  */
@@ -33,7 +33,7 @@ export const COMPUTE_RPC_API = declareRpcApi({
   service: 'compute',
   topic: 'compute',
   routing: 'host',
-  version: '6.0',
+  version: '6.1',
   methods: {
     build_and_run_instance: cast('6.0', {
       instance,
@@ -99,6 +99,7 @@ export const COMPUTE_RPC_API = declareRpcApi({
     live_migration_abort: cast('6.0', { instance, migration_uuid: str }),
 
     // evacuate (on the destination)
-    evacuate_instance: cast('6.0', { instance, migration_uuid: str, orig_vm_state: str, admin_password: nullable(str) }),
+    /** `group`: the server's group, whose hard policy the destination checks again before the rebuild (Nova's request_spec hints). */
+    evacuate_instance: cast('6.1', { instance, migration_uuid: str, orig_vm_state: str, admin_password: nullable(str), group: optional(str) }),
   },
 });

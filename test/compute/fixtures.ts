@@ -78,3 +78,14 @@ export async function actionStatusWithToken(cloud: CloudClient, token: string, i
   await res.arrayBuffer();
   return res.status;
 }
+
+/** Polls the server until no task runs on it (a move finished or was refused); the server as then shown. */
+export async function waitForIdle(cloud: TestCloud, id: string, timeoutMs = 15_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const server = (await cloud.request('GET', `/compute/v2.1/servers/${id}`)).json.server;
+    if (server['OS-EXT-STS:task_state'] === null) return server;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`server ${id} still busy after ${timeoutMs} ms`);
+}

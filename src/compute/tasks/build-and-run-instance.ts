@@ -10,7 +10,8 @@ import type { RequestContext } from '../../bus/context.js';
 import { SpawnFailed, type VifInfo } from '../../virt/driver.js';
 import type { BuildAndRunInstanceArgs } from '../rpcapi.js';
 import { groupHint } from '../../objects/request-spec.js';
-import { GroupAffinityViolation, groupPolicyViolation } from '../group-policy.js';
+import { GroupAffinityViolation } from '../group-policy.js';
+import { validateInstanceGroupPolicy } from './group-check.js';
 import { withActionEvent } from './action-event.js';
 import { markBuildFailed, releaseBuildResources } from './build-failure.js';
 import { instancePayload } from '../notifications.js';
@@ -42,7 +43,7 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
   let networkAllocation: Promise<VifInfo[]> | undefined;
   try {
     await withActionEvent(deps.store, ctx, uuid, 'compute__do_build_and_run_instance', deps.host, async () => {
-      await validateInstanceGroupPolicy(deps, args);
+      await validateInstanceGroupPolicy(deps, uuid, groupHint(args.requestSpec));
       // Start the ports now; the driver is the first to need them.
       networkAllocation = allocateNetwork(deps, args, instance.project_id, instance.user_id);
       networkAllocation.catch(() => undefined); // observed below; never an unhandled rejection
@@ -84,22 +85,6 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
       await markBuildFailed(deps, ctx, instance, { code: 500, message: `Build of instance ${uuid} aborted: ${reason}`, host: deps.host });
     }
   }
-}
-
-/**
- * Nova's _validate_instance_group_policy: the scheduler chose this host, but
- * two requests scheduled at once (or an administrator's forced host) can still
- * break the group's hard policy, so the host checks before it builds. The
- * server's host is already set (by the conductor, before the build was sent),
- * so members built here at the same time see each other.
- */
-async function validateInstanceGroupPolicy(deps: ComputeHostDeps, args: BuildAndRunInstanceArgs): Promise<void> {
-  const groupUuid = groupHint(args.requestSpec);
-  if (groupUuid === null) return;
-  const group = await deps.store.getGroupPlacement(groupUuid, args.instance.uuid);
-  if (!group) return;
-  const violation = groupPolicyViolation({ ...group, hosts: new Map(Object.entries(group.hosts)) }, deps.host);
-  if (violation) throw violation;
 }
 
 function configDriveRequired(deps: ComputeHostDeps, requested: string, imageProperties: Record<string, string>): boolean {

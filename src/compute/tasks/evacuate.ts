@@ -6,7 +6,8 @@
  * from its image with its ports; it passes through rebuilding →
  * rebuild_block_device_mapping → rebuild_spawning and keeps its stopped
  * state (a server in ERROR comes back ACTIVE). The migration ends 'done', or
- * 'failed' with the server in ERROR.
+ * 'failed' with the server in ERROR — except when the server's group forbids
+ * this host: then it is refused before anything, and the server keeps its state.
  *
  * On the source, when its compute service starts again: the guests evacuated
  * meanwhile are destroyed and their allocations on this host released; the
@@ -15,6 +16,8 @@
 import type { RequestContext } from '../../bus/context.js';
 import type { Instance } from '../../objects/instance.js';
 import { SpawnFailed } from '../../virt/driver.js';
+import { GroupAffinityViolation } from '../group-policy.js';
+import { validateInstanceGroupPolicy } from './group-check.js';
 import { toDriverInstance } from '../driver-instance.js';
 import { withActionEvent } from './action-event.js';
 import { instancePayload } from '../notifications.js';
@@ -27,7 +30,7 @@ const ROOT_DEVICE = '/dev/vda';
 
 /** On the destination. */
 export async function evacuateInstance(
-  deps: ComputeHostDeps, ctx: RequestContext, instance: Instance, migrationUuid: string, opts: { origVmState: string },
+  deps: ComputeHostDeps, ctx: RequestContext, instance: Instance, migrationUuid: string, opts: { origVmState: string; group: string | null },
 ): Promise<void> {
   const log = deps.logger.child({ request_id: ctx.requestId, instance: instance.uuid });
   const migration = await deps.store.getMigration(migrationUuid);
@@ -37,6 +40,8 @@ export async function evacuateInstance(
   await deps.notifier.info(ctx, 'instance.rebuild.start', instancePayload(here));
   try {
     const final = await withActionEvent(deps.store, ctx, instance.uuid, 'compute_rebuild_instance', deps.host, async () => {
+      // Nova's late check: an evacuation is not rescheduled, so a violation aborts it.
+      await validateInstanceGroupPolicy(deps, instance.uuid, opts.group);
       const networkInfo = await networkInfoOf(deps, instance.uuid);
       if (!(await deps.store.saveInstance(instance.uuid, { host: deps.host, node, task_state: TaskState.REBUILD_BLOCK_DEVICE_MAPPING }, [TaskState.REBUILDING]))) {
         throw new Error('the server changed while it was evacuated');
@@ -62,6 +67,10 @@ export async function evacuateInstance(
     await deps.notifier.info(ctx, 'instance.rebuild.end', instancePayload({ ...here, ...final }));
     log.info({ source: instance.host, dest: deps.host }, 'server evacuated');
   } catch (err) {
+    if (err instanceof GroupAffinityViolation) {
+      await abortEvacuation(deps, ctx, instance, migrationUuid, err);
+      return;
+    }
     const reason = err instanceof SpawnFailed ? err.message : 'Unexpected error while evacuating the server.';
     log.warn({ err }, 'evacuation failed');
     await deps.store.saveMigration(migrationUuid, { status: 'failed' });
@@ -69,6 +78,22 @@ export async function evacuateInstance(
     await deps.store.addInstanceFault(instance.uuid, { code: 500, message: `Evacuation of instance ${instance.uuid} failed: ${reason}`, host: deps.host });
     await deps.store.finishAction(ctx, instance.uuid);
   }
+}
+
+/**
+ * Nothing was done here yet: the server keeps its state on its failed host
+ * (Nova's InstanceFaultRollback), with the reason as a fault; the migration
+ * failed, and what the server held on this host goes.
+ */
+async function abortEvacuation(deps: ComputeHostDeps, ctx: RequestContext, instance: Instance, migrationUuid: string, err: GroupAffinityViolation): Promise<void> {
+  deps.logger.warn({ request_id: ctx.requestId, instance: instance.uuid, reason: err.message }, 'evacuation refused on this host');
+  await deps.store.saveMigration(migrationUuid, { status: 'failed' });
+  const [node] = await deps.store.listComputeNodes(deps.host);
+  if (node) await releaseAllocationOn(deps, instance, node.uuid);
+  await deps.store.saveInstance(instance.uuid, { task_state: null }, [TaskState.REBUILDING]);
+  await deps.store.addInstanceFault(instance.uuid, { code: 500, message: `Build of instance ${instance.uuid} aborted: ${err.message}`, host: deps.host });
+  await deps.notifier.error(ctx, 'instance.rebuild.error', instancePayload(instance));
+  await deps.store.finishAction(ctx, instance.uuid);
 }
 
 /** On the source, at start: what the evacuations away from this host left here goes. */
@@ -87,7 +112,7 @@ export async function destroyEvacuatedInstances(deps: ComputeHostDeps): Promise<
       await deps.driver.destroy(toDriverInstance(inst, imageMetaForInstance(inst), deps.conf.DEFAULT.instance_name_template), [])
         .catch((err: unknown) => deps.logger.warn({ err, instance: m.instance_uuid }, 'could not destroy an evacuated guest'));
     }
-    if (node && record) await releaseSourceAllocation(deps, record.instance, node.uuid);
+    if (node && record) await releaseAllocationOn(deps, record.instance, node.uuid);
     await deps.store.saveMigration(m.uuid, { status: 'completed' });
     cleaned++;
   }
@@ -95,8 +120,8 @@ export async function destroyEvacuatedInstances(deps: ComputeHostDeps): Promise<
   return cleaned;
 }
 
-/** The server keeps only its allocations away from this host. */
-async function releaseSourceAllocation(deps: ComputeHostDeps, server: { uuid: string; project_id: string; user_id: string }, rpUuid: string): Promise<void> {
+/** The server keeps only its allocations away from this host's provider. */
+async function releaseAllocationOn(deps: ComputeHostDeps, server: { uuid: string; project_id: string; user_id: string }, rpUuid: string): Promise<void> {
   const instanceUuid = server.uuid;
   const held = await deps.placement.getAllocations(instanceUuid);
   const allocs = held.allocations ?? {};

@@ -11,10 +11,11 @@ import { addInstanceFault, updateInstance } from '../../compute/instance-store.j
 import { updateMigration } from '../../compute/migration-store.js';
 import { finishAction } from '../../compute/instance-actions.js';
 import { TaskState } from '../../compute/vm-states.js';
-import { moveSchedulerHints, type Instance, type RequestSpec } from '../../objects/index.js';
+import type { Instance } from '../../objects/index.js';
 import { RemoteError } from '../../bus/rpc.js';
 import { ConductorTask } from './base.js';
-import { claimOnForcedHost, currentAllocations, totalResources, type Allocations } from './move-claims.js';
+import { groupOfServer, moveRequestSpec, refuseGroupViolationOn } from './move-spec.js';
+import { claimOnForcedHost, currentAllocations, MoveRefused, totalResources, type Allocations } from './move-claims.js';
 
 export interface EvacuateArgs {
   instance: Instance;
@@ -36,15 +37,11 @@ export class EvacuateTask extends ConductorTask<EvacuateArgs> {
     this.source = await currentAllocations(placement, instance.uuid);
     let dest: { host: string; node: string };
     if (host && force) {
+      await refuseGroupViolationOn(this.deps.db, instance, host);
       dest = await claimOnForcedHost(this.deps.db, placement, instance, host, totalResources(this.source), this.source);
       this.claimed = true;
     } else {
-      const spec: RequestSpec = {
-        instance_uuid: instance.uuid, project_id: instance.project_id, user_id: instance.user_id, flavor: instance.flavor,
-        image: { id: instance.image_ref, name: null, disk_format: null, container_format: null, size: null, min_disk: 0, min_ram: 0, properties: {} },
-        num_instances: 1, availability_zone: instance.availability_zone, scheduler_hints: moveSchedulerHints('evacuate'),
-        ignore_hosts: instance.host ? [instance.host] : [], force_hosts: host ? [host] : [], force_nodes: [],
-      };
+      const spec = await moveRequestSpec(this.deps.db, instance, 'evacuate', { ignoreHosts: instance.host ? [instance.host] : [], requestedHost: host });
       // The scheduler claims for a consumer without allocations; the source's is added back beside its claim.
       await placement.deleteAllocations(instance.uuid);
       this.claimed = true;
@@ -60,12 +57,14 @@ export class EvacuateTask extends ConductorTask<EvacuateArgs> {
     this.log.info({ instance: instance.uuid, source: instance.host, dest: dest.host }, 'evacuation scheduled');
     await this.deps.compute.evacuateInstance(this.ctx, dest.host, {
       instance, migrationUuid, origVmState: this.args.origVmState, adminPassword: this.args.adminPass,
+      group: (await groupOfServer(this.deps.db, instance.uuid)) ?? undefined,
     });
   }
 
   protected async rollback(err: unknown): Promise<void> {
     const { instance, migrationUuid } = this.args;
-    const noHost = err instanceof RemoteError && err.remoteName === 'NoValidHost';
+    // The scheduler's NoValidHost and a forced host's refusal tell the administrator why; anything else does not.
+    const refused = (err instanceof RemoteError && err.remoteName === 'NoValidHost') || err instanceof MoveRefused;
     this.log.warn({ err: (err as Error)?.message, instance: instance.uuid }, 'evacuation not started');
     if (this.claimed && Object.keys(this.source).length > 0) {
       await this.deps.placement.claimResources({
@@ -75,7 +74,7 @@ export class EvacuateTask extends ConductorTask<EvacuateArgs> {
     await updateMigration(this.deps.db, migrationUuid, { status: 'error' });
     await updateInstance(this.deps.db, instance.uuid, { task_state: null }, [TaskState.REBUILDING]);
     await addInstanceFault(this.deps.db, instance.uuid, {
-      code: noHost ? 400 : 500, message: noHost ? (err as Error).message : 'The evacuation could not start.', host: this.deps.host,
+      code: refused ? 400 : 500, message: refused ? (err as Error).message : 'The evacuation could not start.', host: this.deps.host,
     });
     await finishAction(this.deps.db, this.ctx, instance.uuid);
   }

@@ -9,9 +9,10 @@
 import { updateInstance } from '../../compute/instance-store.js';
 import { updateMigration } from '../../compute/migration-store.js';
 import { TaskState } from '../../compute/vm-states.js';
-import { moveSchedulerHints, type Instance, type RequestSpec } from '../../objects/index.js';
+import type { Instance } from '../../objects/index.js';
 import { RemoteError } from '../../bus/rpc.js';
 import { ConductorTask } from './base.js';
+import { moveRequestSpec, refuseGroupViolationOn } from './move-spec.js';
 import { claimOnForcedHost, moveBackFromMigration, moveToMigration, MoveRefused, totalResources, type Allocations } from './move-claims.js';
 
 export interface LiveMigrateArgs {
@@ -36,14 +37,10 @@ export class LiveMigrateTask extends ConductorTask<LiveMigrateArgs> {
     this.moved = await moveToMigration(placement, instance, migrationUuid);
     let dest: { host: string; node: string };
     if (host && force) {
+      await refuseGroupViolationOn(this.deps.db, instance, host);
       dest = await claimOnForcedHost(this.deps.db, placement, instance, host, this.moved ? totalResources(this.moved) : {});
     } else {
-      const spec: RequestSpec = {
-        instance_uuid: instance.uuid, project_id: instance.project_id, user_id: instance.user_id, flavor: instance.flavor,
-        image: { id: instance.image_ref, name: null, disk_format: null, container_format: null, size: null, min_disk: 0, min_ram: 0, properties: {} },
-        num_instances: 1, availability_zone: instance.availability_zone, scheduler_hints: moveSchedulerHints('live_migrate'),
-        ignore_hosts: [source], force_hosts: host ? [host] : [], force_nodes: [],
-      };
+      const spec = await moveRequestSpec(this.deps.db, instance, 'live_migrate', { ignoreHosts: [source], requestedHost: host });
       const [[selected]] = await this.deps.scheduler.selectDestinations(this.ctx, { specObj: spec, instanceUuids: [instance.uuid], returnAlternates: false }).catch((err) => {
         if (err instanceof RemoteError && err.remoteName === 'NoValidHost') throw new MoveRefused('NoValidHost', err.message);
         throw err;

@@ -9,9 +9,10 @@
 import { updateInstance } from '../../compute/instance-store.js';
 import { updateMigration } from '../../compute/migration-store.js';
 import { TaskState } from '../../compute/vm-states.js';
-import { moveSchedulerHints, type Flavor, type Instance, type RequestSpec } from '../../objects/index.js';
+import type { Flavor, Instance } from '../../objects/index.js';
 import { RemoteError } from '../../bus/rpc.js';
 import { ConductorTask } from './base.js';
+import { moveRequestSpec } from './move-spec.js';
 
 class NoValidHostForMove extends Error {
   constructor(message: string) {
@@ -49,13 +50,9 @@ export class MigrateServerTask extends ConductorTask<MigrateServerArgs> {
       await placement.deleteAllocations(instance.uuid);
       this.moved = current;
     }
-    const spec: RequestSpec = {
-      instance_uuid: instance.uuid, project_id: instance.project_id, user_id: instance.user_id, flavor,
-      image: { id: instance.image_ref, name: null, disk_format: null, container_format: null, size: null, min_disk: 0, min_ram: 0, properties: {} },
-      num_instances: 1, availability_zone: instance.availability_zone, scheduler_hints: moveSchedulerHints('migrate'),
-      ignore_hosts: this.args.allowSameHost || !instance.host ? [] : [instance.host],
-      force_hosts: this.args.host ? [this.args.host] : [], force_nodes: [],
-    };
+    const spec = await moveRequestSpec(this.deps.db, instance, 'migrate', {
+      flavor, ignoreHosts: this.args.allowSameHost || !instance.host ? [] : [instance.host], requestedHost: this.args.host,
+    });
     const [[dest]] = await this.deps.scheduler.selectDestinations(this.ctx, { specObj: spec, instanceUuids: [instance.uuid], returnAlternates: false }).catch((err) => {
       // Passed on under its own name, so the API can answer NoValidHost with a 400.
       if (err instanceof RemoteError && err.remoteName === 'NoValidHost') throw new NoValidHostForMove(err.message);

@@ -8,8 +8,9 @@
 import { RemoteError } from '../../bus/rpc.js';
 import { updateInstance } from '../../compute/instance-store.js';
 import { TaskState, VmState } from '../../compute/vm-states.js';
-import { moveSchedulerHints, type Instance, type RequestSpec } from '../../objects/index.js';
+import type { Instance } from '../../objects/index.js';
 import { ConductorTask } from './base.js';
+import { moveRequestSpec } from './move-spec.js';
 
 export interface UnshelveInstanceArgs {
   instance: Instance;
@@ -31,12 +32,7 @@ export class UnshelveInstanceTask extends ConductorTask<UnshelveInstanceArgs> {
       await updateInstance(this.deps.db, instance.uuid, { vm_state: VmState.ERROR, task_state: null });
       return;
     }
-    const spec: RequestSpec = {
-      instance_uuid: instance.uuid, project_id: instance.project_id, user_id: instance.user_id, flavor: instance.flavor,
-      image: { id: instance.image_ref, name: null, disk_format: null, container_format: null, size: null, min_disk: 0, min_ram: 0, properties: {} },
-      num_instances: 1, availability_zone: this.args.availabilityZone, scheduler_hints: moveSchedulerHints('unshelve'),
-      ignore_hosts: [], force_hosts: this.args.host ? [this.args.host] : [], force_nodes: [],
-    };
+    const spec = await moveRequestSpec(this.deps.db, instance, 'unshelve', { availabilityZone: this.args.availabilityZone, requestedHost: this.args.host });
     let dest;
     try {
       [[dest]] = await this.deps.scheduler.selectDestinations(this.ctx, { specObj: spec, instanceUuids: [instance.uuid], returnAlternates: false });
