@@ -80,7 +80,7 @@ export async function actionStatusWithToken(cloud: CloudClient, token: string, i
 }
 
 /** Polls the server until no task runs on it (a move finished or was refused); the server as then shown. */
-export async function waitForIdle(cloud: TestCloud, id: string, timeoutMs = 15_000): Promise<any> {
+export async function waitForIdle(cloud: CloudClient, id: string, timeoutMs = 15_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const server = (await cloud.request('GET', `/compute/v2.1/servers/${id}`)).json.server;
