@@ -45,8 +45,9 @@ describe('RabbitMQ restarted while servers are being created', { skip, timeout: 
       // The node boots while the services start: each waits for the bus ([oslo_messaging_rabbit] send_timeout).
       const [booted, started] = await Promise.allSettled([broker.start(), startServiceCloud({
         computes: 2, transportUrl: broker.url, controller: BUS,
-        // Builds that take a while, so some are on a host when the broker goes.
-        compute: { ...BUS, fake_driver: { spawn_delay_ms: 500 } },
+        // Builds that take a while, so some are on a host when the broker goes; a build whose
+        // failure could not be recorded while the bus was down is ended by its host, as Nova's is.
+        compute: { ...BUS, DEFAULT: { ...BUS.DEFAULT, instance_build_timeout: 45 }, fake_driver: { spawn_delay_ms: 500 } },
       })]);
       if (started.status === 'fulfilled') cloud = started.value;
       if (booted.status === 'rejected') throw booted.reason;
