@@ -16,7 +16,7 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import amqp from 'amqplib';
-import { freePort } from '../helpers/service-cloud.js';
+import net from 'node:net';
 import { portAnswers } from './broker.js';
 
 /** The server script itself: /usr/sbin's wrapper switches to the rabbitmq user, which cannot enter our directory. */
@@ -67,7 +67,9 @@ export async function createPrivateBroker(opts: { readyTimeoutMs?: number } = {}
   const readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-rabbit-'));
   const nodeName = `kn-${randomBytes(4).toString('hex')}@localhost`;
-  const [port, distPort] = [await freePort(), await freePort()];
+  const port = await portBelowEphemeral();
+  let distPort = await portBelowEphemeral();
+  while (distPort === port) distPort = await portBelowEphemeral();
   for (const d of ['home', 'mnesia', 'log']) fs.mkdirSync(path.join(dir, d));
   fs.writeFileSync(path.join(dir, 'enabled_plugins'), '[].\n');
   fs.writeFileSync(path.join(dir, 'rabbitmq.conf'), `listeners.tcp.local = 127.0.0.1:${port}\n`);
@@ -150,6 +152,31 @@ export async function createPrivateBroker(opts: { readyTimeoutMs?: number } = {}
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A free port below the kernel's ephemeral range. The node takes 5-15 s to
+ * open its listener; a port from the ephemeral range (what listen(0) hands
+ * out) can meanwhile become the source port of some outgoing connection, or
+ * of a client retrying this very port (TCP's self-connect), and the node then
+ * fails to boot with eaddrinuse.
+ */
+async function portBelowEphemeral(): Promise<number> {
+  const [low] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+  const top = Math.max(11_000, (low || 32768) - 1);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * (top - 10_000));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port between 10000 and ${top}`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
 }
 
 /** Whether the node completes an AMQP handshake as guest (it opens its listener only once booted). */
