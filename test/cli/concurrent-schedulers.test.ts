@@ -9,7 +9,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServiceCloud } from '../helpers/service-cloud.js';
 import { assertCloudConsistent } from '../helpers/cloud-consistency.js';
-import { bootArguments, createServersAtOnce, waitUntilNoneBuilding } from '../helpers/concurrent-creates.js';
+import { createServersAtOnce, waitUntilNoneBuilding } from '../helpers/concurrent-creates.js';
+import { bootArguments } from '../helpers/boot-through-apis.js';
 import { rabbitSkipReason } from '../bus/broker.js';
 import { postgresAvailable } from '../helpers/databases.js';
 

@@ -5,28 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { ApiResponse, CloudClient } from './cloud.js';
-
-export interface BootArguments {
-  flavorRef: string;
-  imageRef: string;
-  networkId: string;
-}
-
-/** m1.tiny, a fresh 1 KiB image of the demo project and the private network. */
-export async function bootArguments(cloud: CloudClient): Promise<BootArguments> {
-  const flavors = await cloud.request('GET', '/compute/v2.1/flavors', { who: 'demo' });
-  const tiny = flavors.json.flavors.find((f: any) => f.name === 'm1.tiny');
-  assert.ok(tiny, JSON.stringify(flavors.json));
-  const image = await cloud.request('POST', '/image/v2/images', { who: 'demo', body: { name: 'crowd', disk_format: 'raw', container_format: 'bare' } });
-  assert.equal(image.status, 201, JSON.stringify(image.json));
-  const upload = await cloud.request('PUT', `/image/v2/images/${image.json.id}/file`, {
-    who: 'demo', body: new Uint8Array(1024), headers: { 'content-type': 'application/octet-stream' },
-  });
-  assert.equal(upload.status, 204, JSON.stringify(upload.json));
-  const nets = await cloud.request('GET', '/network/v2.0/networks?name=private', { who: 'demo' });
-  assert.equal(nets.json.networks.length, 1, JSON.stringify(nets.json));
-  return { flavorRef: tiny.id, imageRef: image.json.id, networkId: nets.json.networks[0].id };
-}
+import type { BootArguments } from './boot-through-apis.js';
 
 export function createServer(api: CloudClient, args: BootArguments, name: string): Promise<ApiResponse> {
   return api.request('POST', '/compute/v2.1/servers', {

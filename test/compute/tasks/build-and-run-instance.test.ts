@@ -7,7 +7,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCloud, type TestCloud } from '../../helpers/cloud.js';
-import { allocationsOf, uploadImage } from '../fixtures.js';
+import { allocationsOf, createServer, uploadImage, V237 } from '../fixtures.js';
 import { RpcTimeout } from '../../../src/bus/rpc.js';
 import type { ComputeHostStore } from '../../../src/compute/host-objects/port.js';
 
@@ -21,9 +21,7 @@ describe('a build whose first state change the conductor does not answer', () =>
   });
   after(() => cloud?.close());
 
-  const create = (name: string) => cloud.request('POST', '/compute/v2.1/servers', {
-    body: { server: { name, imageRef: image, flavorRef: '1', networks: 'none' } }, headers: { 'openstack-api-version': 'compute 2.37' },
-  });
+  const create = (name: string) => createServer(cloud, { name, imageRef: image, flavorRef: '1', networks: 'none' }, { headers: V237 });
 
   test('ends ERROR with a fault and its claim released, and the next build works', async () => {
     // The host's store is the conductor's object API on a service host; here it answers in-process.

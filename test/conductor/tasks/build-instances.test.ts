@@ -8,7 +8,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestCloud, type TestCloud } from '../../helpers/cloud.js';
-import { allocationsOf, uploadImage } from '../../compute/fixtures.js';
+import { allocationsOf, createServer, uploadImage, V237 } from '../../compute/fixtures.js';
 import { assertCloudConsistent } from '../../helpers/cloud-consistency.js';
 
 describe('a build cast the bus does not take', () => {
@@ -21,9 +21,7 @@ describe('a build cast the bus does not take', () => {
   });
   after(() => cloud?.close());
 
-  const create = (name: string) => cloud.request('POST', '/compute/v2.1/servers', {
-    body: { server: { name, imageRef: image, flavorRef: '1', networks: 'none' } }, headers: { 'openstack-api-version': 'compute 2.37' },
-  });
+  const create = (name: string) => createServer(cloud, { name, imageRef: image, flavorRef: '1', networks: 'none' }, { headers: V237 });
 
   test('leaves the server ERROR on no host with its claim released, and the next build works', async () => {
     const transport = cloud.transport;
