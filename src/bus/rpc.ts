@@ -189,8 +189,13 @@ class RecentIds {
   }
 }
 
-/** Enough for every request a busy server takes during a reconnection, which is when redeliveries come. */
-const RECENT_IDS = 10_000;
+/**
+ * What a reconnection redelivers is what was unacknowledged when the
+ * connection went: at most the prefetch count per listener (64 by default),
+ * taken shortly before. A thousand ids cover that with room for the messages
+ * taken between the drop and the redelivery.
+ */
+const RECENT_IDS = 1024;
 
 export class RpcServer {
   private readonly subscriptions: Subscription[] = [];
