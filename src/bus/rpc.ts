@@ -105,6 +105,7 @@ export class RpcClient {
     await this.start();
     if (this.closed) throw new Error('RPC client closed');
     const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
+    const expiresAt = Date.now() + timeoutMs;
     const reply = new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(msgId);
@@ -115,7 +116,7 @@ export class RpcClient {
     // close() may reject it while the send below is still waiting for the broker.
     reply.catch(() => undefined);
     try {
-      await this.transport.send(topic, body);
+      await this.transport.send(topic, body, { expiresAt });
     } catch (err) {
       const p = this.pending.get(msgId);
       if (p) clearTimeout(p.timer);
@@ -167,8 +168,38 @@ export class RpcClient {
 /** A method an RPC server exposes: context first, then the named arguments. */
 export type RpcEndpoint = Record<string, (ctx: RequestContext, args: any) => unknown>;
 
+/**
+ * The `_unique_id`s of the requests a server took most recently (oslo's
+ * duplicate message check). A broker redelivers a message whose
+ * acknowledgement was lost with its connection, even when its handler had
+ * already run or is still running; doing a build_instances or
+ * build_and_run_instance twice would claim and build twice.
+ */
+class RecentIds {
+  private readonly ids = new Set<string>();
+
+  constructor(private readonly size: number) {}
+
+  /** Whether the id was seen already; remembers it if not. */
+  seen(id: string): boolean {
+    if (this.ids.has(id)) return true;
+    this.ids.add(id);
+    if (this.ids.size > this.size) this.ids.delete(this.ids.values().next().value as string);
+    return false;
+  }
+}
+
+/**
+ * What a reconnection redelivers is what was unacknowledged when the
+ * connection went: at most the prefetch count per listener (64 by default),
+ * taken shortly before. A thousand ids cover that with room for the messages
+ * taken between the drop and the redelivery.
+ */
+const RECENT_IDS = 1024;
+
 export class RpcServer {
   private readonly subscriptions: Subscription[] = [];
+  private readonly recent = new RecentIds(RECENT_IDS);
 
   constructor(
     private readonly transport: Transport,
@@ -198,6 +229,10 @@ export class RpcServer {
     }
     const context = unpackContext(msg);
     const log = this.logger.child({ request_id: context.requestId });
+    if (typeof msg._unique_id === 'string' && this.recent.seen(msg._unique_id)) {
+      log.warn({ topic: this.topic, method: msg.method, unique_id: msg._unique_id }, 'dropped a redelivered RPC message this server already took');
+      return;
+    }
     const fn = Object.prototype.hasOwnProperty.call(this.endpoint, msg.method) ? this.endpoint[msg.method] : undefined;
     const msgId = typeof msg._msg_id === 'string' ? msg._msg_id : undefined;
     const replyTo = typeof msg._reply_q === 'string' ? msg._reply_q : undefined;

@@ -9,6 +9,17 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+export interface SendOptions {
+  /**
+   * Epoch ms after which nobody waits for the message any more (an RPC call's
+   * caller has timed out): a message no listener has taken by then is dropped
+   * instead of delivered, as oslo.messaging gives a call the expiration of its
+   * timeout. Without it a call queued across a broker restart would run after
+   * its caller had given up and undone what it started.
+   */
+  expiresAt?: number;
+}
+
 export interface Transport {
   readonly url: string;
   /** Competing consumers: each message sent to `topic` reaches exactly one listener. Messages wait for a listener. */
@@ -16,7 +27,7 @@ export interface Transport {
   /** Every current fanout listener of `topic` receives a copy; with none, the message is dropped. */
   listenFanout(topic: string, handler: MessageHandler): Promise<Subscription>;
   /** Resolves once the message is safely queued (on a broker: confirmed); rejects when it may not have been. */
-  send(topic: string, body: string): Promise<void>;
+  send(topic: string, body: string, opts?: SendOptions): Promise<void>;
   fanout(topic: string, body: string): Promise<void>;
   /**
    * Publishes a notification where the transport's notification consumers read

@@ -18,7 +18,7 @@ import type { ComputeRpcClient } from './rpcapi.js';
 import type { ComputeDb } from './db/tables.js';
 import type { ImageClient, ImageInfo, NetworkClient } from './clients.js';
 import type { CreateOptions } from './create-options.js';
-import { allowedInstancesFor, checkInjectedFileQuota } from './quota.js';
+import { allowedInstancesFor, checkInjectedFileQuota, lockProjectQuota } from './quota.js';
 import { addGroupMembers, getServerGroup, InstanceGroupNotFound, type ServerGroup } from './server-groups.js';
 import { setTags } from './tags.js';
 import { getFlavorForBoot } from './flavors.js';
@@ -277,7 +277,8 @@ export class ComputeAPI {
     const reservationId = `r-${randomBytes(6).toString('hex').slice(0, 8)}`;
     const now = nowIso();
     return db.transaction().execute(async (trx) => {
-      // Counted inside the transaction so concurrent creates cannot both take the last slot.
+      // Counted inside the transaction, under the project's lock, so concurrent creates cannot both take the last slot.
+      await lockProjectQuota(trx, auth.projectId);
       const { count, limits } = await allowedInstancesFor(trx, conf.quota, auth.projectId, auth.userId,
         { cores: base.flavor.vcpus, ram: base.flavor.memory_mb }, opts.minCount, opts.maxCount);
       const mdLimit = limits.user.metadata_items;

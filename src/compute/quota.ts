@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import type { Config } from '../conf/options.js';
 import { QuotaExceeded } from '../errors.js';
 import type { ComputeDb } from './db/tables.js';
+import { isPostgres } from '../db/schema-helpers.js';
 
 /** Every resource of Nova's quota sets, in Nova's order. */
 export const QUOTA_RESOURCES = [
@@ -228,6 +229,24 @@ export async function checkResizeQuota(
   };
   check(limits.project, await countProjectUsage(db, projectId));
   if (limits.userOverrides) check(limits.user, await countProjectUsage(db, projectId, userId));
+}
+
+/** The first key of the advisory locks that serialize a project's server creates (any constant of our own). */
+const INSTANCE_QUOTA_LOCK = 0x4b4e5131;
+
+/**
+ * Holds the project's instance quota until the transaction ends, so a create
+ * counts usage only after every concurrent create of the same project has
+ * committed or rolled back. PostgreSQL at READ COMMITTED lets two
+ * transactions count the same usage and both insert (API processes sharing
+ * the database overshot a limit of 50 by 7); SQLite serializes writing
+ * transactions already. Nova instead rechecks after creating
+ * ([quota] recheck_quota) and deletes what went over, which can refuse both
+ * racers for the last slot; a lock per project gives that slot to exactly one.
+ */
+export async function lockProjectQuota(trx: ComputeDb, projectId: string): Promise<void> {
+  if (!isPostgres(trx)) return;
+  await sql`select pg_advisory_xact_lock(${INSTANCE_QUOTA_LOCK}, hashtext(${projectId}))`.execute(trx);
 }
 
 /** allowedInstances against the project's limits and, when the user has its own, the user's too. */

@@ -27,10 +27,19 @@ export async function reportServiceUp(db: ComputeDb, host: string, binaries: rea
     .where('host', '=', host).where('binary', 'in', [...binaries]).where('deleted', '=', 0).execute();
 }
 
-/** Calls `report` (a service's reportServiceUp) every `intervalS` seconds until stopped. */
+/**
+ * Calls `report` (a service's reportServiceUp) every `intervalS` seconds until
+ * stopped. A beat that comes while the previous report still waits (for a
+ * bus that is reconnecting, say) is skipped, as Nova's looping call does not
+ * overlap its runs: otherwise one report per second piles up for the whole
+ * outage and they all time out together.
+ */
 export function startHeartbeat(report: () => Promise<void>, intervalS: number, logger: Logger): () => void {
+  let running = false;
   const timer = setInterval(() => {
-    report().catch((err) => logger.warn({ err }, 'service heartbeat failed'));
+    if (running) return;
+    running = true;
+    report().catch((err) => logger.warn({ err }, 'service heartbeat failed')).finally(() => { running = false; });
   }, intervalS * 1000);
   timer.unref();
   return () => clearInterval(timer);

@@ -15,7 +15,7 @@ export const RABBIT_PORT = 5672;
 
 const run = promisify(execFile);
 
-function portAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+export function portAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = net.connect({ host, port });
     const done = (ok: boolean) => { sock.destroy(); resolve(ok); };

@@ -221,6 +221,26 @@ for (const impl of IMPLEMENTATIONS) describe(`RPC over ${impl.name}://`, { skip:
       assert.deepEqual(hits.map((h) => Number(h.split(':')[1])).sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i));
     });
 
+    test('a cast delivered twice (a redelivery after a lost acknowledgement) runs once', async () => {
+      const runs: string[] = [];
+      await serve({ build: (_c, { name }: { name: string }) => void runs.push(name) });
+      // Every message this client sends reaches the broker twice, as a redelivery does.
+      const twice: Transport = {
+        url: transport.url,
+        listen: (t, h) => transport.listen(t, h),
+        listenFanout: (t, h) => transport.listenFanout(t, h),
+        send: async (t, b, o) => { await transport.send(t, b, o); await transport.send(t, b, o); },
+        fanout: (t, b) => transport.fanout(t, b),
+        close: async () => undefined,
+      };
+      await new RpcClient(twice, 2000).cast(ctx(), topicName, 'build', { name: 'a' });
+      await client.cast(ctx(), topicName, 'build', { name: 'a' });
+      await client.cast(ctx(), topicName, 'build', { name: 'last' });
+      await waitUntil(() => runs.includes('last'), 'the last cast');
+      await sleep(impl.quietMs);
+      assert.deepEqual(runs.sort(), ['a', 'a', 'last'], 'the duplicate ran once; a second cast with the same arguments is not a duplicate');
+    });
+
     test('a cast sent before its server starts is handled when it starts', async () => {
       await client.cast(ctx(), topicName, 'work', { n: 7 });
       const seen: number[] = [];

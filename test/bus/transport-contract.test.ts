@@ -105,6 +105,22 @@ for (const impl of IMPLEMENTATIONS) {
         await sub.close();
       });
 
+      test('a waiting message whose expiry passed is dropped; one still within it is delivered', async () => {
+        const q = topic('expiry');
+        const staleAt = Date.now() + 200;
+        await t.send(q, 'stale', { expiresAt: staleAt });
+        await t.send(q, 'fresh', { expiresAt: Date.now() + 60_000 });
+        await t.send(q, 'plain');
+        await t.send(q, 'already late', { expiresAt: Date.now() - 1 });
+        await waitUntil(() => Date.now() > staleAt + 50, 'the expiry to pass');
+        const a = collector();
+        const sub = await t.listen(q, a.handler);
+        await a.waitFor(2);
+        await quiet();
+        assert.deepEqual([...a.received].sort(), ['fresh', 'plain']);
+        await sub.close();
+      });
+
       test('topics are separate: a listener never sees another topic\'s messages', async () => {
         const q1 = topic('sep1');
         const q2 = topic('sep2');

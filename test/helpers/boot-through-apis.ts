@@ -7,9 +7,17 @@
 import assert from 'node:assert/strict';
 import type { CloudClient } from './cloud.js';
 
-export async function bootThroughApis(cloud: CloudClient, name: string, timeoutMs?: number): Promise<any> {
+export interface BootArguments {
+  flavorRef: string;
+  imageRef: string;
+  networkId: string;
+}
+
+/** m1.tiny, a fresh 1 KiB image of the demo project and the private network. */
+export async function bootArguments(cloud: CloudClient): Promise<BootArguments> {
   const flavors = await cloud.request('GET', '/compute/v2.1/flavors', { who: 'demo' });
   const tiny = flavors.json.flavors.find((f: any) => f.name === 'm1.tiny');
+  assert.ok(tiny, JSON.stringify(flavors.json));
   const image = await cloud.request('POST', '/image/v2/images', { who: 'demo', body: { name: 'i', disk_format: 'raw', container_format: 'bare' } });
   assert.equal(image.status, 201, JSON.stringify(image.json));
   const upload = await cloud.request('PUT', `/image/v2/images/${image.json.id}/file`, {
@@ -18,10 +26,15 @@ export async function bootThroughApis(cloud: CloudClient, name: string, timeoutM
   assert.equal(upload.status, 204, JSON.stringify(upload.json));
   const nets = await cloud.request('GET', '/network/v2.0/networks?name=private', { who: 'demo' });
   assert.equal(nets.json.networks.length, 1, JSON.stringify(nets.json));
+  return { flavorRef: tiny.id, imageRef: image.json.id, networkId: nets.json.networks[0].id };
+}
+
+export async function bootThroughApis(cloud: CloudClient, name: string, timeoutMs?: number): Promise<any> {
+  const args = await bootArguments(cloud);
   const created = await cloud.request('POST', '/compute/v2.1/servers', {
     who: 'demo',
     headers: { 'openstack-api-version': 'compute 2.37' },
-    body: { server: { name, flavorRef: tiny.id, imageRef: image.json.id, networks: [{ uuid: nets.json.networks[0].id }] } },
+    body: { server: { name, flavorRef: args.flavorRef, imageRef: args.imageRef, networks: [{ uuid: args.networkId }] } },
   });
   assert.equal(created.status, 202, JSON.stringify(created.json));
   const server = await cloud.waitForServer(created.json.server.id, 'ACTIVE', 'demo', timeoutMs);

@@ -32,7 +32,16 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
   const { uuid } = instance;
 
   // The first state change is also the check that the server still exists.
-  if (!(await deps.store.saveInstance(uuid, { task_state: TaskState.BLOCK_DEVICE_MAPPING, root_device_name: ROOT_DEVICE }, [null]))) {
+  let exists: boolean;
+  try {
+    exists = await deps.store.saveInstance(uuid, { task_state: TaskState.BLOCK_DEVICE_MAPPING, root_device_name: ROOT_DEVICE }, [null]);
+  } catch (err) {
+    // The conductor did not answer (a lost reply, a bus reconnecting): the change may or may not
+    // have been made. Failing the build like any other keeps the server from waiting in BUILD.
+    await failBuild(deps, ctx, args, log, err, undefined);
+    return;
+  }
+  if (!exists) {
     log.info('instance was deleted before its build started; releasing its allocation');
     await deps.placement.deleteAllocations(uuid).catch(() => undefined);
     return;
@@ -74,16 +83,24 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
       log.info('instance deleted during its build; the delete cleans up');
       return;
     }
-    await cleanupFailedBuild(deps, log, args, networkAllocation);
-    const expected = err instanceof SpawnFailed || err instanceof GroupAffinityViolation;
-    const reason = expected ? err.message : 'Unexpected error while building the server.';
-    if (!expected) log.error({ err }, 'build failed');
-    else log.warn({ reason }, 'build failed on this host');
-    if (args.alternates.length > 0) {
-      await reschedule(deps, ctx, args, reason);
-    } else {
-      await markBuildFailed(deps, ctx, instance, { code: 500, message: `Build of instance ${uuid} aborted: ${reason}`, host: deps.host });
-    }
+    await failBuild(deps, ctx, args, log, err, networkAllocation);
+  }
+}
+
+/** A build that will not finish here: its leftovers released, then rescheduled to an alternate, or ERROR after the last. */
+async function failBuild(
+  deps: ComputeHostDeps, ctx: RequestContext, args: BuildAndRunInstanceArgs, log: Logger, err: unknown, networkAllocation: Promise<VifInfo[]> | undefined,
+): Promise<void> {
+  const instance = { ...args.instance, host: deps.host };
+  await cleanupFailedBuild(deps, log, args, networkAllocation);
+  const expected = err instanceof SpawnFailed || err instanceof GroupAffinityViolation;
+  const reason = expected ? err.message : 'Unexpected error while building the server.';
+  if (!expected) log.error({ err }, 'build failed');
+  else log.warn({ reason }, 'build failed on this host');
+  if (args.alternates.length > 0) {
+    await reschedule(deps, ctx, args, reason);
+  } else {
+    await markBuildFailed(deps, ctx, instance, { code: 500, message: `Build of instance ${instance.uuid} aborted: ${reason}`, host: deps.host });
   }
 }
 

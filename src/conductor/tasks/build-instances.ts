@@ -30,7 +30,11 @@ export class BuildInstancesTask extends ConductorTask<BuildInstancesArgs> {
         await this.deps.placement.deleteAllocations(instance.uuid);
         return;
       }
-      await this.castBuild({ ...instance, host: chosen.service_host, node: chosen.nodename, availability_zone: chosen.availability_zone, task_state: null }, chosen, alternates, i);
+      try {
+        await this.castBuild({ ...instance, host: chosen.service_host, node: chosen.nodename, availability_zone: chosen.availability_zone, task_state: null }, chosen, alternates, i);
+      } catch (err) {
+        await this.castFailed(instance, chosen, err);
+      }
     }));
   }
 
@@ -41,6 +45,20 @@ export class BuildInstancesTask extends ConductorTask<BuildInstancesArgs> {
       blockDeviceMappings: this.args.blockDeviceMappings[i] ?? [],
       selection: chosen, alternates, injectedFiles: this.args.injectedFiles,
     });
+  }
+
+  /**
+   * The bus did not take the build for the host (the broker went before it
+   * confirmed the cast): the server must not wait in BUILD for a build that
+   * may never come. Unless the host has started it already (its task state
+   * moved on), the server leaves the host and goes to ERROR with its claim
+   * released; the other servers of the request go on.
+   */
+  private async castFailed(instance: BuildInstancesArgs['instances'][number], chosen: Selection, err: unknown): Promise<void> {
+    this.log.error({ err, instance: instance.uuid, host: chosen.service_host }, 'could not cast build_and_run_instance');
+    const offHost = await updateInstance(this.deps.db, instance.uuid, { host: null, node: null, launched_on: null }, [null]);
+    if (!offHost) return;
+    await setInstanceError(this.deps, this.ctx, instance, { code: 500, message: `Build of instance ${instance.uuid} could not be sent to its host.` });
   }
 
   protected async rollback(err: unknown): Promise<void> {

@@ -1,0 +1,54 @@
+/**
+ * The conductor's build_and_run_instance cast to the chosen host is refused
+ * by the bus (a broker that went before confirming it): the server does not
+ * wait in BUILD for a build that may never come. It leaves the host, goes to
+ * ERROR with a fault, and gives back what the scheduler claimed for it; the
+ * next create builds as usual.
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestCloud, type TestCloud } from '../../helpers/cloud.js';
+import { allocationsOf, createServer, uploadImage, V237 } from '../../compute/fixtures.js';
+import { assertCloudConsistent } from '../../helpers/cloud-consistency.js';
+
+describe('a build cast the bus does not take', () => {
+  let cloud: TestCloud;
+  let image: string;
+
+  before(async () => {
+    cloud = await startTestCloud();
+    image = await uploadImage(cloud);
+  });
+  after(() => cloud?.close());
+
+  const create = (name: string) => createServer(cloud, { name, imageRef: image, flavorRef: '1', networks: 'none' }, { headers: V237 });
+
+  test('leaves the server ERROR on no host with its claim released, and the next build works', async () => {
+    const transport = cloud.transport;
+    const send = transport.send.bind(transport);
+    let refused = 0;
+    transport.send = async (topic, body, opts) => {
+      if (topic.startsWith('compute.') && refused === 0) {
+        refused++;
+        throw new Error('the broker did not confirm the message');
+      }
+      return send(topic, body, opts);
+    };
+    try {
+      const res = await create('unsent');
+      assert.equal(res.status, 202, JSON.stringify(res.json));
+      const s = await cloud.waitForServer(res.json.server.id, 'ERROR');
+      assert.equal(refused, 1);
+      assert.equal(s['OS-EXT-SRV-ATTR:host'], null);
+      assert.match(s.fault.message, /could not be sent to its host/);
+      assert.doesNotMatch(s.fault.message, /broker did not confirm/, 'no raw exception text');
+      assert.deepEqual(await allocationsOf(cloud, s.id), {});
+    } finally {
+      transport.send = send;
+    }
+    const next = await create('sent');
+    assert.equal(next.status, 202);
+    await cloud.waitForServer(next.json.server.id, 'ACTIVE');
+    await assertCloudConsistent(cloud);
+  });
+});
