@@ -115,7 +115,8 @@ export class RpcClient {
     // close() may reject it while the send below is still waiting for the broker.
     reply.catch(() => undefined);
     try {
-      await this.transport.send(topic, body);
+      // Expiring with the wait: a server that starts after the caller gave up must not act on it.
+      await this.transport.send(topic, body, { expiresInMs: timeoutMs });
     } catch (err) {
       const p = this.pending.get(msgId);
       if (p) clearTimeout(p.timer);

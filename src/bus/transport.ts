@@ -5,6 +5,15 @@
  */
 export type MessageHandler = (body: string) => void | Promise<void>;
 
+export interface SendOptions {
+  /**
+   * A message no listener has taken within this many milliseconds is dropped
+   * (oslo.messaging's expiration on a call: its caller has stopped waiting, so
+   * a server that starts later must not act on it).
+   */
+  expiresInMs?: number;
+}
+
 export interface Subscription {
   close(): Promise<void>;
 }
@@ -16,7 +25,7 @@ export interface Transport {
   /** Every current fanout listener of `topic` receives a copy; with none, the message is dropped. */
   listenFanout(topic: string, handler: MessageHandler): Promise<Subscription>;
   /** Resolves once the message is safely queued (on a broker: confirmed); rejects when it may not have been. */
-  send(topic: string, body: string): Promise<void>;
+  send(topic: string, body: string, opts?: SendOptions): Promise<void>;
   fanout(topic: string, body: string): Promise<void>;
   /**
    * Publishes a notification where the transport's notification consumers read

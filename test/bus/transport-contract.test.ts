@@ -105,6 +105,31 @@ for (const impl of IMPLEMENTATIONS) {
         await sub.close();
       });
 
+      test('a message with an expiry that no listener took in time is dropped; one without waits', async () => {
+        const q = topic('expiring');
+        await t.send(q, 'stale', { expiresInMs: 20 });
+        await t.send(q, 'kept');
+        // Past the expiry, then long enough for a broker to have dropped it.
+        await new Promise((r) => setTimeout(r, 40));
+        await quiet();
+        const a = collector();
+        const sub = await t.listen(q, a.handler);
+        await a.waitFor(1);
+        await quiet();
+        assert.deepEqual(a.received, ['kept']);
+        await sub.close();
+      });
+
+      test('a message with an expiry reaches a listener that is there', async () => {
+        const q = topic('in-time');
+        const a = collector();
+        const sub = await t.listen(q, a.handler);
+        await t.send(q, 'fresh', { expiresInMs: 60_000 });
+        await a.waitFor(1);
+        assert.deepEqual(a.received, ['fresh']);
+        await sub.close();
+      });
+
       test('topics are separate: a listener never sees another topic\'s messages', async () => {
         const q1 = topic('sep1');
         const q2 = topic('sep2');

@@ -10,7 +10,7 @@
  * even read, as a broker-less in-process hop should be; with a turn per hop
  * every poll landed in the middle of the chain.
  */
-import type { MessageHandler, Subscription, Transport } from '../transport.js';
+import type { MessageHandler, SendOptions, Subscription, Transport } from '../transport.js';
 
 /** One subscription; handlers are wrapped so the same function may subscribe twice. */
 interface Listener {
@@ -18,8 +18,14 @@ interface Listener {
   active: boolean;
 }
 
+/** A message and when it stops being worth delivering (never: Infinity). */
+interface Queued {
+  body: string;
+  expiresAt: number;
+}
+
 interface Queue {
-  pending: string[];
+  pending: Queued[];
   listeners: Listener[];
   next: number;
 }
@@ -37,7 +43,7 @@ export class MemoryTransport implements Transport {
     const q = this.queue(topic);
     const listener: Listener = { handler, active: true };
     q.listeners.push(listener);
-    for (const body of q.pending.splice(0)) this.route(q, body);
+    for (const m of q.pending.splice(0)) this.route(q, m);
     return {
       close: async () => {
         listener.active = false;
@@ -59,9 +65,9 @@ export class MemoryTransport implements Transport {
     };
   }
 
-  async send(topic: string, body: string): Promise<void> {
+  async send(topic: string, body: string, opts: SendOptions = {}): Promise<void> {
     this.assertOpen();
-    this.route(this.queue(topic), body);
+    this.route(this.queue(topic), { body, expiresAt: opts.expiresInMs === undefined ? Infinity : Date.now() + opts.expiresInMs });
   }
 
   async fanout(topic: string, body: string): Promise<void> {
@@ -90,16 +96,17 @@ export class MemoryTransport implements Transport {
    * in between has not taken the message, so it goes back to the queue (as an
    * unacknowledged message does on a broker) instead of being lost.
    */
-  private route(q: Queue, body: string): void {
+  private route(q: Queue, m: Queued): void {
+    if (Date.now() > m.expiresAt) return;
     if (q.listeners.length === 0) {
-      q.pending.push(body);
+      q.pending.push(m);
       return;
     }
     const listener = q.listeners[q.next++ % q.listeners.length];
     queueMicrotask(() => {
       if (this.closed) return;
-      if (!listener.active) this.route(q, body);
-      else this.run(listener.handler, body);
+      if (!listener.active) this.route(q, m);
+      else this.run(listener.handler, m.body);
     });
   }
 

@@ -32,7 +32,7 @@
 import amqp from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { randomUUID } from 'node:crypto';
-import type { MessageHandler, Subscription, Transport } from '../transport.js';
+import type { MessageHandler, SendOptions, Subscription, Transport } from '../transport.js';
 import { unwrap, wrap } from './envelope.js';
 import { DEFAULT_RABBIT_OPTIONS, reconnectDelayMs, type RabbitOptions } from './options.js';
 import { describeRabbitUrl, parseRabbitUrl, type RabbitUrl } from './url.js';
@@ -120,7 +120,7 @@ export class RabbitTransport implements Transport {
     return this.subscribe({ kind: 'fanout', topic, queue: `${topic}_fanout_${randomUUID().replace(/-/g, '')}`, handler });
   }
 
-  async send(topic: string, body: string): Promise<void> {
+  async send(topic: string, body: string, opts: SendOptions = {}): Promise<void> {
     this.assertOpen();
     const content = Buffer.from(wrap(body), 'utf8');
     if (topic.startsWith(REPLY_PREFIX)) {
@@ -131,7 +131,7 @@ export class RabbitTransport implements Transport {
     return this.publish('send', async () => {
       await this.declareTopicQueue(topic);
       return [this.o.controlExchange, topic];
-    }, content, this.o.durableQueues);
+    }, content, this.o.durableQueues, opts.expiresInMs);
   }
 
   async fanout(topic: string, body: string): Promise<void> {
@@ -318,7 +318,7 @@ export class RabbitTransport implements Transport {
    * waits for the confirm. Losing the connection before the message was
    * written retries within the bound; losing it after rejects.
    */
-  private async publish(purpose: 'send' | 'fanout', route: () => Promise<[string, string]>, content: Buffer, persistent: boolean): Promise<void> {
+  private async publish(purpose: 'send' | 'fanout', route: () => Promise<[string, string]>, content: Buffer, persistent: boolean, expiresInMs?: number): Promise<void> {
     const deadline = Date.now() + this.o.sendTimeoutMs;
     for (;;) {
       const live = await this.connection(deadline);
@@ -332,7 +332,11 @@ export class RabbitTransport implements Transport {
         if (this.live?.generation !== live.generation) continue; // the connection went: wait for the next one
         throw new RabbitSendFailed(`${this.url}: could not declare where the message goes (${errorText(err)})`);
       }
-      const options: Options.Publish = { contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: persistent ? 2 : 1 };
+      const options: Options.Publish = {
+        contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: persistent ? 2 : 1,
+        // The broker's per-message TTL, as oslo.messaging sets it on a call's request.
+        ...(expiresInMs !== undefined ? { expiration: String(Math.max(1, Math.ceil(expiresInMs))) } : {}),
+      };
       let written = false;
       try {
         await new Promise<void>((resolve, reject) => {
