@@ -20,6 +20,7 @@ const skip = (await rabbitSkipReason())
   ?? (!(await postgresAvailable()) && process.env.CI !== 'true' ? 'PostgreSQL does not answer (the service processes share it)' : undefined);
 
 const GIB = 1024;
+const RPC_TIMEOUT_S = 5;
 
 interface Booter {
   /** POST /servers as demo (admin when it names a host); the created server's id. */
@@ -50,22 +51,25 @@ async function allocationHosts(cloud: ServiceCloud, id: string): Promise<string[
   return names.sort();
 }
 
+/** Each host's build attempt and its result, once every attempt has one (an event finishes just after the state it led to is saved). */
 async function buildResults(cloud: ServiceCloud, id: string): Promise<Array<[string, string]>> {
   const actions = await cloud.request('GET', `/compute/v2.1/servers/${id}/os-instance-actions`);
   const create = actions.json.instanceActions.find((a: any) => a.action === 'create');
-  const detail = await cloud.request('GET', `/compute/v2.1/servers/${id}/os-instance-actions/${create.request_id}`, { headers: { 'openstack-api-version': 'compute 2.62' } });
-  return detail.json.instanceAction.events
-    .filter((e: any) => e.event === 'compute__do_build_and_run_instance')
-    .map((e: any) => [e.host, e.result] as [string, string])
-    .sort();
+  return until(`the build events of ${id} finished`, 10_000, async () => {
+    const detail = await cloud.request('GET', `/compute/v2.1/servers/${id}/os-instance-actions/${create.request_id}`, { headers: { 'openstack-api-version': 'compute 2.62' } });
+    const builds = detail.json.instanceAction.events.filter((e: any) => e.event === 'compute__do_build_and_run_instance');
+    if (builds.some((e: any) => !e.result)) return undefined;
+    return builds.map((e: any) => [e.host, e.result] as [string, string]).sort();
+  });
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+/** Polls until probe gives a value; `what` (a function: read at the deadline) says what was awaited. */
+async function until<T>(what: string | (() => string), timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const got = await probe();
     if (got !== undefined) return got;
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -132,9 +136,10 @@ describe('compute, conductor and scheduler processes killed and started again', 
   before(async () => {
     cloud = await startServiceCloud({
       computes: 2,
-      // Short enough for the test to see calls time out and a killed host go down.
-      controller: { DEFAULT: { rpc_response_timeout: 3, service_down_time: 10 } },
-      compute: { DEFAULT: { rpc_response_timeout: 3 } },
+      // Short enough for the test to see calls time out and a killed host go down; long enough for
+      // a compute host's calls to the conductor on a loaded two-core machine.
+      controller: { DEFAULT: { rpc_response_timeout: RPC_TIMEOUT_S, service_down_time: 10 } },
+      compute: { DEFAULT: { rpc_response_timeout: 2 * RPC_TIMEOUT_S } },
       process: {
         // c1, which the RAM weigher prefers, spawns for ten minutes: a kill finds its builds mid-spawn.
         c1: { fake_driver: { spawn_delay_ms: 600_000, memory_mb: 2048 * GIB } },
@@ -148,8 +153,9 @@ describe('compute, conductor and scheduler processes killed and started again', 
 
   test('a compute killed mid-build: boots go to the host that is up; restarted, it sets its interrupted builds to ERROR and releases them', async () => {
     const spawning = await Promise.all([0, 1, 2].map((i) => boot.create(`on-c1-${i}`, { availability_zone: 'nova:c1' })));
-    await until('three servers spawning on c1', 60_000, async () => {
-      const states = await Promise.all(spawning.map(async (id) => (await cloud.request('GET', `/compute/v2.1/servers/${id}`)).json.server));
+    let states: any[] = [];
+    await until(() => `three servers spawning on c1; they are ${states.map((s) => `${s.status}/${s['OS-EXT-STS:task_state']} on ${s['OS-EXT-SRV-ATTR:host']} ${JSON.stringify(s.fault ?? '')}`).join(', ')}`, 60_000, async () => {
+      states = await Promise.all(spawning.map(async (id) => (await cloud.request('GET', `/compute/v2.1/servers/${id}`)).json.server));
       return states.every((s) => s['OS-EXT-STS:task_state'] === 'spawning' && s['OS-EXT-SRV-ATTR:host'] === 'c1') ? true : undefined;
     });
     for (const id of spawning) assert.equal((await portsOf(cloud, id)).length, 1);
@@ -191,7 +197,7 @@ describe('compute, conductor and scheduler processes killed and started again', 
     const [failed] = await waitUntilSettled(cloud, { ids: [orphan], timeoutMs: 30_000 });
     assert.equal(failed.status, 'ERROR', tails(cloud));
     assert.equal(failed.fault.message, 'Timed out waiting for the scheduler.');
-    assert.ok(Date.now() - started >= 3000, 'not before rpc_response_timeout');
+    assert.ok(Date.now() - started >= RPC_TIMEOUT_S * 1000, 'not before rpc_response_timeout');
 
     await cloud.start('scheduler');
     const id = await boot.create('after-scheduler-restart');
