@@ -17,6 +17,7 @@ import { hostsOfInstances } from '../compute/host-store.js';
 import { groupPlacement } from '../compute/server-groups.js';
 import { hostZones } from '../compute/aggregate-store.js';
 import { freeFromSummary, type HostState } from './host-state.js';
+import { ClaimLedger, type ClaimView } from './claim-ledger.js';
 import { rpcEndpoint, type RpcArgs, type RpcHandlers } from '../rpc/rpc-api.js';
 import { SCHEDULER_RPC_API } from './rpc-methods.js';
 
@@ -47,6 +48,7 @@ export function resourcesForFlavor(flavor: RequestSpec['flavor']): Resources {
 export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
   private readonly filters: HostFilter[];
   private readonly weighers: Weigher[];
+  private readonly claims = new ClaimLedger();
 
   constructor(private readonly deps: SchedulerDeps) {
     this.filters = enabledFilters(deps.conf.filter_scheduler.enabled_filters);
@@ -64,6 +66,15 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
   }
 
   async selectDestinations(ctx: RequestContext, { specObj: spec, instanceUuids, returnAlternates }: RpcArgs<typeof SCHEDULER_RPC_API, 'select_destinations'>): Promise<Selection[][]> {
+    const view = this.claims.openView();
+    try {
+      return await this.selectWithin(view, ctx, spec, instanceUuids, returnAlternates);
+    } finally {
+      view.close();
+    }
+  }
+
+  private async selectWithin(view: ClaimView, ctx: RequestContext, spec: RequestSpec, instanceUuids: string[], returnAlternates: boolean): Promise<Selection[][]> {
     const log = this.deps.logger.child({ request_id: ctx.requestId });
     const resources = resourcesForFlavor(spec.flavor);
     const { allocationRequests, providerSummaries } = await this.deps.placement.getAllocationCandidates({
@@ -102,13 +113,21 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
           log.info({ group: fctx.group?.uuid, policy: fctx.group?.policy }, 'no host satisfies the server group policy');
           throw new NoValidHost();
         }
-        const ranked = this.rank(candidates, fctx);
+        // Weighed as the hosts now are: less what this scheduler claimed since placement was read
+        // (this request's earlier instances, and other requests' claims).
+        const ranked = this.rank(consumeUnseen(candidates, view.unseen()), fctx);
         let chosen: HostState | undefined;
         for (const h of ranked) {
-          const ok = await this.deps.placement.claimResources({
-            consumerUuid: uuid, allocations: h.allocationRequest.allocations,
-            projectId: spec.project_id, userId: spec.user_id, consumerGeneration: null,
-          });
+          const landed = this.claims.claiming(uuid, h.nodeUuid, resources);
+          let ok = false;
+          try {
+            ok = await this.deps.placement.claimResources({
+              consumerUuid: uuid, allocations: h.allocationRequest.allocations,
+              projectId: spec.project_id, userId: spec.user_id, consumerGeneration: null,
+            });
+          } finally {
+            landed(ok);
+          }
           if (ok) {
             chosen = h;
             break;
@@ -118,10 +137,6 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
         claimed.push(uuid);
         // The next instance of this request sees this one as a member on its host (Nova appends to the group's hosts).
         if (fctx.group) fctx.group.hosts.set(chosen.host, (fctx.group.hosts.get(chosen.host) ?? 0) + 1);
-        // Consume what was claimed so the next instance of this request weighs hosts as they now are.
-        chosen.freeRamMb -= resources.MEMORY_MB ?? 0;
-        chosen.freeVcpus -= resources.VCPU ?? 0;
-        chosen.freeDiskGb -= resources.DISK_GB ?? 0;
         const alternates = returnAlternates
           ? ranked.filter((h) => h !== chosen).slice(0, this.deps.conf.scheduler.max_attempts - 1)
           : [];
@@ -130,6 +145,7 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
     } catch (err) {
       // Nothing of a failed request stays claimed.
       await Promise.all(claimed.map((c) => this.deps.placement.deleteAllocations(c).catch(() => undefined)));
+      for (const c of claimed) this.claims.forget(c);
       throw err;
     }
     return out;
@@ -195,4 +211,13 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
       };
     });
   }
+}
+
+/** The hosts as they are once the claims their placement view does not show are counted (copies; the weighers read them). */
+function consumeUnseen(hosts: HostState[], unseen: Map<string, Resources>): HostState[] {
+  if (unseen.size === 0) return hosts;
+  return hosts.map((h) => {
+    const u = unseen.get(h.nodeUuid);
+    return u ? { ...h, freeRamMb: h.freeRamMb - (u.MEMORY_MB ?? 0), freeVcpus: h.freeVcpus - (u.VCPU ?? 0), freeDiskGb: h.freeDiskGb - (u.DISK_GB ?? 0) } : h;
+  });
 }

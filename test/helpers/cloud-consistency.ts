@@ -16,12 +16,47 @@ export interface CloudCensus {
   allocations: Map<string, string[]>;
 }
 
-export async function assertCloudConsistent(cloud: CloudClient, opts: { settled?: readonly string[] } = {}): Promise<CloudCensus> {
-  const settled = new Set(opts.settled ?? ['ACTIVE', 'ERROR', 'SHUTOFF']);
+const SETTLED = ['ACTIVE', 'ERROR', 'SHUTOFF'];
+
+/** Every server (all projects) as GET /servers/detail shows it. */
+export async function listAllServers(cloud: CloudClient): Promise<any[]> {
   const list = await cloud.request('GET', '/compute/v2.1/servers/detail?all_tenants=1&limit=10000', { headers: COMPUTE });
   assert.equal(list.status, 200, JSON.stringify(list.json));
-  const servers: any[] = list.json.servers;
-  const stuck = servers.filter((s) => !settled.has(s.status) || s['OS-EXT-STS:task_state']);
+  return list.json.servers;
+}
+
+function inTransition(s: any, settled: ReadonlySet<string>): boolean {
+  return !settled.has(s.status) || !!s['OS-EXT-STS:task_state'];
+}
+
+/**
+ * Polls the server list (one request per round, not one per server) until
+ * the given servers (default: all) have left every transition; fails at the
+ * deadline naming those still in one.
+ */
+export async function waitUntilSettled(cloud: CloudClient, opts: { ids?: readonly string[]; timeoutMs: number; settled?: readonly string[] }): Promise<any[]> {
+  const settled = new Set(opts.settled ?? SETTLED);
+  const deadline = Date.now() + opts.timeoutMs;
+  for (;;) {
+    const all = await listAllServers(cloud);
+    const wanted = opts.ids ? all.filter((s) => opts.ids!.includes(s.id)) : all;
+    if (opts.ids) {
+      const missing = opts.ids.filter((id) => !wanted.some((s) => s.id === id));
+      assert.deepEqual(missing, [], 'servers gone from the list');
+    }
+    const moving = wanted.filter((s) => inTransition(s, settled));
+    if (moving.length === 0) return wanted;
+    if (Date.now() > deadline) {
+      assert.fail(`servers still in a transition after ${opts.timeoutMs} ms: ${moving.map((s) => `${s.id} ${s.status}/${s['OS-EXT-STS:task_state']} on ${s['OS-EXT-SRV-ATTR:host']}`).join(', ')}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function assertCloudConsistent(cloud: CloudClient, opts: { settled?: readonly string[] } = {}): Promise<CloudCensus> {
+  const settled = new Set(opts.settled ?? SETTLED);
+  const servers = await listAllServers(cloud);
+  const stuck = servers.filter((s) => inTransition(s, settled));
   assert.deepEqual(stuck.map((s) => `${s.id} ${s.status}/${s['OS-EXT-STS:task_state']}`), [], 'servers stuck in a transition');
   const byId = new Map(servers.map((s) => [s.id, s]));
 

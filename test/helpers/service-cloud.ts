@@ -30,6 +30,8 @@ export interface ServiceCloudOptions {
   controller?: Sections;
   /** Merged into every compute host's conf. */
   compute?: Sections;
+  /** Merged into one process's conf after its role's (by name: c1, conductor, ...): a host that fails its spawns, a slow one. */
+  process?: Record<string, Sections>;
   /** How long each process may take to say it is ready (default 60 s). */
   readyTimeoutMs?: number;
 }
@@ -44,8 +46,11 @@ export interface ServiceCloud extends CloudClient {
   computeHosts: string[];
   /** The running process of each name (api, api-2, conductor, scheduler, scheduler-2, c1, ...). */
   processes: Map<string, KilonovaProcess>;
-  /** Starts the named process (again, after a kill) from its role's conf. */
-  start(name: string): Promise<KilonovaProcess>;
+  /**
+   * Starts the named process (again, after a kill) from its role's conf and
+   * its own; `conf` is merged into its own for this and every later start.
+   */
+  start(name: string, conf?: Sections): Promise<KilonovaProcess>;
   /** Sends the signal (default SIGKILL) to the named process; resolves when it has exited. */
   kill(name: string, signal?: NodeJS.Signals): Promise<number | null>;
   /** SIGTERM to every process, computes first; each exit code by name. Then removes database, vhost and files. */
@@ -125,21 +130,32 @@ export async function startServiceCloud(opts: ServiceCloudOptions = {}): Promise
     }, opts.compute);
     fs.writeFileSync(path.join(dir, 'controller.conf'), iniText(controller));
     fs.writeFileSync(path.join(dir, 'compute.conf'), iniText(compute));
+    const own = new Map(Object.entries(opts.process ?? {}));
+    // The role's file, or one of the process's own when it has settings of its own.
+    const confFile = (name: string, conf: Sections | undefined): string => {
+      if (conf) own.set(name, mergeSections(own.get(name), conf));
+      const role = roleOf(name) === 'compute' ? 'compute' : 'controller';
+      const mine = own.get(name);
+      if (!mine) return path.join(dir, `${role}.conf`);
+      const file = path.join(dir, `${name}.conf`);
+      fs.writeFileSync(file, iniText(mergeSections(role === 'compute' ? compute : controller, mine)));
+      return file;
+    };
 
     const apiNames = ports.map((_, i) => (i === 0 ? 'api' : `api-${i + 1}`));
     const schedulerNames = Array.from({ length: opts.schedulers ?? 1 }, (_, i) => (i === 0 ? 'scheduler' : `scheduler-${i + 1}`));
     const computeHosts = Array.from({ length: opts.computes ?? 2 }, (_, i) => `c${i + 1}`);
 
-    const start = async (name: string): Promise<KilonovaProcess> => {
+    const start = async (name: string, conf?: Sections): Promise<KilonovaProcess> => {
       if (processes.has(name)) throw new Error(`${name} is already running`);
       const role = roleOf(name);
       let args: string[];
       if (role === 'compute') {
         if (!computeHosts.includes(name)) throw new Error(`no compute host ${name}`);
-        args = ['compute', '--host', name, '--config-file', path.join(dir, 'compute.conf'), '--state-path', path.join(dir, name)];
+        args = ['compute', '--host', name, '--config-file', confFile(name, conf), '--state-path', path.join(dir, name)];
       } else {
         const apiIndex = apiNames.indexOf(name);
-        args = [role, '--config-file', path.join(dir, 'controller.conf'), ...(apiIndex >= 0 ? ['--port', String(ports[apiIndex])] : [])];
+        args = [role, '--config-file', confFile(name, conf), ...(apiIndex >= 0 ? ['--port', String(ports[apiIndex])] : [])];
       }
       const p = await spawnKilonova(args, { cwd: dir, env: childEnv(), ready: READY(role), readyTimeoutMs: opts.readyTimeoutMs ?? 60_000 });
       processes.set(name, p);
@@ -148,9 +164,9 @@ export async function startServiceCloud(opts: ServiceCloudOptions = {}): Promise
 
     // The first API bootstraps the identity, flavors and networks; the others then find them.
     await start('api');
-    await Promise.all(apiNames.slice(1).map(start));
-    await Promise.all(['conductor', ...schedulerNames].map(start));
-    await Promise.all(computeHosts.map(start));
+    await Promise.all(apiNames.slice(1).map((n) => start(n)));
+    await Promise.all(['conductor', ...schedulerNames].map((n) => start(n)));
+    await Promise.all(computeHosts.map((h) => start(h)));
 
     const apis = apiNames.map((_, i) => makeClient(`http://127.0.0.1:${ports[i]}`, { admin: ADMIN_PASSWORD, demo: DEMO_PASSWORD }));
     // The resource trackers report to placement over HTTP: wait until every host can take servers.

@@ -19,11 +19,12 @@ export async function markBuildFailed(
   deps: { store: Pick<ComputeHostStore, 'saveInstance' | 'addInstanceFault' | 'finishAction'>; placement: PlacementClient; notifier: Notifier; logger: Logger },
   ctx: RequestContext, instance: Instance, fault: BuildFault,
 ): Promise<void> {
-  // The fault first, as Nova's compute manager does: a server is never seen in ERROR without
-  // its fault, even while the allocations are released (over HTTP from a separate process).
+  // As Nova orders it: whoever sees ERROR sees its fault, and nothing held for it any more.
   await deps.store.addInstanceFault(instance.uuid, { code: fault.code, message: fault.message, host: fault.host ?? null });
-  const updated = await deps.store.saveInstance(instance.uuid, { vm_state: VmState.ERROR, task_state: null });
   await deps.placement.deleteAllocations(instance.uuid).catch((err) => deps.logger.warn({ err, instance: instance.uuid }, 'could not delete allocations'));
+  // Nova's _nil_out_instance_obj_host_and_node: the allocation is given back, so the server is on no host
+  // any more (its fault keeps where it failed); deleting it then needs no host that may be gone.
+  const updated = await deps.store.saveInstance(instance.uuid, { vm_state: VmState.ERROR, task_state: null, host: null, node: null, launched_on: null });
   if (!updated) return; // deleted meanwhile: nothing to mark
   await deps.store.finishAction(ctx, instance.uuid);
   await deps.notifier.error(ctx, 'instance.create.error', instancePayload({ ...instance, vm_state: VmState.ERROR, task_state: null }, { fault: fault.message }));

@@ -1,0 +1,84 @@
+/**
+ * What this scheduler has claimed that a placement view read by another
+ * request may not show yet: the part of Nova's HostState.consume_from_request
+ * that lets concurrent requests in one scheduler see each other's choices.
+ *
+ * Requests are handled concurrently; each reads allocation candidates, then
+ * weighs. Without this, every request that read placement before the others'
+ * claims landed sees the same "emptiest" host, and a burst of boots piles
+ * onto it. A claim counts against its host while it is being made, and once
+ * made, for every view opened before it landed (a view opened after it reads
+ * it from placement). It only steers the weighers: placement's claim, with
+ * its provider generations, still decides whether a host has room.
+ */
+import type { Resources } from '../compute/clients.js';
+
+interface Claim {
+  consumer: string;
+  provider: string;
+  resources: Resources;
+  /** Order in which claims landed; 0 while the claim is being made. */
+  landedAt: number;
+}
+
+export interface ClaimView {
+  /** Resources per provider that the placement read of this view may not count. */
+  unseen(): Map<string, Resources>;
+  close(): void;
+}
+
+export class ClaimLedger {
+  private landings = 0;
+  private claims: Claim[] = [];
+  /** The landing count each open view was opened at. */
+  private readonly views = new Set<{ openedAt: number }>();
+
+  /** Open before reading placement; close when the request is done. */
+  openView(): ClaimView {
+    const view = { openedAt: this.landings };
+    this.views.add(view);
+    return {
+      unseen: () => {
+        const out = new Map<string, Resources>();
+        for (const c of this.claims) {
+          if (c.landedAt !== 0 && c.landedAt <= view.openedAt) continue;
+          const sum = out.get(c.provider) ?? {};
+          for (const [rc, n] of Object.entries(c.resources)) sum[rc] = (sum[rc] ?? 0) + n;
+          out.set(c.provider, sum);
+        }
+        return out;
+      },
+      close: () => {
+        this.views.delete(view);
+        this.prune();
+      },
+    };
+  }
+
+  /** A claim about to be made (before its request to placement): returns what to call once placement answered. */
+  claiming(consumer: string, provider: string, resources: Resources): (made: boolean) => void {
+    const claim: Claim = { consumer, provider, resources, landedAt: 0 };
+    this.claims.push(claim);
+    return (made) => {
+      if (made) claim.landedAt = ++this.landings;
+      else this.claims = this.claims.filter((c) => c !== claim);
+    };
+  }
+
+  /** The consumer's claims were undone (its request failed): they no longer weigh on their hosts. */
+  forget(consumer: string): void {
+    this.claims = this.claims.filter((c) => c.consumer !== consumer);
+  }
+
+  /** Claims in flight, for tests. */
+  get size(): number {
+    return this.claims.length;
+  }
+
+  /** A landed claim every open view was opened after is in what they read: drop it. */
+  private prune(): void {
+    let oldest = this.landings;
+    for (const v of this.views) oldest = Math.min(oldest, v.openedAt);
+    this.claims = this.claims.filter((c) => c.landedAt === 0 || c.landedAt > oldest);
+  }
+}
