@@ -93,7 +93,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
     const conductorClient = conductorRpcClient(bus.rpc);
 
     // The conductor serves before the compute hosts start: their init may read their records through it.
-    await startConductor({ conf, db: computeDb, bus, placement, network, notifier, logger }, cleanups);
+    await startConductor({ conf, db: computeDb, bus, placement, network, notifier, logger }, cleanups, { soleConductor: true });
     const hostStore = () => (conf.conductor.use_local ? new DatabaseComputeHostStore(computeDb) : new ConductorComputeHostStore(conductorObjectRpcClient(bus.rpc)));
     const hostCount = conf.fake_driver.hosts;
     const hosts: ComputeHost[] = [];

@@ -33,6 +33,11 @@ export class ComputeTaskManager implements RpcHandlers<typeof CONDUCTOR_RPC_API>
     if (n > 0) this.deps.logger.info({ count: n }, 'set to ERROR the builds a restart interrupted before scheduling');
   }
 
+  /** Periodic: servers still without a host instance_build_timeout seconds after their create go to ERROR. */
+  async checkUnscheduledBuildTime(timeoutS: number, now = Date.now()): Promise<number> {
+    return recoverUnscheduledInstances(this.deps, { createdBefore: new Date(now - timeoutS * 1000).toISOString() });
+  }
+
   /** The dispatch table for topic `conductor`: the declared methods, decoded, to the handlers below. */
   endpoint(): RpcEndpoint {
     return rpcEndpoint(CONDUCTOR_RPC_API, this);

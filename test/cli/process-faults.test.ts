@@ -220,6 +220,9 @@ describe('compute, conductor and scheduler processes killed and started again', 
     const settled = await waitUntilSettled(cloud, { ids: [...inFlight, whileDown], timeoutMs: 60_000 });
     for (const s of settled) assert.ok(s.status === 'ACTIVE' || (s.status === 'ERROR' && s.fault?.message), `${s.name}: ${s.status} ${JSON.stringify(s.fault)}`);
     console.log(`# conductor killed: ${settled.map((s) => `${s.name} ${s.status}${s.fault ? ` (${s.fault.message})` : ''}`).join('; ')}`);
+    // Its build_instances waited in the conductor's queue: the restarted conductor builds it, it is not written off.
+    const queued = settled.find((s) => s.id === whileDown);
+    assert.equal(queued?.status, 'ACTIVE', JSON.stringify(queued?.fault));
 
     const id = await boot.create('after-conductor-restart');
     const [server] = await waitUntilSettled(cloud, { ids: [id], timeoutMs: 60_000 });

@@ -27,8 +27,13 @@ export interface ConductorRoleDeps {
   logger: Logger;
 }
 
-/** Serves the conductor topic after its own recovery (compute hosts' init may read their records through it). */
-export async function startConductor(deps: ConductorRoleDeps, cleanups: Cleanups): Promise<void> {
+/**
+ * Serves the conductor topic, after settling the builds a restart left without
+ * a host when it is the sole conductor on an in-process bus (compute hosts'
+ * init may read their records through it). With [DEFAULT] instance_build_timeout
+ * set, builds that outlive it without a host go to ERROR periodically.
+ */
+export async function startConductor(deps: ConductorRoleDeps, cleanups: Cleanups, opts: { soleConductor: boolean }): Promise<void> {
   const { conf, db, bus } = deps;
   const host = conf.DEFAULT.host;
   const logger = deps.logger.child({ service: 'conductor' });
@@ -36,7 +41,15 @@ export async function startConductor(deps: ConductorRoleDeps, cleanups: Cleanups
     db, scheduler: schedulerRpcClient(bus.rpc), compute: computeRpcClient(bus.rpc), placement: deps.placement, network: deps.network,
     notifier: deps.notifier, logger, host,
   });
-  await conductor.initHost();
+  if (opts.soleConductor) await conductor.initHost();
+  const timeoutS = conf.DEFAULT.instance_build_timeout;
+  if (timeoutS > 0) {
+    const timer = setInterval(() => {
+      conductor.checkUnscheduledBuildTime(timeoutS).catch((err) => logger.warn({ err, task: 'check_unscheduled_build_time' }, 'periodic task failed'));
+    }, Math.min(timeoutS, Math.max(conf.DEFAULT.report_interval, 10)) * 1000);
+    timer.unref();
+    cleanups.push(() => clearInterval(timer));
+  }
   const server = new RpcServer(bus.transport, CONDUCTOR_TOPIC, conductorEndpoint(conductor, new ConductorManager(new DatabaseComputeHostStore(db))), logger);
   await server.start();
   cleanups.push(() => server.stop());

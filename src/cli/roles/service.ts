@@ -89,7 +89,7 @@ export async function startService(role: ServiceRole, conf: Config, logger: Logg
         await startConductor({
           conf, db, bus, placement: new PlacementService({ db, logger: logger.child({ service: 'placement' }) }),
           network: new NetworkService({ db, logger: logger.child({ service: 'network' }) }), notifier: bus.notifierFor(`nova-conductor:${host}`), logger,
-        }, cleanups);
+        }, cleanups, { soleConductor: false });
         await registerDatabaseService(conf, db, [{ binary: 'nova-conductor', topic: CONDUCTOR_TOPIC }], logger, cleanups);
         summary = `(host ${host})`;
       } else {
