@@ -120,6 +120,9 @@ async function loadNetworks(db: NetworkDb, networkIds: string[]): Promise<{ netw
       'neutron_networks.description as n_description', 'neutron_networks.status as n_status',
       'neutron_networks.admin_state_up as n_admin_state_up', 'neutron_networks.shared as n_shared', 'neutron_networks.mtu as n_mtu',
       'neutron_networks.port_security_enabled as n_port_security_enabled', 'neutron_networks.router_external as n_router_external',
+      'neutron_networks.provider_network_type as n_provider_network_type',
+      'neutron_networks.provider_physical_network as n_provider_physical_network',
+      'neutron_networks.provider_segmentation_id as n_provider_segmentation_id',
       'neutron_networks.revision_number as n_revision_number', 'neutron_networks.created_at as n_created_at',
       'neutron_networks.updated_at as n_updated_at',
     ])
@@ -139,7 +142,9 @@ async function loadNetworks(db: NetworkDb, networkIds: string[]): Promise<{ netw
       networks.set(r.n_id, {
         id: r.n_id, project_id: r.n_project_id, name: r.n_name, description: r.n_description, status: r.n_status,
         admin_state_up: r.n_admin_state_up, shared: r.n_shared, mtu: r.n_mtu, port_security_enabled: r.n_port_security_enabled,
-        router_external: r.n_router_external, revision_number: r.n_revision_number, created_at: r.n_created_at, updated_at: r.n_updated_at,
+        router_external: r.n_router_external, provider_network_type: r.n_provider_network_type,
+        provider_physical_network: r.n_provider_physical_network, provider_segmentation_id: r.n_provider_segmentation_id,
+        revision_number: r.n_revision_number, created_at: r.n_created_at, updated_at: r.n_updated_at,
       });
     }
     if (r.id !== null) {
@@ -356,15 +361,29 @@ export class PortStore {
   async delete(id: string): Promise<void> {
     const freed = await this.db.transaction().execute(async (trx) => {
       await assertNotInTrunk(trx, id);
-      const ips = await trx.selectFrom('neutron_ip_allocations').select(['subnet_id', 'ip_int']).where('port_id', '=', id).execute();
-      await trx.deleteFrom('neutron_ip_allocations').where('port_id', '=', id).execute();
-      await trx.deleteFrom('neutron_tags').where('resource_id', '=', id).execute();
-      const r = await trx.deleteFrom('neutron_ports').where('id', '=', id).executeTakeFirst();
-      if (Number(r.numDeletedRows) === 0) throw portNotFound(id);
+      const { ips, deleted } = await deletePortRows(trx, [id]);
+      if (deleted === 0) throw portNotFound(id);
       return ips;
     });
     this.released(freed);
   }
+}
+
+/**
+ * Removes ports with their addresses and tags in the caller's transaction. A
+ * floating IP on one of them is disassociated, as Neutron does when the port
+ * goes. Returns the freed addresses (for released()) and how many ports went.
+ */
+export async function deletePortRows(trx: NetworkDb, ids: readonly string[]): Promise<{ ips: Array<{ subnet_id: string; ip_int: number }>; deleted: number }> {
+  if (ids.length === 0) return { ips: [], deleted: 0 };
+  const ips = await trx.selectFrom('neutron_ip_allocations').select(['subnet_id', 'ip_int']).where('port_id', 'in', ids).execute();
+  await trx.updateTable('neutron_floatingips')
+    .set({ fixed_port_id: null, fixed_ip_address: null, router_id: null, status: 'DOWN', updated_at: nowIso() })
+    .where('fixed_port_id', 'in', ids).execute();
+  await trx.deleteFrom('neutron_ip_allocations').where('port_id', 'in', ids).execute();
+  await trx.deleteFrom('neutron_tags').where('resource_id', 'in', ids).execute();
+  const r = await trx.deleteFrom('neutron_ports').where('id', 'in', ids).executeTakeFirst();
+  return { ips, deleted: Number(r.numDeletedRows) };
 }
 
 /** An address given as text must at least look like IPv4 before it reaches IPAM. */

@@ -25,7 +25,8 @@ export interface ReadableResource<Row extends { id: string }, Rec> {
   };
   rowOf(rec: Rec): Row;
   target(row: Row): PolicyTarget;
-  view(rec: Rec): View;
+  /** The resource as this caller may see it. */
+  view(rec: Rec, auth: AuthContext): View;
   notFound(id: string): Error;
 }
 
@@ -47,7 +48,7 @@ export function registerReadRoutes<Row extends { id: string }, Rec>(
     const { records, hasMore } = await r.store.list(scopeOf(request.auth), req);
     const fields = fieldsOf(query);
     const shown = records.filter((rec) => policy.allowed(r.getRule, r.target(r.rowOf(rec)), request.auth));
-    const body: Record<string, unknown> = { [r.collection]: shown.map((rec) => selectFields(r.view(rec), fields)) };
+    const body: Record<string, unknown> = { [r.collection]: shown.map((rec) => selectFields(r.view(rec, request.auth), fields)) };
     if (req.limit !== undefined) body[`${r.collection}_links`] = pageLinks(request, req, records.map(r.rowOf), hasMore);
     return body;
   });
@@ -56,7 +57,7 @@ export function registerReadRoutes<Row extends { id: string }, Rec>(
     const { id } = request.params as { id: string };
     await lookup(request.auth, id);
     const rec = await r.store.get(scopeOf(request.auth), id);
-    return { [r.singular]: selectFields(r.view(rec), fieldsOf(request.query as Record<string, unknown>)) };
+    return { [r.singular]: selectFields(r.view(rec, request.auth), fieldsOf(request.query as Record<string, unknown>)) };
   });
 
   return lookup;

@@ -17,6 +17,8 @@ import { registerTagRoutes } from './tags.js';
 import { registerQuotaRoutes } from './quotas.js';
 import { registerSecurityGroupRoutes } from './security-groups.js';
 import { registerTrunkRoutes } from './trunks.js';
+import { registerRouterRoutes } from './routers.js';
+import { registerFloatingIpRoutes } from './floating-ips.js';
 
 export interface NetworkApiOptions {
   network: NetworkService;
@@ -45,5 +47,7 @@ export async function networkApi(app: FastifyInstance, opts: NetworkApiOptions):
     registerQuotaRoutes(v2, ctx);
     registerSecurityGroupRoutes(v2, ctx);
     registerTrunkRoutes(v2, ctx);
+    registerRouterRoutes(v2, ctx);
+    registerFloatingIpRoutes(v2, ctx);
   }, { prefix: '/v2.0' });
 }
