@@ -25,6 +25,7 @@ import { RouterStore, ROUTER_GATEWAY, ROUTER_INTERFACE } from './routers.js';
 import { FloatingIpStore, FLOATINGIP_OWNER } from './floating-ips.js';
 import { DEFAULT_QUOTA_LIMITS, countOwned, withinQuota, type EnforcedResource, type QuotaLimits } from './quotas.js';
 import { servicePortInUse } from './errors.js';
+import { networkIpAvailabilities, type AvailabilityFilter, type NetworkAvailability } from './ip-availability.js';
 import type { PortRow } from './tables.js';
 import type { NetworkRow, SecurityGroupRuleRow } from './tables.js';
 
@@ -171,6 +172,10 @@ export class NetworkService {
       count('neutron_networks'), count('neutron_subnets'), count('neutron_ports'),
       countOwned(this.db, 'router', projectId), countOwned(this.db, 'floatingip', projectId)]);
     return { network, subnet, port, router, floatingip };
+  }
+
+  ipAvailabilities(filter: AvailabilityFilter): Promise<NetworkAvailability[]> {
+    return networkIpAvailabilities(this.db, filter);
   }
 
   /** Runs `create` when the project is below its limit for the resource (409 OverQuota otherwise). */

@@ -19,6 +19,7 @@ import { registerSecurityGroupRoutes } from './security-groups.js';
 import { registerTrunkRoutes } from './trunks.js';
 import { registerRouterRoutes } from './routers.js';
 import { registerFloatingIpRoutes } from './floating-ips.js';
+import { registerAvailabilityRoutes } from './availability.js';
 
 export interface NetworkApiOptions {
   network: NetworkService;
@@ -49,5 +50,6 @@ export async function networkApi(app: FastifyInstance, opts: NetworkApiOptions):
     registerTrunkRoutes(v2, ctx);
     registerRouterRoutes(v2, ctx);
     registerFloatingIpRoutes(v2, ctx);
+    registerAvailabilityRoutes(v2, ctx);
   }, { prefix: '/v2.0' });
 }
