@@ -218,6 +218,39 @@ async function l3(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('ix_neutron_floatingips_fixed_port_id').on('neutron_floatingips').column('fixed_port_id').execute();
 }
 
+/** Address scopes and subnet pools; a subnet remembers the pool its cidr came from. */
+async function subnetPools(db: Kysely<any>): Promise<void> {
+  await db.schema.createTable('neutron_address_scopes')
+    .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+    .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('name', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('shared', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('ip_version', 'integer', (c) => c.notNull())
+    .addColumn('revision_number', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+    .execute();
+  await db.schema.createTable('neutron_subnetpools')
+    .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+    .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('name', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('description', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('ip_version', 'integer', (c) => c.notNull())
+    .addColumn('default_prefixlen', 'integer', (c) => c.notNull())
+    .addColumn('min_prefixlen', 'integer', (c) => c.notNull())
+    .addColumn('max_prefixlen', 'integer', (c) => c.notNull())
+    .addColumn('shared', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('is_default', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('address_scope_id', 'varchar(36)', (c) => c.references('neutron_address_scopes.id'))
+    // JSON: ["10.0.0.0/16", ...]
+    .addColumn('prefixes', 'text', (c) => c.notNull())
+    .addColumn('revision_number', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+    .execute();
+  await db.schema.alterTable('neutron_subnets').addColumn('subnetpool_id', 'varchar(36)', (c) => c.references('neutron_subnetpools.id')).execute();
+}
+
 export const networkMigrations: MigrationSet = {
   name: 'network',
   migrations: {
@@ -225,5 +258,6 @@ export const networkMigrations: MigrationSet = {
     '002_security_groups': { up: securityGroups },
     '003_trunks': { up: trunks },
     '004_l3': { up: l3 },
+    '005_subnet_pools': { up: subnetPools },
   },
 };

@@ -42,7 +42,10 @@ export interface SubnetCreate {
   name: string;
   description: string;
   ip_version: number;
-  cidr: string;
+  /** undefined: allocated from the subnet pool (subnetpool_id, prefixlen). */
+  cidr?: string;
+  subnetpool_id?: string;
+  prefixlen?: number;
   /** undefined: the first host address; null: no gateway. */
   gateway_ip?: string | null;
   /** undefined: the whole cidr but the gateway. */

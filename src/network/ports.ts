@@ -130,7 +130,7 @@ async function loadNetworks(db: NetworkDb, networkIds: string[]): Promise<{ netw
       'neutron_subnets.id', 'neutron_subnets.network_id', 'neutron_subnets.project_id', 'neutron_subnets.name',
       'neutron_subnets.description', 'neutron_subnets.ip_version', 'neutron_subnets.cidr', 'neutron_subnets.gateway_ip',
       'neutron_subnets.enable_dhcp', 'neutron_subnets.allocation_pools', 'neutron_subnets.dns_nameservers',
-      'neutron_subnets.host_routes', 'neutron_subnets.revision_number', 'neutron_subnets.created_at', 'neutron_subnets.updated_at',
+      'neutron_subnets.host_routes', 'neutron_subnets.subnetpool_id', 'neutron_subnets.revision_number', 'neutron_subnets.created_at', 'neutron_subnets.updated_at',
     ])
     .where('neutron_networks.id', 'in', networkIds)
     .orderBy('neutron_subnets.created_at').orderBy('neutron_subnets.id')
@@ -151,7 +151,7 @@ async function loadNetworks(db: NetworkDb, networkIds: string[]): Promise<{ netw
       subnets.push({
         id: r.id, network_id: r.network_id!, project_id: r.project_id!, name: r.name!, description: r.description!,
         ip_version: r.ip_version!, cidr: r.cidr!, gateway_ip: r.gateway_ip ?? null, enable_dhcp: r.enable_dhcp!,
-        allocation_pools: r.allocation_pools!, dns_nameservers: r.dns_nameservers!, host_routes: r.host_routes!,
+        allocation_pools: r.allocation_pools!, dns_nameservers: r.dns_nameservers!, host_routes: r.host_routes!, subnetpool_id: r.subnetpool_id ?? null,
         revision_number: r.revision_number!, created_at: r.created_at!, updated_at: r.updated_at!,
       });
     }

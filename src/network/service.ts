@@ -25,6 +25,7 @@ import { RouterStore, ROUTER_GATEWAY, ROUTER_INTERFACE } from './routers.js';
 import { FloatingIpStore, FLOATINGIP_OWNER } from './floating-ips.js';
 import { DEFAULT_QUOTA_LIMITS, countOwned, withinQuota, type EnforcedResource, type QuotaLimits } from './quotas.js';
 import { servicePortInUse } from './errors.js';
+import { AddressScopeStore, SubnetPoolStore } from './subnet-pools.js';
 import { networkIpAvailabilities, type AvailabilityFilter, type NetworkAvailability } from './ip-availability.js';
 import type { PortRow } from './tables.js';
 import type { NetworkRow, SecurityGroupRuleRow } from './tables.js';
@@ -63,6 +64,8 @@ export class NetworkService {
   readonly trunks: TrunkStore;
   readonly routers: RouterStore;
   readonly floatingIps: FloatingIpStore;
+  readonly addressScopes: AddressScopeStore;
+  readonly subnetPools: SubnetPoolStore;
   readonly quotaLimits: QuotaLimits;
   private readonly locks: KeyedMutex;
   private readonly instances: InstanceNetworks;
@@ -84,6 +87,8 @@ export class NetworkService {
     this.securityGroups = new SecurityGroupStore(this.db);
     // Of Neutron's trunk drivers, Linux bridge's trunks ports already bound; Open vSwitch's and no driver at all do not.
     this.trunks = new TrunkStore(this.db, vifType === 'bridge');
+    this.addressScopes = new AddressScopeStore(this.db);
+    this.subnetPools = new SubnetPoolStore(this.db, this.addressScopes);
     this.routers = new RouterStore(this.db, this.ports, this.subnets, locks);
     this.floatingIps = new FloatingIpStore(this.db, this.ports, this.routers);
     this.instances = new InstanceNetworks(this.db, this.subnets, this.ports, this.binding);

@@ -40,6 +40,8 @@ export interface SubnetRow {
   dns_nameservers: string;
   /** JSON: [{destination, nexthop}] */
   host_routes: string;
+  /** The subnet pool the cidr was allocated from, if any. */
+  subnetpool_id: string | null;
   revision_number: number;
   created_at: string;
   updated_at: string;
@@ -186,6 +188,36 @@ export interface FloatingIpRow {
   updated_at: string;
 }
 
+export interface AddressScopeRow {
+  id: string;
+  project_id: string;
+  name: string;
+  shared: number;
+  ip_version: number;
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SubnetPoolRow {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  ip_version: number;
+  default_prefixlen: number;
+  min_prefixlen: number;
+  max_prefixlen: number;
+  shared: number;
+  is_default: number;
+  address_scope_id: string | null;
+  /** JSON: the pool's cidrs. */
+  prefixes: string;
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface NetworkTables {
   neutron_networks: NetworkRow;
   neutron_subnets: SubnetRow;
@@ -201,6 +233,8 @@ export interface NetworkTables {
   neutron_flat_allocations: FlatAllocationRow;
   neutron_routers: RouterRow;
   neutron_floatingips: FloatingIpRow;
+  neutron_address_scopes: AddressScopeRow;
+  neutron_subnetpools: SubnetPoolRow;
 }
 
 export type NetworkDb = Kysely<NetworkTables>;

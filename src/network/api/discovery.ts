@@ -21,7 +21,7 @@ const EXTENSIONS: Extension[] = [
   { alias: 'standard-attr-description', name: 'standard-attr-description', description: 'Extension to add descriptions to standard attributes' },
   { alias: 'standard-attr-revisions', name: 'Resource revision numbers', description: 'This extension will display the revision number of neutron resources.' },
   { alias: 'standard-attr-timestamp', name: 'Resource timestamps', description: 'Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes.' },
-  { alias: 'standard-attr-tag', name: 'Tag support for resources with standard attribute: subnet, trunk, router, network, floatingip, port', description: 'Enables to set tag on resources with standard attribute.' },
+  { alias: 'standard-attr-tag', name: 'Tag support for resources with standard attribute: subnet, trunk, router, network, floatingip, subnetpool, port', description: 'Enables to set tag on resources with standard attribute.' },
   { alias: 'security-group', name: 'security-group', description: 'The security groups extension.' },
   { alias: 'trunk', name: 'Trunk Extension', description: 'Provides support for trunk ports' },
   { alias: 'trunk-details', name: 'Trunk port details', description: 'Expose trunk port details' },
@@ -32,6 +32,8 @@ const EXTENSIONS: Extension[] = [
   { alias: 'availability_zone', name: 'Availability Zone', description: 'The availability zone extension.' },
   { alias: 'network_availability_zone', name: 'Network Availability Zone', description: 'Availability zone support for network.' },
   { alias: 'router_availability_zone', name: 'Router Availability Zone', description: 'Availability zone support for router.' },
+  { alias: 'address-scope', name: 'Address scope', description: 'Address scopes extension.' },
+  { alias: 'subnet_allocation', name: 'Subnet Allocation', description: 'Enables allocation of subnets from a subnet pool' },
   { alias: 'service-type', name: 'Neutron Service Type Management', description: 'API for retrieving service providers for Neutron advanced services' },
 ];
 
@@ -55,6 +57,7 @@ export function registerDiscoveryRoutes(app: FastifyInstance, ctx: NetworkApiCon
     return {
       resources: [
         ['network', 'networks'], ['subnet', 'subnets'], ['port', 'ports'], ['trunk', 'trunks'], ['router', 'routers'], ['floatingip', 'floatingips'],
+        ['subnetpool', 'subnetpools'], ['address_scope', 'address-scopes'],
       ].map(([name, collection]) => ({
         name, collection, links: [{ href: `${base}/${collection}`, rel: 'self' }],
       })),

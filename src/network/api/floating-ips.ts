@@ -12,7 +12,7 @@ import { floatingIpCreate, floatingIpUpdate } from './schemas/routers.js';
 import { enforce } from './policy.js';
 import { floatingIpView } from './views.js';
 import { tagCreated, type NetworkApiContext } from './common.js';
-import { registerReadRoutes } from './read-routes.js';
+import { registerDeleteRoute, registerReadRoutes } from './read-routes.js';
 
 export function floatingIpTarget(f: Pick<FloatingIpRow, 'project_id'>): PolicyTarget {
   return { project_id: f.project_id, tenant_id: f.project_id };
@@ -65,11 +65,5 @@ export function registerFloatingIpRoutes(app: FastifyInstance, ctx: NetworkApiCo
     return { floatingip: floatingIpView(await svc.floatingIps.update(scopeOf(request.auth), current, patch)) };
   });
 
-  app.delete('/floatingips/:id', async (request, reply) => {
-    const { id } = request.params as { id: string };
-    const current = await lookup(request.auth, id);
-    enforce(policy, 'delete_floatingip', floatingIpTarget(current), request.auth);
-    await svc.floatingIps.delete(current);
-    return reply.code(204).send();
-  });
+  registerDeleteRoute(app, ctx, 'floatingips', 'delete_floatingip', lookup, floatingIpTarget, (f) => svc.floatingIps.delete(f));
 }

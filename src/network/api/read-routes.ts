@@ -1,5 +1,5 @@
 /**
- * GET /<collection> and GET /<collection>/{id} for a resource whose policy
+ * GET /<collection> and GET /<collection>/{id} (and DELETE) for a resource whose policy
  * target needs nothing but its own row (networks, trunks): filters, fields and
  * pagination links on the list, and a 404 rather than a 403 for a resource
  * the caller may not see.
@@ -11,6 +11,7 @@ import { parseListRequest, type ListableTable, type ListRequest } from '../listi
 import { scopeOf, type Scope } from '../model.js';
 import { selectFields, type View } from './views.js';
 import { fieldsOf, pageLinks, type NetworkApiContext } from './common.js';
+import { enforce } from './policy.js';
 
 export interface ReadableResource<Row extends { id: string }, Rec> {
   singular: string;
@@ -61,4 +62,18 @@ export function registerReadRoutes<Row extends { id: string }, Rec>(
   });
 
   return lookup;
+}
+
+/** DELETE /<collection>/{id}: a 404 for what the caller may not see, the delete rule, then the store's delete. */
+export function registerDeleteRoute<Row>(
+  app: FastifyInstance, ctx: NetworkApiContext, collection: string, deleteRule: string,
+  lookup: (auth: AuthContext, id: string) => Promise<Row>, target: (row: Row) => PolicyTarget, remove: (row: Row) => Promise<void>,
+): void {
+  app.delete(`/${collection}/:id`, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const current = await lookup(request.auth, id);
+    enforce(ctx.policy, deleteRule, target(current), request.auth);
+    await remove(current);
+    return reply.code(204).send();
+  });
 }

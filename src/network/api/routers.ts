@@ -13,7 +13,7 @@ import { interfaceInfo, routerCreate, routerUpdate } from './schemas/routers.js'
 import { enforce } from './policy.js';
 import { routerView } from './views.js';
 import { tagCreated, type NetworkApiContext } from './common.js';
-import { registerReadRoutes } from './read-routes.js';
+import { registerDeleteRoute, registerReadRoutes } from './read-routes.js';
 
 export function routerTarget(r: Pick<RouterRow, 'project_id'>): PolicyTarget {
   return { project_id: r.project_id, tenant_id: r.project_id };
@@ -92,13 +92,7 @@ export function registerRouterRoutes(app: FastifyInstance, ctx: NetworkApiContex
     return { router: routerView(await svc.routers.update(current, patch)) };
   });
 
-  app.delete('/routers/:id', async (request, reply) => {
-    const { id } = request.params as { id: string };
-    const current = await lookup(request.auth, id);
-    enforce(policy, 'delete_router', routerTarget(current), request.auth);
-    await svc.routers.delete(current);
-    return reply.code(204).send();
-  });
+  registerDeleteRoute(app, ctx, 'routers', 'delete_router', lookup, routerTarget, (r) => svc.routers.delete(r));
 
   // Neutron answers both actions with the interface itself, not wrapped.
   app.put('/routers/:id/add_router_interface', async (request) => {

@@ -20,6 +20,7 @@ import { registerTrunkRoutes } from './trunks.js';
 import { registerRouterRoutes } from './routers.js';
 import { registerFloatingIpRoutes } from './floating-ips.js';
 import { registerAvailabilityRoutes } from './availability.js';
+import { registerSubnetPoolRoutes } from './subnet-pools.js';
 
 export interface NetworkApiOptions {
   network: NetworkService;
@@ -51,5 +52,6 @@ export async function networkApi(app: FastifyInstance, opts: NetworkApiOptions):
     registerRouterRoutes(v2, ctx);
     registerFloatingIpRoutes(v2, ctx);
     registerAvailabilityRoutes(v2, ctx);
+    registerSubnetPoolRoutes(v2, ctx);
   }, { prefix: '/v2.0' });
 }

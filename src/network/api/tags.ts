@@ -1,4 +1,4 @@
-/** /v2.0/{networks,subnets,ports,trunks,routers,floatingips}/{id}/tags (Neutron's standard-attr-tag). */
+/** /v2.0/{networks,subnets,ports,trunks,routers,floatingips,subnetpools}/{id}/tags (Neutron's standard-attr-tag). */
 import type { FastifyInstance } from 'fastify';
 import type { AuthContext } from '../../http/auth.js';
 import { BadRequest, NotFound } from '../../errors.js';
@@ -14,10 +14,11 @@ import { portTarget } from './ports.js';
 import { trunkTarget } from './trunks.js';
 import { routerTarget } from './routers.js';
 import { floatingIpTarget } from './floating-ips.js';
+import { subnetPoolNotFound } from '../subnet-pools.js';
 import type { NetworkApiContext } from './common.js';
 
-type Kind = 'networks' | 'subnets' | 'ports' | 'trunks' | 'routers' | 'floatingips';
-const KINDS: readonly Kind[] = ['networks', 'subnets', 'ports', 'trunks', 'routers', 'floatingips'];
+type Kind = 'networks' | 'subnets' | 'ports' | 'trunks' | 'routers' | 'floatingips' | 'subnetpools';
+const KINDS: readonly Kind[] = ['networks', 'subnets', 'ports', 'trunks', 'routers', 'floatingips', 'subnetpools'];
 
 const tagNotFound = (tag: string) => new NotFound(`Tag ${tag} could not be found.`, { type: 'TagNotFound' });
 
@@ -59,6 +60,12 @@ export function registerTagRoutes(app: FastifyInstance, ctx: NetworkApiContext):
         const target = floatingIpTarget(await svc.floatingIps.getRow(scope, id));
         if (!policy.allowed('get_floatingip', target, auth)) throw floatingIpNotFound(id);
         return { target, singular: 'floatingip' };
+      }
+      case 'subnetpools': {
+        const row = await svc.subnetPools.getRow(scope, id);
+        const target = { project_id: row.project_id, tenant_id: row.project_id, shared: row.shared === 1 };
+        if (!policy.allowed('get_subnetpool', target, auth)) throw subnetPoolNotFound(id);
+        return { target, singular: 'subnetpool' };
       }
     }
   }

@@ -2,6 +2,8 @@
 import type { NetworkRecord, PortRecord, SubnetRecord, TrunkRecord } from '../model.js';
 import type { RouterRecord } from '../routers.js';
 import type { FloatingIpRecord } from '../floating-ips.js';
+import type { SubnetPoolRecord } from '../subnet-pools.js';
+import type { AddressScopeRow } from '../tables.js';
 import type { SubportRow } from '../tables.js';
 import type { VifBinding } from '../network-info.js';
 
@@ -55,7 +57,7 @@ export function subnetView({ subnet: s, tags }: SubnetRecord): View {
     project_id: s.project_id,
     network_id: s.network_id,
     ip_version: s.ip_version,
-    subnetpool_id: null,
+    subnetpool_id: s.subnetpool_id,
     enable_dhcp: s.enable_dhcp === 1,
     ipv6_ra_mode: null,
     ipv6_address_mode: null,
@@ -174,6 +176,23 @@ export function floatingIpView({ fip: f, tags }: FloatingIpRecord): View {
     created_at: ts(f.created_at),
     updated_at: ts(f.updated_at),
     revision_number: f.revision_number,
+  };
+}
+
+export function addressScopeView(a: AddressScopeRow): View {
+  return {
+    id: a.id, name: a.name, tenant_id: a.project_id, project_id: a.project_id, shared: a.shared === 1, ip_version: a.ip_version,
+    created_at: ts(a.created_at), updated_at: ts(a.updated_at), revision_number: a.revision_number,
+  };
+}
+
+export function subnetPoolView({ pool: p, tags }: SubnetPoolRecord): View {
+  return {
+    id: p.id, name: p.name, description: p.description, tenant_id: p.project_id, project_id: p.project_id,
+    prefixes: JSON.parse(p.prefixes), ip_version: p.ip_version, default_prefixlen: p.default_prefixlen,
+    min_prefixlen: p.min_prefixlen, max_prefixlen: p.max_prefixlen, shared: p.shared === 1, is_default: p.is_default === 1,
+    default_quota: null, address_scope_id: p.address_scope_id, tags,
+    created_at: ts(p.created_at), updated_at: ts(p.updated_at), revision_number: p.revision_number,
   };
 }
 

@@ -40,6 +40,8 @@ export async function createFixtures(cloud: TestCloud): Promise<Fixtures> {
   const routerSubnet = (await ok(cloud, 'POST', '/network/v2.0/subnets', { subnet: { network_id: routerNet, cidr: '10.78.0.0/16', ip_version: 4 } })).json.subnet.id;
   const router = (await ok(cloud, 'POST', '/network/v2.0/routers', { router: { name: 'fuzz-fixture', external_gateway_info: { network_id: externalNetwork } } })).json.router.id;
   await ok(cloud, 'PUT', `/network/v2.0/routers/${router}/add_router_interface`, { subnet_id: subnet });
+  const addressScope = (await ok(cloud, 'POST', '/network/v2.0/address-scopes', { address_scope: { name: 'fuzz-fixture', ip_version: 4 } })).json.address_scope.id;
+  const subnetpool = (await ok(cloud, 'POST', '/network/v2.0/subnetpools', { subnetpool: { name: 'fuzz-fixture', prefixes: ['10.121.0.0/16'], address_scope_id: addressScope } })).json.subnetpool.id;
   const floatingip = (await ok(cloud, 'POST', '/network/v2.0/floatingips', { floatingip: { floating_network_id: externalNetwork, port_id: port } })).json.floatingip.id;
   const keypair = (await ok(cloud, 'POST', '/compute/v2.1/os-keypairs', { keypair: { name: 'fuzz-fixture' } })).json.keypair.name;
   const project = (await ok(cloud, 'POST', '/identity/v3/projects', { project: { name: 'fuzz-fixture', domain_id: 'default' } })).json.project.id;
@@ -73,7 +75,7 @@ export async function createFixtures(cloud: TestCloud): Promise<Fixtures> {
     flavor, extraSpecKey: 'fuzz:key', keypair,
     hypervisor: String(hypervisors.json.hypervisors[0].id),
     computeService: String(services.json.services[0].id),
-    aggregate, image, imageTag: 'fuzztag', sharedImage, imageMember: project, network, subnet, port, trunk, subport, externalNetwork, router, floatingip, routerSubnet, netTag: 'fuzztag',
+    aggregate, image, imageTag: 'fuzztag', sharedImage, imageMember: project, network, subnet, port, trunk, subport, externalNetwork, router, floatingip, routerSubnet, subnetpool, addressScope, netTag: 'fuzztag',
     extensionAlias: extensions.json.extensions[0]?.alias ?? 'tag',
     project, user, role,
     identityService: idServices.json.services[0]?.id ?? 'none',
@@ -83,7 +85,7 @@ export async function createFixtures(cloud: TestCloud): Promise<Fixtures> {
   };
 }
 
-export type Kind = 'server' | 'network' | 'subnet' | 'port' | 'trunk' | 'router' | 'router_interface' | 'floatingip' | 'image' | 'image_member' | 'flavor' | 'keypair' | 'aggregate' | 'project' | 'user' | 'role'
+export type Kind = 'server' | 'network' | 'subnet' | 'port' | 'trunk' | 'router' | 'router_interface' | 'floatingip' | 'subnetpool' | 'address_scope' | 'image' | 'image_member' | 'flavor' | 'keypair' | 'aggregate' | 'project' | 'user' | 'role'
   | 'resource_provider' | 'allocation' | 'resource_class' | 'trait' | 'security_group' | 'server_group'
   | 'domain' | 'group' | 'region' | 'service' | 'endpoint' | 'credential' | 'policy';
 
@@ -137,6 +139,8 @@ export async function snapshot(cloud: TestCloud): Promise<Snapshot> {
     router: routers,
     router_interface: new Set(ports.filter((p) => routers.has(p.device_id) && p.device_owner === 'network:router_interface').map((p) => `${p.device_id}/${p.id}`)),
     floatingip: floatingips,
+    subnetpool: ids((await get('/network/v2.0/subnetpools')).subnetpools),
+    address_scope: ids((await get('/network/v2.0/address-scopes')).address_scopes),
     trunk: ids((await get('/network/v2.0/trunks')).trunks),
     image: new Set(images),
     image_member: imageMembers,
@@ -219,6 +223,8 @@ export function createdBy(method: string, routeUrl: string, path: string, status
     case 'PUT /network/v2.0/routers/:id/add_router_interface':
       return one('router_interface', typeof body?.id === 'string' && typeof body?.port_id === 'string' ? `${body.id}/${body.port_id}` : undefined);
     case 'POST /network/v2.0/floatingips': return one('floatingip', body?.floatingip?.id);
+    case 'POST /network/v2.0/subnetpools': return one('subnetpool', body?.subnetpool?.id);
+    case 'POST /network/v2.0/address-scopes': return one('address_scope', body?.address_scope?.id);
     case 'POST /placement/resource_providers': return one('resource_provider', body?.uuid ?? lastSegment(location));
     case 'POST /placement/resource_classes': return one('resource_class', lastSegment(location) || (requestJson as any)?.name);
     case 'PUT /placement/resource_classes/:name': return one('resource_class', decodeURIComponent(seg[3] ?? ''));
@@ -288,6 +294,8 @@ export async function deleteCreated(cloud: TestCloud, created: Created[], newSer
   for (const id of of('port')) await del(`/network/v2.0/ports/${id}`);
   for (const id of of('subnet')) await del(`/network/v2.0/subnets/${id}`);
   for (const id of of('network')) await del(`/network/v2.0/networks/${id}`);
+  for (const id of of('subnetpool')) await del(`/network/v2.0/subnetpools/${id}`);
+  for (const id of of('address_scope')) await del(`/network/v2.0/address-scopes/${id}`);
   for (const id of of('flavor')) await del(`/compute/v2.1/flavors/${encodeURIComponent(id)}`, COMPUTE);
   for (const c of created.filter((x) => x.kind === 'keypair')) {
     const [who, ...name] = c.id.split('/');

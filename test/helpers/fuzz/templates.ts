@@ -36,6 +36,8 @@ export interface Fixtures {
   router: string;
   floatingip: string;
   routerSubnet: string;
+  subnetpool: string;
+  addressScope: string;
   netTag: string;
   extensionAlias: string;
   project: string;
@@ -79,6 +81,8 @@ export function fixtureForParam(routeUrl: string, param: string, f: Fixtures): s
     case 'trunks': return f.trunk;
     case 'routers': return f.router;
     case 'floatingips': return f.floatingip;
+    case 'subnetpools': return f.subnetpool;
+    case 'address-scopes': return f.addressScope;
     case 'extensions': return f.extensionAlias;
     case 'quotas': return f.project;
     case 'projects': return f.project;
@@ -210,6 +214,15 @@ export function templatesFor(method: string, routeUrl: string, params: Record<st
       return [{ floatingip: { floating_network_id: f.externalNetwork, description: 'fuzz' } }];
     case 'PUT /network/v2.0/floatingips/:id':
       return [{ floatingip: { port_id: f.port, description: 'renamed' } }];
+    case 'POST /network/v2.0/subnetpools':
+      return [{ subnetpool: { name: 'fuzz-pool', prefixes: ['10.120.0.0/16'], default_prefixlen: 24 } }];
+    case 'PUT /network/v2.0/subnetpools/:id':
+      return [{ subnetpool: { name: 'renamed', prefixes: ['10.121.0.0/16', '10.122.0.0/16'] } }];
+    case 'POST /network/v2.0/address-scopes':
+      return [{ address_scope: { name: 'fuzz-scope', ip_version: 4 } }];
+    case 'PUT /network/v2.0/address-scopes/:id':
+      return [{ address_scope: { name: 'renamed' } }];
+    case 'PUT /network/v2.0/subnetpools/:id/tags':
     case 'PUT /network/v2.0/routers/:id/tags':
     case 'PUT /network/v2.0/floatingips/:id/tags':
     case 'PUT /network/v2.0/trunks/:id/tags':
