@@ -58,6 +58,7 @@ for (const target of targets) {
       const scope = (await ok(call('admin', 'POST', '/address-scopes', { address_scope: { name: 'global', ip_version: 4, shared: true } }), 201)).address_scope;
       assert.deepEqual([scope.name, scope.ip_version, scope.shared], ['global', 4, true]);
       assert.equal((await ok(call('demo', 'GET', `/address-scopes/${scope.id}`), 200)).address_scope.id, scope.id);
+      assert.deepEqual((await ok(call('demo', 'GET', '/address-scopes?name=global'), 200)).address_scopes.map((a: { id: string }) => a.id), [scope.id]);
       const pool = (await ok(call('demo', 'POST', '/subnetpools', { subnetpool: { prefixes: ['172.16.0.0/12'], address_scope_id: scope.id } }), 201)).subnetpool;
       assert.equal(pool.address_scope_id, scope.id);
       await fails(call('admin', 'DELETE', `/address-scopes/${scope.id}`), 409, 'AddressScopeInUse');

@@ -15,7 +15,10 @@ import { enforce } from './policy.js';
 
 export interface ReadableResource<Row extends { id: string }, Rec> {
   singular: string;
+  /** The URL's collection segment. */
   collection: string;
+  /** The list body's key when it differs from the URL's (address-scopes → address_scopes). */
+  plural?: string;
   listing: ListableTable;
   /** The policy rule that decides who sees one. */
   getRule: string;
@@ -49,8 +52,9 @@ export function registerReadRoutes<Row extends { id: string }, Rec>(
     const { records, hasMore } = await r.store.list(scopeOf(request.auth), req);
     const fields = fieldsOf(query);
     const shown = records.filter((rec) => policy.allowed(r.getRule, r.target(r.rowOf(rec)), request.auth));
-    const body: Record<string, unknown> = { [r.collection]: shown.map((rec) => selectFields(r.view(rec, request.auth), fields)) };
-    if (req.limit !== undefined) body[`${r.collection}_links`] = pageLinks(request, req, records.map(r.rowOf), hasMore);
+    const plural = r.plural ?? r.collection;
+    const body: Record<string, unknown> = { [plural]: shown.map((rec) => selectFields(r.view(rec, request.auth), fields)) };
+    if (req.limit !== undefined) body[`${plural}_links`] = pageLinks(request, req, records.map(r.rowOf), hasMore);
     return body;
   });
 

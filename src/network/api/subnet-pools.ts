@@ -35,7 +35,7 @@ export function registerSubnetPoolRoutes(app: FastifyInstance, ctx: NetworkApiCo
   const { network: svc, policy } = ctx;
 
   const scopeLookup = registerReadRoutes<AddressScopeRow, AddressScopeRow>(app, ctx, {
-    singular: 'address_scope', collection: 'address-scopes', listing: ADDRESS_SCOPE_LISTING, getRule: 'get_address_scope',
+    singular: 'address_scope', collection: 'address-scopes', plural: 'address_scopes', listing: ADDRESS_SCOPE_LISTING, getRule: 'get_address_scope',
     store: svc.addressScopes, rowOf: (r) => r, target: sharedTarget, view: addressScopeView, notFound: addressScopeNotFound,
   });
 
