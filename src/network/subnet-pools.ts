@@ -88,11 +88,12 @@ function onlyIpv4(version: number): void {
 /** The pool's prefixes as cidrs, checked (Neutron's validation of a prefix list). */
 function checkPrefixes(prefixes: readonly string[]): Ipv4Cidr[] {
   if (prefixes.length === 0) throw new BadRequest('Empty subnet pool prefix list.', { type: 'EmptySubnetPoolPrefixList' });
+  // In address order, as Neutron shows a pool's prefixes.
   return prefixes.map((p) => {
     const parsed = parseCidr(p);
     if (!parsed.ok) throw new BadRequest(`Invalid CIDR ${p} given as IP prefix.`, { type: 'InvalidSubnetPoolPrefix' });
     return parsed.cidr;
-  });
+  }).sort((a, b) => a.network - b.network || a.prefix - b.prefix);
 }
 
 /** Neutron's prefix bounds (SubnetPoolHelper): min ≤ default ≤ max ≤ 32. */

@@ -98,12 +98,16 @@ async function listOrEmpty(cloud: TestCloud, path: string, key: string): Promise
   return res.status === 501 ? new Set() : ids(res.json[key]);
 }
 
+/** The compute hosts any snapshot saw, by hypervisor hostname. */
+const computeHosts = new Set<string>();
+
 /** Every resource of every kind the suite watches, by id (keypairs as `<who>/<name>`, allocations as `<rp>/<consumer>`). */
 export async function snapshot(cloud: TestCloud): Promise<Snapshot> {
   const get = async (path: string, headers: Record<string, string> = {}, who: Who = 'admin') => (await ok(cloud, 'GET', path, undefined, headers, who)).json;
   // A compute host's own provider is not counted: deleting its service (DELETE /os-services/{id},
-  // a success) removes it, and the running host registers itself again, as Nova's does.
-  const hypervisors = new Set(((await get('/compute/v2.1/os-hypervisors', COMPUTE)).hypervisors as Array<{ hypervisor_hostname: string }>).map((h) => h.hypervisor_hostname));
+  // a success) removes it, and the running host registers its provider again, as Nova's does —
+  // possibly before its hypervisor is listed again, so the hosts of earlier snapshots count too.
+  for (const h of (await get('/compute/v2.1/os-hypervisors', COMPUTE)).hypervisors as Array<{ hypervisor_hostname: string }>) computeHosts.add(h.hypervisor_hostname);
   const rps = (await get('/placement/resource_providers', PLACEMENT)).resource_providers as Array<{ uuid: string; name: string }>;
   const allocations = new Set<string>();
   for (const rp of rps) {
@@ -150,7 +154,7 @@ export async function snapshot(cloud: TestCloud): Promise<Snapshot> {
     project: ids((await get('/identity/v3/projects')).projects),
     user: ids((await get('/identity/v3/users')).users),
     role: ids((await get('/identity/v3/roles')).roles),
-    resource_provider: new Set(rps.filter((r) => !hypervisors.has(r.name)).map((r) => r.uuid)),
+    resource_provider: new Set(rps.filter((r) => !computeHosts.has(r.name)).map((r) => r.uuid)),
     allocation: allocations,
     resource_class: new Set(((await get('/placement/resource_classes', PLACEMENT)).resource_classes as Array<{ name: string }>).map((r) => r.name).filter((n) => n.startsWith('CUSTOM_'))),
     trait: new Set(((await get('/placement/traits', PLACEMENT)).traits as string[]).filter((n) => n.startsWith('CUSTOM_'))),
