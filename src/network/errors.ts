@@ -90,3 +90,46 @@ export const trunkDisabled = (id: string) => new Conflict(`Trunk ${id} is curren
 export const portInUse = (portId: string, networkId: string, deviceId: string) => new Conflict(
   `Unable to complete operation on port ${portId} for network ${networkId}. Port already has an attached device ${deviceId}.`,
   { type: 'PortInUse' });
+
+/** neutron-lib's generic BadRequest: "Bad <resource> request: <msg>." */
+export const badResourceRequest = (resource: string, msg: string) => new BadRequest(`Bad ${resource} request: ${msg}.`, { type: 'BadRequest' });
+
+export const routerNotFound = (id: string) => new NotFound(`Router ${id} could not be found`, { type: 'RouterNotFound' });
+
+export const routerInUse = (id: string) => new Conflict(`Router ${id} still has ports`, { type: 'RouterInUse' });
+
+export const routerInterfaceNotFound = (routerId: string, portId: string) => new NotFound(
+  `Router ${routerId} does not have an interface with id ${portId}`, { type: 'RouterInterfaceNotFound' });
+
+export const routerInterfaceNotFoundForSubnet = (routerId: string, subnetId: string) => new NotFound(
+  `Router ${routerId} has no interface on subnet ${subnetId}`, { type: 'RouterInterfaceNotFoundForSubnet' });
+
+export const routerInterfaceInUseByFloatingIp = (routerId: string, subnetId: string) => new Conflict(
+  `Router interface for subnet ${subnetId} on router ${routerId} cannot be deleted, as it is required by one or more floating IPs.`,
+  { type: 'RouterInterfaceInUseByFloatingIP' });
+
+export const routerGatewayInUseByFloatingIp = (routerId: string, networkId: string) => new Conflict(
+  `Gateway cannot be updated for router ${routerId}, since a gateway to external network ${networkId} is required by one or more floating IPs.`,
+  { type: 'RouterExternalGatewayInUseByFloatingIp' });
+
+export const floatingIpNotFound = (id: string) => new NotFound(`Floating IP ${id} could not be found`, { type: 'FloatingIPNotFound' });
+
+export const externalGatewayForFloatingIpNotFound = (networkId: string, subnetId: string, portId: string) => new NotFound(
+  `External network ${networkId} is not reachable from subnet ${subnetId}.  Therefore, cannot associate Port ${portId} with a Floating IP.`,
+  { type: 'ExternalGatewayForFloatingIPNotFound' });
+
+export const floatingIpPortAlreadyAssociated = (fip: { id: string; floating_ip_address: string; floating_network_id: string }, portId: string, fixedIp: string) =>
+  new Conflict(`Cannot associate floating IP ${fip.floating_ip_address} (${fip.id}) with port ${portId} using fixed IP ${fixedIp}, as that fixed IP already has a floating IP on external network ${fip.floating_network_id}.`,
+    { type: 'FloatingIPPortAlreadyAssociated' });
+
+/** A port the L3 service owns (a router's interface or gateway, a floating IP's address) goes away with its owner only. */
+export const servicePortInUse = (portId: string, deviceOwner: string) => new Conflict(
+  `Port ${portId} cannot be deleted directly via the port API: has device owner ${deviceOwner}.`, { type: 'ServicePortInUse' });
+
+export const externalNetworkInUse = (id: string) => new Conflict(
+  `External network ${id} cannot be updated to be made non-external, since it has existing gateway ports.`, { type: 'ExternalNetworkInUse' });
+
+export const flatNetworkInUse = (physnet: string) => new Conflict(
+  `Unable to create the flat network. Physical network ${physnet} is in use.`, { type: 'FlatNetworkInUse' });
+
+export const overQuota = (resource: string) => new Conflict(`Quota exceeded for resources: ['${resource}'].`, { type: 'OverQuota' });

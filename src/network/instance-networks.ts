@@ -12,7 +12,7 @@ import type { AuthContext } from '../http/auth.js';
 import { nowIso } from '../db/schema-helpers.js';
 import type { NetworkDb, NetworkRow } from './tables.js';
 import { networkScope } from './networks.js';
-import { portScope, type PortCreateContext, type PortStore } from './ports.js';
+import { deletePortRows, portScope, type PortCreateContext, type PortStore } from './ports.js';
 import type { SubnetStore } from './subnets.js';
 import { cidrContains, parseIpv4, usableRange } from './ipv4.js';
 import { subnetCidr } from './ipam.js';
@@ -197,12 +197,7 @@ export class InstanceNetworks {
       const inTrunks = await portsInTrunks(trx, ports.map((p) => p.id));
       const mine = ports.filter((p) => p.created_by_compute === 1 && !inTrunks.has(p.id)).map((p) => p.id);
       const kept = ports.map((p) => p.id).filter((id) => !mine.includes(id));
-      const ips = mine.length === 0 ? [] : await trx.selectFrom('neutron_ip_allocations').select(['subnet_id', 'ip_int']).where('port_id', 'in', mine).execute();
-      if (mine.length > 0) {
-        await trx.deleteFrom('neutron_tags').where('resource_id', 'in', mine).execute();
-        await trx.deleteFrom('neutron_ip_allocations').where('port_id', 'in', mine).execute();
-        await trx.deleteFrom('neutron_ports').where('id', 'in', mine).execute();
-      }
+      const { ips } = await deletePortRows(trx, mine);
       if (kept.length > 0) {
         await trx.updateTable('neutron_ports')
           .set({ device_id: '', device_owner: '', binding_host_id: '', status: 'DOWN', created_by_compute: 0, updated_at: nowIso() })

@@ -163,11 +163,101 @@ async function trunks(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
+/**
+ * Routers and floating IPs (Neutron's L3), and networks' provider segment.
+ * A router's interfaces and gateway are ports whose device_id is the router;
+ * a floating IP's address is held by a port of its own on the external
+ * network, so IPAM's primary key keeps two of them from sharing an address.
+ */
+async function l3(db: Kysely<any>): Promise<void> {
+  // Networks made before segments existed are what a network without provider attributes is: local.
+  await db.schema.alterTable('neutron_networks')
+    .addColumn('provider_network_type', 'varchar(32)', (c) => c.notNull().defaultTo('local')).execute();
+  await db.schema.alterTable('neutron_networks').addColumn('provider_physical_network', 'varchar(64)').execute();
+  await db.schema.alterTable('neutron_networks').addColumn('provider_segmentation_id', 'integer').execute();
+
+  // One flat network per physical network, even when two requests race (Neutron's FlatNetworkInUse).
+  await db.schema.createTable('neutron_flat_allocations')
+    .addColumn('physical_network', 'varchar(64)', (c) => c.primaryKey())
+    .addColumn('network_id', 'varchar(36)', (c) => c.notNull().references('neutron_networks.id').onDelete('cascade'))
+    .execute();
+
+  await db.schema.createTable('neutron_routers')
+    .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+    .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('name', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('description', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('status', 'varchar(16)', (c) => c.notNull())
+    .addColumn('admin_state_up', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('gw_port_id', 'varchar(36)', (c) => c.references('neutron_ports.id'))
+    .addColumn('enable_snat', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('revision_number', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('ix_neutron_routers_project_id').on('neutron_routers').column('project_id').execute();
+
+  await db.schema.createTable('neutron_floatingips')
+    .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+    .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('description', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('floating_network_id', 'varchar(36)', (c) => c.notNull().references('neutron_networks.id'))
+    .addColumn('floating_port_id', 'varchar(36)', (c) => c.notNull().references('neutron_ports.id'))
+    .addColumn('floating_ip_address', 'varchar(64)', (c) => c.notNull())
+    .addColumn('fixed_port_id', 'varchar(36)', (c) => c.references('neutron_ports.id').onDelete('set null'))
+    .addColumn('fixed_ip_address', 'varchar(64)')
+    .addColumn('router_id', 'varchar(36)', (c) => c.references('neutron_routers.id'))
+    .addColumn('status', 'varchar(16)', (c) => c.notNull())
+    .addColumn('revision_number', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+    // A fixed address has one floating IP per external network at most, even when two associations race.
+    .addUniqueConstraint('uniq_neutron_floatingips_fixed', ['floating_network_id', 'fixed_port_id', 'fixed_ip_address'])
+    .execute();
+  await db.schema.createIndex('ix_neutron_floatingips_project_id').on('neutron_floatingips').column('project_id').execute();
+  await db.schema.createIndex('ix_neutron_floatingips_fixed_port_id').on('neutron_floatingips').column('fixed_port_id').execute();
+}
+
+/** Address scopes and subnet pools; a subnet remembers the pool its cidr came from. */
+async function subnetPools(db: Kysely<any>): Promise<void> {
+  await db.schema.createTable('neutron_address_scopes')
+    .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+    .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('name', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('shared', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('ip_version', 'integer', (c) => c.notNull())
+    .addColumn('revision_number', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+    .execute();
+  await db.schema.createTable('neutron_subnetpools')
+    .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+    .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('name', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('description', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    .addColumn('ip_version', 'integer', (c) => c.notNull())
+    .addColumn('default_prefixlen', 'integer', (c) => c.notNull())
+    .addColumn('min_prefixlen', 'integer', (c) => c.notNull())
+    .addColumn('max_prefixlen', 'integer', (c) => c.notNull())
+    .addColumn('shared', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('is_default', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('address_scope_id', 'varchar(36)', (c) => c.references('neutron_address_scopes.id'))
+    // JSON: ["10.0.0.0/16", ...]
+    .addColumn('prefixes', 'text', (c) => c.notNull())
+    .addColumn('revision_number', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+    .execute();
+  await db.schema.alterTable('neutron_subnets').addColumn('subnetpool_id', 'varchar(36)', (c) => c.references('neutron_subnetpools.id')).execute();
+}
+
 export const networkMigrations: MigrationSet = {
   name: 'network',
   migrations: {
     '001_initial': { up: initial },
     '002_security_groups': { up: securityGroups },
     '003_trunks': { up: trunks },
+    '004_l3': { up: l3 },
+    '005_subnet_pools': { up: subnetPools },
   },
 };

@@ -3,6 +3,7 @@ import type { AuthContext } from '../http/auth.js';
 import type { AllocatedIp, AllocationPool, FixedIpRequest } from './ipam.js';
 import type { NetworkRow, PortRow, SubnetRow, SubportRow, TrunkRow } from './tables.js';
 import type { TrunkDetails } from './trunk-ports.js';
+import type { ProviderSegment } from './provider.js';
 
 export type { AllocatedIp, AllocationPool, FixedIpRequest } from './ipam.js';
 
@@ -27,9 +28,11 @@ export interface NetworkCreate {
   mtu?: number;
   port_security_enabled: boolean;
   router_external: boolean;
+  /** undefined: a local network. */
+  provider?: ProviderSegment;
 }
 
-export type NetworkUpdate = Partial<Omit<NetworkCreate, 'project_id'>>;
+export type NetworkUpdate = Partial<Omit<NetworkCreate, 'project_id' | 'provider'>>;
 
 export interface HostRoute { destination: string; nexthop: string }
 
@@ -39,7 +42,10 @@ export interface SubnetCreate {
   name: string;
   description: string;
   ip_version: number;
-  cidr: string;
+  /** undefined: allocated from the subnet pool (subnetpool_id, prefixlen). */
+  cidr?: string;
+  subnetpool_id?: string;
+  prefixlen?: number;
   /** undefined: the first host address; null: no gateway. */
   gateway_ip?: string | null;
   /** undefined: the whole cidr but the gateway. */

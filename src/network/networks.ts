@@ -4,7 +4,11 @@ import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import { nowIso } from '../db/schema-helpers.js';
 import type { NetworkDb, NetworkRow } from './tables.js';
 import { listRows, type ListableTable, type ListRequest } from './listing.js';
-import { invalidInput, invalidSharedSetting, networkInUse, networkNotFound } from './errors.js';
+import { isUniqueViolation } from '../db/schema-helpers.js';
+import {
+  externalNetworkInUse, flatNetworkInUse, invalidInput, invalidSharedSetting, networkInUse, networkNotFound,
+} from './errors.js';
+import { LOCAL_SEGMENT } from './provider.js';
 import { tagsFor } from './tags.js';
 import type { NetworkCreate, NetworkRecord, NetworkUpdate, Scope } from './model.js';
 
@@ -23,6 +27,9 @@ export const NETWORK_LISTING: ListableTable = {
     description: { column: 'description', kind: 'string' },
     port_security_enabled: { column: 'port_security_enabled', kind: 'bool' },
     'router:external': { column: 'router_external', kind: 'bool' },
+    'provider:network_type': { column: 'provider_network_type', kind: 'string' },
+    'provider:physical_network': { column: 'provider_physical_network', kind: 'string' },
+    'provider:segmentation_id': { column: 'provider_segmentation_id', kind: 'int' },
     revision_number: { column: 'revision_number', kind: 'int' },
     created_at: { column: 'created_at', kind: 'string' },
     updated_at: { column: 'updated_at', kind: 'string' },
@@ -35,11 +42,22 @@ export const SERVICE_DEVICE_OWNERS = ['network:dhcp'];
 export const MIN_MTU = 68;
 export const MAX_MTU = 9000;
 
+/** What a project may boot on and attach ports to: its own networks and shared ones. */
 export function networkScope(scope: Scope): ((eb: ExpressionBuilder<any, any>) => Expression<SqlBool>) | null {
   if (scope.isAdmin) return null;
   return (eb) => eb.or([
     eb('neutron_networks.project_id', '=', scope.projectId),
     eb('neutron_networks.shared', '=', 1),
+  ]);
+}
+
+/** What a project may see: also every external network, whose owner offers it for gateways and floating IPs. */
+export function visibleNetworkScope(scope: Scope): ((eb: ExpressionBuilder<any, any>) => Expression<SqlBool>) | null {
+  if (scope.isAdmin) return null;
+  return (eb) => eb.or([
+    eb('neutron_networks.project_id', '=', scope.projectId),
+    eb('neutron_networks.shared', '=', 1),
+    eb('neutron_networks.router_external', '=', 1),
   ]);
 }
 
@@ -52,10 +70,14 @@ function checkMtu(mtu: number | undefined): void {
 export class NetworkStore {
   constructor(private readonly db: NetworkDb, private readonly defaultMtu: number) {}
 
-  /** The network row when the scope may see it; NetworkNotFound otherwise. */
-  async getRow(scope: Scope, id: string): Promise<NetworkRow> {
+  /**
+   * The network row when the scope may see it (`attachable`: may put ports
+   * on it, which another project's external network does not allow);
+   * NetworkNotFound otherwise.
+   */
+  async getRow(scope: Scope, id: string, opts: { attachable?: boolean } = {}): Promise<NetworkRow> {
     let q = this.db.selectFrom('neutron_networks').selectAll().where('id', '=', id);
-    const s = networkScope(scope);
+    const s = opts.attachable ? networkScope(scope) : visibleNetworkScope(scope);
     if (s) q = q.where(s);
     const row = await q.executeTakeFirst();
     if (!row) throw networkNotFound(id);
@@ -68,7 +90,7 @@ export class NetworkStore {
   }
 
   async list(scope: Scope, req: ListRequest): Promise<{ records: NetworkRecord[]; hasMore: boolean }> {
-    const { rows, hasMore } = await listRows<NetworkRow>(this.db, NETWORK_LISTING, req, networkScope(scope), networkNotFound);
+    const { rows, hasMore } = await listRows<NetworkRow>(this.db, NETWORK_LISTING, req, visibleNetworkScope(scope), networkNotFound);
     return { records: await this.records(rows), hasMore };
   }
 
@@ -100,11 +122,31 @@ export class NetworkStore {
       mtu: input.mtu ?? this.defaultMtu,
       port_security_enabled: input.port_security_enabled ? 1 : 0,
       router_external: input.router_external ? 1 : 0,
+      provider_network_type: (input.provider ?? LOCAL_SEGMENT).network_type,
+      provider_physical_network: (input.provider ?? LOCAL_SEGMENT).physical_network,
+      provider_segmentation_id: (input.provider ?? LOCAL_SEGMENT).segmentation_id,
       revision_number: 1,
       created_at: now,
       updated_at: now,
     }));
-    if (rows.length > 0) await this.db.insertInto('neutron_networks').values(rows).execute();
+    const flat = rows.filter((r) => r.provider_network_type === 'flat');
+    const flatNets = flat.map((r) => r.provider_physical_network!);
+    const twice = flatNets.find((p, i) => flatNets.indexOf(p) !== i);
+    if (twice !== undefined) throw flatNetworkInUse(twice);
+    if (rows.length > 0) {
+      await this.db.transaction().execute(async (trx) => {
+        await trx.insertInto('neutron_networks').values(rows).execute();
+        for (const r of flat) {
+          const physnet = r.provider_physical_network!;
+          try {
+            await trx.insertInto('neutron_flat_allocations').values({ physical_network: physnet, network_id: r.id }).execute();
+          } catch (err) {
+            if (isUniqueViolation(err)) throw flatNetworkInUse(physnet);
+            throw err;
+          }
+        }
+      });
+    }
     return rows.map((network) => ({ network, subnetIds: [], tags: [] }));
   }
 
@@ -115,6 +157,12 @@ export class NetworkStore {
       const foreign = await this.db.selectFrom('neutron_ports').select('id')
         .where('network_id', '=', current.id).where('project_id', '!=', current.project_id).limit(1).executeTakeFirst();
       if (foreign) throw invalidSharedSetting(current.id);
+    }
+    if (patch.router_external === false && current.router_external === 1) {
+      const gateway = await this.db.selectFrom('neutron_ports').select('id')
+        .where('network_id', '=', current.id).where('device_owner', 'in', ['network:router_gateway', 'network:floatingip'])
+        .limit(1).executeTakeFirst();
+      if (gateway) throw externalNetworkInUse(current.id);
     }
     const values: Partial<NetworkRow> = {};
     if (patch.name !== undefined) values.name = patch.name;
@@ -143,6 +191,7 @@ export class NetworkStore {
       await trx.deleteFrom('neutron_ports').where('network_id', '=', id).execute();
       await trx.deleteFrom('neutron_subnets').where('network_id', '=', id).execute();
       await trx.deleteFrom('neutron_tags').where('resource_id', 'in', owned).execute();
+      await trx.deleteFrom('neutron_flat_allocations').where('network_id', '=', id).execute();
       const r = await trx.deleteFrom('neutron_networks').where('id', '=', id).executeTakeFirst();
       if (Number(r.numDeletedRows) === 0) throw networkNotFound(id);
     });

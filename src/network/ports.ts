@@ -120,6 +120,9 @@ async function loadNetworks(db: NetworkDb, networkIds: string[]): Promise<{ netw
       'neutron_networks.description as n_description', 'neutron_networks.status as n_status',
       'neutron_networks.admin_state_up as n_admin_state_up', 'neutron_networks.shared as n_shared', 'neutron_networks.mtu as n_mtu',
       'neutron_networks.port_security_enabled as n_port_security_enabled', 'neutron_networks.router_external as n_router_external',
+      'neutron_networks.provider_network_type as n_provider_network_type',
+      'neutron_networks.provider_physical_network as n_provider_physical_network',
+      'neutron_networks.provider_segmentation_id as n_provider_segmentation_id',
       'neutron_networks.revision_number as n_revision_number', 'neutron_networks.created_at as n_created_at',
       'neutron_networks.updated_at as n_updated_at',
     ])
@@ -127,7 +130,7 @@ async function loadNetworks(db: NetworkDb, networkIds: string[]): Promise<{ netw
       'neutron_subnets.id', 'neutron_subnets.network_id', 'neutron_subnets.project_id', 'neutron_subnets.name',
       'neutron_subnets.description', 'neutron_subnets.ip_version', 'neutron_subnets.cidr', 'neutron_subnets.gateway_ip',
       'neutron_subnets.enable_dhcp', 'neutron_subnets.allocation_pools', 'neutron_subnets.dns_nameservers',
-      'neutron_subnets.host_routes', 'neutron_subnets.revision_number', 'neutron_subnets.created_at', 'neutron_subnets.updated_at',
+      'neutron_subnets.host_routes', 'neutron_subnets.subnetpool_id', 'neutron_subnets.revision_number', 'neutron_subnets.created_at', 'neutron_subnets.updated_at',
     ])
     .where('neutron_networks.id', 'in', networkIds)
     .orderBy('neutron_subnets.created_at').orderBy('neutron_subnets.id')
@@ -139,14 +142,16 @@ async function loadNetworks(db: NetworkDb, networkIds: string[]): Promise<{ netw
       networks.set(r.n_id, {
         id: r.n_id, project_id: r.n_project_id, name: r.n_name, description: r.n_description, status: r.n_status,
         admin_state_up: r.n_admin_state_up, shared: r.n_shared, mtu: r.n_mtu, port_security_enabled: r.n_port_security_enabled,
-        router_external: r.n_router_external, revision_number: r.n_revision_number, created_at: r.n_created_at, updated_at: r.n_updated_at,
+        router_external: r.n_router_external, provider_network_type: r.n_provider_network_type,
+        provider_physical_network: r.n_provider_physical_network, provider_segmentation_id: r.n_provider_segmentation_id,
+        revision_number: r.n_revision_number, created_at: r.n_created_at, updated_at: r.n_updated_at,
       });
     }
     if (r.id !== null) {
       subnets.push({
         id: r.id, network_id: r.network_id!, project_id: r.project_id!, name: r.name!, description: r.description!,
         ip_version: r.ip_version!, cidr: r.cidr!, gateway_ip: r.gateway_ip ?? null, enable_dhcp: r.enable_dhcp!,
-        allocation_pools: r.allocation_pools!, dns_nameservers: r.dns_nameservers!, host_routes: r.host_routes!,
+        allocation_pools: r.allocation_pools!, dns_nameservers: r.dns_nameservers!, host_routes: r.host_routes!, subnetpool_id: r.subnetpool_id ?? null,
         revision_number: r.revision_number!, created_at: r.created_at!, updated_at: r.updated_at!,
       });
     }
@@ -356,15 +361,29 @@ export class PortStore {
   async delete(id: string): Promise<void> {
     const freed = await this.db.transaction().execute(async (trx) => {
       await assertNotInTrunk(trx, id);
-      const ips = await trx.selectFrom('neutron_ip_allocations').select(['subnet_id', 'ip_int']).where('port_id', '=', id).execute();
-      await trx.deleteFrom('neutron_ip_allocations').where('port_id', '=', id).execute();
-      await trx.deleteFrom('neutron_tags').where('resource_id', '=', id).execute();
-      const r = await trx.deleteFrom('neutron_ports').where('id', '=', id).executeTakeFirst();
-      if (Number(r.numDeletedRows) === 0) throw portNotFound(id);
+      const { ips, deleted } = await deletePortRows(trx, [id]);
+      if (deleted === 0) throw portNotFound(id);
       return ips;
     });
     this.released(freed);
   }
+}
+
+/**
+ * Removes ports with their addresses and tags in the caller's transaction. A
+ * floating IP on one of them is disassociated, as Neutron does when the port
+ * goes. Returns the freed addresses (for released()) and how many ports went.
+ */
+export async function deletePortRows(trx: NetworkDb, ids: readonly string[]): Promise<{ ips: Array<{ subnet_id: string; ip_int: number }>; deleted: number }> {
+  if (ids.length === 0) return { ips: [], deleted: 0 };
+  const ips = await trx.selectFrom('neutron_ip_allocations').select(['subnet_id', 'ip_int']).where('port_id', 'in', ids).execute();
+  await trx.updateTable('neutron_floatingips')
+    .set({ fixed_port_id: null, fixed_ip_address: null, router_id: null, status: 'DOWN', updated_at: nowIso() })
+    .where('fixed_port_id', 'in', ids).execute();
+  await trx.deleteFrom('neutron_ip_allocations').where('port_id', 'in', ids).execute();
+  await trx.deleteFrom('neutron_tags').where('resource_id', 'in', ids).execute();
+  const r = await trx.deleteFrom('neutron_ports').where('id', 'in', ids).executeTakeFirst();
+  return { ips, deleted: Number(r.numDeletedRows) };
 }
 
 /** An address given as text must at least look like IPv4 before it reaches IPAM. */

@@ -21,6 +21,13 @@ import { addTag, removeTag, replaceTags, tagsFor } from './tags.js';
 import { TrunkStore } from './trunks.js';
 import { SecurityGroupStore, type SecurityGroupRecord, type SecurityGroupRuleCreate } from './security-groups.js';
 import { scopeOf } from './model.js';
+import { RouterStore, ROUTER_GATEWAY, ROUTER_INTERFACE } from './routers.js';
+import { FloatingIpStore, FLOATINGIP_OWNER } from './floating-ips.js';
+import { DEFAULT_QUOTA_LIMITS, countOwned, withinQuota, type EnforcedResource, type QuotaLimits } from './quotas.js';
+import { servicePortInUse } from './errors.js';
+import { AddressScopeStore, SubnetPoolStore } from './subnet-pools.js';
+import { networkIpAvailabilities, type AvailabilityFilter, type NetworkAvailability } from './ip-availability.js';
+import type { PortRow } from './tables.js';
 import type { NetworkRow, SecurityGroupRuleRow } from './tables.js';
 
 export type { RequestedNetwork, AllocateForInstanceRequest, InstancePort } from './instance-networks.js';
@@ -33,6 +40,8 @@ export interface NetworkServiceOptions {
   defaultMtu?: number;
   /** binding:vif_type of bound ports: 'bridge' (Linux bridge brq<net>), 'ovs' or 'tap'. */
   vifType?: string;
+  /** Router and floating IP limits per project; Neutron's defaults (10, 50) when not given. */
+  quotas?: Partial<QuotaLimits>;
 }
 
 export const PRIVATE_NETWORK_NAME = 'private';
@@ -53,6 +62,12 @@ export class NetworkService {
   readonly binding: VifBinding;
   readonly securityGroups: SecurityGroupStore;
   readonly trunks: TrunkStore;
+  readonly routers: RouterStore;
+  readonly floatingIps: FloatingIpStore;
+  readonly addressScopes: AddressScopeStore;
+  readonly subnetPools: SubnetPoolStore;
+  readonly quotaLimits: QuotaLimits;
+  private readonly locks: KeyedMutex;
   private readonly instances: InstanceNetworks;
   private readonly logger: Logger;
   private readonly db: NetworkDb;
@@ -61,6 +76,8 @@ export class NetworkService {
     this.db = opts.db as NetworkDb;
     this.logger = opts.logger;
     const locks = new KeyedMutex();
+    this.locks = locks;
+    this.quotaLimits = { ...DEFAULT_QUOTA_LIMITS, ...opts.quotas };
     const hints = new AddressHints();
     this.networks = new NetworkStore(this.db, opts.defaultMtu ?? 1500);
     this.subnets = new SubnetStore(this.db, locks, hints);
@@ -70,6 +87,10 @@ export class NetworkService {
     this.securityGroups = new SecurityGroupStore(this.db);
     // Of Neutron's trunk drivers, Linux bridge's trunks ports already bound; Open vSwitch's and no driver at all do not.
     this.trunks = new TrunkStore(this.db, vifType === 'bridge');
+    this.addressScopes = new AddressScopeStore(this.db);
+    this.subnetPools = new SubnetPoolStore(this.db, this.addressScopes);
+    this.routers = new RouterStore(this.db, this.ports, this.subnets, locks);
+    this.floatingIps = new FloatingIpStore(this.db, this.ports, this.routers);
     this.instances = new InstanceNetworks(this.db, this.subnets, this.ports, this.binding);
   }
 
@@ -152,8 +173,35 @@ export class NetworkService {
         .where('project_id', '=', projectId).executeTakeFirstOrThrow();
       return Number(r.n);
     };
-    const [network, subnet, port] = await Promise.all([count('neutron_networks'), count('neutron_subnets'), count('neutron_ports')]);
-    return { network, subnet, port };
+    const [network, subnet, port, router, floatingip] = await Promise.all([
+      count('neutron_networks'), count('neutron_subnets'), count('neutron_ports'),
+      countOwned(this.db, 'router', projectId), countOwned(this.db, 'floatingip', projectId)]);
+    return { network, subnet, port, router, floatingip };
+  }
+
+  ipAvailabilities(filter: AvailabilityFilter): Promise<NetworkAvailability[]> {
+    return networkIpAvailabilities(this.db, filter);
+  }
+
+  /** Runs `create` when the project is below its limit for the resource (409 OverQuota otherwise). */
+  withinQuota<T>(resource: EnforcedResource, projectId: string, create: () => Promise<T>): Promise<T> {
+    return withinQuota(this.db, this.locks, this.quotaLimits, resource, projectId, create);
+  }
+
+  /**
+   * A router's interface or gateway, or a floating IP's address, goes with
+   * its router or floating IP, not through the port API (Neutron's
+   * prevent_l3_port_deletion); a port whose owner no longer exists may go.
+   */
+  async assertPortDeletable(port: PortRow): Promise<void> {
+    const owner = port.device_owner;
+    let exists = false;
+    if (owner === ROUTER_INTERFACE || owner === ROUTER_GATEWAY) {
+      exists = !!await this.db.selectFrom('neutron_routers').select('id').where('id', '=', port.device_id).executeTakeFirst();
+    } else if (owner === FLOATINGIP_OWNER) {
+      exists = !!await this.db.selectFrom('neutron_floatingips').select('id').where('id', '=', port.device_id).executeTakeFirst();
+    }
+    if (exists) throw servicePortInUse(port.id, owner);
   }
 
   // ---- what the compute API's proxies ask (NetworkClient) -------------------

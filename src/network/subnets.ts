@@ -10,6 +10,7 @@ import { cidrsOverlap, formatCidr, formatIpv4, parseIpv4 } from './ipv4.js';
 import { poolsOf, subnetCidr, type AddressHints } from './ipam.js';
 import { checkCidr, checkGateway, checkHostRoutes, checkNameservers, checkPools } from './subnet-rules.js';
 import { tagsFor } from './tags.js';
+import { allocateFromPool, subnetPoolNotFound } from './subnet-pools.js';
 import { SERVICE_DEVICE_OWNERS } from './networks.js';
 import type { KeyedMutex } from './keyed-mutex.js';
 import type { Scope, SubnetCreate, SubnetRecord, SubnetUpdate } from './model.js';
@@ -77,7 +78,9 @@ export class SubnetStore {
   /** All or nothing; the networks must exist (the caller checked the caller may use them). */
   async create(inputs: SubnetCreate[], opts: { id?: string } = {}): Promise<SubnetRecord[]> {
     const networkIds = [...new Set(inputs.map((i) => i.network_id))];
-    return this.locks.run(networkIds.map((n) => `net:${n}`), () => this.db.transaction().execute(async (trx) => {
+    const poolIds = [...new Set(inputs.flatMap((i) => (i.subnetpool_id ? [i.subnetpool_id] : [])))];
+    const keys = [...networkIds.map((n) => `net:${n}`), ...poolIds.map((p) => `pool:${p}`)];
+    return this.locks.run(keys, () => this.db.transaction().execute(async (trx) => {
       const existing = networkIds.length === 0 ? [] : await trx.selectFrom('neutron_subnets').selectAll()
         .where('network_id', 'in', networkIds).execute();
       const networks = networkIds.length === 0 ? [] : await trx.selectFrom('neutron_networks').select(['id', 'revision_number'])
@@ -88,7 +91,16 @@ export class SubnetStore {
         const now = increasingNowIso();
         if (!networks.some((n) => n.id === input.network_id)) throw networkNotFound(input.network_id);
         if (input.ip_version !== 4) throw new BadRequest('Only IPv4 subnets (ip_version 4) are supported by this cloud.');
-        const cidr = checkCidr(input.cidr);
+        let cidrText = input.cidr;
+        if (input.subnetpool_id !== undefined) {
+          const pool = await trx.selectFrom('neutron_subnetpools').selectAll().where('id', '=', input.subnetpool_id).executeTakeFirst();
+          if (!pool) throw subnetPoolNotFound(input.subnetpool_id);
+          // The pool's other subnets made in this request are not in the table yet.
+          const pending = rows.filter((r) => r.subnetpool_id === pool.id).map((r) => r.cidr);
+          cidrText = await allocateFromPool(trx, pool, { cidr: input.cidr, prefixlen: input.prefixlen }, pending);
+        }
+        if (cidrText === undefined) throw new BadRequest('Bad subnet request: a cidr must be specified in the absence of a subnet pool.', { type: 'BadRequest' });
+        const cidr = checkCidr(cidrText);
         for (const other of [...existing, ...rows].filter((s) => s.network_id === input.network_id)) {
           if (cidrsOverlap(cidr, subnetCidr(other))) {
             throw invalidInput(`Requested subnet with cidr: ${formatCidr(cidr)} for network: ${input.network_id} overlaps with another subnet`);
@@ -109,6 +121,7 @@ export class SubnetStore {
           allocation_pools: JSON.stringify(pools),
           dns_nameservers: JSON.stringify(checkNameservers(input.dns_nameservers)),
           host_routes: JSON.stringify(checkHostRoutes(input.host_routes)),
+          subnetpool_id: input.subnetpool_id ?? null,
           revision_number: 1,
           created_at: now,
           updated_at: now,

@@ -15,6 +15,10 @@ export interface NetworkRow {
   mtu: number;
   port_security_enabled: number;
   router_external: number;
+  /** 'local' or 'flat' (Neutron's provider:network_type). */
+  provider_network_type: string;
+  provider_physical_network: string | null;
+  provider_segmentation_id: number | null;
   revision_number: number;
   created_at: string;
   updated_at: string;
@@ -36,6 +40,8 @@ export interface SubnetRow {
   dns_nameservers: string;
   /** JSON: [{destination, nexthop}] */
   host_routes: string;
+  /** The subnet pool the cidr was allocated from, if any. */
+  subnetpool_id: string | null;
   revision_number: number;
   created_at: string;
   updated_at: string;
@@ -142,6 +148,76 @@ export interface SubportRow {
   segmentation_id: number;
 }
 
+export interface FlatAllocationRow {
+  physical_network: string;
+  network_id: string;
+}
+
+/** A router; its interfaces are the ports whose device_id is the router and device_owner network:router_interface. */
+export interface RouterRow {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  status: string;
+  admin_state_up: number;
+  /** The network:router_gateway port on the external network, when the router has a gateway. */
+  gw_port_id: string | null;
+  enable_snat: number;
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FloatingIpRow {
+  id: string;
+  project_id: string;
+  description: string;
+  floating_network_id: string;
+  /** The network:floatingip port that holds the address on the external network. */
+  floating_port_id: string;
+  floating_ip_address: string;
+  fixed_port_id: string | null;
+  fixed_ip_address: string | null;
+  /** The router that NATs between the two, while associated. */
+  router_id: string | null;
+  /** ACTIVE while associated, DOWN otherwise. */
+  status: string;
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AddressScopeRow {
+  id: string;
+  project_id: string;
+  name: string;
+  shared: number;
+  ip_version: number;
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SubnetPoolRow {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  ip_version: number;
+  default_prefixlen: number;
+  min_prefixlen: number;
+  max_prefixlen: number;
+  shared: number;
+  is_default: number;
+  address_scope_id: string | null;
+  /** JSON: the pool's cidrs. */
+  prefixes: string;
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface NetworkTables {
   neutron_networks: NetworkRow;
   neutron_subnets: SubnetRow;
@@ -154,6 +230,11 @@ export interface NetworkTables {
   neutron_security_group_port_bindings: SecurityGroupPortBindingRow;
   neutron_trunks: TrunkRow;
   neutron_subports: SubportRow;
+  neutron_flat_allocations: FlatAllocationRow;
+  neutron_routers: RouterRow;
+  neutron_floatingips: FloatingIpRow;
+  neutron_address_scopes: AddressScopeRow;
+  neutron_subnetpools: SubnetPoolRow;
 }
 
 export type NetworkDb = Kysely<NetworkTables>;

@@ -7,6 +7,7 @@ import { testLogger } from '../helpers/logger.js';
 import { ApiError } from '../../src/errors.js';
 import { createHttpServer } from '../../src/http/server.js';
 import { networkApi } from '../../src/network/api/routes.js';
+import type { NetworkServiceOptions } from '../../src/network/service.js';
 import { openNetworkService, type NetworkFixture } from './fixtures.js';
 
 export type Who = keyof typeof TEST_AUTH;
@@ -21,8 +22,10 @@ export interface NetworkApiFixture {
   close(): Promise<void>;
 }
 
-export async function startNetworkApi(target: DatabaseTarget, adminProjectId: string): Promise<NetworkApiFixture> {
-  const fx = await openNetworkService(target);
+export async function startNetworkApi(
+  target: DatabaseTarget, adminProjectId: string, opts: Partial<NetworkServiceOptions> = {},
+): Promise<NetworkApiFixture> {
+  const fx = await openNetworkService(target, opts);
   await fx.svc.bootstrap({ adminProjectId });
   const app = createHttpServer({ logger: testLogger });
   await app.register(networkApi, { prefix: '/network', network: fx.svc, tokens: staticTokens });

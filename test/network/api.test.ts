@@ -49,9 +49,9 @@ for (const target of targets) {
       assert.equal(root.body.versions[0].status, 'CURRENT');
       assert.match(root.body.versions[0].links[0].href, /^http:\/\/[^/]+\/network\/v2\.0\/$/);
       const v2 = await call(null, 'GET', '/v2.0');
-      assert.deepEqual(v2.body.resources.map((r: { collection: string }) => r.collection), ['networks', 'subnets', 'ports', 'trunks']);
+      assert.deepEqual(v2.body.resources.map((r: { collection: string }) => r.collection), ['networks', 'subnets', 'ports', 'trunks', 'routers', 'floatingips', 'subnetpools', 'address-scopes']);
       await fails(call(null, 'GET', '/v2.0/networks'), 401);
-      await fails(call('admin', 'GET', '/v2.0/routers'), 404);
+      await fails(call('admin', 'GET', '/v2.0/qos/policies'), 404);
       const ext = await call('demo', 'GET', '/v2.0/extensions');
       assert.ok(ext.body.extensions.some((e: { alias: string }) => e.alias === 'binding'));
       assert.equal((await call('demo', 'GET', '/v2.0/extensions/binding')).body.extension.alias, 'binding');

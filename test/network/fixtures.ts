@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import { syncDatabase } from '../../src/db/migrate.js';
 import { networkMigrations } from '../../src/network/migrations.js';
-import { NetworkService } from '../../src/network/service.js';
+import { NetworkService, type NetworkServiceOptions } from '../../src/network/service.js';
 import { ADMIN_SCOPE } from '../../src/network/model.js';
 import type { DatabaseTarget } from '../helpers/databases.js';
 import { testLogger } from '../helpers/logger.js';
@@ -13,10 +13,11 @@ export interface NetworkFixture {
   dispose(): Promise<void>;
 }
 
-export async function openNetworkService(target: DatabaseTarget): Promise<NetworkFixture> {
+/** `opts`: service options beyond the database and logger (e.g. quotas). */
+export async function openNetworkService(target: DatabaseTarget, opts: Partial<NetworkServiceOptions> = {}): Promise<NetworkFixture> {
   const handle = await target.open();
   await syncDatabase(handle.db, [networkMigrations]);
-  const svc = new NetworkService({ db: handle.db, logger: testLogger });
+  const svc = new NetworkService({ ...opts, db: handle.db, logger: testLogger });
   return { svc, db: handle.db, dispose: () => handle.dispose() };
 }
 

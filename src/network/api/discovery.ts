@@ -21,10 +21,20 @@ const EXTENSIONS: Extension[] = [
   { alias: 'standard-attr-description', name: 'standard-attr-description', description: 'Extension to add descriptions to standard attributes' },
   { alias: 'standard-attr-revisions', name: 'Resource revision numbers', description: 'This extension will display the revision number of neutron resources.' },
   { alias: 'standard-attr-timestamp', name: 'Resource timestamps', description: 'Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes.' },
-  { alias: 'standard-attr-tag', name: 'Tag support for resources with standard attribute: subnet, trunk, network, port', description: 'Enables to set tag on resources with standard attribute.' },
+  { alias: 'standard-attr-tag', name: 'Tag support for resources with standard attribute: subnet, trunk, router, network, floatingip, subnetpool, port', description: 'Enables to set tag on resources with standard attribute.' },
   { alias: 'security-group', name: 'security-group', description: 'The security groups extension.' },
   { alias: 'trunk', name: 'Trunk Extension', description: 'Provides support for trunk ports' },
   { alias: 'trunk-details', name: 'Trunk port details', description: 'Expose trunk port details' },
+  { alias: 'router', name: 'Neutron L3 Router', description: 'Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway.' },
+  { alias: 'ext-gw-mode', name: 'Neutron L3 Configurable external gateway mode', description: 'Extension of the router abstraction for specifying whether SNAT should occur on the external gateway' },
+  { alias: 'provider', name: 'Provider Network', description: 'Expose mapping of virtual networks to physical networks' },
+  { alias: 'network-ip-availability', name: 'Network IP Availability', description: 'Provides IP availability data for each network and subnet.' },
+  { alias: 'availability_zone', name: 'Availability Zone', description: 'The availability zone extension.' },
+  { alias: 'network_availability_zone', name: 'Network Availability Zone', description: 'Availability zone support for network.' },
+  { alias: 'router_availability_zone', name: 'Router Availability Zone', description: 'Availability zone support for router.' },
+  { alias: 'address-scope', name: 'Address scope', description: 'Address scopes extension.' },
+  { alias: 'subnet_allocation', name: 'Subnet Allocation', description: 'Enables allocation of subnets from a subnet pool' },
+  { alias: 'service-type', name: 'Neutron Service Type Management', description: 'API for retrieving service providers for Neutron advanced services' },
 ];
 
 const UPDATED = '2024-01-01T00:00:00-00:00';
@@ -45,7 +55,10 @@ export function registerDiscoveryRoutes(app: FastifyInstance, ctx: NetworkApiCon
   app.get('/v2.0', { config: { public: true } }, async (request) => {
     const base = `${baseUrl(request)}${ctx.prefix}/v2.0`;
     return {
-      resources: [['network', 'networks'], ['subnet', 'subnets'], ['port', 'ports'], ['trunk', 'trunks']].map(([name, collection]) => ({
+      resources: [
+        ['network', 'networks'], ['subnet', 'subnets'], ['port', 'ports'], ['trunk', 'trunks'], ['router', 'routers'], ['floatingip', 'floatingips'],
+        ['subnetpool', 'subnetpools'], ['address_scope', 'address-scopes'],
+      ].map(([name, collection]) => ({
         name, collection, links: [{ href: `${base}/${collection}`, rel: 'self' }],
       })),
     };

@@ -145,7 +145,7 @@ export function registerPortRoutes(app: FastifyInstance, ctx: NetworkApiContext)
     const scope = scopeOf(request.auth);
     const networks = new Map<string, NetworkRow>();
     for (const [i, { input, given }] of parsed.entries()) {
-      const network = networks.get(input.network_id) ?? await svc.networks.getRow(scope, input.network_id);
+      const network = networks.get(input.network_id) ?? await svc.networks.getRow(scope, input.network_id, { attachable: true });
       networks.set(network.id, network);
       const target = portTarget(input, network);
       enforce(policy, 'create_port', target, request.auth);
@@ -188,6 +188,7 @@ export function registerPortRoutes(app: FastifyInstance, ctx: NetworkApiContext)
     const { id } = request.params as { id: string };
     const { row, network } = await lookup(request.auth, id);
     enforce(policy, 'delete_port', portTarget(row, network), request.auth);
+    await svc.assertPortDeletable(row);
     await svc.ports.delete(id);
     return reply.code(204).send();
   });

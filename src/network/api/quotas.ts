@@ -1,7 +1,8 @@
 /**
- * /v2.0/quotas/{project}: read-only. This service enforces no network quotas,
- * so every limit reads -1 (unlimited) — the truth, not Neutron's defaults.
- * `openstack quota show` needs these to answer.
+ * /v2.0/quotas/{project}: read-only. This service enforces router and
+ * floating IP limits (src/network/quotas.ts); every other limit reads -1
+ * (unlimited) — the truth, not Neutron's defaults. `openstack quota show`
+ * needs these to answer.
  */
 import type { FastifyInstance } from 'fastify';
 import { enforce } from './policy.js';
@@ -11,18 +12,19 @@ const RESOURCES = ['network', 'subnet', 'port', 'router', 'floatingip', 'securit
 
 export function registerQuotaRoutes(app: FastifyInstance, ctx: NetworkApiContext): void {
   const { network: svc, policy } = ctx;
-  const unlimited = () => Object.fromEntries(RESOURCES.map((r) => [r, -1]));
+  const limit = (r: string) => (svc.quotaLimits as Record<string, number>)[r] ?? -1;
+  const limits = () => Object.fromEntries(RESOURCES.map((r) => [r, limit(r)]));
 
   app.get('/quotas/:project', async (request) => {
     const { project } = request.params as { project: string };
     enforce(policy, 'get_quota', { project_id: project, tenant_id: project }, request.auth);
-    return { quota: unlimited() };
+    return { quota: limits() };
   });
 
   app.get('/quotas/:project/default', async (request) => {
     const { project } = request.params as { project: string };
     enforce(policy, 'get_quota', { project_id: project, tenant_id: project }, request.auth);
-    return { quota: unlimited() };
+    return { quota: limits() };
   });
 
   app.get('/quotas/:project/details', async (request) => {
@@ -30,7 +32,7 @@ export function registerQuotaRoutes(app: FastifyInstance, ctx: NetworkApiContext
     enforce(policy, 'get_quota', { project_id: project, tenant_id: project }, request.auth);
     const used = await svc.usage(project);
     return {
-      quota: Object.fromEntries(RESOURCES.map((r) => [r, { limit: -1, used: used[r] ?? 0, reserved: 0 }])),
+      quota: Object.fromEntries(RESOURCES.map((r) => [r, { limit: limit(r), used: used[r] ?? 0, reserved: 0 }])),
     };
   });
 }

@@ -17,6 +17,10 @@ import { registerTagRoutes } from './tags.js';
 import { registerQuotaRoutes } from './quotas.js';
 import { registerSecurityGroupRoutes } from './security-groups.js';
 import { registerTrunkRoutes } from './trunks.js';
+import { registerRouterRoutes } from './routers.js';
+import { registerFloatingIpRoutes } from './floating-ips.js';
+import { registerAvailabilityRoutes } from './availability.js';
+import { registerSubnetPoolRoutes } from './subnet-pools.js';
 
 export interface NetworkApiOptions {
   network: NetworkService;
@@ -45,5 +49,9 @@ export async function networkApi(app: FastifyInstance, opts: NetworkApiOptions):
     registerQuotaRoutes(v2, ctx);
     registerSecurityGroupRoutes(v2, ctx);
     registerTrunkRoutes(v2, ctx);
+    registerRouterRoutes(v2, ctx);
+    registerFloatingIpRoutes(v2, ctx);
+    registerAvailabilityRoutes(v2, ctx);
+    registerSubnetPoolRoutes(v2, ctx);
   }, { prefix: '/v2.0' });
 }

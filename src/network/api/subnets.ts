@@ -33,7 +33,9 @@ function parseCreate(item: Body, auth: AuthContext): { input: SubnetCreate; tags
       name: (item.name as string | undefined) ?? '',
       description: (item.description as string | undefined) ?? '',
       ip_version: asInt(item.ip_version),
-      cidr: item.cidr as string,
+      cidr: item.cidr as string | undefined,
+      ...(typeof item.subnetpool_id === 'string' ? { subnetpool_id: item.subnetpool_id } : {}),
+      ...(item.prefixlen !== undefined ? { prefixlen: asInt(item.prefixlen) } : {}),
       gateway_ip: item.gateway_ip as string | null | undefined,
       allocation_pools: (item.allocation_pools as Pool[] | undefined)?.map((p) => ({ start: p.start, end: p.end })),
       enable_dhcp: item.enable_dhcp === undefined ? true : asBool('enable_dhcp', item.enable_dhcp),
@@ -104,6 +106,7 @@ export function registerSubnetRoutes(app: FastifyInstance, ctx: NetworkApiContex
       // The network must be one the caller can see; otherwise it does not exist for them.
       const network = await svc.networks.getRow(scope, input.network_id);
       enforce(policy, 'create_subnet', subnetTarget(input, network), request.auth);
+      if (input.subnetpool_id !== undefined) await svc.subnetPools.getRow(scope, input.subnetpool_id);
     }
     const created = await svc.subnets.create(parsed.map((p) => p.input));
     for (const [i, rec] of created.entries()) {

@@ -1,9 +1,9 @@
-/** /v2.0/{networks,subnets,ports,trunks}/{id}/tags (Neutron's standard-attr-tag). */
+/** /v2.0/{networks,subnets,ports,trunks,routers,floatingips,subnetpools}/{id}/tags (Neutron's standard-attr-tag). */
 import type { FastifyInstance } from 'fastify';
 import type { AuthContext } from '../../http/auth.js';
 import { BadRequest, NotFound } from '../../errors.js';
 import type { PolicyTarget } from '../../policy/types.js';
-import { networkNotFound, portNotFound, subnetNotFound, trunkNotFound } from '../errors.js';
+import { floatingIpNotFound, networkNotFound, portNotFound, routerNotFound, subnetNotFound, trunkNotFound } from '../errors.js';
 import { ADMIN_SCOPE, scopeOf } from '../model.js';
 import { neutron, validate } from '../../http/validation.js';
 import { tagsReplace } from './schemas/tags.js';
@@ -12,10 +12,13 @@ import { networkTarget } from './networks.js';
 import { subnetTarget } from './subnets.js';
 import { portTarget } from './ports.js';
 import { trunkTarget } from './trunks.js';
+import { routerTarget } from './routers.js';
+import { floatingIpTarget } from './floating-ips.js';
+import { subnetPoolNotFound } from '../subnet-pools.js';
 import type { NetworkApiContext } from './common.js';
 
-type Kind = 'networks' | 'subnets' | 'ports' | 'trunks';
-const KINDS: readonly Kind[] = ['networks', 'subnets', 'ports', 'trunks'];
+type Kind = 'networks' | 'subnets' | 'ports' | 'trunks' | 'routers' | 'floatingips' | 'subnetpools';
+const KINDS: readonly Kind[] = ['networks', 'subnets', 'ports', 'trunks', 'routers', 'floatingips', 'subnetpools'];
 
 const tagNotFound = (tag: string) => new NotFound(`Tag ${tag} could not be found.`, { type: 'TagNotFound' });
 
@@ -47,6 +50,22 @@ export function registerTagRoutes(app: FastifyInstance, ctx: NetworkApiContext):
         const target = trunkTarget(await svc.trunks.getRow(scope, id));
         if (!policy.allowed('get_trunk', target, auth)) throw trunkNotFound(id);
         return { target, singular: 'trunk' };
+      }
+      case 'routers': {
+        const target = routerTarget(await svc.routers.getRow(scope, id));
+        if (!policy.allowed('get_router', target, auth)) throw routerNotFound(id);
+        return { target, singular: 'router' };
+      }
+      case 'floatingips': {
+        const target = floatingIpTarget(await svc.floatingIps.getRow(scope, id));
+        if (!policy.allowed('get_floatingip', target, auth)) throw floatingIpNotFound(id);
+        return { target, singular: 'floatingip' };
+      }
+      case 'subnetpools': {
+        const row = await svc.subnetPools.getRow(scope, id);
+        const target = { project_id: row.project_id, tenant_id: row.project_id, shared: row.shared === 1 };
+        if (!policy.allowed('get_subnetpool', target, auth)) throw subnetPoolNotFound(id);
+        return { target, singular: 'subnetpool' };
       }
     }
   }

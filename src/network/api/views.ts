@@ -1,5 +1,9 @@
 /** Neutron's JSON shapes for networks, subnets and ports. */
 import type { NetworkRecord, PortRecord, SubnetRecord, TrunkRecord } from '../model.js';
+import type { RouterRecord } from '../routers.js';
+import type { FloatingIpRecord } from '../floating-ips.js';
+import type { SubnetPoolRecord } from '../subnet-pools.js';
+import type { AddressScopeRow } from '../tables.js';
 import type { SubportRow } from '../tables.js';
 import type { VifBinding } from '../network-info.js';
 
@@ -12,8 +16,9 @@ function ts(iso: string): string {
 
 export const DEFAULT_AVAILABILITY_ZONE = 'nova';
 
-export function networkView({ network: n, subnetIds, tags }: NetworkRecord): View {
-  return {
+/** `showProvider`: whether the caller may see the provider:* attributes (admin only by default). */
+export function networkView({ network: n, subnetIds, tags }: NetworkRecord, showProvider = false): View {
+  const view: View = {
     id: n.id,
     name: n.name,
     tenant_id: n.project_id,
@@ -36,6 +41,12 @@ export function networkView({ network: n, subnetIds, tags }: NetworkRecord): Vie
     updated_at: ts(n.updated_at),
     revision_number: n.revision_number,
   };
+  if (showProvider) {
+    view['provider:network_type'] = n.provider_network_type;
+    view['provider:physical_network'] = n.provider_physical_network;
+    view['provider:segmentation_id'] = n.provider_segmentation_id === null ? null : Number(n.provider_segmentation_id);
+  }
+  return view;
 }
 
 export function subnetView({ subnet: s, tags }: SubnetRecord): View {
@@ -46,7 +57,7 @@ export function subnetView({ subnet: s, tags }: SubnetRecord): View {
     project_id: s.project_id,
     network_id: s.network_id,
     ip_version: s.ip_version,
-    subnetpool_id: null,
+    subnetpool_id: s.subnetpool_id,
     enable_dhcp: s.enable_dhcp === 1,
     ipv6_ra_mode: null,
     ipv6_address_mode: null,
@@ -123,6 +134,65 @@ export function trunkView({ trunk: t, subports, tags }: TrunkRecord): View {
     created_at: ts(t.created_at),
     updated_at: ts(t.updated_at),
     revision_number: t.revision_number,
+  };
+}
+
+export function routerView({ router: r, gateway, tags }: RouterRecord): View {
+  return {
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    tenant_id: r.project_id,
+    project_id: r.project_id,
+    status: r.status,
+    admin_state_up: r.admin_state_up === 1,
+    external_gateway_info: gateway && {
+      network_id: gateway.network_id,
+      enable_snat: gateway.enable_snat,
+      external_fixed_ips: gateway.external_fixed_ips.map((ip) => ({ subnet_id: ip.subnet_id, ip_address: ip.ip_address })),
+    },
+    availability_zone_hints: [],
+    availability_zones: [DEFAULT_AVAILABILITY_ZONE],
+    tags,
+    created_at: ts(r.created_at),
+    updated_at: ts(r.updated_at),
+    revision_number: r.revision_number,
+  };
+}
+
+export function floatingIpView({ fip: f, tags }: FloatingIpRecord): View {
+  return {
+    id: f.id,
+    tenant_id: f.project_id,
+    project_id: f.project_id,
+    description: f.description,
+    floating_network_id: f.floating_network_id,
+    floating_ip_address: f.floating_ip_address,
+    fixed_ip_address: f.fixed_ip_address,
+    port_id: f.fixed_port_id,
+    router_id: f.router_id,
+    status: f.status,
+    tags,
+    created_at: ts(f.created_at),
+    updated_at: ts(f.updated_at),
+    revision_number: f.revision_number,
+  };
+}
+
+export function addressScopeView(a: AddressScopeRow): View {
+  return {
+    id: a.id, name: a.name, tenant_id: a.project_id, project_id: a.project_id, shared: a.shared === 1, ip_version: a.ip_version,
+    created_at: ts(a.created_at), updated_at: ts(a.updated_at), revision_number: a.revision_number,
+  };
+}
+
+export function subnetPoolView({ pool: p, tags }: SubnetPoolRecord): View {
+  return {
+    id: p.id, name: p.name, description: p.description, tenant_id: p.project_id, project_id: p.project_id,
+    prefixes: JSON.parse(p.prefixes), ip_version: p.ip_version, default_prefixlen: p.default_prefixlen,
+    min_prefixlen: p.min_prefixlen, max_prefixlen: p.max_prefixlen, shared: p.shared === 1, is_default: p.is_default === 1,
+    default_quota: null, address_scope_id: p.address_scope_id, tags,
+    created_at: ts(p.created_at), updated_at: ts(p.updated_at), revision_number: p.revision_number,
   };
 }
 

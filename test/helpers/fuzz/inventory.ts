@@ -34,6 +34,15 @@ export async function createFixtures(cloud: TestCloud): Promise<Fixtures> {
   const trunkParent = (await ok(cloud, 'POST', '/network/v2.0/ports', { port: { network_id: network, name: 'fuzz-trunk-parent' } })).json.port.id;
   const trunk = (await ok(cloud, 'POST', '/network/v2.0/trunks', { trunk: { port_id: trunkParent, name: 'fuzz-fixture' } })).json.trunk.id;
   const subport = (await ok(cloud, 'POST', '/network/v2.0/ports', { port: { network_id: network, name: 'fuzz-subport' } })).json.port.id;
+  const externalNetwork = (await ok(cloud, 'POST', '/network/v2.0/networks', { network: { name: 'fuzz-external', 'router:external': true } })).json.network.id;
+  await ok(cloud, 'POST', '/network/v2.0/subnets', { subnet: { network_id: externalNetwork, cidr: '198.18.0.0/16', ip_version: 4 } });
+  const routerNet = (await ok(cloud, 'POST', '/network/v2.0/networks', { network: { name: 'fuzz-router-net' } })).json.network.id;
+  const routerSubnet = (await ok(cloud, 'POST', '/network/v2.0/subnets', { subnet: { network_id: routerNet, cidr: '10.78.0.0/16', ip_version: 4 } })).json.subnet.id;
+  const router = (await ok(cloud, 'POST', '/network/v2.0/routers', { router: { name: 'fuzz-fixture', external_gateway_info: { network_id: externalNetwork } } })).json.router.id;
+  await ok(cloud, 'PUT', `/network/v2.0/routers/${router}/add_router_interface`, { subnet_id: subnet });
+  const addressScope = (await ok(cloud, 'POST', '/network/v2.0/address-scopes', { address_scope: { name: 'fuzz-fixture', ip_version: 4 } })).json.address_scope.id;
+  const subnetpool = (await ok(cloud, 'POST', '/network/v2.0/subnetpools', { subnetpool: { name: 'fuzz-fixture', prefixes: ['10.121.0.0/16'], address_scope_id: addressScope } })).json.subnetpool.id;
+  const floatingip = (await ok(cloud, 'POST', '/network/v2.0/floatingips', { floatingip: { floating_network_id: externalNetwork, port_id: port } })).json.floatingip.id;
   const keypair = (await ok(cloud, 'POST', '/compute/v2.1/os-keypairs', { keypair: { name: 'fuzz-fixture' } })).json.keypair.name;
   const project = (await ok(cloud, 'POST', '/identity/v3/projects', { project: { name: 'fuzz-fixture', domain_id: 'default' } })).json.project.id;
   const user = (await ok(cloud, 'POST', '/identity/v3/users', { user: { name: 'fuzz-fixture', domain_id: 'default', password: 'pw-123456', default_project_id: project } })).json.user.id;
@@ -66,7 +75,7 @@ export async function createFixtures(cloud: TestCloud): Promise<Fixtures> {
     flavor, extraSpecKey: 'fuzz:key', keypair,
     hypervisor: String(hypervisors.json.hypervisors[0].id),
     computeService: String(services.json.services[0].id),
-    aggregate, image, imageTag: 'fuzztag', sharedImage, imageMember: project, network, subnet, port, trunk, subport, netTag: 'fuzztag',
+    aggregate, image, imageTag: 'fuzztag', sharedImage, imageMember: project, network, subnet, port, trunk, subport, externalNetwork, router, floatingip, routerSubnet, subnetpool, addressScope, netTag: 'fuzztag',
     extensionAlias: extensions.json.extensions[0]?.alias ?? 'tag',
     project, user, role,
     identityService: idServices.json.services[0]?.id ?? 'none',
@@ -76,7 +85,7 @@ export async function createFixtures(cloud: TestCloud): Promise<Fixtures> {
   };
 }
 
-export type Kind = 'server' | 'network' | 'subnet' | 'port' | 'trunk' | 'image' | 'image_member' | 'flavor' | 'keypair' | 'aggregate' | 'project' | 'user' | 'role'
+export type Kind = 'server' | 'network' | 'subnet' | 'port' | 'trunk' | 'router' | 'router_interface' | 'floatingip' | 'subnetpool' | 'address_scope' | 'image' | 'image_member' | 'flavor' | 'keypair' | 'aggregate' | 'project' | 'user' | 'role'
   | 'resource_provider' | 'allocation' | 'resource_class' | 'trait' | 'security_group' | 'server_group'
   | 'domain' | 'group' | 'region' | 'service' | 'endpoint' | 'credential' | 'policy';
 
@@ -89,12 +98,16 @@ async function listOrEmpty(cloud: TestCloud, path: string, key: string): Promise
   return res.status === 501 ? new Set() : ids(res.json[key]);
 }
 
+/** The compute hosts any snapshot saw, by hypervisor hostname. */
+const computeHosts = new Set<string>();
+
 /** Every resource of every kind the suite watches, by id (keypairs as `<who>/<name>`, allocations as `<rp>/<consumer>`). */
 export async function snapshot(cloud: TestCloud): Promise<Snapshot> {
   const get = async (path: string, headers: Record<string, string> = {}, who: Who = 'admin') => (await ok(cloud, 'GET', path, undefined, headers, who)).json;
   // A compute host's own provider is not counted: deleting its service (DELETE /os-services/{id},
-  // a success) removes it, and the running host registers itself again, as Nova's does.
-  const hypervisors = new Set(((await get('/compute/v2.1/os-hypervisors', COMPUTE)).hypervisors as Array<{ hypervisor_hostname: string }>).map((h) => h.hypervisor_hostname));
+  // a success) removes it, and the running host registers its provider again, as Nova's does —
+  // possibly before its hypervisor is listed again, so the hosts of earlier snapshots count too.
+  for (const h of (await get('/compute/v2.1/os-hypervisors', COMPUTE)).hypervisors as Array<{ hypervisor_hostname: string }>) computeHosts.add(h.hypervisor_hostname);
   const rps = (await get('/placement/resource_providers', PLACEMENT)).resource_providers as Array<{ uuid: string; name: string }>;
   const allocations = new Set<string>();
   for (const rp of rps) {
@@ -116,11 +129,22 @@ export async function snapshot(cloud: TestCloud): Promise<Snapshot> {
     }
     next = page.next ? `/image${page.next}` : undefined;
   }
+  // A port a router or floating IP holds goes with its owner: counted as the owner's interface, or not at all
+  // (a gateway's or floating IP's address port is replaced when the gateway moves, by a successful request).
+  const routers = ids((await get('/network/v2.0/routers')).routers);
+  const floatingips = ids((await get('/network/v2.0/floatingips')).floatingips);
+  const ports = (await get('/network/v2.0/ports')).ports as Array<{ id: string; device_id: string; device_owner: string }>;
+  const l3Owned = (p: { device_id: string }) => routers.has(p.device_id) || floatingips.has(p.device_id);
   return {
     server: ids((await get('/compute/v2.1/servers?all_tenants=1&limit=1000', COMPUTE)).servers),
     network: ids((await get('/network/v2.0/networks')).networks),
     subnet: ids((await get('/network/v2.0/subnets')).subnets),
-    port: ids((await get('/network/v2.0/ports')).ports),
+    port: ids(ports.filter((p) => !l3Owned(p))),
+    router: routers,
+    router_interface: new Set(ports.filter((p) => routers.has(p.device_id) && p.device_owner === 'network:router_interface').map((p) => `${p.device_id}/${p.id}`)),
+    floatingip: floatingips,
+    subnetpool: ids((await get('/network/v2.0/subnetpools')).subnetpools),
+    address_scope: ids((await get('/network/v2.0/address-scopes')).address_scopes),
     trunk: ids((await get('/network/v2.0/trunks')).trunks),
     image: new Set(images),
     image_member: imageMembers,
@@ -130,7 +154,7 @@ export async function snapshot(cloud: TestCloud): Promise<Snapshot> {
     project: ids((await get('/identity/v3/projects')).projects),
     user: ids((await get('/identity/v3/users')).users),
     role: ids((await get('/identity/v3/roles')).roles),
-    resource_provider: new Set(rps.filter((r) => !hypervisors.has(r.name)).map((r) => r.uuid)),
+    resource_provider: new Set(rps.filter((r) => !computeHosts.has(r.name)).map((r) => r.uuid)),
     allocation: allocations,
     resource_class: new Set(((await get('/placement/resource_classes', PLACEMENT)).resource_classes as Array<{ name: string }>).map((r) => r.name).filter((n) => n.startsWith('CUSTOM_'))),
     trait: new Set(((await get('/placement/traits', PLACEMENT)).traits as string[]).filter((n) => n.startsWith('CUSTOM_'))),
@@ -199,6 +223,12 @@ export function createdBy(method: string, routeUrl: string, path: string, status
     case 'POST /network/v2.0/subnets': return many('subnet', 'subnets', 'subnet');
     case 'POST /network/v2.0/ports': return many('port', 'ports', 'port');
     case 'POST /network/v2.0/trunks': return one('trunk', body?.trunk?.id);
+    case 'POST /network/v2.0/routers': return one('router', body?.router?.id);
+    case 'PUT /network/v2.0/routers/:id/add_router_interface':
+      return one('router_interface', typeof body?.id === 'string' && typeof body?.port_id === 'string' ? `${body.id}/${body.port_id}` : undefined);
+    case 'POST /network/v2.0/floatingips': return one('floatingip', body?.floatingip?.id);
+    case 'POST /network/v2.0/subnetpools': return one('subnetpool', body?.subnetpool?.id);
+    case 'POST /network/v2.0/address-scopes': return one('address_scope', body?.address_scope?.id);
     case 'POST /placement/resource_providers': return one('resource_provider', body?.uuid ?? lastSegment(location));
     case 'POST /placement/resource_classes': return one('resource_class', lastSegment(location) || (requestJson as any)?.name);
     case 'PUT /placement/resource_classes/:name': return one('resource_class', decodeURIComponent(seg[3] ?? ''));
@@ -255,11 +285,21 @@ export async function deleteCreated(cloud: TestCloud, created: Created[], newSer
     await del(`/image/v2/images/${id.slice(0, cut)}/members/${encodeURIComponent(id.slice(cut + 1))}`);
   }
   for (const id of of('image')) await del(`/image/v2/images/${id}`);
+  // Floating IPs need their router's interface and gateway; interfaces keep their router: in that order.
+  for (const id of of('floatingip')) await del(`/network/v2.0/floatingips/${id}`);
+  for (const id of of('router_interface')) {
+    const [router, port] = id.split('/');
+    const res = await cloud.request('PUT', `/network/v2.0/routers/${router}/remove_router_interface`, { body: { port_id: port } });
+    if (res.status >= 300 && res.status !== 404) problems.push(`remove_router_interface ${id} → ${res.status} ${JSON.stringify(res.json).slice(0, 200)}`);
+  }
+  for (const id of of('router')) await del(`/network/v2.0/routers/${id}`);
   // A trunk holds its ports: it goes first.
   for (const id of of('trunk')) await del(`/network/v2.0/trunks/${id}`);
   for (const id of of('port')) await del(`/network/v2.0/ports/${id}`);
   for (const id of of('subnet')) await del(`/network/v2.0/subnets/${id}`);
   for (const id of of('network')) await del(`/network/v2.0/networks/${id}`);
+  for (const id of of('subnetpool')) await del(`/network/v2.0/subnetpools/${id}`);
+  for (const id of of('address_scope')) await del(`/network/v2.0/address-scopes/${id}`);
   for (const id of of('flavor')) await del(`/compute/v2.1/flavors/${encodeURIComponent(id)}`, COMPUTE);
   for (const c of created.filter((x) => x.kind === 'keypair')) {
     const [who, ...name] = c.id.split('/');

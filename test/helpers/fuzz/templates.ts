@@ -27,6 +27,17 @@ export interface Fixtures {
   /** A trunk (on a port of its own) and a free port to add to it as a subport. */
   trunk: string;
   subport: string;
+  /**
+   * An external network (with a subnet); a router with its gateway there and
+   * an interface on `subnet`; a floating IP on it associated with `port`; and
+   * a subnet no router is attached to yet, for add_router_interface.
+   */
+  externalNetwork: string;
+  router: string;
+  floatingip: string;
+  routerSubnet: string;
+  subnetpool: string;
+  addressScope: string;
   netTag: string;
   extensionAlias: string;
   project: string;
@@ -68,6 +79,10 @@ export function fixtureForParam(routeUrl: string, param: string, f: Fixtures): s
     case 'subnets': return f.subnet;
     case 'ports': return f.port;
     case 'trunks': return f.trunk;
+    case 'routers': return f.router;
+    case 'floatingips': return f.floatingip;
+    case 'subnetpools': return f.subnetpool;
+    case 'address-scopes': return f.addressScope;
     case 'extensions': return f.extensionAlias;
     case 'quotas': return f.project;
     case 'projects': return f.project;
@@ -188,6 +203,28 @@ export function templatesFor(method: string, routeUrl: string, params: Record<st
       return [{ sub_ports: [{ port_id: f.subport, segmentation_type: 'vlan', segmentation_id: 7 }] }];
     case 'PUT /network/v2.0/trunks/:id/remove_subports':
       return [{ sub_ports: [{ port_id: f.subport }] }];
+    case 'POST /network/v2.0/routers':
+      return [{ router: { name: 'fuzz-router', admin_state_up: true, external_gateway_info: { network_id: f.externalNetwork } } }];
+    case 'PUT /network/v2.0/routers/:id':
+      return [{ router: { name: 'renamed', external_gateway_info: { network_id: f.externalNetwork } } }];
+    case 'PUT /network/v2.0/routers/:id/add_router_interface':
+    case 'PUT /network/v2.0/routers/:id/remove_router_interface':
+      return [{ subnet_id: f.routerSubnet }];
+    case 'POST /network/v2.0/floatingips':
+      return [{ floatingip: { floating_network_id: f.externalNetwork, description: 'fuzz' } }];
+    case 'PUT /network/v2.0/floatingips/:id':
+      return [{ floatingip: { port_id: f.port, description: 'renamed' } }];
+    case 'POST /network/v2.0/subnetpools':
+      return [{ subnetpool: { name: 'fuzz-pool', prefixes: ['10.120.0.0/16'], default_prefixlen: 24 } }];
+    case 'PUT /network/v2.0/subnetpools/:id':
+      return [{ subnetpool: { name: 'renamed', prefixes: ['10.121.0.0/16', '10.122.0.0/16'] } }];
+    case 'POST /network/v2.0/address-scopes':
+      return [{ address_scope: { name: 'fuzz-scope', ip_version: 4 } }];
+    case 'PUT /network/v2.0/address-scopes/:id':
+      return [{ address_scope: { name: 'renamed' } }];
+    case 'PUT /network/v2.0/subnetpools/:id/tags':
+    case 'PUT /network/v2.0/routers/:id/tags':
+    case 'PUT /network/v2.0/floatingips/:id/tags':
     case 'PUT /network/v2.0/trunks/:id/tags':
     case 'PUT /network/v2.0/networks/:id/tags':
     case 'PUT /network/v2.0/subnets/:id/tags':

@@ -23,6 +23,10 @@ export const integer = {
   'x-reason': "'%v' is not an integer",
 } as const;
 
+export const UUID = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
+
+export const uuid = { type: 'string', pattern: UUID.source, 'x-reason': "'%v' is not a valid UUID" } as const;
+
 export const list = (items: object = {}) => ({ type: 'array', items }) as const;
 
 export const dict = { type: 'object' } as const;

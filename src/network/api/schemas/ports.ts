@@ -2,7 +2,8 @@
 import { checkIpText } from '../../ports.js';
 import { boolean, dict, list, onlyEmptyList, resource, string, tags } from './common.js';
 
-const fixedIp = {
+/** One fixed_ips entry: a subnet, an address, or both. */
+export const fixedIp = {
   type: 'object',
   properties: { subnet_id: string(), ip_address: string() },
   additionalProperties: false,
@@ -32,6 +33,6 @@ export const portCreate = resource('POST', {
 export const portUpdate = resource('PUT', { ...settable, security_groups: list(string()) }, READ_ONLY);
 
 /** What the schema cannot say: each fixed address must be an IPv4 address. */
-export function checkFixedIps(entries: ReadonlyArray<{ ip_address?: string }>): void {
-  for (const e of entries) if (e.ip_address !== undefined) checkIpText('fixed_ips', e.ip_address);
+export function checkFixedIps(entries: ReadonlyArray<{ ip_address?: string }>, attr = 'fixed_ips'): void {
+  for (const e of entries) if (e.ip_address !== undefined) checkIpText(attr, e.ip_address);
 }

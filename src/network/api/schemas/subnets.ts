@@ -1,5 +1,5 @@
 /** Subnet bodies (neutron-lib's subnet attribute map); CIDR and address rules are the service's. */
-import { boolean, dict, integer, list, onlyEmptyList, onlyNull, resource, string, tags } from './common.js';
+import { boolean, dict, integer, list, onlyEmptyList, onlyNull, resource, string, tags, uuid } from './common.js';
 
 const pool = {
   type: 'object',
@@ -33,8 +33,10 @@ export const subnetCreate = resource('POST', {
   ...settable,
   network_id: string(), cidr: string(), tenant_id: string(), project_id: string(), tags,
   ip_version: { allOf: [integer, { enum: [4, 6, '4', '6'], 'x-reason': "'%v' is not in [4, 6]" }] },
-  subnetpool_id: onlyNull, ipv6_ra_mode: onlyNull, ipv6_address_mode: onlyNull, segment_id: onlyNull,
+  // Without a cidr, the subnet's cidr comes from the pool, prefixlen long (the pool's default when not given).
+  subnetpool_id: { anyOf: [{ type: 'null' }, uuid], 'x-reason': "'%v' is not a valid UUID" }, prefixlen: integer,
+  ipv6_ra_mode: onlyNull, ipv6_address_mode: onlyNull, segment_id: onlyNull,
   service_types: onlyEmptyList,
-}, READ_ONLY, ['network_id', 'ip_version', 'cidr']);
+}, READ_ONLY, ['network_id', 'ip_version']);
 
 export const subnetUpdate = resource('PUT', settable, READ_ONLY);

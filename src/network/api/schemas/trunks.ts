@@ -7,11 +7,8 @@
 import { BadRequest } from '../../../errors.js';
 import { showValue } from '../../../http/validation.js';
 import type { SubportRequest } from '../../model.js';
-import { boolean, resource, string, tags, type Body } from './common.js';
+import { boolean, resource, string, tags, UUID, uuid, type Body } from './common.js';
 
-const UUID = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
-
-const uuid = { type: 'string', pattern: UUID.source, 'x-reason': "'%v' is not a valid UUID" } as const;
 
 const subportList = {
   type: 'array',
