@@ -63,7 +63,7 @@ async function idleComputeRss(cloud: ServiceCloud): Promise<number> {
 
 export async function runDistributedBench(): Promise<void> {
   try {
-    const sched = await runSchedulerBench({ providers: SCHEDULER_PROVIDERS, requests: SCHEDULER_REQUESTS, remaining });
+    const sched = await runSchedulerBench({ database: 'postgresql', providers: SCHEDULER_PROVIDERS, requests: SCHEDULER_REQUESTS, remaining });
     emit({ phase: 'scheduler', ...sched });
 
     const t0 = performance.now();

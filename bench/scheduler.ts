@@ -1,16 +1,19 @@
 /**
  * The scheduler alone: SchedulerManager.selectDestinations in this process
- * against an in-process PlacementService, both on a PostgreSQL database of
- * their own holding `providers` compute nodes (services up, resource
+ * against an in-process PlacementService, both on a database of their own
+ * (PostgreSQL, as the service processes run, or SQLite) holding `providers` compute nodes (services up, resource
  * providers with VCPU/MEMORY_MB/DISK_GB inventory). Each of `requests` one-
  * instance requests is timed on its own, allocation candidates, host states,
  * filters, weighers and the claim included.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../src/conf/loader.js';
 import { openDatabase } from '../src/db/database.js';
 import { syncDatabase } from '../src/db/migrate.js';
-import { MIGRATION_SETS } from '../src/cli/roles/common.js';
+import { MIGRATION_SETS } from '../src/cli/roles/database.js';
 import { PlacementService } from '../src/placement/service.js';
 import { SchedulerManager } from '../src/scheduler/manager.js';
 import { registerService } from '../src/compute/servicegroup.js';
@@ -55,6 +58,7 @@ function tinySpec(instanceUuid: string): RequestSpec {
 }
 
 export interface SchedulerFigures {
+  database: 'postgresql' | 'sqlite';
   providers: number;
   requests: number;
   fill_ms: number;
@@ -63,8 +67,15 @@ export interface SchedulerFigures {
   max_ms: number;
 }
 
-export async function runSchedulerBench(opts: { providers: number; requests: number; remaining: () => unknown }): Promise<SchedulerFigures> {
-  const database = await createPostgresDatabase('kn_bench_sched');
+/** A database of the bench's own: a PostgreSQL database (dropped after), or an SQLite file (removed after). */
+async function benchDatabase(kind: 'postgresql' | 'sqlite'): Promise<{ url: string; drop(): Promise<void> }> {
+  if (kind === 'postgresql') return createPostgresDatabase('kn_bench_sched');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-bench-sched-'));
+  return { url: `sqlite:///${dir}/scheduler.db`, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function runSchedulerBench(opts: { database: 'postgresql' | 'sqlite'; providers: number; requests: number; remaining: () => unknown }): Promise<SchedulerFigures> {
+  const database = await benchDatabase(opts.database);
   const handle = openDatabase(database.url);
   try {
     await syncDatabase(handle.db, MIGRATION_SETS);
@@ -93,7 +104,7 @@ export async function runSchedulerBench(opts: { providers: number; requests: num
       if (selections.length !== 1) throw new Error(`select_destinations gave ${selections.length} selections for one instance`);
     }
     return {
-      providers: opts.providers, requests: opts.requests, fill_ms: round(fillMs),
+      database: opts.database, providers: opts.providers, requests: opts.requests, fill_ms: round(fillMs),
       scheduler_p50_ms: round(percentile(times, 50), 2), scheduler_p99_ms: round(percentile(times, 99), 2), max_ms: round(Math.max(...times), 2),
     };
   } finally {
