@@ -29,6 +29,16 @@ export function percentile(values: number[], p: number): number {
   return sorted[idx];
 }
 
+/** A check that throws once `ms` from now have passed, and otherwise answers the time left. */
+export function timeLimit(ms: number): () => number {
+  const deadline = Date.now() + ms;
+  return () => {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error('the benchmark ran past its time limit');
+    return left;
+  };
+}
+
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 

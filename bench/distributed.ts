@@ -15,7 +15,7 @@
  *
  * One JSON line per phase, then the summary object as the last line.
  */
-import { Api, bootMany, emit, machineInfo, percentile, prepare, round, rssMb, sleep } from './common.js';
+import { Api, bootMany, emit, machineInfo, percentile, prepare, round, rssMb, sleep, timeLimit } from './common.js';
 import { runSchedulerBench } from './scheduler.js';
 import { startServiceCloud, type ServiceCloud } from '../test/helpers/service-cloud.js';
 
@@ -27,13 +27,7 @@ const SCHEDULER_REQUESTS = 1000;
 /** How long the fresh compute process idles before its memory is read. */
 const IDLE_MS = 5000;
 /** The whole run stops here, whatever state it is in. */
-const RUN_DEADLINE = Date.now() + 600_000;
-
-function remaining(): number {
-  const left = RUN_DEADLINE - Date.now();
-  if (left <= 0) throw new Error('the benchmark ran past its time limit');
-  return left;
-}
+const remaining = timeLimit(600_000);
 
 async function bootPhase(cloud: ServiceCloud) {
   const api = new Api(cloud.url);

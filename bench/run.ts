@@ -14,7 +14,7 @@
  * `npm run bench -- distributed` the service processes' one (bench/distributed.ts).
  */
 import path from 'node:path';
-import { Api, MAIN_JS, bootMany, emit, login, machineInfo, percentile, prepare, round, rssMb, sleep, withCloud } from './common.js';
+import { Api, MAIN_JS, bootMany, emit, login, machineInfo, percentile, prepare, round, rssMb, sleep, timeLimit, withCloud } from './common.js';
 import { runLibvirtBench } from './libvirt.js';
 
 const CONCURRENT_BOOTS = 200;
@@ -22,13 +22,7 @@ const SINGLE_BOOTS = 10;
 const DETAIL_SERVERS = 1000;
 const DETAIL_REQUESTS = 20;
 /** The whole run stops here, whatever state it is in. */
-const RUN_DEADLINE = Date.now() + 170_000;
-
-function remaining(): number {
-  const left = RUN_DEADLINE - Date.now();
-  if (left <= 0) throw new Error('the benchmark ran past its time limit');
-  return left;
-}
+const remaining = timeLimit(170_000);
 
 async function singleBoot(api: Api, base: { flavorRef: string; imageRef: string; networkId: string }, name: string): Promise<number> {
   const t0 = performance.now();
