@@ -7,6 +7,7 @@
  *   distributed_boots_per_s   1000 servers ("networks": "none"), at most 50
  *                             POSTs in flight / wall time to all ACTIVE
  *   distributed_boot_p95_ms   each of those servers' create→ACTIVE, seen by polling
+ *                             (GET /servers/detail?changes-since=...)
  *   scheduler_p50_ms/p99_ms   SchedulerManager.selectDestinations alone, in this
  *                             process, 1000 one-instance requests among 1000
  *                             resource providers, per decision (bench/scheduler.ts)
@@ -33,7 +34,7 @@ async function bootPhase(cloud: ServiceCloud) {
   const api = new Api(cloud.url);
   api.token = await cloud.token('admin');
   const base = await prepare(api);
-  const boots = await bootMany(api, base, BOOTS, CONCURRENCY, 'dist', 100, remaining);
+  const boots = await bootMany(api, base, BOOTS, CONCURRENCY, 'dist', 100, remaining, { changesSince: true });
   const figures = {
     servers: BOOTS, computes: COMPUTES, concurrency: CONCURRENCY, wall_ms: round(boots.wallMs),
     distributed_boots_per_s: round(BOOTS / (boots.wallMs / 1000)),
