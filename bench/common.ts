@@ -29,6 +29,16 @@ export function percentile(values: number[], p: number): number {
   return sorted[idx];
 }
 
+/** A check that throws once `ms` from now have passed, and otherwise answers the time left. */
+export function timeLimit(ms: number): () => number {
+  const deadline = Date.now() + ms;
+  return () => {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error('the benchmark ran past its time limit');
+    return left;
+  };
+}
+
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 
@@ -201,4 +211,75 @@ export async function withCloud(opts: Parameters<typeof startCloud>[1], body: (c
     cleanup();
     fs.rmSync(statePath, { recursive: true, force: true });
   }
+}
+
+export async function prepare(api: Api): Promise<{ flavorRef: string; imageRef: string; networkId: string }> {
+  const flavors = await api.compute('GET', '/flavors');
+  const tiny = flavors.flavors.find((f: any) => f.name === 'm1.tiny');
+  if (!tiny) throw new Error('no m1.tiny flavor');
+
+  const image = await api.ok('POST', '/image/v2/images', { name: 'bench', disk_format: 'raw', container_format: 'bare' });
+  await api.ok('PUT', `/image/v2/images/${image.id}/file`, new Uint8Array(4096), { 'content-type': 'application/octet-stream' });
+
+  const nets = await api.ok('GET', '/network/v2.0/networks?name=private');
+  const net = nets.networks?.[0];
+  if (!net) throw new Error('no private network');
+  return { flavorRef: tiny.id, imageRef: image.id, networkId: net.id };
+}
+
+/**
+ * Creates `count` servers with at most `concurrency` POSTs in flight and waits
+ * until all are ACTIVE, watching them through GET /servers/detail (one poller,
+ * so observing does not multiply the load). Returns each server's
+ * create→ACTIVE time and the wall time of the whole batch. `remaining` throws
+ * when the caller's time is up. With changesSince, each listing after the first
+ * asks only for the servers changed since the previous one, so watching a
+ * thousand servers does not cost the API a thousand-server listing each time.
+ */
+export async function bootMany(api: Api, base: { flavorRef: string; imageRef: string }, count: number, concurrency: number, prefix: string, pollMs: number, remaining: () => unknown, opts: { changesSince?: boolean } = {}) {
+  const started = new Map<string, number>();
+  const latencies = new Map<string, number>();
+  const t0 = performance.now();
+  let next = 0;
+  let failure: Error | undefined;
+
+  const creators = Array.from({ length: Math.min(concurrency, count) }, async () => {
+    while (next < count && !failure) {
+      const i = next++;
+      const t = performance.now();
+      try {
+        const body = await api.compute('POST', '/servers', {
+          server: { name: `${prefix}-${i}`, flavorRef: base.flavorRef, imageRef: base.imageRef, networks: 'none' },
+        });
+        started.set(body.server.id, t);
+      } catch (e) {
+        failure ??= e as Error;
+      }
+    }
+  });
+  let creating = true;
+  let lastPollAt: number | undefined;
+  const allCreated = Promise.all(creators).then(() => { creating = false; });
+
+  while (!failure && (creating || latencies.size < started.size)) {
+    remaining();
+    const pollStart = performance.now();
+    // changes-since from a second before the previous listing began: only what moved since (the cloud runs on this clock).
+    const since = lastPollAt === undefined ? '' : `?changes-since=${encodeURIComponent(new Date(lastPollAt - 1000).toISOString())}`;
+    if (opts.changesSince) lastPollAt = Date.now();
+    const detail = await api.compute('GET', `/servers/detail${since}`);
+    const now = performance.now();
+    for (const s of detail.servers) {
+      const t = started.get(s.id);
+      if (t === undefined || latencies.has(s.id)) continue;
+      if (s.status === 'ACTIVE') latencies.set(s.id, now - t);
+      else if (s.status === 'ERROR') failure = new Error(`server ${s.id} went to ERROR: ${JSON.stringify(s.fault ?? {})}`);
+    }
+    // Wait at least as long as the listing took, so the observer never holds more than half the server's time.
+    await sleep(Math.max(pollMs, now - pollStart));
+  }
+  await allCreated;
+  if (failure) throw failure;
+  const wallMs = performance.now() - t0;
+  return { wallMs, latencies: [...latencies.values()] };
 }

@@ -10,10 +10,11 @@
  *   servers_detail_p50_ms GET /servers/detail with 1000 servers present, p50 of 20
  *   rss_mb                the cloud process's resident memory after the run
  *
- * `npm run bench -- libvirt` runs the libvirt benchmark instead (bench/libvirt.ts).
+ * `npm run bench -- libvirt` runs the libvirt benchmark instead (bench/libvirt.ts),
+ * `npm run bench -- distributed` the service processes' one (bench/distributed.ts).
  */
 import path from 'node:path';
-import { Api, MAIN_JS, emit, login, machineInfo, percentile, round, rssMb, sleep, withCloud } from './common.js';
+import { Api, MAIN_JS, bootMany, emit, login, machineInfo, percentile, prepare, round, rssMb, sleep, timeLimit, withCloud } from './common.js';
 import { runLibvirtBench } from './libvirt.js';
 
 const CONCURRENT_BOOTS = 200;
@@ -21,77 +22,7 @@ const SINGLE_BOOTS = 10;
 const DETAIL_SERVERS = 1000;
 const DETAIL_REQUESTS = 20;
 /** The whole run stops here, whatever state it is in. */
-const RUN_DEADLINE = Date.now() + 170_000;
-
-function remaining(): number {
-  const left = RUN_DEADLINE - Date.now();
-  if (left <= 0) throw new Error('the benchmark ran past its time limit');
-  return left;
-}
-
-async function prepare(api: Api): Promise<{ flavorRef: string; imageRef: string; networkId: string }> {
-  const flavors = await api.compute('GET', '/flavors');
-  const tiny = flavors.flavors.find((f: any) => f.name === 'm1.tiny');
-  if (!tiny) throw new Error('no m1.tiny flavor');
-
-  const image = await api.ok('POST', '/image/v2/images', { name: 'bench', disk_format: 'raw', container_format: 'bare' });
-  await api.ok('PUT', `/image/v2/images/${image.id}/file`, new Uint8Array(4096), { 'content-type': 'application/octet-stream' });
-
-  const nets = await api.ok('GET', '/network/v2.0/networks?name=private');
-  const net = nets.networks?.[0];
-  if (!net) throw new Error('no private network');
-  return { flavorRef: tiny.id, imageRef: image.id, networkId: net.id };
-}
-
-/**
- * Creates `count` servers with at most `concurrency` POSTs in flight and waits
- * until all are ACTIVE, watching them through GET /servers/detail (one poller,
- * so observing does not multiply the load). Returns each server's
- * create→ACTIVE time and the wall time of the whole batch.
- */
-async function bootMany(api: Api, base: { flavorRef: string; imageRef: string }, count: number, concurrency: number, prefix: string, pollMs: number) {
-  const started = new Map<string, number>();
-  const latencies = new Map<string, number>();
-  const t0 = performance.now();
-  let next = 0;
-  let failure: Error | undefined;
-
-  const creators = Array.from({ length: Math.min(concurrency, count) }, async () => {
-    while (next < count && !failure) {
-      const i = next++;
-      const t = performance.now();
-      try {
-        const body = await api.compute('POST', '/servers', {
-          server: { name: `${prefix}-${i}`, flavorRef: base.flavorRef, imageRef: base.imageRef, networks: 'none' },
-        });
-        started.set(body.server.id, t);
-      } catch (e) {
-        failure ??= e as Error;
-      }
-    }
-  });
-  let creating = true;
-  const allCreated = Promise.all(creators).then(() => { creating = false; });
-
-  while (!failure && (creating || latencies.size < started.size)) {
-    remaining();
-    const pollStart = performance.now();
-    const detail = await api.compute('GET', '/servers/detail');
-    const now = performance.now();
-    for (const s of detail.servers) {
-      const t = started.get(s.id);
-      if (t === undefined || latencies.has(s.id)) continue;
-      if (s.status === 'ACTIVE') latencies.set(s.id, now - t);
-      else if (s.status === 'ERROR') failure = new Error(`server ${s.id} went to ERROR: ${JSON.stringify(s.fault ?? {})}`);
-    }
-    // Wait at least as long as the listing took, so the observer never holds more than half the server's time.
-    await sleep(Math.max(pollMs, now - pollStart));
-  }
-  await allCreated;
-  if (failure) throw failure;
-  const wallMs = performance.now() - t0;
-  return { wallMs, latencies: [...latencies.values()] };
-}
+const remaining = timeLimit(170_000);
 
 async function singleBoot(api: Api, base: { flavorRef: string; imageRef: string; networkId: string }, name: string): Promise<number> {
   const t0 = performance.now();
@@ -116,7 +47,7 @@ async function main(): Promise<void> {
     await login(api);
     const base = await prepare(api);
 
-    const boots = await bootMany(api, base, CONCURRENT_BOOTS, CONCURRENT_BOOTS, 'burst', 5);
+    const boots = await bootMany(api, base, CONCURRENT_BOOTS, CONCURRENT_BOOTS, 'burst', 5, remaining);
     const bootsPerS = CONCURRENT_BOOTS / (boots.wallMs / 1000);
     const bootP50 = percentile(boots.latencies, 50);
     const bootP95 = percentile(boots.latencies, 95);
@@ -128,7 +59,7 @@ async function main(): Promise<void> {
     emit({ phase: 'single_boot', runs: SINGLE_BOOTS, single_boot_ms: round(singleMs), all_ms: singles.map((v) => round(v)) });
 
     const present = CONCURRENT_BOOTS + SINGLE_BOOTS;
-    const fill = await bootMany(api, base, DETAIL_SERVERS - present, 50, 'fill', 100);
+    const fill = await bootMany(api, base, DETAIL_SERVERS - present, 50, 'fill', 100, remaining);
     emit({ phase: 'fill', servers: DETAIL_SERVERS - present, wall_ms: round(fill.wallMs) });
 
     const detailTimes: number[] = [];
@@ -158,8 +89,9 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === 'libvirt') await runLibvirtBench();
+else if (process.argv[2] === 'distributed') await (await import('./distributed.js')).runDistributedBench();
 else if (process.argv[2] === undefined) await main();
 else {
-  process.stderr.write(`unknown benchmark ${process.argv[2]}: run without arguments, or with "libvirt"\n`);
+  process.stderr.write(`unknown benchmark ${process.argv[2]}: run without arguments, or with "libvirt" or "distributed"\n`);
   process.exitCode = 2;
 }

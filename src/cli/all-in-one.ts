@@ -25,13 +25,15 @@ import { healAllocations } from '../compute/heal-allocations.js';
 import { SCHEDULER_TOPIC } from '../scheduler/rpcapi.js';
 import type { FakeDriver } from '../virt/fake/driver.js';
 import type { LoadedDriver } from '../virt/load-driver.js';
-import { Cleanups, openBus, openSyncedDatabase, StartupError } from './roles/common.js';
+import { Cleanups, openBus, StartupError } from './roles/common.js';
+import { openSyncedDatabase } from './roles/database.js';
 import { openApiServices, serveApis } from './roles/api.js';
 import { registerDatabaseService, startConductor } from './roles/conductor.js';
 import { startScheduler } from './roles/scheduler.js';
 import { createComputeHost, serveComputeHost, type ComputeHost } from './roles/compute.js';
 
-export { MIGRATION_SETS, StartupError } from './roles/common.js';
+export { StartupError } from './roles/common.js';
+export { MIGRATION_SETS } from './roles/database.js';
 export type { ComputeHost } from './roles/compute.js';
 
 export interface AllInOneOptions {

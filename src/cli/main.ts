@@ -1,20 +1,17 @@
 #!/usr/bin/env node
 /** The `kilonova` command. */
+/*
+ * Each command imports what it runs when it runs: a process evaluates only
+ * its own modules (scripts/bundle-cli.mjs splits the bundle along these
+ * imports), so `kilonova compute` never loads the database, the HTTP server
+ * or the services' APIs.
+ */
 import { Command, Option } from 'commander';
 import { loadConfig, ConfigError, databaseUrl, type Overrides } from '../conf/loader.js';
-import { openDatabase } from '../db/database.js';
-import { syncDatabase } from '../db/migrate.js';
 import { createLogger } from './logging.js';
-import { MIGRATION_SETS, startAllInOne, StartupError } from './all-in-one.js';
-import { cloudsYamlPath } from './clouds-yaml.js';
-import { healAllocations, formatHealReport } from '../compute/heal-allocations.js';
+import { StartupError } from './startup-error.js';
+import { SERVICE_ROLES } from './roles/service.js';
 import type { ComputeDb } from '../compute/db/tables.js';
-import { PlacementService } from '../placement/service.js';
-import { NetworkService } from '../network/service.js';
-import { readCloudAuth, registerTestGuest, RegistrationError } from './register-test-guest.js';
-import { buildTestGuest, TestGuestBuildError } from '../virt/libvirt/test-guest/build.js';
-import { describeTransportUrl } from '../bus/transports.js';
-import { SERVICE_ROLES, startService } from './roles/service.js';
 import type { Logger } from 'pino';
 
 interface CommonFlags {
@@ -30,10 +27,10 @@ function configFrom(flags: CommonFlags, extra: Overrides = {}) {
   return loadConfig({ configFile: flags.configFile, overrides });
 }
 
-/** One clear line and exit 1 for the errors an operator can fix; a trace for the rest. */
-function fail(err: unknown): never {
+/** One clear line and exit 1 for the errors an operator can fix (those and `operatorErrors`); a trace for the rest. */
+function fail(err: unknown, operatorErrors: ReadonlyArray<abstract new (...args: never[]) => Error> = []): never {
   const e = err as Error & { code?: string };
-  if (err instanceof ConfigError || err instanceof StartupError || err instanceof RegistrationError || err instanceof TestGuestBuildError) console.error(`kilonova: ${e.message}`);
+  if (err instanceof ConfigError || err instanceof StartupError || operatorErrors.some((c) => err instanceof c)) console.error(`kilonova: ${e.message}`);
   else if (e?.code === 'EADDRINUSE') console.error(`kilonova: the port is already in use (${e.message})`);
   else if (e?.code === 'ECONNREFUSED') console.error(`kilonova: cannot connect: ${e.message}`);
   else console.error('kilonova: start-up failed:', err);
@@ -65,7 +62,10 @@ common(program.command('all-in-one'))
     }
     const logger = createLogger(conf);
     let cloud;
+    let describeTransportUrl;
     try {
+      const { startAllInOne } = await import('./all-in-one.js');
+      ({ describeTransportUrl } = await import('../bus/transports.js'));
       cloud = await startAllInOne({ conf, logger });
     } catch (err) {
       fail(err);
@@ -139,7 +139,10 @@ for (const role of SERVICE_ROLES) {
     }
     const logger = createLogger(conf);
     let service;
+    let describeTransportUrl;
     try {
+      const { startService } = await import('./roles/service.js');
+      ({ describeTransportUrl } = await import('../bus/transports.js'));
       service = await startService(role, conf, logger);
     } catch (err) {
       fail(err);
@@ -155,6 +158,9 @@ common(db.command('sync'))
   .action(async (flags: CommonFlags) => {
     try {
       const conf = configFrom(flags);
+      const { openDatabase } = await import('../db/database.js');
+      const { syncDatabase } = await import('../db/migrate.js');
+      const { MIGRATION_SETS } = await import('./roles/database.js');
       const handle = openDatabase(databaseUrl(conf));
       const applied = await syncDatabase(handle.db, MIGRATION_SETS);
       await handle.close();
@@ -171,6 +177,10 @@ common(program.command('heal-allocations'))
     try {
       const conf = configFrom(flags);
       const logger = createLogger(conf);
+      const { openDatabase } = await import('../db/database.js');
+      const { healAllocations, formatHealReport } = await import('../compute/heal-allocations.js');
+      const { PlacementService } = await import('../placement/service.js');
+      const { NetworkService } = await import('../network/service.js');
       const handle = openDatabase(databaseUrl(conf));
       try {
         const report = await healAllocations({
@@ -198,6 +208,9 @@ common(image.command('build-test-guest'))
   .option('--private', 'register the images as private (default: public)')
   .option('--no-register', 'build only')
   .action(async (flags: CommonFlags & { outputDir?: string; cloudsYaml?: string; osCloud: string; name: string; private?: boolean; register: boolean }) => {
+    const { buildTestGuest, TestGuestBuildError } = await import('../virt/libvirt/test-guest/build.js');
+    const { readCloudAuth, registerTestGuest, RegistrationError } = await import('./register-test-guest.js');
+    const { cloudsYamlPath } = await import('./clouds-yaml.js');
     try {
       const conf = configFrom(flags);
       const statePath = conf.DEFAULT.state_path;
@@ -211,7 +224,7 @@ common(image.command('build-test-guest'))
       console.log(`${reg.reused ? 'already registered' : 'registered'}: image ${reg.imageId} (kernel_id ${reg.kernelId}, ramdisk_id ${reg.ramdiskId})`);
       console.log(`boot it: openstack server create --image ${flags.name} --flavor m1.tiny --config-drive true --wait vm1`);
     } catch (err) {
-      fail(err);
+      fail(err, [RegistrationError, TestGuestBuildError]);
     }
   });
 

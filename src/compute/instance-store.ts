@@ -4,7 +4,7 @@
  */
 import { sql, type Selectable } from 'kysely';
 import { nowIso } from '../db/schema-helpers.js';
-import { NotFound } from '../errors.js';
+import { InstanceNotFound } from './instance-not-found.js';
 import type { Flavor } from '../objects/flavor.js';
 import type { Instance } from '../objects/instance.js';
 import type { ComputeDb, InstancesTable } from './db/tables.js';
@@ -12,11 +12,7 @@ import { deleteConsoleTokensForInstance } from '../console/auth-tokens.js';
 
 export type InstanceRow = Selectable<InstancesTable>;
 
-export class InstanceNotFound extends NotFound {
-  constructor(uuid: string) {
-    super(`Instance ${uuid} could not be found.`);
-  }
-}
+export { InstanceNotFound };
 
 /** The live instance of that uuid; with readDeleted, a deleted one too (the newest row). */
 export async function getInstanceRow(db: ComputeDb, uuid: string, opts: { readDeleted?: boolean } = {}): Promise<InstanceRow> {

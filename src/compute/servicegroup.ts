@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { nowIso } from '../db/schema-helpers.js';
+import { nowIso } from '../db/timestamps.js';
 import type { ComputeDb } from './db/tables.js';
 
 export async function registerService(db: ComputeDb, host: string, binary: string, topic: string): Promise<void> {

@@ -5,7 +5,7 @@
  * and until when. The compute API authorises, the console proxies validate.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { nowIso } from '../db/schema-helpers.js';
+import { nowIso } from '../db/timestamps.js';
 import type { ComputeDb } from '../compute/db/tables.js';
 
 /** Where a console token leads (Nova's connect_info). */

@@ -1,27 +1,19 @@
 /**
  * What every role of the cloud opens the same way, in the all-in-one and in
- * a service process alike: the database (migrated), the bus with its RPC
- * client and notifiers, and the stack of clean-ups that stops them in reverse.
+ * a service process alike: the bus with its RPC client and notifiers, and the
+ * stack of clean-ups that stops them in reverse. The database is in
+ * database.ts, which a compute process never loads.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../../conf/options.js';
-import { databaseUrl } from '../../conf/loader.js';
-import { openDatabase, type DatabaseHandle } from '../../db/database.js';
-import { syncDatabase, type MigrationSet } from '../../db/migrate.js';
 import { openTransport, UnsupportedTransportUrl } from '../../bus/transports.js';
 import { RabbitUnavailable } from '../../bus/rabbit/transport.js';
 import type { Transport } from '../../bus/transport.js';
 import { RpcClient } from '../../bus/rpc.js';
 import { Notifier, notificationsEnabled } from '../../bus/notifier.js';
-import { identityMigrations } from '../../identity/migrations.js';
-import { imageMigrations } from '../../image/migrations.js';
-import { networkMigrations } from '../../network/migrations.js';
-import { placementMigrations } from '../../placement/migrations.js';
-import { computeMigrations } from '../../compute/db/migrations.js';
+import { StartupError } from '../startup-error.js';
 
-export const MIGRATION_SETS: readonly MigrationSet[] = [identityMigrations, imageMigrations, networkMigrations, placementMigrations, computeMigrations];
-
-export class StartupError extends Error {}
+export { StartupError };
 
 /** Stops what a start opened, last first; a failing stop is logged and the rest still run. */
 export class Cleanups {
@@ -33,13 +25,6 @@ export class Cleanups {
   readonly closeAll = async (): Promise<void> => {
     for (const c of this.steps.splice(0).reverse()) await Promise.resolve(c()).catch((err) => this.logger.warn({ err }, 'error while stopping'));
   };
-}
-
-export async function openSyncedDatabase(conf: Config, cleanups: Cleanups): Promise<DatabaseHandle> {
-  const database = openDatabase(databaseUrl(conf));
-  cleanups.push(() => database.close());
-  await syncDatabase(database.db, MIGRATION_SETS);
-  return database;
 }
 
 export interface Bus {

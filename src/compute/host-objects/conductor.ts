@@ -10,7 +10,7 @@ import { RemoteError } from '../../bus/rpc.js';
 import { internalContext, newRequestId, type RequestContext } from '../../bus/context.js';
 import { CONDUCTOR_OBJECT_RPC_API } from '../../conductor/object-rpc-methods.js';
 import { createRpcClient, type RpcApiClient } from '../../rpc/rpc-api.js';
-import { InstanceNotFound } from '../instance-store.js';
+import { InstanceNotFound } from '../instance-not-found.js';
 import type { ComputeHostStore } from './port.js';
 
 export type ConductorObjectRpcClient = RpcApiClient<typeof CONDUCTOR_OBJECT_RPC_API>;

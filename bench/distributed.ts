@@ -1,0 +1,89 @@
+/**
+ * `npm run bench -- distributed`: the cloud as separate processes (one api,
+ * conductor and scheduler on a PostgreSQL database of their own, 10
+ * `kilonova compute` hosts with the fake driver, all over a RabbitMQ virtual
+ * host of their own; test/helpers/service-cloud.ts starts them).
+ *
+ *   distributed_boots_per_s   1000 servers ("networks": "none"), at most 50
+ *                             POSTs in flight / wall time to all ACTIVE
+ *   distributed_boot_p95_ms   each of those servers' create→ACTIVE, seen by polling
+ *                             (GET /servers/detail?changes-since=...)
+ *   scheduler_p50_ms/p99_ms   SchedulerManager.selectDestinations alone, in this
+ *                             process, 1000 one-instance requests among 1000
+ *                             resource providers, per decision (bench/scheduler.ts)
+ *   compute_rss_mb            resident memory of a freshly started compute
+ *                             process, idle for a few seconds after its ready line
+ *
+ * One JSON line per phase, then the summary object as the last line.
+ */
+import { Api, bootMany, emit, machineInfo, percentile, prepare, round, rssMb, sleep, timeLimit } from './common.js';
+import { runSchedulerBench } from './scheduler.js';
+import { startServiceCloud, type ServiceCloud } from '../test/helpers/service-cloud.js';
+
+const COMPUTES = 10;
+const BOOTS = 1000;
+const CONCURRENCY = 50;
+const SCHEDULER_PROVIDERS = 1000;
+const SCHEDULER_REQUESTS = 1000;
+/** How long the fresh compute process idles before its memory is read. */
+const IDLE_MS = 5000;
+/** The whole run stops here, whatever state it is in. */
+const remaining = timeLimit(600_000);
+
+async function bootPhase(cloud: ServiceCloud) {
+  const api = new Api(cloud.url);
+  api.token = await cloud.token('admin');
+  const base = await prepare(api);
+  const boots = await bootMany(api, base, BOOTS, CONCURRENCY, 'dist', 100, remaining, { changesSince: true });
+  const figures = {
+    servers: BOOTS, computes: COMPUTES, concurrency: CONCURRENCY, wall_ms: round(boots.wallMs),
+    distributed_boots_per_s: round(BOOTS / (boots.wallMs / 1000)),
+    distributed_boot_p50_ms: round(percentile(boots.latencies, 50)),
+    distributed_boot_p95_ms: round(percentile(boots.latencies, 95)),
+  };
+  emit({ phase: 'distributed_boots', ...figures });
+  return figures;
+}
+
+/** A compute host of its own, started after the boots so that it holds no server: its memory idle, after start-up. */
+async function idleComputeRss(cloud: ServiceCloud): Promise<number> {
+  const host = cloud.computeHosts[0];
+  await cloud.kill(host, 'SIGTERM');
+  const p = await cloud.start(host);
+  await sleep(IDLE_MS);
+  const rss = rssMb(p.pid);
+  emit({ phase: 'compute_rss', host, idle_ms: IDLE_MS, compute_rss_mb: rss });
+  return rss;
+}
+
+export async function runDistributedBench(): Promise<void> {
+  try {
+    const sched = await runSchedulerBench({ database: 'postgresql', providers: SCHEDULER_PROVIDERS, requests: SCHEDULER_REQUESTS, remaining });
+    emit({ phase: 'scheduler', ...sched });
+
+    const t0 = performance.now();
+    const cloud = await startServiceCloud({ computes: COMPUTES });
+    let boots, computeRss;
+    try {
+      emit({ phase: 'start', computes: COMPUTES, start_s: round((performance.now() - t0) / 1000, 3) });
+      boots = await bootPhase(cloud);
+      computeRss = await idleComputeRss(cloud);
+    } catch (err) {
+      for (const [name, p] of cloud.processes) process.stderr.write(`${name} stderr (tail):\n${p.stderr().slice(-2000)}\n`);
+      throw err;
+    } finally {
+      await cloud.close();
+    }
+    emit({
+      distributed_boots_per_s: boots.distributed_boots_per_s,
+      distributed_boot_p95_ms: boots.distributed_boot_p95_ms,
+      scheduler_p50_ms: sched.scheduler_p50_ms,
+      scheduler_p99_ms: sched.scheduler_p99_ms,
+      compute_rss_mb: computeRss,
+      machine: machineInfo(),
+    });
+  } catch (err) {
+    process.stderr.write(`benchmark failed: ${(err as Error).stack ?? err}\n`);
+    process.exitCode = 1;
+  }
+}

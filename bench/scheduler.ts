@@ -1,0 +1,124 @@
+/**
+ * The scheduler alone: SchedulerManager.selectDestinations in this process
+ * against an in-process PlacementService, both on a database of their own
+ * (PostgreSQL, as the service processes run, or SQLite) holding `providers` compute nodes (services up, resource
+ * providers with VCPU/MEMORY_MB/DISK_GB inventory). Each of `requests` one-
+ * instance requests is timed on its own, allocation candidates, host states,
+ * filters, weighers and the claim included.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../src/conf/loader.js';
+import { openDatabase } from '../src/db/database.js';
+import { syncDatabase } from '../src/db/migrate.js';
+import { MIGRATION_SETS } from '../src/cli/roles/database.js';
+import { PlacementService } from '../src/placement/service.js';
+import { SchedulerManager } from '../src/scheduler/manager.js';
+import { registerService } from '../src/compute/servicegroup.js';
+import { createComputeNode } from '../src/compute/compute-node-store.js';
+import { internalContext } from '../src/bus/context.js';
+import { nowIso } from '../src/db/timestamps.js';
+import type { ComputeDb } from '../src/compute/db/tables.js';
+import type { RequestSpec } from '../src/objects/index.js';
+import { testLogger } from '../test/helpers/logger.js';
+import { createPostgresDatabase } from '../test/helpers/databases.js';
+import { percentile, round } from './common.js';
+
+/** What the fake driver reports for a host (8 vCPU, 16 GiB, 100 GiB). */
+const HOST = { vcpus: 8, memoryMb: 16384, localGb: 100 };
+/** How many hosts are registered at once while filling the database. */
+const FILL_CONCURRENCY = 8;
+
+async function addHost(db: ComputeDb, placement: PlacementService, host: string): Promise<void> {
+  await registerService(db, host, 'nova-compute', 'compute');
+  const node = await createComputeNode(db, host, host, {
+    hypervisor_type: 'fake', hypervisor_version: 1000, vcpus: HOST.vcpus, memory_mb: HOST.memoryMb, local_gb: HOST.localGb,
+    vcpus_used: 0, memory_mb_used: 512, local_gb_used: 0, running_vms: 0, cpu_info: '{}', host_ip: '127.0.0.1',
+    disk_available_least: HOST.localGb, cpu_allocation_ratio: 16, ram_allocation_ratio: 1.5, disk_allocation_ratio: 1,
+  });
+  await placement.ensureResourceProvider({ uuid: node.uuid, name: host });
+  await placement.setInventories(node.uuid, {
+    VCPU: { total: HOST.vcpus, reserved: 0, min_unit: 1, max_unit: HOST.vcpus, step_size: 1, allocation_ratio: 16 },
+    MEMORY_MB: { total: HOST.memoryMb, reserved: 512, min_unit: 1, max_unit: HOST.memoryMb, step_size: 1, allocation_ratio: 1.5 },
+    DISK_GB: { total: HOST.localGb, reserved: 0, min_unit: 1, max_unit: HOST.localGb, step_size: 1, allocation_ratio: 1 },
+  });
+}
+
+function tinySpec(instanceUuid: string): RequestSpec {
+  return {
+    instance_uuid: instanceUuid, project_id: 'bench-project', user_id: 'bench-user',
+    flavor: {
+      id: 1, flavorid: '1', name: 'm1.tiny', memory_mb: 512, vcpus: 1, root_gb: 1, ephemeral_gb: 0, swap: 0,
+      rxtx_factor: 1, is_public: true, disabled: false, description: null, extra_specs: {},
+    },
+    image: { id: randomUUID(), name: 'bench', disk_format: 'raw', container_format: 'bare', size: 4096, min_disk: 0, min_ram: 0, properties: {} },
+    num_instances: 1, availability_zone: null, scheduler_hints: {}, ignore_hosts: [], force_hosts: [], force_nodes: [],
+  };
+}
+
+export interface SchedulerFigures {
+  database: 'postgresql' | 'sqlite';
+  providers: number;
+  requests: number;
+  fill_ms: number;
+  scheduler_p50_ms: number;
+  scheduler_p99_ms: number;
+  max_ms: number;
+}
+
+/** A database of the bench's own: a PostgreSQL database (dropped after), or an SQLite file (removed after). */
+async function benchDatabase(kind: 'postgresql' | 'sqlite'): Promise<{ url: string; drop(): Promise<void> }> {
+  if (kind === 'postgresql') return createPostgresDatabase('kn_bench_sched');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-bench-sched-'));
+  return { url: `sqlite:///${dir}/scheduler.db`, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function runSchedulerBench(opts: { database: 'postgresql' | 'sqlite'; providers: number; requests: number; remaining: () => unknown }): Promise<SchedulerFigures> {
+  const database = await benchDatabase(opts.database);
+  const handle = openDatabase(database.url);
+  try {
+    await syncDatabase(handle.db, MIGRATION_SETS);
+    const db = handle.db as ComputeDb;
+    const conf = loadConfig({ overrides: { database: { connection: database.url } } });
+    const placement = new PlacementService({ db: handle.db, logger: testLogger });
+    const scheduler = new SchedulerManager({ db, placement, conf, logger: testLogger });
+
+    const fillStart = performance.now();
+    let next = 0;
+    await Promise.all(Array.from({ length: FILL_CONCURRENCY }, async () => {
+      while (next < opts.providers) {
+        opts.remaining();
+        await addHost(db, placement, `sched-${next++}`);
+      }
+    }));
+    const fillMs = performance.now() - fillStart;
+
+    // The hosts stay up as their heartbeats would keep them (ComputeFilter drops a host silent
+    // for service_down_time): one update for all of them every report_interval.
+    const heartbeat = setInterval(() => {
+      void db.updateTable('services').set({ last_seen_up: nowIso() }).where('binary', '=', 'nova-compute').execute().catch(() => undefined);
+    }, conf.DEFAULT.report_interval * 1000);
+    const times: number[] = [];
+    try {
+      for (let i = 0; i < opts.requests; i++) {
+        opts.remaining();
+        const uuid = randomUUID();
+        const t = performance.now();
+        const selections = await scheduler.selectDestinations(internalContext(`req-bench-${i}`), { specObj: tinySpec(uuid), instanceUuids: [uuid], returnAlternates: true });
+        times.push(performance.now() - t);
+        if (selections.length !== 1) throw new Error(`select_destinations gave ${selections.length} selections for one instance`);
+      }
+    } finally {
+      clearInterval(heartbeat);
+    }
+    return {
+      database: opts.database, providers: opts.providers, requests: opts.requests, fill_ms: round(fillMs),
+      scheduler_p50_ms: round(percentile(times, 50), 2), scheduler_p99_ms: round(percentile(times, 99), 2), max_ms: round(Math.max(...times), 2),
+    };
+  } finally {
+    await handle.close();
+    await database.drop();
+  }
+}
