@@ -13,10 +13,10 @@ import { ConductorTask } from './base.js';
 
 export class BuildInstancesTask extends ConductorTask<BuildInstancesArgs> {
   protected async execute(): Promise<void> {
-    const { instances, requestSpec } = this.args;
+    const { instances } = this.args;
     const uuids = instances.map((i) => i.uuid);
     const selections = await withActionEvent(this.deps.db, this.ctx, uuids[0], 'conductor_schedule_and_build_instances', this.deps.host,
-      () => this.deps.scheduler.selectDestinations(this.ctx, { specObj: requestSpec, instanceUuids: uuids, returnAlternates: true }));
+      () => this.selectDestinations(uuids));
 
     await Promise.all(instances.map(async (instance, i) => {
       const [chosen, ...alternates] = selections[i];
@@ -36,6 +36,36 @@ export class BuildInstancesTask extends ConductorTask<BuildInstancesArgs> {
         await this.castFailed(instance, chosen, err);
       }
     }));
+  }
+
+  private async selectDestinations(uuids: string[]): Promise<Selection[][]> {
+    const ask = () => this.deps.scheduler.selectDestinations(this.ctx, { specObj: this.args.requestSpec, instanceUuids: uuids, returnAlternates: true });
+    try {
+      return await ask();
+    } catch (err) {
+      if (!(await this.releaseEarlierClaims(uuids))) throw err;
+      this.log.warn({ instances: uuids }, 'released the claims of an earlier attempt at this build; scheduling again');
+      return ask();
+    }
+  }
+
+  /**
+   * A build_instances the broker handed over again after the conductor that
+   * had taken it died mid-way (it is acknowledged only once handled): that
+   * attempt's claims are still held, so claiming for the same servers again
+   * fails. A server still being scheduled holds nothing else, so whatever it
+   * holds is that attempt's. Only asked after a failure: a first delivery
+   * pays nothing for it.
+   */
+  private async releaseEarlierClaims(uuids: string[]): Promise<boolean> {
+    let released = false;
+    for (const uuid of uuids) {
+      const held = await this.deps.placement.getAllocations(uuid).catch(() => ({ allocations: {} }));
+      if (Object.keys(held.allocations).length === 0) continue;
+      await this.deps.placement.deleteAllocations(uuid);
+      released = true;
+    }
+    return released;
   }
 
   private async castBuild(instance: BuildInstancesArgs['instances'][number], chosen: Selection, alternates: Selection[], i: number): Promise<void> {

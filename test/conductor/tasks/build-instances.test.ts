@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { startTestCloud, type TestCloud } from '../../helpers/cloud.js';
 import { allocationsOf, createServer, uploadImage, V237 } from '../../compute/fixtures.js';
 import { assertCloudConsistent } from '../../helpers/cloud-consistency.js';
+import type { ComputeDb } from '../../../src/compute/db/tables.js';
 
 describe('a build cast the bus does not take', () => {
   let cloud: TestCloud;
@@ -51,4 +52,56 @@ describe('a build cast the bus does not take', () => {
     await cloud.waitForServer(next.json.server.id, 'ACTIVE');
     await assertCloudConsistent(cloud);
   });
+});
+
+/**
+ * A build_instances handed over again after the conductor that took it died
+ * mid-way: that attempt's claim is still held for the server. The second
+ * attempt gives it back and schedules again instead of failing the build.
+ */
+describe('a build whose earlier attempt left its claim', () => {
+  let cloud: TestCloud;
+  let image: string;
+
+  before(async () => {
+    cloud = await startTestCloud();
+    image = await uploadImage(cloud);
+  });
+  after(() => cloud?.close());
+
+  test('releases the earlier claim, schedules again and goes ACTIVE with one allocation', async () => {
+    const provider = (await cloud.request('GET', '/placement/resource_providers')).json.resource_providers[0].uuid;
+    const transport = cloud.transport;
+    const send = transport.send.bind(transport);
+    const preClaimed: string[] = [];
+    transport.send = async (topic, body, opts) => {
+      if (topic === 'conductor' && body.includes('build_instances')) {
+        // As a dead conductor's attempt leaves it: the servers being scheduled already hold a claim.
+        const db = cloud.database.db as ComputeDb;
+        const rows = await db.selectFrom('instances').select(['uuid', 'project_id', 'user_id'])
+          .where('vm_state', '=', 'building').where('task_state', '=', 'scheduling').execute();
+        for (const r of rows) {
+          assert.ok(await cloud.services.placement.claimResources({
+            consumerUuid: r.uuid, allocations: { [provider]: { resources: { VCPU: 1, MEMORY_MB: 512 } } }, projectId: r.project_id, userId: r.user_id, consumerGeneration: null,
+          }));
+          preClaimed.push(r.uuid);
+        }
+      }
+      return send(topic, body, opts);
+    };
+    try {
+      const res = await create('redelivered');
+      assert.equal(res.status, 202, JSON.stringify(res.json));
+      const s = await cloud.waitForServer(res.json.server.id, 'ACTIVE');
+      assert.deepEqual(preClaimed, [s.id]);
+      const held = await allocationsOf(cloud, s.id) as Record<string, { resources: Record<string, number> }>;
+      // The flavor's claim, not the earlier attempt's made-up one.
+      assert.deepEqual(Object.values(held).map((a) => a.resources), [{ VCPU: 1, MEMORY_MB: 512, DISK_GB: 1 }]);
+    } finally {
+      transport.send = send;
+    }
+    await assertCloudConsistent(cloud);
+  });
+
+  const create = (name: string) => createServer(cloud, { name, imageRef: image, flavorRef: '1', networks: 'none' }, { headers: V237 });
 });
