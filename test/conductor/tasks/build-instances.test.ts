@@ -3,7 +3,8 @@
  * by the bus (a broker that went before confirming it): the server does not
  * wait in BUILD for a build that may never come. It leaves the host, goes to
  * ERROR with a fault, and gives back what the scheduler claimed for it; the
- * next create builds as usual.
+ * next create builds as usual. And a build_instances redelivered after its
+ * conductor died gives back that attempt's claim and schedules again.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import { allocationsOf, createServer, uploadImage, V237 } from '../../compute/fi
 import { assertCloudConsistent } from '../../helpers/cloud-consistency.js';
 import type { ComputeDb } from '../../../src/compute/db/tables.js';
 
-describe('a build cast the bus does not take', () => {
+describe('build_instances when the bus or an earlier attempt gets in the way', () => {
   let cloud: TestCloud;
   let image: string;
 
@@ -24,7 +25,7 @@ describe('a build cast the bus does not take', () => {
 
   const create = (name: string) => createServer(cloud, { name, imageRef: image, flavorRef: '1', networks: 'none' }, { headers: V237 });
 
-  test('leaves the server ERROR on no host with its claim released, and the next build works', async () => {
+  test('a build cast the bus does not take leaves the server ERROR on no host with its claim released, and the next build works', async () => {
     const transport = cloud.transport;
     const send = transport.send.bind(transport);
     let refused = 0;
@@ -52,24 +53,10 @@ describe('a build cast the bus does not take', () => {
     await cloud.waitForServer(next.json.server.id, 'ACTIVE');
     await assertCloudConsistent(cloud);
   });
-});
 
-/**
- * A build_instances handed over again after the conductor that took it died
- * mid-way: that attempt's claim is still held for the server. The second
- * attempt gives it back and schedules again instead of failing the build.
- */
-describe('a build whose earlier attempt left its claim', () => {
-  let cloud: TestCloud;
-  let image: string;
-
-  before(async () => {
-    cloud = await startTestCloud();
-    image = await uploadImage(cloud);
-  });
-  after(() => cloud?.close());
-
-  test('releases the earlier claim, schedules again and goes ACTIVE with one allocation', async () => {
+  // A build_instances handed over again after the conductor that took it died mid-way: that
+  // attempt's claim is still held; the second attempt gives it back and schedules again.
+  test('a build whose earlier attempt left its claim releases it, schedules again and goes ACTIVE with one allocation', async () => {
     const provider = (await cloud.request('GET', '/placement/resource_providers')).json.resource_providers[0].uuid;
     const transport = cloud.transport;
     const send = transport.send.bind(transport);
@@ -102,6 +89,4 @@ describe('a build whose earlier attempt left its claim', () => {
     }
     await assertCloudConsistent(cloud);
   });
-
-  const create = (name: string) => createServer(cloud, { name, imageRef: image, flavorRef: '1', networks: 'none' }, { headers: V237 });
 });
