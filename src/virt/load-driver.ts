@@ -1,15 +1,15 @@
 /**
  * Nova's load_compute_driver: the configured driver, or — when none is
  * configured — libvirt if libvirtd answers and the fake hypervisor if not, with
- * a sentence for the operator saying which and why.
+ * a sentence for the operator saying which and why. The libvirt modules are
+ * loaded only when libvirt is probed or chosen: a fake-driver compute host
+ * does not carry them.
  */
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../conf/options.js';
 import type { VirtDriver } from './driver.js';
 import { FakeDriver } from './fake/driver.js';
-import { LibvirtConnection } from './libvirt/connection.js';
-import { LibvirtDriver } from './libvirt/driver.js';
 import type { ImageDataSource } from './libvirt/image-backend.js';
 
 export const KILONOVA_VERSION = '0.1.0';
@@ -28,6 +28,7 @@ export async function loadComputeDriver(conf: Config, deps: { statePath: string;
   let name = conf.DEFAULT.compute_driver;
   let note: string;
   if (name === '') {
+    const { LibvirtConnection } = await import('./libvirt/connection.js');
     const probe = new LibvirtConnection({ uri, logger: deps.logger });
     const answers = await probe.ping();
     probe.close();
@@ -39,6 +40,7 @@ export async function loadComputeDriver(conf: Config, deps: { statePath: string;
     note = `compute_driver = ${name}`;
   }
   if (name === 'libvirt.LibvirtDriver') {
+    const { LibvirtDriver } = await import('./libvirt/driver.js');
     const driver = new LibvirtDriver({
       virtType: conf.libvirt.virt_type as 'kvm' | 'qemu',
       connectionUri: uri,

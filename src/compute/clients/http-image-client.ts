@@ -4,12 +4,12 @@
  * user's token (AuthContext.token) with the service token; image data is
  * streamed both ways, never held whole in memory.
  */
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { Readable } from 'node:stream';
 import { Conflict, Forbidden } from '../../errors.js';
 import type { AuthContext } from '../../http/auth.js';
 import type { ImageDataSource } from '../../virt/libvirt/image-backend.js';
 import type { ImageClient, ImageInfo } from '../clients.js';
+import type { ServiceResponse } from './http-transport.js';
 import type { KeystoneSession, SessionRequest } from './keystone-session.js';
 
 const PATCH_MEDIA_TYPE = 'application/openstack-images-v2.1-json-patch';
@@ -20,7 +20,7 @@ export class HttpImageClient implements ImageClient, ImageDataSource {
 
   constructor(private readonly session: KeystoneSession) {}
 
-  private call(req: Omit<SessionRequest, 'service'>): Promise<Response> {
+  private call(req: Omit<SessionRequest, 'service'>): Promise<ServiceResponse> {
     return this.session.request('image', { ...req, service: 'image' });
   }
 
@@ -44,11 +44,11 @@ export class HttpImageClient implements ImageClient, ImageDataSource {
     const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
     if (opts.contentLength !== undefined) headers['content-length'] = String(opts.contentLength);
     const res = await this.call({ method: 'PUT', path: `/v2/images/${encodeURIComponent(id)}/file`, stream: data, headers, userToken: auth.token });
-    await res.arrayBuffer();
+    await res.drain();
   }
 
   async deleteImage(id: string, auth: AuthContext): Promise<void> {
-    await (await this.call({ method: 'DELETE', path: `/v2/images/${encodeURIComponent(id)}`, userToken: auth.token })).arrayBuffer();
+    await (await this.call({ method: 'DELETE', path: `/v2/images/${encodeURIComponent(id)}`, userToken: auth.token })).drain();
   }
 
   /**
@@ -80,11 +80,16 @@ export class HttpImageClient implements ImageClient, ImageDataSource {
     const image = await (await this.call({ path })).json() as ImageInfo;
     if (image.status !== 'active') throw new Conflict(`Image ${imageId} is not active (status ${image.status}).`);
     const res = await this.call({ path: `${path}/file`, headers: { accept: 'application/octet-stream' } });
-    if (!res.body) throw new Conflict(`Image ${imageId} has no data.`);
-    const length = Number(res.headers.get('content-length'));
+    // Glance answers 204 for an image without data.
+    if (res.status === 204) {
+      await res.drain();
+      throw new Conflict(`Image ${imageId} has no data.`);
+    }
+    const contentLength = res.header('content-length');
+    const length = Number(contentLength);
     return {
-      stream: Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
-      size: Number.isFinite(length) && res.headers.has('content-length') ? length : image.size ?? 0,
+      stream: res.body,
+      size: contentLength !== undefined && Number.isFinite(length) ? length : image.size ?? 0,
       diskFormat: image.disk_format,
     };
   }

@@ -42,7 +42,7 @@ export class HttpNetworkClient implements NetworkClient {
   private async call<T>(req: Omit<SessionRequest, 'service'>): Promise<T> {
     const res = await this.session.request('network', { ...req, service: 'network' });
     if (res.status === 204) {
-      await res.arrayBuffer();
+      await res.drain();
       return undefined as T;
     }
     return res.json() as Promise<T>;

@@ -39,7 +39,7 @@ export class HttpPlacementClient implements PlacementClient {
       ...req, service: 'placement', headers: { ...req.headers, 'openstack-api-version': `placement ${version}` },
     });
     if (res.status === 204) {
-      await res.arrayBuffer();
+      await res.drain();
       return undefined as T;
     }
     return res.json() as Promise<T>;

@@ -8,6 +8,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Config } from '../../conf/options.js';
+import { sendRequest, type ServiceResponse } from './http-transport.js';
 import { remoteFault } from './remote-fault.js';
 
 /** Keystone v3 password authentication, scoped to a project (names, as keystoneauth's options give them). */
@@ -109,10 +110,10 @@ export class KeystoneSession {
    * thrown as the fault the in-process service would raise. A 401 renews the
    * service token and repeats the request once (not when its body was a stream).
    */
-  async request(serviceType: string, req: SessionRequest): Promise<Response> {
+  async request(serviceType: string, req: SessionRequest): Promise<ServiceResponse> {
     let res = await this.send(serviceType, req);
     if (res.status === 401 && !req.stream) {
-      await drain(res);
+      await res.drain();
       this.invalidate();
       res = await this.send(serviceType, req);
     }
@@ -120,7 +121,7 @@ export class KeystoneSession {
     throw await remoteFault(res, req.service);
   }
 
-  private async send(serviceType: string, req: SessionRequest): Promise<Response> {
+  private async send(serviceType: string, req: SessionRequest): Promise<ServiceResponse> {
     const [base, serviceToken] = await Promise.all([this.endpoint(serviceType), this.token()]);
     const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
     if (req.userToken) {
@@ -129,26 +130,15 @@ export class KeystoneSession {
     } else {
       headers['x-auth-token'] = serviceToken;
     }
-    let body: string | undefined;
+    let body: string | Readable | undefined = req.stream;
     if (req.json !== undefined) {
       body = JSON.stringify(req.json);
       headers['content-type'] ??= 'application/json';
     }
-    const deadline = new Deadline(this.opts.timeoutMs);
-    try {
-      const res = await fetch(`${base}${req.path}`, {
-        method: req.method ?? 'GET', headers, signal: deadline.signal,
-        // A stream keeps the deadline away while it moves: a large image may take longer than one timeout.
-        body: req.stream ? deadline.watch(req.stream) as unknown as BodyInit : body,
-        ...(req.stream ? { duplex: 'half' } : {}),
-      } as RequestInit);
-      deadline.answered();
-      return res;
-    } catch (err) {
-      deadline.answered();
-      if (deadline.expired) throw new RemoteTimeout(serviceType, this.opts.timeoutMs);
-      throw err;
-    }
+    const timeoutMs = this.opts.timeoutMs;
+    return sendRequest({
+      url: `${base}${req.path}`, method: req.method ?? 'GET', headers, body, timeoutMs, timedOut: () => new RemoteTimeout(serviceType, timeoutMs),
+    });
   }
 
   private serviceToken(): Promise<ServiceToken> {
@@ -168,23 +158,14 @@ export class KeystoneSession {
 
   private async passwordAuth(): Promise<ServiceToken> {
     const o = this.opts;
-    const deadline = new Deadline(o.timeoutMs);
-    let res: Response;
-    try {
-      res = await fetch(`${o.authUrl.replace(/\/+$/, '').replace(/\/v3$/, '')}/v3/auth/tokens`, {
-        method: 'POST', signal: deadline.signal,
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: passwordAuthBody(o),
-      });
-    } catch (err) {
-      if (deadline.expired) throw new RemoteTimeout('identity', o.timeoutMs);
-      throw err;
-    } finally {
-      deadline.answered();
-    }
-    const token = res.headers.get('x-subject-token');
+    const res = await sendRequest({
+      url: `${o.authUrl.replace(/\/+$/, '').replace(/\/v3$/, '')}/v3/auth/tokens`, method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: passwordAuthBody(o), timeoutMs: o.timeoutMs, timedOut: () => new RemoteTimeout('identity', o.timeoutMs),
+    });
+    const token = res.header('x-subject-token');
     if (res.status !== 201 || !token) {
-      await drain(res);
+      await res.drain();
       // The operator's mistake, not the user's: said in the log, with no secret in it.
       throw new ServiceAuthFailed(o.authUrl, o.username, res.status);
     }
@@ -212,47 +193,4 @@ export class RemoteTimeout extends Error {
     super(`the ${serviceType} service did not answer within ${timeoutMs / 1000} s`);
     this.name = 'RemoteTimeout';
   }
-}
-
-/**
- * The per-request timeout: until the answer's headers arrive, restarted by
- * every chunk of a streamed body so that only a stalled upload times out.
- */
-class Deadline {
-  private readonly controller = new AbortController();
-  private timer: NodeJS.Timeout | undefined;
-  expired = false;
-
-  constructor(private readonly ms: number) {
-    this.arm();
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  async *watch(stream: Readable): AsyncGenerator<Buffer> {
-    for await (const chunk of stream) {
-      this.arm();
-      yield chunk as Buffer;
-    }
-  }
-
-  answered(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private arm(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.expired = true;
-      this.controller.abort();
-    }, this.ms);
-    this.timer.unref();
-  }
-}
-
-export async function drain(res: Response): Promise<void> {
-  await res.arrayBuffer().catch(() => undefined);
 }

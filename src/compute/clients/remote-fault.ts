@@ -8,6 +8,7 @@
 import {
   ApiError, BadMediaType, BadRequest, Conflict, Forbidden, NotFound, NotImplementedError, PayloadTooLarge, ServiceUnavailable, Unauthorized,
 } from '../../errors.js';
+import type { ServiceResponse } from './http-transport.js';
 
 type Service = 'image' | 'network' | 'placement';
 
@@ -50,7 +51,7 @@ function messageOf(service: Service, body: unknown): { message?: string; type?: 
   }
 }
 
-export async function remoteFault(res: Response, service: Service): Promise<Error> {
+export async function remoteFault(res: ServiceResponse, service: Service): Promise<Error> {
   const text = await res.text().catch(() => '');
   if (res.status >= 500 && res.status !== 501 && res.status !== 503) return new RemoteServiceFailure(service, res.status);
   let body: unknown;
