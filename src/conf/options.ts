@@ -87,6 +87,7 @@ export const OPTIONS = {
   },
   database: {
     connection: { type: 'string', default: '', help: 'sqlite:///path/to/file.db or postgresql://user@host/db (empty: sqlite in state_path).' },
+    max_pool_size: { type: 'int', default: 10, min: 1, help: 'PostgreSQL connections each process may hold at once; every api, conductor and scheduler process has its own pool, so their sum must stay under the server\'s max_connections.' },
   },
   quota: {
     instances: { type: 'int', default: 10, min: -1, help: 'Servers per project (-1: unlimited).' },

@@ -15,10 +15,11 @@ function schemeOf(url: string): string {
   return m ? `${m[1]}://...` : '(no scheme)';
 }
 
-export function openDatabase(url: string): DatabaseHandle {
+/** maxPoolSize bounds a PostgreSQL pool's connections ([database] max_pool_size); SQLite has one. */
+export function openDatabase(url: string, opts: { maxPoolSize?: number } = {}): DatabaseHandle {
   const dialect = DIALECTS.find((d) => d.matches(url));
   if (!dialect) throw new UnsupportedDatabaseUrl(`unsupported database URL ${schemeOf(url)}: use sqlite:///path or postgresql://...`);
-  return dialect.open(url);
+  return dialect.open(url, opts);
 }
 
 export type { DatabaseHandle } from './dialect.js';

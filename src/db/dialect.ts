@@ -18,5 +18,5 @@ export interface DatabaseHandle {
 export interface DatabaseDialect {
   readonly name: DialectName;
   matches(url: string): boolean;
-  open(url: string): DatabaseHandle;
+  open(url: string, opts?: { maxPoolSize?: number }): DatabaseHandle;
 }

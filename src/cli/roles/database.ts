@@ -13,7 +13,7 @@ import type { Cleanups } from './common.js';
 export const MIGRATION_SETS: readonly MigrationSet[] = [identityMigrations, imageMigrations, networkMigrations, placementMigrations, computeMigrations];
 
 export async function openSyncedDatabase(conf: Config, cleanups: Cleanups): Promise<DatabaseHandle> {
-  const database = openDatabase(databaseUrl(conf));
+  const database = openDatabase(databaseUrl(conf), { maxPoolSize: conf.database.max_pool_size });
   cleanups.push(() => database.close());
   await syncDatabase(database.db, MIGRATION_SETS);
   return database;

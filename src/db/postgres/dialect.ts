@@ -8,6 +8,8 @@ pg.types.setTypeParser(20, (v: string) => Number(v));
 export interface PostgresOpenOptions {
   /** Schema to use as search_path (the tests give each run its own). */
   schema?: string;
+  /** Connections the pool may hold (default 10). */
+  maxPoolSize?: number;
   /** Told when a pooled connection dies while idle (the pool has already dropped it). */
   onIdleConnectionError?: (err: Error) => void;
 }
@@ -16,7 +18,7 @@ export function openPostgres(url: string, opts: PostgresOpenOptions = {}): Datab
   const normalized = url.replace(/^postgresql\+\w+:/, 'postgresql:');
   const pool = new pg.Pool({
     connectionString: normalized,
-    max: 10,
+    max: opts.maxPoolSize ?? 10,
     ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
   });
   // pg re-emits an error of an idle pooled connection (the server restarted, an admin
@@ -31,5 +33,5 @@ export function openPostgres(url: string, opts: PostgresOpenOptions = {}): Datab
 export const postgresDialect: DatabaseDialect = {
   name: 'postgres',
   matches: (url) => /^postgres(ql)?(\+\w+)?:/.test(url),
-  open: (url) => openPostgres(url),
+  open: (url, opts) => openPostgres(url, { maxPoolSize: opts?.maxPoolSize }),
 };
