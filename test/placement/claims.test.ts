@@ -31,6 +31,44 @@ for (const target of await databaseTargets()) {
       assert.deepEqual(Object.keys((await fx.placement.getAllocations(c)).allocations).sort(), [a, b].sort());
     });
 
+    test('a new consumer\'s claim across providers writes all or nothing, and says why it was refused', async () => {
+      const a = await providerWith(fx.placement, { VCPU: { total: 4 } });
+      const b = await providerWith(fx.placement, { DISK_GB: { total: 10 } });
+      const genA = (await fx.placement.getResourceProvider(a))!.generation;
+      const c = crypto.randomUUID();
+      const refused = await fx.placement.writeAllocations([{
+        consumerUuid: c, projectId: 'p', userId: 'u', consumerGeneration: null,
+        allocations: { [a]: { resources: { VCPU: 2 } }, [b]: { resources: { DISK_GB: 11 } } },
+      }]);
+      assert.equal(refused.ok, false);
+      assert.equal(!refused.ok && refused.reason, 'capacity');
+      assert.deepEqual(await fx.placement.getProviderUsages(a), { VCPU: 0 });
+      assert.deepEqual((await fx.placement.getAllocations(c)).allocations, {});
+      assert.equal((await fx.placement.getResourceProvider(a))!.generation, genA, 'a refused claim leaves generations alone');
+
+      assert.equal(await fx.placement.claimResources({
+        consumerUuid: c, projectId: 'p', userId: 'u', consumerGeneration: null,
+        allocations: { [a]: { resources: { VCPU: 2 } }, [b]: { resources: { DISK_GB: 10 } } },
+      }), true);
+      assert.equal((await fx.placement.getResourceProvider(a))!.generation, genA + 1);
+      assert.deepEqual(await fx.placement.getProviderUsages(b), { DISK_GB: 10 });
+      const held = await fx.placement.getAllocations(c);
+      assert.deepEqual(held.allocations[a]?.resources, { VCPU: 2 });
+      assert.equal(held.consumerGeneration, 1);
+    });
+
+    test('a new consumer\'s claim breaking min_unit or on a missing provider is refused with that reason', async () => {
+      const rp = await providerWith(fx.placement, { VCPU: { total: 8, min_unit: 2 } });
+      const claim = (rpUuid: string) => fx.placement.writeAllocations([{
+        consumerUuid: crypto.randomUUID(), projectId: 'p', userId: 'u', consumerGeneration: null, allocations: { [rpUuid]: { resources: { VCPU: 1 } } },
+      }]);
+      const constraint = await claim(rp);
+      assert.equal(!constraint.ok && constraint.reason, 'constraint');
+      const missing = await claim(crypto.randomUUID());
+      assert.equal(!missing.ok && missing.reason, 'provider_not_found');
+      assert.deepEqual(await fx.placement.getProviderUsages(rp), { VCPU: 0 });
+    });
+
     test('consumer generation: null means new, a number must match', async () => {
       const rp = await providerWith(fx.placement, { VCPU: { total: 8 } });
       const c = crypto.randomUUID();
@@ -84,6 +122,17 @@ for (const target of await databaseTargets()) {
       assert.deepEqual(await fx.placement.getProviderUsages(rp), { VCPU: capacity });
       const rpAllocs = await fx.placement.getProviderAllocations(rp);
       assert.equal(Object.keys(rpAllocs.allocations).length, capacity);
+    });
+
+    test('200 concurrent claims of new consumers on one provider never oversubscribe', async () => {
+      const capacity = 50;
+      const rp = await providerWith(fx.placement, { VCPU: { total: capacity } });
+      const results = await Promise.all(Array.from({ length: 200 }, () => fx.placement.claimResources({
+        consumerUuid: crypto.randomUUID(), projectId: 'p', userId: 'u', consumerGeneration: null, allocations: { [rp]: { resources: { VCPU: 1 } } },
+      })));
+      assert.equal(results.filter(Boolean).length, capacity);
+      assert.deepEqual(await fx.placement.getProviderUsages(rp), { VCPU: capacity });
+      assert.equal(Object.keys((await fx.placement.getProviderAllocations(rp)).allocations).length, capacity);
     });
 
     test('concurrent claims and releases keep usage exact', async () => {
