@@ -15,6 +15,8 @@
  *                             process, idle for a few seconds after its ready line
  *
  * One JSON line per phase, then the summary object as the last line.
+ * KILONOVA_BENCH_SKIP_SCHEDULER=1 leaves out the scheduler phase (its figures
+ * are then null), for runs that measure only the boots.
  */
 import { Api, bootMany, emit, machineInfo, percentile, prepare, round, rssMb, sleep, timeLimit } from './common.js';
 import { runSchedulerBench } from './scheduler.js';
@@ -58,8 +60,10 @@ async function idleComputeRss(cloud: ServiceCloud): Promise<number> {
 
 export async function runDistributedBench(): Promise<void> {
   try {
-    const sched = await runSchedulerBench({ database: 'postgresql', providers: SCHEDULER_PROVIDERS, requests: SCHEDULER_REQUESTS, remaining });
-    emit({ phase: 'scheduler', ...sched });
+    const skipScheduler = process.env.KILONOVA_BENCH_SKIP_SCHEDULER === '1';
+    const sched = skipScheduler ? { scheduler_p50_ms: null, scheduler_p99_ms: null }
+      : await runSchedulerBench({ database: 'postgresql', providers: SCHEDULER_PROVIDERS, requests: SCHEDULER_REQUESTS, remaining });
+    if (!skipScheduler) emit({ phase: 'scheduler', ...sched });
 
     const t0 = performance.now();
     const cloud = await startServiceCloud({ computes: COMPUTES });

@@ -11,13 +11,13 @@ import { SCHEDULER_TOPIC } from '../../scheduler/rpcapi.js';
 import { openBus, type Cleanups } from './common.js';
 import { openSyncedDatabase } from './database.js';
 
-/** Placement over HTTP when [placement] names an auth_url (as Nova's scheduler reaches it), else over the database. */
-async function placementFor(conf: Config, db: ComputeDb, logger: Logger): Promise<PlacementClient> {
-  if (conf.placement.auth_url) {
-    const { HttpPlacementClient } = await import('../../compute/clients/http-placement-client.js');
-    const { KeystoneSession, keystoneAuthOptions } = await import('../../compute/clients/keystone-session.js');
-    return new HttpPlacementClient(new KeystoneSession(keystoneAuthOptions(conf.placement)));
-  }
+/**
+ * Placement on the database this process already opened: `kilonova api`
+ * serves placement from that same database, so going through its HTTP API (as
+ * Nova's scheduler must, placement being a service of its own there) would
+ * only add a request, a token and the API process's time to every decision.
+ */
+async function placementOnDatabase(db: ComputeDb, logger: Logger): Promise<PlacementClient> {
   const { PlacementService } = await import('../../placement/service.js');
   return new PlacementService({ db, logger: logger.child({ service: 'placement' }) });
 }
@@ -37,16 +37,15 @@ export async function startControllerProcess(role: 'api' | 'conductor' | 'schedu
   const { registerDatabaseService } = await import('./conductor.js');
   if (role === 'conductor') {
     const { startConductor } = await import('./conductor.js');
-    const { PlacementService } = await import('../../placement/service.js');
     const { NetworkService } = await import('../../network/service.js');
     await startConductor({
-      conf, db, bus, placement: new PlacementService({ db, logger: logger.child({ service: 'placement' }) }),
+      conf, db, bus, placement: await placementOnDatabase(db, logger),
       network: new NetworkService({ db, logger: logger.child({ service: 'network' }) }), notifier: bus.notifierFor(`nova-conductor:${host}`), logger,
     }, cleanups, { soleConductor: false });
     await registerDatabaseService(conf, db, [{ binary: 'nova-conductor', topic: CONDUCTOR_TOPIC }], logger, cleanups);
   } else {
     const { startScheduler } = await import('./scheduler.js');
-    await startScheduler({ conf, db, bus, placement: await placementFor(conf, db, logger), logger }, cleanups);
+    await startScheduler({ conf, db, bus, placement: await placementOnDatabase(db, logger), logger }, cleanups);
     await registerDatabaseService(conf, db, [{ binary: 'nova-scheduler', topic: SCHEDULER_TOPIC }], logger, cleanups);
   }
   return `(host ${host})`;
