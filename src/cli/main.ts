@@ -115,7 +115,7 @@ function stopOnSignals(logger: Logger, close: () => Promise<void>): void {
 const ROLE_HELP: Record<typeof SERVICE_ROLES[number], string> = {
   api: 'run the HTTP APIs (identity, image, network, placement, compute) and the console proxies',
   conductor: 'run the conductor (compute tasks and the compute hosts\' object API) over the database',
-  scheduler: 'run the scheduler (placement over HTTP when [placement] auth_url is set)',
+  scheduler: 'run the scheduler (placement on the shared database, as the conductor uses it)',
   compute: 'run one compute host (--host or [DEFAULT] host): no database, the conductor and HTTP APIs only',
 };
 
