@@ -121,7 +121,6 @@ export async function startServiceCloud(opts: ServiceCloudOptions = {}): Promise
       quota: { instances: -1, cores: -1, ram: -1 },
       vnc: { novncproxy_host: '127.0.0.1', novncproxy_port: 0 },
       serial_console: { serialproxy_host: '127.0.0.1', serialproxy_port: 0 },
-      placement: serviceUser,
     }, opts.controller);
     const compute = mergeSections({
       DEFAULT: { transport_url: transportUrl, compute_driver: 'fake.FakeDriver', report_interval: 1 },
