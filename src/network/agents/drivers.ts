@@ -1,0 +1,32 @@
+/**
+ * The host-side drivers the network agents call, each given the whole desired
+ * state for its host and making the kernel match (and so also reconciling
+ * after a restart). `linuxbridge` implementations drive the kernel; `noop`
+ * ones (the fake driver's data path) only remember what they were given, and
+ * both pass one contract suite.
+ */
+import type { DhcpNetworkState, HostPortState, RouterState } from './state.js';
+
+/** The L2 agent's data path: bridges, taps and each port's firewall on a compute host. */
+export interface PortDataPath {
+  /** Makes this host's wired ports exactly `ports`: wires new ones, updates rules, removes the rest. */
+  syncPorts(ports: readonly HostPortState[]): Promise<void>;
+  /** Wires one port now (its tap exists: QEMU holds it), with its rules; idempotent. */
+  plugPort(port: HostPortState): Promise<void>;
+  /** Removes the port's tap from its bridge, its rules, and the bridge if left empty; idempotent. */
+  unplugPort(portId: string): Promise<void>;
+  /** Ports currently wired (for the agent's reports and the tests). */
+  wiredPorts(): Promise<string[]>;
+}
+
+/** The DHCP agent's driver: a qdhcp- namespace and a dnsmasq per network, and the metadata proxy. */
+export interface DhcpDriver {
+  syncNetworks(networks: readonly DhcpNetworkState[]): Promise<void>;
+  /** Stops every dnsmasq and proxy it started (namespaces stay, for the next start to adopt). */
+  stop(): Promise<void>;
+}
+
+/** The L3 agent's driver: a qrouter- namespace per router with its interfaces, SNAT and DNAT. */
+export interface RouterDriver {
+  syncRouters(routers: readonly RouterState[]): Promise<void>;
+}
