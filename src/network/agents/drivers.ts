@@ -30,3 +30,16 @@ export interface DhcpDriver {
 export interface RouterDriver {
   syncRouters(routers: readonly RouterState[]): Promise<void>;
 }
+
+/**
+ * Serves the metadata address (169.254.169.254:80) inside a namespace,
+ * forwarding each request to the metadata agent with the network id and the
+ * guest's source address (Neutron's haproxy with X-Neutron-Network-ID and
+ * X-Forwarded-For). The DHCP driver calls it for every network it serves.
+ */
+export interface MetadataProxyDriver {
+  ensureProxy(namespace: string, networkId: string): Promise<void>;
+  removeProxy(networkId: string): Promise<void>;
+  /** Stops every proxy it started. */
+  stop(): Promise<void>;
+}

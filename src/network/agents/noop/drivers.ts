@@ -5,7 +5,7 @@
  * wired. Honest to the contract: idempotent, and a sync removes what is not
  * in the desired state.
  */
-import type { DhcpDriver, PortDataPath, RouterDriver } from '../drivers.js';
+import type { DhcpDriver, MetadataProxyDriver, PortDataPath, RouterDriver } from '../drivers.js';
 import type { DhcpNetworkState, HostPortState, RouterState } from '../state.js';
 
 export class NoopPortDataPath implements PortDataPath {
@@ -46,5 +46,21 @@ export class NoopRouterDriver implements RouterDriver {
   async syncRouters(routers: readonly RouterState[]): Promise<void> {
     this.routers.clear();
     for (const r of routers) this.routers.set(r.routerId, r);
+  }
+}
+
+export class NoopMetadataProxyDriver implements MetadataProxyDriver {
+  readonly proxies = new Map<string, string>();
+
+  async ensureProxy(namespace: string, networkId: string): Promise<void> {
+    this.proxies.set(networkId, namespace);
+  }
+
+  async removeProxy(networkId: string): Promise<void> {
+    this.proxies.delete(networkId);
+  }
+
+  async stop(): Promise<void> {
+    this.proxies.clear();
   }
 }
