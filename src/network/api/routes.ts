@@ -21,6 +21,7 @@ import { registerRouterRoutes } from './routers.js';
 import { registerFloatingIpRoutes } from './floating-ips.js';
 import { registerAvailabilityRoutes } from './availability.js';
 import { registerSubnetPoolRoutes } from './subnet-pools.js';
+import { registerRbacPolicyRoutes } from './rbac-policies.js';
 
 export interface NetworkApiOptions {
   network: NetworkService;
@@ -53,5 +54,6 @@ export async function networkApi(app: FastifyInstance, opts: NetworkApiOptions):
     registerFloatingIpRoutes(v2, ctx);
     registerAvailabilityRoutes(v2, ctx);
     registerSubnetPoolRoutes(v2, ctx);
+    registerRbacPolicyRoutes(v2, ctx);
   }, { prefix: '/v2.0' });
 }
