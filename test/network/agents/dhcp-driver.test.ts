@@ -196,6 +196,21 @@ describe('LinuxBridgeDhcpDriver (root, real kernel)', { skip }, () => {
     assert.ok(processAlive(pid));
   });
 
+  it('gives an address freed by a deleted port to the next port at once, though its lease has not expired', async () => {
+    const [net] = track(networkState('10.85.0'));
+    const driver = newDriver();
+    await driver.syncNetworks([net!]);
+    assert.equal((await requestLease(await addGuest(net!.networkId, net!.hosts[0]!.macAddress), 5))?.ip, '10.85.0.10');
+
+    // The port is deleted and IPAM hands its address (the lowest free one) to a new port.
+    const mac = randomMac();
+    await driver.syncNetworks([{ ...net!, hosts: [{ portId: randomUUID(), macAddress: mac, ipAddress: '10.85.0.10', hostname: 'guest-two' }] }]);
+
+    const lease = await requestLease(await addGuest(net!.networkId, mac), 5);
+    assert.equal(lease?.ip, '10.85.0.10');
+    assert.equal(lease?.hostname, 'guest-two');
+  });
+
   it('removes dnsmasq, the veth, the namespace and the bridge of a network no longer desired', async () => {
     const [net] = track(networkState('10.80.0'));
     const driver = newDriver();

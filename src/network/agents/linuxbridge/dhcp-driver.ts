@@ -5,8 +5,9 @@
  * entries, and the metadata proxy on 169.254.169.254 when asked.
  *
  * Level-triggered: every sync makes the kernel match the whole desired state.
- * Host or option changes rewrite dnsmasq's files and SIGHUP it; a change of
- * its command line (subnets, MTU) or of the port's addresses restarts it.
+ * New hosts and option changes rewrite dnsmasq's files and SIGHUP it; a
+ * change of its command line (subnets, MTU), of the port's addresses, or a
+ * host entry gone (its lease would hold the address) restarts it.
  * What a previous run left is found through the state directory
  * (`<stateDir>/dhcp/<network id>/`, as Neutron lists its conf dirs), never by
  * guessing from namespace names alone, so two agents on one machine (the
@@ -27,6 +28,7 @@ import {
   dnsmasqCommand,
   dnsmasqFiles,
   hostsFileText,
+  leasedPairs,
   optsFileText,
   type DnsmasqFiles,
 } from './dnsmasq-config.js';
@@ -104,10 +106,10 @@ export class LinuxBridgeDhcpDriver implements DhcpDriver {
     if (!this.adopted) {
       fs.mkdirSync(this.confDir, { recursive: true, mode: 0o755 });
       this.warnIfUnreadable();
-      // What a previous run served and is no longer wanted: its state dir is the record.
+      // What a previous run served is recorded by its state dirs: those not desired are
+      // removed below with the rest, and retried on the next sync if that fails.
       for (const entry of fs.readdirSync(this.confDir, { withFileTypes: true })) {
-        const networkId = entry.name;
-        if (entry.isDirectory() && !desired.has(networkId)) await attempt(networkId, 'cleanup', () => this.removeNetwork(networkId));
+        if (entry.isDirectory() && !desired.has(entry.name)) this.served.set(entry.name, { wiringKey: '', metadata: true });
       }
       this.adopted = true;
     }
@@ -146,17 +148,22 @@ export class LinuxBridgeDhcpDriver implements DhcpDriver {
     if (network.metadata && !previous?.metadata) await this.metadataProxy.ensureProxy(ns, networkId);
     if (!network.metadata && (previous?.metadata ?? true)) await this.metadataProxy.removeProxy(networkId);
 
+    const hostsText = hostsFileText(network);
+    const stillServed = leasedPairs(hostsText);
+    const hostsRemoved = [...leasedPairs(readOrEmpty(files.hostsFile))].some((pair) => !stillServed.has(pair));
+    // A dnsmasq this instance has not reloaded yet may predate the files (a crash between write and SIGHUP).
     const filesChanged = [
-      writeIfChanged(files.hostsFile, hostsFileText(network)),
+      !previous,
+      writeIfChanged(files.hostsFile, hostsText),
       writeIfChanged(files.addnHostsFile, addnHostsFileText(network)),
       writeIfChanged(files.optsFile, optsFileText(network)),
     ].some(Boolean);
 
-    await this.ensureDnsmasq(network, files, { rewired, filesChanged });
+    await this.ensureDnsmasq(network, files, { restart: rewired || hostsRemoved, filesChanged });
     this.served.set(networkId, { wiringKey, metadata: network.metadata });
   }
 
-  private async ensureDnsmasq(network: DhcpNetworkState, files: DnsmasqFiles, changes: { rewired: boolean; filesChanged: boolean }): Promise<void> {
+  private async ensureDnsmasq(network: DhcpNetworkState, files: DnsmasqFiles, changes: { restart: boolean; filesChanged: boolean }): Promise<void> {
     const ns = namespaceNames.dhcp(network.networkId);
     if (dhcpSubnets(network).length === 0) {
       // Nothing to hand out (Neutron disables dnsmasq); the namespace stays for the metadata proxy.
@@ -169,7 +176,7 @@ export class LinuxBridgeDhcpDriver implements DhcpDriver {
       leaseSeconds: this.leaseSeconds,
     });
     const running = findDnsmasq(files.pidFile);
-    if (running && !changes.rewired && sameArgv(running.argv, argv)) {
+    if (running && !changes.restart && sameArgv(running.argv, argv)) {
       if (!changes.filesChanged || reloadDnsmasq(running.pid)) return;
     }
     await stopDnsmasq(files.pidFile);
@@ -188,13 +195,17 @@ export class LinuxBridgeDhcpDriver implements DhcpDriver {
   }
 }
 
+function readOrEmpty(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 /** Replaces a file atomically when its content differs (dnsmasq may read it at any moment); true when written. */
 function writeIfChanged(file: string, text: string): boolean {
-  try {
-    if (fs.readFileSync(file, 'utf8') === text) return false;
-  } catch {
-    // missing: write it
-  }
+  if (fs.existsSync(file) && readOrEmpty(file) === text) return false;
   const tmp = `${file}.tmp`;
   fs.writeFileSync(tmp, text, { mode: 0o644 });
   fs.renameSync(tmp, file);

@@ -117,6 +117,22 @@ export function hostsFileText(network: DhcpNetworkState): string {
   return servedHosts(network).map((h) => `${h.mac},${h.name},${h.ip}\n`).join('');
 }
 
+/**
+ * The (MAC, address) pairs a hosts file serves. dnsmasq keeps a lease for a
+ * pair after the pair leaves the file, and refuses that address to any other
+ * MAC until it expires; Neutron releases such leases with dhcp_release, which
+ * dnsmasq-base does not ship, so the driver restarts dnsmasq instead
+ * (`--leasefile-ro`: leases live only in its memory).
+ */
+export function leasedPairs(hostsText: string): Set<string> {
+  const pairs = new Set<string>();
+  for (const line of hostsText.split('\n')) {
+    const [mac, , ip] = line.split(',');
+    if (mac && ip) pairs.add(`${mac},${ip}`);
+  }
+  return pairs;
+}
+
 /** --addn-hosts: what dnsmasq's DNS answers for the network's names, as an /etc/hosts file. */
 export function addnHostsFileText(network: DhcpNetworkState): string {
   return servedHosts(network).map((h) => `${h.ip}\t${h.name}\n`).join('');
