@@ -117,6 +117,19 @@ describe('LinuxBridgeDhcpDriver (root, real kernel)', { skip }, () => {
     return lease;
   }
 
+  /** A network served by a fresh driver, with its dnsmasq's pid. */
+  async function served(cidrPrefix: string) {
+    const [net] = track(networkState(cidrPrefix));
+    const driver = newDriver();
+    await driver.syncNetworks([net!]);
+    return { net: net!, driver, pid: dnsmasqPid(net!.networkId) };
+  }
+
+  /** The lease a new guest with this MAC (default: the network's first host) gets. */
+  async function leaseFor(net: DhcpNetworkState, mac = net.hosts[0]!.macAddress) {
+    return requestLease(await addGuest(net.networkId, mac), 5);
+  }
+
   beforeEach(async () => {
     hostNs = `kn-t-${hex(4)}`;
     drivers = [];
@@ -147,20 +160,19 @@ describe('LinuxBridgeDhcpDriver (root, real kernel)', { skip }, () => {
   });
 
   it('gives a guest exactly its port address, the router, the MTU and the metadata route via the DHCP port', async () => {
-    const [net] = track(networkState('10.77.0'));
-    await newDriver().syncNetworks([net!]);
+    const { net } = await served('10.77.0');
 
-    const ns = namespaceNames.dhcp(net!.networkId);
-    const inside = JSON.parse(await runHostCommand('ip', ['-j', '-n', ns, 'addr', 'show', 'dev', deviceNames.dhcpInside(net!.dhcpPort.portId)]));
-    assert.equal(inside[0].address, net!.dhcpPort.macAddress);
+    const ns = namespaceNames.dhcp(net.networkId);
+    const inside = JSON.parse(await runHostCommand('ip', ['-j', '-n', ns, 'addr', 'show', 'dev', deviceNames.dhcpInside(net.dhcpPort.portId)]));
+    assert.equal(inside[0].address, net.dhcpPort.macAddress);
     assert.equal(inside[0].mtu, 1400);
     assert.deepEqual(
       inside[0].addr_info.filter((a: { family: string }) => a.family === 'inet').map((a: { local: string; prefixlen: number }) => `${a.local}/${a.prefixlen}`).sort(),
       ['10.77.0.2/24', '169.254.169.254/32'],
     );
-    assert.equal(proxy.proxies.get(net!.networkId), ns);
+    assert.equal(proxy.proxies.get(net.networkId), ns);
 
-    const guest = await addGuest(net!.networkId, net!.hosts[0]!.macAddress);
+    const guest = await addGuest(net.networkId, net.hosts[0]!.macAddress);
     const lease = await requestLease(guest, 5);
     assert.ok(lease, 'the guest got a lease');
     assert.equal(lease.ip, '10.77.0.10');
@@ -174,57 +186,48 @@ describe('LinuxBridgeDhcpDriver (root, real kernel)', { skip }, () => {
   });
 
   it('gives no lease to a MAC with no host entry', async () => {
-    const [net] = track(networkState('10.78.0'));
-    await newDriver().syncNetworks([net!]);
-    const stranger = await addGuest(net!.networkId, randomMac());
+    const { net } = await served('10.78.0');
+    const stranger = await addGuest(net.networkId, randomMac());
     assert.equal(await requestLease(stranger, 2), null);
   });
 
   it('serves a host entry added by a later sync without restarting dnsmasq', async () => {
-    const [net] = track(networkState('10.79.0'));
-    const driver = newDriver();
-    await driver.syncNetworks([net!]);
-    const pid = dnsmasqPid(net!.networkId);
+    const { net, driver, pid } = await served('10.79.0');
 
     const mac = randomMac();
-    const updated = { ...net!, hosts: [...net!.hosts, { portId: randomUUID(), macAddress: mac, ipAddress: '10.79.0.11', hostname: 'guest-two' }] };
+    const updated = { ...net, hosts: [...net.hosts, { portId: randomUUID(), macAddress: mac, ipAddress: '10.79.0.11', hostname: 'guest-two' }] };
     await driver.syncNetworks([updated]);
 
-    const lease = await requestLease(await addGuest(net!.networkId, mac), 5);
+    const lease = await leaseFor(net, mac);
     assert.equal(lease?.ip, '10.79.0.11');
-    assert.equal(dnsmasqPid(net!.networkId), pid);
+    assert.equal(dnsmasqPid(net.networkId), pid);
     assert.ok(processAlive(pid));
   });
 
   it('gives an address freed by a deleted port to the next port at once, though its lease has not expired', async () => {
-    const [net] = track(networkState('10.85.0'));
-    const driver = newDriver();
-    await driver.syncNetworks([net!]);
-    assert.equal((await requestLease(await addGuest(net!.networkId, net!.hosts[0]!.macAddress), 5))?.ip, '10.85.0.10');
+    const { net, driver } = await served('10.85.0');
+    assert.equal((await leaseFor(net))?.ip, '10.85.0.10');
 
     // The port is deleted and IPAM hands its address (the lowest free one) to a new port.
     const mac = randomMac();
-    await driver.syncNetworks([{ ...net!, hosts: [{ portId: randomUUID(), macAddress: mac, ipAddress: '10.85.0.10', hostname: 'guest-two' }] }]);
+    await driver.syncNetworks([{ ...net, hosts: [{ portId: randomUUID(), macAddress: mac, ipAddress: '10.85.0.10', hostname: 'guest-two' }] }]);
 
-    const lease = await requestLease(await addGuest(net!.networkId, mac), 5);
+    const lease = await leaseFor(net, mac);
     assert.equal(lease?.ip, '10.85.0.10');
     assert.equal(lease?.hostname, 'guest-two');
   });
 
   it('removes dnsmasq, the veth, the namespace and the bridge of a network no longer desired', async () => {
-    const [net] = track(networkState('10.80.0'));
-    const driver = newDriver();
-    await driver.syncNetworks([net!]);
-    const pid = dnsmasqPid(net!.networkId);
-    assert.ok(await linkIn(hostNs, deviceNames.bridge(net!.networkId)));
+    const { net, driver, pid } = await served('10.80.0');
+    assert.ok(await linkIn(hostNs, deviceNames.bridge(net.networkId)));
 
     await driver.syncNetworks([]);
 
     assert.equal(processAlive(pid), false);
-    assert.equal(namespaceExists(namespaceNames.dhcp(net!.networkId)), false);
-    assert.equal(await linkIn(hostNs, bridgeSideOf(net!.dhcpPort.portId)), false);
-    assert.equal(await linkIn(hostNs, deviceNames.bridge(net!.networkId)), false);
-    assert.equal(proxy.proxies.has(net!.networkId), false);
+    assert.equal(namespaceExists(namespaceNames.dhcp(net.networkId)), false);
+    assert.equal(await linkIn(hostNs, bridgeSideOf(net.dhcpPort.portId)), false);
+    assert.equal(await linkIn(hostNs, deviceNames.bridge(net.networkId)), false);
+    assert.equal(proxy.proxies.has(net.networkId), false);
   });
 
   it('adopts the running dnsmasq in a new instance and cleans up a network that is no longer desired', async () => {
@@ -242,36 +245,30 @@ describe('LinuxBridgeDhcpDriver (root, real kernel)', { skip }, () => {
     assert.equal(processAlive(droppedPid), false);
     assert.equal(namespaceExists(namespaceNames.dhcp(dropped!.networkId)), false);
     assert.equal(await linkIn(hostNs, deviceNames.bridge(dropped!.networkId)), false);
-    const lease = await requestLease(await addGuest(kept!.networkId, kept!.hosts[0]!.macAddress), 5);
+    const lease = await leaseFor(kept!);
     assert.equal(lease?.ip, '10.81.0.10');
   });
 
   it('stops dnsmasq on stop() but keeps the namespace, and the next sync serves again', async () => {
-    const [net] = track(networkState('10.83.0'));
-    const driver = newDriver();
-    await driver.syncNetworks([net!]);
-    const pid = dnsmasqPid(net!.networkId);
+    const { net, driver, pid } = await served('10.83.0');
 
     await driver.stop();
     assert.equal(processAlive(pid), false);
-    assert.ok(namespaceExists(namespaceNames.dhcp(net!.networkId)));
+    assert.ok(namespaceExists(namespaceNames.dhcp(net.networkId)));
 
-    await driver.syncNetworks([net!]);
-    const lease = await requestLease(await addGuest(net!.networkId, net!.hosts[0]!.macAddress), 5);
+    await driver.syncNetworks([net]);
+    const lease = await leaseFor(net);
     assert.equal(lease?.ip, '10.83.0.10');
   });
 
   it('restarts dnsmasq when the DHCP port gets another address', async () => {
-    const [net] = track(networkState('10.84.0'));
-    const driver = newDriver();
-    await driver.syncNetworks([net!]);
-    const pid = dnsmasqPid(net!.networkId);
+    const { net, driver, pid } = await served('10.84.0');
 
-    const moved = { ...net!, dhcpPort: { ...net!.dhcpPort, fixedIps: [{ subnetId: net!.subnets[0]!.id, ipAddress: '10.84.0.3' }] } };
+    const moved = { ...net, dhcpPort: { ...net.dhcpPort, fixedIps: [{ subnetId: net.subnets[0]!.id, ipAddress: '10.84.0.3' }] } };
     await driver.syncNetworks([moved]);
 
-    assert.notEqual(dnsmasqPid(net!.networkId), pid);
-    const lease = await requestLease(await addGuest(net!.networkId, net!.hosts[0]!.macAddress), 5);
+    assert.notEqual(dnsmasqPid(net.networkId), pid);
+    const lease = await leaseFor(net);
     assert.equal(lease?.staticroutes, '169.254.169.254/32 10.84.0.3 0.0.0.0/0 10.84.0.1');
   });
 });
