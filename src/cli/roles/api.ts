@@ -19,6 +19,7 @@ import { imageApi } from '../../image/api/routes.js';
 import { IMAGE_POLICY_DEFAULTS } from '../../image/policy.js';
 import { NetworkService } from '../../network/service.js';
 import { networkApi } from '../../network/api/routes.js';
+import { notifyNovaOfFloatingIps } from '../../network/nova-notifier.js';
 import { PlacementService } from '../../placement/service.js';
 import { placementApi } from '../../placement/api/routes.js';
 import { placementPolicyDefaults } from '../../placement/api/policy.js';
@@ -27,6 +28,7 @@ import { computePolicyDefaults, identityPolicyDefaults } from '../../policy/defa
 import type { ComputeDb } from '../../compute/db/tables.js';
 import { bootstrapDefaultFlavors } from '../../compute/flavors.js';
 import { ComputeAPI } from '../../compute/api.js';
+import { applyNetworkChanged } from '../../compute/network-info-cache.js';
 import { computeApi } from '../../compute/api/routes.js';
 import { computeRpcClient } from '../../compute/rpcapi.js';
 import { conductorRpcClient } from '../../conductor/rpcapi.js';
@@ -110,6 +112,10 @@ export async function serveApis(conf: Config, db: ComputeDb, svc: ApiServices, b
       return !!s && s.forced_down === 0 && !!s.last_seen_up && Date.now() - Date.parse(s.last_seen_up) <= downAfterMs;
     },
   });
+
+  // Neutron's nova notifier, in-process: a floating IP (dis)association refreshes its server's network info cache.
+  const cacheLogger = logger.child({ service: 'compute-api' });
+  notifyNovaOfFloatingIps(db, network.floatingIps, (events) => applyNetworkChanged({ db, network, logger: cacheLogger }, events), logger);
 
   const http = createHttpServer({ logger, bodyLimit: 1024 * 1024 });
   cleanups.push(() => http.close());
