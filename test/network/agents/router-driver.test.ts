@@ -74,7 +74,11 @@ describe('linuxbridge router driver', { skip: isRoot ? false : 'needs root: it m
     const router = w.router();
     const floating: Endpoint = { namespace: outside.namespace, address: w.floatingAddress };
 
+    // The outside last saw the floating IP elsewhere: the router's gratuitous ARP must correct it.
+    await ipIn(outside.namespace, 'neigh', 'replace', w.floatingAddress, 'lladdr', '02:00:00:00:00:01', 'dev', 'eth0', 'nud', 'stale');
     await l3.syncRouters([withFloating(router, a)]);
+    assert.match(await ipIn(outside.namespace, 'neigh', 'show', w.floatingAddress), new RegExp(router.gateway!.macAddress),
+      'the outside learnt the floating IP\'s new place from a gratuitous ARP');
     assert.ok(await eventually(async () => (await w.callerAddress(outside, floating)) === outside.address),
       'the guest answers at its floating IP and sees the caller\'s real address');
     assert.equal(await w.callerAddress(a, outside), w.floatingAddress, 'the guest\'s own traffic leaves from its floating IP');

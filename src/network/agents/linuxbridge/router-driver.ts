@@ -12,6 +12,7 @@
  * global to the machine, so each one we make is tagged (the alias of its lo)
  * with the data path's namespace, and only ours are ever adopted or removed.
  */
+import { isIPv4 } from 'node:net';
 import type { Logger } from 'pino';
 import type { RouterDriver } from '../drivers.js';
 import { bridgeSideOf, deviceNames, namespaceNames, type RouterInterfaceState, type RouterState } from '../state.js';
@@ -35,6 +36,17 @@ function peerOf(insideName: string): string {
 /** bridges.ts names a bridge from a network id's first characters; a bridge's name gives them back. */
 function networkKeyOfBridge(bridge: string): string {
   return bridge.slice('brq'.length);
+}
+
+/**
+ * A gratuitous ARP for an address the gateway just took (Neutron sends them
+ * too): the outside's neighbours that knew it elsewhere, say a floating IP
+ * moved from another router, learn where it is now. Best effort: IPv6
+ * addresses, or a host without busybox, only wait for the next ARP.
+ */
+async function announce(namespace: string, device: string, address: string): Promise<void> {
+  if (!isIPv4(address)) return;
+  await runHostCommand('busybox', ['arping', '-U', '-c', '1', '-I', device, address], { namespace, timeoutMs: 2000 }).catch(() => undefined);
 }
 
 export interface LinuxBridgeRouterDriverOptions {
@@ -113,6 +125,9 @@ export class LinuxBridgeRouterDriver implements RouterDriver {
       removedFloating.push(...had.filter((c) => c.endsWith('/32') && !floating.includes(c) && !router.gateway!.cidrs.includes(c)));
       await this.ensurePort(namespace, name, router.gateway, [...router.gateway.cidrs, ...floating], present.get(name));
       await this.ensureDefaultRoute(namespace, name, router.gateway.gatewayIp);
+      for (const cidr of [...router.gateway.cidrs, ...floating]) {
+        if (!had.includes(cidr)) await announce(namespace, name, cidr.split('/')[0]!);
+      }
     }
     for (const name of present.keys()) {
       if (!wanted.has(name)) await this.removePort(namespace, name);
