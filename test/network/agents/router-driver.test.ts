@@ -30,6 +30,15 @@ describe('linuxbridge router driver', { skip: isRoot ? false : 'needs root: it m
     ...r, floatingIps: [{ id: randomUUID(), floatingIpAddress: world.floatingAddress, fixedIpAddress: fixed.address }],
   });
   const routerNs = () => namespaceNames.router(world.routerId);
+  /** A guest on netA routed by the router's interface there, and the outside, both answering with their caller's address. */
+  const guestAndOutside = async () => {
+    const w = await newWorld();
+    const a = await w.endpoint('a', w.netA, 10, `${w.netA.prefix}.1`);
+    const outside = await w.endpoint('out', w.external, 1);
+    await w.serveCallerAddress(outside);
+    await w.serveCallerAddress(a);
+    return { w, a, outside };
+  };
 
   afterEach(async () => {
     await world?.end();
@@ -53,11 +62,7 @@ describe('linuxbridge router driver', { skip: isRoot ? false : 'needs root: it m
   });
 
   test('a guest reaches the outside through SNAT at the gateway address; the outside cannot reach the guest', async () => {
-    const w = await newWorld();
-    const a = await w.endpoint('a', w.netA, 10, `${w.netA.prefix}.1`);
-    const outside = await w.endpoint('out', w.external, 1);
-    await w.serveCallerAddress(outside);
-    await w.serveCallerAddress(a);
+    const { w, a, outside } = await guestAndOutside();
     await driver().syncRouters([w.router()]);
 
     assert.ok(await eventually(async () => (await w.callerAddress(a, outside)) === w.gatewayAddress), 'the outside sees the gateway address');
@@ -65,11 +70,7 @@ describe('linuxbridge router driver', { skip: isRoot ? false : 'needs root: it m
   });
 
   test('a floating IP makes the guest reachable at it from outside and its traffic leave from it, until it is removed', async () => {
-    const w = await newWorld();
-    const a = await w.endpoint('a', w.netA, 10, `${w.netA.prefix}.1`);
-    const outside = await w.endpoint('out', w.external, 1);
-    await w.serveCallerAddress(outside);
-    await w.serveCallerAddress(a);
+    const { w, a, outside } = await guestAndOutside();
     const l3 = driver();
     const router = w.router();
     const floating: Endpoint = { namespace: outside.namespace, address: w.floatingAddress };
