@@ -120,6 +120,7 @@ export function metadataApi(app: FastifyInstance, opts: MetadataApiOptions): voi
   }
 
   // Bodies arrive only for the password; anything else a guest posts is read as bytes and ignored.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
 
   app.route({
