@@ -10,7 +10,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { instanceSignatureValid } from './signature.js';
-import { lookupMetadata, normalizeMetadataPath, rootListing, TEXT_PLAIN, type MetadataData, type TreeOptions } from './tree.js';
+import { lookupMetadata, normalizeMetadataPath, rootListing, type MetadataData, type TreeOptions } from './tree.js';
+import { errorPage, TEXT_PLAIN, UNKNOWN_ERROR } from './error-page.js';
 import type { InstanceMetadataRecord } from './instance-source.js';
 
 /** Where the server password lives (Nova's system metadata); the guest may set it once. */
@@ -32,18 +33,10 @@ export interface MetadataApiOptions {
 /** Nova's password handler refuses more than four 255-character chunks. */
 export const MAX_PASSWORD_BYTES = 4 * 255;
 
-const STATUS_TEXT: Record<number, [string, string]> = {
-  400: ['Bad Request', 'The server could not comply with the request since it is either malformed or otherwise incorrect.'],
-  403: ['Forbidden', 'Access was denied to this resource.'],
-  404: ['Not Found', 'The resource could not be found.'],
-  409: ['Conflict', 'There was a conflict when trying to complete your request.'],
-  500: ['Internal Server Error', 'The server has either erred or is incapable of performing the requested operation.'],
-};
-
-/** webob's plain-text error page: status line, explanation, then an empty detail. */
+/** webob's plain-text error page, as Nova's handler answers every refusal. */
 export function metadataFault(reply: FastifyReply, status: number, explanation?: string): FastifyReply {
-  const [title, fallback] = STATUS_TEXT[status] ?? STATUS_TEXT[500]!;
-  return reply.code(status).header('content-type', TEXT_PLAIN).send(`${status} ${title}\n\n${explanation ?? fallback}\n\n   `);
+  const page = errorPage(status, explanation);
+  return reply.code(page.status).header('content-type', TEXT_PLAIN).send(page.body);
 }
 
 class MetadataRefusal extends Error {
@@ -139,7 +132,7 @@ export function metadataApi(app: FastifyInstance, opts: MetadataApiOptions): voi
       } catch (err) {
         if (err instanceof MetadataRefusal) return metadataFault(reply, err.status, err.message || undefined);
         logger.error({ err, path: request.url }, 'metadata request failed');
-        return metadataFault(reply, 500, 'An unknown error has occurred. Please try your request again.');
+        return metadataFault(reply, 500, UNKNOWN_ERROR);
       }
     },
   });

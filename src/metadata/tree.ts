@@ -9,8 +9,8 @@ import {
   DEFAULT_DHCP_DOMAIN, EC2_VERSIONS, OPENSTACK_VERSIONS, dumpAsBytes, ec2MetaData, networkDataJson, openstackMetaData,
   vendorData2Json, vendorDataJson, type InstanceMetadataOptions, type InstanceMetadataSource,
 } from './instance-metadata.js';
+import { TEXT_PLAIN } from './error-page.js';
 
-export const TEXT_PLAIN = 'text/plain; charset=UTF-8';
 export const APPLICATION_JSON = 'application/json';
 
 export interface MetadataData { kind: 'data'; body: Buffer; contentType: string }
