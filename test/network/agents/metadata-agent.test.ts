@@ -16,6 +16,8 @@ import { SECRET, startMetadataCloud, type MetadataCloud, type TestInstance } fro
 import { databaseTargets } from '../../helpers/databases.js';
 import { makeNetwork, openNetworkService, portInput } from '../fixtures.js';
 import { testLogger } from '../../helpers/logger.js';
+import { loadConfig } from '../../../src/conf/loader.js';
+import { metadataAgentSettings, metadataProxyStateDir } from '../../../src/network/agents/metadata/config.js';
 
 interface Reply { status: number; type: string | undefined; text: string }
 
@@ -154,5 +156,16 @@ describe('metadata agent port lookup on the network service', () => {
     } finally {
       await fx.dispose();
     }
+  });
+});
+
+describe('metadata agent settings', () => {
+  test('the socket defaults to the state directory, and an all-in-one\'s picked port wins over nova_metadata_port', () => {
+    const conf = loadConfig({ env: {}, overrides: { DEFAULT: { state_path: '/var/lib/kn', nova_metadata_host: '::1' }, neutron: { metadata_proxy_shared_secret: 's3' } } });
+    assert.deepEqual(metadataAgentSettings(conf), { socketPath: '/var/lib/kn/metadata_proxy', novaMetadataUrl: 'http://[::1]:8775', sharedSecret: 's3' });
+    assert.equal(metadataAgentSettings(conf, 40123).novaMetadataUrl, 'http://[::1]:40123');
+    assert.equal(metadataProxyStateDir(conf), '/var/lib/kn/ns-metadata-proxy');
+    const explicit = loadConfig({ env: {}, overrides: { DEFAULT: { metadata_proxy_socket: '/run/kn/md.sock' } } });
+    assert.equal(metadataAgentSettings(explicit).socketPath, '/run/kn/md.sock');
   });
 });
