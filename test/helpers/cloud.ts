@@ -345,6 +345,7 @@ export async function startCloudProcess(opts: CloudProcessOptions = {}): Promise
     // Its own console proxy on a free local port: test clouds run side by side.
     KILONOVA_VNC__NOVNCPROXY_HOST: '127.0.0.1',
     KILONOVA_VNC__NOVNCPROXY_PORT: '0',
+    KILONOVA_DEFAULT__METADATA_LISTEN_PORT: '0',
   }, opts.env ?? {});
 
   const cleanup = () => { if (ownState) fs.rmSync(statePath, { recursive: true, force: true }); };
