@@ -2,7 +2,7 @@
  * The files of an instance's metadata as a config drive carries them (Nova's
  * InstanceMetadata.metadata_for_config_drive and netutils.get_network_metadata):
  * the OpenStack tree under openstack/<version>/ and the EC2 tree under
- * ec2/<version>/. Pure: no I/O, so the metadata API can serve the same tree later.
+ * ec2/<version>/. Pure: no I/O, so the metadata API (tree.ts) serves the same tree.
  */
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
