@@ -62,6 +62,8 @@ export interface AllInOne {
   computeDriver: LoadedDriver;
   /** One line per console proxy: where its consoles are, or why it is not running. */
   consoleProxies: string[];
+  /** Where the metadata API listens (its port, once it picked one), or why it is not running. */
+  metadataApi: { note: string; port?: number };
   transport: Transport;
   http: FastifyInstance;
   database: DatabaseHandle;
@@ -132,6 +134,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       fakeDriver: hosts[0].fakeDriver,
       computeDriver: hosts[0].driver,
       consoleProxies: served.consoleProxies,
+      metadataApi: served.metadataApi,
       transport: bus.transport, http: served.http, database,
       hosts,
       services: { identity, images, network, placement, computeManager: hosts[0].computeManager, conductor: conductorClient, notifier },

@@ -34,6 +34,7 @@ import { computeRpcClient } from '../../compute/rpcapi.js';
 import { conductorRpcClient } from '../../conductor/rpcapi.js';
 import { readStoredPasswords, writeCloudsYaml } from '../clouds-yaml.js';
 import { startConsoleProxies } from '../console-proxies.js';
+import { startMetadataApi } from '../metadata-api.js';
 import { StartupError, type Bus, type Cleanups } from './common.js';
 
 export interface ApiServices {
@@ -88,12 +89,16 @@ export interface ServedApis {
   cloudsYaml: string;
   /** One line per console proxy: where its consoles are, or why it is not running. */
   consoleProxies: string[];
+  /** Where the metadata API listens (its port, once it picked one), or why it is not running. */
+  metadataApi: { note: string; port?: number };
 }
 
 export async function serveApis(conf: Config, db: ComputeDb, svc: ApiServices, bus: Bus, statePath: string, logger: Logger, cleanups: Cleanups): Promise<ServedApis> {
   const host = conf.DEFAULT.host;
   const consoles = await startConsoleProxies(conf, db, logger);
   cleanups.push(() => consoles.close());
+  const metadata = await startMetadataApi(conf, db, logger);
+  cleanups.push(() => metadata.close());
 
   const downAfterMs = conf.DEFAULT.service_down_time * 1000;
   const { identity, images, network, placement, policy } = svc;
@@ -135,5 +140,5 @@ export async function serveApis(conf: Config, db: ComputeDb, svc: ApiServices, b
   const url = `http://${listenHost.includes(':') ? `[${listenHost}]` : listenHost}:${port}`;
   identity.setPublicEndpoint(url);
   const cloudsYaml = writeCloudsYaml(statePath, { authUrl: `${url}/identity`, region: conf.identity.region, admin: svc.adminPassword, demo: svc.demoPassword });
-  return { http, url, port, cloudsYaml, consoleProxies: consoles.notes };
+  return { http, url, port, cloudsYaml, consoleProxies: consoles.notes, metadataApi: { note: metadata.note, port: metadata.port } };
 }
