@@ -127,7 +127,7 @@ uptime_s() {
 metadata_get() {
   end=$(( $(uptime_s) + ${METADATA_DEADLINE_S} ))
   while :; do
-    if timeout 3 wget -q -T 2 -O "$2" "http://169.254.169.254/openstack/latest/$1" 2>/dev/null; then
+    if timeout 3 wget -q -O "$2" "http://169.254.169.254/openstack/latest/$1" 2>/dev/null; then
       return 0
     fi
     rm -f "$2"
@@ -155,6 +155,6 @@ read_metadata() {
 
 # Nova answers 404 when the server has no user data; one try is enough once meta_data.json answered.
 fetch_user_data() {
-  timeout 3 wget -q -T 2 -O "$1" http://169.254.169.254/openstack/latest/user_data 2>/dev/null || rm -f "$1"
+  timeout 3 wget -q -O "$1" http://169.254.169.254/openstack/latest/user_data 2>/dev/null || rm -f "$1"
 }
 `;
