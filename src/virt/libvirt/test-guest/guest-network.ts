@@ -110,7 +110,8 @@ net_up() {
   for i in $ifaces; do
     if [ -e "/run/kilonova-net/$i" ]; then up=$((up + 1)); else say "net $i no-lease waited=${DHCP_TRIES}s"; fi
   done
-  if [ $up -gt 0 ]; then say "network-up ifaces=$up"; else say "network-down reason=no-lease"; fi
+  read -r now _ < /proc/uptime
+  if [ $up -gt 0 ]; then say "network-up ifaces=$up uptime=$now"; else say "network-down reason=no-lease uptime=$now"; fi
 }
 
 network_is_up() {

@@ -24,9 +24,9 @@ export const TEST_GUEST_MARKERS = {
   netNoLease: 'no-lease',
   /** the guest has no NIC at all */
   netNoInterfaces: `${PREFIX} net none`,
-  /** `network-up ifaces=<n>`: at least one NIC holds a lease; user data and the metadata service come after this */
+  /** `network-up ifaces=<n> uptime=<s>`: at least one NIC holds a lease; user data and the metadata service come after this */
   networkUp: `${PREFIX} network-up`,
-  /** `network-down reason=<no-interfaces|no-lease>` */
+  /** `network-down reason=<no-interfaces|no-lease>` (with `uptime=<s>` after a wait for leases) */
   networkDown: `${PREFIX} network-down`,
   /** `KILONOVA-TEST-GUEST metadata uuid=<uuid> hostname=<hostname>` read from http://169.254.169.254/openstack/latest/meta_data.json */
   metadataUuidPrefix: `${PREFIX} metadata uuid=`,
