@@ -82,18 +82,19 @@ export class GuestNetworkLab {
   }
 
   /**
-   * A namespace of its own joined to the bridge, its end named `eth0` and
-   * holding `addresses` (CIDR). Both veth ends are created inside lab
+   * A namespace of its own joined to the bridge (the lab's, or another one
+   * in the host namespace, such as a network's brq-), its end named `eth0`
+   * and holding `addresses` (CIDR). Both veth ends are created inside lab
    * namespaces, so the root namespace never sees them.
    */
-  async addOutsideNamespace(role: string, addresses: readonly string[]): Promise<OutsideNamespace> {
+  async addOutsideNamespace(role: string, addresses: readonly string[], bridge = this.bridge): Promise<OutsideNamespace> {
     if (!/^[a-z0-9]{1,8}$/.test(role)) throw new Error(`role ${JSON.stringify(role)}: 1-8 lowercase letters or digits`);
     const name = `${this.hostNamespace}-${role}`;
     await this.addNamespace(name);
     const hostEnd = `lab-o${this.outsideCount++}`;
     const device = 'eth0';
     await runHostCommand('ip', ipArgs(this.hostNamespace, ['link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', device, 'netns', name]));
-    await runHostCommand('ip', ipArgs(this.hostNamespace, ['link', 'set', 'dev', hostEnd, 'master', this.bridge, 'up']));
+    await runHostCommand('ip', ipArgs(this.hostNamespace, ['link', 'set', 'dev', hostEnd, 'master', bridge, 'up']));
     for (const a of addresses) await runHostCommand('ip', ipArgs(name, ['addr', 'add', a, 'dev', device]));
     await runHostCommand('ip', ipArgs(name, ['link', 'set', 'dev', device, 'up']));
     return { name, device };
