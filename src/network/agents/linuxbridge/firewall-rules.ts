@@ -1,0 +1,211 @@
+/**
+ * The text of each port's iptables chains, as Neutron's iptables firewall
+ * driver lays them out, computed from the port's desired state alone so the
+ * same input always yields the same text (the firewall compares texts to
+ * apply only what changed).
+ *
+ * Per port with port security on, in each of iptables (IPv4) and ip6tables:
+ *   kn-i<key>  traffic bridged towards the guest (ingress rules, default deny)
+ *   kn-o<key>  traffic bridged from the guest (anti-spoofing, DHCP, egress rules)
+ *   kn-s<key>  the guest's own (IP, MAC) pairs; anything else is dropped
+ * and the shared dispatch chains send each tap's traffic to them (physdev).
+ * `<key>` is the port id's first 11 characters, as the tap's name carries it,
+ * so chains and taps found in the kernel after a restart are matched up again.
+ */
+import type { FirewallRule, HostPortState } from '../state.js';
+
+export type IpFamily = 4 | 6;
+
+const KEY_CHARS = 11;
+export const CHAIN_PREFIX = 'kn-';
+/** Jumped to from FORWARD: each filtered tap's bridged traffic goes on to kn-sg-chain. */
+export const FORWARD_CHAIN = 'kn-FORWARD';
+/** Jumped to from INPUT: what a guest sends to the host namespace itself passes its egress chain. */
+export const INPUT_CHAIN = 'kn-INPUT';
+/** Dispatches to the port chains, then accepts what they returned (Neutron's sg-chain). */
+export const SG_CHAIN = 'kn-sg-chain';
+/** Where a port chain's default deny ends (Neutron's sg-fallback). */
+export const FALLBACK_CHAIN = 'kn-sg-fallback';
+
+export const portKey = (portId: string): string => portId.slice(0, KEY_CHARS);
+export const tapOfKey = (key: string): string => `tap${key}`;
+
+export const portChains = (key: string) => ({
+  ingress: `${CHAIN_PREFIX}i${key}`,
+  egress: `${CHAIN_PREFIX}o${key}`,
+  spoof: `${CHAIN_PREFIX}s${key}`,
+});
+
+const PORT_CHAIN_RE = /^kn-[ios](.{1,11})$/;
+
+/** The port key a chain name belongs to, or null for a chain that is not a port chain of ours. */
+export function keyOfChain(chain: string): string | null {
+  const m = PORT_CHAIN_RE.exec(chain);
+  return m ? m[1]! : null;
+}
+
+export const familyOf = (address: string): IpFamily => (address.includes(':') ? 6 : 4);
+
+const ethertypeFamily = (rule: FirewallRule): IpFamily => (rule.ethertype === 'IPv6' ? 6 : 4);
+
+const PROTOCOL_NUMBERS: Record<string, string> = { '1': 'icmp', '6': 'tcp', '17': 'udp', '58': 'ipv6-icmp', '132': 'sctp', '136': 'udplite', '33': 'dccp' };
+const PORTED = new Set(['tcp', 'udp', 'sctp', 'udplite', 'dccp']);
+
+/** Neutron's protocol normalisation: numbers to names where known, icmp in an IPv6 rule means ICMPv6. */
+function protocolName(protocol: string, family: IpFamily): string {
+  const p = PROTOCOL_NUMBERS[protocol] ?? protocol.toLowerCase();
+  if (family === 6 && (p === 'icmp' || p === 'icmpv6' || p === 'ipv6-icmp')) return 'ipv6-icmp';
+  return p;
+}
+
+/** `-p ... -m ... --dport ...` for a rule, or null when the rule cannot apply in this family. */
+function protocolArgs(rule: FirewallRule, family: IpFamily): string {
+  if (rule.protocol === null || rule.protocol === 'any' || rule.protocol === '') return '';
+  const p = protocolName(rule.protocol, family);
+  const parts = [`-p ${p}`];
+  const min = rule.portRangeMin;
+  const max = rule.portRangeMax;
+  if (PORTED.has(p) && min !== null) {
+    parts.push(`-m ${p}`, `--dport ${max === null || max === min ? min : `${min}:${max}`}`);
+  } else if ((p === 'icmp' || p === 'ipv6-icmp') && min !== null) {
+    // For ICMP, Neutron stores the type in port_range_min and the code in port_range_max.
+    const typeCode = max === null ? `${min}` : `${min}/${max}`;
+    parts.push(p === 'icmp' ? `-m icmp --icmp-type ${typeCode}` : `-m icmp6 --icmpv6-type ${typeCode}`);
+  }
+  return parts.join(' ');
+}
+
+const ANY = new Set(['0.0.0.0/0', '::/0']);
+
+/** The remote addresses a rule names in this family: [] = none match, [null] = any address. */
+function remotes(rule: FirewallRule, family: IpFamily): Array<string | null> {
+  if (rule.remoteGroupAddresses !== null) {
+    return [...new Set(rule.remoteGroupAddresses.filter((a) => familyOf(a) === family))];
+  }
+  if (rule.remoteIpPrefix === null || ANY.has(rule.remoteIpPrefix)) return [null];
+  return familyOf(rule.remoteIpPrefix) === family ? [rule.remoteIpPrefix] : [];
+}
+
+function ruleLines(rules: readonly FirewallRule[], direction: FirewallRule['direction'], family: IpFamily): string[] {
+  const lines: string[] = [];
+  const addressFlag = direction === 'ingress' ? '-s' : '-d';
+  for (const rule of rules) {
+    if (rule.direction !== direction || ethertypeFamily(rule) !== family) continue;
+    const proto = protocolArgs(rule, family);
+    for (const remote of remotes(rule, family)) {
+      lines.push([remote === null ? '' : `${addressFlag} ${remote}`, proto, '-j RETURN'].filter(Boolean).join(' '));
+    }
+  }
+  return lines;
+}
+
+/** The EUI-64 link-local address a guest derives from its MAC (IPv6 neighbour discovery comes from it). */
+export function linkLocalOf(mac: string): string {
+  const b = mac.toLowerCase().split(':').map((h) => parseInt(h, 16));
+  const eui = [b[0]! ^ 0x02, b[1]!, b[2]!, 0xff, 0xfe, b[3]!, b[4]!, b[5]!];
+  const groups: string[] = [];
+  for (let i = 0; i < 8; i += 2) groups.push(((eui[i]! << 8) | eui[i + 1]!).toString(16));
+  return `fe80::${groups.join(':')}`;
+}
+
+/** The (source address, MAC) pairs the guest may send from in this family: fixed IPs and allowed address pairs. */
+function spoofPairs(port: HostPortState, family: IpFamily): Array<[string, string]> {
+  const mac = port.macAddress.toLowerCase();
+  const pairs: Array<[string, string]> = port.fixedIps.filter((f) => familyOf(f.ipAddress) === family).map((f) => [f.ipAddress, mac]);
+  for (const ap of port.allowedAddressPairs) {
+    if (familyOf(ap.ipAddress) === family) pairs.push([ap.ipAddress, (ap.macAddress || mac).toLowerCase()]);
+  }
+  if (family === 6) pairs.push([linkLocalOf(mac), mac]);
+  return pairs;
+}
+
+const dedupe = (lines: string[]): string[] => [...new Set(lines)];
+
+export interface PortChainBodies {
+  /** chain name → its rules (without the `-A <chain>` head) */
+  chains: Array<[string, string[]]>;
+}
+
+/** The three chains of a port with port security on, in one family. */
+export function portChainBodies(port: HostPortState, family: IpFamily): PortChainBodies {
+  const key = portKey(port.portId);
+  const c = portChains(key);
+  const established = '-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN';
+  const invalid = '-m conntrack --ctstate INVALID -j DROP';
+  const fallback = `-j ${FALLBACK_CHAIN}`;
+
+  const ingress = [established];
+  if (family === 4) ingress.push('-p udp -m udp --sport 67 --dport 68 -j RETURN');
+  else {
+    // Neighbour discovery, MLD and router advertisements must reach an IPv6 guest (Neutron allows these types).
+    for (const t of [130, 131, 132, 134, 135, 136]) ingress.push(`-p ipv6-icmp -m icmp6 --icmpv6-type ${t} -j RETURN`);
+    ingress.push('-p udp -m udp --sport 547 --dport 546 -j RETURN');
+  }
+  ingress.push(...ruleLines(port.rules, 'ingress', family), invalid, fallback);
+
+  const egress: string[] = [];
+  if (family === 4) {
+    // A DHCP DISCOVER leaves before the guest has its address.
+    egress.push('-s 0.0.0.0/32 -d 255.255.255.255/32 -p udp -m udp --sport 68 --dport 67 -j RETURN');
+    egress.push(`-j ${c.spoof}`);
+    egress.push('-p udp -m udp --sport 68 --dport 67 -j RETURN');
+    egress.push('-p udp -m udp --sport 67 --dport 68 -j DROP');
+  } else {
+    // Duplicate address detection and router solicitation come from :: before the link-local address is usable.
+    for (const t of [131, 133, 135, 143]) egress.push(`-s ::/128 -d ff02::/16 -p ipv6-icmp -m icmp6 --icmpv6-type ${t} -j RETURN`);
+    egress.push(`-j ${c.spoof}`);
+    egress.push('-p ipv6-icmp -m icmp6 --icmpv6-type 134 -j DROP');
+    egress.push('-p ipv6-icmp -j RETURN');
+    egress.push('-p udp -m udp --sport 546 --dport 547 -j RETURN');
+    egress.push('-p udp -m udp --sport 547 --dport 546 -j DROP');
+  }
+  egress.push(established, ...ruleLines(port.rules, 'egress', family), invalid, fallback);
+
+  const spoof = spoofPairs(port, family).map(([ip, mac]) => `-s ${ip} -m mac --mac-source ${mac} -j RETURN`);
+  spoof.push('-j DROP');
+
+  return { chains: [[c.ingress, dedupe(ingress)], [c.egress, dedupe(egress)], [c.spoof, dedupe(spoof)]] };
+}
+
+/** The dispatch chains for the given filtered port keys (sorted, so equal sets give equal text). */
+export function dispatchBodies(keys: Iterable<string>): Array<[string, string[]]> {
+  const sorted = [...keys].sort();
+  const forward: string[] = [];
+  const sg: string[] = [];
+  const input: string[] = [];
+  for (const key of sorted) {
+    const tap = tapOfKey(key);
+    const c = portChains(key);
+    forward.push(`-m physdev --physdev-out ${tap} --physdev-is-bridged -j ${SG_CHAIN}`);
+    forward.push(`-m physdev --physdev-in ${tap} --physdev-is-bridged -j ${SG_CHAIN}`);
+    sg.push(`-m physdev --physdev-out ${tap} --physdev-is-bridged -j ${c.ingress}`);
+    sg.push(`-m physdev --physdev-in ${tap} --physdev-is-bridged -j ${c.egress}`);
+    input.push(`-m physdev --physdev-in ${tap} -j ${c.egress}`);
+  }
+  sg.push('-j ACCEPT');
+  return [[FORWARD_CHAIN, forward], [SG_CHAIN, sg], [INPUT_CHAIN, input]];
+}
+
+/**
+ * One iptables-restore --noflush transaction: every chain in `rewrite` is
+ * declared (which empties it) and refilled, every chain in `remove` is emptied
+ * then deleted; chains not named are left as they are.
+ */
+export function restoreText(rewrite: ReadonlyArray<[string, string[]]>, remove: readonly string[]): string {
+  const out = ['*filter'];
+  for (const [chain] of rewrite) out.push(`:${chain} - [0:0]`);
+  for (const chain of remove) out.push(`:${chain} - [0:0]`);
+  for (const [chain, rules] of rewrite) for (const r of rules) out.push(`-A ${chain} ${r}`);
+  for (const chain of remove) out.push(`-X ${chain}`);
+  out.push('COMMIT', '');
+  return out.join('\n');
+}
+
+/** Our chain names found in `iptables-save -t filter` output. */
+export function savedChains(saved: string): string[] {
+  const chains: string[] = [];
+  for (const line of saved.split('\n')) {
+    if (line.startsWith(`:${CHAIN_PREFIX}`)) chains.push(line.slice(1).split(' ')[0]!);
+  }
+  return chains;
+}

@@ -1,0 +1,157 @@
+/**
+ * The L2 data path of a Linux bridge host, as Neutron's linuxbridge agent
+ * wires a port: the guest's tap (made by libvirt/QEMU in the root namespace)
+ * joins its network's bridge in the host namespace, with the port's MTU, and
+ * the port's security groups become iptables chains (firewall.ts).
+ *
+ * With `[linuxbridge] host_namespace` set, the whole data path lives in that
+ * namespace: the tap is moved there (QEMU keeps its file descriptor, so the
+ * guest's NIC keeps working) and moved back to the agent's namespace when
+ * unplugged, where libvirt expects to delete it.
+ *
+ * The kernel is the record: a tap carries its full port id in its alias, and
+ * chains and taps found there after a restart are adopted or removed by the
+ * next sync.
+ */
+import type { Logger } from 'pino';
+import type { PortDataPath } from '../drivers.js';
+import { ensureBridge, linkExists, releaseBridgeIfEmpty } from '../bridges.js';
+import { ipArgs, runHostCommand } from '../host-commands.js';
+import { deviceNames, type HostPortState } from '../state.js';
+import { IptablesFirewall } from './firewall.js';
+import { portKey } from './firewall-rules.js';
+
+/** The port's tap is in neither namespace yet (QEMU has not made it): the caller retries later. */
+export class TapNotFoundError extends Error {
+  constructor(readonly portId: string, readonly tap: string) {
+    super(`tap ${tap} of port ${portId} does not exist yet`);
+    this.name = 'TapNotFoundError';
+  }
+}
+
+const ALIAS_PREFIX = 'kn-port:';
+const BRIDGE_PREFIX = 'brq';
+const TAP_PREFIX = 'tap';
+
+interface LinkInfo {
+  ifname: string;
+  master?: string;
+  mtu: number;
+  flags: string[];
+  ifalias?: string;
+}
+
+/** The `networkId` argument that names an existing bridge to the shared bridge helpers (they use its first 11 characters). */
+const networkKeyOfBridge = (bridge: string): string => bridge.slice(BRIDGE_PREFIX.length);
+
+export class LinuxBridgePortDataPath implements PortDataPath {
+  private readonly namespace: string | undefined;
+  private readonly log: Logger | undefined;
+  private readonly firewall: IptablesFirewall;
+  /** serialises kernel changes: the agent may plug while a sync runs */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: { hostNamespace?: string; logger?: Logger } = {}) {
+    this.namespace = opts.hostNamespace || undefined;
+    this.log = opts.logger;
+    this.firewall = new IptablesFirewall(this.namespace, this.log);
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private ip(args: readonly string[]): Promise<string> {
+    return runHostCommand('ip', ipArgs(this.namespace, args));
+  }
+
+  private async links(): Promise<LinkInfo[]> {
+    return JSON.parse(await this.ip(['-j', 'link', 'show'])) as LinkInfo[];
+  }
+
+  plugPort(port: HostPortState): Promise<void> {
+    return this.serial(async () => {
+      // Rules first: the tap never forwards a packet its firewall has not seen.
+      await this.firewall.apply([port]);
+      await this.wire(port, null);
+    });
+  }
+
+  /** Puts the tap on its bridge; `link` is what a listing already said about it (null: look). */
+  private async wire(port: HostPortState, link: LinkInfo | null): Promise<void> {
+    const tap = deviceNames.tap(port.portId);
+    const bridge = deviceNames.bridge(port.networkId);
+    const alias = `${ALIAS_PREFIX}${port.portId}`;
+    if (link && link.master === bridge && link.mtu === port.mtu && link.flags.includes('UP') && link.ifalias === alias) return;
+    await ensureBridge(this.namespace, port.networkId, port.mtu);
+    if (!link && !(await linkExists(this.namespace, tap))) {
+      if (!this.namespace || !(await linkExists(undefined, tap))) throw new TapNotFoundError(port.portId, tap);
+      try {
+        await runHostCommand('ip', ['link', 'set', 'dev', tap, 'netns', this.namespace]);
+      } catch (err) {
+        // A concurrent plug may have moved it first.
+        if (!(await linkExists(this.namespace, tap))) throw err;
+      }
+    }
+    await this.ip(['link', 'set', 'dev', tap, 'mtu', String(port.mtu), 'master', bridge, 'alias', alias, 'up']);
+  }
+
+  unplugPort(portId: string): Promise<void> {
+    return this.serial(async () => {
+      await this.firewall.apply([], [portKey(portId)]);
+      const tap = deviceNames.tap(portId);
+      const link = (await this.links()).find((l) => l.ifname === tap);
+      if (link) await this.unwire(link);
+    });
+  }
+
+  /** Takes a tap off its bridge (returned to the agent's namespace), and the bridge away if that left it empty. */
+  private async unwire(link: LinkInfo): Promise<void> {
+    await this.ip(['link', 'set', 'dev', link.ifname, 'nomaster']);
+    if (this.namespace) {
+      try {
+        await this.ip(['link', 'set', 'dev', link.ifname, 'netns', String(process.pid)]);
+      } catch (err) {
+        // It vanished (QEMU exited): nothing left to hand back.
+        if (await linkExists(this.namespace, link.ifname)) throw err;
+      }
+    }
+    if (link.master?.startsWith(BRIDGE_PREFIX)) await releaseBridgeIfEmpty(this.namespace, networkKeyOfBridge(link.master));
+  }
+
+  syncPorts(ports: readonly HostPortState[]): Promise<void> {
+    return this.serial(async () => {
+      await this.firewall.ensureReady();
+      const desiredKeys = new Set(ports.map((p) => portKey(p.portId)));
+      const stale = this.firewall.filteredKeys().filter((k) => !desiredKeys.has(k));
+      await this.firewall.apply(ports, stale);
+
+      const byName = new Map((await this.links()).map((l) => [l.ifname, l]));
+      for (const port of ports) {
+        try {
+          await this.wire(port, byName.get(deviceNames.tap(port.portId)) ?? null);
+        } catch (err) {
+          // Its guest is not running here yet; the agent plugs it when the tap appears.
+          if (!(err instanceof TapNotFoundError)) throw err;
+          this.log?.debug({ portId: port.portId }, 'tap not present yet; filtered, not wired');
+        }
+      }
+      for (const link of byName.values()) {
+        const onOurBridge = link.ifname.startsWith(TAP_PREFIX) && link.master?.startsWith(BRIDGE_PREFIX);
+        if (onOurBridge && !desiredKeys.has(link.ifname.slice(TAP_PREFIX.length))) {
+          this.log?.info({ tap: link.ifname }, 'unwiring a tap no port wants');
+          await this.unwire(link);
+        }
+      }
+    });
+  }
+
+  async wiredPorts(): Promise<string[]> {
+    const links = await this.links();
+    return links
+      .filter((l) => l.ifname.startsWith(TAP_PREFIX) && l.master?.startsWith(BRIDGE_PREFIX) && l.ifalias?.startsWith(ALIAS_PREFIX))
+      .map((l) => l.ifalias!.slice(ALIAS_PREFIX.length));
+  }
+}
