@@ -36,7 +36,8 @@ export const portChains = (key: string) => ({
   spoof: `${CHAIN_PREFIX}s${key}`,
 });
 
-const PORT_CHAIN_RE = /^kn-[ios](.{1,11})$/;
+/** Port ids are UUIDs: exactly 11 hex-or-hyphen characters, which no shared chain name has after its letter. */
+const PORT_CHAIN_RE = /^kn-[ios]([0-9a-f-]{11})$/;
 
 /** The port key a chain name belongs to, or null for a chain that is not a port chain of ours. */
 export function keyOfChain(chain: string): string | null {

@@ -1,0 +1,177 @@
+/**
+ * Security groups on the Linux bridge data path, shown with real traffic
+ * between guests played by namespaces (linuxbridge-lab.ts), all inside a
+ * private host namespace; and what unplug and a restarted agent leave in the
+ * kernel.
+ */
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { LinuxBridgePortDataPath, TapNotFoundError } from '../../../src/network/agents/linuxbridge/port-data-path.js';
+import { deviceNames, type HostPortState } from '../../../src/network/agents/state.js';
+import { HostLab, defaultGroupRules, kernelSkipReason, pollUntil, tcpRule, type Guest } from './linuxbridge-lab.js';
+
+const skip = kernelSkipReason();
+const REACH_MS = 3000;
+
+describe('Linux bridge firewall with real traffic', { skip }, () => {
+  let lab: HostLab;
+  let dataPath: LinuxBridgePortDataPath;
+
+  beforeEach(async () => {
+    lab = new HostLab();
+    await lab.create();
+    dataPath = new LinuxBridgePortDataPath({ hostNamespace: lab.hostNamespace });
+  });
+  afterEach(async () => {
+    await lab.destroy();
+  });
+
+  /** Guests in one security group (the default group's rules over their addresses), plugged. */
+  async function group(ips: string[], extra: Partial<HostPortState> = {}): Promise<Guest[]> {
+    const guests: Guest[] = [];
+    for (const ip of ips) guests.push(await lab.addGuest(lab.portState(ip, defaultGroupRules(ips), extra)));
+    for (const g of guests) await dataPath.plugPort(g.port);
+    return guests;
+  }
+
+  const reaches = (from: Guest, to: Guest) => pollUntil(() => lab.ping(from, to), REACH_MS, `${from.ip} to ping ${to.ip}`);
+
+  it('guests of one group reach each other; a guest outside the group gets nothing in', async () => {
+    const [a, b] = await group(['10.30.0.11', '10.30.0.12']);
+    const [c] = await group(['10.30.0.13']);
+    await reaches(a!, b!);
+    await reaches(b!, a!);
+    await lab.listen(b!, 7001);
+    assert.equal(await lab.tcpConnects(a!, b!, 7001), true, 'TCP within the group');
+    assert.equal(await lab.ping(c!, a!), false, 'ping from outside the group');
+    assert.equal(await lab.tcpConnects(c!, b!, 7001), false, 'TCP from outside the group');
+  });
+
+  it('a TCP rule for port N lets a connection through at once; removing it blocks new ones again', async () => {
+    const [a, b] = await group(['10.30.0.21', '10.30.0.22']);
+    const [outsider] = await group(['10.30.0.23']);
+    await reaches(a!, b!);
+    await lab.listen(b!, 7002);
+    assert.equal(await lab.tcpConnects(outsider!, b!, 7002), false, 'before the rule');
+
+    const opened = { ...b!.port, rules: [...b!.port.rules, tcpRule(7002)] };
+    const t0 = performance.now();
+    await dataPath.syncPorts([a!.port, opened, outsider!.port]);
+    await pollUntil(() => lab.tcpConnects(outsider!, b!, 7002), 1000, 'the new rule to let TCP 7002 through');
+    assert.ok(performance.now() - t0 < 1000);
+    assert.equal(await lab.tcpConnects(outsider!, b!, 7003), false, 'another port stays closed');
+
+    await dataPath.syncPorts([a!.port, b!.port, outsider!.port]);
+    assert.equal(await lab.tcpConnects(outsider!, b!, 7002), false, 'after the rule is removed');
+    assert.equal(await lab.tcpConnects(a!, b!, 7002), true, 'the group still gets in');
+  });
+
+  it('a guest that changes its MAC or its IP gets nothing through', async () => {
+    const [a, b] = await group(['10.30.0.31', '10.30.0.32']);
+    await reaches(b!, a!);
+
+    await lab.guestIp(b!, ['link', 'set', 'eth0', 'address', 'fa:16:3e:00:00:99']);
+    assert.equal(await lab.ping(b!, a!), false, 'from a spoofed MAC');
+    await lab.guestIp(b!, ['link', 'set', 'eth0', 'address', b!.port.macAddress]);
+    await reaches(b!, a!);
+
+    // Deleting the primary address first: deleting it after would take the new one with it.
+    await lab.guestIp(b!, ['addr', 'del', `${b!.ip}/24`, 'dev', 'eth0']);
+    await lab.guestIp(b!, ['addr', 'add', '10.30.0.99/24', 'dev', 'eth0']);
+    assert.match(await lab.guestIp(b!, ['-4', 'addr', 'show', 'dev', 'eth0']), /10\.30\.0\.99/);
+    assert.equal(await lab.ping(b!, a!), false, 'from a spoofed IP');
+  });
+
+  it('an allowed address pair lets the guest send from that address', async () => {
+    const ips = ['10.30.0.41', '10.30.0.42'];
+    const a = await lab.addGuest(lab.portState(ips[0]!, defaultGroupRules([...ips, '10.30.0.142'])));
+    const b = await lab.addGuest(lab.portState(ips[1]!, defaultGroupRules([...ips, '10.30.0.142']), { allowedAddressPairs: [{ ipAddress: '10.30.0.142', macAddress: '' }] }));
+    await dataPath.plugPort(a.port);
+    await dataPath.plugPort(b.port);
+    await lab.guestIp(b, ['addr', 'del', `${b.ip}/24`, 'dev', 'eth0']);
+    await lab.guestIp(b, ['addr', 'add', '10.30.0.142/24', 'dev', 'eth0']);
+    await reaches(b, a);
+  });
+
+  it('with port security off there are no chains and everything passes, spoofed or not', async () => {
+    const [d, e] = await group(['10.30.0.51', '10.30.0.52'], { portSecurityEnabled: false, rules: [] });
+    await reaches(d!, e!);
+    await lab.listen(e!, 7005);
+    assert.equal(await lab.tcpConnects(d!, e!, 7005), true);
+    await lab.guestIp(d!, ['link', 'set', 'eth0', 'address', 'fa:16:3e:00:00:98']);
+    await reaches(d!, e!);
+    const saved = await lab.iptablesSave();
+    assert.doesNotMatch(saved, new RegExp(deviceNames.tap(d!.port.portId)));
+  });
+
+  it('a port whose groups allow no ingress accepts nothing, though it may still send', async () => {
+    const a = await lab.addGuest(lab.portState('10.30.0.61', defaultGroupRules(['10.30.0.61', '10.30.0.62'])));
+    const closed = await lab.addGuest(lab.portState('10.30.0.62', defaultGroupRules([])));
+    await dataPath.plugPort(a.port);
+    await dataPath.plugPort(closed.port);
+    await reaches(closed, a);
+    assert.equal(await lab.ping(a, closed), false);
+  });
+});
+
+describe('Linux bridge data path: removal and restart', { skip }, () => {
+  let lab: HostLab;
+
+  beforeEach(async () => {
+    lab = new HostLab();
+    await lab.create();
+  });
+  afterEach(async () => {
+    await lab.destroy();
+  });
+
+  const chainsOf = async (port: HostPortState) => {
+    const key = port.portId.slice(0, 11);
+    const saved = (await lab.iptablesSave(4)) + (await lab.iptablesSave(6));
+    return saved.split('\n').filter((l) => l.includes(key));
+  };
+  const linkNames = async () => (JSON.parse(await lab.hostIp(['-j', 'link', 'show'])) as Array<{ ifname: string; master?: string }>);
+
+  it('plugging a port whose tap does not exist yet fails with TapNotFoundError', async () => {
+    const dataPath = new LinuxBridgePortDataPath({ hostNamespace: lab.hostNamespace });
+    await assert.rejects(dataPath.plugPort(lab.portState('10.40.0.1')), TapNotFoundError);
+  });
+
+  it('unplug removes the chains, takes the tap off the bridge and deletes the bridge once empty', async () => {
+    const dataPath = new LinuxBridgePortDataPath({ hostNamespace: lab.hostNamespace });
+    const a = await lab.addGuest(lab.portState('10.40.0.11', defaultGroupRules(['10.40.0.11', '10.40.0.12'])));
+    const b = await lab.addGuest(lab.portState('10.40.0.12', defaultGroupRules(['10.40.0.11', '10.40.0.12'])));
+    await dataPath.plugPort(a.port);
+    await dataPath.plugPort(b.port);
+    const bridge = deviceNames.bridge(lab.networkId);
+    assert.ok((await chainsOf(a.port)).length > 0);
+    assert.equal((await linkNames()).find((l) => l.ifname === deviceNames.tap(a.port.portId))?.master, bridge);
+
+    await dataPath.unplugPort(a.port.portId);
+    assert.deepEqual(await chainsOf(a.port), []);
+    assert.equal((await linkNames()).some((l) => l.ifname === deviceNames.tap(a.port.portId)), false, 'tap handed back to the root namespace');
+    assert.ok((await linkNames()).some((l) => l.ifname === bridge), 'bridge kept while b is on it');
+    assert.ok((await chainsOf(b.port)).length > 0, "b's chains untouched");
+
+    await dataPath.unplugPort(b.port.portId);
+    assert.equal((await linkNames()).some((l) => l.ifname === bridge), false, 'empty bridge deleted');
+    assert.equal((await lab.iptablesSave()).includes('physdev'), false, 'no dispatch rule left');
+  });
+
+  it("a restarted agent's sync adopts the ports it still wants and removes what an earlier one left", async () => {
+    const ips = ['10.40.0.21', '10.40.0.22', '10.40.0.23'];
+    const [a, b, c] = [await lab.addGuest(lab.portState(ips[0]!, defaultGroupRules(ips))), await lab.addGuest(lab.portState(ips[1]!, defaultGroupRules(ips))), await lab.addGuest(lab.portState(ips[2]!, defaultGroupRules(ips)))];
+    const before = new LinuxBridgePortDataPath({ hostNamespace: lab.hostNamespace });
+    for (const g of [a, b, c]) await before.plugPort(g.port);
+
+    const after = new LinuxBridgePortDataPath({ hostNamespace: lab.hostNamespace });
+    const narrowed = { ...a.port, rules: defaultGroupRules([ips[0]!, ips[1]!]) };
+    await after.syncPorts([narrowed, b.port]);
+    assert.deepEqual((await after.wiredPorts()).sort(), [a.port.portId, b.port.portId].sort());
+    assert.deepEqual(await chainsOf(c.port), [], "c's chains removed");
+    assert.equal((await linkNames()).some((l) => l.ifname === deviceNames.tap(c.port.portId)), false, "c's tap unwired");
+    await pollUntil(() => lab.ping(b, a), REACH_MS, 'b to reach a after the restart');
+    assert.equal(await lab.ping(c, a), false, 'c is no longer in a\'s group');
+    assert.equal((await lab.iptablesSave()).split('\n').filter((l) => l === '-A FORWARD -j kn-FORWARD').length, 1, 'jump not duplicated');
+  });
+});
