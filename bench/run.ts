@@ -12,7 +12,8 @@
  *
  * `npm run bench -- libvirt` runs the libvirt benchmark instead (bench/libvirt.ts),
  * `npm run bench -- distributed` the service processes' one (bench/distributed.ts),
- * `npm run bench -- scheduler` its scheduler part alone (bench/scheduler.ts).
+ * `npm run bench -- scheduler` its scheduler part alone (bench/scheduler.ts),
+ * `npm run bench -- network` the Linux bridge data path's (bench/network.ts).
  */
 import path from 'node:path';
 import { Api, MAIN_JS, bootMany, emit, login, machineInfo, percentile, prepare, round, rssMb, sleep, timeLimit, withCloud } from './common.js';
@@ -92,8 +93,9 @@ async function main(): Promise<void> {
 if (process.argv[2] === 'libvirt') await runLibvirtBench();
 else if (process.argv[2] === 'distributed') await (await import('./distributed.js')).runDistributedBench();
 else if (process.argv[2] === 'scheduler') await (await import('./scheduler.js')).runSchedulerBenchAlone();
+else if (process.argv[2] === 'network') await (await import('./network.js')).runNetworkBench();
 else if (process.argv[2] === undefined) await main();
 else {
-  process.stderr.write(`unknown benchmark ${process.argv[2]}: run without arguments, or with "libvirt", "distributed" or "scheduler"\n`);
+  process.stderr.write(`unknown benchmark ${process.argv[2]}: run without arguments, or with "libvirt", "distributed", "scheduler" or "network"\n`);
   process.exitCode = 2;
 }

@@ -62,6 +62,8 @@ export interface FirewallRule {
   remoteIpPrefix: string | null;
   /** the addresses of the remote group's member ports, already expanded; null when no remote group */
   remoteGroupAddresses: string[] | null;
+  /** the remote group's id when there is one: lets a firewall keep the group's addresses in one kernel set, updated in place */
+  remoteGroupId?: string | null;
 }
 
 /** A port bound to a compute host, as the L2 agent wires and filters it. */

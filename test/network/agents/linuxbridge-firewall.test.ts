@@ -156,6 +156,7 @@ describe('Linux bridge data path: removal and restart', { skip }, () => {
     await dataPath.unplugPort(b.port.portId);
     assert.equal((await linkNames()).some((l) => l.ifname === bridge), false, 'empty bridge deleted');
     assert.equal((await lab.iptablesSave()).includes('physdev'), false, 'no dispatch rule left');
+    assert.equal((await lab.ipsetNames()).length, 0, 'no address set left');
   });
 
   it("a restarted agent's sync adopts the ports it still wants and removes what an earlier one left", async () => {
@@ -165,13 +166,14 @@ describe('Linux bridge data path: removal and restart', { skip }, () => {
     for (const g of [a, b, c]) await before.plugPort(g.port);
 
     const after = new LinuxBridgePortDataPath({ hostNamespace: lab.hostNamespace });
-    const narrowed = { ...a.port, rules: defaultGroupRules([ips[0]!, ips[1]!]) };
-    await after.syncPorts([narrowed, b.port]);
+    const narrowed = defaultGroupRules([ips[0]!, ips[1]!]);
+    await after.syncPorts([{ ...a.port, rules: narrowed }, { ...b.port, rules: narrowed }]);
     assert.deepEqual((await after.wiredPorts()).sort(), [a.port.portId, b.port.portId].sort());
     assert.deepEqual(await chainsOf(c.port), [], "c's chains removed");
     assert.equal((await linkNames()).some((l) => l.ifname === deviceNames.tap(c.port.portId)), false, "c's tap unwired");
     await pollUntil(() => lab.ping(b, a), REACH_MS, 'b to reach a after the restart');
     assert.equal(await lab.ping(c, a), false, 'c is no longer in a\'s group');
     assert.equal((await lab.iptablesSave()).split('\n').filter((l) => l === '-A FORWARD -j kn-FORWARD').length, 1, 'jump not duplicated');
+    assert.equal((await lab.ipsetNames()).length, 1, "only the narrowed group's address set is left");
   });
 });

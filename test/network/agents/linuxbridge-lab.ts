@@ -129,6 +129,15 @@ export class HostLab {
     return runHostCommand('nsenter', [`--net=/run/netns/${this.hostNamespace}`, family === 4 ? 'iptables-save' : 'ip6tables-save', '-t', 'filter']);
   }
 
+  /** One chain's rules as the kernel holds them (`iptables -S <chain>`: cheaper than a whole save). */
+  chainRules(chain: string, family: 4 | 6 = 4): Promise<string> {
+    return runHostCommand('nsenter', [`--net=/run/netns/${this.hostNamespace}`, family === 4 ? 'iptables' : 'ip6tables', '-S', chain]);
+  }
+
+  async ipsetNames(): Promise<string[]> {
+    return (await runHostCommand('nsenter', [`--net=/run/netns/${this.hostNamespace}`, 'ipset', 'list', '-n'])).split('\n').filter(Boolean);
+  }
+
   /** Removes every namespace (with its veths, bridges and rules) and tap this lab made. */
   async destroy(): Promise<void> {
     for (const child of this.children) child.kill('SIGKILL');

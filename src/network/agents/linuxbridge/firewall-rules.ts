@@ -12,6 +12,7 @@
  * `<key>` is the port id's first 11 characters, as the tap's name carries it,
  * so chains and taps found in the kernel after a restart are matched up again.
  */
+import { createHash } from 'node:crypto';
 import type { FirewallRule, HostPortState } from '../state.js';
 
 export type IpFamily = 4 | 6;
@@ -78,24 +79,59 @@ function protocolArgs(rule: FirewallRule, family: IpFamily): string {
 
 const ANY = new Set(['0.0.0.0/0', '::/0']);
 
-/** The remote addresses a rule names in this family: [] = none match, [null] = any address. */
-function remotes(rule: FirewallRule, family: IpFamily): Array<string | null> {
-  if (rule.remoteGroupAddresses !== null) {
-    return [...new Set(rule.remoteGroupAddresses.filter((a) => familyOf(a) === family))];
-  }
-  if (rule.remoteIpPrefix === null || ANY.has(rule.remoteIpPrefix)) return [null];
-  return familyOf(rule.remoteIpPrefix) === family ? [rule.remoteIpPrefix] : [];
+/**
+ * A remote group's addresses in one family live in an ipset (as Neutron's
+ * enable_ipset does), so a rule over a 50-port group is one line per port,
+ * and a member joining or leaving changes the set, not the chains.
+ */
+export interface AddressSet {
+  name: string;
+  family: IpFamily;
+  addresses: string[];
 }
 
-function ruleLines(rules: readonly FirewallRule[], direction: FirewallRule['direction'], family: IpFamily): string[] {
+export const SET_PREFIX = 'kn';
+/** ipset names stop at 31 characters: kn4-<20> leaves room for the swap set's suffix. */
+const SET_KEY_CHARS = 20;
+export const swapSetName = (name: string): string => `${name}-new`;
+const SET_RE = /^kn[46]-[0-9a-f-]{20}$/;
+export const isOurSet = (name: string): boolean => SET_RE.test(name);
+
+function addressSet(rule: FirewallRule, family: IpFamily, addresses: string[]): AddressSet {
+  const sorted = [...new Set(addresses)].sort();
+  // Without the group's id, the set is named by its content: equal groups share one.
+  const key = rule.remoteGroupId
+    ? rule.remoteGroupId.toLowerCase().slice(0, SET_KEY_CHARS)
+    : createHash('sha256').update(sorted.join(',')).digest('hex').slice(0, SET_KEY_CHARS);
+  return { name: `${SET_PREFIX}${family}-${key}`, family, addresses: sorted };
+}
+
+type Remote = { kind: 'any' } | { kind: 'prefix'; prefix: string } | { kind: 'set'; set: AddressSet };
+
+/** What a rule's remote end is in this family; none when the rule cannot match in it. */
+function remoteOf(rule: FirewallRule, family: IpFamily): Remote | null {
+  if (rule.remoteGroupAddresses !== null) {
+    const addresses = rule.remoteGroupAddresses.filter((a) => familyOf(a) === family);
+    return addresses.length === 0 ? null : { kind: 'set', set: addressSet(rule, family, addresses) };
+  }
+  if (rule.remoteIpPrefix === null || ANY.has(rule.remoteIpPrefix)) return { kind: 'any' };
+  return familyOf(rule.remoteIpPrefix) === family ? { kind: 'prefix', prefix: rule.remoteIpPrefix } : null;
+}
+
+function ruleLines(rules: readonly FirewallRule[], direction: FirewallRule['direction'], family: IpFamily, sets: Map<string, AddressSet>): string[] {
   const lines: string[] = [];
-  const addressFlag = direction === 'ingress' ? '-s' : '-d';
+  const end = direction === 'ingress' ? 'src' : 'dst';
   for (const rule of rules) {
     if (rule.direction !== direction || ethertypeFamily(rule) !== family) continue;
-    const proto = protocolArgs(rule, family);
-    for (const remote of remotes(rule, family)) {
-      lines.push([remote === null ? '' : `${addressFlag} ${remote}`, proto, '-j RETURN'].filter(Boolean).join(' '));
+    const remote = remoteOf(rule, family);
+    if (remote === null) continue;
+    let match = '';
+    if (remote.kind === 'prefix') match = `${end === 'src' ? '-s' : '-d'} ${remote.prefix}`;
+    else if (remote.kind === 'set') {
+      sets.set(remote.set.name, remote.set);
+      match = `-m set --match-set ${remote.set.name} ${end}`;
     }
+    lines.push([match, protocolArgs(rule, family), '-j RETURN'].filter(Boolean).join(' '));
   }
   return lines;
 }
@@ -125,6 +161,8 @@ const dedupe = (lines: string[]): string[] => [...new Set(lines)];
 export interface PortChainBodies {
   /** chain name → its rules (without the `-A <chain>` head) */
   chains: Array<[string, string[]]>;
+  /** the address sets those rules match on */
+  sets: AddressSet[];
 }
 
 /** The three chains of a port with port security on, in one family. */
@@ -134,6 +172,7 @@ export function portChainBodies(port: HostPortState, family: IpFamily): PortChai
   const established = '-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN';
   const invalid = '-m conntrack --ctstate INVALID -j DROP';
   const fallback = `-j ${FALLBACK_CHAIN}`;
+  const sets = new Map<string, AddressSet>();
 
   const ingress = [established];
   if (family === 4) ingress.push('-p udp -m udp --sport 67 --dport 68 -j RETURN');
@@ -142,7 +181,7 @@ export function portChainBodies(port: HostPortState, family: IpFamily): PortChai
     for (const t of [130, 131, 132, 134, 135, 136]) ingress.push(`-p ipv6-icmp -m icmp6 --icmpv6-type ${t} -j RETURN`);
     ingress.push('-p udp -m udp --sport 547 --dport 546 -j RETURN');
   }
-  ingress.push(...ruleLines(port.rules, 'ingress', family), invalid, fallback);
+  ingress.push(...ruleLines(port.rules, 'ingress', family, sets), invalid, fallback);
 
   const egress: string[] = [];
   if (family === 4) {
@@ -160,45 +199,70 @@ export function portChainBodies(port: HostPortState, family: IpFamily): PortChai
     egress.push('-p udp -m udp --sport 546 --dport 547 -j RETURN');
     egress.push('-p udp -m udp --sport 547 --dport 546 -j DROP');
   }
-  egress.push(established, ...ruleLines(port.rules, 'egress', family), invalid, fallback);
+  egress.push(established, ...ruleLines(port.rules, 'egress', family, sets), invalid, fallback);
 
   const spoof = spoofPairs(port, family).map(([ip, mac]) => `-s ${ip} -m mac --mac-source ${mac} -j RETURN`);
   spoof.push('-j DROP');
 
-  return { chains: [[c.ingress, dedupe(ingress)], [c.egress, dedupe(egress)], [c.spoof, dedupe(spoof)]] };
+  return { chains: [[c.ingress, dedupe(ingress)], [c.egress, dedupe(egress)], [c.spoof, dedupe(spoof)]], sets: [...sets.values()] };
 }
 
-/** The dispatch chains for the given filtered port keys (sorted, so equal sets give equal text). */
+/** The rules that send one tap's traffic to its port's chains, by the shared chain they sit in. */
+export function dispatchRules(key: string): Array<[string, string]> {
+  const tap = tapOfKey(key);
+  const c = portChains(key);
+  return [
+    [FORWARD_CHAIN, `-m physdev --physdev-out ${tap} --physdev-is-bridged -j ${SG_CHAIN}`],
+    [FORWARD_CHAIN, `-m physdev --physdev-in ${tap} --physdev-is-bridged -j ${SG_CHAIN}`],
+    [SG_CHAIN, `-m physdev --physdev-out ${tap} --physdev-is-bridged -j ${c.ingress}`],
+    [SG_CHAIN, `-m physdev --physdev-in ${tap} --physdev-is-bridged -j ${c.egress}`],
+    [INPUT_CHAIN, `-m physdev --physdev-in ${tap} -j ${c.egress}`],
+  ];
+}
+
+/** The shared chains whole, for the given filtered port keys (at start, and after a failed transaction). */
 export function dispatchBodies(keys: Iterable<string>): Array<[string, string[]]> {
-  const sorted = [...keys].sort();
-  const forward: string[] = [];
-  const sg: string[] = [];
-  const input: string[] = [];
-  for (const key of sorted) {
-    const tap = tapOfKey(key);
-    const c = portChains(key);
-    forward.push(`-m physdev --physdev-out ${tap} --physdev-is-bridged -j ${SG_CHAIN}`);
-    forward.push(`-m physdev --physdev-in ${tap} --physdev-is-bridged -j ${SG_CHAIN}`);
-    sg.push(`-m physdev --physdev-out ${tap} --physdev-is-bridged -j ${c.ingress}`);
-    sg.push(`-m physdev --physdev-in ${tap} --physdev-is-bridged -j ${c.egress}`);
-    input.push(`-m physdev --physdev-in ${tap} -j ${c.egress}`);
-  }
-  sg.push('-j ACCEPT');
-  return [[FORWARD_CHAIN, forward], [SG_CHAIN, sg], [INPUT_CHAIN, input]];
+  const bodies = new Map<string, string[]>([[FORWARD_CHAIN, []], [SG_CHAIN, []], [INPUT_CHAIN, []], [FALLBACK_CHAIN, ['-j DROP']]]);
+  for (const key of [...keys].sort()) for (const [chain, rule] of dispatchRules(key)) bodies.get(chain)!.push(rule);
+  bodies.get(SG_CHAIN)!.push('-j ACCEPT');
+  return [...bodies];
 }
 
-/**
- * One iptables-restore --noflush transaction: every chain in `rewrite` is
- * declared (which empties it) and refilled, every chain in `remove` is emptied
- * then deleted; chains not named are left as they are.
- */
-export function restoreText(rewrite: ReadonlyArray<[string, string[]]>, remove: readonly string[]): string {
+export interface Transaction {
+  /** chains declared (so emptied, or created) and refilled */
+  rewrite: ReadonlyArray<[string, string[]]>;
+  /** rules put at the head of an existing chain (a new port's dispatch: before kn-sg-chain's final ACCEPT) */
+  insert: ReadonlyArray<[string, string]>;
+  /** rules deleted from a chain that stays */
+  delete: ReadonlyArray<[string, string]>;
+  /** chains emptied and deleted */
+  remove: readonly string[];
+}
+
+/** One iptables-restore --noflush transaction; chains it does not name are left as they are. */
+export function restoreText(t: Transaction): string {
   const out = ['*filter'];
-  for (const [chain] of rewrite) out.push(`:${chain} - [0:0]`);
-  for (const chain of remove) out.push(`:${chain} - [0:0]`);
-  for (const [chain, rules] of rewrite) for (const r of rules) out.push(`-A ${chain} ${r}`);
-  for (const chain of remove) out.push(`-X ${chain}`);
+  for (const [chain] of t.rewrite) out.push(`:${chain} - [0:0]`);
+  for (const chain of t.remove) out.push(`:${chain} - [0:0]`);
+  for (const [chain, rules] of t.rewrite) for (const r of rules) out.push(`-A ${chain} ${r}`);
+  for (const [chain, rule] of t.insert) out.push(`-I ${chain} 1 ${rule}`);
+  for (const [chain, rule] of t.delete) out.push(`-D ${chain} ${rule}`);
+  for (const chain of t.remove) out.push(`-X ${chain}`);
   out.push('COMMIT', '');
+  return out.join('\n');
+}
+
+/** `ipset restore` input that makes each set hold exactly its addresses, swapped in whole so no packet sees it half-filled. */
+export function ipsetRestoreText(sets: readonly AddressSet[]): string {
+  const out: string[] = [];
+  for (const set of sets) {
+    const temp = swapSetName(set.name);
+    const family = set.family === 4 ? 'inet' : 'inet6';
+    out.push(`create ${set.name} hash:net family ${family} -exist`, `create ${temp} hash:net family ${family} -exist`, `flush ${temp}`);
+    for (const a of set.addresses) out.push(`add ${temp} ${a} -exist`);
+    out.push(`swap ${temp} ${set.name}`, `destroy ${temp}`);
+  }
+  out.push('');
   return out.join('\n');
 }
 

@@ -11,11 +11,11 @@
  * rules, the host's own) is never touched.
  */
 import type { Logger } from 'pino';
-import { runHostCommand } from '../host-commands.js';
+import { HostCommandError, runHostCommand } from '../host-commands.js';
 import type { HostPortState } from '../state.js';
 import {
-  FALLBACK_CHAIN, FORWARD_CHAIN, INPUT_CHAIN, SG_CHAIN, dispatchBodies, keyOfChain, portChainBodies, portChains, portKey,
-  restoreText, savedChains, type IpFamily,
+  FALLBACK_CHAIN, FORWARD_CHAIN, INPUT_CHAIN, SG_CHAIN, dispatchBodies, dispatchRules, ipsetRestoreText, isOurSet, keyOfChain,
+  portChainBodies, portChains, portKey, restoreText, savedChains, type AddressSet, type IpFamily,
 } from './firewall-rules.js';
 
 const FAMILIES: readonly IpFamily[] = [4, 6];
@@ -32,19 +32,27 @@ export function runInNamespace(namespace: string | undefined, cmd: string, args:
   return runHostCommand('nsenter', [`--net=/run/netns/${namespace}`, cmd, ...args], { input });
 }
 
-type Bodies = Record<IpFamily, Array<[string, string[]]>>;
-
 export class IptablesFirewall {
-  /** the chain texts last written, per port key: what the kernel holds, as far as this instance knows */
-  private readonly applied = new Map<string, string>();
+  /**
+   * Per filtered port key, each of its chains' text as last written
+   * ("<family>:<chain>" → rules): what the kernel holds as far as this
+   * instance knows; empty = unknown (adopted, or after a failure).
+   */
+  private readonly applied = new Map<string, Map<string, string>>();
+  /** the address sets each port's chains match on */
+  private readonly portSets = new Map<string, string[]>();
+  /** our ipsets in the kernel and their members as last written ('' = unknown) */
+  private readonly setContents = new Map<string, string>();
+  /** whether the shared dispatch chains must be rewritten whole (at start, after a failure) */
+  private dispatchDirty = true;
   private ready: Promise<void> | null = null;
 
   constructor(private readonly namespace: string | undefined, private readonly log?: Logger) {}
 
   /**
    * Once per instance: bridged traffic to the inet hooks, the shared chains and
-   * their jumps, and the port chains an earlier instance left (adopted with an
-   * unknown text, so the next apply rewrites them and a sync removes the stale).
+   * their jumps, and the port chains and sets an earlier instance left
+   * (adopted as unknown, so the next apply rewrites them and a sync removes the stale).
    */
   ensureReady(): Promise<void> {
     this.ready ??= this.setUp().catch((err) => { this.ready = null; throw err; });
@@ -53,16 +61,17 @@ export class IptablesFirewall {
 
   private async setUp(): Promise<void> {
     await runInNamespace(this.namespace, 'sysctl', ['-q', '-w', 'net.bridge.bridge-nf-call-iptables=1', 'net.bridge.bridge-nf-call-ip6tables=1']);
+    const sets = (await runInNamespace(this.namespace, 'ipset', ['list', '-n'])).split('\n').filter(Boolean);
+    for (const name of sets) if (isOurSet(name)) this.setContents.set(name, '');
     await Promise.all(FAMILIES.map(async (family) => {
       const saved = await runInNamespace(this.namespace, SAVE[family], ['-t', 'filter']);
       const present = new Set(savedChains(saved));
       for (const chain of present) {
         const key = keyOfChain(chain);
-        if (key !== null) this.applied.set(key, '');
+        if (key !== null) this.applied.set(key, new Map());
       }
       const lines = ['*filter'];
       for (const chain of [FORWARD_CHAIN, INPUT_CHAIN, SG_CHAIN, FALLBACK_CHAIN]) if (!present.has(chain)) lines.push(`:${chain} - [0:0]`);
-      if (!present.has(FALLBACK_CHAIN)) lines.push(`-A ${FALLBACK_CHAIN} -j DROP`);
       if (!saved.includes(`-A FORWARD -j ${FORWARD_CHAIN}`)) lines.push(`-I FORWARD 1 -j ${FORWARD_CHAIN}`);
       if (!saved.includes(`-A INPUT -j ${INPUT_CHAIN}`)) lines.push(`-I INPUT 1 -j ${INPUT_CHAIN}`);
       if (lines.length > 1) await runInNamespace(this.namespace, RESTORE[family], ['--noflush'], [...lines, 'COMMIT', ''].join('\n'));
@@ -80,10 +89,13 @@ export class IptablesFirewall {
    */
   async apply(upsert: readonly HostPortState[], removeKeys: Iterable<string> = []): Promise<void> {
     await this.ensureReady();
-    const rewrite: Bodies = { 4: [], 6: [] };
-    const next = new Map(this.applied);
-    const texts = new Map<string, string>();
+    const rewrite: Record<IpFamily, Array<[string, string[]]>> = { 4: [], 6: [] };
+    const next = new Set(this.applied.keys());
+    const texts = new Map<string, Map<string, string>>();
+    const setsOf = new Map<string, string[]>();
+    const wantedSets = new Map<string, AddressSet>();
     const dropped = new Set<string>();
+    let rewritten = 0;
     for (const key of removeKeys) if (next.delete(key)) dropped.add(key);
     for (const port of upsert) {
       const key = portKey(port.portId);
@@ -91,33 +103,75 @@ export class IptablesFirewall {
         if (next.delete(key)) dropped.add(key);
         continue;
       }
+      next.add(key);
       dropped.delete(key);
-      const bodies = { 4: portChainBodies(port, 4).chains, 6: portChainBodies(port, 6).chains };
-      const text = JSON.stringify(bodies);
-      next.set(key, text);
-      if (this.applied.get(key) === text) continue;
-      texts.set(key, text);
-      for (const f of FAMILIES) rewrite[f].push(...bodies[f]);
+      const [v4, v6] = [portChainBodies(port, 4), portChainBodies(port, 6)];
+      for (const set of [...v4.sets, ...v6.sets]) wantedSets.set(set.name, set);
+      setsOf.set(key, [...v4.sets, ...v6.sets].map((set) => set.name));
+      // Only the chains whose text changed are rewritten: a new ingress rule touches one chain per port.
+      const before = this.applied.get(key);
+      const after = new Map<string, string>();
+      for (const [family, bodies] of [[4, v4], [6, v6]] as const) {
+        for (const [chain, rules] of bodies.chains) {
+          const text = rules.join('\n');
+          after.set(`${family}:${chain}`, text);
+          if (before?.get(`${family}:${chain}`) !== text) rewrite[family].push([chain, rules]);
+        }
+      }
+      if (rewrite[4].length + rewrite[6].length > rewritten) texts.set(key, after);
+      rewritten = rewrite[4].length + rewrite[6].length;
     }
-    const membershipChanged = dropped.size > 0 || [...next.keys()].some((k) => !this.applied.has(k));
-    if (membershipChanged) for (const f of FAMILIES) rewrite[f].unshift(...dispatchBodies(next.keys()));
-    if (rewrite[4].length === 0 && dropped.size === 0) return;
-
+    const setsToWrite = [...wantedSets.values()].filter((set) => this.setContents.get(set.name) !== set.addresses.join(','));
+    const added = [...next].filter((k) => !this.applied.has(k));
+    const dispatch = this.dispatchDirty
+      ? { rewrite: dispatchBodies(next), insert: [], delete: [] }
+      : { rewrite: [], insert: added.flatMap(dispatchRules), delete: [...dropped].flatMap(dispatchRules) };
     const remove = [...dropped].flatMap((k) => Object.values(portChains(k)));
+    const familyChanges = (f: IpFamily) => rewrite[f].length > 0 || dropped.size > 0 || this.dispatchDirty;
+    const chainsChange = familyChanges(4) || familyChanges(6);
+
     try {
-      await Promise.all(FAMILIES.map((f) => runInNamespace(this.namespace, RESTORE[f], ['--noflush'], restoreText(rewrite[f], remove))));
+      // Sets first: the rules about to be written may name them.
+      if (setsToWrite.length > 0) await runInNamespace(this.namespace, 'ipset', ['restore'], ipsetRestoreText(setsToWrite));
+      for (const set of setsToWrite) this.setContents.set(set.name, set.addresses.join(','));
+      if (chainsChange) {
+        await Promise.all(FAMILIES.filter(familyChanges).map((f) => runInNamespace(this.namespace, RESTORE[f], ['--noflush'], restoreText({
+          rewrite: [...dispatch.rewrite, ...rewrite[f]], insert: dispatch.insert, delete: dispatch.delete, remove,
+        }))));
+      }
     } catch (err) {
-      // One family may have committed and the other not: rewrite everything next time.
+      // Part may have committed (one family, some sets): rewrite everything next time.
       this.invalidate();
       throw err;
     }
-    for (const key of dropped) this.applied.delete(key);
+    this.dispatchDirty = false;
+    for (const key of dropped) { this.applied.delete(key); this.portSets.delete(key); }
     for (const [key, text] of texts) this.applied.set(key, text);
-    this.log?.debug({ changed: [...texts.keys()], removed: [...dropped] }, 'firewall chains applied');
+    for (const [key, names] of setsOf) this.portSets.set(key, names);
+    if (chainsChange) this.log?.debug({ changed: [...texts.keys()], removed: [...dropped], sets: setsToWrite.map((s) => s.name) }, 'firewall chains applied');
+    await this.destroyUnusedSets();
   }
 
-  /** Forgets what was applied so the next apply rewrites every chain (after a failed transaction). */
+  /** Destroys our sets no port's chains name any more (after the chains stopped naming them). */
+  private async destroyUnusedSets(): Promise<void> {
+    const used = new Set([...this.portSets.values()].flat());
+    const unused = [...this.setContents.keys()].filter((name) => !used.has(name));
+    for (const name of unused) {
+      try {
+        await runInNamespace(this.namespace, 'ipset', ['destroy', name]);
+        this.setContents.delete(name);
+      } catch (err) {
+        if (err instanceof HostCommandError && /does not exist/.test(err.stderrTail)) this.setContents.delete(name);
+        // Otherwise a chain adopted from an earlier run still names it: it goes once that chain is rewritten.
+        else this.log?.debug({ err, set: name }, 'address set still in use; kept');
+      }
+    }
+  }
+
+  /** Forgets what was applied so the next apply rewrites every chain, set and dispatch rule (after a failed transaction). */
   invalidate(): void {
-    for (const key of this.applied.keys()) this.applied.set(key, '');
+    for (const key of this.applied.keys()) this.applied.set(key, new Map());
+    for (const name of this.setContents.keys()) this.setContents.set(name, '');
+    this.dispatchDirty = true;
   }
 }

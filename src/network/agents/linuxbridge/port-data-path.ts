@@ -79,23 +79,37 @@ export class LinuxBridgePortDataPath implements PortDataPath {
     });
   }
 
-  /** Puts the tap on its bridge; `link` is what a listing already said about it (null: look). */
+  /**
+   * Puts the tap on its bridge; `link` is what a listing already said about it
+   * (null: not listed in the host namespace). The common case costs two `ip`
+   * runs (move, set): each step is tried first and its precondition looked at
+   * only when it fails.
+   */
   private async wire(port: HostPortState, link: LinkInfo | null): Promise<void> {
     const tap = deviceNames.tap(port.portId);
     const bridge = deviceNames.bridge(port.networkId);
     const alias = `${ALIAS_PREFIX}${port.portId}`;
     if (link && link.master === bridge && link.mtu === port.mtu && link.flags.includes('UP') && link.ifalias === alias) return;
-    await ensureBridge(this.namespace, port.networkId, port.mtu);
-    if (!link && !(await linkExists(this.namespace, tap))) {
-      if (!this.namespace || !(await linkExists(undefined, tap))) throw new TapNotFoundError(port.portId, tap);
+    if (!link && this.namespace) {
       try {
         await runHostCommand('ip', ['link', 'set', 'dev', tap, 'netns', this.namespace]);
       } catch (err) {
-        // A concurrent plug may have moved it first.
-        if (!(await linkExists(this.namespace, tap))) throw err;
+        // Not in the root namespace: already moved (by us, earlier), or not made yet.
+        if (!(await linkExists(this.namespace, tap))) {
+          if (await linkExists(undefined, tap)) throw err;
+          throw new TapNotFoundError(port.portId, tap);
+        }
       }
     }
-    await this.ip(['link', 'set', 'dev', tap, 'mtu', String(port.mtu), 'master', bridge, 'alias', alias, 'up']);
+    const attach = () => this.ip(['link', 'set', 'dev', tap, 'mtu', String(port.mtu), 'master', bridge, 'alias', alias, 'up']);
+    try {
+      await attach();
+    } catch (err) {
+      if (!(await linkExists(this.namespace, tap))) throw new TapNotFoundError(port.portId, tap);
+      if (await linkExists(this.namespace, bridge)) throw err;
+      await ensureBridge(this.namespace, port.networkId, port.mtu);
+      await attach();
+    }
   }
 
   unplugPort(portId: string): Promise<void> {
