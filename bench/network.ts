@@ -15,6 +15,8 @@
  * driver; once the agent is wired to the API, a source that POSTs the rule and
  * returns when the 201 arrives measures API → kernel instead.
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import { LinuxBridgePortDataPath } from '../src/network/agents/linuxbridge/port-data-path.js';
 import { portChains, portKey } from '../src/network/agents/linuxbridge/firewall-rules.js';
 import type { FirewallRule, HostPortState } from '../src/network/agents/state.js';
@@ -56,6 +58,19 @@ async function waitVisible(lab: HostLab, chain: string, needle: string, remainin
   }
 }
 
+/**
+ * CPU time this process and its reaped children (ip, iptables-restore, ...)
+ * have used, in ms: on a shared machine the wall-clock figures wait for CPUs,
+ * this says what the work itself costs.
+ */
+function cpuMs(): number {
+  const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  // utime, stime, cutime, cstime are fields 14-17 of stat, 12-15 after the command name.
+  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+  return (ticks * 1000) / CLOCK_TICKS_PER_S;
+}
+const CLOCK_TICKS_PER_S = 100;
+
 export async function runNetworkBench(source?: (dataPath: LinuxBridgePortDataPath, ports: HostPortState[]) => RuleChangeSource): Promise<void> {
   const skip = kernelSkipReason();
   if (skip) {
@@ -74,29 +89,36 @@ export async function runNetworkBench(source?: (dataPath: LinuxBridgePortDataPat
     for (const p of ports) await lab.addBareTap(p);
 
     const wire: number[] = [];
+    const wireCpu0 = cpuMs();
     for (const p of ports) {
       remaining();
       const t = performance.now();
       await dataPath.plugPort(p);
       wire.push(performance.now() - t);
     }
+    const wireCpu = (cpuMs() - wireCpu0) / PORTS;
     if ((await dataPath.wiredPorts()).length !== PORTS) throw new Error('not every port was wired');
 
     const changes = (source ?? driverRuleChangeSource)(dataPath, ports);
     const watched = portChains(portKey(ports[PORTS - 1]!.portId)).ingress;
     const apply: number[] = [];
     let rules = groupRules;
+    const applyCpu0 = cpuMs();
     for (let i = 0; i < RULE_CHANGES; i++) {
       const dport = FIRST_RULE_PORT + i;
       rules = [...rules, tcpRule(dport)];
       const t0 = await changes.submit(rules);
       apply.push((await waitVisible(lab, watched, `--dport ${dport} `, remaining)) - t0);
     }
+    const applyCpu = (cpuMs() - applyCpu0) / RULE_CHANGES;
     emit({
       port_wire_ms: round(percentile(wire, 50)),
       port_wire_max_ms: round(Math.max(...wire)),
       sg_rule_apply_ms: round(percentile(apply, 50)),
       sg_rule_apply_max_ms: round(Math.max(...apply)),
+      port_wire_cpu_ms: round(wireCpu),
+      sg_rule_apply_cpu_ms: round(applyCpu),
+      load_avg_1m: round(os.loadavg()[0]!, 2),
       ports: PORTS,
       rule_changes: RULE_CHANGES,
       measured_from: source ? 'custom source' : 'desired state handed to the driver',

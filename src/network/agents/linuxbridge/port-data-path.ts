@@ -44,6 +44,14 @@ interface LinkInfo {
 /** The `networkId` argument that names an existing bridge to the shared bridge helpers (they use its first 11 characters). */
 const networkKeyOfBridge = (bridge: string): string => bridge.slice(BRIDGE_PREFIX.length);
 
+/** Awaits both, and only then fails with the first failure: nothing is left running behind the caller's back. */
+async function settled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
+}
+
 export class LinuxBridgePortDataPath implements PortDataPath {
   private readonly namespace: string | undefined;
   private readonly log: Logger | undefined;
@@ -73,42 +81,50 @@ export class LinuxBridgePortDataPath implements PortDataPath {
 
   plugPort(port: HostPortState): Promise<void> {
     return this.serial(async () => {
-      // Rules first: the tap never forwards a packet its firewall has not seen.
-      await this.firewall.apply([port]);
-      await this.wire(port, null);
+      // The tap may come into the host namespace while its rules are written,
+      // but joins the bridge only once they are in: it never forwards unfiltered.
+      await settled(this.firewall.apply([port]), this.bringIn(port));
+      await this.attach(port);
     });
   }
 
-  /**
-   * Puts the tap on its bridge; `link` is what a listing already said about it
-   * (null: not listed in the host namespace). The common case costs two `ip`
-   * runs (move, set): each step is tried first and its precondition looked at
-   * only when it fails.
-   */
-  private async wire(port: HostPortState, link: LinkInfo | null): Promise<void> {
-    const tap = deviceNames.tap(port.portId);
+  /** Wires a port a listing of the host namespace described (`link` undefined: the tap was not there). */
+  private async wire(port: HostPortState, link: LinkInfo | undefined): Promise<void> {
     const bridge = deviceNames.bridge(port.networkId);
     const alias = `${ALIAS_PREFIX}${port.portId}`;
     if (link && link.master === bridge && link.mtu === port.mtu && link.flags.includes('UP') && link.ifalias === alias) return;
-    if (!link && this.namespace) {
-      try {
-        await runHostCommand('ip', ['link', 'set', 'dev', tap, 'netns', this.namespace]);
-      } catch (err) {
-        // Not in the root namespace: already moved (by us, earlier), or not made yet.
-        if (!(await linkExists(this.namespace, tap))) {
-          if (await linkExists(undefined, tap)) throw err;
-          throw new TapNotFoundError(port.portId, tap);
-        }
-      }
-    }
-    const attach = () => this.ip(['link', 'set', 'dev', tap, 'mtu', String(port.mtu), 'master', bridge, 'alias', alias, 'up']);
+    if (!link) await this.bringIn(port);
+    await this.attach(port);
+  }
+
+  /**
+   * Moves the tap from the agent's namespace into the host namespace. Tried
+   * first and explained only when it fails, so the common case is one `ip` run.
+   */
+  private async bringIn(port: HostPortState): Promise<void> {
+    if (!this.namespace) return;
+    const tap = deviceNames.tap(port.portId);
     try {
-      await attach();
+      await runHostCommand('ip', ['link', 'set', 'dev', tap, 'netns', this.namespace]);
+    } catch (err) {
+      if (await linkExists(this.namespace, tap)) return; // moved already (an earlier plug)
+      if (await linkExists(undefined, tap)) throw err;
+      throw new TapNotFoundError(port.portId, tap);
+    }
+  }
+
+  /** The tap on its network's bridge with the port's MTU, its port id as its alias, up; the bridge made if missing. */
+  private async attach(port: HostPortState): Promise<void> {
+    const tap = deviceNames.tap(port.portId);
+    const bridge = deviceNames.bridge(port.networkId);
+    const set = () => this.ip(['link', 'set', 'dev', tap, 'mtu', String(port.mtu), 'master', bridge, 'alias', `${ALIAS_PREFIX}${port.portId}`, 'up']);
+    try {
+      await set();
     } catch (err) {
       if (!(await linkExists(this.namespace, tap))) throw new TapNotFoundError(port.portId, tap);
       if (await linkExists(this.namespace, bridge)) throw err;
       await ensureBridge(this.namespace, port.networkId, port.mtu);
-      await attach();
+      await set();
     }
   }
 
@@ -140,12 +156,11 @@ export class LinuxBridgePortDataPath implements PortDataPath {
       await this.firewall.ensureReady();
       const desiredKeys = new Set(ports.map((p) => portKey(p.portId)));
       const stale = this.firewall.filteredKeys().filter((k) => !desiredKeys.has(k));
-      await this.firewall.apply(ports, stale);
-
-      const byName = new Map((await this.links()).map((l) => [l.ifname, l]));
+      const [, links] = await settled(this.firewall.apply(ports, stale), this.links());
+      const byName = new Map(links.map((l) => [l.ifname, l]));
       for (const port of ports) {
         try {
-          await this.wire(port, byName.get(deviceNames.tap(port.portId)) ?? null);
+          await this.wire(port, byName.get(deviceNames.tap(port.portId)));
         } catch (err) {
           // Its guest is not running here yet; the agent plugs it when the tap appears.
           if (!(err instanceof TapNotFoundError)) throw err;
