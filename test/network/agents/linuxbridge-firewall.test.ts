@@ -4,13 +4,15 @@
  * private host namespace; and what unplug and a restarted agent leave in the
  * kernel.
  */
+import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { LinuxBridgePortDataPath, TapNotFoundError } from '../../../src/network/agents/linuxbridge/port-data-path.js';
-import { deviceNames, type HostPortState } from '../../../src/network/agents/state.js';
+import { deviceNames, type FirewallRule, type HostPortState } from '../../../src/network/agents/state.js';
 import { HostLab, defaultGroupRules, kernelSkipReason, pollUntil, tcpRule, type Guest } from './linuxbridge-lab.js';
 
 const skip = kernelSkipReason();
+const hasConntrack = spawnSync('sh', ['-c', 'command -v conntrack']).status === 0;
 const REACH_MS = 3000;
 
 describe('Linux bridge firewall with real traffic', { skip }, () => {
@@ -64,6 +66,19 @@ describe('Linux bridge firewall with real traffic', { skip }, () => {
     await dataPath.syncPorts([a!.port, b!.port, outsider!.port]);
     assert.equal(await lab.tcpConnects(outsider!, b!, 7002), false, 'after the rule is removed');
     assert.equal(await lab.tcpConnects(a!, b!, 7002), true, 'the group still gets in');
+  });
+
+  it('removing a rule forgets the connections it let in, so they meet the rules again', { skip: hasConntrack ? false : 'conntrack (conntrack-tools) is not installed' }, async () => {
+    const [a, b] = await group(['10.30.0.71', '10.30.0.72']);
+    const [outsider] = await group(['10.30.0.73']);
+    await reaches(a!, b!);
+    const icmp: FirewallRule = { direction: 'ingress', ethertype: 'IPv4', protocol: 'icmp', portRangeMin: null, portRangeMax: null, remoteIpPrefix: null, remoteGroupAddresses: null };
+    await dataPath.plugPort({ ...b!.port, rules: [...b!.port.rules, icmp] });
+    await reaches(outsider!, b!);
+    assert.match(await lab.conntrack(['-L', '-s', outsider!.ip, '-d', b!.ip]), /icmp/);
+    await dataPath.plugPort(b!.port);
+    assert.doesNotMatch(await lab.conntrack(['-L', '-s', outsider!.ip, '-d', b!.ip]), /icmp/);
+    assert.equal(await lab.ping(outsider!, b!), false);
   });
 
   it('a guest that changes its MAC or its IP gets nothing through', async () => {

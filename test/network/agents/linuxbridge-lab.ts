@@ -134,6 +134,16 @@ export class HostLab {
     return runHostCommand('nsenter', [`--net=/run/netns/${this.hostNamespace}`, family === 4 ? 'iptables' : 'ip6tables', '-S', chain]);
   }
 
+  /** conntrack in the host namespace; its exit 1 ("0 flow entries") is an empty answer. */
+  async conntrack(args: string[]): Promise<string> {
+    try {
+      return await runHostCommand('nsenter', [`--net=/run/netns/${this.hostNamespace}`, 'conntrack', ...args]);
+    } catch (err) {
+      if ((err as { exitCode?: number }).exitCode === 1) return '';
+      throw err;
+    }
+  }
+
   async ipsetNames(): Promise<string[]> {
     return (await runHostCommand('nsenter', [`--net=/run/netns/${this.hostNamespace}`, 'ipset', 'list', '-n'])).split('\n').filter(Boolean);
   }

@@ -32,6 +32,12 @@ export function runInNamespace(namespace: string | undefined, cmd: string, args:
   return runHostCommand('nsenter', [`--net=/run/netns/${namespace}`, cmd, ...args], { input });
 }
 
+/** Whether a chain loses any line it had: a rule went, so flows it let in may need cutting. */
+function lostLines(oldText: string, rules: readonly string[]): boolean {
+  const kept = new Set(rules);
+  return oldText.split('\n').some((line) => !kept.has(line));
+}
+
 export class IptablesFirewall {
   /**
    * Per filtered port key, each of its chains' text as last written
@@ -96,6 +102,7 @@ export class IptablesFirewall {
     const wantedSets = new Map<string, AddressSet>();
     const dropped = new Set<string>();
     let rewritten = 0;
+    const narrowed: Array<{ port: HostPortState; direction: 'ingress' | 'egress' }> = [];
     for (const key of removeKeys) if (next.delete(key)) dropped.add(key);
     for (const port of upsert) {
       const key = portKey(port.portId);
@@ -115,7 +122,11 @@ export class IptablesFirewall {
         for (const [chain, rules] of bodies.chains) {
           const text = rules.join('\n');
           after.set(`${family}:${chain}`, text);
-          if (before?.get(`${family}:${chain}`) !== text) rewrite[family].push([chain, rules]);
+          const old = before?.get(`${family}:${chain}`);
+          if (old === text) continue;
+          rewrite[family].push([chain, rules]);
+          const direction = chain === portChains(key).ingress ? 'ingress' : chain === portChains(key).egress ? 'egress' : null;
+          if (direction && old && lostLines(old, rules)) narrowed.push({ port, direction });
         }
       }
       if (rewrite[4].length + rewrite[6].length > rewritten) texts.set(key, after);
@@ -150,6 +161,26 @@ export class IptablesFirewall {
     for (const [key, names] of setsOf) this.portSets.set(key, names);
     if (chainsChange) this.log?.debug({ changed: [...texts.keys()], removed: [...dropped], sets: setsToWrite.map((s) => s.name) }, 'firewall chains applied');
     await this.destroyUnusedSets();
+    await this.cutFlows(narrowed);
+  }
+
+  /**
+   * Connections a removed rule allowed would live on as ESTABLISHED: forget
+   * the conntrack entries of the port's addresses in that direction (as
+   * Neutron's agent does), so their next packet meets the rules anew. Entries
+   * still allowed are picked up again by that packet.
+   */
+  private async cutFlows(narrowed: ReadonlyArray<{ port: HostPortState; direction: 'ingress' | 'egress' }>): Promise<void> {
+    const runs: Array<Promise<unknown>> = [];
+    for (const { port, direction } of narrowed) {
+      for (const ip of port.fixedIps.map((f) => f.ipAddress)) {
+        runs.push(runInNamespace(this.namespace, 'conntrack', ['-D', direction === 'ingress' ? '-d' : '-s', ip]).catch((err) => {
+          // Exit 1 is "0 flow entries deleted"; a host without conntrack-tools keeps established flows until they end.
+          if (!(err instanceof HostCommandError && err.exitCode === 1)) this.log?.warn({ err, ip }, 'could not clear conntrack entries');
+        }));
+      }
+    }
+    await Promise.all(runs);
   }
 
   /** Destroys our sets no port's chains name any more (after the chains stopped naming them). */
