@@ -171,11 +171,24 @@ export class IptablesFirewall {
    * still allowed are picked up again by that packet.
    */
   private async cutFlows(narrowed: ReadonlyArray<{ port: HostPortState; direction: 'ingress' | 'egress' }>): Promise<void> {
+    if (narrowed.length === 0) return;
+    let table: string;
+    try {
+      // One listing first: a group of 50 ports losing a rule usually has few flows, not 50 deletions' worth.
+      table = await runInNamespace(this.namespace, 'conntrack', ['-L']);
+    } catch (err) {
+      // A host without conntrack-tools keeps established flows until they end.
+      this.log?.warn({ err }, 'could not list conntrack entries; established flows are kept');
+      return;
+    }
     const runs: Array<Promise<unknown>> = [];
     for (const { port, direction } of narrowed) {
+      const flag = direction === 'ingress' ? '-d' : '-s';
+      const field = direction === 'ingress' ? 'dst' : 'src';
       for (const ip of port.fixedIps.map((f) => f.ipAddress)) {
-        runs.push(runInNamespace(this.namespace, 'conntrack', ['-D', direction === 'ingress' ? '-d' : '-s', ip]).catch((err) => {
-          // Exit 1 is "0 flow entries deleted"; a host without conntrack-tools keeps established flows until they end.
+        if (!table.includes(`${field}=${ip} `)) continue;
+        runs.push(runInNamespace(this.namespace, 'conntrack', ['-D', flag, ip]).catch((err) => {
+          // Exit 1 is "0 flow entries deleted": they ended meanwhile.
           if (!(err instanceof HostCommandError && err.exitCode === 1)) this.log?.warn({ err, ip }, 'could not clear conntrack entries');
         }));
       }
