@@ -174,6 +174,18 @@ describe('Linux bridge data path: removal and restart', { skip }, () => {
     assert.equal((await lab.ipsetNames()).length, 0, 'no address set left');
   });
 
+  it("a sync leaves alone the taps it did not wire (another agent's veth on the same bridge)", async () => {
+    const dataPath = new LinuxBridgePortDataPath({ hostNamespace: lab.hostNamespace });
+    const a = await lab.addGuest(lab.portState('10.40.0.31', defaultGroupRules(['10.40.0.31'])));
+    await dataPath.plugPort(a.port);
+    const dhcpSide = deviceNames.tap(lab.portState('10.40.0.2').portId);
+    await lab.hostIp(['link', 'add', dhcpSide, 'type', 'veth', 'peer', 'name', `ns-${dhcpSide.slice(3)}`]);
+    await lab.hostIp(['link', 'set', dhcpSide, 'master', deviceNames.bridge(lab.networkId), 'up']);
+    await dataPath.syncPorts([]);
+    assert.equal((await linkNames()).find((l) => l.ifname === dhcpSide)?.master, deviceNames.bridge(lab.networkId));
+    assert.deepEqual(await dataPath.wiredPorts(), []);
+  });
+
   it("a restarted agent's sync adopts the ports it still wants and removes what an earlier one left", async () => {
     const ips = ['10.40.0.21', '10.40.0.22', '10.40.0.23'];
     const [a, b, c] = [await lab.addGuest(lab.portState(ips[0]!, defaultGroupRules(ips))), await lab.addGuest(lab.portState(ips[1]!, defaultGroupRules(ips))), await lab.addGuest(lab.portState(ips[2]!, defaultGroupRules(ips)))];

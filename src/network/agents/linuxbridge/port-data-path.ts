@@ -158,29 +158,41 @@ export class LinuxBridgePortDataPath implements PortDataPath {
       const stale = this.firewall.filteredKeys().filter((k) => !desiredKeys.has(k));
       const [, links] = await settled(this.firewall.apply(ports, stale), this.links());
       const byName = new Map(links.map((l) => [l.ifname, l]));
+      // One port's failure does not keep the others from being wired or removed; the first is thrown at the end.
+      const failures: unknown[] = [];
       for (const port of ports) {
         try {
           await this.wire(port, byName.get(deviceNames.tap(port.portId)));
         } catch (err) {
-          // Its guest is not running here yet; the agent plugs it when the tap appears.
-          if (!(err instanceof TapNotFoundError)) throw err;
-          this.log?.debug({ portId: port.portId }, 'tap not present yet; filtered, not wired');
+          // A port whose tap is missing: its guest is not running here yet; the agent plugs it when the tap appears.
+          if (err instanceof TapNotFoundError) this.log?.debug({ portId: port.portId }, 'tap not present yet; filtered, not wired');
+          else failures.push(err);
         }
       }
       for (const link of byName.values()) {
-        const onOurBridge = link.ifname.startsWith(TAP_PREFIX) && link.master?.startsWith(BRIDGE_PREFIX);
-        if (onOurBridge && !desiredKeys.has(link.ifname.slice(TAP_PREFIX.length))) {
-          this.log?.info({ tap: link.ifname }, 'unwiring a tap no port wants');
-          await this.unwire(link);
-        }
+        const portId = ownPortId(link);
+        if (portId === null || desiredKeys.has(portKey(portId))) continue;
+        this.log?.info({ tap: link.ifname, portId }, 'unwiring a tap no port wants');
+        await this.unwire(link).catch((err) => failures.push(err));
+      }
+      if (failures.length > 0) {
+        for (const err of failures.slice(1)) this.log?.warn({ err }, 'port sync failure');
+        throw failures[0];
       }
     });
   }
 
   async wiredPorts(): Promise<string[]> {
-    const links = await this.links();
-    return links
-      .filter((l) => l.ifname.startsWith(TAP_PREFIX) && l.master?.startsWith(BRIDGE_PREFIX) && l.ifalias?.startsWith(ALIAS_PREFIX))
-      .map((l) => l.ifalias!.slice(ALIAS_PREFIX.length));
+    return (await this.links()).map(ownPortId).filter((id): id is string => id !== null);
   }
+}
+
+/**
+ * The port id of a tap this data path wired (on a brq bridge, carrying our
+ * alias), else null: the DHCP and router agents' bridge-side veth ends are
+ * named tap… too, and are theirs to manage.
+ */
+function ownPortId(link: LinkInfo): string | null {
+  if (!link.ifname.startsWith(TAP_PREFIX) || !link.master?.startsWith(BRIDGE_PREFIX) || !link.ifalias?.startsWith(ALIAS_PREFIX)) return null;
+  return link.ifalias.slice(ALIAS_PREFIX.length);
 }
