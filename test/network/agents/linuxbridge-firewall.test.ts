@@ -129,7 +129,7 @@ describe('Linux bridge firewall with real traffic', { skip }, () => {
   });
 });
 
-describe('Linux bridge data path: removal and restart', { skip }, () => {
+describe('Linux bridge data path: wiring, removal and restart', { skip }, () => {
   let lab: HostLab;
 
   beforeEach(async () => {
@@ -150,6 +150,20 @@ describe('Linux bridge data path: removal and restart', { skip }, () => {
   it('plugging a port whose tap does not exist yet fails with TapNotFoundError', async () => {
     const dataPath = new LinuxBridgePortDataPath({ hostNamespace: lab.hostNamespace });
     await assert.rejects(dataPath.plugPort(lab.portState('10.40.0.1')), TapNotFoundError);
+  });
+
+  it('a sync filters a port whose tap is not there yet and the plug that follows wires it; plugs may run at once', async () => {
+    const dataPath = new LinuxBridgePortDataPath({ hostNamespace: lab.hostNamespace });
+    const ips = ['10.40.0.41', '10.40.0.42', '10.40.0.43', '10.40.0.44'];
+    const ports = ips.map((ip) => lab.portState(ip, defaultGroupRules(ips)));
+    await dataPath.syncPorts(ports);
+    assert.deepEqual(await dataPath.wiredPorts(), []);
+    assert.ok((await chainsOf(ports[0]!)).length > 0, 'rules are in before the tap exists');
+    const guests: Guest[] = [];
+    for (const p of ports) guests.push(await lab.addGuest(p));
+    await Promise.all(ports.map((p) => dataPath.plugPort(p)));
+    assert.deepEqual((await dataPath.wiredPorts()).sort(), ports.map((p) => p.portId).sort());
+    await pollUntil(() => lab.ping(guests[3]!, guests[0]!), REACH_MS, 'the last plugged guest to reach the first');
   });
 
   it('unplug removes the chains, takes the tap off the bridge and deletes the bridge once empty', async () => {
