@@ -5,9 +5,11 @@
  * kernel.
  */
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { LinuxBridgePortDataPath, TapNotFoundError } from '../../../src/network/agents/linuxbridge/port-data-path.js';
+import { zoneOf } from '../../../src/network/agents/linuxbridge/firewall-rules.js';
 import { deviceNames, type FirewallRule, type HostPortState } from '../../../src/network/agents/state.js';
 import { HostLab, defaultGroupRules, kernelSkipReason, pollUntil, tcpRule, type Guest } from './linuxbridge-lab.js';
 
@@ -79,6 +81,25 @@ describe('Linux bridge firewall with real traffic', { skip }, () => {
     await dataPath.plugPort(b!.port);
     assert.doesNotMatch(await lab.conntrack(['-L', '-s', outsider!.ip, '-d', b!.ip]), /icmp/);
     assert.equal(await lab.ping(outsider!, b!), false);
+  });
+
+  it('two networks reusing the same addresses each work, their flows tracked in zones of their own', async () => {
+    const ips = ['10.30.1.1', '10.30.1.2'];
+    const nets = [lab.networkId, randomUUID()];
+    const pairs: Guest[][] = [];
+    for (const networkId of nets) {
+      const pair = [];
+      for (const ip of ips) pair.push(await lab.addGuest(lab.portState(ip, defaultGroupRules(ips), { networkId })));
+      for (const g of pair) await dataPath.plugPort(g.port);
+      pairs.push(pair);
+    }
+    await Promise.all(pairs.map(([a, b]) => reaches(a!, b!)));
+    const raw = await lab.iptablesSave(4, 'raw');
+    const zones = nets.map((n) => zoneOf(n));
+    assert.notEqual(zones[0], zones[1]);
+    for (const [i, pair] of pairs.entries()) {
+      assert.ok(raw.includes(`--physdev-in ${deviceNames.tap(pair[0]!.port.portId)} -j CT --zone ${zones[i]}`), raw);
+    }
   });
 
   it('a guest that changes its MAC or its IP gets nothing through', async () => {
@@ -186,6 +207,7 @@ describe('Linux bridge data path: wiring, removal and restart', { skip }, () => 
     assert.equal((await linkNames()).some((l) => l.ifname === bridge), false, 'empty bridge deleted');
     assert.equal((await lab.iptablesSave()).includes('physdev'), false, 'no dispatch rule left');
     assert.equal((await lab.ipsetNames()).length, 0, 'no address set left');
+    assert.equal((await lab.iptablesSave(4, 'raw')).includes('CT --zone'), false, 'no zone rule left');
   });
 
   it("a sync leaves alone the taps it did not wire (another agent's veth on the same bridge)", async () => {

@@ -125,8 +125,8 @@ export class HostLab {
     return runHostCommand('ip', ['-n', this.hostNamespace, ...args]);
   }
 
-  iptablesSave(family: 4 | 6 = 4): Promise<string> {
-    return runHostCommand('nsenter', [`--net=/run/netns/${this.hostNamespace}`, family === 4 ? 'iptables-save' : 'ip6tables-save', '-t', 'filter']);
+  iptablesSave(family: 4 | 6 = 4, table = 'filter'): Promise<string> {
+    return runHostCommand('nsenter', [`--net=/run/netns/${this.hostNamespace}`, family === 4 ? 'iptables-save' : 'ip6tables-save', '-t', table]);
   }
 
   /** One chain's rules as the kernel holds them (`iptables -S <chain>`: cheaper than a whole save). */

@@ -27,6 +27,23 @@ export const INPUT_CHAIN = 'kn-INPUT';
 export const SG_CHAIN = 'kn-sg-chain';
 /** Where a port chain's default deny ends (Neutron's sg-fallback). */
 export const FALLBACK_CHAIN = 'kn-sg-fallback';
+/** In the raw table, jumped to from PREROUTING: each tap's traffic tracked in its network's conntrack zone. */
+export const ZONE_CHAIN = 'kn-PREROUTING';
+
+/**
+ * The conntrack zone of a network: networks may reuse one another's
+ * addresses, and their flows must not meet in one conntrack table (Neutron
+ * gives each network a zone too). Derived from the id so every start agrees;
+ * two networks on one host share a zone with odds of about 1 in 65 535.
+ */
+export function zoneOf(networkId: string): number {
+  return 1 + (createHash('sha256').update(networkId).digest().readUInt32BE(0) % 65535);
+}
+
+/** The raw table's zone chain for these filtered ports (key → zone). */
+export function zoneChainBody(zones: ReadonlyMap<string, number>): string[] {
+  return [...zones].sort(([a], [b]) => a.localeCompare(b)).map(([key, zone]) => `-m physdev --physdev-in ${tapOfKey(key)} -j CT --zone ${zone}`);
+}
 
 export const portKey = (portId: string): string => portId.slice(0, KEY_CHARS);
 export const tapOfKey = (key: string): string => `tap${key}`;
@@ -237,6 +254,8 @@ export interface Transaction {
   delete: ReadonlyArray<[string, string]>;
   /** chains emptied and deleted */
   remove: readonly string[];
+  /** the raw table's zone chain, rewritten whole when given */
+  zones?: readonly string[];
 }
 
 /** One iptables-restore --noflush transaction; chains it does not name are left as they are. */
@@ -248,7 +267,9 @@ export function restoreText(t: Transaction): string {
   for (const [chain, rule] of t.insert) out.push(`-I ${chain} 1 ${rule}`);
   for (const [chain, rule] of t.delete) out.push(`-D ${chain} ${rule}`);
   for (const chain of t.remove) out.push(`-X ${chain}`);
-  out.push('COMMIT', '');
+  out.push('COMMIT');
+  if (t.zones) out.push('*raw', `:${ZONE_CHAIN} - [0:0]`, ...t.zones.map((r) => `-A ${ZONE_CHAIN} ${r}`), 'COMMIT');
+  out.push('');
   return out.join('\n');
 }
 

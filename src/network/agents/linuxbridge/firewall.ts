@@ -15,7 +15,7 @@ import { HostCommandError, runHostCommand } from '../host-commands.js';
 import type { HostPortState } from '../state.js';
 import {
   FALLBACK_CHAIN, FORWARD_CHAIN, INPUT_CHAIN, SG_CHAIN, dispatchBodies, dispatchRules, ipsetRestoreText, isOurSet, keyOfChain,
-  portChainBodies, portChains, portKey, restoreText, savedChains, type AddressSet, type IpFamily,
+  portChainBodies, portChains, portKey, restoreText, savedChains, zoneChainBody, zoneOf, ZONE_CHAIN, type AddressSet, type IpFamily,
 } from './firewall-rules.js';
 
 const FAMILIES: readonly IpFamily[] = [4, 6];
@@ -51,6 +51,8 @@ export class IptablesFirewall {
   private readonly setContents = new Map<string, string>();
   /** whether the shared dispatch chains must be rewritten whole (at start, after a failure) */
   private dispatchDirty = true;
+  /** each filtered port's conntrack zone as written in the raw table (absent: unknown) */
+  private readonly zones = new Map<string, number>();
   private ready: Promise<void> | null = null;
 
   constructor(private readonly namespace: string | undefined, private readonly log?: Logger) {}
@@ -76,11 +78,16 @@ export class IptablesFirewall {
         const key = keyOfChain(chain);
         if (key !== null) this.applied.set(key, new Map());
       }
-      const lines = ['*filter'];
-      for (const chain of [FORWARD_CHAIN, INPUT_CHAIN, SG_CHAIN, FALLBACK_CHAIN]) if (!present.has(chain)) lines.push(`:${chain} - [0:0]`);
-      if (!saved.includes(`-A FORWARD -j ${FORWARD_CHAIN}`)) lines.push(`-I FORWARD 1 -j ${FORWARD_CHAIN}`);
-      if (!saved.includes(`-A INPUT -j ${INPUT_CHAIN}`)) lines.push(`-I INPUT 1 -j ${INPUT_CHAIN}`);
-      if (lines.length > 1) await runInNamespace(this.namespace, RESTORE[family], ['--noflush'], [...lines, 'COMMIT', ''].join('\n'));
+      const filter: string[] = [];
+      for (const chain of [FORWARD_CHAIN, INPUT_CHAIN, SG_CHAIN, FALLBACK_CHAIN]) if (!present.has(chain)) filter.push(`:${chain} - [0:0]`);
+      if (!saved.includes(`-A FORWARD -j ${FORWARD_CHAIN}`)) filter.push(`-I FORWARD 1 -j ${FORWARD_CHAIN}`);
+      if (!saved.includes(`-A INPUT -j ${INPUT_CHAIN}`)) filter.push(`-I INPUT 1 -j ${INPUT_CHAIN}`);
+      const savedRaw = await runInNamespace(this.namespace, SAVE[family], ['-t', 'raw']);
+      const raw: string[] = [];
+      if (!savedRaw.includes(`:${ZONE_CHAIN} `)) raw.push(`:${ZONE_CHAIN} - [0:0]`);
+      if (!savedRaw.includes(`-A PREROUTING -j ${ZONE_CHAIN}`)) raw.push(`-I PREROUTING 1 -j ${ZONE_CHAIN}`);
+      const text = [['*filter', filter], ['*raw', raw]].flatMap(([head, lines]) => (lines.length > 0 ? [head as string, ...lines, 'COMMIT'] : []));
+      if (text.length > 0) await runInNamespace(this.namespace, RESTORE[family], ['--noflush'], [...text, ''].join('\n'));
     }));
   }
 
@@ -103,6 +110,8 @@ export class IptablesFirewall {
     const dropped = new Set<string>();
     let rewritten = 0;
     const narrowed: Array<{ port: HostPortState; direction: 'ingress' | 'egress' }> = [];
+    const nextZones = new Map(this.zones);
+    let zonesChanged = this.dispatchDirty;
     for (const key of removeKeys) if (next.delete(key)) dropped.add(key);
     for (const port of upsert) {
       const key = portKey(port.portId);
@@ -112,6 +121,8 @@ export class IptablesFirewall {
       }
       next.add(key);
       dropped.delete(key);
+      const zone = zoneOf(port.networkId);
+      if (nextZones.get(key) !== zone) { nextZones.set(key, zone); zonesChanged = true; }
       const [v4, v6] = [portChainBodies(port, 4), portChainBodies(port, 6)];
       for (const set of [...v4.sets, ...v6.sets]) wantedSets.set(set.name, set);
       setsOf.set(key, [...v4.sets, ...v6.sets].map((set) => set.name));
@@ -138,7 +149,8 @@ export class IptablesFirewall {
       ? { rewrite: dispatchBodies(next), insert: [], delete: [] }
       : { rewrite: [], insert: added.flatMap(dispatchRules), delete: [...dropped].flatMap(dispatchRules) };
     const remove = [...dropped].flatMap((k) => Object.values(portChains(k)));
-    const familyChanges = (f: IpFamily) => rewrite[f].length > 0 || dropped.size > 0 || this.dispatchDirty;
+    for (const key of dropped) if (nextZones.delete(key)) zonesChanged = true;
+    const familyChanges = (f: IpFamily) => rewrite[f].length > 0 || dropped.size > 0 || zonesChanged;
     const chainsChange = familyChanges(4) || familyChanges(6);
 
     try {
@@ -148,6 +160,7 @@ export class IptablesFirewall {
       if (chainsChange) {
         await Promise.all(FAMILIES.filter(familyChanges).map((f) => runInNamespace(this.namespace, RESTORE[f], ['--noflush'], restoreText({
           rewrite: [...dispatch.rewrite, ...rewrite[f]], insert: dispatch.insert, delete: dispatch.delete, remove,
+          zones: zonesChanged ? zoneChainBody(nextZones) : undefined,
         }))));
       }
     } catch (err) {
@@ -156,6 +169,8 @@ export class IptablesFirewall {
       throw err;
     }
     this.dispatchDirty = false;
+    this.zones.clear();
+    for (const [key, zone] of nextZones) this.zones.set(key, zone);
     for (const key of dropped) { this.applied.delete(key); this.portSets.delete(key); }
     for (const [key, text] of texts) this.applied.set(key, text);
     for (const [key, names] of setsOf) this.portSets.set(key, names);
@@ -217,5 +232,6 @@ export class IptablesFirewall {
     for (const key of this.applied.keys()) this.applied.set(key, new Map());
     for (const name of this.setContents.keys()) this.setContents.set(name, '');
     this.dispatchDirty = true;
+    this.zones.clear();
   }
 }
