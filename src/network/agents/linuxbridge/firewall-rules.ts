@@ -114,12 +114,24 @@ export const swapSetName = (name: string): string => `${name}-new`;
 const SET_RE = /^kn[46]-[0-9a-f-]{20}$/;
 export const isOurSet = (name: string): boolean => SET_RE.test(name);
 
+/** Content hashes by member list: every port of a group names the same set, so a sync hashes each list once. */
+const contentKeys = new Map<string, string>();
+const CONTENT_KEYS_KEPT = 1000;
+
+function contentKey(members: string): string {
+  let key = contentKeys.get(members);
+  if (key === undefined) {
+    if (contentKeys.size >= CONTENT_KEYS_KEPT) contentKeys.clear();
+    key = createHash('sha256').update(members).digest('hex').slice(0, SET_KEY_CHARS);
+    contentKeys.set(members, key);
+  }
+  return key;
+}
+
 function addressSet(rule: FirewallRule, family: IpFamily, addresses: string[]): AddressSet {
   const sorted = [...new Set(addresses)].sort();
   // Without the group's id, the set is named by its content: equal groups share one.
-  const key = rule.remoteGroupId
-    ? rule.remoteGroupId.toLowerCase().slice(0, SET_KEY_CHARS)
-    : createHash('sha256').update(sorted.join(',')).digest('hex').slice(0, SET_KEY_CHARS);
+  const key = rule.remoteGroupId ? rule.remoteGroupId.toLowerCase().slice(0, SET_KEY_CHARS) : contentKey(sorted.join(','));
   return { name: `${SET_PREFIX}${family}-${key}`, family, addresses: sorted };
 }
 
