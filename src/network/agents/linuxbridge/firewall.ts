@@ -51,7 +51,11 @@ export class IptablesFirewall {
   private readonly setContents = new Map<string, string>();
   /** whether the shared dispatch chains must be rewritten whole (at start, after a failure) */
   private dispatchDirty = true;
-  /** each filtered port's conntrack zone as written in the raw table (absent: unknown) */
+  /**
+   * each filtered port's conntrack zone as written in the raw table (absent:
+   * unknown). The zone chain is rewritten whole from this, so a port adopted
+   * from an earlier run is tracked in zone 0 until a plug or sync names it.
+   */
   private readonly zones = new Map<string, number>();
   private ready: Promise<void> | null = null;
 
