@@ -6,7 +6,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  dispatchBodies, ipsetRestoreText, isOurSet, keyOfChain, linkLocalOf, portChainBodies, portChains, restoreText,
+  CHAIN_PREFIX, FALLBACK_CHAIN, SG_CHAIN, dispatchBodies, ipsetRestoreText, isOurSet, keyOfChain, linkLocalOf, portChainBodies, portChains, portKey,
+  restoreText, savedDispatchTaps,
 } from '../../../src/network/agents/linuxbridge/firewall-rules.js';
 import type { FirewallRule, HostPortState } from '../../../src/network/agents/state.js';
 
@@ -26,15 +27,19 @@ const rule = (r: Partial<FirewallRule>): FirewallRule => ({
 });
 
 const chain = (p: HostPortState, family: 4 | 6, which: 'ingress' | 'egress' | 'spoof') =>
-  portChainBodies(p, family).chains.find(([name]) => name === portChains(p.portId.slice(0, 11))[which])![1];
+  portChainBodies(p, family).chains.find(([name]) => name === portChains(portKey(p.portId))[which])![1];
 
 describe('port chain text', () => {
-  it('chain names stay within iptables 28 characters and map back to the port key', () => {
-    for (const name of Object.values(portChains(PORT_ID.slice(0, 11)))) {
+  it("chain names are Neutron's, within iptables' 28 characters, and map back to the port key and its tap", () => {
+    for (const name of Object.values(portChains(portKey(PORT_ID)))) {
       assert.ok(name.length <= 28, name);
-      assert.equal(keyOfChain(name), PORT_ID.slice(0, 11));
+      assert.equal(keyOfChain(name), PORT_ID.slice(0, 10));
     }
+    assert.equal(portChains(portKey(PORT_ID)).ingress, 'neutron-linuxbri-i3f2a1b4c-5');
     for (const [shared] of dispatchBodies([])) assert.equal(keyOfChain(shared), null, shared);
+    const saved = dispatchBodies([[portKey(PORT_ID), 'tap3f2a1b4c-5d']]).flatMap(([c, rules]) => rules.map((r) => `-A ${c} ${r}`)).join('\n');
+    assert.deepEqual([...savedDispatchTaps(saved)], [[portKey(PORT_ID), 'tap3f2a1b4c-5d']]);
+    assert.ok(saved.includes(`-A ${SG_CHAIN} -j ACCEPT`));
   });
 
   it('a TCP port range, a single UDP port and a remote prefix become matches', () => {
@@ -92,12 +97,12 @@ describe('port chain text', () => {
 
   it('the guest may ask for DHCP but never answer it, and its chains default to deny after conntrack', () => {
     const egress = chain(port([]), 4, 'egress');
-    const spoofJump = egress.findIndex((l) => l.startsWith('-j kn-s'));
+    const spoofJump = egress.findIndex((l) => l.startsWith(`-j ${CHAIN_PREFIX}s`));
     assert.ok(egress.indexOf('-s 0.0.0.0/32 -d 255.255.255.255/32 -p udp -m udp --sport 68 --dport 67 -j RETURN') < spoofJump);
     assert.ok(egress.indexOf('-p udp -m udp --sport 67 --dport 68 -j DROP') > spoofJump);
     const ingress = chain(port([]), 4, 'ingress');
     assert.equal(ingress[0], '-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN');
-    assert.deepEqual(ingress.slice(-2), ['-m conntrack --ctstate INVALID -j DROP', '-j kn-sg-fallback']);
+    assert.deepEqual(ingress.slice(-2), ['-m conntrack --ctstate INVALID -j DROP', `-j ${FALLBACK_CHAIN}`]);
   });
 
   it('a restore transaction empties chains it rewrites or removes before deleting, and ipset swaps sets in whole', () => {

@@ -8,8 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { runInNamespace } from '../../../src/network/agents/linuxbridge/firewall.js';
 import { LinuxBridgePortDataPath, TapNotFoundError } from '../../../src/network/agents/linuxbridge/port-data-path.js';
-import { zoneOf } from '../../../src/network/agents/linuxbridge/firewall-rules.js';
+import { FORWARD_CHAIN, portKey, zoneOf } from '../../../src/network/agents/linuxbridge/firewall-rules.js';
 import { deviceNames, type FirewallRule, type HostPortState } from '../../../src/network/agents/state.js';
 import { HostLab, defaultGroupRules, kernelSkipReason, pollUntil, tcpRule, type Guest } from './linuxbridge-lab.js';
 
@@ -162,7 +163,7 @@ describe('Linux bridge data path: wiring, removal and restart', { skip }, () => 
   });
 
   const chainsOf = async (port: HostPortState) => {
-    const key = port.portId.slice(0, 11);
+    const key = portKey(port.portId);
     const saved = (await lab.iptablesSave(4)) + (await lab.iptablesSave(6));
     return saved.split('\n').filter((l) => l.includes(key));
   };
@@ -222,6 +223,22 @@ describe('Linux bridge data path: wiring, removal and restart', { skip }, () => 
     assert.deepEqual(await dataPath.wiredPorts(), []);
   });
 
+  it('a restarted agent rebuilds the same rules after they were flushed behind its back', async () => {
+    const ips = ['10.40.0.51', '10.40.0.52'];
+    const [a, b] = [await lab.addGuest(lab.portState(ips[0]!, defaultGroupRules(ips))), await lab.addGuest(lab.portState(ips[1]!, defaultGroupRules(ips)))];
+    const before = new LinuxBridgePortDataPath({ hostNamespace: lab.hostNamespace });
+    await before.syncPorts([a.port, b.port]);
+    const ours = async () => (await lab.iptablesSave(4)).split('\n').filter((l) => l.includes('neutron-')).sort();
+    const rules = await ours();
+    await runInNamespace(lab.hostNamespace, 'iptables', ['-F']);
+    assert.equal((await ours()).some((l) => l.startsWith('-A')), false, 'flushed');
+
+    const after = new LinuxBridgePortDataPath({ hostNamespace: lab.hostNamespace });
+    await after.syncPorts([a.port, b.port]);
+    assert.deepEqual(await ours(), rules);
+    await pollUntil(() => lab.ping(a, b), REACH_MS, 'a to reach b after the rebuild');
+  });
+
   it("a restarted agent's sync adopts the ports it still wants and removes what an earlier one left", async () => {
     const ips = ['10.40.0.21', '10.40.0.22', '10.40.0.23'];
     const [a, b, c] = [await lab.addGuest(lab.portState(ips[0]!, defaultGroupRules(ips))), await lab.addGuest(lab.portState(ips[1]!, defaultGroupRules(ips))), await lab.addGuest(lab.portState(ips[2]!, defaultGroupRules(ips)))];
@@ -236,7 +253,7 @@ describe('Linux bridge data path: wiring, removal and restart', { skip }, () => 
     assert.equal((await linkNames()).some((l) => l.ifname === deviceNames.tap(c.port.portId)), false, "c's tap unwired");
     await pollUntil(() => lab.ping(b, a), REACH_MS, 'b to reach a after the restart');
     assert.equal(await lab.ping(c, a), false, 'c is no longer in a\'s group');
-    assert.equal((await lab.iptablesSave()).split('\n').filter((l) => l === '-A FORWARD -j kn-FORWARD').length, 1, 'jump not duplicated');
+    assert.equal((await lab.iptablesSave()).split('\n').filter((l) => l === `-A FORWARD -j ${FORWARD_CHAIN}`).length, 1, 'jump not duplicated');
     assert.equal((await lab.ipsetNames()).length, 1, "only the narrowed group's address set is left");
   });
 });

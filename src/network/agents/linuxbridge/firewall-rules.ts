@@ -5,30 +5,33 @@
  * apply only what changed).
  *
  * Per port with port security on, in each of iptables (IPv4) and ip6tables:
- *   kn-i<key>  traffic bridged towards the guest (ingress rules, default deny)
- *   kn-o<key>  traffic bridged from the guest (anti-spoofing, DHCP, egress rules)
- *   kn-s<key>  the guest's own (IP, MAC) pairs; anything else is dropped
+ *   neutron-linuxbri-i<key>  traffic bridged towards the guest (ingress rules, default deny)
+ *   neutron-linuxbri-o<key>  traffic bridged from the guest (anti-spoofing, DHCP, egress rules)
+ *   neutron-linuxbri-s<key>  the guest's own (IP, MAC) pairs; anything else is dropped
  * and the shared dispatch chains send each tap's traffic to them (physdev).
- * `<key>` is the port id's first 11 characters, as the tap's name carries it,
- * so chains and taps found in the kernel after a restart are matched up again.
+ * `<key>` is the port id's first 10 characters (Neutron's naming), and the
+ * dispatch rules name the tap, so chains and taps found in the kernel after a
+ * restart are matched up again.
  */
 import { createHash } from 'node:crypto';
 import type { FirewallRule, HostPortState } from '../state.js';
 
 export type IpFamily = 4 | 6;
 
-const KEY_CHARS = 11;
-export const CHAIN_PREFIX = 'kn-';
-/** Jumped to from FORWARD: each filtered tap's bridged traffic goes on to kn-sg-chain. */
-export const FORWARD_CHAIN = 'kn-FORWARD';
+/** iptables chain names stop at 28 characters: Neutron's 17-character prefix, a letter, 10 characters of the port id. */
+const KEY_CHARS = 10;
+/** Neutron's linuxbridge agent's chain names, so operators and tools find what they know. */
+export const CHAIN_PREFIX = 'neutron-linuxbri-';
+/** Jumped to from FORWARD: each filtered tap's bridged traffic goes on to the sg-chain. */
+export const FORWARD_CHAIN = `${CHAIN_PREFIX}FORWARD`;
 /** Jumped to from INPUT: what a guest sends to the host namespace itself passes its egress chain. */
-export const INPUT_CHAIN = 'kn-INPUT';
-/** Dispatches to the port chains, then accepts what they returned (Neutron's sg-chain). */
-export const SG_CHAIN = 'kn-sg-chain';
-/** Where a port chain's default deny ends (Neutron's sg-fallback). */
-export const FALLBACK_CHAIN = 'kn-sg-fallback';
+export const INPUT_CHAIN = `${CHAIN_PREFIX}INPUT`;
+/** Dispatches to the port chains, then accepts what they returned. */
+export const SG_CHAIN = `${CHAIN_PREFIX}sg-chain`;
+/** Where a port chain's default deny ends. */
+export const FALLBACK_CHAIN = `${CHAIN_PREFIX}sg-fallback`;
 /** In the raw table, jumped to from PREROUTING: each tap's traffic tracked in its network's conntrack zone. */
-export const ZONE_CHAIN = 'kn-PREROUTING';
+export const ZONE_CHAIN = `${CHAIN_PREFIX}PREROUTING`;
 
 /**
  * The conntrack zone of a network: networks may reuse one another's
@@ -40,13 +43,12 @@ export function zoneOf(networkId: string): number {
   return 1 + (createHash('sha256').update(networkId).digest().readUInt32BE(0) % 65535);
 }
 
-/** The raw table's zone chain for these filtered ports (key → zone). */
-export function zoneChainBody(zones: ReadonlyMap<string, number>): string[] {
-  return [...zones].sort(([a], [b]) => a.localeCompare(b)).map(([key, zone]) => `-m physdev --physdev-in ${tapOfKey(key)} -j CT --zone ${zone}`);
+/** The raw table's zone chain for these filtered ports' taps (tap → zone). */
+export function zoneChainBody(zones: Iterable<[string, number]>): string[] {
+  return [...zones].sort(([a], [b]) => a.localeCompare(b)).map(([tap, zone]) => `-m physdev --physdev-in ${tap} -j CT --zone ${zone}`);
 }
 
 export const portKey = (portId: string): string => portId.slice(0, KEY_CHARS);
-export const tapOfKey = (key: string): string => `tap${key}`;
 
 export const portChains = (key: string) => ({
   ingress: `${CHAIN_PREFIX}i${key}`,
@@ -54,8 +56,8 @@ export const portChains = (key: string) => ({
   spoof: `${CHAIN_PREFIX}s${key}`,
 });
 
-/** Port ids are UUIDs: exactly 11 hex-or-hyphen characters, which no shared chain name has after its letter. */
-const PORT_CHAIN_RE = /^kn-[ios]([0-9a-f-]{11})$/;
+/** Port ids are UUIDs: exactly 10 hex-or-hyphen characters, which no shared chain name has after its letter. */
+const PORT_CHAIN_RE = new RegExp(`^${CHAIN_PREFIX}[ios]([0-9a-f-]{${KEY_CHARS}})$`);
 
 /** The port key a chain name belongs to, or null for a chain that is not a port chain of ours. */
 export function keyOfChain(chain: string): string | null {
@@ -237,8 +239,7 @@ export function portChainBodies(port: HostPortState, family: IpFamily): PortChai
 }
 
 /** The rules that send one tap's traffic to its port's chains, by the shared chain they sit in. */
-export function dispatchRules(key: string): Array<[string, string]> {
-  const tap = tapOfKey(key);
+export function dispatchRules(key: string, tap: string): Array<[string, string]> {
   const c = portChains(key);
   return [
     [FORWARD_CHAIN, `-m physdev --physdev-out ${tap} --physdev-is-bridged -j ${SG_CHAIN}`],
@@ -250,9 +251,10 @@ export function dispatchRules(key: string): Array<[string, string]> {
 }
 
 /** The shared chains whole, for the given filtered port keys (at start, and after a failed transaction). */
-export function dispatchBodies(keys: Iterable<string>): Array<[string, string[]]> {
+export function dispatchBodies(taps: Iterable<[string, string]>): Array<[string, string[]]> {
   const bodies = new Map<string, string[]>([[FORWARD_CHAIN, []], [SG_CHAIN, []], [INPUT_CHAIN, []], [FALLBACK_CHAIN, ['-j DROP']]]);
-  for (const key of [...keys].sort()) for (const [chain, rule] of dispatchRules(key)) bodies.get(chain)!.push(rule);
+  const sorted = [...taps].sort(([a], [b]) => a.localeCompare(b));
+  for (const [key, tap] of sorted) for (const [chain, rule] of dispatchRules(key, tap)) bodies.get(chain)!.push(rule);
   bodies.get(SG_CHAIN)!.push('-j ACCEPT');
   return [...bodies];
 }
@@ -297,6 +299,21 @@ export function ipsetRestoreText(sets: readonly AddressSet[]): string {
   }
   out.push('');
   return out.join('\n');
+}
+
+/**
+ * The tap of each port key, read back from the dispatch rules in
+ * `iptables-save -t filter` output (the chain names carry 10 characters of
+ * the port id, the tap 11).
+ */
+export function savedDispatchTaps(saved: string): Map<string, string> {
+  const taps = new Map<string, string>();
+  const re = new RegExp(`^-A ${SG_CHAIN} -m physdev --physdev-out (\\S+) --physdev-is-bridged -j ${CHAIN_PREFIX}i(\\S+)$`);
+  for (const line of saved.split('\n')) {
+    const m = re.exec(line);
+    if (m) taps.set(m[2]!, m[1]!);
+  }
+  return taps;
 }
 
 /** Our chain names found in `iptables-save -t filter` output. */

@@ -12,10 +12,10 @@
  */
 import type { Logger } from 'pino';
 import { HostCommandError, runHostCommand } from '../host-commands.js';
-import type { HostPortState } from '../state.js';
+import { deviceNames, type HostPortState } from '../state.js';
 import {
   FALLBACK_CHAIN, FORWARD_CHAIN, INPUT_CHAIN, SG_CHAIN, dispatchBodies, dispatchRules, ipsetRestoreText, isOurSet, keyOfChain,
-  portChainBodies, portChains, portKey, restoreText, savedChains, zoneChainBody, zoneOf, ZONE_CHAIN, type AddressSet, type IpFamily,
+  portChainBodies, portChains, portKey, restoreText, savedChains, savedDispatchTaps, zoneChainBody, zoneOf, ZONE_CHAIN, type AddressSet, type IpFamily,
 } from './firewall-rules.js';
 
 const FAMILIES: readonly IpFamily[] = [4, 6];
@@ -49,6 +49,8 @@ export class IptablesFirewall {
   private readonly portSets = new Map<string, string[]>();
   /** our ipsets in the kernel and their members as last written ('' = unknown) */
   private readonly setContents = new Map<string, string>();
+  /** each filtered port's tap (chain names carry only 10 characters of the port id) */
+  private readonly taps = new Map<string, string>();
   /** whether the shared dispatch chains must be rewritten whole (at start, after a failure) */
   private dispatchDirty = true;
   /**
@@ -78,6 +80,7 @@ export class IptablesFirewall {
     await Promise.all(FAMILIES.map(async (family) => {
       const saved = await runInNamespace(this.namespace, SAVE[family], ['-t', 'filter']);
       const present = new Set(savedChains(saved));
+      for (const [key, tap] of savedDispatchTaps(saved)) this.taps.set(key, tap);
       for (const chain of present) {
         const key = keyOfChain(chain);
         if (key !== null) this.applied.set(key, new Map());
@@ -115,6 +118,7 @@ export class IptablesFirewall {
     let rewritten = 0;
     const narrowed: Array<{ port: HostPortState; direction: 'ingress' | 'egress' }> = [];
     const nextZones = new Map(this.zones);
+    const nextTaps = new Map(this.taps);
     let zonesChanged = this.dispatchDirty;
     for (const key of removeKeys) if (next.delete(key)) dropped.add(key);
     for (const port of upsert) {
@@ -125,6 +129,7 @@ export class IptablesFirewall {
       }
       next.add(key);
       dropped.delete(key);
+      nextTaps.set(key, deviceNames.tap(port.portId));
       const zone = zoneOf(port.networkId);
       if (nextZones.get(key) !== zone) { nextZones.set(key, zone); zonesChanged = true; }
       const [v4, v6] = [portChainBodies(port, 4), portChainBodies(port, 6)];
@@ -149,9 +154,12 @@ export class IptablesFirewall {
     }
     const setsToWrite = [...wantedSets.values()].filter((set) => this.setContents.get(set.name) !== set.addresses.join(','));
     const added = [...next].filter((k) => !this.applied.has(k));
-    const dispatch = this.dispatchDirty
-      ? { rewrite: dispatchBodies(next), insert: [], delete: [] }
-      : { rewrite: [], insert: added.flatMap(dispatchRules), delete: [...dropped].flatMap(dispatchRules) };
+    const tapOf = (key: string) => nextTaps.get(key)!;
+    // A port adopted from an earlier run whose tap the kernel did not tell cannot be deleted rule by rule.
+    const wholeDispatch = this.dispatchDirty || [...dropped].some((k) => !nextTaps.has(k));
+    const dispatch = wholeDispatch
+      ? { rewrite: dispatchBodies([...next].filter((k) => nextTaps.has(k)).map((k) => [k, tapOf(k)])), insert: [], delete: [] }
+      : { rewrite: [], insert: added.flatMap((k) => dispatchRules(k, tapOf(k))), delete: [...dropped].flatMap((k) => dispatchRules(k, tapOf(k))) };
     const remove = [...dropped].flatMap((k) => Object.values(portChains(k)));
     for (const key of dropped) if (nextZones.delete(key)) zonesChanged = true;
     const familyChanges = (f: IpFamily) => rewrite[f].length > 0 || dropped.size > 0 || zonesChanged;
@@ -164,7 +172,7 @@ export class IptablesFirewall {
       if (chainsChange) {
         await Promise.all(FAMILIES.filter(familyChanges).map((f) => runInNamespace(this.namespace, RESTORE[f], ['--noflush'], restoreText({
           rewrite: [...dispatch.rewrite, ...rewrite[f]], insert: dispatch.insert, delete: dispatch.delete, remove,
-          zones: zonesChanged ? zoneChainBody(nextZones) : undefined,
+          zones: zonesChanged ? zoneChainBody([...nextZones].filter(([k]) => nextTaps.has(k)).map(([k, zone]) => [tapOf(k), zone])) : undefined,
         }))));
       }
     } catch (err) {
@@ -175,6 +183,9 @@ export class IptablesFirewall {
     this.dispatchDirty = false;
     this.zones.clear();
     for (const [key, zone] of nextZones) this.zones.set(key, zone);
+    for (const key of dropped) nextTaps.delete(key);
+    this.taps.clear();
+    for (const [key, tap] of nextTaps) this.taps.set(key, tap);
     for (const key of dropped) { this.applied.delete(key); this.portSets.delete(key); }
     for (const [key, text] of texts) this.applied.set(key, text);
     for (const [key, names] of setsOf) this.portSets.set(key, names);
