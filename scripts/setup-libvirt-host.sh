@@ -19,7 +19,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 PACKAGES=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients genisoimage busybox-static e2fsprogs cpio xz-utils libxml2-utils novnc
-  dnsmasq-base nftables iproute2 bridge-utils iptables haproxy ipset)
+  dnsmasq-base nftables iproute2 bridge-utils iptables haproxy ipset conntrack)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
