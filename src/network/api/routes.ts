@@ -21,6 +21,8 @@ import { registerRouterRoutes } from './routers.js';
 import { registerFloatingIpRoutes } from './floating-ips.js';
 import { registerAvailabilityRoutes } from './availability.js';
 import { registerSubnetPoolRoutes } from './subnet-pools.js';
+import { registerAgentRoutes } from './agents.js';
+import { registerChangeNotifications } from './change-hook.js';
 
 export interface NetworkApiOptions {
   network: NetworkService;
@@ -41,6 +43,7 @@ export async function networkApi(app: FastifyInstance, opts: NetworkApiOptions):
     prefix: app.prefix,
   };
   registerDiscoveryRoutes(app, ctx);
+  registerChangeNotifications(app, opts.network, app.prefix);
   await app.register(async (v2) => {
     registerNetworkRoutes(v2, ctx);
     registerSubnetRoutes(v2, ctx);
@@ -53,5 +56,6 @@ export async function networkApi(app: FastifyInstance, opts: NetworkApiOptions):
     registerFloatingIpRoutes(v2, ctx);
     registerAvailabilityRoutes(v2, ctx);
     registerSubnetPoolRoutes(v2, ctx);
+    registerAgentRoutes(v2, ctx);
   }, { prefix: '/v2.0' });
 }
