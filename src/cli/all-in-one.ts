@@ -31,6 +31,7 @@ import { openApiServices, serveApis } from './roles/api.js';
 import { registerDatabaseService, startConductor } from './roles/conductor.js';
 import { startScheduler } from './roles/scheduler.js';
 import { createComputeHost, serveComputeHost, type ComputeHost } from './roles/compute.js';
+import { serveNetworkNode, type NetworkNodeAgents } from './roles/network-agents.js';
 
 export { StartupError } from './roles/common.js';
 export { MIGRATION_SETS } from './roles/database.js';
@@ -74,6 +75,8 @@ export interface AllInOne {
     computeManager: ComputeManager;
     conductor: ConductorRpcClient;
     notifier: Notifier;
+    /** The network node's agents (L3, DHCP when enabled) this process runs. */
+    networkAgents: NetworkNodeAgents;
   };
   close(): Promise<void>;
 }
@@ -91,6 +94,8 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
     const bus = await openBus(conf, logger, cleanups);
     const svc = await openApiServices(conf, db, statePath, logger);
     const { identity, images, network, placement } = svc;
+    // Before any compute host: the network service tells the agents of every change from its first one on.
+    const networkAgents = await serveNetworkNode({ conf, network, bus, statePath, logger }, cleanups);
     const notifier = bus.notifierFor(`nova-compute:${host}`);
     const conductorClient = conductorRpcClient(bus.rpc);
 
@@ -134,7 +139,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       consoleProxies: served.consoleProxies,
       transport: bus.transport, http: served.http, database,
       hosts,
-      services: { identity, images, network, placement, computeManager: hosts[0].computeManager, conductor: conductorClient, notifier },
+      services: { identity, images, network, placement, computeManager: hosts[0].computeManager, conductor: conductorClient, notifier, networkAgents },
       close: cleanups.closeAll,
     };
   } catch (err) {

@@ -31,6 +31,8 @@ export async function startControllerProcess(role: 'api' | 'conductor' | 'schedu
   if (role === 'api') {
     const { openApiServices, serveApis } = await import('./api.js');
     const svc = await openApiServices(conf, database.db, statePath, logger);
+    const { serveNetworkNode } = await import('./network-agents.js');
+    await serveNetworkNode({ conf, network: svc.network, bus, statePath, logger }, cleanups);
     const served = await serveApis(conf, db, svc, bus, statePath, logger, cleanups);
     return `at ${served.url}`;
   }
@@ -38,9 +40,10 @@ export async function startControllerProcess(role: 'api' | 'conductor' | 'schedu
   if (role === 'conductor') {
     const { startConductor } = await import('./conductor.js');
     const { NetworkService } = await import('../../network/service.js');
+    const { busChangeSink } = await import('../../network/agents/notifications.js');
     await startConductor({
       conf, db, bus, placement: await placementOnDatabase(db, logger),
-      network: new NetworkService({ db, logger: logger.child({ service: 'network' }) }), notifier: bus.notifierFor(`nova-conductor:${host}`), logger,
+      network: new NetworkService({ db, logger: logger.child({ service: 'network' }), changes: busChangeSink(bus.rpc, logger.child({ service: 'agent-notifier' })) }), notifier: bus.notifierFor(`nova-conductor:${host}`), logger,
     }, cleanups, { soleConductor: false });
     await registerDatabaseService(conf, db, [{ binary: 'nova-conductor', topic: CONDUCTOR_TOPIC }], logger, cleanups);
   } else {

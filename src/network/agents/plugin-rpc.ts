@@ -32,8 +32,8 @@ export const PLUGIN_RPC_API = declareRpcApi({
   methods: {
     /** The ports bound to `host` (only `port_ids` of them when given), with their rules expanded. */
     get_host_ports: call('1.0', { host: str, port_ids: optional(listOf(str)) }, listOf(record<HostPortState>('a host port'))),
-    /** Every network with a DHCP-enabled subnet, each with its DHCP port (made if missing) and host entries. */
-    get_dhcp_networks: call('1.0', {}, listOf(record<DhcpNetworkState>('a DHCP network'))),
+    /** Every network with a DHCP-enabled subnet, each with its DHCP port (made if missing, bound to `host`) and host entries. */
+    get_dhcp_networks: call('1.0', { host: optional(str) }, listOf(record<DhcpNetworkState>('a DHCP network'))),
     get_routers: call('1.0', {}, listOf(record<RouterState>('a router'))),
     get_port_for_address: call('1.0', { network_id: str, ip_address: str }, nullable(record<PortForAddress>('a port'))),
     /** An agent's heartbeat; answers whether the agent's admin state is up (a disabled agent keeps what it has but adds nothing). */

@@ -11,14 +11,6 @@ import { isUniqueViolation, nowIso } from '../../db/schema-helpers.js';
 import { agentNotFound } from '../errors.js';
 import type { AgentRow, NetworkDb } from '../tables.js';
 
-/** Neutron's agent type names, as clients and Tempest filter on them. */
-export const AGENT_TYPES = {
-  linuxbridge: 'Linux bridge agent',
-  dhcp: 'DHCP agent',
-  l3: 'L3 agent',
-  metadata: 'Metadata agent',
-} as const;
-
 /** What an agent says about itself in report_state (Neutron's agent_state). */
 export interface AgentReport {
   agentType: string;
