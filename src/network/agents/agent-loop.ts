@@ -13,14 +13,11 @@ import { rpcEndpoint, type RpcArgs } from '../../rpc/rpc-api.js';
 import { CoalescingRun } from './coalescing-run.js';
 import { AGENT_NOTIFIER_RPC_API, type ResourceChange } from './notifications.js';
 import type { PluginRpcClient } from './plugin-rpc.js';
+import type { AgentIdentity } from './agent-types.js';
 
 /** What one kind of agent is: its identity in the agents table and its sync. */
 export interface AgentKind {
-  agentType: string;
-  binary: string;
-  /** Neutron's agent topic (N/A for the L2 and metadata agents). */
-  topic: string;
-  availabilityZone?: string | null;
+  readonly identity: AgentIdentity;
   /** Whether a change can alter what this agent makes real. */
   cares(change: ResourceChange): boolean;
   /** Asks the plugin for the desired state and hands it to the driver. */
@@ -52,7 +49,7 @@ export class AgentLoop {
   syncs = 0;
 
   constructor(private readonly kind: AgentKind, private readonly deps: AgentLoopDeps) {
-    this.log = deps.logger.child({ agent: kind.binary, host: deps.host });
+    this.log = deps.logger.child({ agent: kind.identity.binary, host: deps.host });
     this.run = new CoalescingRun(async () => {
       try {
         await kind.sync();
@@ -98,10 +95,11 @@ export class AgentLoop {
     this.reporting = (async () => {
       try {
         const configurations = await this.kind.configurations();
+        const { agentType, binary, topic, availabilityZone } = this.kind.identity;
         await this.deps.plugin.reportState(internalContext(newRequestId()), {
           agent: {
-            agent_type: this.kind.agentType, binary: this.kind.binary, host: this.deps.host, topic: this.kind.topic,
-            availability_zone: this.kind.availabilityZone ?? null, configurations, start_flag: startFlag || !this.started,
+            agent_type: agentType, binary, host: this.deps.host, topic,
+            availability_zone: availabilityZone, configurations, start_flag: startFlag || !this.started,
           },
         });
         this.started = true;

@@ -4,16 +4,13 @@ import type { DhcpDriver } from './drivers.js';
 import type { AgentKind } from './agent-loop.js';
 import type { ResourceChange } from './notifications.js';
 import type { PluginRpcClient } from './plugin-rpc.js';
-import { AGENT_TYPES } from './agent-types.js';
+import { AGENT_IDENTITIES } from './agent-types.js';
 
 /** Host entries come from ports; subnets and networks decide what is served. */
 const DHCP_RESOURCES = new Set(['port', 'instance_ports', 'subnet', 'network']);
 
 export class DhcpAgent implements AgentKind {
-  readonly agentType = AGENT_TYPES.dhcp;
-  readonly binary = 'neutron-dhcp-agent';
-  readonly topic = 'dhcp_agent';
-  readonly availabilityZone = 'nova';
+  readonly identity = AGENT_IDENTITIES.dhcp;
   private networks = 0;
 
   constructor(private readonly host: string, private readonly plugin: PluginRpcClient, readonly driver: DhcpDriver) {}

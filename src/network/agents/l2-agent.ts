@@ -9,7 +9,7 @@ import type { PortDataPath } from './drivers.js';
 import type { AgentKind } from './agent-loop.js';
 import type { ResourceChange } from './notifications.js';
 import type { PluginRpcClient } from './plugin-rpc.js';
-import { AGENT_TYPES } from './agent-types.js';
+import { AGENT_IDENTITIES } from './agent-types.js';
 
 /** What a port's wiring depends on: the port, its groups and their rules (remote groups included), its network. */
 const L2_RESOURCES = new Set(['port', 'instance_ports', 'security_group', 'security_group_rule', 'network']);
@@ -22,9 +22,7 @@ export interface PortWiring {
 }
 
 export class L2Agent implements AgentKind, PortWiring {
-  readonly agentType = AGENT_TYPES.linuxbridge;
-  readonly binary = 'neutron-linuxbridge-agent';
-  readonly topic = 'N/A';
+  readonly identity = AGENT_IDENTITIES.linuxbridge;
   /** Driver calls one at a time, each with state read just before it, so a sync never undoes a newer plug. */
   private queue: Promise<unknown> = Promise.resolve();
 

@@ -4,16 +4,13 @@ import type { RouterDriver } from './drivers.js';
 import type { AgentKind } from './agent-loop.js';
 import type { ResourceChange } from './notifications.js';
 import type { PluginRpcClient } from './plugin-rpc.js';
-import { AGENT_TYPES } from './agent-types.js';
+import { AGENT_IDENTITIES } from './agent-types.js';
 
 /** Routers, their floating IPs, and the ports and subnets behind their interfaces and gateways. */
 const L3_RESOURCES = new Set(['router', 'floatingip', 'port', 'instance_ports', 'subnet', 'network']);
 
 export class L3Agent implements AgentKind {
-  readonly agentType = AGENT_TYPES.l3;
-  readonly binary = 'neutron-l3-agent';
-  readonly topic = 'l3_agent';
-  readonly availabilityZone = 'nova';
+  readonly identity = AGENT_IDENTITIES.l3;
   private routers = 0;
   private floatingIps = 0;
 
