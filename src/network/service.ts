@@ -115,16 +115,16 @@ export class NetworkService {
   }
 
   /** Tells the agents a resource changed; never throws and never waits (agents resync on their own as well). */
-  notifyChange(resource: ResourceChange['resource'], id: string, action: ChangeAction, networkId: string | null = null): void {
+  notifyChange(resource: ResourceChange['resource'], id: string, action: ChangeAction, networkId: string | null = null, host: string | null = null): void {
     try {
-      this.changes({ resource, id, action, networkId });
+      this.changes({ resource, id, action, networkId, ...(host ? { host } : {}) });
     } catch (err) {
       this.logger.warn({ err, resource, id }, 'could not tell the agents about a change');
     }
   }
 
   /** Runs a mutation of the Node API, then tells the agents (only when it succeeded). */
-  private async changing<T>(work: Promise<T>, change: (result: T) => Array<[ResourceChange['resource'], string, ChangeAction, string | null]>): Promise<T> {
+  private async changing<T>(work: Promise<T>, change: (result: T) => Array<[ResourceChange['resource'], string, ChangeAction, string | null, (string | null)?]>): Promise<T> {
     const result = await work;
     for (const c of change(result)) this.notifyChange(...c);
     return result;
@@ -165,7 +165,7 @@ export class NetworkService {
   }
 
   async allocateForInstance(req: AllocateForInstanceRequest): Promise<NetworkInfo> {
-    const info = await this.changing(this.instances.allocateForInstance(req), (vifs) => vifs.map((v) => ['port', v.id, 'update', v.network.id]));
+    const info = await this.changing(this.instances.allocateForInstance(req), (vifs) => vifs.map((v) => ['port', v.id, 'update', v.network.id, req.host]));
     this.logger.debug({ instance_uuid: req.instanceUuid, ports: info.map((v) => v.id) }, 'allocated network for instance');
     return info;
   }
@@ -195,7 +195,7 @@ export class NetworkService {
   }
 
   detachPort(instanceUuid: string, portId: string): Promise<boolean> {
-    return this.changing(this.instances.detachPort(instanceUuid, portId), () => [['port', portId, 'update', null]]);
+    return this.changing(this.instances.detachPort(instanceUuid, portId), () => [['port', portId, 'delete', null]]);
   }
 
   networkInfoForInstance(instanceUuid: string): Promise<NetworkInfo> {

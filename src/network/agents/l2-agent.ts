@@ -34,8 +34,10 @@ export class L2Agent implements AgentKind, PortWiring {
     return run;
   }
 
+  /** A port change bound to another host is not this host's business; one whose host is unknown may be. */
   cares(change: ResourceChange): boolean {
-    return L2_RESOURCES.has(change.resource);
+    if (!L2_RESOURCES.has(change.resource)) return false;
+    return !change.host || change.host === this.host;
   }
 
   sync(): Promise<void> {

@@ -6,8 +6,10 @@ import type { ResourceChange } from './notifications.js';
 import type { PluginRpcClient } from './plugin-rpc.js';
 import { AGENT_IDENTITIES } from './agent-types.js';
 
-/** Routers, their floating IPs, and the ports and subnets behind their interfaces and gateways. */
-const L3_RESOURCES = new Set(['router', 'floatingip', 'port', 'instance_ports', 'subnet', 'network']);
+/** Routers (their interfaces and gateways change through them), floating IPs, and the subnets and networks behind them. */
+const L3_RESOURCES = new Set(['router', 'floatingip', 'subnet', 'network']);
+/** A deleted port takes its floating IP's association with it; other port changes leave routers as they are. */
+const L3_ON_DELETE = new Set(['port', 'instance_ports']);
 
 export class L3Agent implements AgentKind {
   readonly identity = AGENT_IDENTITIES.l3;
@@ -17,7 +19,7 @@ export class L3Agent implements AgentKind {
   constructor(private readonly plugin: PluginRpcClient, readonly driver: RouterDriver) {}
 
   cares(change: ResourceChange): boolean {
-    return L3_RESOURCES.has(change.resource);
+    return L3_RESOURCES.has(change.resource) || (change.action === 'delete' && L3_ON_DELETE.has(change.resource));
   }
 
   async sync(): Promise<void> {

@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import { internalContext, newRequestId, type RequestContext } from '../../bus/context.js';
 import type { RpcClient } from '../../bus/rpc.js';
-import { nullable, oneOf, str } from '../../rpc/codecs.js';
+import { nullable, oneOf, optional, str } from '../../rpc/codecs.js';
 import { createRpcClient, declareRpcApi, fanoutCast } from '../../rpc/rpc-api.js';
 
 export const CHANGE_ACTIONS = ['create', 'update', 'delete'] as const;
@@ -26,6 +26,8 @@ export interface ResourceChange {
   action: ChangeAction;
   /** The network the change touches, when the notifier knows it (null: any network may be affected). */
   networkId: string | null;
+  /** The host the changed ports are bound to, when known: the L2 agents of other hosts need not sync (absent or null: any host). */
+  host?: string | null;
 }
 
 export const AGENT_NOTIFIER_RPC_API = declareRpcApi({
@@ -34,7 +36,7 @@ export const AGENT_NOTIFIER_RPC_API = declareRpcApi({
   routing: 'topic',
   version: '1.0',
   methods: {
-    changed: fanoutCast('1.0', { resource: str, id: str, action: oneOf(CHANGE_ACTIONS), network_id: nullable(str) }),
+    changed: fanoutCast('1.0', { resource: str, id: str, action: oneOf(CHANGE_ACTIONS), network_id: nullable(str), host: optional(nullable(str)) }),
   },
 });
 
@@ -46,7 +48,7 @@ export function busChangeSink(rpc: RpcClient, logger: Logger): ChangeSink {
   const client = createRpcClient(AGENT_NOTIFIER_RPC_API, rpc);
   return (change) => {
     const ctx: RequestContext = internalContext(newRequestId());
-    client.changed(ctx, { resource: change.resource, id: change.id, action: change.action, networkId: change.networkId })
+    client.changed(ctx, { resource: change.resource, id: change.id, action: change.action, networkId: change.networkId, host: change.host ?? null })
       .catch((err: unknown) => logger.warn({ err, change }, 'could not tell the agents about a change'));
   };
 }

@@ -17,7 +17,7 @@ const RESOURCES: Record<string, string> = {
 
 const ACTIONS: Record<string, ChangeAction> = { POST: 'create', PUT: 'update', DELETE: 'delete' };
 
-type Item = { id?: unknown; network_id?: unknown; floating_network_id?: unknown };
+type Item = { id?: unknown; network_id?: unknown; floating_network_id?: unknown; 'binding:host_id'?: unknown };
 
 /** The route's collection and whether the write is on a sub-resource (tags, router interfaces): then it updates its parent. */
 function routeParts(request: FastifyRequest, prefix: string): { collection: string; nested: boolean } | undefined {
@@ -62,7 +62,8 @@ export function registerChangeNotifications(app: FastifyInstance, network: Netwo
       const id = text(item.id) ?? pathId;
       if (!id) continue;
       const networkId = singular === 'network' ? id : text(item.network_id) ?? text(item.floating_network_id);
-      network.notifyChange(singular, id, action, networkId);
+      // The binding host is shown to admins (and the service user compute acts as); unknown otherwise.
+      network.notifyChange(singular, id, action, networkId, singular === 'port' ? text(item['binding:host_id']) : null);
     }
     return payload;
   });

@@ -32,6 +32,8 @@ describe('changes told to the agents', () => {
     await answered(call('demo', 'POST', '/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr: '10.9.0.0/24' } }), 201);
     changes.length = 0;
     const port = (await answered(call('demo', 'POST', '/ports', { port: { network_id: net.id } }), 201)).port;
+    const bound = (await answered(call('admin', 'POST', '/ports', { port: { network_id: net.id, 'binding:host_id': 'h7' } }), 201)).port;
+    assert.deepEqual(changes.pop(), { resource: 'port', id: bound.id, action: 'create', networkId: net.id, host: 'h7' });
     await answered(call('demo', 'PUT', `/ports/${port.id}`, { port: { name: 'renamed' } }), 200);
     assert.equal((await call('demo', 'DELETE', `/ports/${port.id}`)).status, 204);
     assert.deepEqual(changes, [
@@ -78,7 +80,7 @@ describe('changes told to the agents', () => {
     await answered(call('demo', 'POST', '/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr: '10.6.0.0/24' } }), 201);
     changes.length = 0;
     const [vif] = await svc.allocateForInstance({ instanceUuid: 'vm-1', projectId: auth.projectId, userId: auth.userId, host: 'h1', requested: [{ networkId: net.id }] });
-    assert.deepEqual(changes, [{ resource: 'port', id: vif!.id, action: 'update', networkId: vif!.network.id }]);
+    assert.deepEqual(changes, [{ resource: 'port', id: vif!.id, action: 'update', networkId: vif!.network.id, host: 'h1' }]);
     changes.length = 0;
     await svc.bindInstancePorts('vm-1', 'h2');
     const sg = await svc.createSecurityGroup(auth, { name: 'n', description: '' });
