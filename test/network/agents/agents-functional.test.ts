@@ -101,6 +101,20 @@ describe(...functionalSuite('network agents'), () => {
     await until('the DHCP entry gone', () => !dhcp.networks.get(net)?.hosts.some((h) => h.portId === port.id));
   });
 
+  test('an attached interface is wired at once and a detached one unwired', inProcessOnly('reads the noop data path'), async () => {
+    const server = await bootActive(cloud, { name: 'plugged', imageRef: image, flavorRef: '1', networks: [{ uuid: net }] });
+    const attached = await cloud.request('POST', `/compute/v2.1/servers/${server.id}/os-interface`, { body: { interfaceAttachment: { net_id: net } } });
+    assert.equal(attached.status, 200, JSON.stringify(attached.json));
+    const portId = attached.json.interfaceAttachment.port_id as string;
+    // The attach answers after the host asked its L2 agent to wire the port: it is there already.
+    assert.ok(dataPath().ports.has(portId));
+    const detached = await cloud.request('DELETE', `/compute/v2.1/servers/${server.id}/os-interface/${portId}`);
+    assert.equal(detached.status, 202);
+    await until('the detached port unwired', () => !dataPath().ports.has(portId));
+    await cloud.request('DELETE', `/compute/v2.1/servers/${server.id}`);
+    await cloud.waitForServer(server.id, 'DELETED');
+  });
+
   test('a router with a floating IP reaches the L3 agent\'s driver, and disassociation leaves it', inProcessOnly('reads the noop router driver'), async () => {
     const ext = (await api('POST', '/networks', { network: { name: 'public', 'router:external': true } })).network;
     await api('POST', '/subnets', { subnet: { network_id: ext.id, ip_version: 4, cidr: '203.0.113.0/24' } });
