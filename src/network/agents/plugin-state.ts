@@ -125,15 +125,23 @@ export class AgentStates {
     const ports = await this.db.selectFrom('neutron_ports').selectAll().where('network_id', 'in', dhcpNetIds).orderBy('id').execute();
     const dhcpPorts = new Map<string, PortRow>();
     for (const p of ports) if (p.device_owner === DHCP_OWNER && !dhcpPorts.has(p.network_id)) dhcpPorts.set(p.network_id, p);
+    let ips = await this.fixedIpsOf(ports.map((p) => p.id));
     if (opts.ensurePorts) {
+      let changed = false;
       for (const n of networks) {
-        if (dhcpPorts.has(n.id)) continue;
-        const made = await this.ensureDhcpPort(n.id, n.project_id, subnets.filter((s) => s.network_id === n.id && s.enable_dhcp === 1), opts.host);
-        dhcpPorts.set(n.id, made);
-        ports.push(made);
+        const served = subnets.filter((s) => s.network_id === n.id && s.enable_dhcp === 1);
+        const have = dhcpPorts.get(n.id);
+        if (!have) {
+          const made = await this.ensureDhcpPort(n.id, n.project_id, served, opts.host);
+          dhcpPorts.set(n.id, made);
+          ports.push(made);
+          changed = true;
+        } else if (await this.addMissingDhcpAddresses(have, served, ips.get(have.id) ?? [])) {
+          changed = true;
+        }
       }
+      if (changed) ips = await this.fixedIpsOf(ports.map((p) => p.id));
     }
-    const ips = await this.fixedIpsOf(ports.map((p) => p.id));
     const out: DhcpNetworkState[] = [];
     for (const n of networks) {
       const dhcpPort = dhcpPorts.get(n.id);
@@ -167,6 +175,16 @@ export class AgentStates {
       }]);
       return rec!.port;
     });
+  }
+
+  /** A DHCP subnet added after the port was made gets an address of the port too (Neutron's agent updates its port so). */
+  private async addMissingDhcpAddresses(port: PortRow, served: readonly SubnetRow[], has: readonly FixedIp[]): Promise<boolean> {
+    const missing = served.filter((s) => !has.some((ip) => ip.subnetId === s.id));
+    if (missing.length === 0) return false;
+    await this.locks.run([`dhcp:${port.network_id}`], () => this.ports.update(port, {
+      fixed_ips: [...has.map((ip) => ({ subnet_id: ip.subnetId, ip_address: ip.ipAddress })), ...missing.map((s) => ({ subnet_id: s.id }))],
+    }));
+    return true;
   }
 
   /** Every router with its gateway, interfaces and associated floating IPs. */

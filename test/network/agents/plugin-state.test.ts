@@ -105,6 +105,17 @@ for (const target of targets) {
       assert.deepEqual(entry, { portId: guest.id, macAddress: guest.mac_address, ipAddress: ip, hostname: `host-${ip.replace(/\./g, '-')}` });
     });
 
+    test('a DHCP subnet added to a served network gives the DHCP port an address on it', async () => {
+      const { networkId } = await network();
+      const [before] = (await states().dhcpNetworks({ ensurePorts: true, host: 'net-node' })).filter((n) => n.networkId === networkId);
+      const second = (await answered(call('demo', 'POST', '/subnets', { subnet: { network_id: networkId, ip_version: 4, cidr: `10.${60 + cidr++}.0.0/24` } }), 201)).subnet;
+      const [after] = (await states().dhcpNetworks({ ensurePorts: true, host: 'net-node' })).filter((n) => n.networkId === networkId);
+      assert.equal(after!.dhcpPort.portId, before!.dhcpPort.portId);
+      assert.deepEqual(after!.dhcpPort.fixedIps.slice(0, 1), before!.dhcpPort.fixedIps);
+      assert.ok(after!.dhcpPort.fixedIps.some((ip) => ip.subnetId === second.id));
+      assert.equal(after!.subnets.length, 2);
+    });
+
     test('without ensurePorts (no DHCP agent) nothing is made and networks without a DHCP port are left out', async () => {
       const { networkId } = await network();
       const listed = await states().dhcpNetworks({ ensurePorts: false, host: '' });
