@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Prepares this host to run real guests with the libvirt driver:
 #   - installs QEMU, libvirt, an ISO tool (config drives), what the test guest
-#     is built from and noVNC (the page the console proxy serves), when
+#     is built from, noVNC (the page the console proxy serves) and the kernel
+#     tools of guest networking (bridges, dnsmasq for DHCP, nftables/iptables
+#     and ipset for security groups, haproxy for the metadata proxy), when
 #     missing (Debian packages, apt);
 #   - makes libvirt's QEMU run as root:root (see below);
 #   - starts virtlogd and libvirtd when they are not running (no systemd here).
@@ -16,7 +18,8 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-PACKAGES=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients genisoimage busybox-static e2fsprogs cpio xz-utils libxml2-utils novnc)
+PACKAGES=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients genisoimage busybox-static e2fsprogs cpio xz-utils libxml2-utils novnc
+  dnsmasq-base nftables iproute2 bridge-utils iptables haproxy ipset)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

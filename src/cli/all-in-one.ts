@@ -31,7 +31,7 @@ import { openApiServices, serveApis } from './roles/api.js';
 import { registerDatabaseService, startConductor } from './roles/conductor.js';
 import { startScheduler } from './roles/scheduler.js';
 import { createComputeHost, serveComputeHost, type ComputeHost } from './roles/compute.js';
-import { serveNetworkNode, type NetworkNodeAgents } from './roles/network-agents.js';
+import { serveNetworkNode, startNetworkMetadataAgent, type NetworkNodeAgents } from './roles/network-agents.js';
 
 export { StartupError } from './roles/common.js';
 export { MIGRATION_SETS } from './roles/database.js';
@@ -63,6 +63,8 @@ export interface AllInOne {
   computeDriver: LoadedDriver;
   /** One line per console proxy: where its consoles are, or why it is not running. */
   consoleProxies: string[];
+  /** Where the metadata API listens (its port, once it picked one), or why it is not running. */
+  metadataApi: { note: string; port?: number };
   transport: Transport;
   http: FastifyInstance;
   database: DatabaseHandle;
@@ -130,6 +132,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
     await registerDatabaseService(conf, computeDb, [{ binary: 'nova-scheduler', topic: SCHEDULER_TOPIC }, { binary: 'nova-conductor', topic: CONDUCTOR_TOPIC }], logger, cleanups);
 
     const served = await serveApis(conf, computeDb, svc, bus, statePath, logger, cleanups);
+    await startNetworkMetadataAgent({ conf, network, bus, metadataApiPort: served.metadataApi.port, logger }, cleanups);
     if (hostClients.overHttp) for (const h of hosts) await h.init();
 
     return {
@@ -137,6 +140,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       fakeDriver: hosts[0].fakeDriver,
       computeDriver: hosts[0].driver,
       consoleProxies: served.consoleProxies,
+      metadataApi: served.metadataApi,
       transport: bus.transport, http: served.http, database,
       hosts,
       services: { identity, images, network, placement, computeManager: hosts[0].computeManager, conductor: conductorClient, notifier, networkAgents },

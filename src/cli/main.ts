@@ -76,6 +76,7 @@ common(program.command('all-in-one'))
       `  compute driver: ${cloud.computeDriver.name} (${cloud.computeDriver.note})`,
       ...(cloud.hosts.length > 1 ? [`  compute hosts: ${cloud.hosts.map((h) => h.host).join(', ')}`] : []),
       ...cloud.consoleProxies.map((line) => `  ${line}`),
+      `  ${cloud.metadataApi.note}`,
       `  database: ${databaseUrl(conf).replace(/\/\/[^@/]*@/, '//***@')}, bus: ${describeTransportUrl(conf.DEFAULT.transport_url)}`,
       `  clouds.yaml: ${cloud.cloudsYaml}  (openstack --os-cloud kilonova ... / --os-cloud kilonova-demo ...)`,
       '',

@@ -94,6 +94,8 @@ export interface NetworkClient {
   findPort(portId: string): Promise<InstancePortInfo | undefined>;
   /** Takes one port off an instance: deletes it when compute made it, else releases it. False when not attached. */
   detachPort(instanceUuid: string, portId: string): Promise<boolean>;
+  /** The instance's VIFs as the network service has them now, floating IPs included (to refresh its info cache). */
+  networkInfoForInstance(instanceUuid: string): Promise<VifInfo[]>;
 
   /** Networks the caller may see (its own and shared ones; all for admin). */
   listNetworkSummaries(auth: AuthContext): Promise<NetworkSummary[]>;

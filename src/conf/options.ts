@@ -39,6 +39,25 @@ function keystoneauthOptions(service: string) {
   } as const;
 }
 
+/**
+ * The metadata service's options, kept in one block: Nova's metadata API
+ * ([DEFAULT] metadata_listen*, [neutron] *metadata_proxy*) and Neutron's
+ * metadata agent (metadata_agent.ini's [DEFAULT] options, here in the one file).
+ */
+const METADATA_DEFAULT_OPTIONS = {
+  metadata_listen: { type: 'string', default: '127.0.0.1', help: 'Address the metadata API (Nova\'s nova-api-metadata) listens on; the metadata agents on every network host must reach it.' },
+  metadata_listen_port: { type: 'int', default: 8775, min: 0, max: 65535, help: 'Port the metadata API listens on (0 picks a free one). A port in use does not stop the cloud: it starts without the metadata API and says so.' },
+  enabled_apis: { type: 'list', default: ['osapi_compute', 'metadata'] as string[], help: 'APIs the api and all-in-one processes serve, as Nova\'s; the compute API always runs, so what matters is whether metadata is listed.' },
+  metadata_proxy_socket: { type: 'string', default: '', help: 'Unix socket the metadata agent listens on for the namespaces\' proxies (empty: $state_path/metadata_proxy).' },
+  nova_metadata_host: { type: 'string', default: '127.0.0.1', help: 'Where the metadata agent finds the metadata API.' },
+  nova_metadata_port: { type: 'int', default: 8775, min: 1, max: 65535, help: 'Port of the metadata API the metadata agent forwards to.' },
+} as const;
+
+const METADATA_NEUTRON_OPTIONS = {
+  service_metadata_proxy: { type: 'bool', default: true, help: 'The metadata API is reached through Neutron\'s metadata proxy, which names the instance in signed headers. Kilonova knows no other way (Nova\'s default, identifying the guest by its source address, is not implemented): with false the metadata API does not start.' },
+  metadata_proxy_shared_secret: { type: 'string', default: '', secret: true, help: 'Secret the metadata agent signs instance ids with and the metadata API checks (the same value on both sides).' },
+} as const;
+
 export const OPTIONS = {
   DEFAULT: {
     host: { type: 'string', default: os.hostname(), help: 'Name of this node, used as the compute host name and the RPC topic suffix.' },
@@ -79,6 +98,7 @@ export const OPTIONS = {
     shelved_poll_interval: { type: 'int', default: 3600, min: 1, help: 'Seconds between checks for shelved servers past shelved_offload_time.' },
     instance_name_template: { type: 'string', default: 'instance-%08x', help: 'Template for hypervisor instance names.' },
     web: { type: 'string', default: '/usr/share/novnc', help: 'Where the noVNC proxy serves noVNC\'s HTML and JavaScript from (Debian\'s novnc package).' },
+    ...METADATA_DEFAULT_OPTIONS,
   },
   api: {
     max_limit: { type: 'int', default: 1000, min: 1, help: 'Most items one list response returns.' },
@@ -164,7 +184,7 @@ export const OPTIONS = {
     allowed_origins: { type: 'list', default: [], help: 'Host names a console websocket\'s Origin may name besides the proxy\'s own (for a proxy behind another name).' },
   },
   glance: keystoneauthOptions('the image service'),
-  neutron: keystoneauthOptions('the network service'),
+  neutron: { ...keystoneauthOptions('the network service'), ...METADATA_NEUTRON_OPTIONS },
   placement: keystoneauthOptions('placement'),
   oslo_messaging_notifications: {
     driver: {

@@ -2,7 +2,7 @@
  * The files of an instance's metadata as a config drive carries them (Nova's
  * InstanceMetadata.metadata_for_config_drive and netutils.get_network_metadata):
  * the OpenStack tree under openstack/<version>/ and the EC2 tree under
- * ec2/<version>/. Pure: no I/O, so the metadata API can serve the same tree later.
+ * ec2/<version>/. Pure: no I/O, so the metadata API (tree.ts) serves the same tree.
  */
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
@@ -424,6 +424,23 @@ export function ec2MetaData(src: InstanceMetadataSource, version: string, opts: 
   return md;
 }
 
+// ------------------------------------------------- files shared with the API
+
+/** network_data.json as bytes: {} when the instance has no network info, as Nova writes it. */
+export function networkDataJson(networkInfo: readonly MetadataVif[]): Buffer {
+  return dumpAsBytes((getNetworkMetadata(networkInfo) ?? {}) as unknown as Json);
+}
+
+/** vendor_data.json: Nova's default vendordata provider is StaticJSON with no file, an empty object. */
+export function vendorDataJson(): Buffer {
+  return dumpAsBytes({});
+}
+
+/** vendor_data2.json: each provider's data under its name; StaticJSON's is 'static'. */
+export function vendorData2Json(): Buffer {
+  return dumpAsBytes({ static: {} });
+}
+
 // ------------------------------------------------------------- the file tree
 
 /**
@@ -442,11 +459,9 @@ export function buildInstanceMetadataFiles(src: InstanceMetadataSource, opts: In
     files.set(`ec2/${version}/meta-data.json`, dumpAsBytes(ec2MetaData(src, resolved, opts)));
   }
 
-  const networkMetadata = getNetworkMetadata(src.networkInfo);
-  const networkData = dumpAsBytes((networkMetadata ?? {}) as unknown as Json);
-  // Nova's default vendordata provider is StaticJSON with no file: an empty object.
-  const vendorData = dumpAsBytes({});
-  const vendorData2 = dumpAsBytes({ static: {} });
+  const networkData = networkDataJson(src.networkInfo);
+  const vendorData = vendorDataJson();
+  const vendorData2 = vendorData2Json();
   const all = [...OPENSTACK_VERSIONS, 'latest'];
   for (const version of all) {
     const resolved = version === 'latest' ? EPOXY : version;

@@ -71,8 +71,22 @@ function fipScope(scope: Scope): ((eb: ExpressionBuilder<any, any>) => Expressio
   return (eb) => eb('neutron_floatingips.project_id', '=', scope.projectId);
 }
 
+/** Told the ports whose floating IPs an operation changed (Neutron's nova notifier listens, as their servers' addresses changed). */
+export type FloatingIpPortsListener = (portIds: string[]) => void;
+
 export class FloatingIpStore {
+  private readonly listeners: FloatingIpPortsListener[] = [];
+
   constructor(private readonly db: NetworkDb, private readonly ports: PortStore, private readonly routers: RouterStore) {}
+
+  onPortsChanged(listener: FloatingIpPortsListener): void {
+    this.listeners.push(listener);
+  }
+
+  private portsChanged(...ids: Array<string | null>): void {
+    const portIds = [...new Set(ids.filter((id): id is string => id !== null))];
+    if (portIds.length > 0) for (const l of this.listeners) l(portIds);
+  }
 
   async getRow(scope: Scope, id: string): Promise<FloatingIpRow> {
     let q = this.db.selectFrom('neutron_floatingips').selectAll().where('id', '=', id);
@@ -125,6 +139,7 @@ export class FloatingIpStore {
         revision_number: 1, created_at: now, updated_at: now,
       };
       await this.uniquely(base, assoc, () => this.db.insertInto('neutron_floatingips').values(row).execute());
+      this.portsChanged(row.fixed_port_id);
       return { fip: row, tags: [] };
     } catch (err) {
       await this.ports.delete(port!.port.id);
@@ -146,6 +161,7 @@ export class FloatingIpStore {
     await this.uniquely(current, assoc ?? NONE, () => this.db.updateTable('neutron_floatingips')
       .set({ ...values, ...(assoc ?? {}), updated_at: nowIso(), revision_number: current.revision_number + 1 })
       .where('id', '=', current.id).execute());
+    if (assoc) this.portsChanged(current.fixed_port_id, assoc.fixed_port_id);
     return this.get(ADMIN_SCOPE, current.id);
   }
 
@@ -157,6 +173,7 @@ export class FloatingIpStore {
       return (await deletePortRows(trx, [current.floating_port_id])).ips;
     });
     this.ports.released(freed);
+    this.portsChanged(current.fixed_port_id);
   }
 
   /** The network a floating IP may be made on: visible to the caller (external networks are to everyone) and external. */

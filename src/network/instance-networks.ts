@@ -16,7 +16,7 @@ import { deletePortRows, portScope, type PortCreateContext, type PortStore } fro
 import type { SubnetStore } from './subnets.js';
 import { cidrContains, parseIpv4, usableRange } from './ipv4.js';
 import { subnetCidr } from './ipam.js';
-import { buildNetworkInfo, type NetworkInfo, type VifBinding } from './network-info.js';
+import { buildNetworkInfo, floatingIpsOfPorts, type NetworkInfo, type VifBinding } from './network-info.js';
 import { ADMIN_SCOPE, scopeOf, type PortRecord } from './model.js';
 import { followParentBinding, portsInTrunks } from './trunk-ports.js';
 
@@ -279,6 +279,7 @@ export class InstanceNetworks {
     const networks: NetworkRow[] = await this.db.selectFrom('neutron_networks').selectAll().where('id', 'in', networkIds).execute();
     const subnets = await this.db.selectFrom('neutron_subnets').selectAll().where('network_id', 'in', networkIds)
       .orderBy('created_at').orderBy('id').execute();
-    return buildNetworkInfo(records, networks, subnets, this.binding);
+    const floating = await floatingIpsOfPorts(this.db, records.map((r) => r.port.id));
+    return buildNetworkInfo(records, networks, subnets, this.binding, floating);
   }
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { randomUUID } from 'node:crypto';
 import type { MigrationSet } from '../db/migrate.js';
 
 async function initial(db: Kysely<any>): Promise<void> {
@@ -251,6 +252,33 @@ async function subnetPools(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('neutron_subnets').addColumn('subnetpool_id', 'varchar(36)', (c) => c.references('neutron_subnetpools.id')).execute();
 }
 
+/**
+ * RBAC policies. Networks already shared or external get the '*' grant that
+ * Neutron keeps for them, so visibility has one rule for old and new rows.
+ */
+async function rbacPolicies(db: Kysely<any>): Promise<void> {
+  await db.schema.createTable('neutron_rbac_policies')
+    .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+    .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+    .addColumn('object_type', 'varchar(32)', (c) => c.notNull())
+    .addColumn('object_id', 'varchar(36)', (c) => c.notNull())
+    .addColumn('action', 'varchar(32)', (c) => c.notNull())
+    .addColumn('target_project', 'varchar(255)', (c) => c.notNull())
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addUniqueConstraint('uniq_neutron_rbac_policies', ['object_type', 'object_id', 'action', 'target_project'])
+    .execute();
+  await db.schema.createIndex('ix_neutron_rbac_policies_target').on('neutron_rbac_policies').columns(['target_project', 'action']).execute();
+  const now = new Date().toISOString();
+  const networks = await db.selectFrom('neutron_networks').select(['id', 'project_id', 'shared', 'router_external'])
+    .where((eb) => eb.or([eb('shared', '=', 1), eb('router_external', '=', 1)])).execute();
+  const grants = networks.flatMap((n: { id: string; project_id: string; shared: number; router_external: number }) => [
+    ...(n.shared === 1 ? ['access_as_shared'] : []), ...(n.router_external === 1 ? ['access_as_external'] : []),
+  ].map((action) => ({
+    id: randomUUID(), project_id: n.project_id, object_type: 'network', object_id: n.id, action, target_project: '*', created_at: now,
+  })));
+  if (grants.length > 0) await db.insertInto('neutron_rbac_policies').values(grants).execute();
+}
+
 /** The agents that report their state (Neutron's agents table): one row per agent type and host. */
 async function agents(db: Kysely<any>): Promise<void> {
   await db.schema.createTable('neutron_agents')
@@ -279,6 +307,7 @@ export const networkMigrations: MigrationSet = {
     '003_trunks': { up: trunks },
     '004_l3': { up: l3 },
     '005_subnet_pools': { up: subnetPools },
-    '006_agents': { up: agents },
+    '006_rbac_policies': { up: rbacPolicies },
+    '007_agents': { up: agents },
   },
 };

@@ -3,16 +3,27 @@
  * them (instance_info_caches.network_info) and hands them to the virt driver.
  * Plain JSON, so it crosses the bus and the database unchanged.
  */
-import type { NetworkRow, SubnetRow } from './tables.js';
+import type { NetworkDb, NetworkRow, SubnetRow } from './tables.js';
 import type { HostRoute, PortRecord } from './model.js';
+
+/** A floating IP NATed to a fixed address (Nova's model hangs it under that fixed IP). */
+export interface VifFloatingIp {
+  address: string;
+  type: 'floating';
+  version: 4;
+  meta: Record<string, unknown>;
+}
 
 export interface VifIp {
   address: string;
   type: 'fixed';
   version: 4;
   meta: Record<string, unknown>;
-  floating_ips: unknown[];
+  floating_ips: VifFloatingIp[];
 }
+
+/** Floating addresses by port id, then by the fixed address they are NATed to. */
+export type FloatingIpsOfPorts = ReadonlyMap<string, ReadonlyMap<string, string[]>>;
 
 export interface VifAddress {
   address: string | null;
@@ -87,9 +98,25 @@ function address(addr: string | null, type: 'gateway' | 'dns'): VifAddress {
   return { address: addr, type, version: addr === null ? null : 4, meta: {} };
 }
 
-/** The VIFs of ports, given their networks and the subnets of those networks. */
+/** The floating IPs associated with these ports, as buildNetworkInfo takes them. */
+export async function floatingIpsOfPorts(db: NetworkDb, portIds: readonly string[]): Promise<FloatingIpsOfPorts> {
+  const out = new Map<string, Map<string, string[]>>();
+  if (portIds.length === 0) return out;
+  const rows = await db.selectFrom('neutron_floatingips').select(['fixed_port_id', 'fixed_ip_address', 'floating_ip_address'])
+    .where('fixed_port_id', 'in', [...portIds]).orderBy('floating_ip_address').execute();
+  for (const r of rows) {
+    if (r.fixed_port_id === null || r.fixed_ip_address === null) continue;
+    const byFixed = out.get(r.fixed_port_id) ?? new Map<string, string[]>();
+    out.set(r.fixed_port_id, byFixed);
+    byFixed.set(r.fixed_ip_address, [...(byFixed.get(r.fixed_ip_address) ?? []), r.floating_ip_address]);
+  }
+  return out;
+}
+
+/** The VIFs of ports, given their networks, the subnets of those networks and the ports' floating IPs. */
 export function buildNetworkInfo(
   ports: readonly PortRecord[], networks: readonly NetworkRow[], subnets: readonly SubnetRow[], binding: VifBinding,
+  floating: FloatingIpsOfPorts = new Map(),
 ): NetworkInfo {
   return ports.map(({ port, fixedIps }) => {
     const network = networks.find((n) => n.id === port.network_id);
@@ -100,7 +127,11 @@ export function buildNetworkInfo(
         cidr: s.cidr,
         gateway: address(s.gateway_ip, 'gateway'),
         ips: fixedIps.filter((ip) => ip.subnet_id === s.id)
-          .map((ip) => ({ address: ip.ip_address, type: 'fixed' as const, version: 4 as const, meta: {}, floating_ips: [] })),
+          .map((ip) => ({
+            address: ip.ip_address, type: 'fixed' as const, version: 4 as const, meta: {},
+            floating_ips: (floating.get(port.id)?.get(ip.ip_address) ?? [])
+              .map((address) => ({ address, type: 'floating' as const, version: 4 as const, meta: {} })),
+          })),
         dns: (JSON.parse(s.dns_nameservers) as string[]).map((d) => address(d, 'dns')),
         routes: (JSON.parse(s.host_routes) as HostRoute[]).map((r) => ({
           cidr: r.destination, gateway: address(r.nexthop, 'gateway'), interface: null, meta: {},

@@ -11,6 +11,7 @@ import {
 import { LOCAL_SEGMENT } from './provider.js';
 import { tagsFor } from './tags.js';
 import type { NetworkCreate, NetworkRecord, NetworkUpdate, Scope } from './model.js';
+import { setWildcardGrant, WILDCARD, type RbacAction } from './rbac-policies.js';
 
 export const NETWORK_LISTING: ListableTable = {
   table: 'neutron_networks',
@@ -42,22 +43,33 @@ export const SERVICE_DEVICE_OWNERS = ['network:dhcp'];
 export const MIN_MTU = 68;
 export const MAX_MTU = 9000;
 
-/** What a project may boot on and attach ports to: its own networks and shared ones. */
+/** A grant of `action` on the network to the project (or to every project). */
+function granted(eb: ExpressionBuilder<any, any>, action: RbacAction, projectId: string): Expression<SqlBool> {
+  return eb.exists(eb.selectFrom('neutron_rbac_policies').select('neutron_rbac_policies.id')
+    .whereRef('neutron_rbac_policies.object_id', '=', 'neutron_networks.id')
+    .where('neutron_rbac_policies.object_type', '=', 'network')
+    .where('neutron_rbac_policies.action', '=', action)
+    .where('neutron_rbac_policies.target_project', 'in', [projectId, WILDCARD]));
+}
+
+/** What a project may boot on and attach ports to: its own networks and those shared with it. */
 export function networkScope(scope: Scope): ((eb: ExpressionBuilder<any, any>) => Expression<SqlBool>) | null {
   if (scope.isAdmin) return null;
   return (eb) => eb.or([
     eb('neutron_networks.project_id', '=', scope.projectId),
     eb('neutron_networks.shared', '=', 1),
+    granted(eb, 'access_as_shared', scope.projectId),
   ]);
 }
 
-/** What a project may see: also every external network, whose owner offers it for gateways and floating IPs. */
+/** What a project may see: also the external networks offered to it for gateways and floating IPs. */
 export function visibleNetworkScope(scope: Scope): ((eb: ExpressionBuilder<any, any>) => Expression<SqlBool>) | null {
   if (scope.isAdmin) return null;
   return (eb) => eb.or([
     eb('neutron_networks.project_id', '=', scope.projectId),
     eb('neutron_networks.shared', '=', 1),
-    eb('neutron_networks.router_external', '=', 1),
+    granted(eb, 'access_as_shared', scope.projectId),
+    granted(eb, 'access_as_external', scope.projectId),
   ]);
 }
 
@@ -81,7 +93,22 @@ export class NetworkStore {
     if (s) q = q.where(s);
     const row = await q.executeTakeFirst();
     if (!row) throw networkNotFound(id);
-    return row;
+    const [seen] = await this.asSeenBy(scope, [row]);
+    return seen!;
+  }
+
+  /**
+   * Rows as the project sees them: a network shared with it by a grant of its
+   * own reads `shared: true`, as Neutron computes the attribute per requester.
+   */
+  private async asSeenBy(scope: Scope, rows: NetworkRow[]): Promise<NetworkRow[]> {
+    const candidates = scope.isAdmin ? [] : rows.filter((r) => r.shared === 0 && r.project_id !== scope.projectId).map((r) => r.id);
+    if (candidates.length === 0) return rows;
+    const grants = await this.db.selectFrom('neutron_rbac_policies').select('object_id')
+      .where('object_type', '=', 'network').where('action', '=', 'access_as_shared')
+      .where('target_project', '=', scope.projectId).where('object_id', 'in', candidates).execute();
+    const shared = new Set(grants.map((g) => g.object_id));
+    return rows.map((r) => (shared.has(r.id) ? { ...r, shared: 1 } : r));
   }
 
   async get(scope: Scope, id: string): Promise<NetworkRecord> {
@@ -91,7 +118,7 @@ export class NetworkStore {
 
   async list(scope: Scope, req: ListRequest): Promise<{ records: NetworkRecord[]; hasMore: boolean }> {
     const { rows, hasMore } = await listRows<NetworkRow>(this.db, NETWORK_LISTING, req, visibleNetworkScope(scope), networkNotFound);
-    return { records: await this.records(rows), hasMore };
+    return { records: await this.records(await this.asSeenBy(scope, rows)), hasMore };
   }
 
   /** Subnet ids and tags for many networks in two queries. */
@@ -136,6 +163,10 @@ export class NetworkStore {
     if (rows.length > 0) {
       await this.db.transaction().execute(async (trx) => {
         await trx.insertInto('neutron_networks').values(rows).execute();
+        for (const r of rows) {
+          if (r.shared === 1) await setWildcardGrant(trx, r, 'access_as_shared', true);
+          if (r.router_external === 1) await setWildcardGrant(trx, r, 'access_as_external', true);
+        }
         for (const r of flat) {
           const physnet = r.provider_physical_network!;
           try {
@@ -153,9 +184,13 @@ export class NetworkStore {
   async update(current: NetworkRow, patch: NetworkUpdate): Promise<NetworkRecord> {
     checkMtu(patch.mtu);
     if (patch.shared === false && current.shared === 1) {
-      // Other projects' ports on the network would lose access to it.
+      // Other projects' ports on the network would lose access to it, unless a grant of their own remains.
       const foreign = await this.db.selectFrom('neutron_ports').select('id')
-        .where('network_id', '=', current.id).where('project_id', '!=', current.project_id).limit(1).executeTakeFirst();
+        .where('network_id', '=', current.id).where('project_id', '!=', current.project_id)
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('neutron_rbac_policies').select('neutron_rbac_policies.id')
+          .where('neutron_rbac_policies.object_id', '=', current.id).where('neutron_rbac_policies.action', '=', 'access_as_shared')
+          .whereRef('neutron_rbac_policies.target_project', '=', 'neutron_ports.project_id'))))
+        .limit(1).executeTakeFirst();
       if (foreign) throw invalidSharedSetting(current.id);
     }
     if (patch.router_external === false && current.router_external === 1) {
@@ -172,9 +207,13 @@ export class NetworkStore {
     if (patch.mtu !== undefined) values.mtu = patch.mtu;
     if (patch.port_security_enabled !== undefined) values.port_security_enabled = patch.port_security_enabled ? 1 : 0;
     if (patch.router_external !== undefined) values.router_external = patch.router_external ? 1 : 0;
-    await this.db.updateTable('neutron_networks')
-      .set({ ...values, updated_at: nowIso(), revision_number: current.revision_number + 1 })
-      .where('id', '=', current.id).execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('neutron_networks')
+        .set({ ...values, updated_at: nowIso(), revision_number: current.revision_number + 1 })
+        .where('id', '=', current.id).execute();
+      if (patch.shared !== undefined) await setWildcardGrant(trx, current, 'access_as_shared', patch.shared);
+      if (patch.router_external !== undefined) await setWildcardGrant(trx, current, 'access_as_external', patch.router_external);
+    });
     return this.get({ isAdmin: true, projectId: '' }, current.id);
   }
 
@@ -192,6 +231,7 @@ export class NetworkStore {
       await trx.deleteFrom('neutron_subnets').where('network_id', '=', id).execute();
       await trx.deleteFrom('neutron_tags').where('resource_id', 'in', owned).execute();
       await trx.deleteFrom('neutron_flat_allocations').where('network_id', '=', id).execute();
+      await trx.deleteFrom('neutron_rbac_policies').where('object_type', '=', 'network').where('object_id', '=', id).execute();
       const r = await trx.deleteFrom('neutron_networks').where('id', '=', id).executeTakeFirst();
       if (Number(r.numDeletedRows) === 0) throw networkNotFound(id);
     });

@@ -1,19 +1,20 @@
 /**
- * The network quotas this service enforces: routers and floating IPs, with
- * Neutron's default limits (quota_router, quota_floatingip). The other
+ * The network quotas this service enforces: routers, floating IPs and RBAC
+ * policies, with Neutron's default limits (quota_router, quota_floatingip,
+ * quota_rbac_policy). The other
  * resources stay unlimited (-1).
  */
 import type { NetworkDb } from './tables.js';
 import { overQuota } from './errors.js';
 import type { KeyedMutex } from './keyed-mutex.js';
 
-export type EnforcedResource = 'router' | 'floatingip';
+export type EnforcedResource = 'router' | 'floatingip' | 'rbac_policy';
 
 export type QuotaLimits = Record<EnforcedResource, number>;
 
-export const DEFAULT_QUOTA_LIMITS: QuotaLimits = { router: 10, floatingip: 50 };
+export const DEFAULT_QUOTA_LIMITS: QuotaLimits = { router: 10, floatingip: 50, rbac_policy: 10 };
 
-const TABLES = { router: 'neutron_routers', floatingip: 'neutron_floatingips' } as const;
+const TABLES = { router: 'neutron_routers', floatingip: 'neutron_floatingips', rbac_policy: 'neutron_rbac_policies' } as const;
 
 export async function countOwned(db: NetworkDb, resource: EnforcedResource, projectId: string): Promise<number> {
   const r = await db.selectFrom(TABLES[resource]).select((eb) => eb.fn.countAll<number>().as('n'))

@@ -26,6 +26,8 @@ import { FloatingIpStore, FLOATINGIP_OWNER } from './floating-ips.js';
 import { DEFAULT_QUOTA_LIMITS, countOwned, withinQuota, type EnforcedResource, type QuotaLimits } from './quotas.js';
 import { servicePortInUse } from './errors.js';
 import { AddressScopeStore, SubnetPoolStore } from './subnet-pools.js';
+import { RbacPolicyStore, type RbacPolicyCreate } from './rbac-policies.js';
+import type { RbacPolicyRow } from './tables.js';
 import { networkIpAvailabilities, type AvailabilityFilter, type NetworkAvailability } from './ip-availability.js';
 import type { PortRow } from './tables.js';
 import type { NetworkRow, SecurityGroupRuleRow } from './tables.js';
@@ -73,6 +75,7 @@ export class NetworkService {
   readonly floatingIps: FloatingIpStore;
   readonly addressScopes: AddressScopeStore;
   readonly subnetPools: SubnetPoolStore;
+  readonly rbacPolicies: RbacPolicyStore;
   readonly quotaLimits: QuotaLimits;
   /** The agents' rows (the agents API and report_state). */
   readonly agents: AgentRegistry;
@@ -101,6 +104,7 @@ export class NetworkService {
     this.trunks = new TrunkStore(this.db, vifType === 'bridge');
     this.addressScopes = new AddressScopeStore(this.db);
     this.subnetPools = new SubnetPoolStore(this.db, this.addressScopes);
+    this.rbacPolicies = new RbacPolicyStore(this.db);
     this.routers = new RouterStore(this.db, this.ports, this.subnets, locks);
     this.floatingIps = new FloatingIpStore(this.db, this.ports, this.routers);
     this.instances = new InstanceNetworks(this.db, this.subnets, this.ports, this.binding);
@@ -209,10 +213,15 @@ export class NetworkService {
         .where('project_id', '=', projectId).executeTakeFirstOrThrow();
       return Number(r.n);
     };
-    const [network, subnet, port, router, floatingip] = await Promise.all([
+    const [network, subnet, port, router, floatingip, rbac_policy] = await Promise.all([
       count('neutron_networks'), count('neutron_subnets'), count('neutron_ports'),
-      countOwned(this.db, 'router', projectId), countOwned(this.db, 'floatingip', projectId)]);
-    return { network, subnet, port, router, floatingip };
+      countOwned(this.db, 'router', projectId), countOwned(this.db, 'floatingip', projectId), countOwned(this.db, 'rbac_policy', projectId)]);
+    return { network, subnet, port, router, floatingip, rbac_policy };
+  }
+
+  /** A grant within the project's rbac_policy quota. */
+  createRbacPolicy(auth: AuthContext, input: RbacPolicyCreate): Promise<RbacPolicyRow> {
+    return this.withinQuota('rbac_policy', input.project_id, () => this.rbacPolicies.create(scopeOf(auth), input));
   }
 
   ipAvailabilities(filter: AvailabilityFilter): Promise<NetworkAvailability[]> {

@@ -218,6 +218,20 @@ export interface SubnetPoolRow {
   updated_at: string;
 }
 
+/** A grant of access to an object (Neutron's RBAC): a network shared with, or offered as external to, a project or '*'. */
+export interface RbacPolicyRow {
+  id: string;
+  /** the project that made the grant */
+  project_id: string;
+  object_type: string;
+  object_id: string;
+  /** 'access_as_shared' | 'access_as_external' */
+  action: string;
+  /** a project id, or '*' for every project */
+  target_project: string;
+  created_at: string;
+}
+
 /** A network agent (Neutron's agents table); alive while heartbeat_timestamp is recent. */
 export interface AgentRow {
   id: string;
@@ -252,6 +266,7 @@ export interface NetworkTables {
   neutron_floatingips: FloatingIpRow;
   neutron_address_scopes: AddressScopeRow;
   neutron_subnetpools: SubnetPoolRow;
+  neutron_rbac_policies: RbacPolicyRow;
   neutron_agents: AgentRow;
 }
 

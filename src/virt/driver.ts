@@ -277,6 +277,14 @@ export class SpawnFailed extends Error {
   }
 }
 
+/** The guest did not release a device it was asked to let go of (Nova's DeviceDetachFailed). */
+export class DeviceDetachFailed extends Error {
+  constructor(readonly uuid: string, readonly deviceId: string) {
+    super(`Device detach failed for ${deviceId}: the guest ${uuid} did not release it.`);
+    this.name = 'DeviceDetachFailed';
+  }
+}
+
 /** The operation does not apply in the guest's current power state. */
 export class InvalidPowerState extends Error {
   constructor(message: string) {

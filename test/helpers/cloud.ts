@@ -158,7 +158,7 @@ export async function startTestCloud(overrides: Overrides = {}, opts: { statePat
     env: {},
     overrides: mergeOverrides({
       // The fake hypervisor unless a test asks for libvirt: the default would pick libvirt whenever libvirtd runs.
-      DEFAULT: { state_path: statePath, osapi_compute_listen_port: 0, compute_driver: 'fake.FakeDriver' },
+      DEFAULT: { state_path: statePath, osapi_compute_listen_port: 0, metadata_listen_port: 0, compute_driver: 'fake.FakeDriver' },
       identity: { admin_password: ADMIN_PASSWORD, demo_password: DEMO_PASSWORD },
       quota: { instances: -1, cores: -1, ram: -1 },
       // Console proxies of its own on free ports: test clouds run side by side.
@@ -345,6 +345,7 @@ export async function startCloudProcess(opts: CloudProcessOptions = {}): Promise
     // Its own console proxy on a free local port: test clouds run side by side.
     KILONOVA_VNC__NOVNCPROXY_HOST: '127.0.0.1',
     KILONOVA_VNC__NOVNCPROXY_PORT: '0',
+    KILONOVA_DEFAULT__METADATA_LISTEN_PORT: '0',
   }, opts.env ?? {});
 
   const cleanup = () => { if (ownState) fs.rmSync(statePath, { recursive: true, force: true }); };

@@ -114,7 +114,7 @@ export async function startServiceCloud(opts: ServiceCloudOptions = {}): Promise
     const apiUrl = `http://127.0.0.1:${ports[0]}`;
     const serviceUser = { auth_url: `${apiUrl}/identity`, username: 'admin', password: ADMIN_PASSWORD, project_name: 'admin' };
     const controller = mergeSections({
-      DEFAULT: { transport_url: transportUrl, host: 'controller', state_path: path.join(dir, 'controller'), osapi_compute_listen: '127.0.0.1', osapi_compute_listen_port: ports[0], report_interval: 1 },
+      DEFAULT: { transport_url: transportUrl, host: 'controller', state_path: path.join(dir, 'controller'), osapi_compute_listen: '127.0.0.1', osapi_compute_listen_port: ports[0], metadata_listen_port: 0, report_interval: 1 },
       // Several controller processes, and two such clouds at once in a test run: their pools together stay well under PostgreSQL's 100 connections.
       database: { connection: db.url, max_pool_size: 4 },
       identity: { admin_password: ADMIN_PASSWORD, demo_password: DEMO_PASSWORD },

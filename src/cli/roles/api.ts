@@ -19,6 +19,7 @@ import { imageApi } from '../../image/api/routes.js';
 import { IMAGE_POLICY_DEFAULTS } from '../../image/policy.js';
 import { NetworkService } from '../../network/service.js';
 import { networkApi } from '../../network/api/routes.js';
+import { notifyNovaOfFloatingIps } from '../../network/nova-notifier.js';
 import { PlacementService } from '../../placement/service.js';
 import { placementApi } from '../../placement/api/routes.js';
 import { placementPolicyDefaults } from '../../placement/api/policy.js';
@@ -27,11 +28,13 @@ import { computePolicyDefaults, identityPolicyDefaults } from '../../policy/defa
 import type { ComputeDb } from '../../compute/db/tables.js';
 import { bootstrapDefaultFlavors } from '../../compute/flavors.js';
 import { ComputeAPI } from '../../compute/api.js';
+import { applyNetworkChanged } from '../../compute/network-info-cache.js';
 import { computeApi } from '../../compute/api/routes.js';
 import { computeRpcClient } from '../../compute/rpcapi.js';
 import { conductorRpcClient } from '../../conductor/rpcapi.js';
 import { readStoredPasswords, writeCloudsYaml } from '../clouds-yaml.js';
 import { startConsoleProxies } from '../console-proxies.js';
+import { startMetadataApi } from '../metadata-api.js';
 import { StartupError, type Bus, type Cleanups } from './common.js';
 
 export interface ApiServices {
@@ -86,12 +89,16 @@ export interface ServedApis {
   cloudsYaml: string;
   /** One line per console proxy: where its consoles are, or why it is not running. */
   consoleProxies: string[];
+  /** Where the metadata API listens (its port, once it picked one), or why it is not running. */
+  metadataApi: { note: string; port?: number };
 }
 
 export async function serveApis(conf: Config, db: ComputeDb, svc: ApiServices, bus: Bus, statePath: string, logger: Logger, cleanups: Cleanups): Promise<ServedApis> {
   const host = conf.DEFAULT.host;
   const consoles = await startConsoleProxies(conf, db, logger);
   cleanups.push(() => consoles.close());
+  const metadata = await startMetadataApi(conf, db, logger);
+  cleanups.push(() => metadata.close());
 
   const downAfterMs = conf.DEFAULT.service_down_time * 1000;
   const { identity, images, network, placement, policy } = svc;
@@ -111,6 +118,10 @@ export async function serveApis(conf: Config, db: ComputeDb, svc: ApiServices, b
     },
   });
 
+  // Neutron's nova notifier, in-process: a floating IP (dis)association refreshes its server's network info cache.
+  const cacheLogger = logger.child({ service: 'compute-api' });
+  notifyNovaOfFloatingIps(db, network.floatingIps, (events) => applyNetworkChanged({ db, network, logger: cacheLogger }, events), logger);
+
   const http = createHttpServer({ logger, bodyLimit: 1024 * 1024 });
   cleanups.push(() => http.close());
   http.get('/', async () => ({
@@ -129,5 +140,5 @@ export async function serveApis(conf: Config, db: ComputeDb, svc: ApiServices, b
   const url = `http://${listenHost.includes(':') ? `[${listenHost}]` : listenHost}:${port}`;
   identity.setPublicEndpoint(url);
   const cloudsYaml = writeCloudsYaml(statePath, { authUrl: `${url}/identity`, region: conf.identity.region, admin: svc.adminPassword, demo: svc.demoPassword });
-  return { http, url, port, cloudsYaml, consoleProxies: consoles.notes };
+  return { http, url, port, cloudsYaml, consoleProxies: consoles.notes, metadataApi: { note: metadata.note, port: metadata.port } };
 }

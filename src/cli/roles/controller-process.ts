@@ -31,9 +31,10 @@ export async function startControllerProcess(role: 'api' | 'conductor' | 'schedu
   if (role === 'api') {
     const { openApiServices, serveApis } = await import('./api.js');
     const svc = await openApiServices(conf, database.db, statePath, logger);
-    const { serveNetworkNode } = await import('./network-agents.js');
+    const { serveNetworkNode, startNetworkMetadataAgent } = await import('./network-agents.js');
     await serveNetworkNode({ conf, network: svc.network, bus, statePath, logger }, cleanups);
     const served = await serveApis(conf, db, svc, bus, statePath, logger, cleanups);
+    await startNetworkMetadataAgent({ conf, network: svc.network, bus, metadataApiPort: served.metadataApi.port, logger }, cleanups);
     return `at ${served.url}`;
   }
   const { registerDatabaseService } = await import('./conductor.js');

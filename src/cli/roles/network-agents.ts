@@ -17,6 +17,8 @@ import { L2Agent } from '../../network/agents/l2-agent.js';
 import { DhcpAgent } from '../../network/agents/dhcp-agent.js';
 import { L3Agent } from '../../network/agents/l3-agent.js';
 import { DriverUnavailable, loadNetworkNodeDrivers, loadPortDataPath, type DriverOptions } from '../../network/agents/load-drivers.js';
+import { metadataAgentSettings, metadataProxyStateDir } from '../../network/agents/metadata/config.js';
+import { AGENT_IDENTITIES } from '../../network/agents/agent-types.js';
 import { StartupError, type Bus, type Cleanups } from './common.js';
 
 /** auto: a DHCP agent only beside a real data path, so a noop cloud hands out addresses exactly as one without agents. */
@@ -27,7 +29,9 @@ export function dhcpAgentEnabled(conf: Config): boolean {
 function driverOptions(conf: Config, statePath: string, logger: Logger): DriverOptions {
   return {
     driver: conf.network.driver as DriverOptions['driver'], hostNamespace: conf.linuxbridge.host_namespace,
-    stateDir: path.join(statePath, 'network'), logger,
+    stateDir: path.join(statePath, 'network'),
+    metadataProxy: { stateDir: metadataProxyStateDir(conf), agentSocket: metadataAgentSettings(conf).socketPath },
+    logger,
   };
 }
 
@@ -60,13 +64,42 @@ export async function serveNetworkNode(
   const l3 = new L3Agent(plugin, loaded.router);
   const dhcp = dhcpAgentEnabled(conf) ? new DhcpAgent(conf.DEFAULT.host, plugin, loaded.dhcp) : undefined;
   const loops = [new AgentLoop(l3, loopDeps), ...(dhcp ? [new AgentLoop(dhcp, loopDeps)] : [])];
-  // The metadata agent (Neutron's neutron-metadata-agent, answering the proxies the DHCP driver starts) joins these
-  // loops when src/network/agents/metadata/ provides it: an AgentKind whose sync has nothing to do, started here.
   for (const loop of loops) {
     await loop.start();
     cleanups.push(() => loop.stop());
   }
   return { l3, dhcp, loops };
+}
+
+/**
+ * The metadata agent (Neutron's neutron-metadata-agent) beside the network
+ * service: it answers the proxies the DHCP driver starts in each qdhcp-
+ * namespace, so it runs where they do, with [network] driver = linuxbridge.
+ * It starts once the metadata API listens (the all-in-one's may have picked
+ * its port), finds ports in the network service's own tables, and reports
+ * its state like the other agents.
+ */
+export async function startNetworkMetadataAgent(
+  deps: { conf: Config; network: NetworkService; bus: Bus; metadataApiPort?: number; logger: Logger }, cleanups: Cleanups,
+): Promise<void> {
+  const { conf, logger } = deps;
+  if (conf.network.driver !== 'linuxbridge') return;
+  const [{ startMetadataAgent }, { networkServicePortLookup }] = await Promise.all([
+    import('../../network/agents/metadata/agent.js'), import('../../network/agents/metadata/port-lookup.js'),
+  ]);
+  const settings = metadataAgentSettings(conf, deps.metadataApiPort);
+  const log = logger.child({ service: 'metadata-agent' });
+  const agent = await startMetadataAgent({ ...settings, lookupPort: networkServicePortLookup(deps.network), logger: log });
+  cleanups.push(() => agent.close());
+  const loop = new AgentLoop({
+    identity: AGENT_IDENTITIES.metadata,
+    // Nothing to make real: the agent answers requests as they come.
+    cares: () => false,
+    sync: async () => undefined,
+    configurations: async () => ({ metadata_proxy_socket: settings.socketPath, nova_metadata_url: settings.novaMetadataUrl, log_agent_heartbeats: false }),
+  }, { host: conf.DEFAULT.host, transport: deps.bus.transport, plugin: pluginRpcClient(deps.bus.rpc), reportInterval: conf.agent.report_interval, logger: log });
+  await loop.start();
+  cleanups.push(() => loop.stop());
 }
 
 /** A compute host's L2 agent, with the data path [network] driver names; started by startL2Agent once the host serves. */

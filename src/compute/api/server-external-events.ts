@@ -4,18 +4,21 @@
  * the server is on a host, 404 for an unknown server, 422 for one without a
  * host, 400 for an event that needs a tag; any failure makes the whole
  * answer 207 (Nova's rules). Kilonova's hosts wait for no such event (ports
- * are bound in-process), so an accepted event is recorded in the log only.
+ * are bound in-process), so an accepted event is recorded in the log; only
+ * `network-changed` acts: the server's network info cache is refreshed after
+ * the answer (Nova casts it to the compute host, which does the same).
  */
 import type { FastifyInstance } from 'fastify';
 import { validate } from '../../http/validation.js';
 import { liveInstanceHosts } from '../instance-store.js';
+import { applyNetworkChanged } from '../network-info-cache.js';
 import type { ComputeApiDeps } from './deps.js';
 import { externalEventsSchema, type ExternalEvent } from './schemas/server-external-events.js';
 
 const TAG_REQUIRED = new Set(['volume-extended', 'power-update', 'accelerator-request-bound']);
 
 export function registerServerExternalEventRoutes(app: FastifyInstance, deps: ComputeApiDeps): void {
-  const { db, policy, logger } = deps;
+  const { db, policy, logger, network } = deps;
 
   app.post('/os-server-external-events', async (request, reply) => {
     validate(externalEventsSchema((v) => request.apiVersion.atLeast(v)), request.body);
@@ -36,6 +39,8 @@ export function registerServerExternalEventRoutes(app: FastifyInstance, deps: Co
       if (out.code !== 200) code = 207;
       return out;
     });
+    const changed = events.filter((e, i) => e.name === 'network-changed' && answered[i]!.code === 200);
+    if (changed.length > 0) void applyNetworkChanged({ db, network, logger }, changed);
     return reply.code(code).send({ events: answered });
   });
 }

@@ -13,7 +13,7 @@ import type {
   InstancePortInfo, NetworkClient, NetworkSummary, RequestedNetwork, SecurityGroupInfo, SecurityGroupRuleInfo, SecurityGroupRuleRequest,
 } from '../clients.js';
 import type { KeystoneSession, SessionRequest } from './keystone-session.js';
-import { networkInfoFrom, type NeutronNetwork, type NeutronPort, type NeutronSubnet } from './neutron-network-info.js';
+import { networkInfoFrom, type NeutronFloatingIp, type NeutronNetwork, type NeutronPort, type NeutronSubnet } from './neutron-network-info.js';
 
 const portNotFound = (id: string) => new BadRequest(`Port ${id} could not be found.`);
 const portInUse = (id: string) => new Conflict(`Port ${id} is still in use.`);
@@ -189,11 +189,12 @@ export class HttpNetworkClient implements NetworkClient {
   private async networkInfo(ports: NeutronPort[]): Promise<VifInfo[]> {
     if (ports.length === 0) return [];
     const networkIds = [...new Set(ports.map((p) => p.network_id))];
-    const [{ networks }, subnets] = await Promise.all([
+    const [{ networks }, subnets, { floatingips }] = await Promise.all([
       this.call<{ networks: NeutronNetwork[] }>({ path: `/v2.0/networks?${q({ id: networkIds })}` }),
       this.subnetsOf(networkIds),
+      this.call<{ floatingips: NeutronFloatingIp[] }>({ path: `/v2.0/floatingips?${q({ port_id: ports.map((p) => p.id) })}` }),
     ]);
-    return networkInfoFrom(ports, networks, subnets);
+    return networkInfoFrom(ports, networks, subnets, floatingips);
   }
 
   /** Deletes the ports compute made (or releases one a trunk now uses, as Neutron refuses its deletion); releases the user's. */
@@ -219,6 +220,10 @@ export class HttpNetworkClient implements NetworkClient {
         await this.call({ method: 'PUT', path: `/v2.0/ports/${encodeURIComponent(port.id)}`, json: { port: { 'binding:host_id': host } } });
       }
     }
+  }
+
+  async networkInfoForInstance(instanceUuid: string): Promise<VifInfo[]> {
+    return this.networkInfo(await this.ports({ device_id: instanceUuid, ...IN_CREATION_ORDER }));
   }
 
   async instancePorts(instanceUuid: string): Promise<InstancePortInfo[]> {

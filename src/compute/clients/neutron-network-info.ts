@@ -45,11 +45,20 @@ export interface NeutronSubnet {
   host_routes: Array<{ destination: string; nexthop: string }>;
 }
 
+/** The floating IP attributes this side reads: what Nova's model hangs under a fixed address. */
+export interface NeutronFloatingIp {
+  floating_ip_address: string;
+  fixed_ip_address: string | null;
+  port_id: string | null;
+}
+
 function address(addr: string | null, type: 'gateway' | 'dns') {
   return { address: addr, type, version: addr === null ? null : 4, meta: {} };
 }
 
-export function networkInfoFrom(ports: readonly NeutronPort[], networks: readonly NeutronNetwork[], subnets: readonly NeutronSubnet[]): VifInfo[] {
+export function networkInfoFrom(
+  ports: readonly NeutronPort[], networks: readonly NeutronNetwork[], subnets: readonly NeutronSubnet[], floatingIps: readonly NeutronFloatingIp[] = [],
+): VifInfo[] {
   return ports.map((port) => {
     const network = networks.find((n) => n.id === port.network_id);
     if (!network) throw new Error(`network ${port.network_id} of port ${port.id} is not visible to the service user`);
@@ -68,7 +77,11 @@ export function networkInfoFrom(ports: readonly NeutronPort[], networks: readonl
             cidr: s.cidr,
             gateway: address(s.gateway_ip, 'gateway'),
             ips: port.fixed_ips.filter((ip) => ip.subnet_id === s.id)
-              .map((ip) => ({ address: ip.ip_address, type: 'fixed', version: 4, meta: {}, floating_ips: [] })),
+              .map((ip) => ({
+                address: ip.ip_address, type: 'fixed', version: 4, meta: {},
+                floating_ips: floatingIps.filter((f) => f.port_id === port.id && f.fixed_ip_address === ip.ip_address)
+                  .map((f) => ({ address: f.floating_ip_address, type: 'floating', version: 4, meta: {} })),
+              })),
             dns: s.dns_nameservers.map((d) => address(d, 'dns')),
             routes: s.host_routes.map((r) => ({ cidr: r.destination, gateway: address(r.nexthop, 'gateway'), interface: null, meta: {} })),
             version: 4,

@@ -4,7 +4,6 @@
  * The linuxbridge modules load only when chosen, so a noop cloud never loads
  * the code that runs ip, iptables and dnsmasq.
  */
-import path from 'node:path';
 import type { Logger } from 'pino';
 import type { DhcpDriver, MetadataProxyDriver, PortDataPath, RouterDriver } from './drivers.js';
 import { NoopDhcpDriver, NoopMetadataProxyDriver, NoopPortDataPath, NoopRouterDriver } from './noop/drivers.js';
@@ -15,8 +14,10 @@ export interface DriverOptions {
   driver: DataPathDriver;
   /** [linuxbridge] host_namespace; empty: the root namespace. */
   hostNamespace: string;
-  /** Where drivers keep their files (dnsmasq's hosts files, haproxy configurations). */
+  /** Where drivers keep their files (dnsmasq's hosts files). */
   stateDir: string;
+  /** The metadata proxies' files and the metadata agent's socket they forward to (./metadata/config.ts). */
+  metadataProxy: { stateDir: string; agentSocket: string };
   logger: Logger;
 }
 
@@ -28,12 +29,12 @@ export class DriverUnavailable extends Error {
 }
 
 /**
- * Loads a linuxbridge module by name. Its path is not written out as a
- * literal import so that this module builds before those modules exist;
- * from the bundled command (dist/cli-chunks) the compiled module under
- * dist/src is tried next. Once they are on main, literal imports are better.
+ * Loads a linuxbridge module that is not on main yet by name, so that this
+ * module builds before it exists; from the bundled command (dist/cli-chunks)
+ * the compiled module under dist/src is tried next. Once it is on main, a
+ * literal import (as for the network node's drivers below) is better.
  */
-async function linuxbridgeModule(name: string): Promise<Record<string, unknown>> {
+async function pendingLinuxbridgeModule(name: string): Promise<Record<string, unknown>> {
   const candidates = [`./linuxbridge/${name}.js`, new URL(`../src/network/agents/linuxbridge/${name}.js`, import.meta.url).href];
   let last: unknown;
   for (const specifier of candidates) {
@@ -46,18 +47,12 @@ async function linuxbridgeModule(name: string): Promise<Record<string, unknown>>
   throw new DriverUnavailable(`[network] driver = linuxbridge needs src/network/agents/linuxbridge/${name}.ts, which could not be loaded: ${(last as Error)?.message ?? String(last)}`);
 }
 
-type Ctor<T> = new (opts: Record<string, unknown>) => T;
-
-async function linuxbridgeClass<T>(module: string, name: string): Promise<Ctor<T>> {
-  const cls = (await linuxbridgeModule(module))[name];
-  if (typeof cls !== 'function') throw new DriverUnavailable(`src/network/agents/linuxbridge/${module}.ts exports no ${name}`);
-  return cls as Ctor<T>;
-}
-
 /** A compute host's data path (the L2 agent's driver). */
 export async function loadPortDataPath(opts: DriverOptions): Promise<PortDataPath> {
   if (opts.driver === 'noop') return new NoopPortDataPath();
-  const PortDataPathClass = await linuxbridgeClass<PortDataPath>('port-data-path', 'LinuxBridgePortDataPath');
+  const cls = (await pendingLinuxbridgeModule('port-data-path')).LinuxBridgePortDataPath;
+  if (typeof cls !== 'function') throw new DriverUnavailable('src/network/agents/linuxbridge/port-data-path.ts exports no LinuxBridgePortDataPath');
+  const PortDataPathClass = cls as new (o: { hostNamespace?: string; logger?: Logger }) => PortDataPath;
   return new PortDataPathClass({ hostNamespace: opts.hostNamespace, logger: opts.logger.child({ component: 'port-data-path' }) });
 }
 
@@ -70,16 +65,16 @@ export interface NetworkNodeDrivers {
 /** The network node's drivers (the DHCP and L3 agents', and the metadata proxy the DHCP driver starts per network). */
 export async function loadNetworkNodeDrivers(opts: DriverOptions): Promise<NetworkNodeDrivers> {
   if (opts.driver === 'noop') return { dhcp: new NoopDhcpDriver(), router: new NoopRouterDriver(), metadataProxy: new NoopMetadataProxyDriver() };
-  const [Dhcp, Router, Proxy] = await Promise.all([
-    linuxbridgeClass<DhcpDriver>('dhcp-driver', 'LinuxBridgeDhcpDriver'),
-    linuxbridgeClass<RouterDriver>('router-driver', 'LinuxBridgeRouterDriver'),
-    linuxbridgeClass<MetadataProxyDriver>('metadata-proxy', 'HaproxyMetadataProxyDriver'),
+  const [{ LinuxBridgeDhcpDriver }, { LinuxBridgeRouterDriver }, { HaproxyMetadataProxyDriver }] = await Promise.all([
+    import('./linuxbridge/dhcp-driver.js'), import('./linuxbridge/router-driver.js'), import('./linuxbridge/metadata-proxy.js'),
   ]);
-  const common = { hostNamespace: opts.hostNamespace };
-  const metadataProxy = new Proxy({ ...common, stateDir: path.join(opts.stateDir, 'metadata-proxy'), logger: opts.logger.child({ component: 'metadata-proxy' }) });
+  const hostNamespace = opts.hostNamespace || undefined;
+  const metadataProxy = new HaproxyMetadataProxyDriver({
+    stateDir: opts.metadataProxy.stateDir, agentSocket: opts.metadataProxy.agentSocket, logger: opts.logger.child({ component: 'metadata-proxy' }),
+  });
   return {
     metadataProxy,
-    dhcp: new Dhcp({ ...common, stateDir: opts.stateDir, metadataProxy, logger: opts.logger.child({ component: 'dhcp-driver' }) }),
-    router: new Router({ ...common, logger: opts.logger.child({ component: 'router-driver' }) }),
+    dhcp: new LinuxBridgeDhcpDriver({ hostNamespace, stateDir: opts.stateDir, metadataProxy, logger: opts.logger }),
+    router: new LinuxBridgeRouterDriver({ hostNamespace, logger: opts.logger.child({ component: 'router-driver' }) }),
   };
 }

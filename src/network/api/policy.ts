@@ -115,6 +115,12 @@ export const NETWORK_POLICY_DEFAULTS: PolicyRuleDefault[] = [
   { name: 'update_subnetpool', checkStr: `${ADMIN} or (${OWNER_MEMBER})` },
   { name: 'update_subnetpool:is_default', checkStr: ADMIN },
   { name: 'delete_subnetpool', checkStr: `${ADMIN} or (${OWNER_MEMBER})` },
+  { name: 'create_rbac_policy', checkStr: `${ADMIN} or (${OWNER_MEMBER})` },
+  { name: 'create_rbac_policy:target_tenant', checkStr: `${ADMIN} or (not field:rbac_policy:target_tenant=* and not field:rbac_policy:target_project=*)` },
+  { name: 'update_rbac_policy', checkStr: `${ADMIN} or (${OWNER_MEMBER})` },
+  { name: 'update_rbac_policy:target_tenant', checkStr: `${ADMIN} or (not field:rbac_policy:target_tenant=* and not field:rbac_policy:target_project=*)` },
+  { name: 'get_rbac_policy', checkStr: `${ADMIN} or (${OWNER_READER})` },
+  { name: 'delete_rbac_policy', checkStr: `${ADMIN} or (${OWNER_MEMBER})` },
   { name: 'get_availability_zone', checkStr: '@' },
   { name: 'get_service_provider', checkStr: '@' },
   { name: 'get_agent', checkStr: ADMIN },
@@ -135,6 +141,7 @@ const shared: Rule = ({ t }) => t.shared === true || t['network:shared'] === tru
 const external: Rule = ({ t }) => t['router:external'] === true;
 const notNetworkDevice: Rule = ({ t }) => !String(t.device_owner ?? '').startsWith('network:');
 const any = (...rules: Rule[]): Rule => (ctx) => rules.some((r) => r(ctx));
+const notWildcardTarget: Rule = ({ t }) => t.target_tenant !== '*' && t.target_project !== '*';
 
 const RULES: Record<string, Rule> = {
   create_network: any(admin, ownerMember),
@@ -232,6 +239,12 @@ const RULES: Record<string, Rule> = {
   update_subnetpool: any(admin, ownerMember),
   'update_subnetpool:is_default': admin,
   delete_subnetpool: any(admin, ownerMember),
+  create_rbac_policy: any(admin, ownerMember),
+  'create_rbac_policy:target_tenant': any(admin, notWildcardTarget),
+  update_rbac_policy: any(admin, ownerMember),
+  'update_rbac_policy:target_tenant': any(admin, notWildcardTarget),
+  get_rbac_policy: any(admin, ownerReader),
+  delete_rbac_policy: any(admin, ownerMember),
   get_availability_zone: () => true,
   get_service_provider: () => true,
   get_agent: admin,

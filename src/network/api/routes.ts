@@ -21,6 +21,7 @@ import { registerRouterRoutes } from './routers.js';
 import { registerFloatingIpRoutes } from './floating-ips.js';
 import { registerAvailabilityRoutes } from './availability.js';
 import { registerSubnetPoolRoutes } from './subnet-pools.js';
+import { registerRbacPolicyRoutes } from './rbac-policies.js';
 import { registerAgentRoutes } from './agents.js';
 import { registerChangeNotifications } from './change-hook.js';
 
@@ -56,6 +57,7 @@ export async function networkApi(app: FastifyInstance, opts: NetworkApiOptions):
     registerFloatingIpRoutes(v2, ctx);
     registerAvailabilityRoutes(v2, ctx);
     registerSubnetPoolRoutes(v2, ctx);
+    registerRbacPolicyRoutes(v2, ctx);
     registerAgentRoutes(v2, ctx);
   }, { prefix: '/v2.0' });
 }

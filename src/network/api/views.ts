@@ -4,6 +4,7 @@ import type { RouterRecord } from '../routers.js';
 import type { FloatingIpRecord } from '../floating-ips.js';
 import type { SubnetPoolRecord } from '../subnet-pools.js';
 import type { AddressScopeRow } from '../tables.js';
+import type { RbacPolicyRow } from '../tables.js';
 import type { SubportRow } from '../tables.js';
 import type { VifBinding } from '../network-info.js';
 
@@ -202,4 +203,11 @@ export function selectFields(view: View, fields: readonly string[] | undefined):
   const out: View = {};
   for (const f of fields) if (f in view) out[f] = view[f];
   return out;
+}
+
+export function rbacPolicyView(r: RbacPolicyRow): View {
+  return {
+    id: r.id, project_id: r.project_id, tenant_id: r.project_id, object_type: r.object_type, object_id: r.object_id,
+    action: r.action, target_tenant: r.target_project, target_project: r.target_project,
+  };
 }

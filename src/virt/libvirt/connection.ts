@@ -132,12 +132,33 @@ export class LibvirtConnection {
   }
 
   /** defineXML: the XML goes through a private temporary file, not the command line. */
-  async defineDomain(xml: string): Promise<void> {
+  defineDomain(xml: string): Promise<void> {
+    return this.withXmlFile(xml, async (file) => { await this.run(['define', file]); });
+  }
+
+  /**
+   * Adds a device to the domain's persistent definition and, when `live`, to
+   * the running guest too (Nova's attach with VIR_DOMAIN_AFFECT_CONFIG|LIVE).
+   */
+  attachDevice(ref: string, xml: string, live: boolean): Promise<void> {
+    return this.withXmlFile(xml, async (file) => {
+      await this.run(['attach-device', checkDomainRef(ref), file, '--config', ...(live ? ['--live'] : [])]);
+    });
+  }
+
+  /** Asks for the device's removal from the definition and/or the guest; a running guest completes it when it releases the device. */
+  detachDevice(ref: string, xml: string, where: { config: boolean; live: boolean }): Promise<void> {
+    return this.withXmlFile(xml, async (file) => {
+      await this.run(['detach-device', checkDomainRef(ref), file, ...(where.config ? ['--config'] : []), ...(where.live ? ['--live'] : [])]);
+    });
+  }
+
+  private async withXmlFile(xml: string, use: (file: string) => Promise<void>): Promise<void> {
     const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'kilonova-domain-'));
-    const file = path.join(dir, 'domain.xml');
+    const file = path.join(dir, 'device.xml');
     try {
       await fs.promises.writeFile(file, xml, { mode: 0o600 });
-      await this.run(['define', file]);
+      await use(file);
     } finally {
       await fs.promises.rm(dir, { recursive: true, force: true });
     }

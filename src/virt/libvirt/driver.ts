@@ -13,7 +13,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import {
-  ConsoleTypeUnavailable, DriverNotSupported, InstanceNotFoundOnHost, InvalidPowerState, PowerState, SpawnFailed,
+  ConsoleTypeUnavailable, DeviceDetachFailed, DriverNotSupported, InstanceNotFoundOnHost, InvalidPowerState, PowerState, SpawnFailed,
   type Diagnostics, type DriverCapabilities, type DriverInstance, type SnapshotData, type HostResources, type InstanceInfo, type LifecycleEvent as DriverLifecycleEvent,
   type PowerStateValue, type SpawnRequest, type VifInfo, type VirtDriver, type ConsoleEndpoint, type ConsoleProtocol,
 } from '../driver.js';
@@ -22,7 +22,8 @@ import { makeConfigDrive } from '../configdrive.js';
 import type { ImageMeta } from '../../objects/image-meta.js';
 import type { Flavor } from '../../objects/flavor.js';
 import { LibvirtConnection, LibvirtError, type DomainState, type LifecycleEvent as LifecycleEventFromLibvirt } from './connection.js';
-import { buildGuestXml, type GuestConfig, type GuestDisk } from './guest-config.js';
+import { buildGuestXml, buildInterfaceXml, type GuestConfig, type GuestDisk, type GuestInterface } from './guest-config.js';
+import { deviceNames } from '../../network/agents/state.js';
 import { FlavorDiskSmallerThanImage, ImageCache, ImageUnacceptable, type CachedImage, type ImageDataSource } from './image-backend.js';
 import { InstanceDirectory, type InstanceFiles } from './instance-directory.js';
 import { uptimeLine } from '../uptime.js';
@@ -40,6 +41,8 @@ export interface LibvirtDriverOptions {
   softRebootTimeoutS: number;
   /** seconds spawn waits for the domain to run */
   bootTimeoutS: number;
+  /** seconds a running guest gets to release a detached interface (default 160: Nova's 20 s × 8 attempts) */
+  deviceDetachTimeoutS?: number;
   images: ImageDataSource;
   logger: Logger;
   packageVersion: string;
@@ -85,13 +88,31 @@ interface GuestFilesPlan {
 
 /** Nova's MAX_CONSOLE_BYTES: the console log is tailed to this much. */
 const MAX_CONSOLE_BYTES = 100 * 1024;
+/** How long a running guest gets to release a hot-unplugged device: Nova's device_detach_timeout (20 s) times its attempts (8). */
+const DEFAULT_DEVICE_DETACH_TIMEOUT_S = 160;
+const DEVICE_DETACH_RESEND_MS = 5_000;
+const DEVICE_DETACH_POLL_MS = 200;
+
+/** Domain states in which a QEMU process holds the guest, so devices change live too. */
+const LIVE_STATES: readonly DomainState[] = ['running', 'idle', 'paused', 'in shutdown', 'pmsuspended'];
+const isLive = (state: DomainState) => LIVE_STATES.includes(state);
+
+/** A port as the guest's NIC: virtio, with the tap libvirt creates named after the port. */
+function guestInterfaceOf(vif: VifInfo): GuestInterface {
+  return { mac: vif.address, targetDev: vif.devname ?? deviceNames.tap(vif.id), model: 'virtio' };
+}
+
+/** The MAC addresses of a domain XML's interfaces, lower case. */
+function interfaceMacs(domainXml: string): string[] {
+  return [...domainXml.matchAll(/<interface\b[\s\S]*?<mac address=['"]([0-9a-fA-F:]+)['"]/g)].map((m) => m[1]!.toLowerCase());
+}
 const DEFAULT_CMDLINE = 'root=/dev/vda console=tty0 console=ttyS0';
 
 export class LibvirtDriver implements VirtDriver {
   readonly type = 'libvirt';
   // Setting a password needs the QEMU guest agent and crash dumps an NMI path
   // neither of which this driver drives yet.
-  readonly capabilities: DriverCapabilities = { supportsSetAdminPassword: false, supportsTriggerCrashDump: false, supportsRescue: false, supportsSnapshot: false, supportsMigration: false, supportsAttachInterface: false };
+  readonly capabilities: DriverCapabilities = { supportsSetAdminPassword: false, supportsTriggerCrashDump: false, supportsRescue: false, supportsSnapshot: false, supportsMigration: false, supportsAttachInterface: true };
   private host = os.hostname();
   readonly connection: LibvirtConnection;
   readonly imageCache: ImageCache;
@@ -273,7 +294,7 @@ export class LibvirtDriver implements VirtDriver {
       ramdisk: files.ramdisk,
       cmdline: files.kernel ? (instance.image.properties.os_command_line || DEFAULT_CMDLINE) : undefined,
       disks: files.disks,
-      interfaces: networkInfo.map((vif) => ({ mac: vif.address, targetDev: vif.devname ?? `tap${vif.id.slice(0, 11)}`, model: 'virtio' as const })),
+      interfaces: networkInfo.map(guestInterfaceOf),
       consoleLog: dir.consoleLog,
       ...(this.opts.vnc ? { vnc: { listen: this.opts.vnc.listen } } : {}),
       metadata: {
@@ -458,14 +479,45 @@ export class LibvirtDriver implements VirtDriver {
     return { host: this.opts.vnc.proxyclientAddress, port, internalAccessPath: null };
   }
 
-  async attachInterface(instance: DriverInstance, _vif: VifInfo): Promise<void> {
-    await this.state(instance);
-    throw new DriverNotSupported('attach_interface');
+  /**
+   * Nova's attach_interface: the port's interface goes into the persistent
+   * definition, and into the guest when it runs (hot-plug). A MAC already
+   * attached is left as it is, so a retried attach does nothing twice.
+   */
+  async attachInterface(instance: DriverInstance, vif: VifInfo): Promise<void> {
+    const state = await this.state(instance);
+    if (interfaceMacs(await this.connection.domain('dumpxml', instance.uuid, '--inactive')).includes(vif.address.toLowerCase())) return;
+    await this.connection.attachDevice(instance.uuid, buildInterfaceXml(guestInterfaceOf(vif)), isLive(state));
   }
 
-  async detachInterface(instance: DriverInstance, _vif: VifInfo): Promise<void> {
-    await this.state(instance);
-    throw new DriverNotSupported('detach_interface');
+  /**
+   * Nova's detach_interface: out of the persistent definition, and out of a
+   * running guest, which must release the device (ACPI hot-unplug); it is
+   * waited for up to device_detach_timeout, as Nova waits for libvirt's
+   * device-removed event, and a guest that never lets go is an error.
+   */
+  async detachInterface(instance: DriverInstance, vif: VifInfo): Promise<void> {
+    const state = await this.state(instance);
+    const mac = vif.address.toLowerCase();
+    const live = isLive(state);
+    const inConfig = interfaceMacs(await this.connection.domain('dumpxml', instance.uuid, '--inactive')).includes(mac);
+    const inGuest = live && interfaceMacs(await this.connection.domain('dumpxml', instance.uuid)).includes(mac);
+    if (!inConfig && !inGuest) return;
+    const xml = buildInterfaceXml(guestInterfaceOf(vif));
+    await this.connection.detachDevice(instance.uuid, xml, { config: inConfig, live: inGuest });
+    if (!inGuest) return;
+    // A guest still booting misses the unplug request; like Nova's detach
+    // attempts, the request is sent again until the guest lets go or time is up.
+    const deadline = Date.now() + (this.opts.deviceDetachTimeoutS ?? DEFAULT_DEVICE_DETACH_TIMEOUT_S) * 1000;
+    let resendAt = Date.now() + DEVICE_DETACH_RESEND_MS;
+    while (interfaceMacs(await this.connection.domain('dumpxml', instance.uuid)).includes(mac)) {
+      if (Date.now() > deadline) throw new DeviceDetachFailed(instance.uuid, vif.id);
+      if (Date.now() >= resendAt) {
+        resendAt = Date.now() + DEVICE_DETACH_RESEND_MS;
+        await this.connection.detachDevice(instance.uuid, xml, { config: false, live: true }).catch(() => undefined);
+      }
+      await sleep(DEVICE_DETACH_POLL_MS);
+    }
   }
 
   async migrateDiskAndPowerOff(instance: DriverInstance, _flavor: Flavor, _destHost: string): Promise<void> {

@@ -122,6 +122,11 @@ function diskElement(d: GuestDisk): XmlElement {
   ]);
 }
 
+/** One interface's device XML, for hot-plugging it into a defined domain (attach-device). */
+export function buildInterfaceXml(i: GuestInterface): string {
+  return `${interfaceElement(i).toString()}\n`;
+}
+
 function interfaceElement(i: GuestInterface): XmlElement {
   return el('interface', { type: 'ethernet' }, [
     el('mac', { address: i.mac }),

@@ -45,6 +45,7 @@ export async function createFixtures(cloud: TestCloud): Promise<Fixtures> {
   const floatingip = (await ok(cloud, 'POST', '/network/v2.0/floatingips', { floatingip: { floating_network_id: externalNetwork, port_id: port } })).json.floatingip.id;
   const keypair = (await ok(cloud, 'POST', '/compute/v2.1/os-keypairs', { keypair: { name: 'fuzz-fixture' } })).json.keypair.name;
   const project = (await ok(cloud, 'POST', '/identity/v3/projects', { project: { name: 'fuzz-fixture', domain_id: 'default' } })).json.project.id;
+  const rbacPolicy = (await ok(cloud, 'POST', '/network/v2.0/rbac-policies', { rbac_policy: { object_type: 'network', object_id: routerNet, action: 'access_as_shared', target_tenant: project } })).json.rbac_policy.id;
   const user = (await ok(cloud, 'POST', '/identity/v3/users', { user: { name: 'fuzz-fixture', domain_id: 'default', password: 'pw-123456', default_project_id: project } })).json.user.id;
   const role = (await ok(cloud, 'POST', '/identity/v3/roles', { role: { name: 'fuzz-fixture' } })).json.role.id;
   await ok(cloud, 'PUT', `/identity/v3/projects/${project}/users/${user}/roles/${role}`);
@@ -76,7 +77,7 @@ export async function createFixtures(cloud: TestCloud): Promise<Fixtures> {
     flavor, extraSpecKey: 'fuzz:key', keypair,
     hypervisor: String(hypervisors.json.hypervisors[0].id),
     computeService: String(services.json.services[0].id),
-    aggregate, image, imageTag: 'fuzztag', sharedImage, imageMember: project, network, subnet, port, trunk, subport, externalNetwork, router, floatingip, routerSubnet, subnetpool, addressScope, netTag: 'fuzztag',
+    aggregate, image, imageTag: 'fuzztag', sharedImage, imageMember: project, network, subnet, port, trunk, subport, externalNetwork, router, floatingip, routerSubnet, subnetpool, addressScope, rbacPolicy, netTag: 'fuzztag',
     extensionAlias: extensions.json.extensions[0]?.alias ?? 'tag',
     project, user, role,
     identityService: idServices.json.services[0]?.id ?? 'none',
@@ -87,7 +88,7 @@ export async function createFixtures(cloud: TestCloud): Promise<Fixtures> {
   };
 }
 
-export type Kind = 'server' | 'network' | 'subnet' | 'port' | 'trunk' | 'router' | 'router_interface' | 'floatingip' | 'subnetpool' | 'address_scope' | 'image' | 'image_member' | 'flavor' | 'keypair' | 'aggregate' | 'project' | 'user' | 'role'
+export type Kind = 'server' | 'network' | 'subnet' | 'port' | 'trunk' | 'router' | 'router_interface' | 'floatingip' | 'subnetpool' | 'address_scope' | 'rbac_policy' | 'image' | 'image_member' | 'flavor' | 'keypair' | 'aggregate' | 'project' | 'user' | 'role'
   | 'resource_provider' | 'allocation' | 'resource_class' | 'trait' | 'security_group' | 'server_group'
   | 'domain' | 'group' | 'region' | 'service' | 'endpoint' | 'credential' | 'policy';
 
@@ -147,6 +148,7 @@ export async function snapshot(cloud: TestCloud): Promise<Snapshot> {
     floatingip: floatingips,
     subnetpool: ids((await get('/network/v2.0/subnetpools')).subnetpools),
     address_scope: ids((await get('/network/v2.0/address-scopes')).address_scopes),
+    rbac_policy: ids((await get('/network/v2.0/rbac-policies')).rbac_policies),
     trunk: ids((await get('/network/v2.0/trunks')).trunks),
     image: new Set(images),
     image_member: imageMembers,
@@ -231,6 +233,7 @@ export function createdBy(method: string, routeUrl: string, path: string, status
     case 'POST /network/v2.0/floatingips': return one('floatingip', body?.floatingip?.id);
     case 'POST /network/v2.0/subnetpools': return one('subnetpool', body?.subnetpool?.id);
     case 'POST /network/v2.0/address-scopes': return one('address_scope', body?.address_scope?.id);
+    case 'POST /network/v2.0/rbac-policies': return one('rbac_policy', body?.rbac_policy?.id);
     case 'POST /placement/resource_providers': return one('resource_provider', body?.uuid ?? lastSegment(location));
     case 'POST /placement/resource_classes': return one('resource_class', lastSegment(location) || (requestJson as any)?.name);
     case 'PUT /placement/resource_classes/:name': return one('resource_class', decodeURIComponent(seg[3] ?? ''));
@@ -298,6 +301,7 @@ export async function deleteCreated(cloud: TestCloud, created: Created[], newSer
   // A trunk holds its ports: it goes first.
   for (const id of of('trunk')) await del(`/network/v2.0/trunks/${id}`);
   for (const id of of('port')) await del(`/network/v2.0/ports/${id}`);
+  for (const id of of('rbac_policy')) await del(`/network/v2.0/rbac-policies/${id}`);
   for (const id of of('subnet')) await del(`/network/v2.0/subnets/${id}`);
   for (const id of of('network')) await del(`/network/v2.0/networks/${id}`);
   for (const id of of('subnetpool')) await del(`/network/v2.0/subnetpools/${id}`);

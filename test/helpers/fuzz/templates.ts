@@ -38,6 +38,7 @@ export interface Fixtures {
   routerSubnet: string;
   subnetpool: string;
   addressScope: string;
+  rbacPolicy: string;
   netTag: string;
   extensionAlias: string;
   project: string;
@@ -85,6 +86,7 @@ export function fixtureForParam(routeUrl: string, param: string, f: Fixtures): s
     case 'floatingips': return f.floatingip;
     case 'subnetpools': return f.subnetpool;
     case 'address-scopes': return f.addressScope;
+    case 'rbac-policies': return f.rbacPolicy;
     case 'extensions': return f.extensionAlias;
     case 'quotas': return f.project;
     case 'projects': return f.project;
@@ -221,6 +223,10 @@ export function templatesFor(method: string, routeUrl: string, params: Record<st
       return [{ subnetpool: { name: 'fuzz-pool', prefixes: ['10.120.0.0/16'], default_prefixlen: 24 } }];
     case 'PUT /network/v2.0/subnetpools/:id':
       return [{ subnetpool: { name: 'renamed', prefixes: ['10.121.0.0/16', '10.122.0.0/16'] } }];
+    case 'POST /network/v2.0/rbac-policies':
+      return [{ rbac_policy: { object_type: 'network', object_id: f.network, action: 'access_as_shared', target_tenant: 'fuzz-target' } }];
+    case 'PUT /network/v2.0/rbac-policies/:id':
+      return [{ rbac_policy: { target_tenant: 'fuzz-target-2' } }];
     case 'POST /network/v2.0/address-scopes':
       return [{ address_scope: { name: 'fuzz-scope', ip_version: 4 } }];
     case 'PUT /network/v2.0/address-scopes/:id':

@@ -2,7 +2,7 @@
  * LibvirtDriver behaviour beyond the common driver contract, on real guests:
  * the fallbacks when a guest does not answer ACPI (a clean stop destroys it
  * after shutdown_timeout; a soft reboot turns hard after
- * wait_soft_reboot_seconds), lifecycle events reaching a listener, the files
+ * wait_soft_reboot_seconds), interface hot-plug, lifecycle events reaching a listener, the files
  * of an instance and a failed spawn that leaves nothing behind.
  */
 import { describe, test, before, after } from 'node:test';
@@ -82,6 +82,23 @@ describe('libvirt driver behaviour', { skip: skipWithoutLibvirt, timeout: 300_00
     await driver.reboot(inst, 'SOFT');
     assert.equal((await driver.getInfo(inst)).state, PowerState.RUNNING);
     assert.notEqual(virsh('domid', inst.uuid).trim(), before, 'a new QEMU process runs the guest');
+  });
+
+  test('a hot-plugged interface is in the running guest and its definition, with the port\'s tap and MAC; detached, it is in neither', async () => {
+    const inst = instance();
+    await spawn(inst);
+    const vif = { id: randomUUID(), address: 'fa:16:3e:12:34:56', network: { id: 'n', label: 'private', subnets: [] } };
+    const tap = `tap${vif.id.slice(0, 11)}`;
+    await driver.attachInterface(inst, vif);
+    assert.match(virsh('domiflist', inst.uuid), new RegExp(`${tap}\\s+ethernet\\s+-\\s+virtio\\s+${vif.address}`));
+    assert.match(virsh('dumpxml', '--inactive', inst.uuid), new RegExp(vif.address));
+    await driver.attachInterface(inst, vif);
+    assert.equal(virsh('dumpxml', inst.uuid).split(vif.address).length - 1, 1, 'a second attach of the same port adds nothing');
+    await driver.powerOff(inst);
+    await driver.detachInterface(inst, vif);
+    assert.doesNotMatch(virsh('dumpxml', '--inactive', inst.uuid), new RegExp(vif.address));
+    await driver.powerOn(inst);
+    assert.doesNotMatch(virsh('domiflist', inst.uuid), new RegExp(vif.address));
   });
 
   test('lifecycle events reach the listener with the guest\'s uuid and new power state', async () => {

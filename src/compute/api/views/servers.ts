@@ -77,24 +77,37 @@ function usgTime(ts: string | null): string | null {
   return ts ? `${ts.slice(0, 23)}000` : null;
 }
 
+type CachedIp = { address: string; version?: number; type?: string };
+type CachedVif = { address?: string; network?: { label?: string; subnets?: Array<{ ips?: Array<CachedIp & { floating_ips?: CachedIp[] }> }> } };
+
+/**
+ * A server's addresses by network label from its network info cache, as
+ * Nova's addresses view lists them: every fixed address of the label first,
+ * then the floating addresses NATed to them, each with its port's MAC.
+ */
 export function addresses(networkInfo: string): Record<string, Array<Record<string, unknown>>> {
-  const out: Record<string, Array<Record<string, unknown>>> = {};
-  let vifs: Array<{ address?: string; network?: { label?: string; subnets?: Array<{ ips?: Array<{ address: string; version?: number; type?: string }> }> } }>;
+  let vifs: CachedVif[];
   try {
     vifs = JSON.parse(networkInfo);
   } catch {
-    return out;
+    return {};
   }
+  const byLabel = new Map<string, { fixed: Array<Record<string, unknown>>; floating: Array<Record<string, unknown>> }>();
+  const entry = (ip: CachedIp, type: string, mac: string | undefined) => ({
+    version: ip.version ?? (ip.address.includes(':') ? 6 : 4), addr: ip.address, 'OS-EXT-IPS:type': ip.type ?? type, 'OS-EXT-IPS-MAC:mac_addr': mac,
+  });
   for (const vif of vifs ?? []) {
     const label = vif.network?.label ?? 'network';
-    const list = (out[label] ??= []);
+    const lists = byLabel.get(label) ?? { fixed: [], floating: [] };
+    byLabel.set(label, lists);
     for (const subnet of vif.network?.subnets ?? []) {
       for (const ip of subnet.ips ?? []) {
-        list.push({ version: ip.version ?? (ip.address.includes(':') ? 6 : 4), addr: ip.address, 'OS-EXT-IPS:type': ip.type ?? 'fixed', 'OS-EXT-IPS-MAC:mac_addr': vif.address });
+        lists.fixed.push(entry(ip, 'fixed', vif.address));
+        for (const fip of ip.floating_ips ?? []) lists.floating.push(entry(fip, 'floating', vif.address));
       }
     }
   }
-  return out;
+  return Object.fromEntries([...byLabel].map(([label, l]) => [label, [...l.fixed, ...l.floating]]));
 }
 
 export function basicView(row: Pick<InstanceViewRow, 'uuid' | 'display_name'>, ctx: ViewContext) {

@@ -25,12 +25,13 @@ import {
   MODULE_DIR,
   MODULE_ORDER_FILE,
 } from './guest-init.js';
+import { REQUIRED_APPLETS, UDHCPC_SCRIPT, UDHCPC_SCRIPT_PATH } from './guest-network.js';
 import { ImageTree, toNewcCpio } from './image-tree.js';
 import { extractKernelDeb, fetchKernelDeb, KERNEL_META_PACKAGE, resolveKernelPackage, type KernelPackage } from './kernel-package.js';
 import { resolveModuleLoadOrder, TEST_GUEST_MODULES } from './kernel-modules.js';
 import { runCommand, TestGuestBuildError } from './run-command.js';
 
-export { TEST_GUEST_MARKERS } from './guest-init.js';
+export { TEST_GUEST_MARKERS } from './markers.js';
 export { TestGuestBuildError } from './run-command.js';
 
 export interface TestGuestArtifacts {
@@ -103,7 +104,7 @@ function cacheKey(pkg: KernelPackage, busyboxHash: string): string {
       busybox: busyboxHash,
       modules: TEST_GUEST_MODULES,
       diskSize: TEST_GUEST_DISK_SIZE_BYTES,
-      scripts: sha256(INITRAMFS_INIT, '\0', GUEST_PROGRAM, '\0', ACPI_POWER_BUTTON_HANDLER),
+      scripts: sha256(INITRAMFS_INIT, '\0', GUEST_PROGRAM, '\0', ACPI_POWER_BUTTON_HANDLER, '\0', UDHCPC_SCRIPT),
     }),
   );
 }
@@ -142,13 +143,19 @@ async function baseTree(busybox: Buffer, busyboxPath: string): Promise<ImageTree
   tree.file('/bin/busybox', busybox, 0o755);
   // Symlinks made here rather than `busybox --install` at boot: the root disk then works even without the ramdisk's help.
   const { stdout } = await runCommand(busyboxPath, ['--list-full'], { timeoutMs: 30_000 });
-  for (const rel of stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  const applets = stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lacking = REQUIRED_APPLETS.filter((a) => !applets.some((rel) => path.posix.basename(rel) === a));
+  if (lacking.length > 0) {
+    throw new TestGuestBuildError(`${busyboxPath} lacks the applets ${lacking.join(', ')} the guest needs; install Debian's busybox-static`, 'busybox');
+  }
+  for (const rel of applets) {
     const p = `/${rel}`;
     if (p === '/bin/busybox' || p === '/sbin/init' || p === '/init' || p === '/linuxrc') continue;
     tree.symlink(p, '/bin/busybox');
   }
   tree.file('/sbin/init', GUEST_PROGRAM, 0o755);
   tree.file(ACPI_POWER_BUTTON_EVENT_PATH, ACPI_POWER_BUTTON_HANDLER, 0o755);
+  tree.file(UDHCPC_SCRIPT_PATH, UDHCPC_SCRIPT, 0o755);
   tree.file('/etc/hostname', 'kilonova-test-guest\n');
   return tree;
 }

@@ -5,32 +5,18 @@
  * drivers the Debian cloud kernel builds as modules and switch_roots to the
  * disk named by root=; the guest program (`/sbin/init` on both the disk and
  * the ramdisk) then behaves like a minimal cloud image: reports boot,
- * applies the config drive's hostname, runs a `#!` user_data script, and
- * powers off on the ACPI power button so soft shutdown can be tested.
+ * applies the config drive's hostname, brings its NICs up with DHCP and
+ * reads the metadata service (guest-network.ts), runs a `#!` user_data
+ * script once the network is up, and powers off on the ACPI power button so
+ * soft shutdown can be tested.
  *
  * Everything the guest says goes to /dev/console, which is the last
  * console= on the kernel command line (ttyS0), i.e. the serial log.
  */
+import { NETWORK_FUNCTIONS } from './guest-network.js';
+import { TEST_GUEST_MARKER_PREFIX as PREFIX } from './markers.js';
 
-const PREFIX = 'KILONOVA-TEST-GUEST';
-
-/** Fixed strings the guest prints on the serial console; tests wait for these. */
-export const TEST_GUEST_MARKERS = {
-  /** `KILONOVA-TEST-GUEST booted uptime=<seconds> root=<device|ramdisk>` */
-  booted: `${PREFIX} booted`,
-  /** followed by the hostname applied from the config drive */
-  hostnamePrefix: `${PREFIX} hostname=`,
-  /** no config drive was found (no hostname, no user_data) */
-  noConfigDrive: `${PREFIX} no-config-drive`,
-  /** followed by the exit status of the user_data script */
-  userDataExitedPrefix: `${PREFIX} user-data exited status=`,
-  /** everything above is done and the ACPI power button is armed */
-  ready: `${PREFIX} ready`,
-  /** acpid saw the power button */
-  powerButton: `${PREFIX} power-button`,
-  /** about to call poweroff -f (button, or poweroff/halt signalled to init) */
-  poweringOff: `${PREFIX} powering-off`,
-} as const;
+export { TEST_GUEST_MARKERS } from './markers.js';
 
 /** Where the initramfs reads the module load order computed at build time. */
 export const MODULE_ORDER_FILE = '/etc/kilonova/modules.order';
@@ -119,7 +105,7 @@ mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs tmpfs /run
 
 say() { echo "${PREFIX} $*"; }
-
+${NETWORK_FUNCTIONS}
 power_off() {
   say "powering-off reason=$1"
   sync
@@ -133,6 +119,11 @@ trap 'say "rebooting"; sync; reboot -f' TERM
 
 read -r up _ < /proc/uptime
 say "booted uptime=$up root=\${KILONOVA_ROOT:-unknown}"
+
+# DHCP runs in the background while the config drive is looked for, so a
+# guest pays for the slower of the two, not their sum.
+net_up &
+netjob=$!
 
 # Nova attaches the config drive as an ISO 9660 volume labelled config-2
 # (an IDE cdrom on the pc machine type). ATA probing is asynchronous, so
@@ -158,28 +149,50 @@ mount_config_drive() {
   return 1
 }
 
-if mount_config_drive; then
-  meta=/mnt/config/openstack/latest/meta_data.json
-  name=$(sed -n 's/.*"hostname"[[:space:]]*:[[:space:]]*"\\([^"]*\\)".*/\\1/p' "$meta" 2>/dev/null | head -n 1)
+apply_hostname() {
+  name=$(json_field hostname "$1")
   if [ -n "$name" ] && hostname "$name"; then
     say "hostname=$(hostname)"
   else
-    say "config-drive gave no usable hostname"
+    say "$2 gave no usable hostname"
   fi
-  ud=/mnt/config/openstack/latest/user_data
-  if [ -f "$ud" ] && [ "$(head -c 2 "$ud")" = '#!' ]; then
-    cp "$ud" /tmp/user_data
-    chmod 0700 /tmp/user_data
-    interp=$(head -n 1 /tmp/user_data | sed 's/^#![[:space:]]*//; s/[[:space:]].*$//')
-    say "user-data starting"
-    # An interpreter this guest lacks (bash, python) gets busybox sh instead of failing outright.
-    if [ -x "$interp" ]; then /tmp/user_data; else sh /tmp/user_data; fi
-    say "user-data exited status=$?"
+}
+
+# $1: where the script came from, $2: the script.
+run_user_data() {
+  [ -f "$2" ] && [ "$(head -c 2 "$2")" = '#!' ] || return 0
+  chmod 0700 "$2"
+  interp=$(head -n 1 "$2" | sed 's/^#![[:space:]]*//; s/[[:space:]].*$//')
+  say "user-data starting source=$1"
+  # An interpreter this guest lacks (bash, python) gets busybox sh instead of failing outright.
+  if [ -x "$interp" ]; then "$2"; else sh "$2"; fi
+  say "user-data exited status=$?"
+}
+
+user_data=
+user_data_source=
+if mount_config_drive; then
+  apply_hostname /mnt/config/openstack/latest/meta_data.json config-drive
+  if [ -f /mnt/config/openstack/latest/user_data ]; then
+    cp /mnt/config/openstack/latest/user_data /tmp/user_data
+    user_data=/tmp/user_data
+    user_data_source=config-drive
   fi
   umount /mnt/config
+  have_config_drive=1
 else
   say "no-config-drive"
+  have_config_drive=
 fi
+
+wait $netjob
+# Without a config drive the metadata service is where hostname and user data come from.
+if read_metadata /tmp/meta_data.json && [ -z "$have_config_drive" ]; then
+  apply_hostname /tmp/meta_data.json metadata
+  fetch_user_data /tmp/user_data
+  [ -f /tmp/user_data ] && user_data=/tmp/user_data && user_data_source=metadata
+fi
+[ -n "$user_data" ] && run_user_data "$user_data_source" "$user_data"
 
 # acpid needs the power button's evdev node (button + evdev modules).
 i=0
