@@ -31,6 +31,7 @@ import { openApiServices, serveApis } from './roles/api.js';
 import { registerDatabaseService, startConductor } from './roles/conductor.js';
 import { startScheduler } from './roles/scheduler.js';
 import { createComputeHost, serveComputeHost, type ComputeHost } from './roles/compute.js';
+import { serveNetworkNode, startNetworkMetadataAgent, type NetworkNodeAgents } from './roles/network-agents.js';
 
 export { StartupError } from './roles/common.js';
 export { MIGRATION_SETS } from './roles/database.js';
@@ -76,6 +77,8 @@ export interface AllInOne {
     computeManager: ComputeManager;
     conductor: ConductorRpcClient;
     notifier: Notifier;
+    /** The network node's agents (L3, DHCP when enabled) this process runs. */
+    networkAgents: NetworkNodeAgents;
   };
   close(): Promise<void>;
 }
@@ -93,6 +96,8 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
     const bus = await openBus(conf, logger, cleanups);
     const svc = await openApiServices(conf, db, statePath, logger);
     const { identity, images, network, placement } = svc;
+    // Before any compute host: the network service tells the agents of every change from its first one on.
+    const networkAgents = await serveNetworkNode({ conf, network, bus, statePath, logger }, cleanups);
     const notifier = bus.notifierFor(`nova-compute:${host}`);
     const conductorClient = conductorRpcClient(bus.rpc);
 
@@ -127,6 +132,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
     await registerDatabaseService(conf, computeDb, [{ binary: 'nova-scheduler', topic: SCHEDULER_TOPIC }, { binary: 'nova-conductor', topic: CONDUCTOR_TOPIC }], logger, cleanups);
 
     const served = await serveApis(conf, computeDb, svc, bus, statePath, logger, cleanups);
+    await startNetworkMetadataAgent({ conf, network, bus, metadataApiPort: served.metadataApi.port, logger }, cleanups);
     if (hostClients.overHttp) for (const h of hosts) await h.init();
 
     return {
@@ -137,7 +143,7 @@ export async function startAllInOne({ conf, logger }: AllInOneOptions): Promise<
       metadataApi: served.metadataApi,
       transport: bus.transport, http: served.http, database,
       hosts,
-      services: { identity, images, network, placement, computeManager: hosts[0].computeManager, conductor: conductorClient, notifier },
+      services: { identity, images, network, placement, computeManager: hosts[0].computeManager, conductor: conductorClient, notifier, networkAgents },
       close: cleanups.closeAll,
     };
   } catch (err) {

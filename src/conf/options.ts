@@ -201,6 +201,26 @@ export const OPTIONS = {
     amqp_durable_queues: { type: 'bool', default: false, help: 'Declare topic queues and exchanges durable and publish persistent messages, so queued casts survive a broker restart.' },
     send_timeout: { type: 'int', default: 60, min: 1, help: 'Seconds a send waits for a lost connection to come back before it fails (oslo.messaging waits forever; Kilonova reports the failure to the caller).' },
   },
+  network: {
+    driver: {
+      type: 'string', default: 'noop', choices: ['noop', 'linuxbridge'],
+      help: 'The network data path the agents drive: noop (records the desired state, touches no kernel; the fake driver\'s cloud) or linuxbridge (a Linux bridge per network, iptables security groups, dnsmasq DHCP and qrouter- namespaces, as Neutron\'s reference implementation).',
+    },
+    dhcp_agent: {
+      type: 'string', default: 'auto', choices: ['auto', 'enabled', 'disabled'],
+      help: 'Run the DHCP agent, which gives each network with a DHCP-enabled subnet a DHCP port (device_owner network:dhcp, taking an address) as Neutron\'s does. auto: only with driver = linuxbridge, so a noop cloud allocates addresses exactly as without agents.',
+    },
+  },
+  agent: {
+    report_interval: { type: 'float', default: 30, min: 0.1, help: 'Seconds between an agent\'s state reports to the network service (Neutron\'s [agent] report_interval).' },
+    agent_down_time: { type: 'int', default: 75, min: 1, help: 'Seconds without a state report after which an agent is shown not alive (Neutron\'s agent_down_time; at least twice report_interval).' },
+  },
+  linuxbridge: {
+    host_namespace: {
+      type: 'string', default: '',
+      help: 'Network namespace that holds the whole data path (bridges, taps, qdhcp-/qrouter- links); empty: the root namespace, as in production. Tests and the benchmark set one so no guest address ever exists in the root namespace.',
+    },
+  },
   fake_driver: {
     vcpus: { type: 'int', default: 1000, min: 1, help: 'vCPUs the fake hypervisor reports.' },
     memory_mb: { type: 'int', default: 1048576, min: 1, help: 'RAM MiB the fake hypervisor reports.' },

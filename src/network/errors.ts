@@ -133,3 +133,5 @@ export const flatNetworkInUse = (physnet: string) => new Conflict(
   `Unable to create the flat network. Physical network ${physnet} is in use.`, { type: 'FlatNetworkInUse' });
 
 export const overQuota = (resource: string) => new Conflict(`Quota exceeded for resources: ['${resource}'].`, { type: 'OverQuota' });
+
+export const agentNotFound = (id: string) => new NotFound(`Agent ${id} could not be found.`, { type: 'AgentNotFound' });

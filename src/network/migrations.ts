@@ -279,6 +279,26 @@ async function rbacPolicies(db: Kysely<any>): Promise<void> {
   if (grants.length > 0) await db.insertInto('neutron_rbac_policies').values(grants).execute();
 }
 
+/** The agents that report their state (Neutron's agents table): one row per agent type and host. */
+async function agents(db: Kysely<any>): Promise<void> {
+  await db.schema.createTable('neutron_agents')
+    .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+    .addColumn('agent_type', 'varchar(255)', (c) => c.notNull())
+    .addColumn('binary', 'varchar(255)', (c) => c.notNull())
+    .addColumn('topic', 'varchar(255)', (c) => c.notNull())
+    .addColumn('host', 'varchar(255)', (c) => c.notNull())
+    .addColumn('availability_zone', 'varchar(255)')
+    .addColumn('admin_state_up', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('description', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+    // JSON object: what the agent says about itself (bridge mappings, devices, networks, ...)
+    .addColumn('configurations', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('started_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('heartbeat_timestamp', 'varchar(32)', (c) => c.notNull())
+    .addUniqueConstraint('uniq_neutron_agents_agent_type_host', ['agent_type', 'host'])
+    .execute();
+}
+
 export const networkMigrations: MigrationSet = {
   name: 'network',
   migrations: {
@@ -288,5 +308,6 @@ export const networkMigrations: MigrationSet = {
     '004_l3': { up: l3 },
     '005_subnet_pools': { up: subnetPools },
     '006_rbac_policies': { up: rbacPolicies },
+    '007_agents': { up: agents },
   },
 };

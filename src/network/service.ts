@@ -31,6 +31,9 @@ import type { RbacPolicyRow } from './tables.js';
 import { networkIpAvailabilities, type AvailabilityFilter, type NetworkAvailability } from './ip-availability.js';
 import type { PortRow } from './tables.js';
 import type { NetworkRow, SecurityGroupRuleRow } from './tables.js';
+import { AgentRegistry } from './agents/registry.js';
+import { AgentStates } from './agents/plugin-state.js';
+import type { ChangeAction, ChangeSink, ResourceChange } from './agents/notifications.js';
 
 export type { RequestedNetwork, AllocateForInstanceRequest, InstancePort } from './instance-networks.js';
 export type { NetworkInfo, Vif, VifSubnet, VifIp, VifNetwork } from './network-info.js';
@@ -44,6 +47,10 @@ export interface NetworkServiceOptions {
   vifType?: string;
   /** Router and floating IP limits per project; Neutron's defaults (10, 50) when not given. */
   quotas?: Partial<QuotaLimits>;
+  /** Where changes go for the agents (the bus's q-agent-notifier fanout); none: nobody is told. */
+  changes?: ChangeSink;
+  /** Seconds without a report after which an agent is not alive (Neutron's agent_down_time, 75). */
+  agentDownTime?: number;
 }
 
 export const PRIVATE_NETWORK_NAME = 'private';
@@ -70,6 +77,11 @@ export class NetworkService {
   readonly subnetPools: SubnetPoolStore;
   readonly rbacPolicies: RbacPolicyStore;
   readonly quotaLimits: QuotaLimits;
+  /** The agents' rows (the agents API and report_state). */
+  readonly agents: AgentRegistry;
+  /** What each agent should make real (the plugin RPC's answers). */
+  readonly agentStates: AgentStates;
+  private changes: ChangeSink;
   private readonly locks: KeyedMutex;
   private readonly instances: InstanceNetworks;
   private readonly logger: Logger;
@@ -96,6 +108,30 @@ export class NetworkService {
     this.routers = new RouterStore(this.db, this.ports, this.subnets, locks);
     this.floatingIps = new FloatingIpStore(this.db, this.ports, this.routers);
     this.instances = new InstanceNetworks(this.db, this.subnets, this.ports, this.binding);
+    this.agents = new AgentRegistry(this.db, opts.agentDownTime ?? 75);
+    this.agentStates = new AgentStates({ db: this.db, ports: this.ports, locks });
+    this.changes = opts.changes ?? (() => undefined);
+  }
+
+  /** Where changes go from now on (the bus opens after the service in some roles). */
+  setChangeSink(sink: ChangeSink): void {
+    this.changes = sink;
+  }
+
+  /** Tells the agents a resource changed; never throws and never waits (agents resync on their own as well). */
+  notifyChange(resource: ResourceChange['resource'], id: string, action: ChangeAction, networkId: string | null = null, host: string | null = null): void {
+    try {
+      this.changes({ resource, id, action, networkId, ...(host ? { host } : {}) });
+    } catch (err) {
+      this.logger.warn({ err, resource, id }, 'could not tell the agents about a change');
+    }
+  }
+
+  /** Runs a mutation of the Node API, then tells the agents (only when it succeeded). */
+  private async changing<T>(work: Promise<T>, change: (result: T) => Array<[ResourceChange['resource'], string, ChangeAction, string | null, (string | null)?]>): Promise<T> {
+    const result = await work;
+    for (const c of change(result)) this.notifyChange(...c);
+    return result;
   }
 
   /**
@@ -133,13 +169,13 @@ export class NetworkService {
   }
 
   async allocateForInstance(req: AllocateForInstanceRequest): Promise<NetworkInfo> {
-    const info = await this.instances.allocateForInstance(req);
+    const info = await this.changing(this.instances.allocateForInstance(req), (vifs) => vifs.map((v) => ['port', v.id, 'update', v.network.id, req.host]));
     this.logger.debug({ instance_uuid: req.instanceUuid, ports: info.map((v) => v.id) }, 'allocated network for instance');
     return info;
   }
 
   deallocateForInstance(instanceUuid: string): Promise<void> {
-    return this.instances.deallocateForInstance(instanceUuid);
+    return this.changing(this.instances.deallocateForInstance(instanceUuid), () => [['instance_ports', instanceUuid, 'delete', null]]);
   }
 
   /** Every port bound to a server (device_owner compute:*), for the audit that finds ports whose server is gone. */
@@ -151,7 +187,7 @@ export class NetworkService {
 
   /** After a live migration: the instance's ports (and their trunks' subports) bound to the host it runs on now. */
   bindInstancePorts(instanceUuid: string, host: string): Promise<void> {
-    return this.instances.bindToHost(instanceUuid, host);
+    return this.changing(this.instances.bindToHost(instanceUuid, host), () => [['instance_ports', instanceUuid, 'update', null]]);
   }
 
   instancePorts(instanceUuid: string): Promise<InstancePort[]> {
@@ -163,7 +199,7 @@ export class NetworkService {
   }
 
   detachPort(instanceUuid: string, portId: string): Promise<boolean> {
-    return this.instances.detachPort(instanceUuid, portId);
+    return this.changing(this.instances.detachPort(instanceUuid, portId), () => [['port', portId, 'delete', null]]);
   }
 
   networkInfoForInstance(instanceUuid: string): Promise<NetworkInfo> {
@@ -241,7 +277,9 @@ export class NetworkService {
   }
 
   async createSecurityGroup(auth: AuthContext, group: { name: string; description: string }): Promise<SecurityGroupJson> {
-    return securityGroupJson(await this.securityGroups.create(auth.projectId, group));
+    const made = securityGroupJson(await this.securityGroups.create(auth.projectId, group));
+    this.notifyChange('security_group', made.id, 'create');
+    return made;
   }
 
   async updateSecurityGroup(auth: AuthContext, id: string, changes: { name?: string; description?: string }): Promise<SecurityGroupJson> {
@@ -249,7 +287,7 @@ export class NetworkService {
   }
 
   deleteSecurityGroup(auth: AuthContext, id: string): Promise<void> {
-    return this.securityGroups.delete(scopeOf(auth), id);
+    return this.changing(this.securityGroups.delete(scopeOf(auth), id), () => [['security_group', id, 'delete', null]]);
   }
 
   async getSecurityGroupRule(auth: AuthContext, id: string): Promise<SecurityGroupRuleRow> {
@@ -257,11 +295,11 @@ export class NetworkService {
   }
 
   createSecurityGroupRule(auth: AuthContext, rule: Omit<SecurityGroupRuleCreate, 'direction' | 'ethertype'> & { direction: string; ethertype: string }): Promise<SecurityGroupRuleRow> {
-    return this.securityGroups.createRule(scopeOf(auth), rule as SecurityGroupRuleCreate);
+    return this.changing(this.securityGroups.createRule(scopeOf(auth), rule as SecurityGroupRuleCreate), (r) => [['security_group_rule', r.id, 'create', null]]);
   }
 
   deleteSecurityGroupRule(auth: AuthContext, id: string): Promise<void> {
-    return this.securityGroups.deleteRule(scopeOf(auth), id);
+    return this.changing(this.securityGroups.deleteRule(scopeOf(auth), id), () => [['security_group_rule', id, 'delete', null]]);
   }
 
   instancePortSecurityGroups(instanceUuid: string): Promise<Array<{ portId: string; groupIds: string[] }>> {
@@ -269,7 +307,7 @@ export class NetworkService {
   }
 
   setPortSecurityGroups(portId: string, groupIds: readonly string[]): Promise<void> {
-    return this.securityGroups.setPortGroups(portId, groupIds);
+    return this.changing(this.securityGroups.setPortGroups(portId, groupIds), () => [['port', portId, 'update', null]]);
   }
 
   async securityGroupsByIds(ids: readonly string[]): Promise<SecurityGroupJson[]> {

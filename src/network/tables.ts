@@ -232,6 +232,23 @@ export interface RbacPolicyRow {
   created_at: string;
 }
 
+/** A network agent (Neutron's agents table); alive while heartbeat_timestamp is recent. */
+export interface AgentRow {
+  id: string;
+  agent_type: string;
+  binary: string;
+  topic: string;
+  host: string;
+  availability_zone: string | null;
+  admin_state_up: number;
+  description: string;
+  /** JSON object */
+  configurations: string;
+  created_at: string;
+  started_at: string;
+  heartbeat_timestamp: string;
+}
+
 export interface NetworkTables {
   neutron_networks: NetworkRow;
   neutron_subnets: SubnetRow;
@@ -250,6 +267,7 @@ export interface NetworkTables {
   neutron_address_scopes: AddressScopeRow;
   neutron_subnetpools: SubnetPoolRow;
   neutron_rbac_policies: RbacPolicyRow;
+  neutron_agents: AgentRow;
 }
 
 export type NetworkDb = Kysely<NetworkTables>;

@@ -75,7 +75,7 @@ export async function openApiServices(conf: Config, db: Kysely<any>, statePath: 
   // network API keeps its built-in rules: they use Neutron's field checks, which the engine lacks.
   const policy = new PolicyEnforcer([...computePolicyDefaults, ...identityPolicyDefaults, ...IMAGE_POLICY_DEFAULTS, ...placementPolicyDefaults], { policyFile: policyFile(conf), logger: logger.child({ service: 'policy' }) });
   const images = new ImageService({ db, store: new FileImageStore(path.join(statePath, 'images')), logger: logger.child({ service: 'image' }) });
-  const network = new NetworkService({ db, logger: logger.child({ service: 'network' }) });
+  const network = new NetworkService({ db, logger: logger.child({ service: 'network' }), agentDownTime: conf.agent.agent_down_time });
   await network.bootstrap({ adminProjectId: adminProject.id });
   const placement = new PlacementService({ db, logger: logger.child({ service: 'placement' }) });
   await bootstrapDefaultFlavors(db as ComputeDb);

@@ -15,7 +15,9 @@ import { conductorRpcClient } from '../../conductor/rpcapi.js';
 import { FakeDriver } from '../../virt/fake/driver.js';
 import { loadComputeDriver, type LoadedDriver } from '../../virt/load-driver.js';
 import type { Config } from '../../conf/options.js';
+import type { L2Agent } from '../../network/agents/l2-agent.js';
 import { StartupError, type Bus, type Cleanups } from './common.js';
+import { createL2Agent, startL2Agent } from './network-agents.js';
 
 /** One compute host: its manager and virt driver. */
 export interface ComputeHost {
@@ -23,6 +25,8 @@ export interface ComputeHost {
   computeManager: ComputeManager;
   driver: LoadedDriver;
   fakeDriver?: FakeDriver;
+  /** The host's L2 agent (its data path is the [network] driver's). */
+  l2Agent: L2Agent;
   /** The driver's and the manager's start (init_host); one clear line when the hypervisor is not there. */
   init(): Promise<void>;
 }
@@ -41,9 +45,10 @@ export interface ComputeHostDeps {
 export async function createComputeHost(deps: ComputeHostDeps, cleanups: Cleanups): Promise<ComputeHost> {
   const { conf, host, bus, clients, logger } = deps;
   const loaded = await loadComputeDriver(conf, { statePath: deps.statePath, images: clients.images, logger, host });
+  const l2Agent = await createL2Agent(conf, host, bus, deps.statePath, logger);
   const manager = new ComputeManager({
     host, store: deps.store, driver: loaded.driver, network: clients.network, placement: clients.placement, conductor: conductorRpcClient(bus.rpc), images: clients.images,
-    compute: computeRpcClient(bus.rpc), notifier: deps.notifier, conf, logger: logger.child({ service: 'compute', host }),
+    compute: computeRpcClient(bus.rpc), notifier: deps.notifier, conf, logger: logger.child({ service: 'compute', host }), portWiring: l2Agent,
   });
   cleanups.push(() => manager.stop());
   const init = () => manager.initHost().catch((err: Error) => {
@@ -51,10 +56,10 @@ export async function createComputeHost(deps: ComputeHostDeps, cleanups: Cleanup
     throw new StartupError(`the compute driver ${loaded.name} could not start: ${err.message}` +
       (loaded.name === 'libvirt.LibvirtDriver' ? ' (run scripts/setup-libvirt-host.sh as root, or start with --driver fake)' : ''));
   });
-  return { host, computeManager: manager, driver: loaded, fakeDriver: loaded.driver instanceof FakeDriver ? loaded.driver : undefined, init };
+  return { host, computeManager: manager, driver: loaded, fakeDriver: loaded.driver instanceof FakeDriver ? loaded.driver : undefined, l2Agent, init };
 }
 
-/** Serves the host's topic, then registers it (services row, through its store) and starts its heartbeat and periodic tasks. */
+/** Serves the host's topic, then registers it (services row, through its store) and starts its heartbeat, periodic tasks and L2 agent. */
 export async function serveComputeHost(h: ComputeHost, conf: Config, bus: Bus, logger: Logger, cleanups: Cleanups): Promise<void> {
   const server = new RpcServer(bus.transport, computeTopic(h.host), h.computeManager.endpoint(), logger.child({ service: 'compute', host: h.host }));
   await server.start();
@@ -62,4 +67,5 @@ export async function serveComputeHost(h: ComputeHost, conf: Config, bus: Bus, l
   await h.computeManager.registerService();
   cleanups.push(startHeartbeat(() => h.computeManager.reportServiceUp(), conf.DEFAULT.report_interval, logger));
   h.computeManager.startPeriodicTasks(Math.max(conf.DEFAULT.report_interval, 10));
+  await startL2Agent(h.l2Agent, conf, h.host, bus, logger, cleanups);
 }

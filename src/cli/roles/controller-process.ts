@@ -31,16 +31,20 @@ export async function startControllerProcess(role: 'api' | 'conductor' | 'schedu
   if (role === 'api') {
     const { openApiServices, serveApis } = await import('./api.js');
     const svc = await openApiServices(conf, database.db, statePath, logger);
+    const { serveNetworkNode, startNetworkMetadataAgent } = await import('./network-agents.js');
+    await serveNetworkNode({ conf, network: svc.network, bus, statePath, logger }, cleanups);
     const served = await serveApis(conf, db, svc, bus, statePath, logger, cleanups);
+    await startNetworkMetadataAgent({ conf, network: svc.network, bus, metadataApiPort: served.metadataApi.port, logger }, cleanups);
     return `at ${served.url}`;
   }
   const { registerDatabaseService } = await import('./conductor.js');
   if (role === 'conductor') {
     const { startConductor } = await import('./conductor.js');
     const { NetworkService } = await import('../../network/service.js');
+    const { busChangeSink } = await import('../../network/agents/notifications.js');
     await startConductor({
       conf, db, bus, placement: await placementOnDatabase(db, logger),
-      network: new NetworkService({ db, logger: logger.child({ service: 'network' }) }), notifier: bus.notifierFor(`nova-conductor:${host}`), logger,
+      network: new NetworkService({ db, logger: logger.child({ service: 'network' }), changes: busChangeSink(bus.rpc, logger.child({ service: 'agent-notifier' })) }), notifier: bus.notifierFor(`nova-conductor:${host}`), logger,
     }, cleanups, { soleConductor: false });
     await registerDatabaseService(conf, db, [{ binary: 'nova-conductor', topic: CONDUCTOR_TOPIC }], logger, cleanups);
   } else {

@@ -14,6 +14,7 @@ import { instancePayload } from '../notifications.js';
 import type { ComputeHostDeps } from './context.js';
 import { driverInstanceFor } from './driver-for.js';
 import { networkInfoOf } from './network-info.js';
+import { unwirePorts, wirePorts } from './port-wiring.js';
 
 export interface AttachRequest {
   networkId: string | null;
@@ -40,6 +41,7 @@ export async function attachInterface(deps: ComputeHostDeps, ctx: RequestContext
     });
     try {
       await deps.driver.attachInterface(driverInstanceFor(deps, instance), made);
+      await wirePorts(deps, [made.id]);
     } catch (err) {
       await deps.network.detachPort(instance.uuid, made.id).catch(() => undefined);
       await deps.store.addInstanceFault(instance.uuid, { code: 500, message: `Failed to attach network adapter device to ${instance.uuid}`, host: deps.host });
@@ -61,6 +63,7 @@ export async function detachInterface(deps: ComputeHostDeps, ctx: RequestContext
       const vifs = await networkInfo(deps, instance.uuid);
       const vif = vifs.find((v) => v.id === portId) ?? { id: portId, address: '', network: { id: '', label: '', subnets: [] } };
       await deps.driver.detachInterface(driverInstanceFor(deps, instance), vif);
+      await unwirePorts(deps, [portId]);
       await deps.network.detachPort(instance.uuid, portId);
       await deps.store.saveInstance(instance.uuid, { network_info: JSON.stringify(vifs.filter((v) => v.id !== portId)) });
     }, { finishesAction: true });

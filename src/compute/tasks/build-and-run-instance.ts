@@ -20,6 +20,7 @@ import { TaskState, VmState } from '../vm-states.js';
 import type { RequestedNetwork } from '../clients.js';
 import type { InstanceUpdate } from '../host-objects/port.js';
 import type { ComputeHostDeps } from './context.js';
+import { wirePorts } from './port-wiring.js';
 
 /** The server was deleted while it was being built; the delete cleans up. */
 class BuildAbortedByDelete extends Error {}
@@ -71,6 +72,7 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
       await transition(deps, uuid, { task_state: TaskState.SPAWNING, network_info: JSON.stringify(networkInfo), config_drive: configDrive }, [TaskState.BLOCK_DEVICE_MAPPING]);
       const driverInstance = toDriverInstance({ ...instance, root_device_name: ROOT_DEVICE, config_drive: configDrive }, args.requestSpec.image, deps.conf.DEFAULT.instance_name_template);
       await deps.driver.spawn({ instance: driverInstance, networkInfo, blockDeviceInfo, injectedFiles: args.injectedFiles });
+      await wirePorts(deps, networkInfo.map((v) => v.id));
       const info = await deps.driver.getInfo(driverInstance);
       await transition(deps, uuid, {
         vm_state: VmState.ACTIVE, task_state: null, power_state: info.state, launched_at: new Date().toISOString(),

@@ -6,6 +6,7 @@ import type { ConductorRpcClient } from '../../conductor/rpcapi.js';
 import type { ComputeRpcClient } from '../rpcapi.js';
 import type { ComputeHostStore } from '../host-objects/port.js';
 import type { ImageClient, NetworkClient, PlacementClient } from '../clients.js';
+import type { PortWiring } from './port-wiring.js';
 
 /** What every compute-host task works with. */
 export interface ComputeHostDeps {
@@ -23,4 +24,6 @@ export interface ComputeHostDeps {
   notifier: Notifier;
   conf: Config;
   logger: Logger;
+  /** The host's L2 agent, asked to wire a server's ports as soon as their taps exist; without it the agent's own syncs do. */
+  portWiring?: PortWiring;
 }

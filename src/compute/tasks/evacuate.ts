@@ -25,6 +25,7 @@ import { TaskState, VmState } from '../vm-states.js';
 import type { ComputeHostDeps } from './context.js';
 import { imageMetaForInstance } from './image-meta.js';
 import { networkInfoOf } from './network-info.js';
+import { wirePorts } from './port-wiring.js';
 
 const ROOT_DEVICE = '/dev/vda';
 
@@ -56,6 +57,7 @@ export async function evacuateInstance(
         instance: di, networkInfo,
         blockDeviceInfo: { rootDeviceName: ROOT_DEVICE, devices: [{ deviceName: ROOT_DEVICE, sourceType: 'image', destinationType: 'local', bootIndex: 0, size: null }] },
       });
+      await wirePorts(deps, networkInfo.map((v) => v.id));
       if (stopped) await deps.driver.powerOff(di);
       const { state } = await deps.driver.getInfo(di);
       const done = { vm_state: stopped ? VmState.STOPPED : VmState.ACTIVE, task_state: null, power_state: state, launched_at: new Date().toISOString() };

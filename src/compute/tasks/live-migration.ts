@@ -20,6 +20,7 @@ import { TaskState } from '../vm-states.js';
 import type { ComputeHostDeps } from './context.js';
 import { driverInstanceFor } from './driver-for.js';
 import { networkInfoOf } from './network-info.js';
+import { wireInstancePorts } from './port-wiring.js';
 
 /** The server's allocation becomes what its migration holds (the source's) again. */
 async function restoreSourceAllocation(deps: ComputeHostDeps, instance: Instance, migrationUuid: string): Promise<void> {
@@ -119,6 +120,7 @@ export async function postLiveMigrationAtDestination(
     await deps.driver.postLiveMigrationAtDestination?.(driverInstanceFor(deps, here), await networkInfoOf(deps, instance.uuid), { powerState });
     // As Nova's migrate_instance_finish: the ports now belong to this host (a trunk's subports follow its parent).
     await deps.network.bindInstancePorts(instance.uuid, deps.host);
+    await wireInstancePorts(deps, instance.uuid);
   });
   await deps.store.saveMigration(migrationUuid, { status: 'completed' });
   await deps.store.saveInstance(instance.uuid, { host: deps.host, node, power_state: powerState, task_state: null, progress: 0 }, [TaskState.MIGRATING]);

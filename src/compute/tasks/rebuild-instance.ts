@@ -17,6 +17,7 @@ import { TaskState, VmState } from '../vm-states.js';
 import type { InstanceUpdate } from '../host-objects/port.js';
 import type { ComputeHostDeps } from './context.js';
 import { networkInfoOf } from './network-info.js';
+import { wirePorts } from './port-wiring.js';
 
 const ROOT_DEVICE = '/dev/vda';
 
@@ -42,6 +43,7 @@ export async function rebuildInstance(
         instance: driverInstance, networkInfo, injectedFiles: opts.injectedFiles,
         blockDeviceInfo: { rootDeviceName: ROOT_DEVICE, devices: [{ deviceName: ROOT_DEVICE, sourceType: 'image', destinationType: 'local', bootIndex: 0, size: null }] },
       });
+      await wirePorts(deps, networkInfo.map((v) => v.id));
       if (opts.origVmState === VmState.STOPPED) await deps.driver.powerOff(driverInstance);
       const { state } = await deps.driver.getInfo(driverInstance);
       const done = {

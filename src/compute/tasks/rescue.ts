@@ -13,12 +13,16 @@ import { instancePayload } from '../notifications.js';
 import { TaskState, VmState } from '../vm-states.js';
 import type { ComputeHostDeps } from './context.js';
 import { driverInstanceFor } from './driver-for.js';
+import { wireInstancePorts } from './port-wiring.js';
 
 export async function rescueInstance(deps: ComputeHostDeps, ctx: RequestContext, instance: Instance, rescueImage: ImageMeta, adminPass: string): Promise<void> {
   const driverInstance = driverInstanceFor(deps, instance);
   await deps.notifier.info(ctx, 'instance.rescue.start', instancePayload(instance));
   try {
-    await withActionEvent(deps.store, ctx, instance.uuid, 'compute_rescue_instance', deps.host, () => deps.driver.rescue(driverInstance, rescueImage, adminPass));
+    await withActionEvent(deps.store, ctx, instance.uuid, 'compute_rescue_instance', deps.host, async () => {
+      await deps.driver.rescue(driverInstance, rescueImage, adminPass);
+      await wireInstancePorts(deps, instance.uuid);
+    });
     const { state } = await deps.driver.getInfo(driverInstance);
     const done = { vm_state: VmState.RESCUED, task_state: null, power_state: state, launched_at: new Date().toISOString() };
     await deps.store.saveInstance(instance.uuid, done, [TaskState.RESCUING]);
@@ -34,7 +38,10 @@ export async function unrescueInstance(deps: ComputeHostDeps, ctx: RequestContex
   const driverInstance = driverInstanceFor(deps, instance);
   await deps.notifier.info(ctx, 'instance.unrescue.start', instancePayload(instance));
   try {
-    await withActionEvent(deps.store, ctx, instance.uuid, 'compute_unrescue_instance', deps.host, () => deps.driver.unrescue(driverInstance));
+    await withActionEvent(deps.store, ctx, instance.uuid, 'compute_unrescue_instance', deps.host, async () => {
+      await deps.driver.unrescue(driverInstance);
+      await wireInstancePorts(deps, instance.uuid);
+    });
     const { state } = await deps.driver.getInfo(driverInstance);
     const done = { vm_state: VmState.ACTIVE, task_state: null, power_state: state };
     await deps.store.saveInstance(instance.uuid, done, [TaskState.UNRESCUING]);

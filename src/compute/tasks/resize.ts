@@ -24,6 +24,7 @@ import { TaskState, VmState } from '../vm-states.js';
 import type { ComputeHostDeps } from './context.js';
 import { imageMetaForInstance } from './image-meta.js';
 import { networkInfoOf } from './network-info.js';
+import { wireInstancePorts } from './port-wiring.js';
 
 type Next = (work: () => Promise<void>) => void;
 
@@ -83,6 +84,7 @@ export async function finishResize(deps: ComputeHostDeps, ctx: RequestContext, i
       const di = driverInstance(deps, resized);
       const sameHost = migration.source_compute === deps.host;
       await deps.driver.finishMigration(di, await networkInfoOf(deps, instance.uuid), { sameHost, powerOn });
+      await wireInstancePorts(deps, instance.uuid);
       // The console URLs handed out led to the source host's displays.
       if (!sameHost) await deps.store.deleteConsoleTokens(instance.uuid);
       return (await deps.driver.getInfo(di)).state;
@@ -157,6 +159,7 @@ export async function finishRevertResize(deps: ComputeHostDeps, ctx: RequestCont
       });
       const di = driverInstance(deps, reverted);
       await deps.driver.finishRevertMigration(di, await networkInfoOf(deps, instance.uuid), { powerOn });
+      await wireInstancePorts(deps, instance.uuid);
       return (await deps.driver.getInfo(di)).state;
     }, { finishesAction: true });
     await deps.store.saveMigration(migrationUuid, { status: 'reverted' });

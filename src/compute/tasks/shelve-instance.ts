@@ -22,6 +22,7 @@ import type { ComputeHostDeps } from './context.js';
 import { driverInstanceFor } from './driver-for.js';
 import { networkInfoOf } from './network-info.js';
 import { authFor } from './snapshot-instance.js';
+import { unwirePorts } from './port-wiring.js';
 
 /** System metadata keys a shelved server carries until it is unshelved. */
 export const SHELVED_KEYS = ['shelved_at', 'shelved_image_id', 'shelved_host'] as const;
@@ -77,6 +78,7 @@ export async function shelveOffloadInstance(deps: ComputeHostDeps, ctx: RequestC
       const powerState = await powerOffIfRunning(deps, instance);
       const vifs = await networkInfoOf(deps, instance.uuid);
       await deps.driver.destroy(driverInstance, vifs);
+      await unwirePorts(deps, vifs.map((v) => v.id));
       await deps.placement.deleteAllocations(instance.uuid);
       done = { vm_state: VmState.SHELVED_OFFLOADED, task_state: null, power_state: powerState, host: null, node: null };
       const ok = await deps.store.saveInstance(instance.uuid, done, [TaskState.SHELVING, TaskState.SHELVING_OFFLOADING]);

@@ -11,6 +11,7 @@ import { TaskState, VmState } from '../vm-states.js';
 import type { ComputeHostDeps } from './context.js';
 import { driverInstanceFor } from './driver-for.js';
 import { terminateInstance } from './terminate-instance.js';
+import { wireInstancePorts } from './port-wiring.js';
 
 export async function softDeleteInstance(deps: ComputeHostDeps, ctx: RequestContext, instance: Instance): Promise<void> {
   await deps.notifier.info(ctx, 'instance.soft_delete.start', instancePayload(instance));
@@ -34,7 +35,10 @@ export async function restoreInstance(deps: ComputeHostDeps, ctx: RequestContext
   await deps.notifier.info(ctx, 'instance.restore.start', instancePayload(instance));
   const driverInstance = driverInstanceFor(deps, instance);
   try {
-    await withActionEvent(deps.store, ctx, instance.uuid, 'compute_restore_instance', deps.host, () => deps.driver.powerOn(driverInstance));
+    await withActionEvent(deps.store, ctx, instance.uuid, 'compute_restore_instance', deps.host, async () => {
+      await deps.driver.powerOn(driverInstance);
+      await wireInstancePorts(deps, instance.uuid);
+    });
     const { state } = await deps.driver.getInfo(driverInstance);
     const done = { vm_state: VmState.ACTIVE, task_state: null, power_state: state };
     await deps.store.saveInstance(instance.uuid, done, [TaskState.RESTORING]);

@@ -10,6 +10,7 @@ import { toDriverInstance } from '../driver-instance.js';
 import { InstanceNotFoundOnHost } from '../../virt/driver.js';
 import type { ComputeHostDeps } from './context.js';
 import { imageMetaForInstance } from './image-meta.js';
+import { unwireInstancePorts } from './port-wiring.js';
 
 export async function terminateInstance(deps: ComputeHostDeps, ctx: RequestContext, instance: Instance): Promise<void> {
   const log = deps.logger.child({ request_id: ctx.requestId, instance: instance.uuid });
@@ -21,6 +22,7 @@ export async function terminateInstance(deps: ComputeHostDeps, ctx: RequestConte
     } catch (err) {
       if (!(err instanceof InstanceNotFoundOnHost)) throw err;
     }
+    await unwireInstancePorts(deps, instance.uuid);
     await deps.network.deallocateForInstance(instance.uuid);
     await deps.placement.deleteAllocations(instance.uuid);
   }, { finishesAction: true });

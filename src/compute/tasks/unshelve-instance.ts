@@ -18,6 +18,7 @@ import type { ComputeHostDeps } from './context.js';
 import { driverInstanceFor } from './driver-for.js';
 import { SHELVED_KEYS } from './shelve-instance.js';
 import { authFor } from './snapshot-instance.js';
+import { wireInstancePorts, wirePorts } from './port-wiring.js';
 
 class ShelvedImageGone extends Error {}
 
@@ -33,6 +34,7 @@ export async function unshelveInstance(deps: ComputeHostDeps, ctx: RequestContex
         const driverInstance = driverInstanceFor(deps, instance);
         await deps.store.saveInstance(instance.uuid, { task_state: TaskState.POWERING_ON }, [TaskState.UNSHELVING]);
         await deps.driver.powerOn(driverInstance);
+        await wireInstancePorts(deps, instance.uuid);
         done = { vm_state: VmState.ACTIVE, task_state: null, power_state: (await deps.driver.getInfo(driverInstance)).state };
         if (!(await deps.store.saveInstance(instance.uuid, done, [TaskState.POWERING_ON]))) throw new Error('task_state is no longer powering-on');
         return;
@@ -56,6 +58,7 @@ export async function unshelveInstance(deps: ComputeHostDeps, ctx: RequestContex
       await deps.network.bindInstancePorts(instance.uuid, deps.host);
       const driverInstance = toDriverInstance({ ...instance, ...here }, meta, deps.conf.DEFAULT.instance_name_template);
       await deps.driver.spawn({ instance: driverInstance, networkInfo, blockDeviceInfo: { rootDeviceName, devices: [] } });
+      await wirePorts(deps, networkInfo.map((v) => v.id));
       done = { vm_state: VmState.ACTIVE, task_state: null, power_state: (await deps.driver.getInfo(driverInstance)).state, ...here };
       if (!(await deps.store.saveInstance(instance.uuid, done, [TaskState.SPAWNING]))) throw new Error('task_state is no longer spawning');
     });

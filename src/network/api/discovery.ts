@@ -35,6 +35,7 @@ const EXTENSIONS: Extension[] = [
   { alias: 'address-scope', name: 'Address scope', description: 'Address scopes extension.' },
   { alias: 'subnet_allocation', name: 'Subnet Allocation', description: 'Enables allocation of subnets from a subnet pool' },
   { alias: 'rbac-policies', name: 'RBAC Policies', description: 'Allows creation and modification of policies that control tenant access to resources.' },
+  { alias: 'agent', name: 'agent', description: 'The agent management extension.' },
   { alias: 'service-type', name: 'Neutron Service Type Management', description: 'API for retrieving service providers for Neutron advanced services' },
 ];
 

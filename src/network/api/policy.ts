@@ -123,6 +123,9 @@ export const NETWORK_POLICY_DEFAULTS: PolicyRuleDefault[] = [
   { name: 'delete_rbac_policy', checkStr: `${ADMIN} or (${OWNER_MEMBER})` },
   { name: 'get_availability_zone', checkStr: '@' },
   { name: 'get_service_provider', checkStr: '@' },
+  { name: 'get_agent', checkStr: ADMIN },
+  { name: 'update_agent', checkStr: ADMIN },
+  { name: 'delete_agent', checkStr: ADMIN },
 ];
 
 type Rule = (ctx: { auth: AuthContext; t: PolicyTarget }) => boolean;
@@ -244,6 +247,9 @@ const RULES: Record<string, Rule> = {
   delete_rbac_policy: any(admin, ownerMember),
   get_availability_zone: () => true,
   get_service_provider: () => true,
+  get_agent: admin,
+  update_agent: admin,
+  delete_agent: admin,
 };
 
 /** Neutron's defaults, evaluated without a policy file. Unknown actions are admin-only. */

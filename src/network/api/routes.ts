@@ -22,6 +22,8 @@ import { registerFloatingIpRoutes } from './floating-ips.js';
 import { registerAvailabilityRoutes } from './availability.js';
 import { registerSubnetPoolRoutes } from './subnet-pools.js';
 import { registerRbacPolicyRoutes } from './rbac-policies.js';
+import { registerAgentRoutes } from './agents.js';
+import { registerChangeNotifications } from './change-hook.js';
 
 export interface NetworkApiOptions {
   network: NetworkService;
@@ -42,6 +44,7 @@ export async function networkApi(app: FastifyInstance, opts: NetworkApiOptions):
     prefix: app.prefix,
   };
   registerDiscoveryRoutes(app, ctx);
+  registerChangeNotifications(app, opts.network, app.prefix);
   await app.register(async (v2) => {
     registerNetworkRoutes(v2, ctx);
     registerSubnetRoutes(v2, ctx);
@@ -55,5 +58,6 @@ export async function networkApi(app: FastifyInstance, opts: NetworkApiOptions):
     registerAvailabilityRoutes(v2, ctx);
     registerSubnetPoolRoutes(v2, ctx);
     registerRbacPolicyRoutes(v2, ctx);
+    registerAgentRoutes(v2, ctx);
   }, { prefix: '/v2.0' });
 }

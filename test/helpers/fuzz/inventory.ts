@@ -68,6 +68,7 @@ export async function createFixtures(cloud: TestCloud): Promise<Fixtures> {
   const hypervisors = await ok(cloud, 'GET', '/compute/v2.1/os-hypervisors', undefined, COMPUTE);
   const services = await ok(cloud, 'GET', '/compute/v2.1/os-services?binary=nova-compute', undefined, COMPUTE);
   const extensions = await ok(cloud, 'GET', '/network/v2.0/extensions');
+  const agents = await ok(cloud, 'GET', '/network/v2.0/agents');
   const idServices = await ok(cloud, 'GET', '/identity/v3/services');
   const endpoints = await ok(cloud, 'GET', '/identity/v3/endpoints');
   const regions = await ok(cloud, 'GET', '/identity/v3/regions');
@@ -83,6 +84,7 @@ export async function createFixtures(cloud: TestCloud): Promise<Fixtures> {
     endpoint: endpoints.json.endpoints[0]?.id ?? 'none',
     region: regions.json.regions[0]?.id ?? 'RegionOne',
     resourceProvider: rp, consumer, resourceClass: 'CUSTOM_FUZZ_FIXTURE', trait: 'CUSTOM_FUZZ_FIXTURE',
+    agent: agents.json.agents[0]?.id ?? 'b0f1b2c3-d4e5-4f60-8a7b-9c0d1e2f3a4b',
   };
 }
 

@@ -200,7 +200,7 @@ function fakeFixtures(): Fixtures {
   return {
     server: id, serverRequestId: 'req-x', metaKey: 'k', flavor: '1', extraSpecKey: 'k', keypair: 'kp', hypervisor: '1', computeService: '1',
     aggregate: '1', image: id, imageTag: 't', sharedImage: id, imageMember: 'p', network: id, subnet: id, port: id, trunk: id, subport: id, externalNetwork: id, router: id, floatingip: id, routerSubnet: id, subnetpool: id, addressScope: id, rbacPolicy: id, netTag: 't', extensionAlias: 'tag', project: id, user: id,
-    role: id, identityService: id, endpoint: id, region: 'RegionOne', resourceProvider: id, consumer: id, resourceClass: 'CUSTOM_X', trait: 'CUSTOM_X',
+    role: id, identityService: id, endpoint: id, region: 'RegionOne', resourceProvider: id, consumer: id, resourceClass: 'CUSTOM_X', trait: 'CUSTOM_X', agent: id,
   };
 }
 

@@ -51,6 +51,8 @@ export interface Fixtures {
   consumer: string;
   resourceClass: string;
   trait: string;
+  /** A network agent (one of those the cloud's own agents registered), or a made-up id when none has reported yet. */
+  agent: string;
 }
 
 /**
@@ -99,6 +101,7 @@ export function fixtureForParam(routeUrl: string, param: string, f: Fixtures): s
     case 'allocations': return f.consumer;
     case 'resource_classes': return f.resourceClass;
     case 'traits': return f.trait;
+    case 'agents': return f.agent;
     default: return undefined;
   }
 }
@@ -229,6 +232,8 @@ export function templatesFor(method: string, routeUrl: string, params: Record<st
     case 'PUT /network/v2.0/address-scopes/:id':
       return [{ address_scope: { name: 'renamed' } }];
     case 'PUT /network/v2.0/subnetpools/:id/tags':
+    case 'PUT /network/v2.0/agents/:id':
+      return [{ agent: { admin_state_up: true, description: 'fuzz' } }];
     case 'PUT /network/v2.0/routers/:id/tags':
     case 'PUT /network/v2.0/floatingips/:id/tags':
     case 'PUT /network/v2.0/trunks/:id/tags':
