@@ -16,10 +16,10 @@ import { servePluginRpc } from '../../network/agents/plugin.js';
 import { L2Agent } from '../../network/agents/l2-agent.js';
 import { DhcpAgent } from '../../network/agents/dhcp-agent.js';
 import { L3Agent } from '../../network/agents/l3-agent.js';
-import { DriverUnavailable, loadNetworkNodeDrivers, loadPortDataPath, type DriverOptions } from '../../network/agents/load-drivers.js';
+import { loadNetworkNodeDrivers, loadPortDataPath, type DriverOptions } from '../../network/agents/load-drivers.js';
 import { metadataAgentSettings, metadataProxyStateDir } from '../../network/agents/metadata/config.js';
 import { AGENT_IDENTITIES } from '../../network/agents/agent-types.js';
-import { StartupError, type Bus, type Cleanups } from './common.js';
+import type { Bus, Cleanups } from './common.js';
 
 /** auto: a DHCP agent only beside a real data path, so a noop cloud hands out addresses exactly as one without agents. */
 export function dhcpAgentEnabled(conf: Config): boolean {
@@ -33,12 +33,6 @@ function driverOptions(conf: Config, statePath: string, logger: Logger): DriverO
     metadataProxy: { stateDir: metadataProxyStateDir(conf), agentSocket: metadataAgentSettings(conf).socketPath },
     logger,
   };
-}
-
-async function drivers<T>(load: Promise<T>): Promise<T> {
-  return load.catch((err: unknown) => {
-    throw err instanceof DriverUnavailable ? new StartupError(err.message) : err;
-  });
 }
 
 export interface NetworkNodeAgents {
@@ -57,7 +51,7 @@ export async function serveNetworkNode(
   cleanups.push(() => server.stop());
 
   const log = logger.child({ service: 'network-agents' });
-  const loaded = await drivers(loadNetworkNodeDrivers(driverOptions(conf, deps.statePath, log)));
+  const loaded = await loadNetworkNodeDrivers(driverOptions(conf, deps.statePath, log));
   cleanups.push(() => loaded.metadataProxy.stop());
   const plugin = pluginRpcClient(bus.rpc);
   const loopDeps = { host: conf.DEFAULT.host, transport: bus.transport, plugin, reportInterval: conf.agent.report_interval, logger: log };
@@ -104,7 +98,7 @@ export async function startNetworkMetadataAgent(
 
 /** A compute host's L2 agent, with the data path [network] driver names; started by startL2Agent once the host serves. */
 export async function createL2Agent(conf: Config, host: string, bus: Bus, statePath: string, logger: Logger): Promise<L2Agent> {
-  const dataPath = await drivers(loadPortDataPath(driverOptions(conf, statePath, logger.child({ service: 'l2-agent', host }))));
+  const dataPath = await loadPortDataPath(driverOptions(conf, statePath, logger.child({ service: 'l2-agent', host })));
   return new L2Agent(host, pluginRpcClient(bus.rpc), dataPath);
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { DhcpDriver, MetadataProxyDriver, PortDataPath, RouterDriver } from './drivers.js';
+import { runHostCommand } from './host-commands.js';
 import { NoopDhcpDriver, NoopMetadataProxyDriver, NoopPortDataPath, NoopRouterDriver } from './noop/drivers.js';
 
 export type DataPathDriver = 'noop' | 'linuxbridge';
@@ -21,39 +22,27 @@ export interface DriverOptions {
   logger: Logger;
 }
 
-export class DriverUnavailable extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DriverUnavailable';
-  }
-}
-
 /**
- * Loads a linuxbridge module that is not on main yet by name, so that this
- * module builds before it exists; from the bundled command (dist/cli-chunks)
- * the compiled module under dist/src is tried next. Once it is on main, a
- * literal import (as for the network node's drivers below) is better.
+ * Makes the configured host namespace when it is missing (a fresh boot
+ * empties /run/netns), so the data path can live there from the first start.
  */
-async function pendingLinuxbridgeModule(name: string): Promise<Record<string, unknown>> {
-  const candidates = [`./linuxbridge/${name}.js`, new URL(`../src/network/agents/linuxbridge/${name}.js`, import.meta.url).href];
-  let last: unknown;
-  for (const specifier of candidates) {
-    try {
-      return await import(specifier) as Record<string, unknown>;
-    } catch (err) {
-      last = err;
-    }
-  }
-  throw new DriverUnavailable(`[network] driver = linuxbridge needs src/network/agents/linuxbridge/${name}.ts, which could not be loaded: ${(last as Error)?.message ?? String(last)}`);
+async function ensureHostNamespace(name: string): Promise<void> {
+  if (!name) return;
+  const existing = (await runHostCommand('ip', ['netns', 'list'])).split('\n').map((l) => l.trim().split(' ')[0]);
+  if (existing.includes(name)) return;
+  await runHostCommand('ip', ['netns', 'add', name]).catch(async (err: unknown) => {
+    // Another agent of this host made it first.
+    if (!(await runHostCommand('ip', ['netns', 'list'])).split('\n').some((l) => l.trim().split(' ')[0] === name)) throw err;
+  });
+  await runHostCommand('ip', ['-n', name, 'link', 'set', 'dev', 'lo', 'up']);
 }
 
 /** A compute host's data path (the L2 agent's driver). */
 export async function loadPortDataPath(opts: DriverOptions): Promise<PortDataPath> {
   if (opts.driver === 'noop') return new NoopPortDataPath();
-  const cls = (await pendingLinuxbridgeModule('port-data-path')).LinuxBridgePortDataPath;
-  if (typeof cls !== 'function') throw new DriverUnavailable('src/network/agents/linuxbridge/port-data-path.ts exports no LinuxBridgePortDataPath');
-  const PortDataPathClass = cls as new (o: { hostNamespace?: string; logger?: Logger }) => PortDataPath;
-  return new PortDataPathClass({ hostNamespace: opts.hostNamespace, logger: opts.logger.child({ component: 'port-data-path' }) });
+  await ensureHostNamespace(opts.hostNamespace);
+  const { LinuxBridgePortDataPath } = await import('./linuxbridge/port-data-path.js');
+  return new LinuxBridgePortDataPath({ hostNamespace: opts.hostNamespace || undefined, logger: opts.logger.child({ component: 'port-data-path' }) });
 }
 
 export interface NetworkNodeDrivers {
@@ -65,6 +54,7 @@ export interface NetworkNodeDrivers {
 /** The network node's drivers (the DHCP and L3 agents', and the metadata proxy the DHCP driver starts per network). */
 export async function loadNetworkNodeDrivers(opts: DriverOptions): Promise<NetworkNodeDrivers> {
   if (opts.driver === 'noop') return { dhcp: new NoopDhcpDriver(), router: new NoopRouterDriver(), metadataProxy: new NoopMetadataProxyDriver() };
+  await ensureHostNamespace(opts.hostNamespace);
   const [{ LinuxBridgeDhcpDriver }, { LinuxBridgeRouterDriver }, { HaproxyMetadataProxyDriver }] = await Promise.all([
     import('./linuxbridge/dhcp-driver.js'), import('./linuxbridge/router-driver.js'), import('./linuxbridge/metadata-proxy.js'),
   ]);

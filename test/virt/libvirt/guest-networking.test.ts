@@ -321,7 +321,7 @@ reach ${a.ip} 30 && echo "E2E b-own-ip=ok" || echo "E2E b-own-ip=failed"
     await eventually('the tap is gone', async () => !(await links()).includes(tap), true, 10_000);
     const rules = await runInNamespace(hostNs, 'iptables-save', []);
     assert.doesNotMatch(rules, new RegExp(guests.c.port.slice(0, 10)));
-    const hosts = fs.readFileSync(path.join(statePath, 'dhcp', ids.net2, 'host'), 'utf8');
+    const hosts = fs.readFileSync(path.join(statePath, 'network', 'dhcp', ids.net2, 'host'), 'utf8');
     assert.doesNotMatch(hosts, new RegExp(guests.c.mac));
     await cli.run('kilonova-demo', ['router', 'remove', 'subnet', 'e2e-router', 'e2e-sub2']);
     await cli.run('kilonova-demo', ['port', 'delete', guests.c.port]).catch(() => undefined);
