@@ -98,9 +98,18 @@ describe('Linux bridge firewall with real traffic', { skip }, () => {
     const raw = await lab.iptablesSave(4, 'raw');
     const zones = nets.map((n) => zoneOf(n));
     assert.notEqual(zones[0], zones[1]);
-    for (const [i, pair] of pairs.entries()) {
-      assert.ok(raw.includes(`--physdev-in ${deviceNames.tap(pair[0]!.port.portId)} -j CT --zone ${zones[i]}`), raw);
+    for (const [i, net] of nets.entries()) {
+      assert.ok(raw.includes(`-i ${deviceNames.bridge(net)} -j CT --zone ${zones[i]}`), raw);
     }
+  });
+
+  it('a guest gets the answers of an unfiltered port on its network (a DHCP or router port): the zone is the bridge\'s, not the tap\'s', async () => {
+    const [a] = await group(['10.30.0.41']);
+    const service = await lab.addGuest(lab.portState('10.30.0.42', [], { portSecurityEnabled: false }));
+    await dataPath.plugPort(service.port);
+    await reaches(a!, service);
+    await lab.listen(service, 7010);
+    assert.equal(await lab.tcpConnects(a!, service, 7010), true);
   });
 
   it('a guest that changes its MAC or its IP gets nothing through', async () => {

@@ -143,6 +143,8 @@ describe('guest networking: DHCP, metadata, security groups, routers and floatin
 
   before(async () => {
     statePath = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-guest-net-'));
+    // dnsmasq reads its hosts file as nobody, as a state path on a real host allows (mkdtemp makes 0700).
+    fs.chmodSync(statePath, 0o755);
     lab = await GuestNetworkLab.create();
     hostNs = lab.hostNamespace;
     cloud = await startCloud();

@@ -14,7 +14,7 @@
  * restart are matched up again.
  */
 import { createHash } from 'node:crypto';
-import type { FirewallRule, HostPortState } from '../state.js';
+import { deviceNames, type FirewallRule, type HostPortState } from '../state.js';
 
 export type IpFamily = 4 | 6;
 
@@ -43,9 +43,14 @@ export function zoneOf(networkId: string): number {
   return 1 + (createHash('sha256').update(networkId).digest().readUInt32BE(0) % 65535);
 }
 
-/** The raw table's zone chain for these filtered ports' taps (tap → zone). */
-export function zoneChainBody(zones: Iterable<[string, number]>): string[] {
-  return [...zones].sort(([a], [b]) => a.localeCompare(b)).map(([tap, zone]) => `-m physdev --physdev-in ${tap} -j CT --zone ${zone}`);
+/**
+ * The raw table's zone chain for the networks of these filtered ports: one
+ * rule per bridge. Bridged frames reach PREROUTING with the bridge as their
+ * input device, so every port on it — guests' taps, the DHCP port, router
+ * interfaces — shares the zone and a reply is tracked where its request was.
+ */
+export function zoneChainBody(networkIds: Iterable<string>): string[] {
+  return [...new Set(networkIds)].sort().map((id) => `-i ${deviceNames.bridge(id)} -j CT --zone ${zoneOf(id)}`);
 }
 
 export const portKey = (portId: string): string => portId.slice(0, KEY_CHARS);

@@ -15,7 +15,7 @@ import { HostCommandError, runHostCommand } from '../host-commands.js';
 import { deviceNames, type HostPortState } from '../state.js';
 import {
   FALLBACK_CHAIN, FORWARD_CHAIN, INPUT_CHAIN, SG_CHAIN, dispatchBodies, dispatchRules, ipsetRestoreText, isOurSet, keyOfChain,
-  portChainBodies, portChains, portKey, restoreText, savedChains, savedDispatchTaps, zoneChainBody, zoneOf, ZONE_CHAIN, type AddressSet, type IpFamily,
+  portChainBodies, portChains, portKey, restoreText, savedChains, savedDispatchTaps, zoneChainBody, ZONE_CHAIN, type AddressSet, type IpFamily,
 } from './firewall-rules.js';
 
 const FAMILIES: readonly IpFamily[] = [4, 6];
@@ -54,11 +54,12 @@ export class IptablesFirewall {
   /** whether the shared dispatch chains must be rewritten whole (at start, after a failure) */
   private dispatchDirty = true;
   /**
-   * each filtered port's conntrack zone as written in the raw table (absent:
-   * unknown). The zone chain is rewritten whole from this, so a port adopted
-   * from an earlier run is tracked in zone 0 until a plug or sync names it.
+   * each filtered port's network, whose bridge's conntrack zone is written in
+   * the raw table (absent: unknown). The zone chain is rewritten whole from
+   * this, so a port adopted from an earlier run is tracked in zone 0 until a
+   * plug or sync names it.
    */
-  private readonly zones = new Map<string, number>();
+  private readonly zones = new Map<string, string>();
   private ready: Promise<void> | null = null;
 
   constructor(private readonly namespace: string | undefined, private readonly log?: Logger) {}
@@ -130,8 +131,7 @@ export class IptablesFirewall {
       next.add(key);
       dropped.delete(key);
       nextTaps.set(key, deviceNames.tap(port.portId));
-      const zone = zoneOf(port.networkId);
-      if (nextZones.get(key) !== zone) { nextZones.set(key, zone); zonesChanged = true; }
+      if (nextZones.get(key) !== port.networkId) { nextZones.set(key, port.networkId); zonesChanged = true; }
       const [v4, v6] = [portChainBodies(port, 4), portChainBodies(port, 6)];
       for (const set of [...v4.sets, ...v6.sets]) wantedSets.set(set.name, set);
       setsOf.set(key, [...v4.sets, ...v6.sets].map((set) => set.name));
@@ -172,7 +172,7 @@ export class IptablesFirewall {
       if (chainsChange) {
         await Promise.all(FAMILIES.filter(familyChanges).map((f) => runInNamespace(this.namespace, RESTORE[f], ['--noflush'], restoreText({
           rewrite: [...dispatch.rewrite, ...rewrite[f]], insert: dispatch.insert, delete: dispatch.delete, remove,
-          zones: zonesChanged ? zoneChainBody([...nextZones].filter(([k]) => nextTaps.has(k)).map(([k, zone]) => [tapOf(k), zone])) : undefined,
+          zones: zonesChanged ? zoneChainBody([...nextZones].filter(([k]) => nextTaps.has(k)).map(([, networkId]) => networkId)) : undefined,
         }))));
       }
     } catch (err) {
@@ -182,7 +182,7 @@ export class IptablesFirewall {
     }
     this.dispatchDirty = false;
     this.zones.clear();
-    for (const [key, zone] of nextZones) this.zones.set(key, zone);
+    for (const [key, networkId] of nextZones) this.zones.set(key, networkId);
     for (const key of dropped) nextTaps.delete(key);
     this.taps.clear();
     for (const [key, tap] of nextTaps) this.taps.set(key, tap);
