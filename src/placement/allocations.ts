@@ -9,6 +9,7 @@
  * would-be conflicts into a short wait; SQLite runs one transaction at a time.
  */
 import { sql } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import { nowIso } from '../db/schema-helpers.js';
 import { bumpGeneration, capacityOf, isRetryableDbError, sleep, type PlacementContext, type Tx } from './context.js';
 import { ConcurrentUpdate, ProviderNotFound } from './errors.js';
@@ -71,16 +72,19 @@ async function attemptWrite(ctx: PlacementContext, trx: Tx, writes: ConsumerWrit
   // Inventories are read by a statement of their own, after the locks are held:
   // joined into the locking query, PostgreSQL would re-check only the locked
   // provider row after waiting and hand back the usage from before the wait.
-  const inventories: InventoryWithUsage[] = providers.length === 0 ? [] : await trx.selectFrom('placement_inventories')
+  const inventoryQuery = trx.selectFrom('placement_inventories')
     .select(['resource_provider_id', 'resource_class', 'total', 'reserved', 'min_unit', 'max_unit', 'step_size', 'allocation_ratio', 'used'])
-    .where('resource_provider_id', 'in', providers.map((p) => p.id))
-    .execute();
-
+    .where('resource_provider_id', 'in', providers.length === 0 ? [-1] : providers.map((p) => p.id));
   // A consumer's allocations are written with it, so a left join from consumers finds both.
-  const consumerRows = await trx.selectFrom('placement_consumers as c')
+  const consumerQuery = trx.selectFrom('placement_consumers as c')
     .leftJoin('placement_allocations as a', 'a.consumer_id', 'c.uuid')
     .select(['c.uuid', 'c.generation', 'a.resource_provider_id', 'a.resource_class', 'a.used'])
-    .where('c.uuid', 'in', consumerUuids).execute();
+    .where('c.uuid', 'in', consumerUuids);
+  // PostgreSQL: both in one round trip, as JSON arrays of their rows.
+  const [inventories, consumerRows]: [InventoryWithUsage[], Awaited<ReturnType<typeof consumerQuery.execute>>] = ctx.postgres
+    ? await trx.selectNoFrom([jsonArrayFrom(inventoryQuery).as('inventories'), jsonArrayFrom(consumerQuery).as('consumers')])
+      .executeTakeFirstOrThrow().then((r) => [r.inventories, r.consumers])
+    : [await inventoryQuery.execute(), await consumerQuery.execute()];
   const consumerGen = new Map<string, number>();
   const held: HeldRow[] = [];
   for (const r of consumerRows) {

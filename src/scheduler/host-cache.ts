@@ -32,6 +32,8 @@ export const REFRESH_MS = 1000;
 /** Age after which a decision waits for a fresh read. */
 export const MAX_AGE_MS = 10_000;
 
+const NOT_FLAGGED = { disabled: 0, forced_down: 0 };
+
 /** What placement must offer for the scheduler to keep a view of its own (PlacementService does). */
 export interface PlacementSnapshots {
   inventorySnapshot(): Promise<ProviderState[]>;
@@ -100,8 +102,10 @@ export class HostStateCache {
           const [rp] = Object.keys(req.allocations);
           const node = held.nodes.get(rp);
           if (!node) continue;
-          const flags = probe.flagged.get(node.host) ?? { disabled: 0, forced_down: 0 };
-          out.push(toHostState(this.deps.conf, { ...node, ...flags }, probe.zones.get(node.host), found.providerSummaries[rp], req, now));
+          // The service's flags as read for this decision, not as the view has them.
+          const flags = probe.flagged.get(node.host) ?? NOT_FLAGGED;
+          const current = node.disabled === flags.disabled && node.forced_down === flags.forced_down ? node : { ...node, ...flags };
+          out.push(toHostState(this.deps.conf, current, probe.zones.get(node.host), found.providerSummaries[rp], req, now));
         }
         return out;
       },
@@ -128,8 +132,8 @@ export class HostStateCache {
     const view = this.deps.claims.openView();
     try {
       const readAt = Date.now();
-      const [providers, nodes, membership] = await Promise.all([
-        this.deps.placement.inventorySnapshot(), readComputeNodes(this.deps.db), this.membership(),
+      const [providers, nodes, { membership }] = await Promise.all([
+        this.deps.placement.inventorySnapshot(), readComputeNodes(this.deps.db), this.services(),
       ]);
       const next: Snapshot = { readAt, view, users: 0, replaced: false, providers, nodes: new Map(nodes.map((n) => [n.uuid, n])), membership };
       const old = this.snap;
@@ -150,24 +154,30 @@ export class HostStateCache {
   }
 
   private async probe(): Promise<Probe> {
-    const [membership, flagged, zones] = await Promise.all([
-      this.membership(),
-      this.deps.db.selectFrom('services').select(['host', 'disabled', 'forced_down'])
-        .where('binary', '=', 'nova-compute').where('deleted', '=', 0)
-        .where((eb) => eb.or([eb('disabled', '<>', 0), eb('forced_down', '<>', 0)]))
-        .execute(),
-      hostZones(this.deps.db),
-    ]);
-    return { membership, flagged: new Map(flagged.map((f) => [f.host, { disabled: f.disabled, forced_down: f.forced_down }])), zones };
+    const [services, zones] = await Promise.all([this.services(), hostZones(this.deps.db)]);
+    return { ...services, zones };
   }
 
-  /** Changes when a compute node or compute service is created or deleted. */
-  private async membership(): Promise<string> {
-    const row = await sql<{ nodes: string; services: string }>`select
-      (select count(*) || '/' || coalesce(max(id), 0) from compute_nodes where deleted = 0) as nodes,
-      (select count(*) || '/' || coalesce(max(id), 0) from services where ${sql.ref('binary')} = 'nova-compute' and deleted = 0) as services`
+  /**
+   * In one statement: which compute nodes and services exist (a count and the
+   * highest id of each changes when one is created or deleted), and the
+   * services disabled or forced down.
+   */
+  private async services(): Promise<Omit<Probe, 'zones'>> {
+    const { rows } = await sql<{ kind: string; host: string | null; a: number | string; b: number | string }>`
+      select 'nodes' as kind, null as host, count(*) as a, coalesce(max(id), 0) as b from compute_nodes where deleted = 0
+      union all
+      select 'services', null, count(*), coalesce(max(id), 0) from services where ${sql.ref('binary')} = 'nova-compute' and deleted = 0
+      union all
+      select 'flagged', host, disabled, forced_down from services
+        where ${sql.ref('binary')} = 'nova-compute' and deleted = 0 and (disabled <> 0 or forced_down <> 0)`
       .execute(this.deps.db);
-    const r = row.rows[0]!;
-    return `${r.nodes};${r.services}`;
+    const flagged = new Map<string, { disabled: number; forced_down: number }>();
+    const counts: string[] = [];
+    for (const r of rows) {
+      if (r.kind === 'flagged') flagged.set(r.host!, { disabled: Number(r.a), forced_down: Number(r.b) });
+      else counts.push(`${r.kind}:${r.a}/${r.b}`);
+    }
+    return { membership: counts.sort().join(';'), flagged };
   }
 }
