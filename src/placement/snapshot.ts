@@ -22,6 +22,8 @@ export interface InventoryState {
   step_size: number;
   allocation_ratio: number;
   used: number;
+  /** capacityOf the above, worked out once per read. */
+  capacity: number;
 }
 
 export interface ProviderState {
@@ -46,10 +48,11 @@ export async function inventorySnapshot(ctx: PlacementContext): Promise<Provider
       last = { id: r.id, state: { uuid: r.uuid, parentProviderUuid: r.parent_provider_uuid, rootProviderUuid: r.root_provider_uuid, inventories: {} } };
       out.push(last.state);
     }
-    last.state.inventories[r.resource_class] = {
+    const inv = {
       total: r.total, reserved: r.reserved, min_unit: r.min_unit, max_unit: r.max_unit, step_size: r.step_size,
       allocation_ratio: Number(r.allocation_ratio), used: Number(r.used),
     };
+    last.state.inventories[r.resource_class] = { ...inv, capacity: capacityOf(inv) };
   }
   return out;
 }
@@ -80,17 +83,20 @@ export function candidatesFromSnapshot(
   for (const p of order) {
     if (limit !== undefined && allocationRequests.length >= limit) break;
     const extra = opts.pending?.get(p.uuid);
-    const summary: ProviderSummary = { resources: {}, traits: [], parentProviderUuid: p.parentProviderUuid, rootProviderUuid: p.rootProviderUuid };
-    const fits = wanted.every(([rc, amount]) => {
+    const summed: ProviderSummary['resources'] = {};
+    let fits = true;
+    for (const [rc, amount] of wanted) {
       const inv = p.inventories[rc];
-      if (!inv || amount < inv.min_unit || amount > inv.max_unit || amount % inv.step_size !== 0) return false;
-      const capacity = capacityOf(inv);
-      summary.resources[rc] = { capacity, used: inv.used };
-      return inv.used + (extra?.[rc] ?? 0) + amount <= capacity;
-    });
+      if (!inv || amount < inv.min_unit || amount > inv.max_unit || amount % inv.step_size !== 0
+        || inv.used + (extra?.[rc] ?? 0) + amount > inv.capacity) {
+        fits = false;
+        break;
+      }
+      summed[rc] = { capacity: inv.capacity, used: inv.used };
+    }
     if (!fits) continue;
     allocationRequests.push({ allocations: { [p.uuid]: { resources: { ...resources } } } });
-    providerSummaries[p.uuid] = summary;
+    providerSummaries[p.uuid] = { resources: summed, traits: [], parentProviderUuid: p.parentProviderUuid, rootProviderUuid: p.rootProviderUuid };
   }
   return { allocationRequests, providerSummaries };
 }

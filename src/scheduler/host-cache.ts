@@ -25,7 +25,7 @@ import type { ProviderState } from '../placement/snapshot.js';
 import type { AllocationCandidates } from '../placement/types.js';
 import { hostZones } from '../compute/aggregate-store.js';
 import type { ClaimLedger, ClaimView } from './claim-ledger.js';
-import { readComputeNodes, toHostState, type ComputeNodeRow, type HostState } from './host-state.js';
+import { lastSeenMs, readComputeNodes, toHostState, type ComputeNodeRow, type HostState } from './host-state.js';
 
 /** Age after which a decision starts reading the view again, without waiting for it. */
 export const REFRESH_MS = 1000;
@@ -53,7 +53,7 @@ interface Snapshot {
   users: number;
   replaced: boolean;
   providers: ProviderState[];
-  nodes: Map<string, ComputeNodeRow>;
+  nodes: Map<string, { node: ComputeNodeRow; seenMs: number | null }>;
   /** Which compute nodes and services exist, to notice one coming or going. */
   membership: string;
 }
@@ -100,12 +100,13 @@ export class HostStateCache {
         const out: HostState[] = [];
         for (const req of found.allocationRequests) {
           const [rp] = Object.keys(req.allocations);
-          const node = held.nodes.get(rp);
-          if (!node) continue;
+          const known = held.nodes.get(rp!);
+          if (!known) continue;
+          const { node, seenMs } = known;
           // The service's flags as read for this decision, not as the view has them.
           const flags = probe.flagged.get(node.host) ?? NOT_FLAGGED;
           const current = node.disabled === flags.disabled && node.forced_down === flags.forced_down ? node : { ...node, ...flags };
-          out.push(toHostState(this.deps.conf, current, probe.zones.get(node.host), found.providerSummaries[rp], req, now));
+          out.push(toHostState(this.deps.conf, current, seenMs, probe.zones.get(node.host), found.providerSummaries[rp!], req, now));
         }
         return out;
       },
@@ -135,7 +136,7 @@ export class HostStateCache {
       const [providers, nodes, { membership }] = await Promise.all([
         this.deps.placement.inventorySnapshot(), readComputeNodes(this.deps.db), this.services(),
       ]);
-      const next: Snapshot = { readAt, view, users: 0, replaced: false, providers, nodes: new Map(nodes.map((n) => [n.uuid, n])), membership };
+      const next: Snapshot = { readAt, view, users: 0, replaced: false, providers, nodes: new Map(nodes.map((n) => [n.uuid, { node: n, seenMs: lastSeenMs(n) }])), membership };
       const old = this.snap;
       this.snap = next;
       if (old) {

@@ -47,14 +47,23 @@ export function readComputeNodes(db: ComputeDb, uuids?: readonly string[]): Prom
   return q.execute();
 }
 
-/** The host state of a node that placement offered with `allocationRequest` and summarized as `summary`. */
-export function toHostState(conf: Config, node: ComputeNodeRow, zone: string | undefined, summary: unknown, allocationRequest: AllocationRequest, now = Date.now()): HostState {
+/** When the node's service was last seen up, in ms since the epoch (null: never). */
+export function lastSeenMs(node: Pick<ComputeNodeRow, 'last_seen_up'>): number | null {
+  return node.last_seen_up ? Date.parse(node.last_seen_up) : null;
+}
+
+/**
+ * The host state of a node that placement offered with `allocationRequest`
+ * and summarized as `summary`; `seenMs` is lastSeenMs(node), which a caller
+ * that keeps the node works out once.
+ */
+export function toHostState(conf: Config, node: ComputeNodeRow, seenMs: number | null, zone: string | undefined, summary: unknown, allocationRequest: AllocationRequest, now = Date.now()): HostState {
   const downAfterMs = conf.DEFAULT.service_down_time * 1000;
   return {
     nodeUuid: node.uuid, host: node.host, nodename: node.hypervisor_hostname,
     availabilityZone: zone ?? conf.DEFAULT.default_availability_zone,
     serviceDisabled: node.disabled === 1,
-    serviceUp: node.forced_down === 0 && !!node.last_seen_up && now - Date.parse(node.last_seen_up) <= downAfterMs,
+    serviceUp: node.forced_down === 0 && seenMs !== null && now - seenMs <= downAfterMs,
     freeRamMb: freeFromSummary(summary, 'MEMORY_MB'),
     freeVcpus: freeFromSummary(summary, 'VCPU'),
     freeDiskGb: freeFromSummary(summary, 'DISK_GB'),

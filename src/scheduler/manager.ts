@@ -16,7 +16,7 @@ import { hintedUuids } from './filters/host-hint-filters.js';
 import { hostsOfInstances } from '../compute/host-store.js';
 import { groupPlacement } from '../compute/server-groups.js';
 import { hostZones } from '../compute/aggregate-store.js';
-import { readComputeNodes, toHostState, type HostState } from './host-state.js';
+import { lastSeenMs, readComputeNodes, toHostState, type HostState } from './host-state.js';
 import { HostStateCache, offersSnapshots } from './host-cache.js';
 import { ClaimLedger, type ClaimView } from './claim-ledger.js';
 import { rpcEndpoint, type RpcArgs, type RpcHandlers } from '../rpc/rpc-api.js';
@@ -240,7 +240,7 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
     const nodes = await readComputeNodes(this.deps.db, [...byRp.keys()]);
     const zones = await hostZones(this.deps.db, [...new Set(nodes.map((n) => n.host))]);
     const now = Date.now();
-    return nodes.map((n) => toHostState(this.deps.conf, n, zones.get(n.host), summaries[n.uuid], byRp.get(n.uuid)!, now));
+    return nodes.map((n) => toHostState(this.deps.conf, n, lastSeenMs(n), zones.get(n.host), summaries[n.uuid], byRp.get(n.uuid)!, now));
   }
 }
 
