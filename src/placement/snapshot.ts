@@ -74,6 +74,8 @@ export function candidatesFromSnapshot(
   opts: { pending?: ReadonlyMap<string, Record<string, number>>; randomize?: boolean } = {},
 ): AllocationCandidates {
   const wanted = Object.entries(resources);
+  // One frozen copy shared by every candidate rather than a copy each.
+  const amounts = Object.freeze({ ...resources });
   const allocationRequests: AllocationRequest[] = [];
   const providerSummaries: Record<string, ProviderSummary> = {};
   if (wanted.length === 0) return { allocationRequests, providerSummaries };
@@ -95,7 +97,7 @@ export function candidatesFromSnapshot(
       summed[rc] = { capacity: inv.capacity, used: inv.used };
     }
     if (!fits) continue;
-    allocationRequests.push({ allocations: { [p.uuid]: { resources: { ...resources } } } });
+    allocationRequests.push({ allocations: { [p.uuid]: { resources: amounts } } });
     providerSummaries[p.uuid] = { resources: summed, traits: [], parentProviderUuid: p.parentProviderUuid, rootProviderUuid: p.rootProviderUuid };
   }
   return { allocationRequests, providerSummaries };
