@@ -12,19 +12,14 @@
  */
 import { capacityOf, type PlacementContext } from './context.js';
 import { shuffle } from './candidates.js';
+import type { InventoryRow } from './tables.js';
 import type { AllocationCandidates, AllocationCandidatesQuery, AllocationRequest, ProviderSummary } from './types.js';
 
-export interface InventoryState {
-  total: number;
-  reserved: number;
-  min_unit: number;
-  max_unit: number;
-  step_size: number;
-  allocation_ratio: number;
-  used: number;
+/** An inventory as the snapshot holds it: the row's figures and the capacity they make. */
+export type InventoryState = Pick<InventoryRow, 'total' | 'reserved' | 'min_unit' | 'max_unit' | 'step_size' | 'allocation_ratio' | 'used'> & {
   /** capacityOf the above, worked out once per read. */
   capacity: number;
-}
+};
 
 export interface ProviderState {
   uuid: string;
