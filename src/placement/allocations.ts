@@ -9,6 +9,7 @@
  * would-be conflicts into a short wait; SQLite runs one transaction at a time.
  */
 import { sql } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import { nowIso } from '../db/schema-helpers.js';
 import { bumpGeneration, capacityOf, isRetryableDbError, sleep, type PlacementContext, type Tx } from './context.js';
 import { ConcurrentUpdate, ProviderNotFound } from './errors.js';
@@ -45,6 +46,7 @@ export async function writeAllocations(ctx: PlacementContext, writes: ConsumerWr
 }
 
 interface LockedProvider { id: number; uuid: string; generation: number }
+interface AllocationInsert { consumer_id: string; resource_provider_id: number; resource_class: string; used: number; created_at: string }
 interface HeldRow { consumer_id: string; resource_provider_id: number; resource_class: string; used: number }
 
 async function attemptWrite(ctx: PlacementContext, trx: Tx, writes: ConsumerWrite[]): Promise<void> {
@@ -70,16 +72,19 @@ async function attemptWrite(ctx: PlacementContext, trx: Tx, writes: ConsumerWrit
   // Inventories are read by a statement of their own, after the locks are held:
   // joined into the locking query, PostgreSQL would re-check only the locked
   // provider row after waiting and hand back the usage from before the wait.
-  const inventories: InventoryWithUsage[] = providers.length === 0 ? [] : await trx.selectFrom('placement_inventories')
+  const inventoryQuery = trx.selectFrom('placement_inventories')
     .select(['resource_provider_id', 'resource_class', 'total', 'reserved', 'min_unit', 'max_unit', 'step_size', 'allocation_ratio', 'used'])
-    .where('resource_provider_id', 'in', providers.map((p) => p.id))
-    .execute();
-
+    .where('resource_provider_id', 'in', providers.length === 0 ? [-1] : providers.map((p) => p.id));
   // A consumer's allocations are written with it, so a left join from consumers finds both.
-  const consumerRows = await trx.selectFrom('placement_consumers as c')
+  const consumerQuery = trx.selectFrom('placement_consumers as c')
     .leftJoin('placement_allocations as a', 'a.consumer_id', 'c.uuid')
     .select(['c.uuid', 'c.generation', 'a.resource_provider_id', 'a.resource_class', 'a.used'])
-    .where('c.uuid', 'in', consumerUuids).execute();
+    .where('c.uuid', 'in', consumerUuids);
+  // PostgreSQL: both in one round trip, as JSON arrays of their rows.
+  const [inventories, consumerRows]: [InventoryWithUsage[], Awaited<ReturnType<typeof consumerQuery.execute>>] = ctx.postgres
+    ? await trx.selectNoFrom([jsonArrayFrom(inventoryQuery).as('inventories'), jsonArrayFrom(consumerQuery).as('consumers')])
+      .executeTakeFirstOrThrow().then((r) => [r.inventories, r.consumers])
+    : [await inventoryQuery.execute(), await consumerQuery.execute()];
   const consumerGen = new Map<string, number>();
   const held: HeldRow[] = [];
   for (const r of consumerRows) {
@@ -94,11 +99,15 @@ async function attemptWrite(ctx: PlacementContext, trx: Tx, writes: ConsumerWrit
   for (const w of writes) checkConsumerGeneration(w, consumerGen.get(w.consumerUuid));
 
   const now = nowIso();
-  if (held.length > 0) await trx.deleteFrom('placement_allocations').where('consumer_id', 'in', consumerUuids).execute();
   const rows = writes.flatMap((w) => Object.entries(w.allocations).flatMap(([rpUuid, { resources }]) =>
     Object.entries(resources).map(([rc, used]) => ({
       consumer_id: w.consumerUuid, resource_provider_id: byUuid.get(rpUuid)!.id, resource_class: rc, used, created_at: now,
     }))));
+  if (ctx.postgres && held.length === 0 && rows.length > 0 && writes.every((w) => !consumerGen.has(w.consumerUuid) && Object.keys(w.allocations).length > 0)) {
+    await writeNewConsumersAtOnce(trx, writes, rows, providers, delta, now);
+    return;
+  }
+  if (held.length > 0) await trx.deleteFrom('placement_allocations').where('consumer_id', 'in', consumerUuids).execute();
   if (rows.length > 0) await trx.insertInto('placement_allocations').values(rows).execute();
 
   for (const w of writes) await saveConsumer(trx, w, consumerGen.get(w.consumerUuid), now);
@@ -115,16 +124,46 @@ async function attemptWrite(ctx: PlacementContext, trx: Tx, writes: ConsumerWrit
 
 /** One UPDATE per provider moves the kept usage of each class by its delta. */
 async function addUsage(trx: Tx, providerId: number, delta: Map<string, number>): Promise<void> {
+  const update = usageUpdate(trx, providerId, delta);
+  if (update) await update.execute();
+}
+
+/** The UPDATE addUsage runs, or null when the provider's usage does not move. */
+function usageUpdate(trx: Tx, providerId: number, delta: Map<string, number>) {
   const changes: [string, number][] = [];
   const prefix = `${providerId}/`;
   for (const [key, d] of delta) if (d !== 0 && key.startsWith(prefix)) changes.push([key.slice(prefix.length), d]);
-  if (changes.length === 0) return;
+  if (changes.length === 0) return null;
   const cases = sql.join(changes.map(([rc, d]) => sql`when ${rc} then cast(${d} as integer)`), sql` `);
-  await trx.updateTable('placement_inventories')
+  return trx.updateTable('placement_inventories')
     .set({ used: sql<number>`used + case resource_class ${cases} else 0 end` })
     .where('resource_provider_id', '=', providerId)
-    .where('resource_class', 'in', changes.map(([rc]) => rc))
-    .execute();
+    .where('resource_class', 'in', changes.map(([rc]) => rc));
+}
+
+/**
+ * PostgreSQL, consumers that hold nothing yet (a scheduler's claim): the
+ * allocations, the consumers, the usage and the generation swaps in one
+ * statement of data-modifying CTEs instead of one round trip each. The
+ * providers are locked already and the checks done; the swaps still have to
+ * all hit, or the transaction rolls back and runs again.
+ */
+async function writeNewConsumersAtOnce(trx: Tx, writes: ConsumerWrite[], rows: AllocationInsert[], providers: LockedProvider[], delta: Map<string, number>, now: string): Promise<void> {
+  let q = trx.with('new_allocations', (db) => db.insertInto('placement_allocations').values(rows).returning('consumer_id'))
+    .with('new_consumers', (db) => db.insertInto('placement_consumers').values(writes.map((w) => ({
+      uuid: w.consumerUuid, project_id: w.projectId, user_id: w.userId, consumer_type: w.consumerType ?? null,
+      generation: 1, created_at: now, updated_at: now,
+    }))).returning('uuid'));
+  providers.forEach((p, k) => {
+    const update = usageUpdate(trx, p.id, delta);
+    if (update) q = q.with(`usage_${k}`, () => update.returning('resource_provider_id') as never) as unknown as typeof q;
+  });
+  const swapped = await q.with('swapped', (db) => db.updateTable('placement_resource_providers')
+    .set({ generation: sql<number>`generation + 1`, updated_at: now })
+    .where((eb) => eb.or(providers.map((p) => eb.and([eb('id', '=', p.id), eb('generation', '=', p.generation)]))))
+    .returning('id'))
+    .selectFrom('swapped').select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  if (Number(swapped.n) !== providers.length) throw new LostRace();
 }
 
 type InventoryWithUsage = {

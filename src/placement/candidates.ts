@@ -88,7 +88,7 @@ function capacityFromProduct(product: unknown): number {
   return capacityOf({ total: Number(product), reserved: 0, allocation_ratio: 1 });
 }
 
-function shuffle<T>(a: T[]): void {
+export function shuffle<T>(a: T[]): void {
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
     [a[i], a[j]] = [a[j]!, a[i]!];

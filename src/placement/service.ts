@@ -13,6 +13,7 @@ import * as providers from './providers.js';
 import * as inventories from './inventories.js';
 import * as allocations from './allocations.js';
 import * as candidates from './candidates.js';
+import * as snapshot from './snapshot.js';
 import * as catalog from './catalog.js';
 import * as associations from './associations.js';
 import type {
@@ -148,6 +149,20 @@ export class PlacementService {
     return candidates.getAllocationCandidates(this.ctx, query, { randomize: this.randomize });
   }
 
+  /** Every provider's inventory and usage, for a caller that keeps its own view (the scheduler's host states). */
+  inventorySnapshot(): Promise<snapshot.ProviderState[]> {
+    return snapshot.inventorySnapshot(this.ctx);
+  }
+
+  /**
+   * What getAllocationCandidates would answer on `providers` (a snapshot),
+   * with `pending` usage counted; null when the query needs more than amounts.
+   */
+  candidatesFromSnapshot(providers: readonly snapshot.ProviderState[], query: AllocationCandidatesQuery, pending?: ReadonlyMap<string, Record<string, number>>): AllocationCandidates | null {
+    if (!snapshot.answerableFromSnapshot(query)) return null;
+    return snapshot.candidatesFromSnapshot(providers, query.resources, query.limit, { pending, randomize: this.randomize });
+  }
+
   /**
    * Atomically make `allocations` what the consumer holds. False when a
    * provider no longer has the capacity (or is gone): nothing was written and
@@ -197,3 +212,4 @@ export class PlacementService {
 }
 
 export type * from './types.js';
+export type { ProviderState, InventoryState } from './snapshot.js';

@@ -16,7 +16,8 @@ import { hintedUuids } from './filters/host-hint-filters.js';
 import { hostsOfInstances } from '../compute/host-store.js';
 import { groupPlacement } from '../compute/server-groups.js';
 import { hostZones } from '../compute/aggregate-store.js';
-import { freeFromSummary, type HostState } from './host-state.js';
+import { lastSeenMs, readComputeNodes, toHostState, type HostState } from './host-state.js';
+import { HostStateCache, offersSnapshots } from './host-cache.js';
 import { ClaimLedger, type ClaimView } from './claim-ledger.js';
 import { rpcEndpoint, type RpcArgs, type RpcHandlers } from '../rpc/rpc-api.js';
 import { SCHEDULER_RPC_API } from './rpc-methods.js';
@@ -27,6 +28,25 @@ export class NoValidHost extends Error {
     this.name = 'NoValidHost';
   }
 }
+
+/**
+ * Where a decision's candidate hosts come from: placement's answer now, or
+ * the scheduler's own view. `view` holds the claims that source may not show.
+ */
+interface HostSource {
+  view: ClaimView;
+  /** Null: this source cannot answer such a request. */
+  hosts(resources: Resources): Promise<HostState[] | null>;
+  /** Claims to attempt before giving up on the source. */
+  claimTries: number;
+}
+
+/**
+ * Refused claims after which a decision on the scheduler's own view gives up
+ * and asks placement: a refusal means the view is behind (another scheduler's
+ * claims), and the hosts after it are likely as stale.
+ */
+const CACHED_CLAIM_TRIES = 3;
 
 export interface SchedulerDeps {
   db: ComputeDb;
@@ -49,6 +69,8 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
   private readonly filters: HostFilter[];
   private readonly weighers: Weigher[];
   private readonly claims = new ClaimLedger();
+  /** The scheduler's own view of the hosts, when placement can hand one over (in-process placement). */
+  private readonly cache: HostStateCache | null;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.filters = enabledFilters(deps.conf.filter_scheduler.enabled_filters);
@@ -58,6 +80,9 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
       softAffinityWeigher(deps.conf.filter_scheduler.soft_affinity_weight_multiplier),
       softAntiAffinityWeigher(deps.conf.filter_scheduler.soft_anti_affinity_weight_multiplier),
     ];
+    this.cache = offersSnapshots(deps.placement)
+      ? new HostStateCache({ db: deps.db, placement: deps.placement, claims: this.claims, conf: deps.conf, logger: deps.logger })
+      : null;
   }
 
   /** The RPC endpoint (topic `scheduler`), the API declared in rpc-methods.ts. */
@@ -66,23 +91,46 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
   }
 
   async selectDestinations(ctx: RequestContext, { specObj: spec, instanceUuids, returnAlternates }: RpcArgs<typeof SCHEDULER_RPC_API, 'select_destinations'>): Promise<Selection[][]> {
+    const log = this.deps.logger.child({ request_id: ctx.requestId });
+    const limit = this.deps.conf.scheduler.max_placement_results;
+    // A forced host is the operator's word: it is looked up in placement as it is now.
+    if (this.cache && spec.force_hosts.length === 0 && spec.force_nodes.length === 0) {
+      const held = await this.cache.acquire();
+      try {
+        const source: HostSource = { view: held.view, claimTries: CACHED_CLAIM_TRIES, hosts: async (resources) => held.hosts(resources, limit) };
+        // Quiet: what it logs would be said again by the decision on placement's answer.
+        return await this.selectWithin(source, log.isLevelEnabled('warn') ? log.child({}, { level: 'warn' }) : log, spec, instanceUuids, returnAlternates);
+      } catch (err) {
+        if (!(err instanceof NoValidHost)) throw err;
+        this.cache.invalidate();
+        log.debug('no host on the scheduler\'s view of the hosts; asking placement');
+      } finally {
+        held.release();
+      }
+    }
     const view = this.claims.openView();
     try {
-      return await this.selectWithin(view, ctx, spec, instanceUuids, returnAlternates);
+      return await this.selectWithin(this.fromPlacement(view, limit), log, spec, instanceUuids, returnAlternates);
     } finally {
       view.close();
     }
   }
 
-  private async selectWithin(view: ClaimView, ctx: RequestContext, spec: RequestSpec, instanceUuids: string[], returnAlternates: boolean): Promise<Selection[][]> {
-    const log = this.deps.logger.child({ request_id: ctx.requestId });
-    const resources = resourcesForFlavor(spec.flavor);
-    const { allocationRequests, providerSummaries } = await this.deps.placement.getAllocationCandidates({
-      resources, limit: this.deps.conf.scheduler.max_placement_results,
-    });
-    if (allocationRequests.length === 0) throw new NoValidHost();
+  /** Candidates as placement gives them now, and their compute nodes as the database has them. */
+  private fromPlacement(view: ClaimView, limit: number): HostSource {
+    return {
+      view, claimTries: Infinity,
+      hosts: async (resources) => {
+        const { allocationRequests, providerSummaries } = await this.deps.placement.getAllocationCandidates({ resources, limit });
+        return this.hostStates(allocationRequests, providerSummaries);
+      },
+    };
+  }
 
-    let hosts = await this.hostStates(allocationRequests, providerSummaries);
+  private async selectWithin(source: HostSource, log: Logger, spec: RequestSpec, instanceUuids: string[], returnAlternates: boolean): Promise<Selection[][]> {
+    const resources = resourcesForFlavor(spec.flavor);
+    let hosts = await source.hosts(resources);
+    if (hosts === null || hosts.length === 0) throw new NoValidHost();
     hosts = hosts.filter((h) => !spec.ignore_hosts.includes(h.host));
     if (spec.force_hosts.length > 0) hosts = hosts.filter((h) => spec.force_hosts.includes(h.host));
     if (spec.force_nodes.length > 0) hosts = hosts.filter((h) => spec.force_nodes.includes(h.nodename));
@@ -115,9 +163,9 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
         }
         // Weighed as the hosts now are: less what this scheduler claimed since placement was read
         // (this request's earlier instances, and other requests' claims).
-        const ranked = this.rank(consumeUnseen(candidates, view.unseen()), fctx);
+        const ranked = this.rank(consumeUnseen(candidates, source.view.unseen()), fctx);
         let chosen: HostState | undefined;
-        for (const h of ranked) {
+        for (const h of ranked.slice(0, source.claimTries)) {
           const landed = this.claims.claiming(uuid, h.nodeUuid, resources);
           let ok = false;
           try {
@@ -132,6 +180,7 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
             chosen = h;
             break;
           }
+          this.cache?.invalidate();
         }
         if (!chosen) throw new NoValidHost();
         claimed.push(uuid);
@@ -188,28 +237,10 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
       if (rps.length === 1) byRp.set(rps[0], r);
     }
     if (byRp.size === 0) return [];
-    const nodes = await this.deps.db.selectFrom('compute_nodes')
-      .innerJoin('services', (j) => j.onRef('services.host', '=', 'compute_nodes.host').on('services.binary', '=', 'nova-compute').on('services.deleted', '=', 0))
-      .select(['compute_nodes.uuid', 'compute_nodes.host', 'compute_nodes.hypervisor_hostname', 'services.disabled', 'services.forced_down', 'services.last_seen_up'])
-      .where('compute_nodes.deleted', '=', 0)
-      .where('compute_nodes.uuid', 'in', [...byRp.keys()])
-      .execute();
-    const downAfterMs = this.deps.conf.DEFAULT.service_down_time * 1000;
-    const now = Date.now();
+    const nodes = await readComputeNodes(this.deps.db, [...byRp.keys()]);
     const zones = await hostZones(this.deps.db, [...new Set(nodes.map((n) => n.host))]);
-    return nodes.map((n) => {
-      const summary = summaries[n.uuid];
-      return {
-        nodeUuid: n.uuid, host: n.host, nodename: n.hypervisor_hostname,
-        availabilityZone: zones.get(n.host) ?? this.deps.conf.DEFAULT.default_availability_zone,
-        serviceDisabled: n.disabled === 1,
-        serviceUp: n.forced_down === 0 && !!n.last_seen_up && now - Date.parse(n.last_seen_up) <= downAfterMs,
-        freeRamMb: freeFromSummary(summary, 'MEMORY_MB'),
-        freeVcpus: freeFromSummary(summary, 'VCPU'),
-        freeDiskGb: freeFromSummary(summary, 'DISK_GB'),
-        allocationRequest: byRp.get(n.uuid)!,
-      };
-    });
+    const now = Date.now();
+    return nodes.map((n) => toHostState(this.deps.conf, n, lastSeenMs(n), zones.get(n.host), summaries[n.uuid], byRp.get(n.uuid)!, now));
   }
 }
 

@@ -1,0 +1,99 @@
+/**
+ * Every provider's inventory and usage in one read, and the allocation
+ * candidates of a plain request worked out from it in memory.
+ *
+ * A scheduler that keeps this snapshot (as Nova's HostManager keeps host
+ * states) answers the common request, single providers with some amounts of
+ * some classes and nothing else, without a query per decision. The answer is
+ * the one getAllocationCandidates would give on the snapshot's data: same
+ * unit rules, same capacity rounding, same order (provider id) and limit. It
+ * is as fresh as the snapshot; the claim, checked against the database under
+ * provider generations, still decides.
+ */
+import { capacityOf, type PlacementContext } from './context.js';
+import { shuffle } from './candidates.js';
+import type { InventoryRow } from './tables.js';
+import type { AllocationCandidates, AllocationCandidatesQuery, AllocationRequest, ProviderSummary } from './types.js';
+
+/** An inventory as the snapshot holds it: the row's figures and the capacity they make. */
+export type InventoryState = Pick<InventoryRow, 'total' | 'reserved' | 'min_unit' | 'max_unit' | 'step_size' | 'allocation_ratio' | 'used'> & {
+  /** capacityOf the above, worked out once per read. */
+  capacity: number;
+};
+
+export interface ProviderState {
+  uuid: string;
+  parentProviderUuid: string | null;
+  rootProviderUuid: string;
+  inventories: Record<string, InventoryState>;
+}
+
+/** All providers with their inventories, in provider id order (the order candidates come in). */
+export async function inventorySnapshot(ctx: PlacementContext): Promise<ProviderState[]> {
+  const rows = await ctx.db.selectFrom('placement_inventories as i')
+    .innerJoin('placement_resource_providers as p', 'p.id', 'i.resource_provider_id')
+    .select(['p.id', 'p.uuid', 'p.parent_provider_uuid', 'p.root_provider_uuid',
+      'i.resource_class', 'i.total', 'i.reserved', 'i.min_unit', 'i.max_unit', 'i.step_size', 'i.allocation_ratio', 'i.used'])
+    .orderBy('p.id')
+    .execute();
+  const out: ProviderState[] = [];
+  let last: { id: number; state: ProviderState } | undefined;
+  for (const r of rows) {
+    if (last?.id !== r.id) {
+      last = { id: r.id, state: { uuid: r.uuid, parentProviderUuid: r.parent_provider_uuid, rootProviderUuid: r.root_provider_uuid, inventories: {} } };
+      out.push(last.state);
+    }
+    const inv = {
+      total: r.total, reserved: r.reserved, min_unit: r.min_unit, max_unit: r.max_unit, step_size: r.step_size,
+      allocation_ratio: Number(r.allocation_ratio), used: Number(r.used),
+    };
+    last.state.inventories[r.resource_class] = { ...inv, capacity: capacityOf(inv) };
+  }
+  return out;
+}
+
+/** Whether the snapshot can answer the query: amounts only (no traits, aggregates, trees or full summaries). */
+export function answerableFromSnapshot(query: AllocationCandidatesQuery): boolean {
+  return !query.required?.length && !query.memberOf?.length && !query.rootRequired?.length
+    && query.inTree === undefined && !query.summarizeAllClasses;
+}
+
+/**
+ * The candidates among `providers` for an amounts-only query. `pending` (usage
+ * the snapshot does not show yet) counts against the fit; the summaries report
+ * usage as the snapshot read it, as placement's would as of that read.
+ * Summaries carry no traits: only a query asking for traits would need them.
+ */
+export function candidatesFromSnapshot(
+  providers: readonly ProviderState[], resources: Record<string, number>, limit: number | undefined,
+  opts: { pending?: ReadonlyMap<string, Record<string, number>>; randomize?: boolean } = {},
+): AllocationCandidates {
+  const wanted = Object.entries(resources);
+  // One frozen copy shared by every candidate rather than a copy each.
+  const amounts = Object.freeze({ ...resources });
+  const allocationRequests: AllocationRequest[] = [];
+  const providerSummaries: Record<string, ProviderSummary> = {};
+  if (wanted.length === 0) return { allocationRequests, providerSummaries };
+  // Randomized, the limit keeps a random subset of all that fit, as placement's does.
+  const order = opts.randomize ? [...providers] : providers;
+  if (opts.randomize) shuffle(order as ProviderState[]);
+  for (const p of order) {
+    if (limit !== undefined && allocationRequests.length >= limit) break;
+    const extra = opts.pending?.get(p.uuid);
+    const summed: ProviderSummary['resources'] = {};
+    let fits = true;
+    for (const [rc, amount] of wanted) {
+      const inv = p.inventories[rc];
+      if (!inv || amount < inv.min_unit || amount > inv.max_unit || amount % inv.step_size !== 0
+        || inv.used + (extra?.[rc] ?? 0) + amount > inv.capacity) {
+        fits = false;
+        break;
+      }
+      summed[rc] = { capacity: inv.capacity, used: inv.used };
+    }
+    if (!fits) continue;
+    allocationRequests.push({ allocations: { [p.uuid]: { resources: amounts } } });
+    providerSummaries[p.uuid] = { resources: summed, traits: [], parentProviderUuid: p.parentProviderUuid, rootProviderUuid: p.rootProviderUuid };
+  }
+  return { allocationRequests, providerSummaries };
+}

@@ -1,0 +1,184 @@
+/**
+ * The scheduler's own view of every host (Nova's HostManager keeps one):
+ * each provider's inventory and usage and each compute node's service, read
+ * in one go and kept, so that a decision does not read a thousand providers
+ * from placement and a thousand nodes from the database.
+ *
+ * What keeps it honest:
+ * - claims this scheduler made since the read count against their hosts
+ *   (the ClaimLedger view opened before the read);
+ * - it is read again in the background once older than REFRESH_MS, and
+ *   before the decision once older than MAX_AGE_MS, or as soon as a compute
+ *   node or service comes or goes;
+ * - what an operator changes takes effect at once: disabled and forced-down
+ *   services and availability zones are read for every decision (a few rows);
+ * - it only steers: the claim, checked against placement's current usage
+ *   under provider generations, decides whether a host has room, and a
+ *   decision that finds no host here is made again on placement's answer.
+ */
+import type { Logger } from 'pino';
+import { sql } from 'kysely';
+import type { Config } from '../conf/options.js';
+import type { ComputeDb } from '../compute/db/tables.js';
+import type { PlacementClient, Resources } from '../compute/clients.js';
+import type { ProviderState } from '../placement/snapshot.js';
+import type { AllocationCandidates } from '../placement/types.js';
+import { hostZones } from '../compute/aggregate-store.js';
+import type { ClaimLedger, ClaimView } from './claim-ledger.js';
+import { lastSeenMs, readComputeNodes, toHostState, type ComputeNodeRow, type HostState } from './host-state.js';
+
+/** Age after which a decision starts reading the view again, without waiting for it. */
+export const REFRESH_MS = 1000;
+/** Age after which a decision waits for a fresh read. */
+export const MAX_AGE_MS = 10_000;
+
+const NOT_FLAGGED = { disabled: 0, forced_down: 0 };
+
+/** What placement must offer for the scheduler to keep a view of its own (PlacementService does). */
+export interface PlacementSnapshots {
+  inventorySnapshot(): Promise<ProviderState[]>;
+  candidatesFromSnapshot(providers: readonly ProviderState[], query: { resources: Resources; limit?: number }, pending?: ReadonlyMap<string, Resources>): AllocationCandidates | null;
+}
+
+export function offersSnapshots(p: PlacementClient): p is PlacementClient & PlacementSnapshots {
+  const s = p as Partial<PlacementSnapshots>;
+  return typeof s.inventorySnapshot === 'function' && typeof s.candidatesFromSnapshot === 'function';
+}
+
+interface Snapshot {
+  readAt: number;
+  /** Claims this read may not show. */
+  view: ClaimView;
+  /** Decisions using it; its view closes once it is replaced and none is. */
+  users: number;
+  replaced: boolean;
+  providers: ProviderState[];
+  nodes: Map<string, { node: ComputeNodeRow; seenMs: number | null }>;
+  /** Which compute nodes and services exist, to notice one coming or going. */
+  membership: string;
+}
+
+/** What every decision reads: the few rows an operator's change touches. */
+interface Probe {
+  membership: string;
+  /** Hosts whose service is disabled or forced down. */
+  flagged: Map<string, { disabled: number; forced_down: number }>;
+  zones: Map<string, string>;
+}
+
+/** A decision's hold on the view; release() when the decision is done. */
+export interface HeldView {
+  view: ClaimView;
+  /** Host states of the candidates for `resources` (what placement would offer on this view). */
+  hosts(resources: Resources, limit: number): HostState[] | null;
+  release(): void;
+}
+
+export class HostStateCache {
+  private snap: Snapshot | null = null;
+  private reading: Promise<Snapshot> | null = null;
+
+  constructor(private readonly deps: { db: ComputeDb; placement: PlacementSnapshots; claims: ClaimLedger; conf: Config; logger: Logger }) {}
+
+  async acquire(): Promise<HeldView> {
+    const probe = await this.probe();
+    let snap = this.snap;
+    const age = snap ? Date.now() - snap.readAt : Infinity;
+    if (!snap || snap.membership !== probe.membership || age > MAX_AGE_MS) {
+      snap = await this.read();
+    } else if (age > REFRESH_MS) {
+      this.read().catch((err) => this.deps.logger.warn({ err }, 'reading the host states again failed; keeping the older ones'));
+    }
+    const held = snap;
+    held.users++;
+    const now = Date.now();
+    return {
+      view: held.view,
+      hosts: (resources, limit) => {
+        const found = this.deps.placement.candidatesFromSnapshot(held.providers, { resources, limit }, held.view.unseen());
+        if (!found) return null;
+        const out: HostState[] = [];
+        for (const req of found.allocationRequests) {
+          const [rp] = Object.keys(req.allocations);
+          const known = held.nodes.get(rp!);
+          if (!known) continue;
+          const { node, seenMs } = known;
+          // The service's flags as read for this decision, not as the view has them.
+          const flags = probe.flagged.get(node.host) ?? NOT_FLAGGED;
+          const current = node.disabled === flags.disabled && node.forced_down === flags.forced_down ? node : { ...node, ...flags };
+          out.push(toHostState(this.deps.conf, current, seenMs, probe.zones.get(node.host), found.providerSummaries[rp!], req, now));
+        }
+        return out;
+      },
+      release: () => {
+        held.users--;
+        this.closeIfUnused(held);
+      },
+    };
+  }
+
+  /** The view looks wrong (a claim it offered was refused): read it again before long. */
+  invalidate(): void {
+    if (this.snap) this.snap.readAt = 0;
+  }
+
+  /** One read at a time; a decision that needs one joins the read under way. */
+  private read(): Promise<Snapshot> {
+    this.reading ??= this.readNow().finally(() => { this.reading = null; });
+    return this.reading;
+  }
+
+  private async readNow(): Promise<Snapshot> {
+    // Opened before reading, so every claim that lands after this point counts against its host.
+    const view = this.deps.claims.openView();
+    try {
+      const readAt = Date.now();
+      const [providers, nodes, { membership }] = await Promise.all([
+        this.deps.placement.inventorySnapshot(), readComputeNodes(this.deps.db), this.services(),
+      ]);
+      const next: Snapshot = { readAt, view, users: 0, replaced: false, providers, nodes: new Map(nodes.map((n) => [n.uuid, { node: n, seenMs: lastSeenMs(n) }])), membership };
+      const old = this.snap;
+      this.snap = next;
+      if (old) {
+        old.replaced = true;
+        this.closeIfUnused(old);
+      }
+      return next;
+    } catch (err) {
+      view.close();
+      throw err;
+    }
+  }
+
+  private closeIfUnused(s: Snapshot): void {
+    if (s.replaced && s.users === 0) s.view.close();
+  }
+
+  private async probe(): Promise<Probe> {
+    const [services, zones] = await Promise.all([this.services(), hostZones(this.deps.db)]);
+    return { ...services, zones };
+  }
+
+  /**
+   * In one statement: which compute nodes and services exist (a count and the
+   * highest id of each changes when one is created or deleted), and the
+   * services disabled or forced down.
+   */
+  private async services(): Promise<Omit<Probe, 'zones'>> {
+    const { rows } = await sql<{ kind: string; host: string | null; a: number | string; b: number | string }>`
+      select 'nodes' as kind, null as host, count(*) as a, coalesce(max(id), 0) as b from compute_nodes where deleted = 0
+      union all
+      select 'services', null, count(*), coalesce(max(id), 0) from services where ${sql.ref('binary')} = 'nova-compute' and deleted = 0
+      union all
+      select 'flagged', host, disabled, forced_down from services
+        where ${sql.ref('binary')} = 'nova-compute' and deleted = 0 and (disabled <> 0 or forced_down <> 0)`
+      .execute(this.deps.db);
+    const flagged = new Map<string, { disabled: number; forced_down: number }>();
+    const counts: string[] = [];
+    for (const r of rows) {
+      if (r.kind === 'flagged') flagged.set(r.host!, { disabled: Number(r.a), forced_down: Number(r.b) });
+      else counts.push(`${r.kind}:${r.a}/${r.b}`);
+    }
+    return { membership: counts.sort().join(';'), flagged };
+  }
+}

@@ -1,0 +1,71 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { databaseTargets } from '../helpers/databases.js';
+import { openPlacement, providerWith, type PlacementFixture } from './fixture.js';
+import type { AllocationCandidates, AllocationCandidatesQuery } from '../../src/placement/types.js';
+
+/** Candidates without traits (a snapshot's summaries have none), comparable across both ways of finding them. */
+function comparable(c: AllocationCandidates): unknown {
+  return {
+    requests: c.allocationRequests,
+    summaries: Object.fromEntries(Object.entries(c.providerSummaries).map(([uuid, s]) => [uuid, { ...s, traits: [] }])),
+  };
+}
+
+for (const target of await databaseTargets()) {
+  describe(`placement candidates worked out from an inventory snapshot (${target.name})`, () => {
+    let fx: PlacementFixture;
+    let big: string; let small: string; let ratio: string; let stepped: string;
+    before(async () => {
+      fx = await openPlacement(target);
+      big = await providerWith(fx.placement, { VCPU: { total: 16 }, MEMORY_MB: { total: 32768 }, DISK_GB: { total: 500 } }, { traits: ['COMPUTE_NODE'] });
+      small = await providerWith(fx.placement, { VCPU: { total: 2 }, MEMORY_MB: { total: 2048, reserved: 1024 }, DISK_GB: { total: 20 } });
+      ratio = await providerWith(fx.placement, { VCPU: { total: 4, allocation_ratio: 4 }, MEMORY_MB: { total: 10, allocation_ratio: 0.7 }, DISK_GB: { total: 100 } });
+      stepped = await providerWith(fx.placement, { VCPU: { total: 64, step_size: 4, max_unit: 16 }, MEMORY_MB: { total: 65536, min_unit: 4096 } });
+      assert.equal(await fx.placement.claimResources({ consumerUuid: crypto.randomUUID(), projectId: 'p', userId: 'u', allocations: { [big]: { resources: { VCPU: 10, MEMORY_MB: 1000 } } } }), true);
+    });
+    after(async () => { await fx.dispose(); });
+
+    const queries: AllocationCandidatesQuery[] = [
+      { resources: { VCPU: 1 } },
+      { resources: { VCPU: 4 } },
+      { resources: { VCPU: 8, MEMORY_MB: 4096 } },
+      { resources: { VCPU: 20 } },
+      { resources: { VCPU: 17 } },
+      { resources: { MEMORY_MB: 7 } },
+      { resources: { MEMORY_MB: 8 } },
+      { resources: { VCPU: 1, MEMORY_MB: 512, DISK_GB: 1 } },
+      { resources: { VCPU: 1, MEMORY_MB: 512, DISK_GB: 1 }, limit: 2 },
+      { resources: { DISK_GB: 501 } },
+    ];
+
+    test('the same candidates, summaries and order as the query on the database, limit included', async () => {
+      const snap = await fx.placement.inventorySnapshot();
+      assert.equal(snap.length, 4);
+      for (const q of queries) {
+        const fromDb = await fx.placement.getAllocationCandidates(q);
+        const fromSnap = fx.placement.candidatesFromSnapshot(snap, q);
+        assert.ok(fromSnap, JSON.stringify(q));
+        assert.deepEqual(comparable(fromSnap), comparable(fromDb), JSON.stringify(q));
+      }
+      const providers = new Set(queries.flatMap((q) => fx.placement.candidatesFromSnapshot(snap, q)!.allocationRequests.flatMap((r) => Object.keys(r.allocations))));
+      assert.deepEqual([...providers].sort(), [big, small, ratio, stepped].sort(), 'every provider is a candidate for some query');
+    });
+
+    test('pending usage counts against the fit but not in the summary', async () => {
+      const snap = await fx.placement.inventorySnapshot();
+      const q = { resources: { VCPU: 4 } };
+      const pending = new Map([[big, { VCPU: 3 }]]);
+      const r = fx.placement.candidatesFromSnapshot(snap, q, pending)!;
+      assert.equal(r.allocationRequests.some((a) => a.allocations[big]), false, 'big has 6 VCPU left, 3 of them pending');
+      assert.deepEqual(fx.placement.candidatesFromSnapshot(snap, { resources: { VCPU: 3 } }, pending)!.providerSummaries[big]?.resources.VCPU, { capacity: 16, used: 10 });
+    });
+
+    test('a query with traits, aggregates, a tree or full summaries is not answered from a snapshot', async () => {
+      const snap = await fx.placement.inventorySnapshot();
+      for (const extra of [{ required: ['COMPUTE_NODE'] }, { memberOf: [[crypto.randomUUID()]] }, { rootRequired: ['COMPUTE_NODE'] }, { inTree: big }, { summarizeAllClasses: true }]) {
+        assert.equal(fx.placement.candidatesFromSnapshot(snap, { resources: { VCPU: 1 }, ...extra }), null, JSON.stringify(extra));
+      }
+    });
+  });
+}
