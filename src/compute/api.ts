@@ -124,6 +124,7 @@ export class ComputeAPI {
       flavor: base.flavor, image: base.image, num_instances: instances.length,
       availability_zone: base.availabilityZone, scheduler_hints: opts.schedulerHints,
       ignore_hosts: [], force_hosts: base.forcedHost ? [base.forcedHost] : [], force_nodes: base.forcedNode ? [base.forcedNode] : [],
+      security_groups: opts.securityGroups,
     };
     try {
       await this.deps.conductor.buildInstances(ctx, {

@@ -84,7 +84,8 @@ export interface NetworkClient {
   validateNetworks(auth: AuthContext, requested: RequestedNetwork[]): Promise<void>;
   /** Networks a server with no explicit request gets (Nova's pre-2.37 behaviour). */
   networksForAutoAllocation(auth: AuthContext): Promise<RequestedNetwork[]>;
-  allocateForInstance(req: { instanceUuid: string; projectId: string; userId: string; host: string; requested: RequestedNetwork[] }): Promise<VifInfo[]>;
+  /** `securityGroups`: names for the ports it makes (absent: the project's default group, as Neutron gives). */
+  allocateForInstance(req: { instanceUuid: string; projectId: string; userId: string; host: string; requested: RequestedNetwork[]; securityGroups?: string[] }): Promise<VifInfo[]>;
   deallocateForInstance(instanceUuid: string): Promise<void>;
   /** Binds the instance's ports to the host it now runs on (Nova's migrate_instance_finish). */
   bindInstancePorts(instanceUuid: string, host: string): Promise<void>;

@@ -19,6 +19,7 @@ import { subnetCidr } from './ipam.js';
 import { buildNetworkInfo, floatingIpsOfPorts, type NetworkInfo, type VifBinding } from './network-info.js';
 import { ADMIN_SCOPE, scopeOf, type PortRecord } from './model.js';
 import { followParentBinding, portsInTrunks } from './trunk-ports.js';
+import type { SecurityGroupStore } from './security-groups.js';
 
 /** One entry of a server create's "networks": a network (optionally with a fixed IP) or a port. */
 export interface RequestedNetwork {
@@ -35,6 +36,8 @@ export interface AllocateForInstanceRequest {
   requested: RequestedNetwork[];
   /** The instance's availability zone; ports get device_owner compute:<az>. */
   availabilityZone?: string;
+  /** Security group names for the ports made here; absent or empty: the project's default group. */
+  securityGroups?: string[];
 }
 
 /** A port as the compute API's os-interface shows it. */
@@ -62,6 +65,7 @@ export class InstanceNetworks {
     private readonly subnets: SubnetStore,
     private readonly ports: PortStore,
     private readonly binding: VifBinding,
+    private readonly securityGroups: SecurityGroupStore,
   ) {}
 
   /** Refuse a server create whose networks cannot be satisfied, before anything is built. */
@@ -148,6 +152,7 @@ export class InstanceNetworks {
     const bound: string[] = [];
     const records: PortRecord[] = [];
     const context: PortCreateContext = {};
+    let groups: string[] | undefined;
     try {
       for (const r of req.requested) {
         if (r.portId !== undefined) {
@@ -173,7 +178,11 @@ export class InstanceNetworks {
           created_by_compute: true,
         }], context);
         created.push(rec!.port.id);
-        records.push(rec!);
+        // Nova gives the ports it makes the server's groups (the default one when none was named).
+        groups ??= await this.securityGroups.forNewPort(
+          { project_id: req.projectId, device_owner: deviceOwner, port_security_enabled: true }, req.securityGroups?.length ? req.securityGroups : undefined);
+        await this.securityGroups.setPortGroups(rec!.port.id, groups);
+        records.push({ ...rec!, securityGroups: groups });
       }
       // The common case (ports made on one network) needs no second look at the network.
       if (bound.length === 0 && context.networks && records.every((r) => context.networks!.some((n) => n.id === r.port.network_id))) {

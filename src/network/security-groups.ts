@@ -206,6 +206,21 @@ export class SecurityGroupStore {
     });
   }
 
+  /**
+   * The groups a new port starts with, as Neutron gives them: the ids or
+   * names asked for (within the port's project), else the project's default
+   * group; none for the network's own ports (network:*) or without port security.
+   */
+  async forNewPort(port: { project_id: string; device_owner: string; port_security_enabled: boolean }, asked?: readonly string[]): Promise<string[]> {
+    if (asked !== undefined && asked.length > 0) {
+      const ids: string[] = [];
+      for (const nameOrId of asked) ids.push((await this.find({ isAdmin: false, projectId: port.project_id }, port.project_id, nameOrId)).group.id);
+      return [...new Set(ids)];
+    }
+    if (asked !== undefined || !port.port_security_enabled || port.device_owner.startsWith('network:')) return [];
+    return [await this.ensureDefault(port.project_id)];
+  }
+
   /** Groups by id, however many (for names of a port's groups). */
   async byIds(ids: readonly string[]): Promise<SecurityGroupRecord[]> {
     if (ids.length === 0) return [];

@@ -107,7 +107,7 @@ export class NetworkService {
     this.rbacPolicies = new RbacPolicyStore(this.db);
     this.routers = new RouterStore(this.db, this.ports, this.subnets, locks);
     this.floatingIps = new FloatingIpStore(this.db, this.ports, this.routers);
-    this.instances = new InstanceNetworks(this.db, this.subnets, this.ports, this.binding);
+    this.instances = new InstanceNetworks(this.db, this.subnets, this.ports, this.binding, this.securityGroups);
     this.agents = new AgentRegistry(this.db, opts.agentDownTime ?? 75);
     this.agentStates = new AgentStates({ db: this.db, ports: this.ports, locks });
     this.changes = opts.changes ?? (() => undefined);

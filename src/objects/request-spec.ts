@@ -17,14 +17,17 @@ export interface RequestSpec {
   /** Host/node forced by an admin (availability_zone "zone:host:node"). */
   force_hosts: string[];
   force_nodes: string[];
+  /** The security groups (names) the server was created with; the ports compute makes carry them (1.15). */
+  security_groups?: string[];
 }
 
-export const RequestSpecObject = defineObject<RequestSpec>('RequestSpec', '1.14', {
+export const RequestSpecObject = defineObject<RequestSpec>('RequestSpec', '1.15', {
   instance_uuid: { kind: 'string' }, project_id: { kind: 'string' }, user_id: { kind: 'string' },
   flavor: { kind: FlavorObject }, image: { kind: ImageMetaObject }, num_instances: { kind: 'int' },
   availability_zone: { kind: 'string', nullable: true }, scheduler_hints: { kind: 'dict' },
   ignore_hosts: { kind: 'string', list: true }, force_hosts: { kind: 'string', list: true },
   force_nodes: { kind: 'string', list: true },
+  security_groups: { kind: 'string', list: true, optional: true },
 });
 
 /** The server group a `group` scheduler hint names (Nova keeps hints as lists; the API allows one group); null without one. */

@@ -214,7 +214,8 @@ for (const target of targets) {
       assert.match(port.mac_address, /^fa:16:3e(:[0-9a-f]{2}){3}$/);
       assert.equal(port.status, 'DOWN');
       assert.equal(port.device_id, '');
-      assert.deepEqual(port.security_groups, []);
+      const demoDefault = (await call('demo', 'GET', '/v2.0/security-groups?name=default')).body.security_groups[0].id;
+      assert.deepEqual(port.security_groups, [demoDefault], 'a port starts in its project\'s default group, as in Neutron');
       assert.equal(port['binding:vnic_type'], 'normal');
       assert.equal('binding:host_id' in port, false, 'binding details are admin-only');
       const asAdmin = (await call('admin', 'GET', `/v2.0/ports/${port.id}`)).body.port;
@@ -231,6 +232,9 @@ for (const target of targets) {
       await fails(call('demo', 'POST', '/v2.0/ports', { port: { network_id: net.id, mac_address: 'zz:zz' } }), 400);
       await fails(call('demo', 'POST', '/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': 'h1' } }), 403, 'PolicyNotAuthorized');
       await fails(call('demo', 'POST', '/v2.0/ports', { port: { network_id: net.id, security_groups: ['default'] } }), 400);
+      await fails(call('demo', 'POST', '/v2.0/ports', { port: { network_id: net.id, security_groups: ['00000000-0000-4000-8000-000000000000'] } }), 404, 'SecurityGroupNotFound');
+      const unguarded = await call('demo', 'POST', '/v2.0/ports', { port: { network_id: net.id, port_security_enabled: false } });
+      assert.deepEqual(unguarded.body.port.security_groups, [], 'without port security, no group');
       await fails(call('demo', 'POST', '/v2.0/ports', { port: { name: 'no-network' } }), 400);
       // On the shared network demo may have a port, but not pick its address.
       const onShared = await call('demo', 'POST', '/v2.0/ports', { port: { network_id: privateId } });

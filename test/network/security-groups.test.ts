@@ -115,9 +115,12 @@ describe('network security groups', () => {
 
   test("a port shows the groups it carries, and an update sets them (an unknown group is 404)", async () => {
     const net = (await cloud.request('GET', '/network/v2.0/networks?name=private', { who: 'demo' })).json.networks[0].id;
-    const port = (await cloud.request('POST', '/network/v2.0/ports', { who: 'demo', body: { port: { network_id: net } } })).json.port;
-    assert.deepEqual(port.security_groups, []);
     const g = (await cloud.request('POST', SG, { who: 'demo', body: { security_group: { name: 'on-port' } } })).json.security_group;
+    const def = (await cloud.request('GET', `${SG}?name=default`, { who: 'demo' })).json.security_groups[0];
+    const port = (await cloud.request('POST', '/network/v2.0/ports', { who: 'demo', body: { port: { network_id: net } } })).json.port;
+    assert.deepEqual(port.security_groups, [def.id], 'a new port is in the default group');
+    const named = (await cloud.request('POST', '/network/v2.0/ports', { who: 'demo', body: { port: { network_id: net, security_groups: [g.id] } } })).json.port;
+    assert.deepEqual(named.security_groups, [g.id], 'or in the groups it names');
     const set = await cloud.request('PUT', `/network/v2.0/ports/${port.id}`, { who: 'demo', body: { port: { security_groups: [g.id] } } });
     assert.equal(set.status, 200, JSON.stringify(set.json));
     assert.deepEqual(set.json.port.security_groups, [g.id]);

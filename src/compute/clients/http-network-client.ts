@@ -131,12 +131,16 @@ export class HttpNetworkClient implements NetworkClient {
    * Nova's allocate_for_instance: a port made on each requested network (bound
    * to the host in the same request), the user's ports bound; all or nothing.
    */
-  async allocateForInstance(req: { instanceUuid: string; projectId: string; userId: string; host: string; requested: RequestedNetwork[]; availabilityZone?: string }): Promise<VifInfo[]> {
+  async allocateForInstance(req: {
+    instanceUuid: string; projectId: string; userId: string; host: string; requested: RequestedNetwork[]; availabilityZone?: string; securityGroups?: string[];
+  }): Promise<VifInfo[]> {
     const deviceOwner = `compute:${req.availabilityZone ?? 'nova'}`;
     const created: string[] = [];
     const bound: string[] = [];
     const ports: NeutronPort[] = [];
     try {
+      // As Nova: the named groups by id; none named, Neutron gives its default group.
+      const groups = req.securityGroups?.length ? { security_groups: await this.securityGroupIds(req.projectId, req.securityGroups) } : {};
       for (const r of req.requested) {
         if (r.portId !== undefined) {
           ports.push(await this.bindPort(r.portId, req.instanceUuid, deviceOwner, req.host));
@@ -149,7 +153,7 @@ export class HttpNetworkClient implements NetworkClient {
           json: {
             port: {
               network_id: r.networkId, project_id: req.projectId, device_id: req.instanceUuid, device_owner: deviceOwner,
-              'binding:host_id': req.host, ...(r.fixedIp !== undefined ? { fixed_ips: [{ ip_address: r.fixedIp }] } : {}),
+              'binding:host_id': req.host, ...(r.fixedIp !== undefined ? { fixed_ips: [{ ip_address: r.fixedIp }] } : {}), ...groups,
               // Nova keeps this in its info cache; here Neutron keeps it, so whichever client deallocates knows.
               'kilonova:created_by_compute': true,
             },
@@ -163,6 +167,18 @@ export class HttpNetworkClient implements NetworkClient {
       await this.release(created, bound);
       throw err;
     }
+  }
+
+  /** Group names (or ids) of the project as ids, one request for all. */
+  private async securityGroupIds(projectId: string, namesOrIds: readonly string[]): Promise<string[]> {
+    const { security_groups: groups } = await this.call<{ security_groups: Array<{ id: string; name: string }> }>({
+      path: `/v2.0/security-groups?${q({ project_id: [projectId], fields: ['id', 'name'] })}`,
+    });
+    return namesOrIds.map((n) => {
+      const match = groups.filter((g) => g.id === n || g.name === n);
+      if (match.length !== 1) throw new BadRequest(`Security group ${n} not found for project ${projectId}.`);
+      return match[0]!.id;
+    });
   }
 
   private async bindPort(portId: string, instanceUuid: string, deviceOwner: string, host: string): Promise<NeutronPort> {

@@ -116,7 +116,9 @@ async function allocateNetwork(deps: ComputeHostDeps, args: BuildAndRunInstanceA
   const requested: RequestedNetwork[] = objects.map((o) => ({
     networkId: o.network_id ?? undefined, portId: o.port_id ?? undefined, fixedIp: o.address ?? undefined,
   }));
-  return deps.network.allocateForInstance({ instanceUuid: args.instance.uuid, projectId, userId, host: deps.host, requested });
+  return deps.network.allocateForInstance({
+    instanceUuid: args.instance.uuid, projectId, userId, host: deps.host, requested, securityGroups: args.requestSpec.security_groups,
+  });
 }
 
 async function transition(deps: ComputeHostDeps, uuid: string, values: InstanceUpdate, expected: Array<string | null>): Promise<void> {

@@ -151,8 +151,18 @@ export function registerPortRoutes(app: FastifyInstance, ctx: NetworkApiContext)
       enforce(policy, 'create_port', target, request.auth);
       enforceAttributes(ctx, 'create', items[i]!, given, target, request.auth);
     }
+    // Groups are looked up before anything is made, so an unknown one creates nothing.
+    const groups: string[][] = [];
+    for (const [i, { input }] of parsed.entries()) {
+      groups.push(await svc.securityGroups.forNewPort(
+        { project_id: input.project_id, device_owner: input.device_owner, port_security_enabled: input.port_security_enabled },
+        items[i]!.security_groups as string[] | undefined,
+      ));
+    }
     const created = await svc.ports.create(parsed.map((p) => p.input));
     for (const [i, rec] of created.entries()) {
+      if (groups[i]!.length > 0) await svc.securityGroups.setPortGroups(rec.port.id, groups[i]!);
+      rec.securityGroups = groups[i]!;
       await tagCreated(svc, rec, rec.port.id, parsed[i]!.tags);
     }
     reply.code(201);

@@ -1,6 +1,6 @@
 /** Port bodies (neutron-lib's port, binding and port-security attribute maps). */
 import { checkIpText } from '../../ports.js';
-import { boolean, dict, list, onlyEmptyList, resource, string, tags } from './common.js';
+import { boolean, dict, list, onlyEmptyList, resource, string, tags, uuid } from './common.js';
 
 /** One fixed_ips entry: a subnet, an address, or both. */
 export const fixedIp = {
@@ -25,7 +25,7 @@ const READ_ONLY = [
 ];
 
 export const portCreate = resource('POST', {
-  ...settable, network_id: string(), tenant_id: string(), project_id: string(), tags,
+  ...settable, security_groups: list(uuid), network_id: string(), tenant_id: string(), project_id: string(), tags,
   // Set by a compute host over HTTP for the ports it makes (see CREATED_BY_COMPUTE in ../ports.ts).
   'kilonova:created_by_compute': boolean,
 }, READ_ONLY, ['network_id']);
