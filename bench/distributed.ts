@@ -16,14 +16,21 @@
  *
  * One JSON line per phase, then the summary object as the last line.
  * KILONOVA_BENCH_SKIP_SCHEDULER=1 leaves out the scheduler phase (its figures
- * are then null), for runs that measure only the boots.
+ * are then null), for runs that measure only the boots; KILONOVA_BENCH_BOOTS
+ * boots that many servers instead of 1000, for quicker runs.
+ *
+ * The boot phase also reports `cpu_ms_per_boot`: the CPU time every cloud
+ * process used during the boots (from /proc), summed and divided by the
+ * servers, with each role's share. Unlike the wall time it hardly depends on
+ * what else the machine runs, so it compares two builds on a busy machine.
  */
-import { Api, bootMany, emit, machineInfo, percentile, prepare, round, rssMb, sleep, timeLimit } from './common.js';
+import os from 'node:os';
+import { Api, bootMany, cpuMs, emit, machineInfo, percentile, prepare, round, rssMb, sleep, timeLimit } from './common.js';
 import { runSchedulerBench } from './scheduler.js';
 import { startServiceCloud, type ServiceCloud } from '../test/helpers/service-cloud.js';
 
 const COMPUTES = 10;
-const BOOTS = 1000;
+const BOOTS = Number(process.env.KILONOVA_BENCH_BOOTS ?? 1000);
 const CONCURRENCY = 50;
 const SCHEDULER_PROVIDERS = 1000;
 const SCHEDULER_REQUESTS = 1000;
@@ -36,15 +43,36 @@ async function bootPhase(cloud: ServiceCloud) {
   const api = new Api(cloud.url);
   api.token = await cloud.token('admin');
   const base = await prepare(api);
+  const cpuBefore = cpuByProcess(cloud);
   const boots = await bootMany(api, base, BOOTS, CONCURRENCY, 'dist', 100, remaining, { changesSince: true });
+  const cpu = cpuPerBoot(cpuBefore, cpuByProcess(cloud));
   const figures = {
     servers: BOOTS, computes: COMPUTES, concurrency: CONCURRENCY, wall_ms: round(boots.wallMs),
     distributed_boots_per_s: round(BOOTS / (boots.wallMs / 1000)),
     distributed_boot_p50_ms: round(percentile(boots.latencies, 50)),
     distributed_boot_p95_ms: round(percentile(boots.latencies, 95)),
+    cpu_ms_per_boot: cpu.total, cpu_ms_per_boot_by_role: cpu.byRole, load_avg_1m: round(os.loadavg()[0], 2),
   };
   emit({ phase: 'distributed_boots', ...figures });
   return figures;
+}
+
+function cpuByProcess(cloud: ServiceCloud): Map<string, number> {
+  return new Map([...cloud.processes].map(([name, p]) => [name, cpuMs(p.pid)]));
+}
+
+/** CPU ms each role's processes used between the two readings, per server booted (computes summed as `compute`). */
+function cpuPerBoot(before: Map<string, number>, after: Map<string, number>) {
+  const byRole: Record<string, number> = {};
+  let total = 0;
+  for (const [name, ms] of after) {
+    const used = ms - (before.get(name) ?? 0);
+    const role = /^c\d+$/.test(name) ? 'compute' : name;
+    byRole[role] = (byRole[role] ?? 0) + used / BOOTS;
+    total += used / BOOTS;
+  }
+  for (const role of Object.keys(byRole)) byRole[role] = round(byRole[role], 2);
+  return { total: round(total, 2), byRole };
 }
 
 /** A compute host of its own, started after the boots so that it holds no server: its memory idle, after start-up. */
