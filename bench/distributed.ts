@@ -24,7 +24,9 @@
  * servers, with each role's share. Unlike the wall time it hardly depends on
  * what else the machine runs, so it compares two builds on a busy machine.
  */
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { Api, bootMany, cpuMs, emit, machineInfo, percentile, prepare, round, rssMb, sleep, timeLimit } from './common.js';
 import { runSchedulerBench } from './scheduler.js';
@@ -46,8 +48,10 @@ async function bootPhase(cloud: ServiceCloud) {
   const base = await prepare(api);
   const cpuBefore = await cpuByProcess(cloud);
   const clientBefore = process.cpuUsage();
+  const monoStart = process.hrtime.bigint();
   const boots = await bootMany(api, base, BOOTS, CONCURRENCY, 'dist', 100, remaining, { changesSince: true });
   const client = process.cpuUsage(clientBefore);
+  profileWindow(monoStart, process.hrtime.bigint());
   const cpu = cpuPerBoot(cpuBefore, await cpuByProcess(cloud));
   const figures = {
     servers: BOOTS, computes: COMPUTES, concurrency: CONCURRENCY, wall_ms: round(boots.wallMs),
@@ -60,6 +64,16 @@ async function bootPhase(cloud: ServiceCloud) {
   };
   emit({ phase: 'distributed_boots', ...figures });
   return figures;
+}
+
+/**
+ * With KILONOVA_CPU_PROF_DIR (the processes write CPU profiles there), the
+ * boots' start and end on the monotonic clock in µs, as the profiles time
+ * their samples: a profile read between the two shows the boots alone.
+ */
+function profileWindow(start: bigint, end: bigint): void {
+  const dir = process.env.KILONOVA_CPU_PROF_DIR;
+  if (dir) fs.writeFileSync(path.join(dir, 'boot-window.json'), JSON.stringify({ startUs: Number(start / 1000n), endUs: Number(end / 1000n) }));
 }
 
 /**
