@@ -51,7 +51,7 @@ async function bootPhase(cloud: ServiceCloud) {
   const monoStart = process.hrtime.bigint();
   const boots = await bootMany(api, base, BOOTS, CONCURRENCY, 'dist', 100, remaining, { changesSince: true });
   const client = process.cpuUsage(clientBefore);
-  profileWindow(monoStart, process.hrtime.bigint());
+  profileWindow(cloud, monoStart, process.hrtime.bigint());
   const cpu = cpuPerBoot(cpuBefore, await cpuByProcess(cloud));
   const figures = {
     servers: BOOTS, computes: COMPUTES, concurrency: CONCURRENCY, wall_ms: round(boots.wallMs),
@@ -69,11 +69,15 @@ async function bootPhase(cloud: ServiceCloud) {
 /**
  * With KILONOVA_CPU_PROF_DIR (the processes write CPU profiles there), the
  * boots' start and end on the monotonic clock in µs, as the profiles time
- * their samples: a profile read between the two shows the boots alone.
+ * their samples (a profile read between the two shows the boots alone), and
+ * which process each pid is.
  */
-function profileWindow(start: bigint, end: bigint): void {
+function profileWindow(cloud: ServiceCloud, start: bigint, end: bigint): void {
   const dir = process.env.KILONOVA_CPU_PROF_DIR;
-  if (dir) fs.writeFileSync(path.join(dir, 'boot-window.json'), JSON.stringify({ startUs: Number(start / 1000n), endUs: Number(end / 1000n) }));
+  if (!dir) return;
+  const pids = Object.fromEntries([...cloud.processes].map(([name, p]) => [p.pid, name]));
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'boot-window.json'), JSON.stringify({ startUs: Number(start / 1000n), endUs: Number(end / 1000n), pids }));
 }
 
 /**
