@@ -62,6 +62,16 @@ export class DatabaseComputeHostStore implements ComputeHostStore {
     return updateInstance(this.db, uuid, values, expectedTaskState);
   }
 
+  async saveInstanceWithEvent(...[ctx, uuid, values, expectedTaskState, event]: Parameters<ComputeHostStore['saveInstanceWithEvent']>) {
+    const saved = await updateInstance(this.db, uuid, values, expectedTaskState);
+    if (!saved) return { saved, event: null };
+    if (event.start) return { saved, event: await insertActionEvent(this.db, ctx, uuid, event.start.event, event.start.host) };
+    if (!event.finish) return { saved, event: null };
+    const { ref, result, details, finishAction } = event.finish;
+    await finishActionEvent(this.db, ref, result, details, finishAction);
+    return { saved, event: ref };
+  }
+
   destroyInstance(uuid: string) {
     return markInstanceDeleted(this.db, uuid);
   }

@@ -12,13 +12,13 @@ import type { BuildAndRunInstanceArgs } from '../rpcapi.js';
 import { groupHint } from '../../objects/request-spec.js';
 import { GroupAffinityViolation } from '../group-policy.js';
 import { validateInstanceGroupPolicy } from './group-check.js';
-import { withActionEvent } from './action-event.js';
+import { withStartedActionEvent } from './action-event.js';
 import { markBuildFailed, releaseBuildResources } from './build-failure.js';
 import { instancePayload } from '../notifications.js';
 import { toDriverInstance } from '../driver-instance.js';
 import { TaskState, VmState } from '../vm-states.js';
 import type { RequestedNetwork } from '../clients.js';
-import type { InstanceUpdate } from '../host-objects/port.js';
+import type { ActionEventRef, EventStep, InstanceUpdate } from '../host-objects/port.js';
 import type { ComputeHostDeps } from './context.js';
 
 /** The server was deleted while it was being built; the delete cleans up. */
@@ -31,10 +31,13 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
   const instance = { ...args.instance, host: deps.host };
   const { uuid } = instance;
 
-  // The first state change is also the check that the server still exists.
+  // The first state change is also the check that the server still exists, and starts the build's event.
   let exists: boolean;
+  let event: ActionEventRef | null;
   try {
-    exists = await deps.store.saveInstance(uuid, { task_state: TaskState.BLOCK_DEVICE_MAPPING, root_device_name: ROOT_DEVICE }, [null]);
+    ({ saved: exists, event } = await deps.store.saveInstanceWithEvent(ctx, uuid, { task_state: TaskState.BLOCK_DEVICE_MAPPING, root_device_name: ROOT_DEVICE }, [null], {
+      start: { event: 'compute__do_build_and_run_instance', host: deps.host },
+    }));
   } catch (err) {
     // The conductor did not answer (a lost reply, a bus reconnecting): the change may or may not
     // have been made. Failing the build like any other keeps the server from waiting in BUILD.
@@ -51,7 +54,7 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
   let networkInfo: VifInfo[] | undefined;
   let networkAllocation: Promise<VifInfo[]> | undefined;
   try {
-    await withActionEvent(deps.store, ctx, uuid, 'compute__do_build_and_run_instance', deps.host, async () => {
+    await withStartedActionEvent(deps.store, event, async (success) => {
       await validateInstanceGroupPolicy(deps, uuid, groupHint(args.requestSpec));
       // Start the ports now; the driver is the first to need them.
       networkAllocation = allocateNetwork(deps, args, instance.project_id, instance.user_id);
@@ -74,7 +77,7 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
       const info = await deps.driver.getInfo(driverInstance);
       await transition(deps, uuid, {
         vm_state: VmState.ACTIVE, task_state: null, power_state: info.state, launched_at: new Date().toISOString(),
-      }, [TaskState.SPAWNING]);
+      }, [TaskState.SPAWNING], ctx, success);
     }, { finishesAction: true });
     await deps.notifier.info(ctx, 'instance.create.end', instancePayload({ ...instance, vm_state: VmState.ACTIVE, task_state: null, power_state: 1 }));
     log.info('instance built');
@@ -117,8 +120,11 @@ async function allocateNetwork(deps: ComputeHostDeps, args: BuildAndRunInstanceA
   return deps.network.allocateForInstance({ instanceUuid: args.instance.uuid, projectId, userId, host: deps.host, requested });
 }
 
-async function transition(deps: ComputeHostDeps, uuid: string, values: InstanceUpdate, expected: Array<string | null>): Promise<void> {
-  const ok = await deps.store.saveInstance(uuid, values, expected);
+/** A state change of the build; with an event step, that goes in the same call. */
+async function transition(
+  deps: ComputeHostDeps, uuid: string, values: InstanceUpdate, expected: Array<string | null>, ctx?: RequestContext, event?: EventStep,
+): Promise<void> {
+  const ok = ctx && event ? (await deps.store.saveInstanceWithEvent(ctx, uuid, values, expected, event)).saved : await deps.store.saveInstance(uuid, values, expected);
   if (!ok) throw new BuildAbortedByDelete();
 }
 
