@@ -298,6 +298,8 @@ for (const target of targets) {
           assert.equal((await store.getInstance(uuid))?.instance.vm_state, 'active');
           assert.ok((await getAction(db, uuid, ctx.requestId))?.finish_time);
           assert.deepEqual((await actionEvents(db, action!.id)).map((e) => e.result), ['Success']);
+          // A request that recorded no action on the server: saved, no event.
+          assert.deepEqual(await store.saveInstanceWithEvent(ctxOf(`req-${randomUUID()}`), uuid, { task_state: null }, undefined, start), { saved: true, event: null });
           // Neither step: a plain save.
           assert.deepEqual(await store.saveInstanceWithEvent(ctx, uuid, { display_name: 'renamed' }, undefined, {}), { saved: true, event: null });
         });

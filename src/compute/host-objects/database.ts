@@ -14,6 +14,7 @@ import {
   type HostInstanceFilter, type InstanceRow,
 } from '../instance-store.js';
 import { finishAction, finishActionEvent, insertActionEvent, recordActionStart } from '../instance-actions.js';
+import { saveInstanceWithEvent } from './save-with-event.js';
 import { failInterruptedEvents, findInterruptedAction } from '../interrupted-action.js';
 import { evacuationsFrom, getMigration, inProgressLiveMigrations, unconfirmedByDest, updateMigration } from '../migration-store.js';
 import { groupPlacement } from '../server-groups.js';
@@ -62,14 +63,8 @@ export class DatabaseComputeHostStore implements ComputeHostStore {
     return updateInstance(this.db, uuid, values, expectedTaskState);
   }
 
-  async saveInstanceWithEvent(...[ctx, uuid, values, expectedTaskState, event]: Parameters<ComputeHostStore['saveInstanceWithEvent']>) {
-    const saved = await updateInstance(this.db, uuid, values, expectedTaskState);
-    if (!saved) return { saved, event: null };
-    if (event.start) return { saved, event: await insertActionEvent(this.db, ctx, uuid, event.start.event, event.start.host) };
-    if (!event.finish) return { saved, event: null };
-    const { ref, result, details, finishAction } = event.finish;
-    await finishActionEvent(this.db, ref, result, details, finishAction);
-    return { saved, event: ref };
+  saveInstanceWithEvent(...[ctx, uuid, values, expectedTaskState, event]: Parameters<ComputeHostStore['saveInstanceWithEvent']>) {
+    return saveInstanceWithEvent(this.db, ctx, uuid, values, expectedTaskState, event);
   }
 
   destroyInstance(uuid: string) {
