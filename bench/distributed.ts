@@ -48,9 +48,12 @@ async function bootPhase(cloud: ServiceCloud) {
   const base = await prepare(api);
   const cpuBefore = await cpuByProcess(cloud);
   const clientBefore = process.cpuUsage();
+  const broker = brokerPid();
+  const brokerBefore = broker === undefined ? 0 : cpuMs(broker);
   const monoStart = process.hrtime.bigint();
   const boots = await bootMany(api, base, BOOTS, CONCURRENCY, 'dist', 100, remaining, { changesSince: true });
   const client = process.cpuUsage(clientBefore);
+  const brokerUsed = broker === undefined ? null : cpuMs(broker) - brokerBefore;
   profileWindow(cloud, monoStart, process.hrtime.bigint());
   const cpu = cpuPerBoot(cpuBefore, await cpuByProcess(cloud));
   const figures = {
@@ -61,6 +64,8 @@ async function bootPhase(cloud: ServiceCloud) {
     cpu_ms_per_boot: cpu.total, cpu_ms_per_boot_by_role: cpu.byRole, load_avg_1m: round(os.loadavg()[0], 2),
     // The benchmark's own polling, not counted in cpu_ms_per_boot.
     client_cpu_ms_per_boot: round((client.user + client.system) / 1000 / BOOTS, 2),
+    // The whole broker's (other virtual hosts' traffic included, so only indicative), not counted either.
+    rabbitmq_cpu_ms_per_boot: brokerUsed === null ? null : round(brokerUsed / BOOTS, 2),
   };
   emit({ phase: 'distributed_boots', ...figures });
   return figures;
@@ -78,6 +83,19 @@ function profileWindow(cloud: ServiceCloud, start: bigint, end: bigint): void {
   const pids = Object.fromEntries([...cloud.processes].map(([name, p]) => [p.pid, name]));
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'boot-window.json'), JSON.stringify({ startUs: Number(start / 1000n), endUs: Number(end / 1000n), pids }));
+}
+
+/** The local RabbitMQ's Erlang VM, when it runs on this machine. */
+function brokerPid(): number | undefined {
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'beam.smp') return Number(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
 }
 
 /**
