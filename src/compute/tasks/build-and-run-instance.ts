@@ -31,11 +31,20 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
   const instance = { ...args.instance, host: deps.host };
   const { uuid } = instance;
 
+  // Nova's configdrive.required_by: the record says so when the operator or the image forces one.
+  const configDrive = configDriveRequired(deps, instance.config_drive, args.requestSpec.image.properties) ? 'True' : instance.config_drive;
+  // With no ports to make and no group policy to re-check, nothing happens between block device
+  // mapping and spawning that anyone could see: the build goes straight to spawning, a conductor call less.
+  const straightToSpawning = !needsPorts(args) && !groupHint(args.requestSpec);
+  const firstState: InstanceUpdate = straightToSpawning
+    ? { task_state: TaskState.SPAWNING, root_device_name: ROOT_DEVICE, network_info: '[]', config_drive: configDrive }
+    : { task_state: TaskState.BLOCK_DEVICE_MAPPING, root_device_name: ROOT_DEVICE };
+
   // The first state change is also the check that the server still exists, and starts the build's event.
   let exists: boolean;
   let event: ActionEventRef | null;
   try {
-    ({ saved: exists, event } = await deps.store.saveInstanceWithEvent(ctx, uuid, { task_state: TaskState.BLOCK_DEVICE_MAPPING, root_device_name: ROOT_DEVICE }, [null], {
+    ({ saved: exists, event } = await deps.store.saveInstanceWithEvent(ctx, uuid, firstState, [null], {
       start: { event: 'compute__do_build_and_run_instance', host: deps.host },
     }));
   } catch (err) {
@@ -69,9 +78,9 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
       };
 
       networkInfo = await networkAllocation;
-      // Nova's configdrive.required_by: the record says so when the operator or the image forces one.
-      const configDrive = configDriveRequired(deps, instance.config_drive, args.requestSpec.image.properties) ? 'True' : instance.config_drive;
-      await transition(deps, uuid, { task_state: TaskState.SPAWNING, network_info: JSON.stringify(networkInfo), config_drive: configDrive }, [TaskState.BLOCK_DEVICE_MAPPING]);
+      if (!straightToSpawning) {
+        await transition(deps, uuid, { task_state: TaskState.SPAWNING, network_info: JSON.stringify(networkInfo), config_drive: configDrive }, [TaskState.BLOCK_DEVICE_MAPPING]);
+      }
       const driverInstance = toDriverInstance({ ...instance, root_device_name: ROOT_DEVICE, config_drive: configDrive }, args.requestSpec.image, deps.conf.DEFAULT.instance_name_template);
       await deps.driver.spawn({ instance: driverInstance, networkInfo, blockDeviceInfo, injectedFiles: args.injectedFiles });
       const info = await deps.driver.getInfo(driverInstance);
@@ -111,9 +120,14 @@ function configDriveRequired(deps: ComputeHostDeps, requested: string, imageProp
   return requested === 'True' || deps.conf.DEFAULT.force_config_drive || imageProperties.img_config_drive === 'mandatory';
 }
 
-async function allocateNetwork(deps: ComputeHostDeps, args: BuildAndRunInstanceArgs, projectId: string, userId: string): Promise<VifInfo[]> {
+function needsPorts(args: BuildAndRunInstanceArgs): boolean {
   const { mode, objects } = args.requestedNetworks;
-  if (mode === 'none' || objects.length === 0) return [];
+  return mode !== 'none' && objects.length > 0;
+}
+
+async function allocateNetwork(deps: ComputeHostDeps, args: BuildAndRunInstanceArgs, projectId: string, userId: string): Promise<VifInfo[]> {
+  if (!needsPorts(args)) return [];
+  const { objects } = args.requestedNetworks;
   const requested: RequestedNetwork[] = objects.map((o) => ({
     networkId: o.network_id ?? undefined, portId: o.port_id ?? undefined, fixedIp: o.address ?? undefined,
   }));

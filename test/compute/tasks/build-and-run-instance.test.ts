@@ -29,7 +29,7 @@ describe('a build whose first state change the conductor does not answer', () =>
     const save = store.saveInstanceWithEvent.bind(store);
     let unanswered = 0;
     store.saveInstanceWithEvent = async (ctx, uuid, values, expected, event) => {
-      if (values.task_state === 'block_device_mapping' && unanswered === 0) {
+      if (event.start && unanswered === 0) {
         unanswered++;
         throw new RpcTimeout('conductor', 'save_instance_with_event', 15_000);
       }
