@@ -16,14 +16,24 @@
  *
  * One JSON line per phase, then the summary object as the last line.
  * KILONOVA_BENCH_SKIP_SCHEDULER=1 leaves out the scheduler phase (its figures
- * are then null), for runs that measure only the boots.
+ * are then null), for runs that measure only the boots; KILONOVA_BENCH_BOOTS
+ * boots that many servers instead of 1000, for quicker runs.
+ *
+ * The boot phase also reports `cpu_ms_per_boot`: the CPU time every cloud
+ * process used during the boots (from /proc), summed and divided by the
+ * servers, with each role's share. Unlike the wall time it hardly depends on
+ * what else the machine runs, so it compares two builds on a busy machine.
  */
-import { Api, bootMany, emit, machineInfo, percentile, prepare, round, rssMb, sleep, timeLimit } from './common.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { Api, bootMany, cpuMs, emit, machineInfo, percentile, prepare, round, rssMb, sleep, timeLimit } from './common.js';
 import { runSchedulerBench } from './scheduler.js';
 import { startServiceCloud, type ServiceCloud } from '../test/helpers/service-cloud.js';
 
 const COMPUTES = 10;
-const BOOTS = 1000;
+const BOOTS = Number(process.env.KILONOVA_BENCH_BOOTS ?? 1000);
 const CONCURRENCY = 50;
 const SCHEDULER_PROVIDERS = 1000;
 const SCHEDULER_REQUESTS = 1000;
@@ -36,15 +46,95 @@ async function bootPhase(cloud: ServiceCloud) {
   const api = new Api(cloud.url);
   api.token = await cloud.token('admin');
   const base = await prepare(api);
+  const cpuBefore = await cpuByProcess(cloud);
+  const clientBefore = process.cpuUsage();
+  const broker = brokerPid();
+  const brokerBefore = broker === undefined ? 0 : cpuMs(broker);
+  const monoStart = process.hrtime.bigint();
   const boots = await bootMany(api, base, BOOTS, CONCURRENCY, 'dist', 100, remaining, { changesSince: true });
+  const client = process.cpuUsage(clientBefore);
+  const brokerUsed = broker === undefined ? null : cpuMs(broker) - brokerBefore;
+  profileWindow(cloud, monoStart, process.hrtime.bigint());
+  const cpu = cpuPerBoot(cpuBefore, await cpuByProcess(cloud));
   const figures = {
     servers: BOOTS, computes: COMPUTES, concurrency: CONCURRENCY, wall_ms: round(boots.wallMs),
     distributed_boots_per_s: round(BOOTS / (boots.wallMs / 1000)),
     distributed_boot_p50_ms: round(percentile(boots.latencies, 50)),
     distributed_boot_p95_ms: round(percentile(boots.latencies, 95)),
+    cpu_ms_per_boot: cpu.total, cpu_ms_per_boot_by_role: cpu.byRole, load_avg_1m: round(os.loadavg()[0], 2),
+    // The benchmark's own polling, not counted in cpu_ms_per_boot.
+    client_cpu_ms_per_boot: round((client.user + client.system) / 1000 / BOOTS, 2),
+    // The whole broker's (other virtual hosts' traffic included, so only indicative), not counted either.
+    rabbitmq_cpu_ms_per_boot: brokerUsed === null ? null : round(brokerUsed / BOOTS, 2),
   };
   emit({ phase: 'distributed_boots', ...figures });
   return figures;
+}
+
+/**
+ * With KILONOVA_CPU_PROF_DIR (the processes write CPU profiles there), the
+ * boots' start and end on the monotonic clock in µs, as the profiles time
+ * their samples (a profile read between the two shows the boots alone), and
+ * which process each pid is.
+ */
+function profileWindow(cloud: ServiceCloud, start: bigint, end: bigint): void {
+  const dir = process.env.KILONOVA_CPU_PROF_DIR;
+  if (!dir) return;
+  const pids = Object.fromEntries([...cloud.processes].map(([name, p]) => [p.pid, name]));
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'boot-window.json'), JSON.stringify({ startUs: Number(start / 1000n), endUs: Number(end / 1000n), pids }));
+}
+
+/** The local RabbitMQ's Erlang VM, when it runs on this machine. */
+function brokerPid(): number | undefined {
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'beam.smp') return Number(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
+/**
+ * CPU ms so far of each cloud process, and of the PostgreSQL backends serving
+ * the cloud's database (as `postgresql`; a backend that exits between the two
+ * readings is missed, which the pools' steady use makes rare). RabbitMQ is
+ * shared with other virtual hosts, so its share cannot be told apart.
+ */
+async function cpuByProcess(cloud: ServiceCloud): Promise<Map<string, number>> {
+  const out = new Map([...cloud.processes].map(([name, p]) => [name, cpuMs(p.pid)]));
+  const client = new pg.Client({ connectionString: cloud.databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+    for (const { pid } of rows) {
+      try {
+        out.set(`postgresql:${pid}`, cpuMs(pid));
+      } catch {
+        // gone since the listing
+      }
+    }
+  } finally {
+    await client.end();
+  }
+  return out;
+}
+
+/** CPU ms each role's processes used between the two readings, per server booted (computes summed as `compute`). */
+function cpuPerBoot(before: Map<string, number>, after: Map<string, number>) {
+  const byRole: Record<string, number> = {};
+  let total = 0;
+  for (const [name, ms] of after) {
+    const used = ms - (before.get(name) ?? 0);
+    const role = /^c\d+$/.test(name) ? 'compute' : name.replace(/:\d+$/, '');
+    byRole[role] = (byRole[role] ?? 0) + used / BOOTS;
+    total += used / BOOTS;
+  }
+  for (const role of Object.keys(byRole)) byRole[role] = round(byRole[role], 2);
+  return { total: round(total, 2), byRole };
 }
 
 /** A compute host of its own, started after the boots so that it holds no server: its memory idle, after start-up. */

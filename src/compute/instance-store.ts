@@ -82,6 +82,12 @@ export type InstanceUpdate = Partial<Omit<InstanceRow, 'id' | 'uuid' | 'created_
 export async function updateInstance(
   db: ComputeDb, uuid: string, values: InstanceUpdate, expectedTaskState?: Array<string | null>,
 ): Promise<boolean> {
+  const res = await instanceUpdateQuery(db, uuid, values, expectedTaskState).executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+/** updateInstance's statement, not yet run: for a statement that does more in the same round trip. */
+export function instanceUpdateQuery(db: ComputeDb, uuid: string, values: InstanceUpdate, expectedTaskState?: Array<string | null>) {
   let q = db.updateTable('instances').set({ ...values, updated_at: nowIso(), version: sql<number>`version + 1` }).where('uuid', '=', uuid).where('deleted', '=', 0);
   if (expectedTaskState) {
     const nonNull = expectedTaskState.filter((s): s is string => s !== null);
@@ -93,8 +99,7 @@ export async function updateInstance(
       return eb.or(ors);
     });
   }
-  const res = await q.executeTakeFirst();
-  return Number(res.numUpdatedRows) > 0;
+  return q;
 }
 
 /** Nova's soft delete: the row stays, marked deleted with its own id. */

@@ -103,6 +103,10 @@ export class ConductorManager implements RpcHandlers<typeof CONDUCTOR_OBJECT_RPC
     return this.store.saveInstance(uuid, values, expectedTaskState);
   }
 
+  saveInstanceWithEvent(ctx: RequestContext, { uuid, values, expectedTaskState, event }: ObjectArgs<'save_instance_with_event'>) {
+    return this.store.saveInstanceWithEvent(ctx, uuid, values, expectedTaskState, event);
+  }
+
   destroyInstance(_ctx: RequestContext, { uuid }: ObjectArgs<'destroy_instance'>) {
     return this.store.destroyInstance(uuid);
   }

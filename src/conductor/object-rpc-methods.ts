@@ -46,6 +46,12 @@ const groupPlacement = struct('an instance group placement', {
 });
 
 const actionEventRef = struct('an action event reference', { eventId: int, actionId: int });
+const eventResult = oneOf(['Success', 'Error'] as const);
+
+const eventStep = struct('an event step', {
+  start: optional(struct('an event start', { event: str, host: nullable(str) })),
+  finish: optional(struct('an event finish', { ref: actionEventRef, result: eventResult, details: nullable(str), finishAction: bool })),
+});
 
 /** The request context an interrupted action carries (its request id, user and project). */
 const requestContext = struct('a request context', {
@@ -61,8 +67,8 @@ export const CONDUCTOR_OBJECT_RPC_API = declareRpcApi({
   service: 'conductor',
   topic: 'conductor',
   routing: 'topic',
-  // 1.1: get_group_placement.
-  version: '1.1',
+  // 1.1: get_group_placement. 1.2: save_instance_with_event.
+  version: '1.2',
   methods: {
     // Instance
     get_instance: call('1.0', { uuid, read_deleted: defaulted(bool, () => false) }, nullable(instanceRecord)),
@@ -70,6 +76,9 @@ export const CONDUCTOR_OBJECT_RPC_API = declareRpcApi({
     save_instance: call('1.0', {
       uuid, values: record<InstanceUpdate>('instance fields'), expected_task_state: optional(listOf(nullable(str))),
     }, bool),
+    save_instance_with_event: call('1.2', {
+      uuid, values: record<InstanceUpdate>('instance fields'), expected_task_state: optional(listOf(nullable(str))), event: eventStep,
+    }, struct('a save and its event', { saved: bool, event: nullable(actionEventRef) })),
     destroy_instance: call('1.0', { uuid }, none),
     add_instance_fault: call('1.0', {
       uuid, fault: struct('an instance fault', { code: int, message: str, details: optional(str), host: optional(nullable(str)) }),
@@ -81,7 +90,7 @@ export const CONDUCTOR_OBJECT_RPC_API = declareRpcApi({
     finish_action: call('1.0', { instance_uuid: uuid }, none),
     start_action_event: call('1.0', { instance_uuid: uuid, event: str, host: nullable(str) }, nullable(actionEventRef)),
     finish_action_event: call('1.0', {
-      ref: actionEventRef, result: oneOf(['Success', 'Error'] as const), details: nullable(str), finish_action: bool,
+      ref: actionEventRef, result: eventResult, details: nullable(str), finish_action: bool,
     }, none),
     find_interrupted_action: call('1.0', { instance_uuid: uuid }, struct('an interrupted action', { ctx: requestContext, action: nullable(str) })),
     fail_interrupted_events: call('1.0', {

@@ -138,10 +138,11 @@ export function createRpcClient<Api extends RpcApi>(api: Api, rpc: RpcClient): R
   const client: Record<string, (ctx: RequestContext, ...rest: any[]) => Promise<unknown>> = {};
   for (const [name, m] of Object.entries(api.methods)) {
     const byHost = api.routing === 'host' && m.kind !== 'fanout';
+    const argNames = namesOf(m);
     client[camelCase(name)] = async (ctx, ...rest) => {
       const [host, args] = byHost ? [rest[0] as string, rest[1]] : [undefined, rest[0]];
       // Encoded before the first await, so the caller may reuse its objects once the promise exists.
-      const wire = encodeArgs(api, name, m, (args ?? {}) as Record<string, unknown>);
+      const wire = encodeArgs(api, name, m, argNames, (args ?? {}) as Record<string, unknown>);
       if (m.kind === 'fanout') return rpc.fanoutCast(ctx, api.topic, name, wire);
       const topic = serverTopic(api, byHost ? host : undefined);
       if (m.kind === 'cast') return rpc.cast(ctx, topic, name, wire);
@@ -151,10 +152,17 @@ export function createRpcClient<Api extends RpcApi>(api: Api, rpc: RpcClient): R
   return client as RpcApiClient<Api>;
 }
 
-function encodeArgs(api: RpcApi, name: string, m: MethodDecl, args: Record<string, unknown>): Record<string, unknown> {
+/** Each argument's wire name, its camelCase name and its codec, worked out once per method rather than per message. */
+function namesOf(m: MethodDecl): Array<[wire: string, camel: string, codec: AnyCodec]> {
+  return Object.entries(m.args).map(([arg, codec]) => [arg, camelCase(arg), codec]);
+}
+
+function encodeArgs(
+  api: RpcApi, name: string, m: MethodDecl, argNames: ReturnType<typeof namesOf>, args: Record<string, unknown>,
+): Record<string, unknown> {
   const wire: Record<string, unknown> = { [VERSION_KEY]: m.since };
-  for (const [arg, codec] of Object.entries(m.args)) {
-    const value = args[camelCase(arg)];
+  for (const [arg, camel, codec] of argNames) {
+    const value = args[camel];
     if (value === undefined && codec.optional) {
       const encoded = codec.encode(undefined);
       if (encoded !== undefined) wire[arg] = encoded;
@@ -176,12 +184,14 @@ export function rpcEndpoint<Api extends RpcApi>(api: Api, impl: RpcHandlers<Api>
   if (missing.length > 0) throw new Error(`the ${api.service} manager does not implement ${missing.join(', ')}`);
   const handlers = impl as unknown as Record<string, (ctx: RequestContext, args: unknown) => unknown>;
   const endpoint: RpcEndpoint = {};
+  const ours = parseVersion(api.version, 'our version');
   for (const [name, m] of Object.entries(api.methods)) {
     const handler = camelCase(name);
+    const argNames = namesOf(m);
     endpoint[name] = async (ctx: RequestContext, wire: Record<string, unknown>) => {
-      checkVersion(api, name, wire?.[VERSION_KEY]);
+      checkVersion(api, ours, name, wire?.[VERSION_KEY]);
       const args: Record<string, unknown> = {};
-      for (const [arg, codec] of Object.entries(m.args)) args[camelCase(arg)] = codec.decode(wire[arg], `${api.service}.${name}: ${arg}`);
+      for (const [arg, camel, codec] of argNames) args[camel] = codec.decode(wire[arg], `${api.service}.${name}: ${arg}`);
       const result = await handlers[handler](ctx, args);
       return m.kind === 'call' ? m.result.encode(result) : null;
     };
@@ -194,8 +204,7 @@ export function unimplementedMethods(api: RpcApi, impl: object): string[] {
   return Object.keys(api.methods).filter((name) => typeof (impl as Record<string, unknown>)[camelCase(name)] !== 'function');
 }
 
-function checkVersion(api: RpcApi, method: string, version: unknown): void {
-  const ours = parseVersion(api.version, 'our version');
+function checkVersion(api: RpcApi, ours: [number, number], method: string, version: unknown): void {
   const theirs = typeof version === 'string' && VERSION.test(version) ? parseVersion(version, 'message version') : undefined;
   if (!theirs) throw new UnsupportedVersion(`${api.service} ${api.version} refused ${method}: the message names no RPC API version`);
   if (!compatible(theirs, ours)) {

@@ -279,6 +279,31 @@ for (const target of targets) {
           assert.equal(action?.message, null);
         });
 
+        test('saveInstanceWithEvent starts an event, then finishes it with the action, each only when its save applied', async () => {
+          const uuid = await insertInstance(db);
+          const ctx = ctxOf(`req-${randomUUID()}`);
+          await insertAction(db, uuid, ctx.requestId, 'create');
+          const start = { start: { event: 'compute__do_build_and_run_instance', host: 'h1' } };
+          assert.deepEqual(await store.saveInstanceWithEvent(ctx, uuid, { task_state: 'spawning' }, ['deleting'], start), { saved: false, event: null });
+          const started = await store.saveInstanceWithEvent(ctx, uuid, { task_state: 'spawning' }, [null], start);
+          assert.equal(started.saved, true);
+          assert.ok(started.event);
+          const action = await getAction(db, uuid, ctx.requestId);
+          assert.deepEqual((await actionEvents(db, action!.id)).map((e) => [e.event, e.host, e.result]), [['compute__do_build_and_run_instance', 'h1', null]]);
+
+          const finish = { finish: { ref: started.event, result: 'Success' as const, details: null, finishAction: true } };
+          assert.equal((await store.saveInstanceWithEvent(ctx, uuid, { task_state: null, vm_state: 'active' }, ['block_device_mapping'], finish)).saved, false);
+          assert.equal((await getAction(db, uuid, ctx.requestId))?.finish_time, null);
+          assert.deepEqual(await store.saveInstanceWithEvent(ctx, uuid, { task_state: null, vm_state: 'active' }, ['spawning'], finish), { saved: true, event: started.event });
+          assert.equal((await store.getInstance(uuid))?.instance.vm_state, 'active');
+          assert.ok((await getAction(db, uuid, ctx.requestId))?.finish_time);
+          assert.deepEqual((await actionEvents(db, action!.id)).map((e) => e.result), ['Success']);
+          // A request that recorded no action on the server: saved, no event.
+          assert.deepEqual(await store.saveInstanceWithEvent(ctxOf(`req-${randomUUID()}`), uuid, { task_state: null }, undefined, start), { saved: true, event: null });
+          // Neither step: a plain save.
+          assert.deepEqual(await store.saveInstanceWithEvent(ctx, uuid, { display_name: 'renamed' }, undefined, {}), { saved: true, event: null });
+        });
+
         test('startActionEvent answers null when the request recorded no action on the server', async () => {
           const uuid = await insertInstance(db);
           assert.equal(await store.startActionEvent(ctxOf(`req-${randomUUID()}`), uuid, 'compute_reboot_instance', 'h1'), null);

@@ -19,7 +19,7 @@ const OBJECT_METHODS = [
   'add_instance_fault', 'create_compute_node', 'delete_console_tokens', 'destroy_instance', 'fail_interrupted_events', 'find_interrupted_action',
   'finish_action', 'finish_action_event', 'get_compute_node', 'get_group_placement', 'get_instance', 'get_migration', 'get_node_usage', 'list_compute_nodes',
   'list_evacuations_from', 'list_in_progress_live_migrations', 'list_instances_on_host', 'list_unconfirmed_migrations', 'register_service',
-  'remove_system_metadata', 'report_service_up', 'save_compute_node', 'save_instance', 'save_migration', 'set_system_metadata', 'start_action',
+  'remove_system_metadata', 'report_service_up', 'save_compute_node', 'save_instance', 'save_instance_with_event', 'save_migration', 'set_system_metadata', 'start_action',
   'start_action_event',
 ];
 

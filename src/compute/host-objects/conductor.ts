@@ -58,6 +58,10 @@ export class ConductorComputeHostStore implements ComputeHostStore {
     return this.ask(() => this.conductor.saveInstance(this.ctx, { uuid, values, expectedTaskState }));
   }
 
+  saveInstanceWithEvent(...[ctx, uuid, values, expectedTaskState, event]: Parameters<ComputeHostStore['saveInstanceWithEvent']>) {
+    return this.ask(() => this.conductor.saveInstanceWithEvent(ctx, { uuid, values, expectedTaskState, event }));
+  }
+
   destroyInstance(uuid: string) {
     return this.ask(() => this.conductor.destroyInstance(this.ctx, { uuid }));
   }

@@ -14,6 +14,7 @@ import {
   type HostInstanceFilter, type InstanceRow,
 } from '../instance-store.js';
 import { finishAction, finishActionEvent, insertActionEvent, recordActionStart } from '../instance-actions.js';
+import { saveInstanceWithEvent } from './save-with-event.js';
 import { failInterruptedEvents, findInterruptedAction } from '../interrupted-action.js';
 import { evacuationsFrom, getMigration, inProgressLiveMigrations, unconfirmedByDest, updateMigration } from '../migration-store.js';
 import { groupPlacement } from '../server-groups.js';
@@ -60,6 +61,10 @@ export class DatabaseComputeHostStore implements ComputeHostStore {
 
   saveInstance(uuid: string, values: Parameters<ComputeHostStore['saveInstance']>[1], expectedTaskState?: Array<string | null>) {
     return updateInstance(this.db, uuid, values, expectedTaskState);
+  }
+
+  saveInstanceWithEvent(...[ctx, uuid, values, expectedTaskState, event]: Parameters<ComputeHostStore['saveInstanceWithEvent']>) {
+    return saveInstanceWithEvent(this.db, ctx, uuid, values, expectedTaskState, event);
   }
 
   destroyInstance(uuid: string) {

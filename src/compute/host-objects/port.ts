@@ -54,6 +54,16 @@ export interface InstanceGroupPlacement {
   hosts: Record<string, number>;
 }
 
+/**
+ * What saveInstanceWithEvent does to an event of the request's action beside
+ * the save: start one (of that name, on that host), finish one, or neither
+ * (both left out).
+ */
+export interface EventStep {
+  start?: { event: string; host: string | null };
+  finish?: { ref: ActionEventRef; result: ActionEventResult; details: string | null; finishAction: boolean };
+}
+
 /** When a build never started its events (a lost cast), the one recorded as failed instead. */
 export interface InterruptedEventFallback {
   event: string;
@@ -72,6 +82,15 @@ export interface ComputeHostStore {
    * of those. False when nothing was changed (deleted, or the task moved on).
    */
   saveInstance(uuid: string, values: InstanceUpdate, expectedTaskState?: Array<string | null>): Promise<boolean>;
+  /**
+   * saveInstance and, only when it applied, the event step (a started
+   * event's reference is answered): one operation, so the steps of a build
+   * that move the server and its action together cost one conductor round
+   * trip, where Nova's instance.save() and wrap_instance_event make two.
+   */
+  saveInstanceWithEvent(
+    ctx: RequestContext, uuid: string, values: InstanceUpdate, expectedTaskState: Array<string | null> | undefined, event: EventStep,
+  ): Promise<{ saved: boolean; event: ActionEventRef | null }>;
   /** Nova's instance.destroy(): the record is soft-deleted with what belongs to it. */
   destroyInstance(uuid: string): Promise<void>;
   addInstanceFault(uuid: string, fault: InstanceFault): Promise<void>;

@@ -1,6 +1,6 @@
 import type { RequestContext } from '../../bus/context.js';
-import { eventFinisher, runAsActionEvent } from '../instance-action-kinds.js';
-import type { ComputeHostStore } from '../host-objects/port.js';
+import { eventFinisher, runAsActionEvent, type ActionEventRef } from '../instance-action-kinds.js';
+import type { ComputeHostStore, EventStep } from '../host-objects/port.js';
 
 /**
  * Runs `work` as an event of the request's action, recorded through the
@@ -13,4 +13,23 @@ export function withActionEvent<T>(
 ): Promise<T> {
   const start = async () => eventFinisher(await store.startActionEvent(ctx, instanceUuid, event, host), (...args) => store.finishActionEvent(...args));
   return runAsActionEvent(start, work, opts);
+}
+
+/**
+ * withActionEvent for an event started with a state change
+ * (saveInstanceWithEvent): `work` is given the step that records its success,
+ * to send with its last state change in the same call; an error it throws
+ * ends the event as Error.
+ */
+export async function withStartedActionEvent<T>(
+  store: Pick<ComputeHostStore, 'finishActionEvent'>, ref: ActionEventRef | null, work: (success: EventStep) => Promise<T>,
+  opts: { finishesAction?: boolean } = {},
+): Promise<T> {
+  const finish = eventFinisher(ref, (...args) => store.finishActionEvent(...args));
+  try {
+    return await work(ref ? { finish: { ref, result: 'Success', details: null, finishAction: opts.finishesAction ?? false } } : {});
+  } catch (err) {
+    await finish('Error', (err as Error)?.name);
+    throw err;
+  }
 }

@@ -12,13 +12,13 @@ import type { BuildAndRunInstanceArgs } from '../rpcapi.js';
 import { groupHint } from '../../objects/request-spec.js';
 import { GroupAffinityViolation } from '../group-policy.js';
 import { validateInstanceGroupPolicy } from './group-check.js';
-import { withActionEvent } from './action-event.js';
+import { withStartedActionEvent } from './action-event.js';
 import { markBuildFailed, releaseBuildResources } from './build-failure.js';
 import { instancePayload } from '../notifications.js';
 import { toDriverInstance } from '../driver-instance.js';
 import { TaskState, VmState } from '../vm-states.js';
 import type { RequestedNetwork } from '../clients.js';
-import type { InstanceUpdate } from '../host-objects/port.js';
+import type { ActionEventRef, EventStep, InstanceUpdate } from '../host-objects/port.js';
 import type { ComputeHostDeps } from './context.js';
 import { wirePorts } from './port-wiring.js';
 
@@ -32,10 +32,22 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
   const instance = { ...args.instance, host: deps.host };
   const { uuid } = instance;
 
-  // The first state change is also the check that the server still exists.
+  // Nova's configdrive.required_by: the record says so when the operator or the image forces one.
+  const configDrive = configDriveRequired(deps, instance.config_drive, args.requestSpec.image.properties) ? 'True' : instance.config_drive;
+  // With no ports to make and no group policy to re-check, nothing happens between block device
+  // mapping and spawning that anyone could see: the build goes straight to spawning, a conductor call less.
+  const straightToSpawning = !needsPorts(args) && !groupHint(args.requestSpec);
+  const firstState: InstanceUpdate = straightToSpawning
+    ? { task_state: TaskState.SPAWNING, root_device_name: ROOT_DEVICE, network_info: '[]', config_drive: configDrive }
+    : { task_state: TaskState.BLOCK_DEVICE_MAPPING, root_device_name: ROOT_DEVICE };
+
+  // The first state change is also the check that the server still exists, and starts the build's event.
   let exists: boolean;
+  let event: ActionEventRef | null;
   try {
-    exists = await deps.store.saveInstance(uuid, { task_state: TaskState.BLOCK_DEVICE_MAPPING, root_device_name: ROOT_DEVICE }, [null]);
+    ({ saved: exists, event } = await deps.store.saveInstanceWithEvent(ctx, uuid, firstState, [null], {
+      start: { event: 'compute__do_build_and_run_instance', host: deps.host },
+    }));
   } catch (err) {
     // The conductor did not answer (a lost reply, a bus reconnecting): the change may or may not
     // have been made. Failing the build like any other keeps the server from waiting in BUILD.
@@ -52,7 +64,7 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
   let networkInfo: VifInfo[] | undefined;
   let networkAllocation: Promise<VifInfo[]> | undefined;
   try {
-    await withActionEvent(deps.store, ctx, uuid, 'compute__do_build_and_run_instance', deps.host, async () => {
+    await withStartedActionEvent(deps.store, event, async (success) => {
       await validateInstanceGroupPolicy(deps, uuid, groupHint(args.requestSpec));
       // Start the ports now; the driver is the first to need them.
       networkAllocation = allocateNetwork(deps, args, instance.project_id, instance.user_id);
@@ -67,16 +79,16 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
       };
 
       networkInfo = await networkAllocation;
-      // Nova's configdrive.required_by: the record says so when the operator or the image forces one.
-      const configDrive = configDriveRequired(deps, instance.config_drive, args.requestSpec.image.properties) ? 'True' : instance.config_drive;
-      await transition(deps, uuid, { task_state: TaskState.SPAWNING, network_info: JSON.stringify(networkInfo), config_drive: configDrive }, [TaskState.BLOCK_DEVICE_MAPPING]);
+      if (!straightToSpawning) {
+        await transition(deps, uuid, { task_state: TaskState.SPAWNING, network_info: JSON.stringify(networkInfo), config_drive: configDrive }, [TaskState.BLOCK_DEVICE_MAPPING]);
+      }
       const driverInstance = toDriverInstance({ ...instance, root_device_name: ROOT_DEVICE, config_drive: configDrive }, args.requestSpec.image, deps.conf.DEFAULT.instance_name_template);
       await deps.driver.spawn({ instance: driverInstance, networkInfo, blockDeviceInfo, injectedFiles: args.injectedFiles });
       await wirePorts(deps, networkInfo.map((v) => v.id));
       const info = await deps.driver.getInfo(driverInstance);
       await transition(deps, uuid, {
         vm_state: VmState.ACTIVE, task_state: null, power_state: info.state, launched_at: new Date().toISOString(),
-      }, [TaskState.SPAWNING]);
+      }, [TaskState.SPAWNING], ctx, success);
     }, { finishesAction: true });
     await deps.notifier.info(ctx, 'instance.create.end', instancePayload({ ...instance, vm_state: VmState.ACTIVE, task_state: null, power_state: 1 }));
     log.info('instance built');
@@ -110,9 +122,14 @@ function configDriveRequired(deps: ComputeHostDeps, requested: string, imageProp
   return requested === 'True' || deps.conf.DEFAULT.force_config_drive || imageProperties.img_config_drive === 'mandatory';
 }
 
-async function allocateNetwork(deps: ComputeHostDeps, args: BuildAndRunInstanceArgs, projectId: string, userId: string): Promise<VifInfo[]> {
+function needsPorts(args: BuildAndRunInstanceArgs): boolean {
   const { mode, objects } = args.requestedNetworks;
-  if (mode === 'none' || objects.length === 0) return [];
+  return mode !== 'none' && objects.length > 0;
+}
+
+async function allocateNetwork(deps: ComputeHostDeps, args: BuildAndRunInstanceArgs, projectId: string, userId: string): Promise<VifInfo[]> {
+  if (!needsPorts(args)) return [];
+  const { objects } = args.requestedNetworks;
   const requested: RequestedNetwork[] = objects.map((o) => ({
     networkId: o.network_id ?? undefined, portId: o.port_id ?? undefined, fixedIp: o.address ?? undefined,
   }));
@@ -121,8 +138,11 @@ async function allocateNetwork(deps: ComputeHostDeps, args: BuildAndRunInstanceA
   });
 }
 
-async function transition(deps: ComputeHostDeps, uuid: string, values: InstanceUpdate, expected: Array<string | null>): Promise<void> {
-  const ok = await deps.store.saveInstance(uuid, values, expected);
+/** A state change of the build; with an event step, that goes in the same call. */
+async function transition(
+  deps: ComputeHostDeps, uuid: string, values: InstanceUpdate, expected: Array<string | null>, ctx?: RequestContext, event?: EventStep,
+): Promise<void> {
+  const ok = ctx && event ? (await deps.store.saveInstanceWithEvent(ctx, uuid, values, expected, event)).saved : await deps.store.saveInstance(uuid, values, expected);
   if (!ok) throw new BuildAbortedByDelete();
 }
 

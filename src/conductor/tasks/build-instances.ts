@@ -5,7 +5,9 @@
  */
 import { RemoteError, RpcTimeout } from '../../bus/rpc.js';
 import { updateInstance } from '../../compute/instance-store.js';
-import { withActionEvent } from '../../compute/instance-actions.js';
+import { finishActionEvent, insertActionEvent } from '../../compute/instance-actions.js';
+import { saveInstanceWithEvent } from '../../compute/host-objects/save-with-event.js';
+import type { EventStep } from '../../compute/host-objects/port.js';
 import { setInstanceError } from '../../compute/build-failure.js';
 import type { BuildInstancesArgs } from '../rpcapi.js';
 import type { Selection } from '../../objects/selection.js';
@@ -15,15 +17,24 @@ export class BuildInstancesTask extends ConductorTask<BuildInstancesArgs> {
   protected async execute(): Promise<void> {
     const { instances } = this.args;
     const uuids = instances.map((i) => i.uuid);
-    const selections = await withActionEvent(this.deps.db, this.ctx, uuids[0], 'conductor_schedule_and_build_instances', this.deps.host,
-      () => this.selectDestinations(uuids));
+    const event = await insertActionEvent(this.deps.db, this.ctx, uuids[0], 'conductor_schedule_and_build_instances', this.deps.host);
+    let selections: Selection[][];
+    try {
+      selections = await this.selectDestinations(uuids);
+    } catch (err) {
+      if (event) await finishActionEvent(this.deps.db, event, 'Error', (err as Error)?.name ?? null, false);
+      throw err;
+    }
+    // The event's success is recorded with the first server's placement: one statement where the database allows.
+    const success: EventStep = event ? { finish: { ref: event, result: 'Success', details: null, finishAction: false } } : {};
 
     await Promise.all(instances.map(async (instance, i) => {
       const [chosen, ...alternates] = selections[i];
-      const placed = await updateInstance(this.deps.db, instance.uuid, {
+      const { saved: placed } = await saveInstanceWithEvent(this.deps.db, this.ctx, instance.uuid, {
         host: chosen.service_host, node: chosen.nodename, launched_on: chosen.service_host,
         availability_zone: chosen.availability_zone, task_state: null,
-      }, ['scheduling']);
+      }, ['scheduling'], i === 0 ? success : {});
+      if (!placed && i === 0 && event) await finishActionEvent(this.deps.db, event, 'Success', null, false);
       if (!placed) {
         // Deleted while it was being scheduled: give back what was just claimed for it.
         this.log.info({ instance: instance.uuid }, 'instance deleted during scheduling; releasing its allocation');

@@ -79,6 +79,7 @@ export class FakeDriver implements VirtDriver {
   /** The write that has not started yet (changes join it), and the chain of writes. */
   private nextWrite?: Promise<void>;
   private writing: Promise<void> = Promise.resolve();
+  private stateDirMade = false;
   /** Guests changed since the last write began. */
   private readonly dirty = new Set<string>();
 
@@ -185,7 +186,9 @@ export class FakeDriver implements VirtDriver {
   private async saveDirty(): Promise<void> {
     if (!this.opts.stateDir) return;
     const batch = this.takeDirty();
-    fs.mkdirSync(this.opts.stateDir, { recursive: true });
+    // Once per process: every boot's write asking again showed in profiles of many boots.
+    if (!this.stateDirMade) fs.mkdirSync(this.opts.stateDir, { recursive: true });
+    this.stateDirMade = true;
     for (const [file, text] of batch) {
       if (text === null) {
         fs.rmSync(file, { force: true });

@@ -26,14 +26,14 @@ describe('a build whose first state change the conductor does not answer', () =>
   test('ends ERROR with a fault and its claim released, and the next build works', async () => {
     // The host's store is the conductor's object API on a service host; here it answers in-process.
     const store = (cloud.services.computeManager as unknown as { deps: { store: ComputeHostStore } }).deps.store;
-    const save = store.saveInstance.bind(store);
+    const save = store.saveInstanceWithEvent.bind(store);
     let unanswered = 0;
-    store.saveInstance = async (uuid, values, expected) => {
-      if (values.task_state === 'block_device_mapping' && unanswered === 0) {
+    store.saveInstanceWithEvent = async (ctx, uuid, values, expected, event) => {
+      if (event.start && unanswered === 0) {
         unanswered++;
-        throw new RpcTimeout('conductor', 'save_instance', 15_000);
+        throw new RpcTimeout('conductor', 'save_instance_with_event', 15_000);
       }
-      return save(uuid, values, expected);
+      return save(ctx, uuid, values, expected, event);
     };
     try {
       const res = await create('unanswered');
@@ -43,7 +43,7 @@ describe('a build whose first state change the conductor does not answer', () =>
       assert.match(s.fault.message, /aborted: Unexpected error while building the server/);
       assert.deepEqual(await allocationsOf(cloud, s.id), {});
     } finally {
-      store.saveInstance = save;
+      store.saveInstanceWithEvent = save;
     }
     const next = await create('answered');
     assert.equal(next.status, 202, JSON.stringify(next.json));
