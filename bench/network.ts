@@ -86,7 +86,10 @@ async function driverPhase(lab: HostLab, remaining: () => unknown): Promise<{ wi
 /** API → kernel: an all-in-one whose agents drive the lab's namespace. */
 async function apiPhase(lab: HostLab, remaining: () => unknown): Promise<{ wire: number[]; apply: number[] }> {
   const { startTestCloud } = await import('../test/helpers/cloud.js');
-  const cloud = await startTestCloud({ network: { driver: 'linuxbridge' }, linuxbridge: { host_namespace: lab.hostNamespace } });
+  // dnsmasq re-reads its hosts file as nobody: the state path must be searchable, as a real one is (mkdtemp makes 0700).
+  const statePath = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-bench-network-'));
+  fs.chmodSync(statePath, 0o755);
+  const cloud = await startTestCloud({ network: { driver: 'linuxbridge' }, linuxbridge: { host_namespace: lab.hostNamespace } }, { statePath });
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await cloud.request(method, `/network/v2.0${path}`, { body });
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.json)}`);
@@ -139,6 +142,7 @@ async function apiPhase(lab: HostLab, remaining: () => unknown): Promise<{ wire:
       await waitUntil('the DHCP namespace removed', gone, () => undefined).catch(() => undefined);
     }
     await cloud.close();
+    fs.rmSync(statePath, { recursive: true, force: true });
   }
 }
 

@@ -139,8 +139,9 @@ export class HttpNetworkClient implements NetworkClient {
     const bound: string[] = [];
     const ports: NeutronPort[] = [];
     try {
-      // As Nova: the named groups by id; none named, Neutron gives its default group.
-      const groups = req.securityGroups?.length ? { security_groups: await this.securityGroupIds(req.projectId, req.securityGroups) } : {};
+      // As Nova: the named groups by id; none named (or only the default one), Neutron gives its default group.
+      const named = (req.securityGroups ?? []).filter((g) => g !== 'default');
+      const groups = named.length > 0 ? { security_groups: await this.securityGroupIds(req.projectId, req.securityGroups!) } : {};
       for (const r of req.requested) {
         if (r.portId !== undefined) {
           ports.push(await this.bindPort(r.portId, req.instanceUuid, deviceOwner, req.host));
@@ -172,7 +173,7 @@ export class HttpNetworkClient implements NetworkClient {
   /** Group names (or ids) of the project as ids, one request for all. */
   private async securityGroupIds(projectId: string, namesOrIds: readonly string[]): Promise<string[]> {
     const { security_groups: groups } = await this.call<{ security_groups: Array<{ id: string; name: string }> }>({
-      path: `/v2.0/security-groups?${q({ project_id: [projectId], fields: ['id', 'name'] })}`,
+      path: `/v2.0/security-groups?${q({ project_id: [projectId] })}`,
     });
     return namesOrIds.map((n) => {
       const match = groups.filter((g) => g.id === n || g.name === n);

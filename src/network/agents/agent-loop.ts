@@ -22,6 +22,11 @@ export interface AgentKind {
   cares(change: ResourceChange): boolean;
   /** Asks the plugin for the desired state and hands it to the driver. */
   sync(): Promise<void>;
+  /**
+   * Applies one change on its own when it can (true), sparing a full sync:
+   * a port bound to this host is wired alone. False: the loop syncs.
+   */
+  handle?(change: ResourceChange): Promise<boolean>;
   /** What the agent reports about itself (Neutron's configurations). */
   configurations(): Promise<Record<string, unknown>>;
   /** Releases what the driver holds (dnsmasq processes, proxies); optional. */
@@ -67,6 +72,11 @@ export class AgentLoop {
     const endpoint = rpcEndpoint(AGENT_NOTIFIER_RPC_API, {
       changed: async (_ctx: RequestContext, change: RpcArgs<typeof AGENT_NOTIFIER_RPC_API, 'changed'>) => {
         if (!this.kind.cares(change)) return;
+        const handled = await this.kind.handle?.(change).catch((err: unknown) => {
+          this.log.warn({ err, change }, 'a change could not be applied alone; syncing');
+          return false;
+        });
+        if (handled) return;
         await this.sync().catch((err: unknown) => this.log.warn({ err, change }, 'sync after a change failed; retried at the next report'));
       },
     });

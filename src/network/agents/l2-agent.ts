@@ -47,6 +47,16 @@ export class L2Agent implements AgentKind, PortWiring {
     });
   }
 
+  /**
+   * A port created or updated on this host is wired alone: its state carries
+   * its groups' member sets whole, so other ports follow through the shared
+   * sets. Anything else (a port gone, a group's rules) takes a full sync.
+   */
+  async handle(change: ResourceChange): Promise<boolean> {
+    if (change.resource !== 'port' || change.action === 'delete' || change.host !== this.host) return false;
+    return (await this.wirePorts([change.id])).length === 1;
+  }
+
   wirePorts(portIds: readonly string[]): Promise<string[]> {
     if (portIds.length === 0) return Promise.resolve([]);
     return this.serial(async () => {

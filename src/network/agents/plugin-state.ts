@@ -238,5 +238,7 @@ function firewallRule(r: SecurityGroupRuleRow, members: Map<string, string[]>): 
     portRangeMax: r.port_range_max,
     remoteIpPrefix: r.remote_ip_prefix,
     remoteGroupAddresses: r.remote_group_id === null ? null : (members.get(r.remote_group_id) ?? []).filter((ip) => isIpv6(ip) === v6),
+    // Named, the group's address set keeps its name as members come and go: a new member rewrites the set, not every port's chains.
+    remoteGroupId: r.remote_group_id,
   };
 }
