@@ -130,6 +130,10 @@ export const OPTIONS = {
   scheduler: {
     max_attempts: { type: 'int', default: 3, min: 1, help: 'Hosts tried for one build, the first and its alternates.' },
     max_placement_results: { type: 'int', default: 1000, min: 1, help: 'Most allocation candidates asked of placement.' },
+    host_state_cache: {
+      type: 'bool', default: false,
+      help: 'Decide on the scheduler\'s own view of every host (read again each second, as Nova\'s HostManager keeps one) instead of asking placement per decision. Off by default: with it, a reschedule test across processes sometimes sees the best host passed over (under investigation).',
+    },
   },
   filter_scheduler: {
     enabled_filters: {

@@ -80,7 +80,7 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
       softAffinityWeigher(deps.conf.filter_scheduler.soft_affinity_weight_multiplier),
       softAntiAffinityWeigher(deps.conf.filter_scheduler.soft_anti_affinity_weight_multiplier),
     ];
-    this.cache = offersSnapshots(deps.placement)
+    this.cache = deps.conf.scheduler.host_state_cache && offersSnapshots(deps.placement)
       ? new HostStateCache({ db: deps.db, placement: deps.placement, claims: this.claims, conf: deps.conf, logger: deps.logger })
       : null;
   }

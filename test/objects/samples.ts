@@ -39,7 +39,7 @@ export const requestSpec: RequestSpec = {
   instance_uuid: '5d2c1b0a-0000-4000-8000-000000000002', project_id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
   user_id: '0f9e8d7c6b5a49382716a5b4c3d2e1f0', flavor, image, num_instances: 3, availability_zone: 'nova',
   scheduler_hints: { group: 'f00dcafe-0000-4000-8000-000000000003', same_host: ['x'] },
-  ignore_hosts: ['compute-2'], force_hosts: [], force_nodes: [],
+  ignore_hosts: ['compute-2'], force_hosts: [], force_nodes: [], security_groups: ['default', 'web'],
 };
 
 export const selection: Selection = {

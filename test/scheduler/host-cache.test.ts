@@ -34,7 +34,7 @@ for (const target of await databaseTargets()) {
     let handle: DatabaseHandle & { dispose(): Promise<void> };
     let db: ComputeDb;
     let placement: PlacementService;
-    const conf = loadConfig();
+    const conf = loadConfig({ env: {}, overrides: { scheduler: { host_state_cache: 'true' } } });
     const nodes = new Map<string, string>();
 
     async function addHost(host: string, vcpus: number, memoryMb = 4096): Promise<void> {
