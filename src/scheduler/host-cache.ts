@@ -63,6 +63,8 @@ interface Probe {
   membership: string;
   /** Hosts whose service is disabled or forced down. */
   flagged: Map<string, { disabled: number; forced_down: number }>;
+  /** Hosts whose service has not reported within service_down_time, as of this decision. */
+  silent: Set<string>;
   zones: Map<string, string>;
 }
 
@@ -106,7 +108,9 @@ export class HostStateCache {
           // The service's flags as read for this decision, not as the view has them.
           const flags = probe.flagged.get(node.host) ?? NOT_FLAGGED;
           const current = node.disabled === flags.disabled && node.forced_down === flags.forced_down ? node : { ...node, ...flags };
-          out.push(toHostState(this.deps.conf, current, seenMs, probe.zones.get(node.host), found.providerSummaries[rp!], req, now));
+          // Up or down as of now: the view's last-seen times age with it, the probe's do not.
+          const seen = probe.silent.has(node.host) ? seenMs : now;
+          out.push(toHostState(this.deps.conf, current, seen, probe.zones.get(node.host), found.providerSummaries[rp!], req, now));
         }
         return out;
       },
@@ -161,24 +165,32 @@ export class HostStateCache {
 
   /**
    * In one statement: which compute nodes and services exist (a count and the
-   * highest id of each changes when one is created or deleted), and the
-   * services disabled or forced down.
+   * highest id of each changes when one is created or deleted), the services
+   * disabled or forced down, and those silent for longer than
+   * service_down_time (normally none, so the answer stays a few rows).
    */
   private async services(): Promise<Omit<Probe, 'zones'>> {
+    // ISO-8601 UTC text on both dialects: compared as text, as the column holds it.
+    const silentBefore = new Date(Date.now() - this.deps.conf.DEFAULT.service_down_time * 1000).toISOString();
     const { rows } = await sql<{ kind: string; host: string | null; a: number | string; b: number | string }>`
       select 'nodes' as kind, null as host, count(*) as a, coalesce(max(id), 0) as b from compute_nodes where deleted = 0
       union all
       select 'services', null, count(*), coalesce(max(id), 0) from services where ${sql.ref('binary')} = 'nova-compute' and deleted = 0
       union all
       select 'flagged', host, disabled, forced_down from services
-        where ${sql.ref('binary')} = 'nova-compute' and deleted = 0 and (disabled <> 0 or forced_down <> 0)`
+        where ${sql.ref('binary')} = 'nova-compute' and deleted = 0 and (disabled <> 0 or forced_down <> 0)
+      union all
+      select 'silent', host, 0, 0 from services
+        where ${sql.ref('binary')} = 'nova-compute' and deleted = 0 and (last_seen_up is null or last_seen_up < ${silentBefore})`
       .execute(this.deps.db);
     const flagged = new Map<string, { disabled: number; forced_down: number }>();
+    const silent = new Set<string>();
     const counts: string[] = [];
     for (const r of rows) {
       if (r.kind === 'flagged') flagged.set(r.host!, { disabled: Number(r.a), forced_down: Number(r.b) });
+      else if (r.kind === 'silent') silent.add(r.host!);
       else counts.push(`${r.kind}:${r.a}/${r.b}`);
     }
-    return { membership: counts.sort().join(';'), flagged };
+    return { membership: counts.sort().join(';'), flagged, silent };
   }
 }
