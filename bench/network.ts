@@ -115,11 +115,12 @@ async function apiPhase(lab: HostLab, remaining: () => unknown): Promise<{ wire:
       const tap = deviceNames.tap(port.id);
       const bridge = deviceNames.bridge(networkId);
       lastIngress = portChains(portKey(port.id)).ingress;
+      // The file first (no process), then the link and the chain in one process, so polling stays cheap.
       const wired = async () => {
-        const link = await lab.hostIp(['-o', 'link', 'show', 'dev', tap]).catch(() => '');
-        if (!link.includes(`master ${bridge}`) || !/[<,]UP[,>]/.test(link)) return false;
-        if (!(await lab.chainRules(lastIngress).then(() => true, () => false))) return false;
-        return (await fs.promises.readFile(hostsFile, 'utf8').catch(() => '')).includes(port.mac_address);
+        if (!(await fs.promises.readFile(hostsFile, 'utf8').catch(() => '')).includes(port.mac_address)) return false;
+        const out = await runHostCommand('nsenter', [`--net=/run/netns/${lab.hostNamespace}`, 'sh', '-c',
+          `ip -o link show dev ${tap} && iptables -S ${lastIngress} >/dev/null && echo chain-present`]).catch(() => '');
+        return out.includes(`master ${bridge}`) && /[<,]UP[,>]/.test(out) && out.includes('chain-present');
       };
       wire.push((await waitUntil(`port ${port.id} wired`, wired, remaining)) - t0);
     }
