@@ -7,6 +7,8 @@
  */
 import type { Logger } from 'pino';
 import type { RequestContext } from '../../bus/context.js';
+import { RpcTimeout } from '../../bus/rpc.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SpawnFailed, type VifInfo } from '../../virt/driver.js';
 import type { BuildAndRunInstanceArgs } from '../rpcapi.js';
 import { groupHint } from '../../objects/request-spec.js';
@@ -49,9 +51,10 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
       start: { event: 'compute__do_build_and_run_instance', host: deps.host },
     }));
   } catch (err) {
-    // The conductor did not answer (a lost reply, a bus reconnecting): the change may or may not
-    // have been made. Failing the build like any other keeps the server from waiting in BUILD.
-    await failBuild(deps, ctx, args, log, err, undefined);
+    // The conductor did not answer (a lost reply, a bus reconnecting, the conductor down): the change
+    // may or may not have been made. Failing the build like any other keeps the server from waiting
+    // in BUILD; the failure itself is told to the conductor, so it is told again until one answers.
+    await untilTheConductorAnswers(log, () => failBuild(deps, ctx, args, log, err, undefined));
     return;
   }
   if (!exists) {
@@ -102,6 +105,27 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
 }
 
 /** A build that will not finish here: its leftovers released, then rescheduled to an alternate, or ERROR after the last. */
+/** How long a compute host keeps telling a failed build to a conductor that does not answer. */
+const FAILURE_REPORT_DEADLINE_MS = 10 * 60_000;
+const FAILURE_REPORT_RETRY_MS = 2_000;
+
+async function untilTheConductorAnswers(log: Logger, report: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + FAILURE_REPORT_DEADLINE_MS;
+  for (;;) {
+    try {
+      await report();
+      return;
+    } catch (err) {
+      if (!(err instanceof RpcTimeout) || Date.now() > deadline) {
+        log.error({ err }, 'the build failed and could not be recorded');
+        return;
+      }
+      log.warn('no conductor answered the build\'s failure; telling it again');
+      await sleep(FAILURE_REPORT_RETRY_MS);
+    }
+  }
+}
+
 async function failBuild(
   deps: ComputeHostDeps, ctx: RequestContext, args: BuildAndRunInstanceArgs, log: Logger, err: unknown, networkAllocation: Promise<VifInfo[]> | undefined,
 ): Promise<void> {

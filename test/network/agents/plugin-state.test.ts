@@ -63,7 +63,7 @@ for (const target of targets) {
       const pg = p!.rules.find((r) => r.portRangeMin === 5432);
       assert.deepEqual(pg, {
         direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', portRangeMin: 5432, portRangeMax: 5432,
-        remoteIpPrefix: null, remoteGroupAddresses: [b.fixed_ips[0].ip_address],
+        remoteIpPrefix: null, remoteGroupAddresses: [b.fixed_ips[0].ip_address], remoteGroupId: web.id,
       });
       // The group's default egress rules come with it.
       assert.ok(p!.rules.some((r) => r.direction === 'egress' && r.ethertype === 'IPv4' && r.remoteIpPrefix === null && r.remoteGroupAddresses === null));
