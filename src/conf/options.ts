@@ -132,7 +132,7 @@ export const OPTIONS = {
     max_placement_results: { type: 'int', default: 1000, min: 1, help: 'Most allocation candidates asked of placement.' },
     host_state_cache: {
       type: 'bool', default: false,
-      help: 'Decide on the scheduler\'s own view of every host (read again each second, as Nova\'s HostManager keeps one) instead of asking placement per decision. Off by default: a claim released elsewhere (a failed build's) still counts against its host until the next read, which can tie the weighers and pass the best host over (a reschedule test across processes saw it about one run in three).',
+      help: 'Decide on the scheduler\'s own view of every host (read again each second, as Nova\'s HostManager keeps one) instead of asking placement per decision. Off by default: a claim released elsewhere (from a failed build) still counts against its host until the next read, which can tie the weighers and pass the best host over (a reschedule test across processes saw it about one run in three).',
     },
   },
   filter_scheduler: {
