@@ -174,20 +174,49 @@ const forward = (sig) => current?.kill(sig);
 process.on('SIGINT', forward);
 process.on('SIGTERM', forward);
 
+/**
+ * The failing tests' `not ok` lines, kept to be printed again after the last
+ * phase: CI shows only the end of the output, where the virt phase's
+ * passing tests would otherwise hide an earlier phase's failure.
+ */
+const failures = [];
+const outcomes = [];
+function watchForFailures(stream, phaseName) {
+  let rest = '';
+  stream.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    const lines = (rest + chunk.toString('utf8')).split('\n');
+    rest = lines.pop();
+    for (const line of lines) {
+      const m = /^(\s*)not ok \d+ - (.*)$/.exec(line);
+      if (m) failures.push(`${phaseName}: ${m[1]}${m[2]}`);
+    }
+  });
+}
+
 let failed = 0;
 for (const phase of phases) {
   const started = Date.now();
   console.log(`# phase ${phase.name}: ${phase.files.length} files`);
   const code = await new Promise((resolve) => {
     current = spawn(process.execPath, ['--test', `--test-concurrency=${phase.concurrency}`, `--test-reporter=${reporter}`, ...phase.files], {
-      stdio: 'inherit',
+      stdio: ['inherit', 'pipe', 'inherit'],
       // Names this run's PostgreSQL test schemas (test/helpers/databases.ts) and RabbitMQ
       // virtual hosts (test/bus/broker.ts), so another run spares them.
       env: { ...process.env, KILONOVA_TEST_RUN_ID: String(process.pid), ...phase.env },
     });
-    current.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
+    watchForFailures(current.stdout, phase.name);
+    // 'close', not 'exit': the last of its output has been read by then.
+    current.on('close', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
   });
-  console.log(`# phase ${phase.name}: ${code === 0 ? 'passed' : `failed (exit ${code})`} in ${Math.round((Date.now() - started) / 1000)} s`);
+  const outcome = `${phase.name}: ${code === 0 ? 'passed' : `failed (exit ${code})`} in ${Math.round((Date.now() - started) / 1000)} s`;
+  outcomes.push(outcome);
+  console.log(`# phase ${outcome}`);
   if (code !== 0) failed = code;
+}
+console.log(`# phases: ${outcomes.join('; ')}`);
+if (failures.length > 0) {
+  console.log(`# ${failures.length} failing test lines (a failed subtest also fails the tests around it):`);
+  for (const f of failures) console.log(`#   ${f}`);
 }
 process.exit(failed);
