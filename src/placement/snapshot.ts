@@ -12,6 +12,7 @@
  * on and read again only the providers that did; the claim, checked against
  * the database under provider generations, still decides.
  */
+import { sql } from 'kysely';
 import { capacityOf, type PlacementContext } from './context.js';
 import { shuffle } from './candidates.js';
 import type { InventoryRow } from './tables.js';
@@ -77,11 +78,11 @@ export interface ProvidersStamp {
 }
 
 export async function providersStamp(ctx: PlacementContext): Promise<ProvidersStamp> {
-  const r = await ctx.db.selectFrom('placement_resource_providers')
-    .select((eb) => [eb.fn.countAll<number | string>().as('count'), eb.fn.coalesce(eb.fn.sum<number | string>('id'), eb.lit(0)).as('ids'),
-      eb.fn.coalesce(eb.fn.sum<number | string>('generation'), eb.lit(0)).as('generations')])
-    .executeTakeFirstOrThrow();
-  return { count: Number(r.count), ids: Number(r.ids), generations: Number(r.generations) };
+  // Written out: asked before every decision, the query builder cost three times the query's own CPU.
+  const { rows: [r] } = await sql<Record<keyof ProvidersStamp, number | string>>`
+    select count(*) as count, coalesce(sum(id), 0) as ids, coalesce(sum(generation), 0) as generations from placement_resource_providers`
+    .execute(ctx.db);
+  return { count: Number(r!.count), ids: Number(r!.ids), generations: Number(r!.generations) };
 }
 
 /** The stamp `providersStamp` gives while the providers are as `states` read them. */
