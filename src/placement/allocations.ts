@@ -25,13 +25,15 @@ class Refused extends Error {
 /** A generation swap lost to another writer: roll back and run again. */
 class LostRace extends Error {}
 
-export type WriteResult = { ok: true } | ({ ok: false } & WriteFailure);
+/** Written: with each touched provider's generation after the write. */
+export type WriteResult = { ok: true; generations: Record<string, number> } | ({ ok: false } & WriteFailure);
 
 export async function writeAllocations(ctx: PlacementContext, writes: ConsumerWrite[]): Promise<WriteResult> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await ctx.db.transaction().execute((trx) => attemptWrite(ctx, trx, writes));
-      return { ok: true };
+      const touched = await ctx.db.transaction().execute((trx) => attemptWrite(ctx, trx, writes));
+      // Every touched provider's generation moved by one, or the write would have rolled back.
+      return { ok: true, generations: Object.fromEntries(touched.map((p) => [p.uuid, p.generation + 1])) };
     } catch (err) {
       if (err instanceof Refused) return { ok: false, ...err.failure };
       const retry = err instanceof LostRace || (isRetryableDbError(err) && !(err instanceof ConcurrentUpdate));
@@ -49,7 +51,8 @@ interface LockedProvider { id: number; uuid: string; generation: number }
 interface AllocationInsert { consumer_id: string; resource_provider_id: number; resource_class: string; used: number; created_at: string }
 interface HeldRow { consumer_id: string; resource_provider_id: number; resource_class: string; used: number }
 
-async function attemptWrite(ctx: PlacementContext, trx: Tx, writes: ConsumerWrite[]): Promise<void> {
+/** The write's providers, as they were before it. */
+async function attemptWrite(ctx: PlacementContext, trx: Tx, writes: ConsumerWrite[]): Promise<LockedProvider[]> {
   const consumerUuids = writes.map((w) => w.consumerUuid);
   const wantedUuids = [...new Set(writes.flatMap((w) => Object.keys(w.allocations)))].sort();
 
@@ -105,7 +108,7 @@ async function attemptWrite(ctx: PlacementContext, trx: Tx, writes: ConsumerWrit
     }))));
   if (ctx.postgres && held.length === 0 && rows.length > 0 && writes.every((w) => !consumerGen.has(w.consumerUuid) && Object.keys(w.allocations).length > 0)) {
     await writeNewConsumersAtOnce(trx, writes, rows, providers, delta, now);
-    return;
+    return providers;
   }
   if (held.length > 0) await trx.deleteFrom('placement_allocations').where('consumer_id', 'in', consumerUuids).execute();
   if (rows.length > 0) await trx.insertInto('placement_allocations').values(rows).execute();
@@ -120,6 +123,7 @@ async function attemptWrite(ctx: PlacementContext, trx: Tx, writes: ConsumerWrit
       throw err;
     }
   }
+  return providers;
 }
 
 /** One UPDATE per provider moves the kept usage of each class by its delta. */

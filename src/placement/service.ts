@@ -149,9 +149,24 @@ export class PlacementService {
     return candidates.getAllocationCandidates(this.ctx, query, { randomize: this.randomize });
   }
 
-  /** Every provider's inventory and usage, for a caller that keeps its own view (the scheduler's host states). */
-  inventorySnapshot(): Promise<snapshot.ProviderState[]> {
-    return snapshot.inventorySnapshot(this.ctx);
+  /** Every provider's inventory and usage (those of `uuids` when given), for a caller that keeps its own view (the scheduler's host states). */
+  inventorySnapshot(uuids?: readonly string[]): Promise<snapshot.ProviderState[]> {
+    return snapshot.inventorySnapshot(this.ctx, uuids);
+  }
+
+  /** One row that moves whenever any provider is created, deleted or written to: whether a kept view still stands. */
+  providersStamp(): Promise<snapshot.ProvidersStamp> {
+    return snapshot.providersStamp(this.ctx);
+  }
+
+  /** The stamp providersStamp gives while the providers are as `states` read them. */
+  stampOf(states: readonly snapshot.ProviderState[]): snapshot.ProvidersStamp {
+    return snapshot.stampOf(states);
+  }
+
+  /** Every provider's generation now, by uuid: which states of a kept view to read again. */
+  providerGenerations(): Promise<Map<string, number>> {
+    return snapshot.providerGenerations(this.ctx);
   }
 
   /**
@@ -170,9 +185,15 @@ export class PlacementService {
    * mismatch is an error (409 placement.concurrent_update), not a false.
    */
   async claimResources(req: ClaimRequest): Promise<boolean> {
+    return (await this.claimWithGenerations(req)) !== null;
+  }
+
+  /** claimResources telling, when it is made, the generation it left each of its providers at (null: refused). */
+  async claimWithGenerations(req: ClaimRequest): Promise<Record<string, number> | null> {
     const res = await allocations.writeAllocations(this.ctx, [req]);
-    if (!res.ok) this.ctx.logger.debug({ consumer: req.consumerUuid, reason: res.reason, detail: res.detail }, 'placement claim refused');
-    return res.ok;
+    if (res.ok) return res.generations;
+    this.ctx.logger.debug({ consumer: req.consumerUuid, reason: res.reason, detail: res.detail }, 'placement claim refused');
+    return null;
   }
 
   /** Several consumers at once, all or nothing (POST /allocations); the refusal says why. */
@@ -212,4 +233,4 @@ export class PlacementService {
 }
 
 export type * from './types.js';
-export type { ProviderState, InventoryState } from './snapshot.js';
+export type { ProviderState, InventoryState, ProvidersStamp } from './snapshot.js';

@@ -7,9 +7,11 @@
  * weighs. Without this, every request that read placement before the others'
  * claims landed sees the same "emptiest" host, and a burst of boots piles
  * onto it. A claim counts against its host while it is being made, and once
- * made, for every view opened before it landed (a view opened after it reads
- * it from placement). It only steers the weighers: placement's claim, with
- * its provider generations, still decides whether a host has room.
+ * made, for every view that does not show it: a view of placement's answer
+ * opened before it landed, or a provider state read at a generation older
+ * than the one the claim gave its provider. It only steers the weighers:
+ * placement's claim, with its provider generations, still decides whether a
+ * host has room.
  */
 import type { Resources } from '../compute/clients.js';
 
@@ -19,6 +21,8 @@ interface Claim {
   resources: Resources;
   /** Order in which claims landed; 0 while the claim is being made. */
   landedAt: number;
+  /** The provider's generation the claim's write left it at, when placement told. */
+  generation?: number;
 }
 
 export interface ClaimView {
@@ -27,13 +31,16 @@ export interface ClaimView {
   close(): void;
 }
 
+/** The generation a provider's state was read at (undefined: no state of it). */
+export type GenerationOf = (provider: string) => number | undefined;
+
 export class ClaimLedger {
   private landings = 0;
   private claims: Claim[] = [];
   /** The landing count each open view was opened at. */
   private readonly views = new Set<{ openedAt: number }>();
 
-  /** Open before reading placement; close when the request is done. */
+  /** Open before reading placement; close when the request is done. Landed claims stay kept while a view opened before them is open. */
   openView(): ClaimView {
     const view = { openedAt: this.landings };
     this.views.add(view);
@@ -42,9 +49,7 @@ export class ClaimLedger {
         const out = new Map<string, Resources>();
         for (const c of this.claims) {
           if (c.landedAt !== 0 && c.landedAt <= view.openedAt) continue;
-          const sum = out.get(c.provider) ?? {};
-          for (const [rc, n] of Object.entries(c.resources)) sum[rc] = (sum[rc] ?? 0) + n;
-          out.set(c.provider, sum);
+          addTo(out, c);
         }
         return out;
       },
@@ -55,13 +60,49 @@ export class ClaimLedger {
     };
   }
 
-  /** A claim about to be made (before its request to placement): returns what to call once placement answered. */
-  claiming(consumer: string, provider: string, resources: Resources): (made: boolean) => void {
+  /**
+   * Resources per provider that states read at `generationOf` do not show:
+   * claims being made, and landed ones that moved their provider past the
+   * state's generation (or whose generation placement did not tell).
+   */
+  pendingBeyond(generationOf: GenerationOf): Map<string, Resources> {
+    const out = new Map<string, Resources>();
+    for (const c of this.claims) {
+      if (c.landedAt !== 0 && c.generation !== undefined && c.generation <= (generationOf(c.provider) ?? Infinity)) continue;
+      addTo(out, c);
+    }
+    return out;
+  }
+
+  /**
+   * Per provider, the generations this scheduler's landed claims added past
+   * the state's: what placement's generations must show beyond the states
+   * when nobody else changed anything. A claim whose generation is unknown
+   * adds none, so such a claim can only make placement look changed.
+   */
+  landedBeyond(generationOf: GenerationOf): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const c of this.claims) {
+      if (c.landedAt === 0 || c.generation === undefined) continue;
+      const read = generationOf(c.provider);
+      if (read !== undefined && c.generation > read) out.set(c.provider, (out.get(c.provider) ?? 0) + 1);
+    }
+    return out;
+  }
+
+  /**
+   * A claim about to be made (before its request to placement): returns what
+   * to call once placement answered, with the provider's generation after the
+   * write when placement gives it.
+   */
+  claiming(consumer: string, provider: string, resources: Resources): (made: boolean, generation?: number) => void {
     const claim: Claim = { consumer, provider, resources, landedAt: 0 };
     this.claims.push(claim);
-    return (made) => {
-      if (made) claim.landedAt = ++this.landings;
-      else this.claims = this.claims.filter((c) => c !== claim);
+    return (made, generation) => {
+      if (made) {
+        claim.landedAt = ++this.landings;
+        claim.generation = generation;
+      } else this.claims = this.claims.filter((c) => c !== claim);
     };
   }
 
@@ -81,4 +122,10 @@ export class ClaimLedger {
     for (const v of this.views) oldest = Math.min(oldest, v.openedAt);
     this.claims = this.claims.filter((c) => c.landedAt === 0 || c.landedAt > oldest);
   }
+}
+
+function addTo(out: Map<string, Resources>, c: Claim): void {
+  const sum = out.get(c.provider) ?? {};
+  for (const [rc, n] of Object.entries(c.resources)) sum[rc] = (sum[rc] ?? 0) + n;
+  out.set(c.provider, sum);
 }

@@ -5,11 +5,18 @@
  * from placement and a thousand nodes from the database.
  *
  * What keeps it honest:
- * - claims this scheduler made since the read count against their hosts
- *   (the ClaimLedger view opened before the read);
- * - it is read again in the background once older than REFRESH_MS, and
- *   before the decision once older than MAX_AGE_MS, or as soon as a compute
- *   node or service comes or goes;
+ * - before each decision the providers' states are brought up to placement's
+ *   present (ProviderStates.catchUp): one row tells whether anything but this
+ *   scheduler's own claims wrote to a provider since its state was read (an
+ *   allocation released by a failed build, a delete or a move, another
+ *   scheduler's claim), and the providers that moved are read again, so
+ *   nothing placement no longer holds is counted;
+ * - claims this scheduler made that a state does not show count against
+ *   their hosts (ClaimLedger.pendingBeyond, by the generations each claim and
+ *   each state carry);
+ * - it is read again in whole in the background once older than REFRESH_MS,
+ *   and before the decision once older than MAX_AGE_MS, or as soon as a
+ *   compute node or service comes or goes;
  * - what an operator changes takes effect at once: disabled and forced-down
  *   services and availability zones are read for every decision (a few rows);
  * - it only steers: the claim, checked against placement's current usage
@@ -20,11 +27,10 @@ import type { Logger } from 'pino';
 import { sql } from 'kysely';
 import type { Config } from '../conf/options.js';
 import type { ComputeDb } from '../compute/db/tables.js';
-import type { PlacementClient, Resources } from '../compute/clients.js';
-import type { ProviderState } from '../placement/snapshot.js';
-import type { AllocationCandidates } from '../placement/types.js';
+import type { Resources } from '../compute/clients.js';
 import { hostZones } from '../compute/aggregate-store.js';
 import type { ClaimLedger, ClaimView } from './claim-ledger.js';
+import { ProviderStates, type PlacementSnapshots } from './provider-states.js';
 import { lastSeenMs, readComputeNodes, toHostState, type ComputeNodeRow, type HostState } from './host-state.js';
 
 /** Age after which a decision starts reading the view again, without waiting for it. */
@@ -34,25 +40,14 @@ export const MAX_AGE_MS = 10_000;
 
 const NOT_FLAGGED = { disabled: 0, forced_down: 0 };
 
-/** What placement must offer for the scheduler to keep a view of its own (PlacementService does). */
-export interface PlacementSnapshots {
-  inventorySnapshot(): Promise<ProviderState[]>;
-  candidatesFromSnapshot(providers: readonly ProviderState[], query: { resources: Resources; limit?: number }, pending?: ReadonlyMap<string, Resources>): AllocationCandidates | null;
-}
-
-export function offersSnapshots(p: PlacementClient): p is PlacementClient & PlacementSnapshots {
-  const s = p as Partial<PlacementSnapshots>;
-  return typeof s.inventorySnapshot === 'function' && typeof s.candidatesFromSnapshot === 'function';
-}
-
 interface Snapshot {
   readAt: number;
-  /** Claims this read may not show. */
+  /** Opened before the read: keeps in the ledger every claim that landed since, which the read may not show. */
   view: ClaimView;
   /** Decisions using it; its view closes once it is replaced and none is. */
   users: number;
   replaced: boolean;
-  providers: ProviderState[];
+  providers: ProviderStates;
   nodes: Map<string, { node: ComputeNodeRow; seenMs: number | null }>;
   /** Which compute nodes and services exist, to notice one coming or going. */
   membership: string;
@@ -70,7 +65,8 @@ interface Probe {
 
 /** A decision's hold on the view; release() when the decision is done. */
 export interface HeldView {
-  view: ClaimView;
+  /** Resources per provider of this scheduler's claims that the view's states do not show. */
+  pending(): Map<string, Resources>;
   /** Host states of the candidates for `resources` (what placement would offer on this view). */
   hosts(resources: Resources, limit: number): HostState[] | null;
   release(): void;
@@ -83,26 +79,42 @@ export class HostStateCache {
   constructor(private readonly deps: { db: ComputeDb; placement: PlacementSnapshots; claims: ClaimLedger; conf: Config; logger: Logger }) {}
 
   async acquire(): Promise<HeldView> {
-    const probe = await this.probe();
     let snap = this.snap;
-    const age = snap ? Date.now() - snap.readAt : Infinity;
-    if (!snap || snap.membership !== probe.membership || age > MAX_AGE_MS) {
-      snap = await this.read();
-    } else if (age > REFRESH_MS) {
-      this.read().catch((err) => this.deps.logger.warn({ err }, 'reading the host states again failed; keeping the older ones'));
+    // Held while it is brought up to date: the ledger keeps the claims it does not show.
+    if (snap) snap.users++;
+    try {
+      const [probe] = await Promise.all([this.probe(), snap?.providers.catchUp()]);
+      const age = snap ? Date.now() - snap.readAt : Infinity;
+      if (!snap || snap.membership !== probe.membership || age > MAX_AGE_MS) {
+        const fresh = await this.read();
+        fresh.users++;
+        if (snap) this.unhold(snap);
+        snap = fresh;
+        // The read joined may have been under way before this decision began.
+        await snap.providers.catchUp();
+      } else if (age > REFRESH_MS) {
+        this.read().catch((err) => this.deps.logger.warn({ err }, 'reading the host states again failed; keeping the older ones'));
+      }
+      return this.held(snap, probe);
+    } catch (err) {
+      if (snap) this.unhold(snap);
+      throw err;
     }
-    const held = snap;
-    held.users++;
+  }
+
+  private held(snap: Snapshot, probe: Probe): HeldView {
+    const states = snap.providers.current();
+    const pending = () => this.deps.claims.pendingBeyond(states.generationOf);
     const now = Date.now();
     return {
-      view: held.view,
+      pending,
       hosts: (resources, limit) => {
-        const found = this.deps.placement.candidatesFromSnapshot(held.providers, { resources, limit }, held.view.unseen());
+        const found = this.deps.placement.candidatesFromSnapshot(states.list, { resources, limit }, pending());
         if (!found) return null;
         const out: HostState[] = [];
         for (const req of found.allocationRequests) {
           const [rp] = Object.keys(req.allocations);
-          const known = held.nodes.get(rp!);
+          const known = snap.nodes.get(rp!);
           if (!known) continue;
           const { node, seenMs } = known;
           // The service's flags as read for this decision, not as the view has them.
@@ -114,11 +126,13 @@ export class HostStateCache {
         }
         return out;
       },
-      release: () => {
-        held.users--;
-        this.closeIfUnused(held);
-      },
+      release: () => this.unhold(snap),
     };
+  }
+
+  private unhold(snap: Snapshot): void {
+    snap.users--;
+    this.closeIfUnused(snap);
   }
 
   /** The view looks wrong (a claim it offered was refused): read it again before long. */
@@ -140,7 +154,10 @@ export class HostStateCache {
       const [providers, nodes, { membership }] = await Promise.all([
         this.deps.placement.inventorySnapshot(), readComputeNodes(this.deps.db), this.services(),
       ]);
-      const next: Snapshot = { readAt, view, users: 0, replaced: false, providers, nodes: new Map(nodes.map((n) => [n.uuid, { node: n, seenMs: lastSeenMs(n) }])), membership };
+      const next: Snapshot = {
+        readAt, view, users: 0, replaced: false, providers: new ProviderStates(providers, this.deps),
+        nodes: new Map(nodes.map((n) => [n.uuid, { node: n, seenMs: lastSeenMs(n) }])), membership,
+      };
       const old = this.snap;
       this.snap = next;
       if (old) {

@@ -17,7 +17,8 @@ import { hostsOfInstances } from '../compute/host-store.js';
 import { groupPlacement } from '../compute/server-groups.js';
 import { hostZones } from '../compute/aggregate-store.js';
 import { lastSeenMs, readComputeNodes, toHostState, type HostState } from './host-state.js';
-import { HostStateCache, offersSnapshots } from './host-cache.js';
+import { HostStateCache } from './host-cache.js';
+import { offersSnapshots, type PlacementSnapshots } from './provider-states.js';
 import { ClaimLedger, type ClaimView } from './claim-ledger.js';
 import { rpcEndpoint, type RpcArgs, type RpcHandlers } from '../rpc/rpc-api.js';
 import { SCHEDULER_RPC_API } from './rpc-methods.js';
@@ -31,10 +32,11 @@ export class NoValidHost extends Error {
 
 /**
  * Where a decision's candidate hosts come from: placement's answer now, or
- * the scheduler's own view. `view` holds the claims that source may not show.
+ * the scheduler's own view.
  */
 interface HostSource {
-  view: ClaimView;
+  /** Resources per provider of this scheduler's claims that the source may not show. */
+  pending(): Map<string, Resources>;
   /** Null: this source cannot answer such a request. */
   hosts(resources: Resources): Promise<HostState[] | null>;
   /** Claims to attempt before giving up on the source. */
@@ -71,6 +73,8 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
   private readonly claims = new ClaimLedger();
   /** The scheduler's own view of the hosts, when placement can hand one over (in-process placement). */
   private readonly cache: HostStateCache | null;
+  /** Placement, when the view is kept: claims then tell the generations they leave their providers at. */
+  private readonly snapshots: PlacementSnapshots | null;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.filters = enabledFilters(deps.conf.filter_scheduler.enabled_filters);
@@ -80,8 +84,9 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
       softAffinityWeigher(deps.conf.filter_scheduler.soft_affinity_weight_multiplier),
       softAntiAffinityWeigher(deps.conf.filter_scheduler.soft_anti_affinity_weight_multiplier),
     ];
-    this.cache = deps.conf.scheduler.host_state_cache && offersSnapshots(deps.placement)
-      ? new HostStateCache({ db: deps.db, placement: deps.placement, claims: this.claims, conf: deps.conf, logger: deps.logger })
+    this.snapshots = deps.conf.scheduler.host_state_cache && offersSnapshots(deps.placement) ? deps.placement : null;
+    this.cache = this.snapshots
+      ? new HostStateCache({ db: deps.db, placement: this.snapshots, claims: this.claims, conf: deps.conf, logger: deps.logger })
       : null;
   }
 
@@ -97,7 +102,7 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
     if (this.cache && spec.force_hosts.length === 0 && spec.force_nodes.length === 0) {
       const held = await this.cache.acquire();
       try {
-        const source: HostSource = { view: held.view, claimTries: CACHED_CLAIM_TRIES, hosts: async (resources) => held.hosts(resources, limit) };
+        const source: HostSource = { pending: held.pending, claimTries: CACHED_CLAIM_TRIES, hosts: async (resources) => held.hosts(resources, limit) };
         // Quiet: what it logs would be said again by the decision on placement's answer.
         return await this.selectWithin(source, log.isLevelEnabled('warn') ? log.child({}, { level: 'warn' }) : log, spec, instanceUuids, returnAlternates);
       } catch (err) {
@@ -119,7 +124,7 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
   /** Candidates as placement gives them now, and their compute nodes as the database has them. */
   private fromPlacement(view: ClaimView, limit: number): HostSource {
     return {
-      view, claimTries: Infinity,
+      pending: () => view.unseen(), claimTries: Infinity,
       hosts: async (resources) => {
         const { allocationRequests, providerSummaries } = await this.deps.placement.getAllocationCandidates({ resources, limit });
         return this.hostStates(allocationRequests, providerSummaries);
@@ -163,20 +168,10 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
         }
         // Weighed as the hosts now are: less what this scheduler claimed since placement was read
         // (this request's earlier instances, and other requests' claims).
-        const ranked = this.rank(consumeUnseen(candidates, source.view.unseen()), fctx);
+        const ranked = this.rank(consumeUnseen(candidates, source.pending()), fctx);
         let chosen: HostState | undefined;
         for (const h of ranked.slice(0, source.claimTries)) {
-          const landed = this.claims.claiming(uuid, h.nodeUuid, resources);
-          let ok = false;
-          try {
-            ok = await this.deps.placement.claimResources({
-              consumerUuid: uuid, allocations: h.allocationRequest.allocations,
-              projectId: spec.project_id, userId: spec.user_id, consumerGeneration: null,
-            });
-          } finally {
-            landed(ok);
-          }
-          if (ok) {
+          if (await this.claim(uuid, h, spec, resources)) {
             chosen = h;
             break;
           }
@@ -198,6 +193,25 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
       throw err;
     }
     return out;
+  }
+
+  /** Claims the host for the instance; the ledger counts it against the host meanwhile, and after where a view does not show it. */
+  private async claim(uuid: string, h: HostState, spec: RequestSpec, resources: Resources): Promise<boolean> {
+    const landed = this.claims.claiming(uuid, h.nodeUuid, resources);
+    const req = { consumerUuid: uuid, allocations: h.allocationRequest.allocations, projectId: spec.project_id, userId: spec.user_id, consumerGeneration: null };
+    let generations: Record<string, number> | null = null;
+    let ok = false;
+    try {
+      if (this.snapshots) {
+        generations = await this.snapshots.claimWithGenerations(req);
+        ok = generations !== null;
+      } else {
+        ok = await this.deps.placement.claimResources(req);
+      }
+    } finally {
+      landed(ok, generations?.[h.nodeUuid]);
+    }
+    return ok;
   }
 
   /** Where the servers named by the same_host / different_host hints run. */
@@ -237,10 +251,16 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
       if (rps.length === 1) byRp.set(rps[0], r);
     }
     if (byRp.size === 0) return [];
-    const nodes = await readComputeNodes(this.deps.db, [...byRp.keys()]);
-    const zones = await hostZones(this.deps.db, [...new Set(nodes.map((n) => n.host))]);
+    const nodes = new Map((await readComputeNodes(this.deps.db, [...byRp.keys()])).map((n) => [n.uuid, n]));
+    const zones = await hostZones(this.deps.db, [...new Set([...nodes.values()].map((n) => n.host))]);
     const now = Date.now();
-    return nodes.map((n) => toHostState(this.deps.conf, n, lastSeenMs(n), zones.get(n.host), summaries[n.uuid], byRp.get(n.uuid)!, now));
+    // In placement's order, which decides between hosts the weighers score equal (the rows come in the database's).
+    const out: HostState[] = [];
+    for (const [rp, req] of byRp) {
+      const n = nodes.get(rp);
+      if (n) out.push(toHostState(this.deps.conf, n, lastSeenMs(n), zones.get(n.host), summaries[rp], req, now));
+    }
+    return out;
   }
 }
 

@@ -67,5 +67,34 @@ for (const target of await databaseTargets()) {
         assert.equal(fx.placement.candidatesFromSnapshot(snap, { resources: { VCPU: 1 }, ...extra }), null, JSON.stringify(extra));
       }
     });
+
+    test('the stamp of a snapshot is placement\'s until a provider is created, written to or deleted; a claim tells the generation it left', async () => {
+      const stamped = async () => fx.placement.stampOf(await fx.placement.inventorySnapshot());
+      assert.deepEqual(await fx.placement.providersStamp(), await stamped());
+      const before = await fx.placement.providersStamp();
+
+      const bare = crypto.randomUUID();
+      await fx.placement.ensureResourceProvider({ uuid: bare, name: `bare-${bare}` });
+      const created = await fx.placement.providersStamp();
+      assert.notDeepEqual(created, before, 'a provider created');
+      assert.deepEqual(created, await stamped(), 'a provider without inventory is in the snapshot');
+      assert.deepEqual((await fx.placement.inventorySnapshot([bare]))[0]?.inventories, {});
+      assert.equal(fx.placement.candidatesFromSnapshot(await fx.placement.inventorySnapshot(), { resources: { VCPU: 1 } })!.allocationRequests.some((r) => r.allocations[bare]), false);
+
+      const consumer = crypto.randomUUID();
+      const [{ generation: was }] = await fx.placement.inventorySnapshot([small]);
+      const told = await fx.placement.claimWithGenerations({ consumerUuid: consumer, projectId: 'p', userId: 'u', allocations: { [small]: { resources: { VCPU: 1 } } } });
+      assert.deepEqual(told, { [small]: was + 1 });
+      assert.equal((await fx.placement.providerGenerations()).get(small), was + 1);
+      assert.equal((await fx.placement.providersStamp()).generations, created.generations + 1, 'a claim');
+      await fx.placement.deleteAllocations(consumer);
+      assert.equal((await fx.placement.providersStamp()).generations, created.generations + 2, 'a release');
+      assert.equal(await fx.placement.claimWithGenerations({ consumerUuid: consumer, projectId: 'p', userId: 'u', allocations: { [small]: { resources: { VCPU: 3 } } } }), null, 'refused: small has 2');
+
+      await fx.placement.deleteResourceProvider(bare);
+      const deleted = await fx.placement.providersStamp();
+      assert.equal(deleted.count, before.count);
+      assert.deepEqual(deleted, await stamped());
+    });
   });
 }

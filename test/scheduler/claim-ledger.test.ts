@@ -38,4 +38,26 @@ describe('the scheduler\'s claim ledger', () => {
     ledger.forget('s1');
     assert.deepEqual(view.unseen(), new Map([['rp2', TINY]]));
   });
+
+  test('against states read at known generations, a landed claim weighs only where it moved its provider past the state', () => {
+    const ledger = new ClaimLedger();
+    ledger.openView();
+    ledger.claiming('s1', 'rp1', TINY)(true, 5);
+    ledger.claiming('s2', 'rp1', TINY)(true, 6);
+    const inFlight = ledger.claiming('s3', 'rp2', TINY);
+    const readAt = (gens: Record<string, number>) => (rp: string) => gens[rp];
+    assert.deepEqual(ledger.pendingBeyond(readAt({ rp1: 5, rp2: 1 })), new Map([['rp1', TINY], ['rp2', TINY]]), 'the state at 5 shows s1, not s2; s3 is being made');
+    assert.deepEqual(ledger.landedBeyond(readAt({ rp1: 5, rp2: 1 })), new Map([['rp1', 1]]), 'a claim being made moved no generation yet');
+    assert.deepEqual(ledger.pendingBeyond(readAt({ rp1: 6, rp2: 1 })), new Map([['rp2', TINY]]));
+    inFlight(true, 2);
+    assert.deepEqual(ledger.landedBeyond(readAt({ rp1: 4, rp2: 1 })), new Map([['rp1', 2], ['rp2', 1]]));
+  });
+
+  test('a landed claim whose generation placement did not tell weighs on every state, and moves none', () => {
+    const ledger = new ClaimLedger();
+    ledger.openView();
+    ledger.claiming('s1', 'rp1', TINY)(true);
+    assert.deepEqual(ledger.pendingBeyond(() => 100), new Map([['rp1', TINY]]));
+    assert.deepEqual(ledger.landedBeyond(() => 0), new Map());
+  });
 });
