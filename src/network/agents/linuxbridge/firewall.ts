@@ -12,6 +12,7 @@
  */
 import type { Logger } from 'pino';
 import { HostCommandError, runHostCommand } from '../host-commands.js';
+import { settled } from '../settled.js';
 import { deviceNames, type HostPortState } from '../state.js';
 import {
   FALLBACK_CHAIN, FORWARD_CHAIN, INPUT_CHAIN, SG_CHAIN, dispatchBodies, dispatchRules, ipsetRestoreText, isOurSet, keyOfChain,
@@ -165,21 +166,30 @@ export class IptablesFirewall {
     const familyChanges = (f: IpFamily) => rewrite[f].length > 0 || dropped.size > 0 || zonesChanged;
     const chainsChange = familyChanges(4) || familyChanges(6);
 
-    try {
-      // Sets first: the rules about to be written may name them.
+    const writeSets = async () => {
       if (setsToWrite.length > 0) await runInNamespace(this.namespace, 'ipset', ['restore'], ipsetRestoreText(setsToWrite));
-      for (const set of setsToWrite) this.setContents.set(set.name, set.addresses.join(','));
-      if (chainsChange) {
-        await Promise.all(FAMILIES.filter(familyChanges).map((f) => runInNamespace(this.namespace, RESTORE[f], ['--noflush'], restoreText({
-          rewrite: [...dispatch.rewrite, ...rewrite[f]], insert: dispatch.insert, delete: dispatch.delete, remove,
-          zones: zonesChanged ? zoneChainBody([...nextZones].filter(([k]) => nextTaps.has(k)).map(([, networkId]) => networkId)) : undefined,
-        }))));
+    };
+    const zones = zonesChanged ? zoneChainBody([...nextZones].filter(([k]) => nextTaps.has(k)).map(([, networkId]) => networkId)) : undefined;
+    const writeChains = (f: IpFamily) => runInNamespace(this.namespace, RESTORE[f], ['--noflush'], restoreText({
+      rewrite: [...dispatch.rewrite, ...rewrite[f]], insert: dispatch.insert, delete: dispatch.delete, remove, zones,
+    }));
+    const families = chainsChange ? FAMILIES.filter(familyChanges) : [];
+    try {
+      // Every set is one this instance wrote (unknown after a failure or an adoption): it exists, so the rules
+      // may name it while a swap refills it whole, and sets and chains go at once.
+      if (setsToWrite.every((set) => this.setContents.get(set.name))) {
+        await settled(writeSets(), ...families.map(writeChains));
+      } else {
+        // A rule may not name a set that does not exist yet: sets first.
+        await writeSets();
+        await settled(...families.map(writeChains));
       }
     } catch (err) {
       // Part may have committed (one family, some sets): rewrite everything next time.
       this.invalidate();
       throw err;
     }
+    for (const set of setsToWrite) this.setContents.set(set.name, set.addresses.join(','));
     this.dispatchDirty = false;
     this.zones.clear();
     for (const [key, networkId] of nextZones) this.zones.set(key, networkId);
