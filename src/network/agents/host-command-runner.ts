@@ -88,7 +88,7 @@ class Companion {
   ended = false;
 
   constructor(private readonly onEnd: (unstarted: Waiting[]) => void) {
-    this.child = spawn(process.execPath, ['-e', COMPANION_SOURCE], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    this.child = spawn(process.execPath, ['--max-semi-space-size=1', '-e', COMPANION_SOURCE], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     this.child.on('spawn', () => { this.started = true; });
     this.child.on('message', (msg: { id: number; outcome: CommandOutcome }) => {
       const w = this.waiting.get(msg.id);
