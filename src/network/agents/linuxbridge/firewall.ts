@@ -61,6 +61,13 @@ export class IptablesFirewall {
    * plug or sync names it.
    */
   private readonly zones = new Map<string, string>();
+  /**
+   * The zone chain's rules as last written (null: unknown). A chain is
+   * rewritten by flushing it, and a flushed rule makes the transaction wait
+   * for an RCU grace period (~10 ms) before iptables-restore can exit: a port
+   * joining a network that already has its zone leaves the chain alone.
+   */
+  private zoneText: string | null = null;
   private ready: Promise<void> | null = null;
 
   constructor(private readonly namespace: string | undefined, private readonly log?: Logger) {}
@@ -121,7 +128,6 @@ export class IptablesFirewall {
     const narrowed: Array<{ port: HostPortState; direction: 'ingress' | 'egress' }> = [];
     const nextZones = new Map(this.zones);
     const nextTaps = new Map(this.taps);
-    let zonesChanged = this.dispatchDirty;
     for (const key of removeKeys) if (next.delete(key)) dropped.add(key);
     for (const port of upsert) {
       const key = portKey(port.portId);
@@ -132,7 +138,7 @@ export class IptablesFirewall {
       next.add(key);
       dropped.delete(key);
       nextTaps.set(key, deviceNames.tap(port.portId));
-      if (nextZones.get(key) !== port.networkId) { nextZones.set(key, port.networkId); zonesChanged = true; }
+      nextZones.set(key, port.networkId);
       const [v4, v6] = [portChainBodies(port, 4), portChainBodies(port, 6)];
       for (const set of [...v4.sets, ...v6.sets]) wantedSets.set(set.name, set);
       setsOf.set(key, [...v4.sets, ...v6.sets].map((set) => set.name));
@@ -162,16 +168,17 @@ export class IptablesFirewall {
       ? { rewrite: dispatchBodies([...next].filter((k) => nextTaps.has(k)).map((k) => [k, tapOf(k)])), insert: [], delete: [] }
       : { rewrite: [], insert: added.flatMap((k) => dispatchRules(k, tapOf(k))), delete: [...dropped].flatMap((k) => dispatchRules(k, tapOf(k))) };
     const remove = [...dropped].flatMap((k) => Object.values(portChains(k)));
-    for (const key of dropped) if (nextZones.delete(key)) zonesChanged = true;
+    for (const key of dropped) nextZones.delete(key);
+    const zones = zoneChainBody([...nextZones].filter(([k]) => nextTaps.has(k)).map(([, networkId]) => networkId));
+    const zonesChanged = this.dispatchDirty || zones.join('\n') !== this.zoneText;
     const familyChanges = (f: IpFamily) => rewrite[f].length > 0 || dropped.size > 0 || zonesChanged;
     const chainsChange = familyChanges(4) || familyChanges(6);
 
     const writeSets = async () => {
       if (setsToWrite.length > 0) await runInNamespace(this.namespace, 'ipset', ['restore'], ipsetRestoreText(setsToWrite));
     };
-    const zones = zonesChanged ? zoneChainBody([...nextZones].filter(([k]) => nextTaps.has(k)).map(([, networkId]) => networkId)) : undefined;
     const writeChains = (f: IpFamily) => runInNamespace(this.namespace, RESTORE[f], ['--noflush'], restoreText({
-      rewrite: [...dispatch.rewrite, ...rewrite[f]], insert: dispatch.insert, delete: dispatch.delete, remove, zones,
+      rewrite: [...dispatch.rewrite, ...rewrite[f]], insert: dispatch.insert, delete: dispatch.delete, remove, zones: zonesChanged ? zones : undefined,
     }));
     const families = chainsChange ? FAMILIES.filter(familyChanges) : [];
     try {
@@ -191,6 +198,7 @@ export class IptablesFirewall {
     }
     for (const set of setsToWrite) this.setContents.set(set.name, set.addresses.join(','));
     this.dispatchDirty = false;
+    this.zoneText = zones.join('\n');
     this.zones.clear();
     for (const [key, networkId] of nextZones) this.zones.set(key, networkId);
     for (const key of dropped) nextTaps.delete(key);
@@ -258,5 +266,6 @@ export class IptablesFirewall {
     for (const name of this.setContents.keys()) this.setContents.set(name, '');
     this.dispatchDirty = true;
     this.zones.clear();
+    this.zoneText = null;
   }
 }
