@@ -198,11 +198,14 @@ async function apiPhase(lab: HostLab, remaining: () => unknown): Promise<{ wire:
     links?.close();
     // The agents take down what the network had (dnsmasq, its namespace) before the cloud stops.
     for (const id of portIds) await api('DELETE', `/ports/${id}`).catch(() => undefined);
-    if (networkId) {
-      await api('DELETE', `/networks/${networkId}`).catch(() => undefined);
-      const gone = async () => !(await runHostCommand('ip', ['netns', 'list'])).includes(namespaceNames.dhcp(networkId));
-      await waitUntil('the DHCP namespace removed', gone, () => undefined).catch(() => undefined);
-    }
+    // The cloud's own network (`private`) has a DHCP namespace too, which a stopped agent leaves for its next start.
+    const networkIds: string[] = (await api('GET', '/networks').catch(() => ({ networks: [] }))).networks.map((n: { id: string }) => n.id);
+    for (const id of networkIds) await api('DELETE', `/networks/${id}`).catch(() => undefined);
+    const gone = async () => {
+      const left = await runHostCommand('ip', ['netns', 'list']);
+      return !networkIds.some((id) => left.includes(namespaceNames.dhcp(id)));
+    };
+    await waitUntil('the DHCP namespaces removed', gone, () => undefined).catch(() => undefined);
     await cloud.close();
     fs.rmSync(statePath, { recursive: true, force: true });
   }
