@@ -9,7 +9,10 @@
  *   port_wire_ms      PUT binding:host_id answered → the port's tap on its
  *                     network's bridge, its chains in the kernel and its DHCP
  *                     host entry in dnsmasq's file; p50 over 50 ports, all in the
- *                     project's default group
+ *                     project's default group. The tap is seen joining through
+ *                     link events (`ip monitor`), not polled: a poll loop of
+ *                     nsenter, sh, ip and iptables kept one of the machine's two
+ *                     CPUs busy while the agents wired the port
  *   sg_rule_apply_ms  POST of a TCP rule to that group answered 201 → the rule in
  *                     the kernel (`iptables -S` of the last port's ingress chain);
  *                     p50 over 50 rules with the 50 ports in the group
@@ -23,6 +26,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { LinuxBridgePortDataPath } from '../src/network/agents/linuxbridge/port-data-path.js';
 import { portChains, portKey } from '../src/network/agents/linuxbridge/firewall-rules.js';
 import { deviceNames, namespaceNames } from '../src/network/agents/state.js';
@@ -36,13 +40,59 @@ const FIRST_RULE_PORT = 8000;
 const VISIBLE_TIMEOUT_MS = 5000;
 
 
-/** Polls until `done` holds; answers the moment it did (performance.now()). */
-async function waitUntil(what: string, done: () => Promise<boolean>, remaining: () => unknown): Promise<number> {
+/** Polls until `done` holds, `intervalMs` between checks; answers the moment it did (performance.now()). */
+async function waitUntil(what: string, done: () => Promise<boolean>, remaining: () => unknown, intervalMs = 0): Promise<number> {
   const deadline = performance.now() + VISIBLE_TIMEOUT_MS;
   for (;;) {
     remaining();
     if (await done()) return performance.now();
     if (performance.now() > deadline) throw new Error(`${what}: not after ${VISIBLE_TIMEOUT_MS} ms`);
+    if (intervalMs > 0) await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/**
+ * The moments taps join a bridge, up, in a namespace, from its link events
+ * (`ip -o monitor link`): each tap's first event naming a master bridge with
+ * the UP flag. The watcher costs nothing between events.
+ */
+class LinkWatch {
+  private readonly child: ChildProcess;
+  private readonly joined = new Map<string, number>();
+  private readonly waiting = new Map<string, (at: number) => void>();
+  private pending = '';
+
+  constructor(namespace: string) {
+    this.child = spawn('ip', ['-n', namespace, '-o', 'monitor', 'link'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      const at = performance.now();
+      const lines = (this.pending + chunk).split('\n');
+      this.pending = lines.pop()!;
+      for (const line of lines) {
+        const m = /^\d+: ([^:@\s]+)(?:@\S+)?: <([^>]*)>.* master (\S+)/.exec(line);
+        if (!m || !m[2]!.split(',').includes('UP')) continue;
+        const key = `${m[1]} ${m[3]}`;
+        if (this.joined.has(key)) continue;
+        this.joined.set(key, at);
+        this.waiting.get(key)?.(at);
+        this.waiting.delete(key);
+      }
+    });
+  }
+
+  /** When `device` was first seen on `bridge` and up (it may have been before the call). */
+  joinedAt(device: string, bridge: string): Promise<number> {
+    const key = `${device} ${bridge}`;
+    const at = this.joined.get(key);
+    if (at !== undefined) return Promise.resolve(at);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${device} not on ${bridge} after ${VISIBLE_TIMEOUT_MS} ms`)), VISIBLE_TIMEOUT_MS);
+      this.waiting.set(key, (t) => { clearTimeout(timer); resolve(t); });
+    });
+  }
+
+  close(): void {
+    this.child.kill();
   }
 }
 
@@ -96,12 +146,23 @@ async function apiPhase(lab: HostLab, remaining: () => unknown): Promise<{ wire:
     return res.json;
   };
   let networkId = '';
+  let links: LinkWatch | undefined;
   const portIds: string[] = [];
   try {
     const host = cloud.hosts[0]!.host;
     networkId = (await api('POST', '/networks', { network: { name: 'bench-net' } })).network.id;
     await api('POST', '/subnets', { subnet: { network_id: networkId, ip_version: 4, cidr: '10.60.0.0/22' } });
     const hostsFile = path.join(cloud.statePath, 'network', 'dhcp', networkId, 'host');
+    links = new LinkWatch(lab.hostNamespace);
+    // Events flow once the watcher's socket is subscribed: a probe bridge coming up says it is.
+    const probe = `knprobe${process.pid % 100000}`;
+    await lab.hostIp(['link', 'add', 'name', `${probe}br`, 'type', 'bridge']);
+    await lab.hostIp(['link', 'add', 'name', probe, 'type', 'veth', 'peer', 'name', `${probe}p`]);
+    const probed = links.joinedAt(probe, `${probe}br`);
+    await lab.hostIp(['link', 'set', 'dev', probe, 'master', `${probe}br`, 'up']);
+    await probed;
+    await lab.hostIp(['link', 'del', 'dev', probe]);
+    await lab.hostIp(['link', 'del', 'dev', `${probe}br`]);
     const wire: number[] = [];
     let groupId = '';
     let lastIngress = '';
@@ -115,14 +176,13 @@ async function apiPhase(lab: HostLab, remaining: () => unknown): Promise<{ wire:
       const tap = deviceNames.tap(port.id);
       const bridge = deviceNames.bridge(networkId);
       lastIngress = portChains(portKey(port.id)).ingress;
-      // The file first (no process), then the link and the chain in one process, so polling stays cheap.
-      const wired = async () => {
-        if (!(await fs.promises.readFile(hostsFile, 'utf8').catch(() => '')).includes(port.mac_address)) return false;
-        const out = await runHostCommand('nsenter', [`--net=/run/netns/${lab.hostNamespace}`, 'sh', '-c',
-          `ip -o link show dev ${tap} && iptables -S ${lastIngress} >/dev/null && echo chain-present`]).catch(() => '');
-        return out.includes(`master ${bridge}`) && /[<,]UP[,>]/.test(out) && out.includes('chain-present');
-      };
-      wire.push((await waitUntil(`port ${port.id} wired`, wired, remaining)) - t0);
+      // Each of the three is only ever added meanwhile: the port is wired from the moment the last of them was seen.
+      const seen = await Promise.all([
+        links.joinedAt(tap, bridge),
+        waitUntil(`port ${port.id}'s chains`, () => lab.chainRules(lastIngress).then(() => true, () => false), remaining),
+        waitUntil(`port ${port.id}'s DHCP entry`, async () => (await fs.promises.readFile(hostsFile, 'utf8').catch(() => '')).includes(port.mac_address), remaining, 1),
+      ]);
+      wire.push(Math.max(0, ...seen.map((at) => at - t0)));
     }
     const apply: number[] = [];
     for (let i = 0; i < RULE_CHANGES; i++) {
@@ -135,28 +195,52 @@ async function apiPhase(lab: HostLab, remaining: () => unknown): Promise<{ wire:
     }
     return { wire, apply };
   } finally {
+    links?.close();
     // The agents take down what the network had (dnsmasq, its namespace) before the cloud stops.
     for (const id of portIds) await api('DELETE', `/ports/${id}`).catch(() => undefined);
-    if (networkId) {
-      await api('DELETE', `/networks/${networkId}`).catch(() => undefined);
-      const gone = async () => !(await runHostCommand('ip', ['netns', 'list'])).includes(namespaceNames.dhcp(networkId));
-      await waitUntil('the DHCP namespace removed', gone, () => undefined).catch(() => undefined);
-    }
+    // The cloud's own network (`private`) has a DHCP namespace too, which a stopped agent leaves for its next start.
+    const networkIds: string[] = (await api('GET', '/networks').catch(() => ({ networks: [] }))).networks.map((n: { id: string }) => n.id);
+    for (const id of networkIds) await api('DELETE', `/networks/${id}`).catch(() => undefined);
+    const gone = async () => {
+      const left = await runHostCommand('ip', ['netns', 'list']);
+      return !networkIds.some((id) => left.includes(namespaceNames.dhcp(id)));
+    };
+    await waitUntil('the DHCP namespaces removed', gone, () => undefined).catch(() => undefined);
     await cloud.close();
     fs.rmSync(statePath, { recursive: true, force: true });
   }
 }
 
 /**
- * CPU time this process and its reaped children (ip, iptables-restore, ...)
- * have used, in ms: on a shared machine the wall-clock figures wait for CPUs,
- * this says what the work itself costs.
+ * CPU time this process and its children (ip, iptables-restore, ... started
+ * by the host command companion, itself a child) have used, in ms: on a
+ * shared machine the wall-clock figures wait for CPUs, this says what the
+ * work itself costs.
  */
 function cpuMs(): number {
-  const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-  // utime, stime, cutime, cstime are fields 14-17 of stat, 12-15 after the command name.
-  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+  let ticks = cpuTicks('self');
+  // A live child's reaped children are in its own stat, not in ours yet.
+  for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    const fields = statFields(pid);
+    if (fields && Number(fields[1]) === process.pid) ticks += cpuTicks(pid);
+  }
   return (ticks * 1000) / CLOCK_TICKS_PER_S;
+}
+
+/** /proc/<pid>/stat after the command name (state, ppid, ...), or null once it is gone. */
+function statFields(pid: string): string[] | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+function cpuTicks(pid: string): number {
+  const fields = statFields(pid);
+  // utime, stime, cutime, cstime are fields 14-17 of stat, 12-15 after the command name.
+  return fields ? [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) : 0;
 }
 const CLOCK_TICKS_PER_S = 100;
 

@@ -7,7 +7,7 @@
 import { bool, listOf, nullable, optional, record, str, struct } from '../../rpc/codecs.js';
 import { call, createRpcClient, declareRpcApi, type RpcApiClient } from '../../rpc/rpc-api.js';
 import type { RpcClient } from '../../bus/rpc.js';
-import type { DhcpNetworkState, HostPortState, RouterState } from './state.js';
+import type { DhcpNetworkState, DhcpPortEntries, HostPortState, RouterState } from './state.js';
 
 /** Who owns an address on a network: what the metadata agent needs to name the instance. */
 export interface PortForAddress {
@@ -28,12 +28,14 @@ export const PLUGIN_RPC_API = declareRpcApi({
   service: 'network-plugin',
   topic: 'q-plugin',
   routing: 'topic',
-  version: '1.0',
+  version: '1.1',
   methods: {
     /** The ports bound to `host` (only `port_ids` of them when given), with their rules expanded. */
     get_host_ports: call('1.0', { host: str, port_ids: optional(listOf(str)) }, listOf(record<HostPortState>('a host port'))),
     /** Every network with a DHCP-enabled subnet, each with its DHCP port (made if missing, bound to `host`) and host entries. */
     get_dhcp_networks: call('1.0', { host: optional(str) }, listOf(record<DhcpNetworkState>('a DHCP network'))),
+    /** One port's DHCP host entries (null: the port is gone), which a DHCP agent compares with what it serves. */
+    get_dhcp_port: call('1.1', { port_id: str }, nullable(record<DhcpPortEntries>("a port's DHCP entries"))),
     get_routers: call('1.0', {}, listOf(record<RouterState>('a router'))),
     get_port_for_address: call('1.0', { network_id: str, ip_address: str }, nullable(record<PortForAddress>('a port'))),
     /** An agent's heartbeat; answers whether the agent's admin state is up (a disabled agent keeps what it has but adds nothing). */

@@ -11,7 +11,7 @@ import { ROUTER_GATEWAY, ROUTER_INTERFACE } from '../routers.js';
 import type { NetworkDb, PortRow, SecurityGroupRuleRow, SubnetRow } from '../tables.js';
 import type { PortForAddress } from './plugin-rpc.js';
 import type {
-  DhcpHostEntry, DhcpNetworkState, FirewallRule, FixedIp, FloatingIpState, HostPortState, RouterInterfaceState, RouterState, SubnetState,
+  DhcpHostEntry, DhcpNetworkState, DhcpPortEntries, FirewallRule, FixedIp, FloatingIpState, HostPortState, RouterInterfaceState, RouterState, SubnetState,
 } from './state.js';
 
 /** Neutron's device_owner of a network's DHCP port. */
@@ -148,9 +148,7 @@ export class AgentStates {
       if (!dhcpPort) continue;
       const netSubnets = subnets.filter((s) => s.network_id === n.id);
       const served = new Set(netSubnets.filter((s) => s.enable_dhcp === 1).map((s) => s.id));
-      const hosts: DhcpHostEntry[] = ports.filter((p) => p.network_id === n.id).flatMap((p) => (ips.get(p.id) ?? [])
-        .filter((ip) => served.has(ip.subnetId))
-        .map((ip) => ({ portId: p.id, macAddress: p.mac_address, ipAddress: ip.ipAddress, hostname: defaultHostname(ip.ipAddress) })));
+      const hosts = ports.filter((p) => p.network_id === n.id).flatMap((p) => hostEntries(p, ips.get(p.id) ?? [], served));
       out.push({
         networkId: n.id, mtu: n.mtu,
         dhcpPort: { portId: dhcpPort.id, macAddress: dhcpPort.mac_address, fixedIps: ips.get(dhcpPort.id) ?? [] },
@@ -158,6 +156,18 @@ export class AgentStates {
       });
     }
     return out;
+  }
+
+  /** One port's DHCP host entries, or null when it is gone. */
+  async dhcpPortEntries(portId: string): Promise<DhcpPortEntries | null> {
+    const port = await this.db.selectFrom('neutron_ports').select(['id', 'network_id', 'mac_address', 'device_owner'])
+      .where('id', '=', portId).executeTakeFirst();
+    if (!port) return null;
+    const ips = (await this.fixedIpsOf([port.id])).get(port.id) ?? [];
+    const subnetIds = [...new Set(ips.map((ip) => ip.subnetId))];
+    const served = new Set(subnetIds.length === 0 ? [] : (await this.db.selectFrom('neutron_subnets').select('id')
+      .where('id', 'in', subnetIds).where('enable_dhcp', '=', 1).execute()).map((s) => s.id));
+    return { networkId: port.network_id, dhcpPort: port.device_owner === DHCP_OWNER, hosts: hostEntries(port, ips, served) };
   }
 
   /** The network's DHCP port, made once even when two syncs ask together (checked again under the network's lock). */
@@ -226,6 +236,12 @@ export class AgentStates {
       .executeTakeFirst();
     return row ? { port_id: row.id, device_id: row.device_id, device_owner: row.device_owner, project_id: row.project_id } : null;
   }
+}
+
+/** A port's DHCP host entries: one per address on a subnet that DHCP serves. */
+function hostEntries(port: { id: string; mac_address: string }, ips: readonly FixedIp[], served: ReadonlySet<string>): DhcpHostEntry[] {
+  return ips.filter((ip) => served.has(ip.subnetId))
+    .map((ip) => ({ portId: port.id, macAddress: port.mac_address, ipAddress: ip.ipAddress, hostname: defaultHostname(ip.ipAddress) }));
 }
 
 function firewallRule(r: SecurityGroupRuleRow, members: Map<string, string[]>): FirewallRule {

@@ -11,7 +11,7 @@ import type { RequestContext } from '../../bus/context.js';
 import { rpcEndpoint, type RpcArgs, type RpcHandlers } from '../../rpc/rpc-api.js';
 import type { NetworkService } from '../service.js';
 import { PLUGIN_RPC_API, type PortForAddress } from './plugin-rpc.js';
-import type { DhcpNetworkState, HostPortState, RouterState } from './state.js';
+import type { DhcpNetworkState, DhcpPortEntries, HostPortState, RouterState } from './state.js';
 
 type Api = typeof PLUGIN_RPC_API;
 
@@ -25,6 +25,10 @@ export class AgentPlugin implements RpcHandlers<Api> {
   /** Only a DHCP agent asks, so asking is what gives a network its DHCP port (as Neutron's agent creates it). */
   getDhcpNetworks(_ctx: RequestContext, { host }: RpcArgs<Api, 'get_dhcp_networks'>): Promise<DhcpNetworkState[]> {
     return this.network.agentStates.dhcpNetworks({ ensurePorts: true, host: host ?? '' });
+  }
+
+  getDhcpPort(_ctx: RequestContext, { portId }: RpcArgs<Api, 'get_dhcp_port'>): Promise<DhcpPortEntries | null> {
+    return this.network.agentStates.dhcpPortEntries(portId);
   }
 
   getRouters(): Promise<RouterState[]> {

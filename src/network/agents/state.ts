@@ -88,6 +88,14 @@ export interface DhcpHostEntry {
   hostname: string;
 }
 
+/** One port's share of what DHCP serves: its entries on its network's DHCP-enabled subnets. */
+export interface DhcpPortEntries {
+  networkId: string;
+  /** a DHCP port (device_owner network:dhcp), whose addresses the namespace holds */
+  dhcpPort: boolean;
+  hosts: DhcpHostEntry[];
+}
+
 /** A network with at least one DHCP-enabled subnet, as the DHCP agent serves it. */
 export interface DhcpNetworkState {
   networkId: string;

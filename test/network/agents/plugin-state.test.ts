@@ -105,6 +105,21 @@ for (const target of targets) {
       assert.deepEqual(entry, { portId: guest.id, macAddress: guest.mac_address, ipAddress: ip, hostname: `host-${ip.replace(/\./g, '-')}` });
     });
 
+    test("one port's DHCP entries are its share of its network's, and say whether it is the DHCP port", async () => {
+      const { networkId } = await network();
+      const noDhcp = await network({ enable_dhcp: false });
+      const guest = await guestPort(networkId, 'host-e');
+      const unserved = await guestPort(noDhcp.networkId, 'host-e');
+      const [served] = (await states().dhcpNetworks({ ensurePorts: true, host: 'net-node' })).filter((n) => n.networkId === networkId);
+      assert.deepEqual(await states().dhcpPortEntries(guest.id), {
+        networkId, dhcpPort: false, hosts: served!.hosts.filter((h) => h.portId === guest.id),
+      });
+      assert.equal((await states().dhcpPortEntries(guest.id))!.hosts.length, 1);
+      assert.deepEqual(await states().dhcpPortEntries(unserved.id), { networkId: noDhcp.networkId, dhcpPort: false, hosts: [] });
+      assert.equal((await states().dhcpPortEntries(served!.dhcpPort.portId))!.dhcpPort, true);
+      assert.equal(await states().dhcpPortEntries('5d0e7c7e-0000-4000-8000-000000000000'), null);
+    });
+
     test('a DHCP subnet added to a served network gives the DHCP port an address on it', async () => {
       const { networkId } = await network();
       const [before] = (await states().dhcpNetworks({ ensurePorts: true, host: 'net-node' })).filter((n) => n.networkId === networkId);

@@ -12,6 +12,7 @@
  */
 import type { Logger } from 'pino';
 import { HostCommandError, runHostCommand } from '../host-commands.js';
+import { settled } from '../settled.js';
 import { deviceNames, type HostPortState } from '../state.js';
 import {
   FALLBACK_CHAIN, FORWARD_CHAIN, INPUT_CHAIN, SG_CHAIN, dispatchBodies, dispatchRules, ipsetRestoreText, isOurSet, keyOfChain,
@@ -60,6 +61,13 @@ export class IptablesFirewall {
    * plug or sync names it.
    */
   private readonly zones = new Map<string, string>();
+  /**
+   * The zone chain's rules as last written (null: unknown). A chain is
+   * rewritten by flushing it, and a flushed rule makes the transaction wait
+   * for an RCU grace period (~10 ms) before iptables-restore can exit: a port
+   * joining a network that already has its zone leaves the chain alone.
+   */
+  private zoneText: string | null = null;
   private ready: Promise<void> | null = null;
 
   constructor(private readonly namespace: string | undefined, private readonly log?: Logger) {}
@@ -120,7 +128,6 @@ export class IptablesFirewall {
     const narrowed: Array<{ port: HostPortState; direction: 'ingress' | 'egress' }> = [];
     const nextZones = new Map(this.zones);
     const nextTaps = new Map(this.taps);
-    let zonesChanged = this.dispatchDirty;
     for (const key of removeKeys) if (next.delete(key)) dropped.add(key);
     for (const port of upsert) {
       const key = portKey(port.portId);
@@ -131,7 +138,7 @@ export class IptablesFirewall {
       next.add(key);
       dropped.delete(key);
       nextTaps.set(key, deviceNames.tap(port.portId));
-      if (nextZones.get(key) !== port.networkId) { nextZones.set(key, port.networkId); zonesChanged = true; }
+      nextZones.set(key, port.networkId);
       const [v4, v6] = [portChainBodies(port, 4), portChainBodies(port, 6)];
       for (const set of [...v4.sets, ...v6.sets]) wantedSets.set(set.name, set);
       setsOf.set(key, [...v4.sets, ...v6.sets].map((set) => set.name));
@@ -161,26 +168,37 @@ export class IptablesFirewall {
       ? { rewrite: dispatchBodies([...next].filter((k) => nextTaps.has(k)).map((k) => [k, tapOf(k)])), insert: [], delete: [] }
       : { rewrite: [], insert: added.flatMap((k) => dispatchRules(k, tapOf(k))), delete: [...dropped].flatMap((k) => dispatchRules(k, tapOf(k))) };
     const remove = [...dropped].flatMap((k) => Object.values(portChains(k)));
-    for (const key of dropped) if (nextZones.delete(key)) zonesChanged = true;
+    for (const key of dropped) nextZones.delete(key);
+    const zones = zoneChainBody([...nextZones].filter(([k]) => nextTaps.has(k)).map(([, networkId]) => networkId));
+    const zonesChanged = this.dispatchDirty || zones.join('\n') !== this.zoneText;
     const familyChanges = (f: IpFamily) => rewrite[f].length > 0 || dropped.size > 0 || zonesChanged;
     const chainsChange = familyChanges(4) || familyChanges(6);
 
-    try {
-      // Sets first: the rules about to be written may name them.
+    const writeSets = async () => {
       if (setsToWrite.length > 0) await runInNamespace(this.namespace, 'ipset', ['restore'], ipsetRestoreText(setsToWrite));
-      for (const set of setsToWrite) this.setContents.set(set.name, set.addresses.join(','));
-      if (chainsChange) {
-        await Promise.all(FAMILIES.filter(familyChanges).map((f) => runInNamespace(this.namespace, RESTORE[f], ['--noflush'], restoreText({
-          rewrite: [...dispatch.rewrite, ...rewrite[f]], insert: dispatch.insert, delete: dispatch.delete, remove,
-          zones: zonesChanged ? zoneChainBody([...nextZones].filter(([k]) => nextTaps.has(k)).map(([, networkId]) => networkId)) : undefined,
-        }))));
+    };
+    const writeChains = (f: IpFamily) => runInNamespace(this.namespace, RESTORE[f], ['--noflush'], restoreText({
+      rewrite: [...dispatch.rewrite, ...rewrite[f]], insert: dispatch.insert, delete: dispatch.delete, remove, zones: zonesChanged ? zones : undefined,
+    }));
+    const families = chainsChange ? FAMILIES.filter(familyChanges) : [];
+    try {
+      // Every set is one this instance wrote (unknown after a failure or an adoption): it exists, so the rules
+      // may name it while a swap refills it whole, and sets and chains go at once.
+      if (setsToWrite.every((set) => this.setContents.get(set.name))) {
+        await settled(writeSets(), ...families.map(writeChains));
+      } else {
+        // A rule may not name a set that does not exist yet: sets first.
+        await writeSets();
+        await settled(...families.map(writeChains));
       }
     } catch (err) {
       // Part may have committed (one family, some sets): rewrite everything next time.
       this.invalidate();
       throw err;
     }
+    for (const set of setsToWrite) this.setContents.set(set.name, set.addresses.join(','));
     this.dispatchDirty = false;
+    this.zoneText = zones.join('\n');
     this.zones.clear();
     for (const [key, networkId] of nextZones) this.zones.set(key, networkId);
     for (const key of dropped) nextTaps.delete(key);
@@ -248,5 +266,6 @@ export class IptablesFirewall {
     for (const name of this.setContents.keys()) this.setContents.set(name, '');
     this.dispatchDirty = true;
     this.zones.clear();
+    this.zoneText = null;
   }
 }

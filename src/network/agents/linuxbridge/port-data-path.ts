@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import type { PortDataPath } from '../drivers.js';
 import { ensureBridge, linkExists, releaseBridgeIfEmpty } from '../bridges.js';
 import { ipArgs, runHostCommand } from '../host-commands.js';
+import { settled } from '../settled.js';
 import { deviceNames, type HostPortState } from '../state.js';
 import { IptablesFirewall } from './firewall.js';
 import { portKey } from './firewall-rules.js';
@@ -43,14 +44,6 @@ interface LinkInfo {
 
 /** The `networkId` argument that names an existing bridge to the shared bridge helpers (they use its first 11 characters). */
 const networkKeyOfBridge = (bridge: string): string => bridge.slice(BRIDGE_PREFIX.length);
-
-/** Awaits both, and only then fails with the first failure: nothing is left running behind the caller's back. */
-async function settled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
-  const [ra, rb] = await Promise.allSettled([a, b]);
-  if (ra.status === 'rejected') throw ra.reason;
-  if (rb.status === 'rejected') throw rb.reason;
-  return [ra.value, rb.value];
-}
 
 export class LinuxBridgePortDataPath implements PortDataPath {
   private readonly namespace: string | undefined;
