@@ -7,17 +7,18 @@ import type { Logger } from 'pino';
 import { nowIso } from '../db/timestamps.js';
 import type { ComputeDb } from './db/tables.js';
 
+/**
+ * Makes this service's row, or marks the existing one up. One statement: two
+ * processes of one binary starting together on a host (two schedulers, say)
+ * would otherwise both find no row and the second insert would fail its start.
+ */
 export async function registerService(db: ComputeDb, host: string, binary: string, topic: string): Promise<void> {
   const now = nowIso();
-  const existing = await db.selectFrom('services').select('id').where('host', '=', host).where('binary', '=', binary).where('deleted', '=', 0).executeTakeFirst();
-  if (existing) {
-    await db.updateTable('services').set({ last_seen_up: now, updated_at: now, topic }).where('id', '=', existing.id).execute();
-    return;
-  }
   await db.insertInto('services').values({
     uuid: randomUUID(), host, binary, topic, report_count: 0, disabled: 0, disabled_reason: null,
     forced_down: 0, last_seen_up: now, version: 1, created_at: now, updated_at: null, deleted: 0,
-  }).execute();
+  }).onConflict((oc) => oc.columns(['host', 'binary', 'deleted']).doUpdateSet({ last_seen_up: now, updated_at: now, topic }))
+    .execute();
 }
 
 export async function reportServiceUp(db: ComputeDb, host: string, binaries: readonly string[]): Promise<void> {
