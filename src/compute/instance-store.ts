@@ -8,6 +8,7 @@ import { InstanceNotFound } from './instance-not-found.js';
 import type { Flavor } from '../objects/flavor.js';
 import type { Instance } from '../objects/instance.js';
 import type { ComputeDb, InstancesTable } from './db/tables.js';
+import type { SaveGuard } from './host-objects/port.js';
 import { deleteConsoleTokensForInstance } from '../console/auth-tokens.js';
 
 export type InstanceRow = Selectable<InstancesTable>;
@@ -80,15 +81,19 @@ export type InstanceUpdate = Partial<Omit<InstanceRow, 'id' | 'uuid' | 'created_
  * is one of those (Nova's expected_task_state): false when it was not.
  */
 export async function updateInstance(
-  db: ComputeDb, uuid: string, values: InstanceUpdate, expectedTaskState?: Array<string | null>,
+  db: ComputeDb, uuid: string, values: InstanceUpdate, expectedTaskState?: Array<string | null>, guard?: SaveGuard,
 ): Promise<boolean> {
-  const res = await instanceUpdateQuery(db, uuid, values, expectedTaskState).executeTakeFirst();
+  const res = await instanceUpdateQuery(db, uuid, values, expectedTaskState, guard).executeTakeFirst();
   return Number(res.numUpdatedRows) > 0;
 }
 
 /** updateInstance's statement, not yet run: for a statement that does more in the same round trip. */
-export function instanceUpdateQuery(db: ComputeDb, uuid: string, values: InstanceUpdate, expectedTaskState?: Array<string | null>) {
+export function instanceUpdateQuery(
+  db: ComputeDb, uuid: string, values: InstanceUpdate, expectedTaskState?: Array<string | null>, guard: SaveGuard = {},
+) {
   let q = db.updateTable('instances').set({ ...values, updated_at: nowIso(), version: sql<number>`version + 1` }).where('uuid', '=', uuid).where('deleted', '=', 0);
+  if (guard.vmState !== undefined) q = q.where('vm_state', '=', guard.vmState);
+  if (guard.host !== undefined) q = q.where('host', '=', guard.host);
   if (expectedTaskState) {
     const nonNull = expectedTaskState.filter((s): s is string => s !== null);
     const allowNull = expectedTaskState.includes(null);

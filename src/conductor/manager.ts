@@ -103,8 +103,8 @@ export class ConductorManager implements RpcHandlers<typeof CONDUCTOR_OBJECT_RPC
     return this.store.saveInstance(uuid, values, expectedTaskState);
   }
 
-  saveInstanceWithEvent(ctx: RequestContext, { uuid, values, expectedTaskState, event }: ObjectArgs<'save_instance_with_event'>) {
-    return this.store.saveInstanceWithEvent(ctx, uuid, values, expectedTaskState, event);
+  saveInstanceWithEvent(ctx: RequestContext, { uuid, values, expectedTaskState, event, guard }: ObjectArgs<'save_instance_with_event'>) {
+    return this.store.saveInstanceWithEvent(ctx, uuid, values, expectedTaskState, event, guard);
   }
 
   destroyInstance(_ctx: RequestContext, { uuid }: ObjectArgs<'destroy_instance'>) {

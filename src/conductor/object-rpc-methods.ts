@@ -67,8 +67,8 @@ export const CONDUCTOR_OBJECT_RPC_API = declareRpcApi({
   service: 'conductor',
   topic: 'conductor',
   routing: 'topic',
-  // 1.1: get_group_placement. 1.2: save_instance_with_event.
-  version: '1.2',
+  // 1.1: get_group_placement. 1.2: save_instance_with_event. 1.3: its guard.
+  version: '1.3',
   methods: {
     // Instance
     get_instance: call('1.0', { uuid, read_deleted: defaulted(bool, () => false) }, nullable(instanceRecord)),
@@ -76,8 +76,9 @@ export const CONDUCTOR_OBJECT_RPC_API = declareRpcApi({
     save_instance: call('1.0', {
       uuid, values: record<InstanceUpdate>('instance fields'), expected_task_state: optional(listOf(nullable(str))),
     }, bool),
-    save_instance_with_event: call('1.2', {
+    save_instance_with_event: call('1.3', {
       uuid, values: record<InstanceUpdate>('instance fields'), expected_task_state: optional(listOf(nullable(str))), event: eventStep,
+      guard: optional(struct('a save guard', { vmState: optional(str), host: optional(str) })),
     }, struct('a save and its event', { saved: bool, event: nullable(actionEventRef) })),
     destroy_instance: call('1.0', { uuid }, none),
     add_instance_fault: call('1.0', {

@@ -304,6 +304,19 @@ for (const target of targets) {
           assert.deepEqual(await store.saveInstanceWithEvent(ctx, uuid, { display_name: 'renamed' }, undefined, {}), { saved: true, event: null });
         });
 
+        test('saveInstanceWithEvent with a guard applies only to a server in that vm_state on that host', async () => {
+          const uuid = await insertInstance(db, { vm_state: 'building' });
+          const ctx = ctxOf(`req-${randomUUID()}`);
+          await insertAction(db, uuid, ctx.requestId, 'create');
+          const start = { start: { event: 'compute__do_build_and_run_instance', host: 'h1' } };
+          assert.deepEqual(await store.saveInstanceWithEvent(ctx, uuid, { task_state: 'spawning' }, [null], start, { vmState: 'building', host: 'h2' }), { saved: false, event: null });
+          assert.deepEqual(await store.saveInstanceWithEvent(ctx, uuid, { task_state: 'spawning' }, [null], start, { vmState: 'active', host: 'h1' }), { saved: false, event: null });
+          assert.equal((await store.getInstance(uuid))?.instance.task_state, null);
+          const started = await store.saveInstanceWithEvent(ctx, uuid, { task_state: 'spawning' }, [null], start, { vmState: 'building', host: 'h1' });
+          assert.equal(started.saved, true);
+          assert.ok(started.event);
+        });
+
         test('startActionEvent answers null when the request recorded no action on the server', async () => {
           const uuid = await insertInstance(db);
           assert.equal(await store.startActionEvent(ctxOf(`req-${randomUUID()}`), uuid, 'compute_reboot_instance', 'h1'), null);

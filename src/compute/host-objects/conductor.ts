@@ -58,8 +58,8 @@ export class ConductorComputeHostStore implements ComputeHostStore {
     return this.ask(() => this.conductor.saveInstance(this.ctx, { uuid, values, expectedTaskState }));
   }
 
-  saveInstanceWithEvent(...[ctx, uuid, values, expectedTaskState, event]: Parameters<ComputeHostStore['saveInstanceWithEvent']>) {
-    return this.ask(() => this.conductor.saveInstanceWithEvent(ctx, { uuid, values, expectedTaskState, event }));
+  saveInstanceWithEvent(...[ctx, uuid, values, expectedTaskState, event, guard]: Parameters<ComputeHostStore['saveInstanceWithEvent']>) {
+    return this.ask(() => this.conductor.saveInstanceWithEvent(ctx, { uuid, values, expectedTaskState, event, guard }));
   }
 
   destroyInstance(uuid: string) {

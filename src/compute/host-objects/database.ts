@@ -63,8 +63,8 @@ export class DatabaseComputeHostStore implements ComputeHostStore {
     return updateInstance(this.db, uuid, values, expectedTaskState);
   }
 
-  saveInstanceWithEvent(...[ctx, uuid, values, expectedTaskState, event]: Parameters<ComputeHostStore['saveInstanceWithEvent']>) {
-    return saveInstanceWithEvent(this.db, ctx, uuid, values, expectedTaskState, event);
+  saveInstanceWithEvent(...[ctx, uuid, values, expectedTaskState, event, guard]: Parameters<ComputeHostStore['saveInstanceWithEvent']>) {
+    return saveInstanceWithEvent(this.db, ctx, uuid, values, expectedTaskState, event, guard);
   }
 
   destroyInstance(uuid: string) {

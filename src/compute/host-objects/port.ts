@@ -64,6 +64,17 @@ export interface EventStep {
   finish?: { ref: ActionEventRef; result: ActionEventResult; details: string | null; finishAction: boolean };
 }
 
+/**
+ * What a save expects of the server beside its task state: a build's first
+ * step applies only to a server still being built on that host, so a build
+ * cast twice (a conductor that died after casting it, its request handed to
+ * another) cannot start over a server already built, failed or moved on.
+ */
+export interface SaveGuard {
+  vmState?: string;
+  host?: string;
+}
+
 /** When a build never started its events (a lost cast), the one recorded as failed instead. */
 export interface InterruptedEventFallback {
   event: string;
@@ -90,6 +101,7 @@ export interface ComputeHostStore {
    */
   saveInstanceWithEvent(
     ctx: RequestContext, uuid: string, values: InstanceUpdate, expectedTaskState: Array<string | null> | undefined, event: EventStep,
+    guard?: SaveGuard,
   ): Promise<{ saved: boolean; event: ActionEventRef | null }>;
   /** Nova's instance.destroy(): the record is soft-deleted with what belongs to it. */
   destroyInstance(uuid: string): Promise<void>;

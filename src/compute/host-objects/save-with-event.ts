@@ -13,7 +13,7 @@ import { isPostgres, nowIso } from '../../db/schema-helpers.js';
 import type { ComputeDb } from '../db/tables.js';
 import { instanceUpdateQuery, updateInstance } from '../instance-store.js';
 import { finishActionEvent, insertActionEvent } from '../instance-actions.js';
-import type { ActionEventRef, EventStep, InstanceUpdate } from './port.js';
+import type { ActionEventRef, EventStep, InstanceUpdate, SaveGuard } from './port.js';
 
 export interface SavedWithEvent {
   saved: boolean;
@@ -22,9 +22,10 @@ export interface SavedWithEvent {
 
 export async function saveInstanceWithEvent(
   db: ComputeDb, ctx: RequestContext, uuid: string, values: InstanceUpdate, expectedTaskState: Array<string | null> | undefined, event: EventStep,
+  guard?: SaveGuard,
 ): Promise<SavedWithEvent> {
-  if (!isPostgres(db) || (!event.start && !event.finish)) return oneAfterAnother(db, ctx, uuid, values, expectedTaskState, event);
-  const save = instanceUpdateQuery(db, uuid, values, expectedTaskState).returning('uuid');
+  if (!isPostgres(db) || (!event.start && !event.finish)) return oneAfterAnother(db, ctx, uuid, values, expectedTaskState, event, guard);
+  const save = instanceUpdateQuery(db, uuid, values, expectedTaskState, guard).returning('uuid');
   const now = nowIso();
   if (event.start) {
     const { rows } = await sql<{ saved: string; event_id: number | null; action_id: number | null }>`
@@ -56,8 +57,9 @@ export async function saveInstanceWithEvent(
 
 async function oneAfterAnother(
   db: ComputeDb, ctx: RequestContext, uuid: string, values: InstanceUpdate, expectedTaskState: Array<string | null> | undefined, event: EventStep,
+  guard?: SaveGuard,
 ): Promise<SavedWithEvent> {
-  const saved = await updateInstance(db, uuid, values, expectedTaskState);
+  const saved = await updateInstance(db, uuid, values, expectedTaskState, guard);
   if (!saved) return { saved, event: null };
   if (event.start) return { saved, event: await insertActionEvent(db, ctx, uuid, event.start.event, event.start.host) };
   if (!event.finish) return { saved, event: null };

@@ -43,13 +43,13 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
     ? { task_state: TaskState.SPAWNING, root_device_name: ROOT_DEVICE, network_info: '[]', config_drive: configDrive }
     : { task_state: TaskState.BLOCK_DEVICE_MAPPING, root_device_name: ROOT_DEVICE };
 
-  // The first state change is also the check that the server still exists, and starts the build's event.
-  let exists: boolean;
+  // The first state change is also the check that the server still waits for its build here, and starts the build's event.
+  let started: boolean;
   let event: ActionEventRef | null;
   try {
-    ({ saved: exists, event } = await deps.store.saveInstanceWithEvent(ctx, uuid, firstState, [null], {
+    ({ saved: started, event } = await deps.store.saveInstanceWithEvent(ctx, uuid, firstState, [null], {
       start: { event: 'compute__do_build_and_run_instance', host: deps.host },
-    }));
+    }, { vmState: VmState.BUILDING, host: deps.host }));
   } catch (err) {
     // The conductor did not answer (a lost reply, a bus reconnecting, the conductor down): the change
     // may or may not have been made. Failing the build like any other keeps the server from waiting
@@ -57,9 +57,8 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
     await untilTheConductorAnswers(log, () => failBuild(deps, ctx, args, log, err, undefined));
     return;
   }
-  if (!exists) {
-    log.info('instance was deleted before its build started; releasing its allocation');
-    await deps.placement.deleteAllocations(uuid).catch(() => undefined);
+  if (!started) {
+    await notStarted(deps, log, uuid);
     return;
   }
 
@@ -104,7 +103,24 @@ export async function buildAndRunInstance(deps: ComputeHostDeps, ctx: RequestCon
   }
 }
 
-/** A build that will not finish here: its leftovers released, then rescheduled to an alternate, or ERROR after the last. */
+/**
+ * The server no longer waits for this build. Deleted: what it held is given
+ * back. Otherwise this is a build cast again (a conductor died after casting
+ * it and another took its request over) for a server that this host already
+ * built, or is building, or that failed or went elsewhere: whoever moved it on
+ * owns its allocation, so the duplicate is dropped without touching anything.
+ */
+async function notStarted(deps: ComputeHostDeps, log: Logger, uuid: string): Promise<void> {
+  const current = await deps.store.getInstance(uuid);
+  if (current) {
+    const { vm_state, task_state, host } = current.instance;
+    log.info({ vm_state, task_state, host }, 'build cast again for an instance no longer waiting for it here; dropped');
+    return;
+  }
+  log.info('instance was deleted before its build started; releasing its allocation');
+  await deps.placement.deleteAllocations(uuid).catch(() => undefined);
+}
+
 /** How long a compute host keeps telling a failed build to a conductor that does not answer. */
 const FAILURE_REPORT_DEADLINE_MS = 10 * 60_000;
 const FAILURE_REPORT_RETRY_MS = 2_000;
@@ -126,6 +142,7 @@ async function untilTheConductorAnswers(log: Logger, report: () => Promise<void>
   }
 }
 
+/** A build that will not finish here: its leftovers released, then rescheduled to an alternate, or ERROR after the last. */
 async function failBuild(
   deps: ComputeHostDeps, ctx: RequestContext, args: BuildAndRunInstanceArgs, log: Logger, err: unknown, networkAllocation: Promise<VifInfo[]> | undefined,
 ): Promise<void> {

@@ -4,10 +4,15 @@
  * wait in BUILD for a build that may never come. It leaves the host, goes to
  * ERROR with a fault, and gives back what the scheduler claimed for it; the
  * next create builds as usual. And a build_instances redelivered after its
- * conductor died gives back that attempt's claim and schedules again.
+ * conductor died finishes that attempt's work: a claim made for a server
+ * still being scheduled is given back and the server scheduled again; a
+ * server already put on a host is built there with its claim, whether or not
+ * the first attempt had cast its build.
  */
 import { describe, test, before, after } from 'node:test';
+import type { SendOptions } from '../../../src/bus/transport.js';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { startTestCloud, type TestCloud } from '../../helpers/cloud.js';
 import { allocationsOf, createServer, uploadImage, V237 } from '../../compute/fixtures.js';
 import { assertCloudConsistent } from '../../helpers/cloud-consistency.js';
@@ -87,6 +92,61 @@ describe('build_instances when the bus or an earlier attempt gets in the way', (
     } finally {
       transport.send = send;
     }
+    await assertCloudConsistent(cloud);
+  });
+
+  /**
+   * Runs a create whose build_instances is delivered twice, as the broker
+   * does when the conductor that took it dies before acknowledging it: the
+   * second delivery goes once the first attempt's cast to the compute host
+   * has happened (`castTaken`) or been lost with it (not). Answers the server.
+   */
+  async function deliveredTwice(name: string, castTaken: boolean) {
+    const transport = cloud.transport;
+    const send = transport.send.bind(transport);
+    let request: { body: string; opts?: SendOptions } | undefined;
+    let casts = 0;
+    let firstAttemptDone!: () => void;
+    const firstAttempt = new Promise<void>((resolve) => { firstAttemptDone = resolve; });
+    transport.send = async (topic, body, opts) => {
+      if (topic === 'conductor' && body.includes('build_instances')) request ??= { body, opts };
+      if (topic.startsWith('compute.') && body.includes('build_and_run_instance') && ++casts === 1) {
+        if (castTaken) await send(topic, body, opts);
+        firstAttemptDone();
+        return;
+      }
+      return send(topic, body, opts);
+    };
+    try {
+      const res = await create(name);
+      assert.equal(res.status, 202, JSON.stringify(res.json));
+      await firstAttempt;
+      const placedOn = (await (cloud.database.db as ComputeDb).selectFrom('instances').select('host')
+        .where('uuid', '=', res.json.server.id).executeTakeFirstOrThrow()).host;
+      assert.ok(placedOn, 'the first attempt recorded the host');
+      const claim = await allocationsOf(cloud, res.json.server.id);
+      // To a conductor process that never saw it (this one remembers the message's id and would drop it).
+      await send('conductor', JSON.stringify({ ...JSON.parse(request!.body), _unique_id: randomUUID() }), request!.opts);
+      const s = await cloud.waitForServer(res.json.server.id, 'ACTIVE');
+      return { s, placedOn, claim, casts };
+    } finally {
+      transport.send = send;
+    }
+  }
+
+  test('a redelivered build whose first attempt placed the server and died before casting its build builds it there with that claim', async () => {
+    const { s, placedOn, claim, casts } = await deliveredTwice('placed-not-cast', false);
+    assert.equal(casts, 2, 'the build is cast again');
+    assert.equal(s['OS-EXT-SRV-ATTR:host'], placedOn);
+    assert.deepEqual(await allocationsOf(cloud, s.id), claim, 'the first attempt\'s claim, neither released nor claimed again');
+    await assertCloudConsistent(cloud);
+  });
+
+  test('a redelivered build whose first attempt had cast its build leaves the build and its claim alone', async () => {
+    const { s, placedOn, claim } = await deliveredTwice('placed-and-cast', true);
+    assert.equal(s['OS-EXT-SRV-ATTR:host'], placedOn);
+    assert.deepEqual(await allocationsOf(cloud, s.id), claim);
+    assert.notDeepEqual(claim, {});
     await assertCloudConsistent(cloud);
   });
 });
