@@ -36,14 +36,15 @@ export const duplicateAddressPair = (mac: string | undefined, ip: string) => new
 export const addressPairNeedsPortSecurity = () => new Conflict(
   'Port Security must be enabled in order to have allowed address pairs on a port.', { type: 'AddressPairAndPortSecurityRequired' });
 
+/** An IPv4 or IPv6 address; Node takes an IPv6 zone (fe80::1%eth0), which no iptables rule can hold, so it is refused. */
 function validIpAddress(text: string): boolean {
-  return isIP(text) !== 0;
+  return isIP(text) !== 0 && !text.includes('%');
 }
 
 /** An address with a prefix length that fits its family ("10.0.0.5/24" is a subnet to Neutron too). */
 function validSubnet(text: string): boolean {
   const slash = text.indexOf('/');
-  const family = isIP(text.slice(0, slash));
+  const family = validIpAddress(text.slice(0, slash)) ? isIP(text.slice(0, slash)) : 0;
   const prefix = text.slice(slash + 1);
   return family !== 0 && /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }

@@ -71,6 +71,9 @@ for (const target of targets) {
         'AllowedAddressPair must contain ip_address');
       assert.equal(await neutronFault(create({ allowed_address_pairs: [{ ip_address: '10.44.0.300' }] }), 400),
         "'10.44.0.300' is not a valid IP address");
+      assert.equal(await neutronFault(create({ allowed_address_pairs: [{ ip_address: 'fe80::1%eth0' }] }), 400),
+        "'fe80::1%eth0' is not a valid IP address", 'an IPv6 zone is no address a firewall rule can match');
+      await neutronFault(create({ allowed_address_pairs: [{ ip_address: 'fe80::%eth0/64' }] }), 400);
       assert.equal(await neutronFault(create({ allowed_address_pairs: [{ ip_address: '10.44.0.0/33' }] }), 400),
         "'10.44.0.0/33' is not a valid IP subnet");
       assert.equal(await neutronFault(create({ allowed_address_pairs: [{ ip_address: '10.44.0.5', mac_address: 'not-a-mac' }] }), 400),
