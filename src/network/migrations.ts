@@ -299,6 +299,21 @@ async function agents(db: Kysely<any>): Promise<void> {
     .execute();
 }
 
+/**
+ * Allowed address pairs: what else a port may send from. The key is Neutron's
+ * (port, MAC, address), so one pair twice on a port cannot be stored; the
+ * position keeps the order the request gave, which is the order shown.
+ */
+async function allowedAddressPairs(db: Kysely<any>): Promise<void> {
+  await db.schema.createTable('neutron_allowed_address_pairs')
+    .addColumn('port_id', 'varchar(36)', (c) => c.notNull().references('neutron_ports.id').onDelete('cascade'))
+    .addColumn('mac_address', 'varchar(32)', (c) => c.notNull())
+    .addColumn('ip_address', 'varchar(64)', (c) => c.notNull())
+    .addColumn('position', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('pk_neutron_allowed_address_pairs', ['port_id', 'mac_address', 'ip_address'])
+    .execute();
+}
+
 export const networkMigrations: MigrationSet = {
   name: 'network',
   migrations: {
@@ -309,5 +324,6 @@ export const networkMigrations: MigrationSet = {
     '005_subnet_pools': { up: subnetPools },
     '006_rbac_policies': { up: rbacPolicies },
     '007_agents': { up: agents },
+    '008_allowed_address_pairs': { up: allowedAddressPairs },
   },
 };

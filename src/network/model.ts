@@ -4,6 +4,7 @@ import type { AllocatedIp, AllocationPool, FixedIpRequest } from './ipam.js';
 import type { NetworkRow, PortRow, SubnetRow, SubportRow, TrunkRow } from './tables.js';
 import type { TrunkDetails } from './trunk-ports.js';
 import type { ProviderSegment } from './provider.js';
+import type { AddressPair, AddressPairRequest } from './address-pairs.js';
 
 export type { AllocatedIp, AllocationPool, FixedIpRequest } from './ipam.js';
 
@@ -74,6 +75,8 @@ export interface PortCreate {
   binding_vnic_type: string;
   binding_profile: Record<string, unknown>;
   port_security_enabled: boolean;
+  /** undefined: none; a pair without a MAC takes the port's. */
+  allowed_address_pairs?: AddressPairRequest[];
   /** Set by the compute Node API: the port goes away with its instance. */
   created_by_compute?: boolean;
 }
@@ -83,7 +86,9 @@ export type PortUpdate = Partial<Omit<PortCreate, 'project_id' | 'network_id' | 
 export interface NetworkRecord { network: NetworkRow; subnetIds: string[]; tags: string[] }
 export interface SubnetRecord { subnet: SubnetRow; tags: string[] }
 /** trunkDetails: set on a trunk's parent port. */
-export interface PortRecord { port: PortRow; fixedIps: AllocatedIp[]; tags: string[]; trunkDetails?: TrunkDetails; securityGroups?: string[] }
+export interface PortRecord {
+  port: PortRow; fixedIps: AllocatedIp[]; tags: string[]; trunkDetails?: TrunkDetails; securityGroups?: string[]; allowedAddressPairs?: AddressPair[];
+}
 
 /** A subport as the request gave it: its segmentation is checked by the trunk rules, in Neutron's order. */
 export interface SubportRequest { port_id: string; segmentation_type?: unknown; segmentation_id?: unknown }

@@ -227,6 +227,7 @@ export class NetworkStore {
       const subnets = await trx.selectFrom('neutron_subnets').select('id').where('network_id', '=', id).execute();
       const owned = [id, ...ports.map((p) => p.id), ...subnets.map((s) => s.id)];
       await trx.deleteFrom('neutron_ip_allocations').where('network_id', '=', id).execute();
+      if (ports.length > 0) await trx.deleteFrom('neutron_allowed_address_pairs').where('port_id', 'in', ports.map((p) => p.id)).execute();
       await trx.deleteFrom('neutron_ports').where('network_id', '=', id).execute();
       await trx.deleteFrom('neutron_subnets').where('network_id', '=', id).execute();
       await trx.deleteFrom('neutron_tags').where('resource_id', 'in', owned).execute();

@@ -13,6 +13,7 @@ import { parseIpv4 } from './ipv4.js';
 import { tagsFor } from './tags.js';
 import { assertNotInTrunk, followParentBinding, trunkDetailsFor } from './trunk-ports.js';
 import type { KeyedMutex } from './keyed-mutex.js';
+import { addressPairNeedsPortSecurity, withPortMac, type AddressPair, type AddressPairRequest } from './address-pairs.js';
 import type { PortCreate, PortRecord, PortUpdate, Scope } from './model.js';
 
 /** OpenStack's MAC prefix (fa:16:3e), which guests and tools recognise as a cloud port. */
@@ -212,9 +213,12 @@ export class PortStore {
     const ips = ids.length === 0 ? [] : await this.db.selectFrom('neutron_ip_allocations')
       .select(['port_id', 'subnet_id', 'ip_address', 'ip_int']).where('port_id', 'in', ids).execute();
     const byPort = groupIps(ips);
-    const [tags, trunks, groups] = await Promise.all([tagsFor(this.db, ids), trunkDetailsFor(this.db, ids), this.groupsOf(ids)]);
+    const [tags, trunks, groups, pairs] = await Promise.all([
+      tagsFor(this.db, ids), trunkDetailsFor(this.db, ids), this.groupsOf(ids), addressPairsOf(this.db, ids),
+    ]);
     return rows.map((port) => ({
       port, fixedIps: byPort.get(port.id) ?? [], tags: tags.get(port.id) ?? [], trunkDetails: trunks.get(port.id), securityGroups: groups.get(port.id) ?? [],
+      allowedAddressPairs: pairs.get(port.id) ?? [],
     }));
   }
 
@@ -236,6 +240,7 @@ export class PortStore {
   async create(inputs: PortCreate[], context?: PortCreateContext): Promise<PortRecord[]> {
     const networkIds = [...new Set(inputs.map((i) => i.network_id))];
     const macs = inputs.map((i) => (i.mac_address === undefined ? undefined : checkMac(i.mac_address)));
+    for (const input of inputs) checkPortSecurity(input.port_security_enabled, input.allowed_address_pairs);
     return this.allocating(networkIds, async (trx) => {
       const { networks, subnets } = await loadNetworks(trx, networkIds);
       if (context) {
@@ -278,7 +283,8 @@ export class PortStore {
         }
         if (!inserted) throw new Conflict('Unable to generate a unique mac address.', { type: 'MacAddressGenerationFailure' });
         const ips = await allocatePortAddresses(trx, row.id, input.network_id, netSubnets, resolved, input.fixed_ips === undefined, this.hints);
-        out.push({ port: row, fixedIps: ips, tags: [] });
+        const pairs = await setAddressPairs(trx, row.id, row.mac_address, input.allowed_address_pairs ?? []);
+        out.push({ port: row, fixedIps: ips, tags: [], allowedAddressPairs: pairs });
       }
       return out;
     });
@@ -308,7 +314,15 @@ export class PortStore {
     if (patch.port_security_enabled !== undefined) values.port_security_enabled = patch.port_security_enabled ? 1 : 0;
     values.status = statusFor(values.binding_host_id ?? current.binding_host_id,
       (values.admin_state_up ?? current.admin_state_up) === 1);
+    const portSecurity = patch.port_security_enabled ?? current.port_security_enabled === 1;
     const apply = async (trx: NetworkDb) => {
+      if (patch.allowed_address_pairs !== undefined) {
+        checkPortSecurity(portSecurity, patch.allowed_address_pairs);
+        await setAddressPairs(trx, current.id, values.mac_address ?? current.mac_address, patch.allowed_address_pairs);
+      } else if (!portSecurity && (await addressPairsOf(trx, [current.id])).has(current.id)) {
+        // Turning port security off would leave pairs nothing enforces.
+        throw addressPairNeedsPortSecurity();
+      }
       if (patch.fixed_ips !== undefined) await this.replaceAddresses(trx, current, patch.fixed_ips, values.device_owner ?? current.device_owner);
       const r = await trx.updateTable('neutron_ports')
         .set({ ...values, updated_at: nowIso(), revision_number: current.revision_number + 1 })
@@ -325,6 +339,9 @@ export class PortStore {
         return before.filter((b) => !after.has(b.ip_address));
       });
       this.released(freed);
+    } else if (patch.allowed_address_pairs !== undefined || !portSecurity) {
+      // The pairs are replaced, or checked against port security, in the same transaction as the port row.
+      await this.db.transaction().execute(apply);
     } else {
       await apply(this.db);
     }
@@ -381,9 +398,36 @@ export async function deletePortRows(trx: NetworkDb, ids: readonly string[]): Pr
     .set({ fixed_port_id: null, fixed_ip_address: null, router_id: null, status: 'DOWN', updated_at: nowIso() })
     .where('fixed_port_id', 'in', ids).execute();
   await trx.deleteFrom('neutron_ip_allocations').where('port_id', 'in', ids).execute();
+  await trx.deleteFrom('neutron_allowed_address_pairs').where('port_id', 'in', ids).execute();
   await trx.deleteFrom('neutron_tags').where('resource_id', 'in', ids).execute();
   const r = await trx.deleteFrom('neutron_ports').where('id', 'in', ids).executeTakeFirst();
   return { ips, deleted: Number(r.numDeletedRows) };
+}
+
+/** Pairs need port security: it is what would let them through its anti-spoofing rules. */
+function checkPortSecurity(portSecurity: boolean, pairs: readonly AddressPairRequest[] | undefined): void {
+  if (!portSecurity && pairs !== undefined && pairs.length > 0) throw addressPairNeedsPortSecurity();
+}
+
+/** Makes the port's pairs exactly `pairs` (an update replaces the whole list, as Neutron's does). */
+async function setAddressPairs(trx: NetworkDb, portId: string, portMac: string, pairs: readonly AddressPairRequest[]): Promise<AddressPair[]> {
+  const stored = withPortMac(pairs, portMac);
+  await trx.deleteFrom('neutron_allowed_address_pairs').where('port_id', '=', portId).execute();
+  if (stored.length > 0) {
+    await trx.insertInto('neutron_allowed_address_pairs')
+      .values(stored.map((p, position) => ({ port_id: portId, mac_address: p.mac_address, ip_address: p.ip_address, position }))).execute();
+  }
+  return stored;
+}
+
+/** Each port's pairs in the order they were given, by port id (ports without pairs are absent). */
+export async function addressPairsOf(db: NetworkDb, ids: readonly string[]): Promise<Map<string, AddressPair[]>> {
+  const out = new Map<string, AddressPair[]>();
+  if (ids.length === 0) return out;
+  const rows = await db.selectFrom('neutron_allowed_address_pairs').select(['port_id', 'mac_address', 'ip_address'])
+    .where('port_id', 'in', [...ids]).orderBy('port_id').orderBy('position').execute();
+  for (const r of rows) out.set(r.port_id, [...(out.get(r.port_id) ?? []), { ip_address: r.ip_address, mac_address: r.mac_address }]);
+  return out;
 }
 
 /** An address given as text must at least look like IPv4 before it reaches IPAM. */

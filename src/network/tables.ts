@@ -79,6 +79,15 @@ export interface IpAllocationRow {
   ip_int: number;
 }
 
+/** A (MAC, IP or CIDR) pair a port may send from besides its own addresses. */
+export interface AllowedAddressPairRow {
+  port_id: string;
+  mac_address: string;
+  ip_address: string;
+  /** the pair's place in the list the request gave */
+  position: number;
+}
+
 export interface TagRow {
   resource_id: string;
   tag: string;
@@ -255,6 +264,7 @@ export interface NetworkTables {
   neutron_ports: PortRow;
   neutron_ip_allocations: IpAllocationRow;
   neutron_tags: TagRow;
+  neutron_allowed_address_pairs: AllowedAddressPairRow;
   neutron_security_groups: SecurityGroupRow;
   neutron_default_security_groups: DefaultSecurityGroupRow;
   neutron_security_group_rules: SecurityGroupRuleRow;

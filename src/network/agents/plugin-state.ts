@@ -6,7 +6,7 @@
  * plugin: a network it serves gets its DHCP port.
  */
 import type { KeyedMutex } from '../keyed-mutex.js';
-import type { PortStore } from '../ports.js';
+import { addressPairsOf, type PortStore } from '../ports.js';
 import { ROUTER_GATEWAY, ROUTER_INTERFACE } from '../routers.js';
 import type { NetworkDb, PortRow, SecurityGroupRuleRow, SubnetRow } from '../tables.js';
 import type { PortForAddress } from './plugin-rpc.js';
@@ -79,8 +79,9 @@ export class AgentStates {
     const ports = await q.orderBy('neutron_ports.id').execute();
     if (ports.length === 0) return [];
     const ids = ports.map((p) => p.id);
-    const [ips, bindings] = await Promise.all([
+    const [ips, pairs, bindings] = await Promise.all([
       this.fixedIpsOf(ids),
+      addressPairsOf(this.db, ids),
       this.db.selectFrom('neutron_security_group_port_bindings').select(['port_id', 'security_group_id']).where('port_id', 'in', ids).execute(),
     ]);
     const groupIds = [...new Set(bindings.map((b) => b.security_group_id))];
@@ -93,20 +94,32 @@ export class AgentStates {
     for (const b of bindings) groupsOf.set(b.port_id, [...(groupsOf.get(b.port_id) ?? []), b.security_group_id]);
     return ports.map((p) => ({
       portId: p.id, networkId: p.network_id, macAddress: p.mac_address, fixedIps: ips.get(p.id) ?? [],
-      portSecurityEnabled: p.port_security_enabled === 1, allowedAddressPairs: [],
+      portSecurityEnabled: p.port_security_enabled === 1,
+      allowedAddressPairs: (pairs.get(p.id) ?? []).map((a) => ({ ipAddress: a.ip_address, macAddress: a.mac_address })),
       rules: (groupsOf.get(p.id) ?? []).sort().flatMap((g) => rulesOf.get(g) ?? []), mtu: p.mtu,
     }));
   }
 
-  /** The fixed addresses of every port in each group, by group id. */
+  /**
+   * The addresses of every port in each group, by group id: its fixed IPs and
+   * its allowed address pairs' addresses (Neutron counts both as the group's
+   * members, so traffic from a pair's VIP is from the group).
+   */
   private async groupMemberAddresses(groupIds: readonly string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     if (groupIds.length === 0) return out;
-    const rows = await this.db.selectFrom('neutron_security_group_port_bindings')
-      .innerJoin('neutron_ip_allocations', 'neutron_ip_allocations.port_id', 'neutron_security_group_port_bindings.port_id')
-      .select(['neutron_security_group_port_bindings.security_group_id as group_id', 'neutron_ip_allocations.ip_address'])
-      .where('neutron_security_group_port_bindings.security_group_id', 'in', [...groupIds]).execute();
-    for (const r of rows) out.set(r.group_id, [...(out.get(r.group_id) ?? []), r.ip_address]);
+    const inGroups = [...groupIds];
+    const [fixed, paired] = await Promise.all([
+      this.db.selectFrom('neutron_security_group_port_bindings')
+        .innerJoin('neutron_ip_allocations', 'neutron_ip_allocations.port_id', 'neutron_security_group_port_bindings.port_id')
+        .select(['neutron_security_group_port_bindings.security_group_id as group_id', 'neutron_ip_allocations.ip_address'])
+        .where('neutron_security_group_port_bindings.security_group_id', 'in', inGroups).execute(),
+      this.db.selectFrom('neutron_security_group_port_bindings')
+        .innerJoin('neutron_allowed_address_pairs', 'neutron_allowed_address_pairs.port_id', 'neutron_security_group_port_bindings.port_id')
+        .select(['neutron_security_group_port_bindings.security_group_id as group_id', 'neutron_allowed_address_pairs.ip_address'])
+        .where('neutron_security_group_port_bindings.security_group_id', 'in', inGroups).execute(),
+    ]);
+    for (const r of [...fixed, ...paired]) out.set(r.group_id, [...(out.get(r.group_id) ?? []), r.ip_address]);
     for (const [g, list] of out) out.set(g, [...new Set(list)].sort());
     return out;
   }

@@ -23,6 +23,8 @@ const EXTENSIONS: Extension[] = [
   { alias: 'standard-attr-timestamp', name: 'Resource timestamps', description: 'Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes.' },
   { alias: 'standard-attr-tag', name: 'Tag support for resources with standard attribute: subnet, trunk, router, network, floatingip, subnetpool, port', description: 'Enables to set tag on resources with standard attribute.' },
   { alias: 'security-group', name: 'security-group', description: 'The security groups extension.' },
+  { alias: 'port-security', name: 'Port Security', description: 'Provides port security' },
+  { alias: 'allowed-address-pairs', name: 'Allowed Address Pairs', description: 'Provides allowed address pairs' },
   { alias: 'trunk', name: 'Trunk Extension', description: 'Provides support for trunk ports' },
   { alias: 'trunk-details', name: 'Trunk port details', description: 'Expose trunk port details' },
   { alias: 'router', name: 'Neutron L3 Router', description: 'Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway.' },

@@ -6,6 +6,7 @@ import { PORT_LISTING } from '../ports.js';
 import { parseListRequest } from '../listing.js';
 import { portNotFound } from '../errors.js';
 import { securityGroupNotFound } from '../security-groups.js';
+import { checkAddressPairs } from '../address-pairs.js';
 import { ADMIN_SCOPE, scopeOf, type FixedIpRequest, type PortCreate, type PortRecord, type PortUpdate } from '../model.js';
 import type { NetworkRow, PortRow } from '../tables.js';
 import { neutron, validate } from '../../http/validation.js';
@@ -51,6 +52,7 @@ function parseSettable(item: Body): PortUpdate {
   if (item['binding:vnic_type'] !== undefined) p.binding_vnic_type = item['binding:vnic_type'] as string;
   if (item['binding:profile'] !== undefined) p.binding_profile = item['binding:profile'] as Record<string, unknown>;
   if (item.port_security_enabled !== undefined) p.port_security_enabled = asBool('port_security_enabled', item.port_security_enabled);
+  if (item.allowed_address_pairs !== undefined) p.allowed_address_pairs = checkAddressPairs(item.allowed_address_pairs);
   return p;
 }
 
@@ -72,6 +74,7 @@ function parseCreate(item: Body, auth: AuthContext): { input: PortCreate; tags: 
       binding_vnic_type: s.binding_vnic_type ?? 'normal',
       binding_profile: s.binding_profile ?? {},
       port_security_enabled: s.port_security_enabled ?? true,
+      allowed_address_pairs: s.allowed_address_pairs,
       created_by_compute: item[CREATED_BY_COMPUTE] === true,
     },
     tags: (item.tags as string[] | undefined) ?? [],

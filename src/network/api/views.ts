@@ -78,7 +78,7 @@ export function subnetView({ subnet: s, tags }: SubnetRecord): View {
 }
 
 /** `showBinding`: whether the caller may see the binding:* details (admin only by default). */
-export function portView({ port: p, fixedIps, tags, trunkDetails, securityGroups }: PortRecord, binding: VifBinding, showBinding: boolean): View {
+export function portView({ port: p, fixedIps, tags, trunkDetails, securityGroups, allowedAddressPairs }: PortRecord, binding: VifBinding, showBinding: boolean): View {
   const bound = p.binding_host_id !== '';
   const view: View = {
     id: p.id,
@@ -92,7 +92,7 @@ export function portView({ port: p, fixedIps, tags, trunkDetails, securityGroups
     device_id: p.device_id,
     device_owner: p.device_owner,
     fixed_ips: fixedIps.map((ip) => ({ subnet_id: ip.subnet_id, ip_address: ip.ip_address })),
-    allowed_address_pairs: [],
+    allowed_address_pairs: (allowedAddressPairs ?? []).map((a) => ({ ip_address: a.ip_address, mac_address: a.mac_address })),
     extra_dhcp_opts: [],
     security_groups: securityGroups ?? [],
     description: p.description,

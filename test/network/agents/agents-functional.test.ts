@@ -115,6 +115,22 @@ describe(...functionalSuite('network agents'), () => {
     await cloud.waitForServer(server.id, 'DELETED');
   });
 
+  test('allowed address pairs set on a wired port reach its data path, and clearing them follows', inProcessOnly('reads the noop data path'), async () => {
+    const server = await bootActive(cloud, { name: 'vrrp', imageRef: image, flavorRef: '1', networks: [{ uuid: net }] });
+    const [port] = await portsOf(cloud, server.id);
+    await until('the port on the data path', () => dataPath().ports.get(port.id));
+    await api('PUT', `/ports/${port.id}`, { port: { allowed_address_pairs: [{ ip_address: '10.0.0.250' }] } });
+    const paired = await until('the pair on the wired port', () => {
+      const pairs = dataPath().ports.get(port.id)?.allowedAddressPairs;
+      return pairs?.length ? pairs : undefined;
+    }, 1000);
+    assert.deepEqual(paired, [{ ipAddress: '10.0.0.250', macAddress: port.mac_address }]);
+    await api('PUT', `/ports/${port.id}`, { port: { allowed_address_pairs: [] } });
+    await until('the pair gone from the wired port', () => dataPath().ports.get(port.id)?.allowedAddressPairs.length === 0, 1000);
+    await cloud.request('DELETE', `/compute/v2.1/servers/${server.id}`);
+    await cloud.waitForServer(server.id, 'DELETED');
+  });
+
   test('a router with a floating IP reaches the L3 agent\'s driver, and disassociation leaves it', inProcessOnly('reads the noop router driver'), async () => {
     const ext = (await api('POST', '/networks', { network: { name: 'public', 'router:external': true } })).network;
     await api('POST', '/subnets', { subnet: { network_id: ext.id, ip_version: 4, cidr: '203.0.113.0/24' } });

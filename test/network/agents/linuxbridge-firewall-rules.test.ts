@@ -95,6 +95,38 @@ describe('port chain text', () => {
     assert.equal(linkLocalOf('fa:16:3e:11:22:33'), 'fe80::f816:3eff:fe11:2233');
   });
 
+  it("an address pair's source (an address or a CIDR, with its MAC) is let out; any other source or MAC still meets the DROP", () => {
+    const p = port([], { allowedAddressPairs: [{ ipAddress: '192.0.2.0/24', macAddress: 'fa:16:3e:aa:bb:cc' }, { ipAddress: '10.0.0.50', macAddress: 'FA:16:3E:11:22:33' }] });
+    const spoof = chain(p, 4, 'spoof');
+    assert.deepEqual(spoof, [
+      '-s 10.0.0.5 -m mac --mac-source fa:16:3e:11:22:33 -j RETURN',
+      '-s 192.0.2.0/24 -m mac --mac-source fa:16:3e:aa:bb:cc -j RETURN',
+      '-s 10.0.0.50 -m mac --mac-source fa:16:3e:11:22:33 -j RETURN',
+      '-j DROP',
+    ]);
+    // Nothing else returns: a source outside the pairs, or a pair's address under another MAC, falls through to the DROP.
+    assert.equal(spoof.filter((l) => l.endsWith('-j RETURN')).length, 3);
+    assert.equal(spoof.at(-1), '-j DROP');
+    assert.deepEqual(chain(port([]), 4, 'spoof'), ['-s 10.0.0.5 -m mac --mac-source fa:16:3e:11:22:33 -j RETURN', '-j DROP'], 'without pairs, only the fixed IP');
+  });
+
+  it('an IPv6 pair under its own MAC also lets that MAC send from its link-local address', () => {
+    const p = port([], { allowedAddressPairs: [{ ipAddress: '2001:db8::/64', macAddress: 'fa:16:3e:aa:bb:cc' }, { ipAddress: '10.0.0.60', macAddress: 'fa:16:3e:dd:ee:ff' }] });
+    const spoof = chain(p, 6, 'spoof');
+    assert.ok(spoof.includes('-s 2001:db8::/64 -m mac --mac-source fa:16:3e:aa:bb:cc -j RETURN'));
+    assert.ok(spoof.includes(`-s ${linkLocalOf('fa:16:3e:aa:bb:cc')} -m mac --mac-source fa:16:3e:aa:bb:cc -j RETURN`));
+    assert.ok(spoof.includes(`-s ${linkLocalOf('fa:16:3e:11:22:33')} -m mac --mac-source fa:16:3e:11:22:33 -j RETURN`));
+    assert.ok(!spoof.some((l) => l.includes('fa:16:3e:dd:ee:ff')), 'an IPv4 pair gives its MAC nothing in IPv6');
+    assert.ok(!chain(p, 4, 'spoof').some((l) => l.includes('2001:db8')), 'an IPv6 pair stays out of iptables');
+  });
+
+  it('a remote group holding a /0 pair puts its two halves in the set (hash:net cannot hold a /0)', () => {
+    const p = port([rule({ remoteGroupAddresses: ['10.0.0.7', '0.0.0.0/0'], remoteGroupId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' }),
+      rule({ ethertype: 'IPv6', remoteGroupAddresses: ['::/0'], remoteGroupId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' })]);
+    assert.deepEqual(portChainBodies(p, 4).sets[0]!.addresses, ['0.0.0.0/1', '10.0.0.7', '128.0.0.0/1']);
+    assert.deepEqual(portChainBodies(p, 6).sets[0]!.addresses, ['8000::/1', '::/1']);
+  });
+
   it('the guest may ask for DHCP but never answer it, and its chains default to deny after conntrack', () => {
     const egress = chain(port([]), 4, 'egress');
     const spoofJump = egress.findIndex((l) => l.startsWith(`-j ${CHAIN_PREFIX}s`));

@@ -153,6 +153,24 @@ describe('Linux bridge firewall with real traffic', { skip }, () => {
     await reaches(b, a);
   });
 
+  it("a CIDR pair with its own MAC lets the guest send from inside the CIDR under that MAC; outside it, nothing gets through", async () => {
+    const ips = ['10.30.0.43', '10.30.0.44'];
+    const pairMac = 'fa:16:3e:00:00:77';
+    // .180 is a group member too, so only anti-spoofing can stop it.
+    const members = [...ips, '10.30.0.160/28', '10.30.0.180'];
+    const a = await lab.addGuest(lab.portState(ips[0]!, defaultGroupRules(members)));
+    const b = await lab.addGuest(lab.portState(ips[1]!, defaultGroupRules(members), { allowedAddressPairs: [{ ipAddress: '10.30.0.160/28', macAddress: pairMac }] }));
+    await dataPath.plugPort(a.port);
+    await dataPath.plugPort(b.port);
+    await lab.guestIp(b, ['link', 'set', 'eth0', 'address', pairMac]);
+    await lab.guestIp(b, ['addr', 'del', `${b.ip}/24`, 'dev', 'eth0']);
+    await lab.guestIp(b, ['addr', 'add', '10.30.0.170/24', 'dev', 'eth0']);
+    await reaches(b, a);
+    await lab.guestIp(b, ['addr', 'del', '10.30.0.170/24', 'dev', 'eth0']);
+    await lab.guestIp(b, ['addr', 'add', '10.30.0.180/24', 'dev', 'eth0']);
+    assert.equal(await lab.ping(b, a), false, 'from an address outside the pair');
+  });
+
   it('with port security off there are no chains and everything passes, spoofed or not', async () => {
     const [d, e] = await group(['10.30.0.51', '10.30.0.52'], { portSecurityEnabled: false, rules: [] });
     await reaches(d!, e!);

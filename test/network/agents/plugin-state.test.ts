@@ -82,6 +82,33 @@ for (const target of targets) {
       assert.deepEqual(ports.map((p) => [p.portId, p.portSecurityEnabled]), [[open.id, false]]);
     });
 
+    test("a port's allowed address pairs reach its host state, and its groups' remote sets hold the pairs' addresses", async () => {
+      const { networkId } = await network();
+      const vrrp = await group('vrrp');
+      const peers = await group('peers');
+      await rule({ security_group_id: peers.id, protocol: '112', remote_group_id: vrrp.id });
+      const pairs = [{ ip_address: '10.99.0.100' }, { ip_address: '198.51.100.0/24', mac_address: 'fa:16:3e:00:00:09' }];
+      const member = await guestPort(networkId, 'host-e', { allowed_address_pairs: pairs });
+      const watcher = await guestPort(networkId, 'host-f');
+      await setGroups(member.id, [vrrp.id]);
+      await setGroups(watcher.id, [peers.id]);
+
+      const [mine] = await states().hostPorts('host-e');
+      assert.deepEqual(mine!.allowedAddressPairs, [
+        { ipAddress: '10.99.0.100', macAddress: member.mac_address },
+        { ipAddress: '198.51.100.0/24', macAddress: 'fa:16:3e:00:00:09' },
+      ]);
+      const [theirs] = await states().hostPorts('host-f');
+      assert.deepEqual(theirs!.allowedAddressPairs, []);
+      const fromVrrp = theirs!.rules.find((r) => r.protocol === '112')!;
+      assert.deepEqual(fromVrrp.remoteGroupAddresses, [member.fixed_ips[0].ip_address, '10.99.0.100', '198.51.100.0/24'].sort());
+
+      await answered(call('admin', 'PUT', `/ports/${member.id}`, { port: { allowed_address_pairs: [] } }), 200);
+      assert.deepEqual((await states().hostPorts('host-e'))[0]!.allowedAddressPairs, []);
+      const after = (await states().hostPorts('host-f'))[0]!.rules.find((r) => r.protocol === '112')!;
+      assert.deepEqual(after.remoteGroupAddresses, [member.fixed_ips[0].ip_address], 'cleared pairs leave the set');
+    });
+
     test('each DHCP network gets one DHCP port, made once, and host entries for its ports', async () => {
       const { networkId, subnetId } = await network();
       const noDhcp = await network({ enable_dhcp: false });

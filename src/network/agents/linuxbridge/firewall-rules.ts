@@ -135,8 +135,14 @@ function contentKey(members: string): string {
   return key;
 }
 
+/** hash:net cannot hold a /0 (an allowed address pair may be one): its two halves stand for it, as in Neutron. */
+function setMembers(address: string): string[] {
+  if (!address.endsWith('/0')) return [address];
+  return familyOf(address) === 4 ? ['0.0.0.0/1', '128.0.0.0/1'] : ['::/1', '8000::/1'];
+}
+
 function addressSet(rule: FirewallRule, family: IpFamily, addresses: string[]): AddressSet {
-  const sorted = [...new Set(addresses)].sort();
+  const sorted = [...new Set(addresses.flatMap(setMembers))].sort();
   // Without the group's id, the set is named by its content: equal groups share one.
   const key = rule.remoteGroupId ? rule.remoteGroupId.toLowerCase().slice(0, SET_KEY_CHARS) : contentKey(sorted.join(','));
   return { name: `${SET_PREFIX}${family}-${key}`, family, addresses: sorted };
@@ -181,14 +187,23 @@ export function linkLocalOf(mac: string): string {
   return `fe80::${groups.join(':')}`;
 }
 
-/** The (source address, MAC) pairs the guest may send from in this family: fixed IPs and allowed address pairs. */
+/**
+ * The (source address or CIDR, MAC) pairs the guest may send from in this
+ * family: fixed IPs and allowed address pairs. In IPv6 each MAC also sends
+ * from its own link-local address, a pair's MAC included (as Neutron allows),
+ * or a VRRP peer taking over a pair's MAC could not do neighbour discovery.
+ */
 function spoofPairs(port: HostPortState, family: IpFamily): Array<[string, string]> {
   const mac = port.macAddress.toLowerCase();
   const pairs: Array<[string, string]> = port.fixedIps.filter((f) => familyOf(f.ipAddress) === family).map((f) => [f.ipAddress, mac]);
+  const macs = [mac];
   for (const ap of port.allowedAddressPairs) {
-    if (familyOf(ap.ipAddress) === family) pairs.push([ap.ipAddress, (ap.macAddress || mac).toLowerCase()]);
+    if (familyOf(ap.ipAddress) !== family) continue;
+    const pairMac = (ap.macAddress || mac).toLowerCase();
+    pairs.push([ap.ipAddress, pairMac]);
+    macs.push(pairMac);
   }
-  if (family === 6) pairs.push([linkLocalOf(mac), mac]);
+  if (family === 6) for (const m of new Set(macs)) pairs.push([linkLocalOf(m), m]);
   return pairs;
 }
 

@@ -11,13 +11,22 @@ export const fixedIp = {
   'x-reason': { type: "'%j' is not a dictionary", anyOf: 'each entry needs subnet_id or ip_address' },
 } as const;
 
+/**
+ * allowed_address_pairs: a list of objects, or null for none. What each entry
+ * holds is checked in Neutron's order by checkAddressPairs (../../address-pairs.ts),
+ * as its count is checked before its entries.
+ */
+const addressPairs = {
+  type: ['array', 'null'], items: { type: 'object' },
+} as const;
+
 const settable = {
   name: string(), description: string(), admin_state_up: boolean, mac_address: string(), fixed_ips: list(fixedIp),
   device_id: string(), device_owner: string(), 'binding:host_id': string(),
   // The one vnic type a software bridge can give.
   'binding:vnic_type': { type: 'string', maxLength: 255, enum: ['normal'] },
   'binding:profile': dict, port_security_enabled: boolean,
-  security_groups: onlyEmptyList, allowed_address_pairs: onlyEmptyList, extra_dhcp_opts: onlyEmptyList,
+  security_groups: onlyEmptyList, allowed_address_pairs: addressPairs, extra_dhcp_opts: onlyEmptyList,
 };
 const READ_ONLY = [
   'id', 'network_id', 'tenant_id', 'project_id', 'status', 'created_at', 'updated_at', 'revision_number',
