@@ -13,6 +13,7 @@ import { parseIpv4 } from './ipv4.js';
 import { tagsFor } from './tags.js';
 import { assertNotInTrunk, followParentBinding, trunkDetailsFor } from './trunk-ports.js';
 import type { KeyedMutex } from './keyed-mutex.js';
+import { checkPortSecurityUpdate } from './port-security.js';
 import { addressPairNeedsPortSecurity, withPortMac, type AddressPair, type AddressPairRequest } from './address-pairs.js';
 import type { PortCreate, PortRecord, PortUpdate, Scope } from './model.js';
 
@@ -290,7 +291,8 @@ export class PortStore {
     });
   }
 
-  async update(current: PortRow, patch: PortUpdate): Promise<PortRecord> {
+  /** `securityGroups`: the groups the same request gives the port, checked against its port security here. */
+  async update(current: PortRow, patch: PortUpdate, opts: { securityGroups?: readonly string[] } = {}): Promise<PortRecord> {
     const values: Partial<PortRow> = {};
     if (patch.mac_address !== undefined) {
       const mac = checkMac(patch.mac_address);
@@ -322,6 +324,11 @@ export class PortStore {
       } else if (!portSecurity && (await addressPairsOf(trx, [current.id])).has(current.id)) {
         // Turning port security off would leave pairs nothing enforces.
         throw addressPairNeedsPortSecurity();
+      }
+      if (!portSecurity) {
+        const bound = await trx.selectFrom('neutron_security_group_port_bindings').select('security_group_id')
+          .where('port_id', '=', current.id).execute();
+        checkPortSecurityUpdate(portSecurity, opts.securityGroups, bound.map((b) => b.security_group_id));
       }
       if (patch.fixed_ips !== undefined) await this.replaceAddresses(trx, current, patch.fixed_ips, values.device_owner ?? current.device_owner);
       const r = await trx.updateTable('neutron_ports')

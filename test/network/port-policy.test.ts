@@ -68,7 +68,8 @@ describe('network policy on port and subnet attributes', () => {
     const forDemo = await port('admin', { network_id: sharedId, project_id: TEST_AUTH.demo.projectId, port_security_enabled: false });
     assert.equal(forDemo.port_security_enabled, false);
     const demoPort = await port('demo', { network_id: sharedId });
-    const updated = await ok(call('admin', 'PUT', `/ports/${demoPort.id}`, { port: { port_security_enabled: false } }), 200);
+    // Its groups go in the same request: port security cannot go while they stay.
+    const updated = await ok(call('admin', 'PUT', `/ports/${demoPort.id}`, { port: { port_security_enabled: false, security_groups: [] } }), 200);
     assert.equal(updated.port.port_security_enabled, false);
   });
 

@@ -7,6 +7,7 @@ import { parseListRequest } from '../listing.js';
 import { portNotFound } from '../errors.js';
 import { securityGroupNotFound } from '../security-groups.js';
 import { checkAddressPairs } from '../address-pairs.js';
+import { checkGroupsAllowed, newPortSecurity } from '../port-security.js';
 import { ADMIN_SCOPE, scopeOf, type FixedIpRequest, type PortCreate, type PortRecord, type PortUpdate } from '../model.js';
 import type { NetworkRow, PortRow } from '../tables.js';
 import { neutron, validate } from '../../http/validation.js';
@@ -153,6 +154,11 @@ export function registerPortRoutes(app: FastifyInstance, ctx: NetworkApiContext)
       const target = portTarget(input, network);
       enforce(policy, 'create_port', target, request.auth);
       enforceAttributes(ctx, 'create', items[i]!, given, target, request.auth);
+      const askedGroups = items[i]!.security_groups as string[] | undefined;
+      input.port_security_enabled = newPortSecurity(
+        { device_owner: input.device_owner, given: given.port_security_enabled, fixedIps: input.fixed_ips, askedGroups },
+        network.port_security_enabled === 1);
+      checkGroupsAllowed(input.port_security_enabled, askedGroups);
     }
     // Groups are looked up before anything is made, so an unknown one creates nothing.
     const groups: string[][] = [];
@@ -189,7 +195,7 @@ export function registerPortRoutes(app: FastifyInstance, ctx: NetworkApiContext)
       const missing = groups.find((g) => !found.has(g));
       if (missing !== undefined) throw securityGroupNotFound(missing);
     }
-    let rec = await svc.ports.update(row, patch);
+    let rec = await svc.ports.update(row, patch, { securityGroups: groups });
     if (groups !== undefined) {
       await svc.securityGroups.setPortGroups(id, groups);
       rec = await svc.ports.get(ADMIN_SCOPE, id);
