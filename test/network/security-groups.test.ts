@@ -74,6 +74,32 @@ describe('network security groups', () => {
     }
   });
 
+  test("port ranges are checked as Neutron checks them, with its messages: ports for port protocols, ICMP type and code, nothing for others", async () => {
+    const g = (await cloud.request('POST', SG, { who: 'demo', body: { security_group: { name: 'ranges' } } })).json.security_group;
+    const refused = async (protocol: string | null, min: number | null, max: number | null) => {
+      const res = await cloud.request('POST', RULES, { who: 'demo', body: { security_group_rule: {
+        security_group_id: g.id, direction: 'ingress', protocol, port_range_min: min, port_range_max: max } } });
+      assert.equal(res.status, 400, JSON.stringify([protocol, min, max, res.json]));
+      return [res.json.NeutronError.type, res.json.NeutronError.message];
+    };
+    assert.deepEqual(await refused('tcp', -16, 80), ['SecurityGroupInvalidPortValue', 'Invalid value for port -16']);
+    assert.deepEqual(await refused('tcp', 80, 65536), ['SecurityGroupInvalidPortValue', 'Invalid value for port 65536']);
+    assert.deepEqual(await refused('tcp', 0, 80), ['SecurityGroupInvalidPortValue', 'Invalid value for port 0']);
+    const range = ['SecurityGroupInvalidPortRange', 'For TCP/UDP protocols, port_range_min must be <= port_range_max'];
+    assert.deepEqual(await refused('tcp', 80, 79), range);
+    assert.deepEqual(await refused('udp', null, 6), range);
+    assert.deepEqual(await refused('icmp', 1, 256), ['SecurityGroupInvalidIcmpValue', 'Invalid value for ICMP code (port_range_max) 256. It must be 0 to 255.']);
+    assert.deepEqual(await refused('icmp', 300, 1), ['SecurityGroupInvalidIcmpValue', 'Invalid value for ICMP type (port_range_min) 300. It must be 0 to 255.']);
+    assert.deepEqual(await refused('icmp', null, 6), ['SecurityGroupMissingIcmpType', 'ICMP code (port-range-max) 6 is provided but ICMP type (port-range-min) is missing.']);
+    assert.deepEqual(await refused('gre', 1, 2), ['SecurityGroupInvalidProtocolForPort',
+      'Ports cannot be specified for protocol 47. Ports are only supported for DCCP, SCTP, TCP, UDP, UDPLITE.']);
+    for (const [protocol, min, max] of [['tcp', 1, 65535], ['6', 22, 22], ['icmp', 8, 0], ['icmp', 8, null], ['gre', null, null]] as const) {
+      const res = await cloud.request('POST', RULES, { who: 'demo', body: { security_group_rule: {
+        security_group_id: g.id, direction: 'ingress', protocol, port_range_min: min, port_range_max: max } } });
+      assert.equal(res.status, 201, JSON.stringify([protocol, min, max, res.json]));
+    }
+  });
+
   test("another project's group is not found; admin sees every project's", async () => {
     const mine = (await cloud.request('POST', SG, { who: 'demo', body: { security_group: { name: 'demos' } } })).json.security_group;
     const admins = (await cloud.request('POST', SG, { body: { security_group: { name: 'admins' } } })).json.security_group;

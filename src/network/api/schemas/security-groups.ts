@@ -16,7 +16,8 @@ export const securityGroupCreate = resource('POST', {
 
 export const securityGroupUpdate = resource('PUT', { name: string(), description: string() }, [...READ_ONLY_GROUP, 'tenant_id', 'project_id', 'stateful']);
 
-const port = { type: ['integer', 'null'], minimum: 0, maximum: 65535, 'x-reason': "'%v' is not a valid port number" } as const;
+// The range is checked by checkRule, with Neutron's own message for a port out of it.
+const port = { type: ['integer', 'null'], 'x-reason': "'%v' is not a valid port number" } as const;
 const READ_ONLY_RULE = ['id', 'created_at', 'updated_at', 'revision_number', 'normalized_cidr', 'remote_address_group_id', 'tags'];
 
 export const securityGroupRuleCreate = resource('POST', {
@@ -37,6 +38,49 @@ export const securityGroupRuleCreate = resource('POST', {
 }, READ_ONLY_RULE, ['security_group_id', 'direction']);
 
 const PROTOCOLS = new Set(['tcp', 'udp', 'icmp', 'icmpv6', 'ipv6-icmp', 'sctp', 'gre', 'ah', 'esp', 'igmp', 'ipip', 'vrrp', 'udplite', 'dccp', 'pgm', 'rsvp', 'ospf', 'egp', 'any']);
+/** IANA numbers of the protocol names above (Neutron compares rules by number). */
+const PROTOCOL_NUMBERS: Record<string, number> = {
+  tcp: 6, udp: 17, icmp: 1, icmpv6: 58, 'ipv6-icmp': 58, sctp: 132, gre: 47, ah: 51, esp: 50, igmp: 2, ipip: 4,
+  vrrp: 112, udplite: 136, dccp: 33, pgm: 113, rsvp: 46, ospf: 89, egp: 8,
+};
+/** Protocols with ports: DCCP, SCTP, TCP, UDP, UDP-Lite. */
+const PORT_PROTOCOLS = new Set([33, 132, 6, 17, 136]);
+const ICMP_PROTOCOLS = new Set([1, 58]);
+
+function protocolNumber(protocol: string | number): number | string {
+  if (typeof protocol === 'number') return protocol;
+  return /^\d+$/.test(protocol) ? Number(protocol) : PROTOCOL_NUMBERS[protocol] ?? protocol;
+}
+
+const invalidPortValue = (port: number) => new BadRequest(`Invalid value for port ${port}`, { type: 'SecurityGroupInvalidPortValue' });
+
+/** Neutron's port range rules: ports for port protocols, ICMP type and code for ICMP, nothing for the rest. */
+function checkPortRange(r: SecurityGroupRuleCreate): void {
+  const { port_range_min: min, port_range_max: max } = r;
+  // Each value is a port first, whatever the protocol (neutron converts them as attributes).
+  for (const p of [min, max]) if (p !== null && (p < 0 || p > 65535)) throw invalidPortValue(p);
+  if (min === null && max === null) return;
+  if (r.protocol === null) throw new BadRequest('Must also specify protocol if port range is given.', { type: 'SecurityGroupProtocolRequiredWithPorts' });
+  const proto = protocolNumber(r.protocol);
+  if (typeof proto === 'number' && PORT_PROTOCOLS.has(proto)) {
+    if (min === 0 || max === 0) throw invalidPortValue(0);
+    if (min === null || max === null || min > max) {
+      throw new BadRequest('For TCP/UDP protocols, port_range_min must be <= port_range_max', { type: 'SecurityGroupInvalidPortRange' });
+    }
+  } else if (typeof proto === 'number' && ICMP_PROTOCOLS.has(proto)) {
+    for (const [attr, field, value] of [['port_range_min', 'type', min], ['port_range_max', 'code', max]] as const) {
+      if (value !== null && value > 255) {
+        throw new BadRequest(`Invalid value for ICMP ${field} (${attr}) ${value}. It must be 0 to 255.`, { type: 'SecurityGroupInvalidIcmpValue' });
+      }
+    }
+    if (min === null && max !== null) {
+      throw new BadRequest(`ICMP code (port-range-max) ${max} is provided but ICMP type (port-range-min) is missing.`, { type: 'SecurityGroupMissingIcmpType' });
+    }
+  } else {
+    throw new BadRequest(`Ports cannot be specified for protocol ${proto}. Ports are only supported for DCCP, SCTP, TCP, UDP, UDPLITE.`,
+      { type: 'SecurityGroupInvalidProtocolForPort' });
+  }
+}
 
 /** Neutron's own checks of a rule beyond its schema: port ranges, prefixes, remotes. */
 export function checkRule(r: SecurityGroupRuleCreate): void {
@@ -46,13 +90,7 @@ export function checkRule(r: SecurityGroupRuleCreate): void {
   if (r.remote_ip_prefix !== null && r.remote_group_id !== null) {
     throw new BadRequest('Only remote_ip_prefix or remote_group_id may be provided.');
   }
-  const portful = r.protocol === 'tcp' || r.protocol === 'udp' || r.protocol === 'sctp' || r.protocol === 'dccp' || r.protocol === 'udplite';
-  if ((r.port_range_min !== null || r.port_range_max !== null) && r.protocol === null) {
-    throw new BadRequest('Must also specify protocol if port range is given.');
-  }
-  if (portful && r.port_range_min !== null && r.port_range_max !== null && r.port_range_min > r.port_range_max) {
-    throw new BadRequest('For TCP/UDP protocols, port_range_min must be <= port_range_max');
-  }
+  checkPortRange(r);
   if (r.remote_ip_prefix !== null) {
     const m = /^([0-9a-fA-F:.]+)(?:\/(\d{1,3}))?$/.exec(r.remote_ip_prefix);
     const v6 = m !== null && m[1]!.includes(':');
