@@ -127,8 +127,8 @@ export class LinuxBridgePortDataPath implements PortDataPath {
 
   unplugPort(portId: string): Promise<void> {
     return this.serial(async () => {
-      await settled(this.firewall.apply([], [portKey(portId)]), this.arp.apply([], [deviceNames.tap(portId)]));
       const tap = deviceNames.tap(portId);
+      await settled(this.firewall.apply([], [portKey(portId)]), this.arp.apply([], [tap]));
       const link = (await this.links()).find((l) => l.ifname === tap);
       if (link) await this.unwire(link);
     });
