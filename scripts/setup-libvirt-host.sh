@@ -3,7 +3,8 @@
 #   - installs QEMU, libvirt, an ISO tool (config drives), what the test guest
 #     is built from, noVNC (the page the console proxy serves) and the kernel
 #     tools of guest networking (bridges, dnsmasq for DHCP, nftables/iptables
-#     and ipset for security groups, haproxy for the metadata proxy), when
+#     and ipset for security groups and ARP protection, haproxy for the
+#     metadata proxy, arping for the ARP protection tests), when
 #     missing (Debian packages, apt);
 #   - makes libvirt's QEMU run as root:root (see below);
 #   - starts virtlogd and libvirtd when they are not running (no systemd here).
@@ -19,7 +20,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 PACKAGES=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients genisoimage busybox-static e2fsprogs cpio xz-utils libxml2-utils novnc
-  dnsmasq-base nftables iproute2 bridge-utils iptables haproxy ipset conntrack)
+  dnsmasq-base nftables iproute2 bridge-utils iptables haproxy ipset conntrack iputils-arping)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,7 +5,7 @@
  * namespace with the port's MAC and address. Deleting the namespaces removes
  * every bridge, veth and rule the tests made, so `destroy` cleans up all.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { runHostCommand } from '../../../src/network/agents/host-commands.js';
 import { deviceNames, type FirewallRule, type HostPortState } from '../../../src/network/agents/state.js';
@@ -17,7 +17,7 @@ export function kernelSkipReason(): string | false {
   const add = spawnSync('ip', ['netns', 'add', probe]);
   if (add.status !== 0) return `\`ip netns\` does not work here: ${add.stderr?.toString().trim()}`;
   spawnSync('ip', ['netns', 'del', probe]);
-  for (const tool of ['iptables-restore', 'busybox', 'nsenter']) {
+  for (const tool of ['iptables-restore', 'nft', 'busybox', 'nsenter']) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed`;
   }
   return false;
@@ -142,6 +142,25 @@ export class HostLab {
       if ((err as { exitCode?: number }).exitCode === 1) return '';
       throw err;
     }
+  }
+
+  /** The host namespace's nft table `bridge <name>` as listed, or '' when there is none. */
+  async nftTable(name: string): Promise<string> {
+    try {
+      return await runHostCommand('nsenter', [`--net=/run/netns/${this.hostNamespace}`, 'nft', 'list', 'table', 'bridge', name]);
+    } catch {
+      return '';
+    }
+  }
+
+  /**
+   * Runs iputils arping inside the guest; resolves to its output whatever its
+   * exit (it exits 1 when no reply came, which is an answer here).
+   */
+  arping(guest: Guest, args: string[]): Promise<string> {
+    return new Promise((resolve) => {
+      execFile('nsenter', [`--net=/run/netns/${guest.namespace}`, 'arping', ...args], { timeout: 10_000 }, (_err, stdout) => resolve(String(stdout)));
+    });
   }
 
   async ipsetNames(): Promise<string[]> {

@@ -193,7 +193,7 @@ export function linkLocalOf(mac: string): string {
  * from its own link-local address, a pair's MAC included (as Neutron allows),
  * or a VRRP peer taking over a pair's MAC could not do neighbour discovery.
  */
-function spoofPairs(port: HostPortState, family: IpFamily): Array<[string, string]> {
+export function spoofPairs(port: HostPortState, family: IpFamily): Array<[string, string]> {
   const mac = port.macAddress.toLowerCase();
   const pairs: Array<[string, string]> = port.fixedIps.filter((f) => familyOf(f.ipAddress) === family).map((f) => [f.ipAddress, mac]);
   const macs = [mac];

@@ -2,7 +2,8 @@
  * The L2 data path of a Linux bridge host, as Neutron's linuxbridge agent
  * wires a port: the guest's tap (made by libvirt/QEMU in the root namespace)
  * joins its network's bridge in the host namespace, with the port's MTU, and
- * the port's security groups become iptables chains (firewall.ts).
+ * the port's security groups become iptables chains (firewall.ts) and its
+ * ARP is held to its own addresses (arp-protection.ts).
  *
  * With `[linuxbridge] host_namespace` set, the whole data path lives in that
  * namespace: the tap is moved there (QEMU keeps its file descriptor, so the
@@ -10,8 +11,8 @@
  * unplugged, where libvirt expects to delete it.
  *
  * The kernel is the record: a tap carries its full port id in its alias, and
- * chains and taps found there after a restart are adopted or removed by the
- * next sync.
+ * chains, ARP chains and taps found there after a restart are adopted or
+ * removed by the next sync.
  */
 import type { Logger } from 'pino';
 import type { PortDataPath } from '../drivers.js';
@@ -19,6 +20,7 @@ import { ensureBridge, linkExists, releaseBridgeIfEmpty } from '../bridges.js';
 import { ipArgs, runHostCommand } from '../host-commands.js';
 import { settled } from '../settled.js';
 import { deviceNames, type HostPortState } from '../state.js';
+import { ArpProtection } from './arp-protection.js';
 import { IptablesFirewall } from './firewall.js';
 import { portKey } from './firewall-rules.js';
 
@@ -49,6 +51,7 @@ export class LinuxBridgePortDataPath implements PortDataPath {
   private readonly namespace: string | undefined;
   private readonly log: Logger | undefined;
   private readonly firewall: IptablesFirewall;
+  private readonly arp: ArpProtection;
   /** serialises kernel changes: the agent may plug while a sync runs */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -56,6 +59,7 @@ export class LinuxBridgePortDataPath implements PortDataPath {
     this.namespace = opts.hostNamespace || undefined;
     this.log = opts.logger;
     this.firewall = new IptablesFirewall(this.namespace, this.log);
+    this.arp = new ArpProtection(this.namespace, this.log);
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -76,7 +80,7 @@ export class LinuxBridgePortDataPath implements PortDataPath {
     return this.serial(async () => {
       // The tap may come into the host namespace while its rules are written,
       // but joins the bridge only once they are in: it never forwards unfiltered.
-      await settled(this.firewall.apply([port]), this.bringIn(port));
+      await settled(this.firewall.apply([port]), this.arp.apply([port]), this.bringIn(port));
       await this.attach(port);
     });
   }
@@ -123,8 +127,8 @@ export class LinuxBridgePortDataPath implements PortDataPath {
 
   unplugPort(portId: string): Promise<void> {
     return this.serial(async () => {
-      await this.firewall.apply([], [portKey(portId)]);
       const tap = deviceNames.tap(portId);
+      await settled(this.firewall.apply([], [portKey(portId)]), this.arp.apply([], [tap]));
       const link = (await this.links()).find((l) => l.ifname === tap);
       if (link) await this.unwire(link);
     });
@@ -146,10 +150,12 @@ export class LinuxBridgePortDataPath implements PortDataPath {
 
   syncPorts(ports: readonly HostPortState[]): Promise<void> {
     return this.serial(async () => {
-      await this.firewall.ensureReady();
+      await settled(this.firewall.ensureReady(), this.arp.ensureReady());
       const desiredKeys = new Set(ports.map((p) => portKey(p.portId)));
       const stale = this.firewall.filteredKeys().filter((k) => !desiredKeys.has(k));
-      const [, links] = await settled(this.firewall.apply(ports, stale), this.links());
+      const desiredTaps = new Set(ports.map((p) => deviceNames.tap(p.portId)));
+      const staleTaps = this.arp.protectedTaps().filter((t) => !desiredTaps.has(t));
+      const [, , links] = await settled(this.firewall.apply(ports, stale), this.arp.apply(ports, staleTaps), this.links());
       const byName = new Map(links.map((l) => [l.ifname, l]));
       // One port's failure does not keep the others from being wired or removed; the first is thrown at the end.
       const failures: unknown[] = [];
