@@ -69,6 +69,7 @@ describe('guest networking: DHCP, metadata, security groups, routers and floatin
   let lab: GuestNetworkLab;
   let hostNs: string;
   const cli = openstackCli(() => statePath);
+  let cloudNetworks: string[] = [];
   const ids: { net1: string; net2: string; ext: string; subnet1: string; subnet2: string; router: string; fip: string; fipAddress: string } = {
     net1: '', net2: '', ext: '', subnet1: '', subnet2: '', router: '', fip: '', fipAddress: '',
   };
@@ -152,6 +153,8 @@ describe('guest networking: DHCP, metadata, security groups, routers and floatin
     hostNs = lab.hostNamespace;
     cloud = await startCloud();
     await kilonova(['image', 'build-test-guest', '--state-path', statePath, '--output-dir', testGuestDir()]);
+    // The cloud's own networks ('private'), whose DHCP namespaces the cleanup removes too.
+    cloudNetworks = ((await admin(['network', 'list'])) as Array<{ ID: string }>).map((n) => n.ID);
     // The demo project's networks and the admin's external network, through the CLI as a user would.
     ids.net1 = (await demo(['network', 'create', 'e2e-net1'])).id;
     ids.subnet1 = (await demo(['subnet', 'create', '--network', 'e2e-net1', '--subnet-range', NET1.cidr, '--gateway', NET1.gateway,
@@ -215,7 +218,7 @@ reach ${a.ip} 30 && echo "E2E b-own-ip=ok" || echo "E2E b-own-ip=failed"
       }
     }
     // What the agents made outside the host namespace: their namespaces, with the daemons in them.
-    const ours = new Set([ids.net1, ids.net2, ids.ext].filter(Boolean).map(namespaceNames.dhcp).concat(ids.router ? [namespaceNames.router(ids.router)] : []));
+    const ours = new Set([ids.net1, ids.net2, ids.ext, ...cloudNetworks].filter(Boolean).map(namespaceNames.dhcp).concat(ids.router ? [namespaceNames.router(ids.router)] : []));
     for (const ns of (await existingNamespaces()).filter((n) => ours.has(n))) {
       const pids = await runHostCommand('ip', ['netns', 'pids', ns]).catch(() => '');
       for (const pid of pids.split('\n').filter(Boolean)) { try { process.kill(Number(pid), 'SIGKILL'); } catch { /* gone */ } }
