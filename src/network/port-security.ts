@@ -37,8 +37,7 @@ export function checkGroupsAllowed(portSecurity: boolean, askedGroups: readonly 
  * An update that leaves a port without port security: it may not name groups,
  * and the port may keep none it has unless the same request clears them.
  */
-export function checkPortSecurityUpdate(after: boolean, askedGroups: readonly string[] | undefined, currentGroups: readonly string[]): void {
-  if (after) return;
-  checkGroupsAllowed(after, askedGroups);
+export function checkPortSecurityOff(askedGroups: readonly string[] | undefined, currentGroups: readonly string[]): void {
+  checkGroupsAllowed(false, askedGroups);
   if (askedGroups === undefined && currentGroups.length > 0) throw portHasSecurityGroups();
 }

@@ -13,7 +13,7 @@ import { parseIpv4 } from './ipv4.js';
 import { tagsFor } from './tags.js';
 import { assertNotInTrunk, followParentBinding, trunkDetailsFor } from './trunk-ports.js';
 import type { KeyedMutex } from './keyed-mutex.js';
-import { checkPortSecurityUpdate } from './port-security.js';
+import { checkPortSecurityOff } from './port-security.js';
 import { addressPairNeedsPortSecurity, withPortMac, type AddressPair, type AddressPairRequest } from './address-pairs.js';
 import type { PortCreate, PortRecord, PortUpdate, Scope } from './model.js';
 
@@ -328,7 +328,7 @@ export class PortStore {
       if (!portSecurity) {
         const bound = await trx.selectFrom('neutron_security_group_port_bindings').select('security_group_id')
           .where('port_id', '=', current.id).execute();
-        checkPortSecurityUpdate(portSecurity, opts.securityGroups, bound.map((b) => b.security_group_id));
+        checkPortSecurityOff(opts.securityGroups, bound.map((b) => b.security_group_id));
       }
       if (patch.fixed_ips !== undefined) await this.replaceAddresses(trx, current, patch.fixed_ips, values.device_owner ?? current.device_owner);
       const r = await trx.updateTable('neutron_ports')
