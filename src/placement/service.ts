@@ -170,12 +170,13 @@ export class PlacementService {
   }
 
   /**
-   * What getAllocationCandidates would answer on `providers` (a snapshot),
-   * with `pending` usage counted; null when the query needs more than amounts.
+   * The providers getAllocationCandidates would offer on `providers` (a
+   * snapshot), with `pending` usage counted; null when the query needs more
+   * than amounts.
    */
-  candidatesFromSnapshot(providers: readonly snapshot.ProviderState[], query: AllocationCandidatesQuery, pending?: ReadonlyMap<string, Record<string, number>>): AllocationCandidates | null {
+  fittingFromSnapshot(providers: readonly snapshot.ProviderState[], query: AllocationCandidatesQuery, pending?: ReadonlyMap<string, Record<string, number>>): snapshot.ProviderState[] | null {
     if (!snapshot.answerableFromSnapshot(query)) return null;
-    return snapshot.candidatesFromSnapshot(providers, query.resources, query.limit, { pending, randomize: this.randomize });
+    return snapshot.fittingProviders(providers, query.resources, query.limit, { pending, randomize: this.randomize });
   }
 
   /**

@@ -1,6 +1,6 @@
 /**
- * Every provider's inventory and usage in one read, and the allocation
- * candidates of a plain request worked out from it in memory.
+ * Every provider's inventory and usage in one read, and the providers a
+ * plain request fits worked out from it in memory.
  *
  * A scheduler that keeps this snapshot (as Nova's HostManager keeps host
  * states) answers the common request, single providers with some amounts of
@@ -16,7 +16,7 @@ import { sql } from 'kysely';
 import { capacityOf, type PlacementContext } from './context.js';
 import { shuffle } from './candidates.js';
 import type { InventoryRow } from './tables.js';
-import type { AllocationCandidates, AllocationCandidatesQuery, AllocationRequest, ProviderSummary } from './types.js';
+import type { AllocationCandidatesQuery } from './types.js';
 
 /** An inventory as the snapshot holds it: the row's figures and the capacity they make. */
 export type InventoryState = Pick<InventoryRow, 'total' | 'reserved' | 'min_unit' | 'max_unit' | 'step_size' | 'allocation_ratio' | 'used'> & {
@@ -32,6 +32,18 @@ export interface ProviderState {
   parentProviderUuid: string | null;
   rootProviderUuid: string;
   inventories: Record<string, InventoryState>;
+}
+
+/**
+ * An inventory's state, its capacity worked out. Built field by field: an
+ * object spread with a property added makes a slow object, and a scheduler
+ * reads three of these per provider for every decision.
+ */
+export function inventoryState(inv: Omit<InventoryState, 'capacity'>): InventoryState {
+  return {
+    total: inv.total, reserved: inv.reserved, min_unit: inv.min_unit, max_unit: inv.max_unit, step_size: inv.step_size,
+    allocation_ratio: inv.allocation_ratio, used: inv.used, capacity: capacityOf(inv),
+  };
 }
 
 /**
@@ -56,11 +68,10 @@ export async function inventorySnapshot(ctx: PlacementContext, uuids?: readonly 
       out.push(last);
     }
     if (r.resource_class === null) continue;
-    const inv = {
+    last.inventories[r.resource_class] = inventoryState({
       total: r.total!, reserved: r.reserved!, min_unit: r.min_unit!, max_unit: r.max_unit!, step_size: r.step_size!,
       allocation_ratio: Number(r.allocation_ratio), used: Number(r.used),
-    };
-    last.inventories[r.resource_class] = { ...inv, capacity: capacityOf(inv) };
+    });
   }
   return out;
 }
@@ -108,28 +119,26 @@ export function answerableFromSnapshot(query: AllocationCandidatesQuery): boolea
 }
 
 /**
- * The candidates among `providers` for an amounts-only query. `pending` (usage
- * the snapshot does not show yet) counts against the fit; the summaries report
- * usage as the snapshot read it, as placement's would as of that read.
- * Summaries carry no traits: only a query asking for traits would need them.
+ * The providers among `providers` that an amounts-only request fits, as
+ * getAllocationCandidates would offer them on the snapshot's data: the same
+ * unit rules and capacity, in the same order (provider id, or shuffled when
+ * `randomize`), at most `limit`. `pending` (usage the snapshot does not show
+ * yet) counts against the fit. What each has free is in its inventories
+ * (capacity − used, as placement's summaries would report it as of the read).
  */
-export function candidatesFromSnapshot(
+export function fittingProviders(
   providers: readonly ProviderState[], resources: Record<string, number>, limit: number | undefined,
   opts: { pending?: ReadonlyMap<string, Record<string, number>>; randomize?: boolean } = {},
-): AllocationCandidates {
+): ProviderState[] {
   const wanted = Object.entries(resources);
-  // One frozen copy shared by every candidate rather than a copy each.
-  const amounts = Object.freeze({ ...resources });
-  const allocationRequests: AllocationRequest[] = [];
-  const providerSummaries: Record<string, ProviderSummary> = {};
-  if (wanted.length === 0) return { allocationRequests, providerSummaries };
+  const out: ProviderState[] = [];
+  if (wanted.length === 0) return out;
   // Randomized, the limit keeps a random subset of all that fit, as placement's does.
   const order = opts.randomize ? [...providers] : providers;
   if (opts.randomize) shuffle(order as ProviderState[]);
   for (const p of order) {
-    if (limit !== undefined && allocationRequests.length >= limit) break;
+    if (limit !== undefined && out.length >= limit) break;
     const extra = opts.pending?.get(p.uuid);
-    const summed: ProviderSummary['resources'] = {};
     let fits = true;
     for (const [rc, amount] of wanted) {
       const inv = p.inventories[rc];
@@ -138,11 +147,8 @@ export function candidatesFromSnapshot(
         fits = false;
         break;
       }
-      summed[rc] = { capacity: inv.capacity, used: inv.used };
     }
-    if (!fits) continue;
-    allocationRequests.push({ allocations: { [p.uuid]: { resources: amounts } } });
-    providerSummaries[p.uuid] = { resources: summed, traits: [], parentProviderUuid: p.parentProviderUuid, rootProviderUuid: p.rootProviderUuid };
+    if (fits) out.push(p);
   }
-  return { allocationRequests, providerSummaries };
+  return out;
 }

@@ -91,6 +91,25 @@ export class ClaimLedger {
   }
 
   /**
+   * Per provider, the landed claims that moved it past the state's generation,
+   * each with the generation it left the provider at; null when placement did
+   * not tell some claim's generation (nothing can be said of its provider then).
+   */
+  landedClaimsBeyond(generationOf: GenerationOf): Map<string, Array<{ generation: number; resources: Resources }>> | null {
+    const out = new Map<string, Array<{ generation: number; resources: Resources }>>();
+    for (const c of this.claims) {
+      if (c.landedAt === 0) continue;
+      if (c.generation === undefined) return null;
+      const read = generationOf(c.provider);
+      if (read === undefined || c.generation <= read) continue;
+      const list = out.get(c.provider) ?? [];
+      list.push({ generation: c.generation, resources: c.resources });
+      out.set(c.provider, list);
+    }
+    return out;
+  }
+
+  /**
    * A claim about to be made (before its request to placement): returns what
    * to call once placement answered, with the provider's generation after the
    * write when placement gives it.

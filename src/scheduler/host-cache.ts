@@ -14,9 +14,12 @@
  * - claims this scheduler made that a state does not show count against
  *   their hosts (ClaimLedger.pendingBeyond, by the generations each claim and
  *   each state carry);
- * - it is read again in whole in the background once older than REFRESH_MS,
- *   and before the decision once older than MAX_AGE_MS, or as soon as a
- *   compute node or service comes or goes;
+ * - this scheduler's own claims are folded into the states it holds once
+ *   every FOLD_MS, when they are all their providers saw since their states
+ *   were read (FOLD_MS bounds how many the ledger keeps); otherwise, and in
+ *   any case once older than REFRESH_MS, the view is read again in whole in
+ *   the background; before the decision once older than MAX_AGE_MS, or as
+ *   soon as a compute node or service comes or goes;
  * - what an operator changes takes effect at once: disabled and forced-down
  *   services and availability zones are read for every decision (a few rows);
  * - it only steers: the claim, checked against placement's current usage
@@ -31,17 +34,35 @@ import type { Resources } from '../compute/clients.js';
 import { hostZones } from '../compute/aggregate-store.js';
 import type { ClaimLedger, ClaimView } from './claim-ledger.js';
 import { ProviderStates, type PlacementSnapshots } from './provider-states.js';
-import { lastSeenMs, readComputeNodes, toHostState, type ComputeNodeRow, type HostState } from './host-state.js';
+import { lastSeenMs, readComputeNodes, toHostState, type ComputeNodeRow, type FreeResources, type HostState } from './host-state.js';
+import type { ProviderState } from '../placement/snapshot.js';
 
-/** Age after which a decision starts reading the view again, without waiting for it. */
-export const REFRESH_MS = 1000;
+/** How often this scheduler's own landed claims are folded into the states. */
+export const FOLD_MS = 1000;
+/**
+ * Age after which a decision starts reading the view again, without waiting
+ * for it. The stamps keep the providers exact and the probe the services, so
+ * this only bounds what a fault in that bookkeeping could leave behind: a read
+ * of every provider and node costs a busy scheduler's decisions around it
+ * several milliseconds each.
+ */
+export const REFRESH_MS = 60_000;
 /** Age after which a decision waits for a fresh read. */
-export const MAX_AGE_MS = 10_000;
+export const MAX_AGE_MS = 300_000;
+
+/** When the view folds and is read again (tests shorten them). */
+export interface ViewTiming {
+  foldMs: number;
+  refreshMs: number;
+  maxAgeMs: number;
+}
 
 const NOT_FLAGGED = { disabled: 0, forced_down: 0 };
 
 interface Snapshot {
   readAt: number;
+  /** When its states were last read or had this scheduler's claims folded in. */
+  foldedAt: number;
   /** Opened before the read: keeps in the ledger every claim that landed since, which the read may not show. */
   view: ClaimView;
   /** Decisions using it; its view closes once it is replaced and none is. */
@@ -72,11 +93,27 @@ export interface HeldView {
   release(): void;
 }
 
+/**
+ * What placement's summary would say the provider has free as its state was
+ * read: of the requested classes only, as a summary covers only those.
+ */
+function freeAsRead(p: ProviderState, resources: Resources): FreeResources {
+  const free = (rc: string) => {
+    const inv = rc in resources ? p.inventories[rc] : undefined;
+    return inv ? inv.capacity - inv.used : 0;
+  };
+  return { ramMb: free('MEMORY_MB'), vcpus: free('VCPU'), diskGb: free('DISK_GB') };
+}
+
 export class HostStateCache {
   private snap: Snapshot | null = null;
   private reading: Promise<Snapshot> | null = null;
 
-  constructor(private readonly deps: { db: ComputeDb; placement: PlacementSnapshots; claims: ClaimLedger; conf: Config; logger: Logger }) {}
+  private readonly timing: ViewTiming;
+
+  constructor(private readonly deps: { db: ComputeDb; placement: PlacementSnapshots; claims: ClaimLedger; conf: Config; logger: Logger; timing?: Partial<ViewTiming> }) {
+    this.timing = { foldMs: FOLD_MS, refreshMs: REFRESH_MS, maxAgeMs: MAX_AGE_MS, ...deps.timing };
+  }
 
   async acquire(): Promise<HeldView> {
     let snap = this.snap;
@@ -85,15 +122,22 @@ export class HostStateCache {
     try {
       const [probe] = await Promise.all([this.probe(), snap?.providers.catchUp()]);
       const age = snap ? Date.now() - snap.readAt : Infinity;
-      if (!snap || snap.membership !== probe.membership || age > MAX_AGE_MS) {
+      if (!snap || snap.membership !== probe.membership || age > this.timing.maxAgeMs) {
         const fresh = await this.read();
         fresh.users++;
         if (snap) this.unhold(snap);
         snap = fresh;
         // The read joined may have been under way before this decision began.
         await snap.providers.catchUp();
-      } else if (age > REFRESH_MS) {
-        this.read().catch((err) => this.deps.logger.warn({ err }, 'reading the host states again failed; keeping the older ones'));
+      } else if (age > this.timing.refreshMs) {
+        this.readInBackground();
+      } else if (snap === this.snap && this.reading === null && Date.now() - snap.foldedAt >= this.timing.foldMs) {
+        const folded = this.fold(snap);
+        if (folded) {
+          folded.users++;
+          this.unhold(snap);
+          snap = folded;
+        } else this.readInBackground();
       }
       return this.held(snap, probe);
     } catch (err) {
@@ -109,12 +153,11 @@ export class HostStateCache {
     return {
       pending,
       hosts: (resources, limit) => {
-        const found = this.deps.placement.candidatesFromSnapshot(states.list, { resources, limit }, pending());
-        if (!found) return null;
+        const fitting = this.deps.placement.fittingFromSnapshot(states.list, { resources, limit }, pending());
+        if (!fitting) return null;
         const out: HostState[] = [];
-        for (const req of found.allocationRequests) {
-          const [rp] = Object.keys(req.allocations);
-          const known = snap.nodes.get(rp!);
+        for (const p of fitting) {
+          const known = snap.nodes.get(p.uuid);
           if (!known) continue;
           const { node, seenMs } = known;
           // The service's flags as read for this decision, not as the view has them.
@@ -122,7 +165,7 @@ export class HostStateCache {
           const current = node.disabled === flags.disabled && node.forced_down === flags.forced_down ? node : { ...node, ...flags };
           // Up or down as of now: the view's last-seen times age with it, the probe's do not.
           const seen = probe.silent.has(node.host) ? seenMs : now;
-          out.push(toHostState(this.deps.conf, current, seen, probe.zones.get(node.host), found.providerSummaries[rp!], req, now));
+          out.push(toHostState(this.deps.conf, current, seen, probe.zones.get(node.host), freeAsRead(p, resources), resources, now));
         }
         return out;
       },
@@ -140,6 +183,36 @@ export class HostStateCache {
     if (this.snap) this.snap.readAt = 0;
   }
 
+  private readInBackground(): void {
+    this.read().catch((err) => this.deps.logger.warn({ err }, 'reading the host states again failed; keeping the older ones'));
+  }
+
+  /**
+   * The view with this scheduler's landed claims folded into its states, in
+   * place of `snap`; null when they cannot be (ProviderStates.foldedWith).
+   */
+  private fold(snap: Snapshot): Snapshot | null {
+    // Opened before folding: claims still being made are kept in the ledger; every landed one is in the states.
+    const view = this.deps.claims.openView();
+    const list = snap.providers.foldedWith(this.deps.claims);
+    if (!list) {
+      view.close();
+      return null;
+    }
+    const next: Snapshot = { ...snap, foldedAt: Date.now(), view, users: 0, replaced: false, providers: new ProviderStates(list, this.deps) };
+    this.replace(next);
+    return next;
+  }
+
+  private replace(next: Snapshot): void {
+    const old = this.snap;
+    this.snap = next;
+    if (old) {
+      old.replaced = true;
+      this.closeIfUnused(old);
+    }
+  }
+
   /** One read at a time; a decision that needs one joins the read under way. */
   private read(): Promise<Snapshot> {
     this.reading ??= this.readNow().finally(() => { this.reading = null; });
@@ -155,15 +228,10 @@ export class HostStateCache {
         this.deps.placement.inventorySnapshot(), readComputeNodes(this.deps.db), this.services(),
       ]);
       const next: Snapshot = {
-        readAt, view, users: 0, replaced: false, providers: new ProviderStates(providers, this.deps),
+        readAt, foldedAt: readAt, view, users: 0, replaced: false, providers: new ProviderStates(providers, this.deps),
         nodes: new Map(nodes.map((n) => [n.uuid, { node: n, seenMs: lastSeenMs(n) }])), membership,
       };
-      const old = this.snap;
-      this.snap = next;
-      if (old) {
-        old.replaced = true;
-        this.closeIfUnused(old);
-      }
+      this.replace(next);
       return next;
     } catch (err) {
       view.close();

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../conf/options.js';
 import type { ComputeDb } from '../compute/db/tables.js';
-import type { AllocationRequest } from '../compute/clients.js';
+import type { AllocationRequest, Resources } from '../compute/clients.js';
 
 export interface HostState {
   nodeUuid: string;
@@ -17,14 +17,32 @@ export interface HostState {
   freeRamMb: number;
   freeVcpus: number;
   freeDiskGb: number;
-  allocationRequest: AllocationRequest;
+  /** What the request asks of this node's provider: a candidate is always the one provider. */
+  resources: Resources;
+}
+
+/** What a host has free of the classes the weighers and filters read. */
+export interface FreeResources {
+  ramMb: number;
+  vcpus: number;
+  diskGb: number;
+}
+
+/** The allocation request that claims the host (placement's shape, for the claim and the selection). */
+export function allocationRequestOf(h: Pick<HostState, 'nodeUuid' | 'resources'>): AllocationRequest {
+  return { allocations: { [h.nodeUuid]: { resources: h.resources } } };
 }
 
 /** Free amount of a resource class in a placement provider summary (capacity − used). */
-export function freeFromSummary(summary: unknown, rc: string): number {
+function freeInSummary(summary: unknown, rc: string): number {
   const r = (summary as { resources?: Record<string, { capacity?: number; used?: number }> })?.resources?.[rc];
   if (!r || typeof r.capacity !== 'number') return 0;
   return r.capacity - (r.used ?? 0);
+}
+
+/** What a placement provider summary says is free (0 of a class it does not summarize). */
+export function freeFromSummary(summary: unknown): FreeResources {
+  return { ramMb: freeInSummary(summary, 'MEMORY_MB'), vcpus: freeInSummary(summary, 'VCPU'), diskGb: freeInSummary(summary, 'DISK_GB') };
 }
 
 /** A live compute node with its live nova-compute service. */
@@ -53,20 +71,20 @@ export function lastSeenMs(node: Pick<ComputeNodeRow, 'last_seen_up'>): number |
 }
 
 /**
- * The host state of a node that placement offered with `allocationRequest`
- * and summarized as `summary`; `seenMs` is lastSeenMs(node), which a caller
+ * The host state of a node that placement offers for `resources`, with
+ * `free` as placement counts it; `seenMs` is lastSeenMs(node), which a caller
  * that keeps the node works out once.
  */
-export function toHostState(conf: Config, node: ComputeNodeRow, seenMs: number | null, zone: string | undefined, summary: unknown, allocationRequest: AllocationRequest, now = Date.now()): HostState {
+export function toHostState(conf: Config, node: ComputeNodeRow, seenMs: number | null, zone: string | undefined, free: FreeResources, resources: Resources, now = Date.now()): HostState {
   const downAfterMs = conf.DEFAULT.service_down_time * 1000;
   return {
     nodeUuid: node.uuid, host: node.host, nodename: node.hypervisor_hostname,
     availabilityZone: zone ?? conf.DEFAULT.default_availability_zone,
     serviceDisabled: node.disabled === 1,
     serviceUp: node.forced_down === 0 && seenMs !== null && now - seenMs <= downAfterMs,
-    freeRamMb: freeFromSummary(summary, 'MEMORY_MB'),
-    freeVcpus: freeFromSummary(summary, 'VCPU'),
-    freeDiskGb: freeFromSummary(summary, 'DISK_GB'),
-    allocationRequest,
+    freeRamMb: free.ramMb,
+    freeVcpus: free.vcpus,
+    freeDiskGb: free.diskGb,
+    resources,
   };
 }

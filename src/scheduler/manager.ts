@@ -16,8 +16,8 @@ import { hintedUuids } from './filters/host-hint-filters.js';
 import { hostsOfInstances } from '../compute/host-store.js';
 import { groupPlacement } from '../compute/server-groups.js';
 import { hostZones } from '../compute/aggregate-store.js';
-import { lastSeenMs, readComputeNodes, toHostState, type HostState } from './host-state.js';
-import { HostStateCache } from './host-cache.js';
+import { allocationRequestOf, freeFromSummary, lastSeenMs, readComputeNodes, toHostState, type HostState } from './host-state.js';
+import { HostStateCache, type ViewTiming } from './host-cache.js';
 import { offersSnapshots, type PlacementSnapshots } from './provider-states.js';
 import { ClaimLedger, type ClaimView } from './claim-ledger.js';
 import { rpcEndpoint, type RpcArgs, type RpcHandlers } from '../rpc/rpc-api.js';
@@ -55,6 +55,8 @@ export interface SchedulerDeps {
   placement: PlacementClient;
   conf: Config;
   logger: Logger;
+  /** When the scheduler's view of the hosts folds in its claims and is read again (tests shorten them). */
+  viewTiming?: Partial<ViewTiming>;
 }
 
 /** The placement resources a flavor asks for (Nova's resources_from_request_spec). */
@@ -86,7 +88,7 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
     ];
     this.snapshots = deps.conf.scheduler.host_state_cache && offersSnapshots(deps.placement) ? deps.placement : null;
     this.cache = this.snapshots
-      ? new HostStateCache({ db: deps.db, placement: this.snapshots, claims: this.claims, conf: deps.conf, logger: deps.logger })
+      ? new HostStateCache({ db: deps.db, placement: this.snapshots, claims: this.claims, conf: deps.conf, logger: deps.logger, timing: deps.viewTiming })
       : null;
   }
 
@@ -198,7 +200,7 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
   /** Claims the host for the instance; the ledger counts it against the host meanwhile, and after where a view does not show it. */
   private async claim(uuid: string, h: HostState, spec: RequestSpec, resources: Resources): Promise<boolean> {
     const landed = this.claims.claiming(uuid, h.nodeUuid, resources);
-    const req = { consumerUuid: uuid, allocations: h.allocationRequest.allocations, projectId: spec.project_id, userId: spec.user_id, consumerGeneration: null };
+    const req = { consumerUuid: uuid, allocations: allocationRequestOf(h).allocations, projectId: spec.project_id, userId: spec.user_id, consumerGeneration: null };
     let generations: Record<string, number> | null = null;
     let ok = false;
     try {
@@ -239,16 +241,17 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
   private selection(h: HostState): Selection {
     return {
       service_host: h.host, nodename: h.nodename, compute_node_uuid: h.nodeUuid,
-      allocation_request: JSON.stringify(h.allocationRequest), allocation_request_version: '1.36',
+      allocation_request: JSON.stringify(allocationRequestOf(h)), allocation_request_version: '1.36',
       availability_zone: h.availabilityZone,
     };
   }
 
   private async hostStates(requests: Array<{ allocations: Record<string, { resources: Resources }> }>, summaries: Record<string, unknown>): Promise<HostState[]> {
-    const byRp = new Map<string, (typeof requests)[number]>();
+    // Only single-provider candidates: a compute node is its own provider.
+    const byRp = new Map<string, Resources>();
     for (const r of requests) {
       const rps = Object.keys(r.allocations);
-      if (rps.length === 1) byRp.set(rps[0], r);
+      if (rps.length === 1) byRp.set(rps[0], r.allocations[rps[0]]!.resources);
     }
     if (byRp.size === 0) return [];
     const nodes = new Map((await readComputeNodes(this.deps.db, [...byRp.keys()])).map((n) => [n.uuid, n]));
@@ -256,9 +259,9 @@ export class SchedulerManager implements RpcHandlers<typeof SCHEDULER_RPC_API> {
     const now = Date.now();
     // In placement's order, which decides between hosts the weighers score equal (the rows come in the database's).
     const out: HostState[] = [];
-    for (const [rp, req] of byRp) {
+    for (const [rp, resources] of byRp) {
       const n = nodes.get(rp);
-      if (n) out.push(toHostState(this.deps.conf, n, lastSeenMs(n), zones.get(n.host), summaries[rp], req, now));
+      if (n) out.push(toHostState(this.deps.conf, n, lastSeenMs(n), zones.get(n.host), freeFromSummary(summaries[rp]), resources, now));
     }
     return out;
   }

@@ -11,8 +11,7 @@
  * nobody else wrote since: one row tells. When it differs, every provider's
  * generation says which moved, and only those are read again.
  */
-import type { AllocationCandidates } from '../placement/types.js';
-import type { ProviderState, ProvidersStamp } from '../placement/snapshot.js';
+import { inventoryState, type ProviderState, type ProvidersStamp } from '../placement/snapshot.js';
 import type { PlacementClient, Resources } from '../compute/clients.js';
 import type { ClaimLedger, GenerationOf } from './claim-ledger.js';
 
@@ -27,12 +26,13 @@ export interface PlacementSnapshots {
   providerGenerations(): Promise<Map<string, number>>;
   /** The claim, telling the generation it left each provider at; null when refused. */
   claimWithGenerations(req: ClaimRequest): Promise<Record<string, number> | null>;
-  candidatesFromSnapshot(providers: readonly ProviderState[], query: { resources: Resources; limit?: number }, pending?: ReadonlyMap<string, Resources>): AllocationCandidates | null;
+  /** The providers getAllocationCandidates would offer on `providers`; null when it cannot tell. */
+  fittingFromSnapshot(providers: readonly ProviderState[], query: { resources: Resources; limit?: number }, pending?: ReadonlyMap<string, Resources>): readonly ProviderState[] | null;
 }
 
 export function offersSnapshots(p: PlacementClient): p is PlacementClient & PlacementSnapshots {
   const s = p as Partial<PlacementSnapshots>;
-  return ['inventorySnapshot', 'providersStamp', 'stampOf', 'providerGenerations', 'claimWithGenerations', 'candidatesFromSnapshot']
+  return ['inventorySnapshot', 'providersStamp', 'stampOf', 'providerGenerations', 'claimWithGenerations', 'fittingFromSnapshot']
     .every((m) => typeof s[m as keyof PlacementSnapshots] === 'function');
 }
 
@@ -41,11 +41,12 @@ export interface StatesVersion {
   /** In provider id order, the order placement gives candidates in. */
   readonly list: readonly ProviderState[];
   readonly generationOf: GenerationOf;
+  readonly stateOf: (uuid: string) => ProviderState | undefined;
 }
 
 function version(list: readonly ProviderState[]): StatesVersion {
   const byUuid = new Map(list.map((p) => [p.uuid, p]));
-  return { list, generationOf: (uuid) => byUuid.get(uuid)?.generation };
+  return { list, generationOf: (uuid) => byUuid.get(uuid)?.generation, stateOf: (uuid) => byUuid.get(uuid) };
 }
 
 export class ProviderStates {
@@ -57,6 +58,37 @@ export class ProviderStates {
 
   current(): StatesVersion {
     return this.now;
+  }
+
+  /**
+   * The states with this scheduler's landed claims counted in, as placement
+   * has them now if nobody else wrote since; null when some provider's claims
+   * do not follow on from its state one generation each (another write came
+   * between them, which only reading placement again shows).
+   */
+  foldedWith(claims: ClaimLedger): ProviderState[] | null {
+    const base = this.now;
+    const landed = claims.landedClaimsBeyond(base.generationOf);
+    if (landed === null) return null;
+    const folded = new Map<string, ProviderState>();
+    for (const [uuid, list] of landed) {
+      const state = base.stateOf(uuid)!;
+      const inventories = { ...state.inventories };
+      let generation = state.generation;
+      for (const claim of list.sort((a, b) => a.generation - b.generation)) {
+        if (claim.generation !== generation + 1) return null;
+        generation = claim.generation;
+        for (const [rc, amount] of Object.entries(claim.resources)) {
+          const inv = inventories[rc];
+          if (!inv) return null;
+          inventories[rc] = inventoryState({ ...inv, used: inv.used + amount });
+        }
+      }
+      folded.set(uuid, {
+        id: state.id, uuid, generation, parentProviderUuid: state.parentProviderUuid, rootProviderUuid: state.rootProviderUuid, inventories,
+      });
+    }
+    return base.list.map((p) => folded.get(p.uuid) ?? p);
   }
 
   /** Reads again the states placement has moved past by other means than this scheduler's landed claims. */

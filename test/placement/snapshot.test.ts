@@ -3,17 +3,26 @@ import assert from 'node:assert/strict';
 import { databaseTargets } from '../helpers/databases.js';
 import { openPlacement, providerWith, type PlacementFixture } from './fixture.js';
 import type { AllocationCandidates, AllocationCandidatesQuery } from '../../src/placement/types.js';
+import type { ProviderState } from '../../src/placement/snapshot.js';
 
-/** Candidates without traits (a snapshot's summaries have none), comparable across both ways of finding them. */
-function comparable(c: AllocationCandidates): unknown {
-  return {
-    requests: c.allocationRequests,
-    summaries: Object.fromEntries(Object.entries(c.providerSummaries).map(([uuid, s]) => [uuid, { ...s, traits: [] }])),
-  };
+/** Placement's candidates as what tells them apart here: each provider in order, with the capacity and usage of each requested class. */
+function offered(c: AllocationCandidates): unknown {
+  return c.allocationRequests.map((r) => {
+    const [uuid] = Object.keys(r.allocations);
+    return { uuid, resources: r.allocations[uuid!]!.resources, summary: c.providerSummaries[uuid!]!.resources };
+  });
+}
+
+/** The same, for the providers a snapshot finds fitting. */
+function fitting(providers: readonly ProviderState[], resources: Record<string, number>): unknown {
+  return providers.map((p) => ({
+    uuid: p.uuid, resources,
+    summary: Object.fromEntries(Object.keys(resources).map((rc) => [rc, { capacity: p.inventories[rc]!.capacity, used: p.inventories[rc]!.used }])),
+  }));
 }
 
 for (const target of await databaseTargets()) {
-  describe(`placement candidates worked out from an inventory snapshot (${target.name})`, () => {
+  describe(`placement's fitting providers worked out from an inventory snapshot (${target.name})`, () => {
     let fx: PlacementFixture;
     let big: string; let small: string; let ratio: string; let stepped: string;
     before(async () => {
@@ -39,32 +48,31 @@ for (const target of await databaseTargets()) {
       { resources: { DISK_GB: 501 } },
     ];
 
-    test('the same candidates, summaries and order as the query on the database, limit included', async () => {
+    test('the same providers, capacities, usage and order as the query on the database, limit included', async () => {
       const snap = await fx.placement.inventorySnapshot();
       assert.equal(snap.length, 4);
       for (const q of queries) {
         const fromDb = await fx.placement.getAllocationCandidates(q);
-        const fromSnap = fx.placement.candidatesFromSnapshot(snap, q);
+        const fromSnap = fx.placement.fittingFromSnapshot(snap, q);
         assert.ok(fromSnap, JSON.stringify(q));
-        assert.deepEqual(comparable(fromSnap), comparable(fromDb), JSON.stringify(q));
+        assert.deepEqual(fitting(fromSnap, q.resources), offered(fromDb), JSON.stringify(q));
       }
-      const providers = new Set(queries.flatMap((q) => fx.placement.candidatesFromSnapshot(snap, q)!.allocationRequests.flatMap((r) => Object.keys(r.allocations))));
-      assert.deepEqual([...providers].sort(), [big, small, ratio, stepped].sort(), 'every provider is a candidate for some query');
+      const providers = new Set(queries.flatMap((q) => fx.placement.fittingFromSnapshot(snap, q)!.map((p) => p.uuid)));
+      assert.deepEqual([...providers].sort(), [big, small, ratio, stepped].sort(), 'every provider fits some query');
     });
 
-    test('pending usage counts against the fit but not in the summary', async () => {
+    test('pending usage counts against the fit', async () => {
       const snap = await fx.placement.inventorySnapshot();
-      const q = { resources: { VCPU: 4 } };
       const pending = new Map([[big, { VCPU: 3 }]]);
-      const r = fx.placement.candidatesFromSnapshot(snap, q, pending)!;
-      assert.equal(r.allocationRequests.some((a) => a.allocations[big]), false, 'big has 6 VCPU left, 3 of them pending');
-      assert.deepEqual(fx.placement.candidatesFromSnapshot(snap, { resources: { VCPU: 3 } }, pending)!.providerSummaries[big]?.resources.VCPU, { capacity: 16, used: 10 });
+      const uuids = (resources: Record<string, number>) => fx.placement.fittingFromSnapshot(snap, { resources }, pending)!.map((p) => p.uuid);
+      assert.equal(uuids({ VCPU: 4 }).includes(big), false, 'big has 6 VCPU left, 3 of them pending');
+      assert.equal(uuids({ VCPU: 3 }).includes(big), true);
     });
 
     test('a query with traits, aggregates, a tree or full summaries is not answered from a snapshot', async () => {
       const snap = await fx.placement.inventorySnapshot();
       for (const extra of [{ required: ['COMPUTE_NODE'] }, { memberOf: [[crypto.randomUUID()]] }, { rootRequired: ['COMPUTE_NODE'] }, { inTree: big }, { summarizeAllClasses: true }]) {
-        assert.equal(fx.placement.candidatesFromSnapshot(snap, { resources: { VCPU: 1 }, ...extra }), null, JSON.stringify(extra));
+        assert.equal(fx.placement.fittingFromSnapshot(snap, { resources: { VCPU: 1 }, ...extra }), null, JSON.stringify(extra));
       }
     });
 
@@ -79,7 +87,7 @@ for (const target of await databaseTargets()) {
       assert.notDeepEqual(created, before, 'a provider created');
       assert.deepEqual(created, await stamped(), 'a provider without inventory is in the snapshot');
       assert.deepEqual((await fx.placement.inventorySnapshot([bare]))[0]?.inventories, {});
-      assert.equal(fx.placement.candidatesFromSnapshot(await fx.placement.inventorySnapshot(), { resources: { VCPU: 1 } })!.allocationRequests.some((r) => r.allocations[bare]), false);
+      assert.equal(fx.placement.fittingFromSnapshot(await fx.placement.inventorySnapshot(), { resources: { VCPU: 1 } })!.some((p) => p.uuid === bare), false);
 
       const consumer = crypto.randomUUID();
       const [{ generation: was }] = await fx.placement.inventorySnapshot([small]);

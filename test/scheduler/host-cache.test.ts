@@ -14,6 +14,8 @@ import { MIGRATION_SETS } from '../../src/cli/roles/database.js';
 import { loadConfig } from '../../src/conf/loader.js';
 import { PlacementService } from '../../src/placement/service.js';
 import { NoValidHost, SchedulerManager } from '../../src/scheduler/manager.js';
+import type { ViewTiming } from '../../src/scheduler/host-cache.js';
+import type { ClaimLedger } from '../../src/scheduler/claim-ledger.js';
 import { registerService } from '../../src/compute/servicegroup.js';
 import { createComputeNode } from '../../src/compute/compute-node-store.js';
 import { internalContext } from '../../src/bus/context.js';
@@ -54,7 +56,7 @@ async function openCloud(target: DatabaseTarget) {
       await placement.setInventories(node.uuid, { VCPU: { total: vcpus }, MEMORY_MB: { total: memoryMb }, DISK_GB: { total: 10 } });
       return node.uuid;
     },
-    scheduler: (conf = CACHED) => new SchedulerManager({ db, placement, conf, logger: testLogger }),
+    scheduler: (conf = CACHED, viewTiming?: Partial<ViewTiming>, on: PlacementService = placement) => new SchedulerManager({ db, placement: on, conf, logger: testLogger, viewTiming }),
     /** Another process's allocation (a conductor's, a migration's): straight to placement. */
     async claimElsewhere(host: string, vcpus: number): Promise<string> {
       const consumerUuid = randomUUID();
@@ -165,8 +167,9 @@ for (const target of await databaseTargets()) {
   });
 
   describe(`the scheduler's view decides as placement's answer does (${target.name})`, () => {
-    test('after claims and releases by others and its own, every ranking is the one a scheduler asking placement makes', () => withCloud(target, HOSTS, async (cloud) => {
-      const cached = cloud.scheduler(CACHED);
+    for (const [how, timing] of [['', {}], [', its own claims folded in before every decision', { foldMs: 0 }]] as const) {
+    test(`after claims and releases by others and its own, every ranking is the one a scheduler asking placement makes${how}`, () => withCloud(target, HOSTS, async (cloud) => {
+      const cached = cloud.scheduler(CACHED, timing);
       const oracle = cloud.scheduler(UNCACHED);
       const elsewhere: string[] = [];
       const own: string[] = [];
@@ -182,6 +185,26 @@ for (const target of await databaseTargets()) {
         assert.deepEqual(got.ranking, expected.ranking, `step ${step}`);
         own.push(got.uuid);
       }
+      await cloud.assertWithinCapacity();
+    }));
+    }
+
+    test('its own claims folded into the view, the scheduler reads placement\'s providers once for many decisions, and its ledger forgets what it folded', () => withCloud(target, HOSTS, async (cloud) => {
+      let fullReads = 0;
+      const counted: PlacementService = Object.create(cloud.placement);
+      counted.inventorySnapshot = (uuids?: readonly string[]) => {
+        if (uuids === undefined) fullReads++;
+        return cloud.placement.inventorySnapshot(uuids);
+      };
+      const cached = cloud.scheduler(CACHED, { foldMs: 0 }, counted);
+      const oracle = cloud.scheduler(UNCACHED);
+      for (let i = 0; i < 12; i++) {
+        const expected = await place(oracle);
+        await cloud.placement.deleteAllocations(expected.uuid);
+        assert.deepEqual((await place(cached)).ranking, expected.ranking, `decision ${i}`);
+      }
+      assert.equal(fullReads, 1);
+      assert.equal((cached as unknown as { claims: ClaimLedger }).claims.size, 1, 'only the last claim, folded in at the next decision');
       await cloud.assertWithinCapacity();
     }));
   });

@@ -10,7 +10,7 @@ import type { RequestSpec } from '../../src/objects/request-spec.js';
 function host(name: string): HostState {
   return {
     nodeUuid: `${name}-uuid`, host: name, nodename: name, availabilityZone: 'nova', serviceDisabled: false, serviceUp: true,
-    freeRamMb: 1024, freeVcpus: 4, freeDiskGb: 10, allocationRequest: { allocations: {} } as HostState['allocationRequest'],
+    freeRamMb: 1024, freeVcpus: 4, freeDiskGb: 10, resources: {},
   };
 }
 

@@ -7,7 +7,7 @@ import type { HostState } from '../../src/scheduler/host-state.js';
 function host(name: string, freeRamMb: number, freeVcpus: number): HostState {
   return {
     nodeUuid: `${name}-uuid`, host: name, nodename: name, availabilityZone: 'nova', serviceDisabled: false, serviceUp: true,
-    freeRamMb, freeVcpus, freeDiskGb: 10, allocationRequest: { allocations: {} },
+    freeRamMb, freeVcpus, freeDiskGb: 10, resources: {},
   };
 }
 const names = (hosts: HostState[]) => hosts.map((h) => h.host);
