@@ -37,6 +37,7 @@ import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Options } f
 import { randomUUID } from 'node:crypto';
 import type { MessageHandler, SendOptions, Subscription, Transport } from '../transport.js';
 import { unwrap, wrap } from './envelope.js';
+import { batchFrameWrites } from './frame-batching.js';
 import { DEFAULT_RABBIT_OPTIONS, reconnectDelayMs, type RabbitOptions } from './options.js';
 import { describeRabbitUrl, parseRabbitUrl, type RabbitUrl } from './url.js';
 
@@ -222,6 +223,7 @@ export class RabbitTransport implements Transport {
 
   private async onConnected(conn: ChannelModel, where: string): Promise<void> {
     const generation = ++this.generation;
+    if (!batchFrameWrites(conn)) this.o.logger?.debug({ transport: this.url }, 'amqplib\'s frame writer is not the one known: its writes go out unbatched');
     this.declared = new Map();
     this.channels = new Map();
     conn.on('error', (err: Error) => { this.lastError = `${where}: ${err.message}`; });
