@@ -33,3 +33,15 @@ export async function withStartedActionEvent<T>(
     throw err;
   }
 }
+
+/**
+ * withActionEvent whose success is recorded with the work's last state change
+ * (`work` sends the step it is given with saveInstanceWithEvent): whoever sees
+ * the server settle also sees its event finished.
+ */
+export async function withActionEventEndingInSave<T>(
+  store: Pick<ComputeHostStore, 'startActionEvent' | 'finishActionEvent'>, ctx: RequestContext, instanceUuid: string, event: string, host: string | null,
+  work: (success: EventStep) => Promise<T>, opts: { finishesAction?: boolean } = {},
+): Promise<T> {
+  return withStartedActionEvent(store, await store.startActionEvent(ctx, instanceUuid, event, host), work, opts);
+}

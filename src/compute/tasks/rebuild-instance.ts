@@ -11,7 +11,7 @@ import type { ImageMeta } from '../../objects/image-meta.js';
 import type { Instance } from '../../objects/instance.js';
 import { SpawnFailed } from '../../virt/driver.js';
 import { toDriverInstance } from '../driver-instance.js';
-import { withActionEvent } from './action-event.js';
+import { withActionEventEndingInSave } from './action-event.js';
 import { instancePayload } from '../notifications.js';
 import { TaskState, VmState } from '../vm-states.js';
 import type { InstanceUpdate } from '../host-objects/port.js';
@@ -33,7 +33,7 @@ export async function rebuildInstance(
   };
   await deps.notifier.info(ctx, 'instance.rebuild.start', instancePayload(instance));
   try {
-    const final = await withActionEvent(deps.store, ctx, instance.uuid, 'compute_rebuild_instance', deps.host, async () => {
+    const final = await withActionEventEndingInSave(deps.store, ctx, instance.uuid, 'compute_rebuild_instance', deps.host, async (success) => {
       const networkInfo = await networkInfoOf(deps, instance.uuid);
       const driverInstance = toDriverInstance({ ...instance, root_device_name: ROOT_DEVICE }, image, deps.conf.DEFAULT.instance_name_template);
       await step({ task_state: TaskState.REBUILD_BLOCK_DEVICE_MAPPING }, TaskState.REBUILDING);
@@ -50,7 +50,8 @@ export async function rebuildInstance(
         vm_state: opts.origVmState === VmState.STOPPED ? VmState.STOPPED : VmState.ACTIVE,
         task_state: null, power_state: state, launched_at: new Date().toISOString(),
       };
-      await step(done, TaskState.REBUILD_SPAWNING);
+      // With its event's end, in one call: a server seen ACTIVE again has its rebuild event finished.
+      if (!(await deps.store.saveInstanceWithEvent(ctx, instance.uuid, done, [TaskState.REBUILD_SPAWNING], success)).saved) throw new RebuildAbortedByDelete();
       return done;
     }, { finishesAction: true });
     await deps.notifier.info(ctx, 'instance.rebuild.end', instancePayload({ ...instance, ...final }));

@@ -11,7 +11,7 @@ import type { RequestContext } from '../../bus/context.js';
 import type { Instance } from '../../objects/instance.js';
 import { NotFound } from '../../errors.js';
 import { toDriverInstance } from '../driver-instance.js';
-import { withActionEvent } from './action-event.js';
+import { withActionEventEndingInSave } from './action-event.js';
 import { instancePayload } from '../notifications.js';
 import { TaskState, VmState } from '../vm-states.js';
 import type { ComputeHostDeps } from './context.js';
@@ -29,14 +29,15 @@ export async function unshelveInstance(deps: ComputeHostDeps, ctx: RequestContex
   let done: { vm_state: string; task_state: null; power_state: number; host?: string | null; node?: string | null } | undefined;
   await deps.notifier.info(ctx, 'instance.unshelve.start', instancePayload(instance));
   try {
-    await withActionEvent(deps.store, ctx, instance.uuid, 'compute_unshelve_instance', deps.host, async () => {
+    // The server's last save ends the event too: whoever sees it ACTIVE sees the unshelve finished.
+    await withActionEventEndingInSave(deps.store, ctx, instance.uuid, 'compute_unshelve_instance', deps.host, async (success) => {
       if (!offloaded) {
         const driverInstance = driverInstanceFor(deps, instance);
         await deps.store.saveInstance(instance.uuid, { task_state: TaskState.POWERING_ON }, [TaskState.UNSHELVING]);
         await deps.driver.powerOn(driverInstance);
         await wireInstancePorts(deps, instance.uuid);
         done = { vm_state: VmState.ACTIVE, task_state: null, power_state: (await deps.driver.getInfo(driverInstance)).state };
-        if (!(await deps.store.saveInstance(instance.uuid, done, [TaskState.POWERING_ON]))) throw new Error('task_state is no longer powering-on');
+        if (!(await deps.store.saveInstanceWithEvent(ctx, instance.uuid, done, [TaskState.POWERING_ON], success)).saved) throw new Error('task_state is no longer powering-on');
         return;
       }
       const here = { host: deps.host, node: node ?? deps.host, launched_on: deps.host };
@@ -60,7 +61,7 @@ export async function unshelveInstance(deps: ComputeHostDeps, ctx: RequestContex
       await deps.driver.spawn({ instance: driverInstance, networkInfo, blockDeviceInfo: { rootDeviceName, devices: [] } });
       await wirePorts(deps, networkInfo.map((v) => v.id));
       done = { vm_state: VmState.ACTIVE, task_state: null, power_state: (await deps.driver.getInfo(driverInstance)).state, ...here };
-      if (!(await deps.store.saveInstance(instance.uuid, done, [TaskState.SPAWNING]))) throw new Error('task_state is no longer spawning');
+      if (!(await deps.store.saveInstanceWithEvent(ctx, instance.uuid, done, [TaskState.SPAWNING], success)).saved) throw new Error('task_state is no longer spawning');
     });
   } catch (err) {
     await unshelveFailed(deps, ctx, instance, err, offloaded);
