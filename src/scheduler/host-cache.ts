@@ -98,11 +98,12 @@ export interface HeldView {
  * read: of the requested classes only, as a summary covers only those.
  */
 function freeAsRead(p: ProviderState, resources: Resources): FreeResources {
-  const free = (rc: string) => {
-    const inv = rc in resources ? p.inventories[rc] : undefined;
-    return inv ? inv.capacity - inv.used : 0;
-  };
-  return { ramMb: free('MEMORY_MB'), vcpus: free('VCPU'), diskGb: free('DISK_GB') };
+  return { ramMb: freeOf(p, resources, 'MEMORY_MB'), vcpus: freeOf(p, resources, 'VCPU'), diskGb: freeOf(p, resources, 'DISK_GB') };
+}
+
+function freeOf(p: ProviderState, resources: Resources, rc: string): number {
+  const inv = rc in resources ? p.inventories[rc] : undefined;
+  return inv ? inv.capacity - inv.used : 0;
 }
 
 export class HostStateCache {
