@@ -60,8 +60,31 @@ export async function quotaClassLimits(db: ComputeDb, quota: Config['quota'], cl
 }
 
 export async function projectLimits(db: ComputeDb, quota: Config['quota'], projectId: string): Promise<QuotaSet> {
-  const rows = await db.selectFrom('quotas').select(['resource', 'hard_limit']).where('project_id', '=', projectId).execute();
-  return overlay(await quotaClassLimits(db, quota), rows);
+  return (await effectiveLimits(db, quota, projectId, null)).project;
+}
+
+type LimitLayer = 'class' | 'project' | 'user';
+
+/**
+ * The limit rows that apply to a project (and a user in it): the `default`
+ * class's, the project's and the user's, each tagged with its layer, as the
+ * branches of one UNION ALL. Its columns are (layer, resource, a, b, c, d, e,
+ * f) so that a usage row can lead it (quotaStateForCreate); limits are in `a`.
+ */
+function limitRowsSql(projectId: string, userId: string | null) {
+  const pad = sql`, null, null, null, null, null`;
+  return sql`select 'class' as layer, resource, hard_limit as a, null as b, null as c, null as d, null as e, null as f from quota_classes where class_name = ${DEFAULT_QUOTA_CLASS}
+    union all select 'project', resource, hard_limit${pad} from quotas where project_id = ${projectId}
+    union all select 'user', resource, hard_limit${pad} from project_user_quotas where project_id = ${projectId} and user_id = ${userId ?? ''}`;
+}
+
+interface LayerRow { layer: LimitLayer | 'usage'; resource: string | null; a: number | string; b: number | string | null; c: number | string | null; d: number | string | null; e: number | string | null; f: number | string | null }
+
+function limitsOf(quota: Config['quota'], rows: LayerRow[]): EffectiveLimits {
+  const layer = (name: LimitLayer) => rows.filter((r) => r.layer === name).map((r) => ({ resource: r.resource!, hard_limit: Number(r.a) }));
+  const project = overlay(overlay(configQuotas(quota), layer('class')), layer('project'));
+  const userRows = layer('user');
+  return { project, user: overlay(project, userRows), userOverrides: userRows.length > 0 };
 }
 
 export interface EffectiveLimits {
@@ -71,11 +94,10 @@ export interface EffectiveLimits {
   userOverrides: boolean;
 }
 
-export async function effectiveLimits(db: ComputeDb, quota: Config['quota'], projectId: string, userId: string): Promise<EffectiveLimits> {
-  const project = await projectLimits(db, quota, projectId);
-  const rows = await db.selectFrom('project_user_quotas').select(['resource', 'hard_limit'])
-    .where('project_id', '=', projectId).where('user_id', '=', userId).execute();
-  return { project, user: overlay(project, rows), userOverrides: rows.length > 0 };
+/** The limits of a project and, with a user id, of that user in it: one statement. */
+export async function effectiveLimits(db: ComputeDb, quota: Config['quota'], projectId: string, userId: string | null): Promise<EffectiveLimits> {
+  const { rows } = await limitRowsSql(projectId, userId).execute(db);
+  return limitsOf(quota, rows as LayerRow[]);
 }
 
 /** Writes limits for a project (userId null) or for a user in it; each given resource is set, the others kept. */
@@ -249,15 +271,33 @@ export async function lockProjectQuota(trx: ComputeDb, projectId: string): Promi
   await sql`select pg_advisory_xact_lock(${INSTANCE_QUOTA_LOCK}, hashtext(${projectId}))`.execute(trx);
 }
 
+/**
+ * The project's and the user's usage of servers, cores and RAM (one pass over
+ * the project's servers) and the limits over them, in one statement: a
+ * create asks it under the project's lock, where each round trip holds every
+ * other create of the project waiting.
+ */
+async function quotaStateForCreate(db: ComputeDb, quota: Config['quota'], projectId: string, userId: string) {
+  const mine = (col: string) => sql`coalesce(sum(case when user_id = ${userId} then ${sql.raw(col)} else 0 end), 0)`;
+  const { rows } = await sql<LayerRow>`select 'usage' as layer, null as resource, count(*) as a, coalesce(sum(vcpus), 0) as b, coalesce(sum(memory_mb), 0) as c,
+      ${mine('1')} as d, ${mine('vcpus')} as e, ${mine('memory_mb')} as f
+    from instances where project_id = ${projectId} and deleted = 0
+    union all ${limitRowsSql(projectId, userId)}`.execute(db);
+  const u = rows.find((r) => r.layer === 'usage')!;
+  return {
+    limits: limitsOf(quota, rows),
+    project: { instances: Number(u.a), cores: Number(u.b), ram: Number(u.c) },
+    user: { instances: Number(u.d), cores: Number(u.e), ram: Number(u.f) },
+  };
+}
+
 /** allowedInstances against the project's limits and, when the user has its own, the user's too. */
 export async function allowedInstancesFor(
   db: ComputeDb, quota: Config['quota'], projectId: string, userId: string,
   perInstance: { cores: number; ram: number }, minCount: number, maxCount: number,
 ): Promise<{ count: number; limits: EffectiveLimits }> {
-  const limits = await effectiveLimits(db, quota, projectId, userId);
-  let count = allowedInstances(limits.project, await countProjectUsage(db, projectId), perInstance, minCount, maxCount);
-  if (limits.userOverrides) {
-    count = allowedInstances(limits.user, await countProjectUsage(db, projectId, userId), perInstance, minCount, count);
-  }
+  const { limits, project, user } = await quotaStateForCreate(db, quota, projectId, userId);
+  let count = allowedInstances(limits.project, project, perInstance, minCount, maxCount);
+  if (limits.userOverrides) count = allowedInstances(limits.user, user, perInstance, minCount, count);
   return { count, limits };
 }

@@ -8,7 +8,8 @@ import { computeMigrations } from '../../src/compute/db/migrations.js';
 import type { ComputeDb } from '../../src/compute/db/tables.js';
 import { getInstanceRow, getMetadata, markInstanceDeleted, updateInstance, addInstanceFault, InstanceNotFound } from '../../src/compute/instance-store.js';
 import { listInstancePage, latestFaults } from '../../src/compute/instance-list.js';
-import { countProjectUsage, allowedInstances } from '../../src/compute/quota.js';
+import { countProjectUsage, allowedInstances, allowedInstancesFor, effectiveLimits, setClassLimits, setLimits } from '../../src/compute/quota.js';
+import { loadConfig } from '../../src/conf/loader.js';
 import { QuotaExceeded } from '../../src/errors.js';
 
 const targets = await databaseTargets();
@@ -61,6 +62,32 @@ for (const target of targets) {
       assert.equal(row.vm_state, 'deleted');
       assert.equal((await db.selectFrom('instance_metadata').selectAll().where('instance_uuid', '=', uuid).execute()).length, 0);
       assert.equal(await updateInstance(db, uuid, { task_state: null }), false);
+    });
+
+    test('a create reads its usage and every limit layer at once: the class, then the project, then the user', async () => {
+      const quota = { ...loadConfig({ env: {} }).quota, instances: 10, cores: 20, ram: 51200 };
+      const project = `layers-${target.name}`;
+      await setClassLimits(db, 'default', { instances: 8, metadata_items: 5 });
+      await setLimits(db, project, null, { instances: 6 });
+      for (let i = 0; i < 3; i++) await insertInstance(db, { project_id: project, user_id: 'u1' });
+      await insertInstance(db, { project_id: project, user_id: 'u2', vcpus: 4 });
+      await insertInstance(db, { project_id: project, user_id: 'u2', deleted: 99 });
+
+      // 4 of the project's 6: room for 2; the class's metadata_items and the configuration's cores come through.
+      const plain = await allowedInstancesFor(db, quota, project, 'u1', { cores: 1, ram: 512 }, 1, 5);
+      assert.equal(plain.count, 2);
+      assert.equal(plain.limits.userOverrides, false);
+      assert.deepEqual([plain.limits.project.instances, plain.limits.project.metadata_items, plain.limits.project.cores], [6, 5, 20]);
+      assert.deepEqual(await effectiveLimits(db, quota, project, 'u1'), plain.limits);
+
+      // u2 has 4 cores in use (its deleted server counts for nothing) against its own 6: room for two 1-core servers.
+      await setLimits(db, project, 'u2', { cores: 6 });
+      const user = await allowedInstancesFor(db, quota, project, 'u2', { cores: 1, ram: 512 }, 1, 5);
+      assert.equal(user.limits.userOverrides, true);
+      assert.deepEqual([user.limits.user.cores, user.limits.user.instances, user.limits.project.cores], [6, 6, 20]);
+      assert.equal(user.count, 2);
+      await assert.rejects(allowedInstancesFor(db, quota, project, 'u2', { cores: 3, ram: 512 }, 1, 1), /Quota exceeded for cores: Requested 3, but already used 4 of 6 cores/);
+      await setClassLimits(db, 'default', { instances: -1, metadata_items: -1 });
     });
 
     test('listing pages by marker over (created_at, id) without gaps or repeats', async () => {
