@@ -26,7 +26,8 @@ import { getKeyPair } from './keypairs.js';
 import { sanitizeHostname } from './hostname.js';
 import { autoDiskConfigFor } from './disk-config.js';
 import { getInstanceRow, getMetadata, instanceFromRow, markInstanceDeleted, updateInstance, InstanceNotFound, type InstanceRow } from './instance-store.js';
-import { InstanceAction, recordActionStart, finishAction } from './instance-actions.js';
+import { InstanceAction, actionStartRow, recordActionStart, finishAction } from './instance-actions.js';
+import { insertNewInstances, type NewInstanceRecords } from './new-instance-records.js';
 import { TaskState, VmState } from './vm-states.js';
 import type { Flavor } from '../objects/flavor.js';
 import type { ImageMeta } from '../objects/image-meta.js';
@@ -286,12 +287,12 @@ export class ComputeAPI {
       if (mdLimit >= 0 && Object.keys(opts.metadata).length > mdLimit) {
         throw new QuotaExceeded(`Quota exceeded for metadata_items: Requested ${Object.keys(opts.metadata).length}, but already used 0 of ${mdLimit} metadata_items`);
       }
-      const instances: InstanceRow[] = [];
+      const records: NewInstanceRecords = { instances: [], metadata: [], blockDevices: [], requestSpecs: [], actions: [] };
       const bdms: BlockDeviceMapping[][] = [];
       for (let i = 0; i < count; i++) {
         const uuid = randomUUID();
         const displayName = count > 1 ? `${opts.name}-${i + 1}` : opts.name;
-        const row = await trx.insertInto('instances').values({
+        records.instances.push({
           uuid, project_id: auth.projectId, user_id: auth.userId, display_name: displayName,
           display_description: opts.description ?? null, hostname: opts.hostname ?? sanitizeHostname(displayName, `server-${uuid}`),
           host: null, node: null, launched_on: null, availability_zone: base.availabilityZone,
@@ -304,25 +305,20 @@ export class ComputeAPI {
           locked: 0, locked_reason: null, launch_index: i, reservation_id: reservationId, root_device_name: null, progress: 0,
           network_info: '[]', security_groups: JSON.stringify(opts.securityGroups),
           created_at: now, updated_at: null, launched_at: null, terminated_at: null, deleted_at: null, deleted: 0,
-        }).returningAll().executeTakeFirstOrThrow();
-        instances.push(row);
-        const md = Object.entries(opts.metadata);
-        if (md.length > 0) {
-          await trx.insertInto('instance_metadata').values(md.map(([key, value]) => ({ instance_uuid: uuid, key, value }))).execute();
-        }
+        });
+        for (const [key, value] of Object.entries(opts.metadata)) records.metadata.push({ instance_uuid: uuid, key, value });
         const bdm: BlockDeviceMapping = {
           uuid: randomUUID(), instance_uuid: uuid, source_type: 'image', destination_type: 'local', boot_index: 0,
           device_name: '/dev/vda', image_id: base.image.id, volume_id: null, volume_size: null,
           delete_on_termination: true, guest_format: null, disk_bus: null, device_type: 'disk',
         };
-        await trx.insertInto('block_device_mapping').values({
-          ...bdm, delete_on_termination: 1, created_at: now, deleted: 0,
-        }).execute();
+        records.blockDevices.push({ ...bdm, delete_on_termination: 1, created_at: now, deleted: 0 });
         bdms.push([bdm]);
-        await trx.insertInto('request_specs').values({ instance_uuid: uuid, spec: JSON.stringify({ flavor: base.flavor.flavorid, image: base.image.id, az: base.availabilityZone }) }).execute();
-        if (opts.tags && opts.tags.length > 0) await setTags(trx, uuid, opts.tags);
-        await recordActionStart(trx, ctx, uuid, InstanceAction.CREATE);
+        records.requestSpecs.push({ instance_uuid: uuid, spec: JSON.stringify({ flavor: base.flavor.flavorid, image: base.image.id, az: base.availabilityZone }) });
+        records.actions.push(actionStartRow(ctx, uuid, InstanceAction.CREATE));
       }
+      const instances = await insertNewInstances(trx, records);
+      if (opts.tags && opts.tags.length > 0) for (const row of instances) await setTags(trx, row.uuid, opts.tags);
       if (base.group) await addGroupMembers(trx, base.group, limits.user.server_group_members, instances.map((r) => r.uuid));
       return { instances, bdms };
     });

@@ -8,6 +8,7 @@ import { sql, type Selectable } from 'kysely';
 import { BadRequest, Conflict, NotFound } from '../errors.js';
 import { isUniqueViolation, nowIso } from '../db/schema-helpers.js';
 import type { ComputeDb, FlavorsTable } from './db/tables.js';
+import { jsonRowsFrom, rowsOfJson } from '../db/json-rows.js';
 
 export type FlavorRow = Selectable<FlavorsTable>;
 export type FlavorWithSpecs = FlavorRow & { extra_specs: Record<string, string> };
@@ -87,9 +88,16 @@ export async function getExtraSpecsFor(db: ComputeDb, flavorPks: number[]): Prom
 export async function getFlavorForBoot(
   db: ComputeDb, flavorRef: string, projectId: string, opts: { isAdmin?: boolean } = {},
 ): Promise<FlavorWithSpecs> {
-  const flavor = await getFlavor(db, flavorRef, { projectId, isAdmin: opts.isAdmin ?? false });
+  // With its extra specs in the same statement: this is every server create's first read.
+  let q = db.selectFrom('flavors').selectAll('flavors')
+    .select((eb) => jsonRowsFrom(db, eb.selectFrom('flavor_extra_specs').select(['key', 'value']).whereRef('flavor_extra_specs.flavor_id', '=', 'flavors.id')).as('extra_spec_rows'))
+    .where('flavors.flavorid', '=', flavorRef);
+  if (!opts.isAdmin) q = q.where(visibleTo({ projectId, isAdmin: false }));
+  const row = await q.executeTakeFirst();
+  if (!row) throw notFound(flavorRef);
+  const { extra_spec_rows: specRows, ...flavor } = row;
   if (flavor.disabled) throw new BadRequest(`Flavor ${flavorRef} could not be found.`);
-  return { ...flavor, extra_specs: await getExtraSpecs(db, flavor.id) };
+  return { ...normalize(flavor), extra_specs: Object.fromEntries(rowsOfJson(specRows).map((r) => [r.key, r.value])) };
 }
 
 export const FLAVOR_SORT_KEYS = [

@@ -4,17 +4,23 @@
  */
 import { nowIso } from '../db/schema-helpers.js';
 import type { RequestContext } from '../bus/context.js';
-import type { ComputeDb } from './db/tables.js';
+import type { Insertable } from 'kysely';
+import type { ComputeDb, InstanceActionsTable } from './db/tables.js';
 import { eventFinisher, InstanceAction, runAsActionEvent, type ActionEventRef, type ActionEventResult, type FinishEvent } from './instance-action-kinds.js';
 
 export { InstanceAction };
 
 export async function recordActionStart(db: ComputeDb, ctx: RequestContext, instanceUuid: string, action: string): Promise<void> {
-  await db.insertInto('instance_actions').values({
+  await db.insertInto('instance_actions').values(actionStartRow(ctx, instanceUuid, action)).execute();
+}
+
+/** The row recordActionStart writes, for a caller that writes it along with others. */
+export function actionStartRow(ctx: RequestContext, instanceUuid: string, action: string): Insertable<InstanceActionsTable> {
+  return {
     action, instance_uuid: instanceUuid, request_id: ctx.requestId,
     user_id: ctx.userId ?? '', project_id: ctx.projectId ?? '', start_time: nowIso(),
     finish_time: null, message: null, updated_at: null,
-  }).execute();
+  };
 }
 
 /** Records the start of an event of this request's action; null when the request recorded no action on the server. */

@@ -5,6 +5,7 @@
  */
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import { isUniqueViolation, nowIso } from '../../db/schema-helpers.js';
+import { jsonRowsFrom, rowsOfJson } from '../../db/json-rows.js';
 import type { Image, ImageStatus, Visibility } from '../model.js';
 import type { MemberStatus } from '../member-model.js';
 import type { ImageDb, ImagesTable, ImageTables } from './tables.js';
@@ -138,13 +139,16 @@ export class ImageRepository {
 
   /** The live (not deleted) image, or undefined. */
   async get(id: string): Promise<Image | undefined> {
-    const row = await this.db.selectFrom('images').selectAll().where('id', '=', id).where('deleted', '=', 0).executeTakeFirst();
-    if (!row) return undefined;
-    const [props, tags] = await Promise.all([
-      this.db.selectFrom('image_properties').select(['name', 'value']).where('image_id', '=', id).execute(),
-      this.db.selectFrom('image_tags').select('value').where('image_id', '=', id).orderBy('value').execute(),
-    ]);
-    return rowToImage(row, Object.fromEntries(props.map((p) => [p.name, p.value])), tags.map((t) => t.value));
+    // One statement, properties and tags included: every server create reads its image.
+    const found = await this.db.selectFrom('images').selectAll('images')
+      .select((eb) => [
+        jsonRowsFrom(this.db, eb.selectFrom('image_properties').select(['name', 'value']).whereRef('image_properties.image_id', '=', 'images.id')).as('property_rows'),
+        jsonRowsFrom(this.db, eb.selectFrom('image_tags').select('value').whereRef('image_tags.image_id', '=', 'images.id').orderBy('value')).as('tag_rows'),
+      ])
+      .where('id', '=', id).where('deleted', '=', 0).executeTakeFirst();
+    if (!found) return undefined;
+    const { property_rows: props, tag_rows: tags, ...row } = found;
+    return rowToImage(row, Object.fromEntries(rowsOfJson(props).map((p) => [p.name, p.value])), rowsOfJson(tags).map((t) => t.value));
   }
 
   /** True when an image row (live or deleted) has this id: ids are never reused. */
