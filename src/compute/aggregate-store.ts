@@ -156,14 +156,18 @@ export async function hostZones(db: ComputeDb, hosts?: readonly string[]): Promi
     .select(['aggregate_hosts.host', 'aggregate_metadata.value'])
     .where('aggregate_metadata.key', '=', AZ_KEY);
   if (hosts) q = q.where('aggregate_hosts.host', 'in', [...hosts]);
-  const rows = await q.orderBy('aggregate_metadata.value').execute();
+  return zonesByHost(await q.execute());
+}
+
+/** Each host's zones, from (host, zone) rows: one name, or several sorted and joined by commas. */
+export function zonesByHost(rows: Iterable<{ host: string; value: string }>): Map<string, string> {
   const zones = new Map<string, Set<string>>();
   for (const r of rows) {
     const set = zones.get(r.host) ?? new Set<string>();
     set.add(r.value);
     zones.set(r.host, set);
   }
-  return new Map([...zones].map(([host, set]) => [host, [...set].join(',')]));
+  return new Map([...zones].map(([host, set]) => [host, [...set].sort().join(',')]));
 }
 
 /** How many live instances run on these hosts. */

@@ -31,7 +31,7 @@ import { sql } from 'kysely';
 import type { Config } from '../conf/options.js';
 import type { ComputeDb } from '../compute/db/tables.js';
 import type { Resources } from '../compute/clients.js';
-import { hostZones } from '../compute/aggregate-store.js';
+import { AZ_KEY, zonesByHost } from '../compute/aggregate-store.js';
 import type { ClaimLedger, ClaimView } from './claim-ledger.js';
 import { ProviderStates, type PlacementSnapshots } from './provider-states.js';
 import { lastSeenMs, readComputeNodes, toHostState, type ComputeNodeRow, type FreeResources, type HostState } from './host-state.js';
@@ -226,7 +226,7 @@ export class HostStateCache {
     try {
       const readAt = Date.now();
       const [providers, nodes, { membership }] = await Promise.all([
-        this.deps.placement.inventorySnapshot(), readComputeNodes(this.deps.db), this.services(),
+        this.deps.placement.inventorySnapshot(), readComputeNodes(this.deps.db), this.probe(),
       ]);
       const next: Snapshot = {
         readAt, foldedAt: readAt, view, users: 0, replaced: false, providers: new ProviderStates(providers, this.deps),
@@ -244,39 +244,39 @@ export class HostStateCache {
     if (s.replaced && s.users === 0) s.view.close();
   }
 
-  private async probe(): Promise<Probe> {
-    const [services, zones] = await Promise.all([this.services(), hostZones(this.deps.db)]);
-    return { ...services, zones };
-  }
-
   /**
    * In one statement: which compute nodes and services exist (a count and the
    * highest id of each changes when one is created or deleted), the services
-   * disabled or forced down, and those silent for longer than
-   * service_down_time (normally none, so the answer stays a few rows).
+   * disabled or forced down, those silent for longer than service_down_time
+   * (normally none, so the answer stays a few rows), and each host's zones.
    */
-  private async services(): Promise<Omit<Probe, 'zones'>> {
+  private async probe(): Promise<Probe> {
     // ISO-8601 UTC text on both dialects: compared as text, as the column holds it.
     const silentBefore = new Date(Date.now() - this.deps.conf.DEFAULT.service_down_time * 1000).toISOString();
-    const { rows } = await sql<{ kind: string; host: string | null; a: number | string; b: number | string }>`
-      select 'nodes' as kind, null as host, count(*) as a, coalesce(max(id), 0) as b from compute_nodes where deleted = 0
+    const { rows } = await sql<{ kind: string; host: string | null; a: number | string; b: number | string; zone: string | null }>`
+      select 'nodes' as kind, null as host, count(*) as a, coalesce(max(id), 0) as b, null as zone from compute_nodes where deleted = 0
       union all
-      select 'services', null, count(*), coalesce(max(id), 0) from services where ${sql.ref('binary')} = 'nova-compute' and deleted = 0
+      select 'services', null, count(*), coalesce(max(id), 0), null from services where ${sql.ref('binary')} = 'nova-compute' and deleted = 0
       union all
-      select 'flagged', host, disabled, forced_down from services
+      select 'flagged', host, disabled, forced_down, null from services
         where ${sql.ref('binary')} = 'nova-compute' and deleted = 0 and (disabled <> 0 or forced_down <> 0)
       union all
-      select 'silent', host, 0, 0 from services
-        where ${sql.ref('binary')} = 'nova-compute' and deleted = 0 and (last_seen_up is null or last_seen_up < ${silentBefore})`
+      select 'silent', host, 0, 0, null from services
+        where ${sql.ref('binary')} = 'nova-compute' and deleted = 0 and (last_seen_up is null or last_seen_up < ${silentBefore})
+      union all
+      select 'zone', h.host, 0, 0, m.value from aggregate_metadata m join aggregate_hosts h on h.aggregate_id = m.aggregate_id
+        where m.${sql.ref('key')} = ${AZ_KEY}`
       .execute(this.deps.db);
     const flagged = new Map<string, { disabled: number; forced_down: number }>();
     const silent = new Set<string>();
+    const zoneRows: Array<{ host: string; value: string }> = [];
     const counts: string[] = [];
     for (const r of rows) {
       if (r.kind === 'flagged') flagged.set(r.host!, { disabled: Number(r.a), forced_down: Number(r.b) });
       else if (r.kind === 'silent') silent.add(r.host!);
+      else if (r.kind === 'zone') zoneRows.push({ host: r.host!, value: r.zone! });
       else counts.push(`${r.kind}:${r.a}/${r.b}`);
     }
-    return { membership: counts.sort().join(';'), flagged, silent };
+    return { membership: counts.sort().join(';'), flagged, silent, zones: zonesByHost(zoneRows) };
   }
 }
