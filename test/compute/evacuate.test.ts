@@ -95,6 +95,11 @@ describe('evacuate', () => {
     const evacuated = await idle(cloud, active.id);
     assert.equal(evacuated.status, 'ACTIVE');
     assert.equal(evacuated['OS-EXT-SRV-ATTR:host'], b, JSON.stringify(evacuated.fault ?? evacuated));
+    // Seen idle on its new host, the server has its evacuation's event finished already (one save ends both).
+    const rid = pre214.headers.get('x-compute-request-id');
+    const action = (await cloud.request('GET', `/compute/v2.1/servers/${active.id}/os-instance-actions/${rid}`, { headers: mv('2.1') })).json.instanceAction;
+    assert.equal(action.action, 'evacuate');
+    assert.deepEqual(action.events.map((e: any) => `${e.event}:${e.result}`), ['compute_rebuild_instance:Success']);
     const [m] = await migrationsOf(active.id);
     assert.equal(m.migration_type, 'evacuation');
     assert.equal(m.status, 'done');

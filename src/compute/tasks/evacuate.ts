@@ -19,7 +19,7 @@ import { SpawnFailed } from '../../virt/driver.js';
 import { GroupAffinityViolation } from '../group-policy.js';
 import { validateInstanceGroupPolicy } from './group-check.js';
 import { toDriverInstance } from '../driver-instance.js';
-import { withActionEvent } from './action-event.js';
+import { withActionEventEndingInSave } from './action-event.js';
 import { instancePayload } from '../notifications.js';
 import { TaskState, VmState } from '../vm-states.js';
 import type { ComputeHostDeps } from './context.js';
@@ -28,6 +28,9 @@ import { networkInfoOf } from './network-info.js';
 import { wirePorts } from './port-wiring.js';
 
 const ROOT_DEVICE = '/dev/vda';
+
+/** The server was deleted while it was evacuated here; the delete cleans up. */
+class EvacuationAbortedByDelete extends Error {}
 
 /** On the destination. */
 export async function evacuateInstance(
@@ -40,7 +43,7 @@ export async function evacuateInstance(
   const stopped = opts.origVmState === VmState.STOPPED;
   await deps.notifier.info(ctx, 'instance.rebuild.start', instancePayload(here));
   try {
-    const final = await withActionEvent(deps.store, ctx, instance.uuid, 'compute_rebuild_instance', deps.host, async () => {
+    const final = await withActionEventEndingInSave(deps.store, ctx, instance.uuid, 'compute_rebuild_instance', deps.host, async (success) => {
       // Nova's late check: an evacuation is not rescheduled, so a violation aborts it.
       await validateInstanceGroupPolicy(deps, instance.uuid, opts.group);
       const networkInfo = await networkInfoOf(deps, instance.uuid);
@@ -63,12 +66,17 @@ export async function evacuateInstance(
       const done = { vm_state: stopped ? VmState.STOPPED : VmState.ACTIVE, task_state: null, power_state: state, launched_at: new Date().toISOString() };
       // The migration is done before the server shows idle, so whoever sees it idle sees the move finished.
       await deps.store.saveMigration(migrationUuid, { status: 'done' });
-      await deps.store.saveInstance(instance.uuid, done, [TaskState.REBUILD_SPAWNING]);
+      // With its event's end, in one call: a server seen ACTIVE on its new host has its event finished.
+      if (!(await deps.store.saveInstanceWithEvent(ctx, instance.uuid, done, [TaskState.REBUILD_SPAWNING], success)).saved) throw new EvacuationAbortedByDelete();
       return done;
     }, { finishesAction: true });
     await deps.notifier.info(ctx, 'instance.rebuild.end', instancePayload({ ...here, ...final }));
     log.info({ source: instance.host, dest: deps.host }, 'server evacuated');
   } catch (err) {
+    if (err instanceof EvacuationAbortedByDelete) {
+      log.info('server deleted during its evacuation');
+      return;
+    }
     if (err instanceof GroupAffinityViolation) {
       await abortEvacuation(deps, ctx, instance, migrationUuid, err);
       return;
