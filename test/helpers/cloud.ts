@@ -283,8 +283,10 @@ export function childEnv(extra: Record<string, string> = {}): Record<string, str
 /** Spawns `node MAIN_JS <args>` in cwd and waits until stdout matches ready; killed if it does not. */
 export async function spawnKilonova(args: string[], opts: { cwd: string; env: Record<string, string>; ready: RegExp; readyTimeoutMs?: number }): Promise<KilonovaProcess> {
   // KILONOVA_CPU_PROF_DIR=<dir>: each process writes a V8 CPU profile there when it exits (for the benchmarks).
+  // KILONOVA_NODE_FLAGS: more node flags for each process (--perf-basic-prof names JIT code for perf, whose
+  // samples count CPU time: a V8 profile's samples count wall time, so preemption inflates what they land on).
   const profDir = process.env.KILONOVA_CPU_PROF_DIR;
-  const nodeArgs = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+  const nodeArgs = [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...(process.env.KILONOVA_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
   const child = spawn(process.execPath, [...nodeArgs, MAIN_JS, ...args], { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const what = `kilonova ${args[0]}`;
   let out = '';
