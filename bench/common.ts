@@ -4,7 +4,6 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -43,6 +42,10 @@ export function timeLimit(ms: number): () => number {
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 
+export function toArrayBuffer(u8: Uint8Array): ArrayBuffer {
+  return u8.buffer.slice(u8.byteOffset, u8.byteOffset + u8.byteLength) as ArrayBuffer;
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -54,41 +57,24 @@ export function freePort(): Promise<number> {
   });
 }
 
-/**
- * The benchmarks' HTTP client: node:http over kept-alive connections. The
- * global fetch cost this process about 2.5 ms of CPU per request, which on a
- * 2-core machine is CPU the cloud under test no longer has.
- */
 export class Api {
   token = '';
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   constructor(readonly base: string) {}
 
-  call(method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: http.IncomingHttpHeaders }> {
+  async call(method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> {
     const h: Record<string, string> = { accept: 'application/json', ...headers };
     if (this.token) h['x-auth-token'] = this.token;
-    let payload: Uint8Array | string | undefined;
-    if (body instanceof Uint8Array) payload = body;
+    let payload: string | ArrayBuffer | undefined;
+    if (body instanceof Uint8Array) payload = toArrayBuffer(body);
     else if (body !== undefined) {
       payload = JSON.stringify(body);
       h['content-type'] ??= 'application/json';
     }
-    if (payload !== undefined) h['content-length'] = String(Buffer.byteLength(payload));
-    return new Promise((resolve, reject) => {
-      const req = http.request(this.base + urlPath, { method, headers: h, agent: this.agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: any;
-          try { json = text ? JSON.parse(text) : undefined; } catch { json = text; }
-          resolve({ status: res.statusCode ?? 0, json, headers: res.headers });
-        });
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
+    const res = await fetch(this.base + urlPath, { method, headers: h, body: payload });
+    const text = await res.text();
+    let json: any;
+    try { json = text ? JSON.parse(text) : undefined; } catch { json = text; }
+    return { status: res.status, json, headers: res.headers };
   }
 
   async ok(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<any> {
