@@ -21,11 +21,54 @@ export interface NewInstanceRecords {
   actions: Insertable<InstanceActionsTable>[];
 }
 
+/**
+ * Parameters bound in one statement at most: under SQLite's limit (32766) and
+ * PostgreSQL's (65535). A create of many servers (max_count is bounded only by
+ * quota) is written in as many statements as it takes.
+ */
+const MAX_PARAMETERS = 30_000;
+
 /** Writes them all; the servers' rows as written, in the order given. */
-export async function insertNewInstances(trx: ComputeDb, records: NewInstanceRecords): Promise<InstanceRow[]> {
-  const written = isPostgres(trx) ? await insertAtOnce(trx, records) : await insertTableByTable(trx, records);
-  const byUuid = new Map(written.map((r) => [r.uuid, r]));
+export async function insertNewInstances(trx: ComputeDb, records: NewInstanceRecords, maxParameters = MAX_PARAMETERS): Promise<InstanceRow[]> {
+  const write = isPostgres(trx) ? insertAtOnce : insertTableByTable;
+  const byUuid = new Map<string, InstanceRow>();
+  for (const part of partsOf(records, maxParameters)) for (const row of await write(trx, part)) byUuid.set(row.uuid, row);
   return records.instances.map((r) => byUuid.get(r.uuid)!);
+}
+
+/** The records split by server, each part binding at most maxParameters (a server whose own records bind more goes alone). */
+function* partsOf(records: NewInstanceRecords, maxParameters: number): Generator<NewInstanceRecords> {
+  const ofServer = <T extends { instance_uuid: string }>(rows: T[]) => {
+    const out = new Map<string, T[]>();
+    for (const row of rows) {
+      const list = out.get(row.instance_uuid);
+      if (list) list.push(row);
+      else out.set(row.instance_uuid, [row]);
+    }
+    return out;
+  };
+  const metadata = ofServer(records.metadata), blockDevices = ofServer(records.blockDevices);
+  const requestSpecs = ofServer(records.requestSpecs), actions = ofServer(records.actions);
+  const empty = (): NewInstanceRecords => ({ instances: [], metadata: [], blockDevices: [], requestSpecs: [], actions: [] });
+  const parameters = (rows: object[]) => rows.reduce((n, row) => n + Object.keys(row).length, 0);
+  let part = empty();
+  let bound = 0;
+  for (const instance of records.instances) {
+    const uuid = instance.uuid;
+    const own: NewInstanceRecords = {
+      instances: [instance], metadata: metadata.get(uuid) ?? [], blockDevices: blockDevices.get(uuid) ?? [],
+      requestSpecs: requestSpecs.get(uuid) ?? [], actions: actions.get(uuid) ?? [],
+    };
+    const n = parameters([...own.instances, ...own.metadata, ...own.blockDevices, ...own.requestSpecs, ...own.actions]);
+    if (part.instances.length > 0 && bound + n > maxParameters) {
+      yield part;
+      part = empty();
+      bound = 0;
+    }
+    for (const key of Object.keys(part) as Array<keyof NewInstanceRecords>) (part[key] as object[]).push(...own[key]);
+    bound += n;
+  }
+  if (part.instances.length > 0) yield part;
 }
 
 async function insertAtOnce(trx: ComputeDb, r: NewInstanceRecords): Promise<InstanceRow[]> {

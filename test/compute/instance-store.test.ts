@@ -10,14 +10,14 @@ import { getInstanceRow, getMetadata, markInstanceDeleted, updateInstance, addIn
 import { listInstancePage, latestFaults } from '../../src/compute/instance-list.js';
 import { countProjectUsage, allowedInstances, allowedInstancesFor, effectiveLimits, setClassLimits, setLimits } from '../../src/compute/quota.js';
 import { loadConfig } from '../../src/conf/loader.js';
+import { insertNewInstances, type NewInstanceRecords } from '../../src/compute/new-instance-records.js';
 import { QuotaExceeded } from '../../src/errors.js';
 
 const targets = await databaseTargets();
 
-async function insertInstance(db: ComputeDb, over: Partial<Record<string, unknown>> = {}): Promise<string> {
-  const uuid = randomUUID();
+function instanceValues(uuid: string, over: Partial<Record<string, unknown>> = {}) {
   const n = (over.display_name as string) ?? `vm-${uuid.slice(0, 4)}`;
-  await db.insertInto('instances').values({
+  return {
     uuid, project_id: 'p1', user_id: 'u1', display_name: n, display_description: null, hostname: n,
     host: 'h1', node: 'h1', launched_on: 'h1', availability_zone: 'nova', vm_state: 'active', task_state: null, power_state: 1,
     image_ref: 'img', flavor: JSON.stringify({ flavorid: '1', name: 'm1.tiny' }), vcpus: 1, memory_mb: 512, root_gb: 1, ephemeral_gb: 0,
@@ -25,7 +25,12 @@ async function insertInstance(db: ComputeDb, over: Partial<Record<string, unknow
     launch_index: 0, reservation_id: 'r-1', root_device_name: null, progress: 0, network_info: '[]', security_groups: '["default"]',
     created_at: new Date().toISOString(), updated_at: null, launched_at: null, terminated_at: null, deleted_at: null, deleted: 0,
     ...over,
-  } as never).execute();
+  } as never;
+}
+
+async function insertInstance(db: ComputeDb, over: Partial<Record<string, unknown>> = {}): Promise<string> {
+  const uuid = randomUUID();
+  await db.insertInto('instances').values(instanceValues(uuid, over)).execute();
   return uuid;
 }
 
@@ -88,6 +93,43 @@ for (const target of targets) {
       assert.equal(user.count, 2);
       await assert.rejects(allowedInstancesFor(db, quota, project, 'u2', { cores: 3, ram: 512 }, 1, 1), /Quota exceeded for cores: Requested 3, but already used 4 of 6 cores/);
       await setClassLimits(db, 'default', { instances: -1, metadata_items: -1 });
+    });
+
+    test('a create of many servers writes their records in parts that each bind few enough parameters, in order', async () => {
+      const project = `batch-${target.name}`;
+      const records: NewInstanceRecords = { instances: [], metadata: [], blockDevices: [], requestSpecs: [], actions: [] };
+      const uuids = Array.from({ length: 7 }, () => randomUUID());
+      uuids.forEach((uuid, i) => {
+        records.instances.push(instanceValues(uuid, { project_id: project, display_name: `b${i}`, launch_index: i }));
+        if (i % 2 === 0) records.metadata.push({ instance_uuid: uuid, key: 'k', value: String(i) }, { instance_uuid: uuid, key: 'j', value: 'x' });
+        records.blockDevices.push({
+          uuid: randomUUID(), instance_uuid: uuid, source_type: 'image', destination_type: 'local', boot_index: 0, device_name: '/dev/vda',
+          image_id: 'img', volume_id: null, volume_size: null, delete_on_termination: 1, guest_format: null, disk_bus: null,
+          device_type: 'disk', created_at: new Date().toISOString(), deleted: 0,
+        });
+        records.requestSpecs.push({ instance_uuid: uuid, spec: '{}' });
+        records.actions.push({ action: 'create', instance_uuid: uuid, request_id: 'req-batch', user_id: 'u1', project_id: project, start_time: new Date().toISOString(), finish_time: null, message: null, updated_at: null });
+      });
+      // About 70 parameters a server: at most two servers a part.
+      const rows = await insertNewInstances(db, records, 150);
+      assert.deepEqual(rows.map((r) => r.uuid), uuids);
+      assert.deepEqual(rows.map((r) => r.display_name), uuids.map((_, i) => `b${i}`));
+      const counted = async (table: 'block_device_mapping' | 'request_specs' | 'instance_actions' | 'instance_metadata') =>
+        Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where('instance_uuid', 'in', uuids).executeTakeFirstOrThrow()).n);
+      assert.deepEqual([await counted('block_device_mapping'), await counted('request_specs'), await counted('instance_actions'), await counted('instance_metadata')], [7, 7, 7, 8]);
+      assert.deepEqual((await getMetadata(db, [uuids[4]])).get(uuids[4]), { k: '4', j: 'x' });
+
+      // 480 servers bind more parameters than SQLite takes in one statement (32766): written all the same.
+      const many: NewInstanceRecords = { instances: [], metadata: [], blockDevices: [], requestSpecs: [], actions: [] };
+      for (let i = 0; i < 480; i++) {
+        const uuid = randomUUID();
+        many.instances.push(instanceValues(uuid, { project_id: `${project}-many`, launch_index: i }));
+        many.blockDevices.push({ ...records.blockDevices[0], uuid: randomUUID(), instance_uuid: uuid });
+        many.requestSpecs.push({ instance_uuid: uuid, spec: '{}' });
+        many.actions.push({ ...records.actions[0], instance_uuid: uuid });
+      }
+      assert.equal((await insertNewInstances(db, many)).length, 480);
+      assert.equal((await countProjectUsage(db, `${project}-many`)).instances, 480);
     });
 
     test('listing pages by marker over (created_at, id) without gaps or repeats', async () => {
