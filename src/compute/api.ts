@@ -27,7 +27,7 @@ import { sanitizeHostname } from './hostname.js';
 import { autoDiskConfigFor } from './disk-config.js';
 import { getInstanceRow, getMetadata, instanceFromRow, markInstanceDeleted, updateInstance, InstanceNotFound, type InstanceRow } from './instance-store.js';
 import { InstanceAction, actionStartRow, recordActionStart, finishAction } from './instance-actions.js';
-import { insertNewInstances, type NewInstanceRecords } from './new-instance-records.js';
+import { insertNewInstances, noNewInstanceRecords, type NewInstanceRecords } from './new-instance-records.js';
 import { TaskState, VmState } from './vm-states.js';
 import type { Flavor } from '../objects/flavor.js';
 import type { ImageMeta } from '../objects/image-meta.js';
@@ -287,7 +287,7 @@ export class ComputeAPI {
       if (mdLimit >= 0 && Object.keys(opts.metadata).length > mdLimit) {
         throw new QuotaExceeded(`Quota exceeded for metadata_items: Requested ${Object.keys(opts.metadata).length}, but already used 0 of ${mdLimit} metadata_items`);
       }
-      const records: NewInstanceRecords = { instances: [], metadata: [], blockDevices: [], requestSpecs: [], actions: [] };
+      const records: NewInstanceRecords = noNewInstanceRecords();
       const bdms: BlockDeviceMapping[][] = [];
       for (let i = 0; i < count; i++) {
         const uuid = randomUUID();

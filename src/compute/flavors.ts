@@ -58,11 +58,15 @@ function visibleTo(viewer: FlavorViewer) {
   ]);
 }
 
+/** The query for a flavor by its API id, as `viewer` may see it. */
+function flavorQuery(db: ComputeDb, flavorId: string, viewer?: FlavorViewer) {
+  const q = db.selectFrom('flavors').selectAll('flavors').where('flavors.flavorid', '=', flavorId);
+  return viewer && !viewer.isAdmin ? q.where(visibleTo(viewer)) : q;
+}
+
 /** A flavor by its API id, as `viewer` may see it; NotFound otherwise. */
 export async function getFlavor(db: ComputeDb, flavorId: string, viewer?: FlavorViewer): Promise<FlavorRow> {
-  let q = db.selectFrom('flavors').selectAll('flavors').where('flavors.flavorid', '=', flavorId);
-  if (viewer && !viewer.isAdmin) q = q.where(visibleTo(viewer));
-  const row = await q.executeTakeFirst();
+  const row = await flavorQuery(db, flavorId, viewer).executeTakeFirst();
   if (!row) throw notFound(flavorId);
   return normalize(row);
 }
@@ -89,11 +93,9 @@ export async function getFlavorForBoot(
   db: ComputeDb, flavorRef: string, projectId: string, opts: { isAdmin?: boolean } = {},
 ): Promise<FlavorWithSpecs> {
   // With its extra specs in the same statement: this is every server create's first read.
-  let q = db.selectFrom('flavors').selectAll('flavors')
+  const row = await flavorQuery(db, flavorRef, { projectId, isAdmin: opts.isAdmin ?? false })
     .select((eb) => jsonRowsFrom(db, eb.selectFrom('flavor_extra_specs').select(['key', 'value']).whereRef('flavor_extra_specs.flavor_id', '=', 'flavors.id')).as('extra_spec_rows'))
-    .where('flavors.flavorid', '=', flavorRef);
-  if (!opts.isAdmin) q = q.where(visibleTo({ projectId, isAdmin: false }));
-  const row = await q.executeTakeFirst();
+    .executeTakeFirst();
   if (!row) throw notFound(flavorRef);
   const { extra_spec_rows: specRows, ...flavor } = row;
   if (flavor.disabled) throw new BadRequest(`Flavor ${flavorRef} could not be found.`);

@@ -21,6 +21,10 @@ export interface NewInstanceRecords {
   actions: Insertable<InstanceActionsTable>[];
 }
 
+export function noNewInstanceRecords(): NewInstanceRecords {
+  return { instances: [], metadata: [], blockDevices: [], requestSpecs: [], actions: [] };
+}
+
 /**
  * Parameters bound in one statement at most: under SQLite's limit (32766) and
  * PostgreSQL's (65535). A create of many servers (max_count is bounded only by
@@ -49,9 +53,8 @@ function* partsOf(records: NewInstanceRecords, maxParameters: number): Generator
   };
   const metadata = ofServer(records.metadata), blockDevices = ofServer(records.blockDevices);
   const requestSpecs = ofServer(records.requestSpecs), actions = ofServer(records.actions);
-  const empty = (): NewInstanceRecords => ({ instances: [], metadata: [], blockDevices: [], requestSpecs: [], actions: [] });
   const parameters = (rows: object[]) => rows.reduce((n, row) => n + Object.keys(row).length, 0);
-  let part = empty();
+  let part = noNewInstanceRecords();
   let bound = 0;
   for (const instance of records.instances) {
     const uuid = instance.uuid;
@@ -62,7 +65,7 @@ function* partsOf(records: NewInstanceRecords, maxParameters: number): Generator
     const n = parameters([...own.instances, ...own.metadata, ...own.blockDevices, ...own.requestSpecs, ...own.actions]);
     if (part.instances.length > 0 && bound + n > maxParameters) {
       yield part;
-      part = empty();
+      part = noNewInstanceRecords();
       bound = 0;
     }
     for (const key of Object.keys(part) as Array<keyof NewInstanceRecords>) (part[key] as object[]).push(...own[key]);

@@ -10,7 +10,7 @@ import { getInstanceRow, getMetadata, markInstanceDeleted, updateInstance, addIn
 import { listInstancePage, latestFaults } from '../../src/compute/instance-list.js';
 import { countProjectUsage, allowedInstances, allowedInstancesFor, effectiveLimits, setClassLimits, setLimits } from '../../src/compute/quota.js';
 import { loadConfig } from '../../src/conf/loader.js';
-import { insertNewInstances, type NewInstanceRecords } from '../../src/compute/new-instance-records.js';
+import { insertNewInstances, noNewInstanceRecords, type NewInstanceRecords } from '../../src/compute/new-instance-records.js';
 import { QuotaExceeded } from '../../src/errors.js';
 
 const targets = await databaseTargets();
@@ -97,7 +97,7 @@ for (const target of targets) {
 
     test('a create of many servers writes their records in parts that each bind few enough parameters, in order', async () => {
       const project = `batch-${target.name}`;
-      const records: NewInstanceRecords = { instances: [], metadata: [], blockDevices: [], requestSpecs: [], actions: [] };
+      const records: NewInstanceRecords = noNewInstanceRecords();
       const uuids = Array.from({ length: 7 }, () => randomUUID());
       uuids.forEach((uuid, i) => {
         records.instances.push(instanceValues(uuid, { project_id: project, display_name: `b${i}`, launch_index: i }));
@@ -120,7 +120,7 @@ for (const target of targets) {
       assert.deepEqual((await getMetadata(db, [uuids[4]])).get(uuids[4]), { k: '4', j: 'x' });
 
       // 480 servers bind more parameters than SQLite takes in one statement (32766): written all the same.
-      const many: NewInstanceRecords = { instances: [], metadata: [], blockDevices: [], requestSpecs: [], actions: [] };
+      const many: NewInstanceRecords = noNewInstanceRecords();
       for (let i = 0; i < 480; i++) {
         const uuid = randomUUID();
         many.instances.push(instanceValues(uuid, { project_id: `${project}-many`, launch_index: i }));
