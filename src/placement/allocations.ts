@@ -7,6 +7,16 @@
  * whole write back and it runs again. On PostgreSQL the providers are read
  * FOR UPDATE (in uuid order, so two writers never deadlock), which turns most
  * would-be conflicts into a short wait; SQLite runs one transaction at a time.
+ *
+ * A claim for consumers placement does not know yet (a scheduler's) first
+ * goes without a transaction on PostgreSQL: one statement reads the
+ * providers' generations with their usage, and one statement writes
+ * everything, only if the provider's generation is still the one read. Each
+ * change of a provider's usage moves its generation in the same transaction,
+ * so an unmoved generation means the usage checked is the usage now. Two
+ * round trips instead of five (begin, lock, read, write, commit); a lost swap
+ * writes nothing and the claim runs again the locking way. Only for claims on
+ * one provider, whose swap hits or misses as a whole.
  */
 import { sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
@@ -29,11 +39,19 @@ class LostRace extends Error {}
 export type WriteResult = { ok: true; generations: Record<string, number> } | ({ ok: false } & WriteFailure);
 
 export async function writeAllocations(ctx: PlacementContext, writes: ConsumerWrite[]): Promise<WriteResult> {
+  if (ctx.postgres && onOneProvider(writes)) {
+    try {
+      const touched = await claimForNewConsumers(ctx, writes);
+      if (touched) return written(touched);
+    } catch (err) {
+      if (err instanceof Refused) return { ok: false, ...err.failure };
+      // A lost swap, or a consumer created meanwhile: the locking way sorts out either.
+      if (!(err instanceof LostRace) && !isRetryableDbError(err)) throw err;
+    }
+  }
   for (let attempt = 1; ; attempt++) {
     try {
-      const touched = await ctx.db.transaction().execute((trx) => attemptWrite(ctx, trx, writes));
-      // Every touched provider's generation moved by one, or the write would have rolled back.
-      return { ok: true, generations: Object.fromEntries(touched.map((p) => [p.uuid, p.generation + 1])) };
+      return written(await ctx.db.transaction().execute((trx) => attemptWrite(ctx, trx, writes)));
     } catch (err) {
       if (err instanceof Refused) return { ok: false, ...err.failure };
       const retry = err instanceof LostRace || (isRetryableDbError(err) && !(err instanceof ConcurrentUpdate));
@@ -45,6 +63,59 @@ export async function writeAllocations(ctx: PlacementContext, writes: ConsumerWr
       await sleep(Math.random() * 5 * attempt);
     }
   }
+}
+
+/**
+ * Writes that each allocate, all on the same single provider: the shape of a
+ * scheduler's claim, and one whose generation swap hits or misses as a whole.
+ */
+function onOneProvider(writes: ConsumerWrite[]): boolean {
+  const providers = new Set<string>();
+  for (const w of writes) {
+    const named = Object.keys(w.allocations);
+    if (named.length === 0) return false;
+    for (const uuid of named) providers.add(uuid);
+  }
+  return providers.size === 1;
+}
+
+/** Every touched provider's generation moved by one, or nothing would have been written. */
+function written(touched: LockedProvider[]): WriteResult {
+  return { ok: true, generations: Object.fromEntries(touched.map((p) => [p.uuid, p.generation + 1])) };
+}
+
+/**
+ * The claim without a transaction (see the top of this file); null when a
+ * consumer exists already, which only the locking way handles. Throws Refused
+ * as the locking way does, and LostRace when a generation moved.
+ */
+async function claimForNewConsumers(ctx: PlacementContext, writes: ConsumerWrite[]): Promise<LockedProvider[] | null> {
+  const db = ctx.db;
+  const wantedUuids = [...new Set(writes.flatMap((w) => Object.keys(w.allocations)))].sort();
+  const state = await db.selectNoFrom([
+    jsonArrayFrom(db.selectFrom('placement_resource_providers').select(['id', 'uuid', 'generation']).where('uuid', 'in', wantedUuids)).as('providers'),
+    jsonArrayFrom(db.selectFrom('placement_inventories as i')
+      .innerJoin('placement_resource_providers as p', 'p.id', 'i.resource_provider_id')
+      .select(['i.resource_provider_id', 'i.resource_class', 'i.total', 'i.reserved', 'i.min_unit', 'i.max_unit', 'i.step_size', 'i.allocation_ratio', 'i.used'])
+      .where('p.uuid', 'in', wantedUuids)).as('inventories'),
+    jsonArrayFrom(db.selectFrom('placement_consumers').select('uuid').where('uuid', 'in', writes.map((w) => w.consumerUuid))).as('consumers'),
+  ]).executeTakeFirstOrThrow();
+  if (state.consumers.length > 0) return null;
+  const byUuid = providersNamed(state.providers, wantedUuids);
+  const delta = new Map<string, number>();
+  checkCapacity(writes, byUuid, state.inventories, delta);
+  for (const w of writes) checkConsumerGeneration(w, undefined);
+  await writeNewConsumersAtOnce(db, writes, byUuid, state.providers, delta, nowIso());
+  return state.providers;
+}
+
+/** The providers by uuid; Refused when one the request names does not exist. */
+function providersNamed(providers: LockedProvider[], wantedUuids: string[]): Map<string, LockedProvider> {
+  const byUuid = new Map(providers.map((p) => [p.uuid, p]));
+  for (const uuid of wantedUuids) {
+    if (!byUuid.has(uuid)) throw new Refused({ reason: 'provider_not_found', detail: `Allocation for resource provider '${uuid}' that does not exist.` });
+  }
+  return byUuid;
 }
 
 interface LockedProvider { id: number; uuid: string; generation: number }
@@ -67,10 +138,7 @@ async function attemptWrite(ctx: PlacementContext, trx: Tx, writes: ConsumerWrit
     .orderBy('p.uuid');
   if (ctx.postgres) pq = pq.forUpdate();
   const providers: LockedProvider[] = await pq.execute();
-  const byUuid = new Map(providers.map((p) => [p.uuid, p]));
-  for (const uuid of wantedUuids) {
-    if (!byUuid.has(uuid)) throw new Refused({ reason: 'provider_not_found', detail: `Allocation for resource provider '${uuid}' that does not exist.` });
-  }
+  const byUuid = providersNamed(providers, wantedUuids);
 
   // Inventories are read by a statement of their own, after the locks are held:
   // joined into the locking query, PostgreSQL would re-check only the locked
@@ -102,12 +170,9 @@ async function attemptWrite(ctx: PlacementContext, trx: Tx, writes: ConsumerWrit
   for (const w of writes) checkConsumerGeneration(w, consumerGen.get(w.consumerUuid));
 
   const now = nowIso();
-  const rows = writes.flatMap((w) => Object.entries(w.allocations).flatMap(([rpUuid, { resources }]) =>
-    Object.entries(resources).map(([rc, used]) => ({
-      consumer_id: w.consumerUuid, resource_provider_id: byUuid.get(rpUuid)!.id, resource_class: rc, used, created_at: now,
-    }))));
+  const rows = allocationRows(writes, byUuid, now);
   if (ctx.postgres && held.length === 0 && rows.length > 0 && writes.every((w) => !consumerGen.has(w.consumerUuid) && Object.keys(w.allocations).length > 0)) {
-    await writeNewConsumersAtOnce(trx, writes, rows, providers, delta, now);
+    await writeNewConsumersAtOnce(trx, writes, byUuid, providers, delta, now);
     return providers;
   }
   if (held.length > 0) await trx.deleteFrom('placement_allocations').where('consumer_id', 'in', consumerUuids).execute();
@@ -145,29 +210,54 @@ function usageUpdate(trx: Tx, providerId: number, delta: Map<string, number>) {
     .where('resource_class', 'in', changes.map(([rc]) => rc));
 }
 
+function allocationRows(writes: ConsumerWrite[], byUuid: Map<string, LockedProvider>, now: string): AllocationInsert[] {
+  return writes.flatMap((w) => Object.entries(w.allocations).flatMap(([rpUuid, { resources }]) =>
+    Object.entries(resources).map(([rc, used]) => ({
+      consumer_id: w.consumerUuid, resource_provider_id: byUuid.get(rpUuid)!.id, resource_class: rc, used, created_at: now,
+    }))));
+}
+
 /**
  * PostgreSQL, consumers that hold nothing yet (a scheduler's claim): the
- * allocations, the consumers, the usage and the generation swaps in one
- * statement of data-modifying CTEs instead of one round trip each. The
- * providers are locked already and the checks done; the swaps still have to
- * all hit, or the transaction rolls back and runs again.
+ * generation swaps, the allocations, the consumers and the usage in one
+ * statement of data-modifying CTEs, the writes made only when every swap hit
+ * (LostRace otherwise, with nothing written). The rows go in as arrays, so the
+ * statement's text is the same for any claim and is prepared once.
  */
-async function writeNewConsumersAtOnce(trx: Tx, writes: ConsumerWrite[], rows: AllocationInsert[], providers: LockedProvider[], delta: Map<string, number>, now: string): Promise<void> {
-  let q = trx.with('new_allocations', (db) => db.insertInto('placement_allocations').values(rows).returning('consumer_id'))
-    .with('new_consumers', (db) => db.insertInto('placement_consumers').values(writes.map((w) => ({
-      uuid: w.consumerUuid, project_id: w.projectId, user_id: w.userId, consumer_type: w.consumerType ?? null,
-      generation: 1, created_at: now, updated_at: now,
-    }))).returning('uuid'));
-  providers.forEach((p, k) => {
-    const update = usageUpdate(trx, p.id, delta);
-    if (update) q = q.with(`usage_${k}`, () => update.returning('resource_provider_id') as never) as unknown as typeof q;
+async function writeNewConsumersAtOnce(db: Tx, writes: ConsumerWrite[], byUuid: Map<string, LockedProvider>, providers: LockedProvider[], delta: Map<string, number>, now: string): Promise<void> {
+  const rows = allocationRows(writes, byUuid, now);
+  const usage = [...delta].filter(([, d]) => d !== 0).map(([key, d]) => {
+    const slash = key.indexOf('/');
+    return { rp: Number(key.slice(0, slash)), rc: key.slice(slash + 1), d };
   });
-  const swapped = await q.with('swapped', (db) => db.updateTable('placement_resource_providers')
-    .set({ generation: sql<number>`generation + 1`, updated_at: now })
-    .where((eb) => eb.or(providers.map((p) => eb.and([eb('id', '=', p.id), eb('generation', '=', p.generation)]))))
-    .returning('id'))
-    .selectFrom('swapped').select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
-  if (Number(swapped.n) !== providers.length) throw new LostRace();
+  const { rows: [result] } = await sql<{ swapped: string }>`
+    with swapped as (
+      update placement_resource_providers p set generation = p.generation + 1, updated_at = ${now}
+      from unnest(${providers.map((p) => p.id)}::integer[], ${providers.map((p) => p.generation)}::integer[]) as w(id, generation)
+      where p.id = w.id and p.generation = w.generation
+      returning p.id),
+    every_swap as (select count(*) = ${providers.length} as hit from swapped),
+    new_allocations as (
+      insert into placement_allocations (consumer_id, resource_provider_id, resource_class, used, created_at)
+      select a.consumer_id, a.rp, a.rc, a.used, ${now}
+      from unnest(${rows.map((r) => r.consumer_id)}::text[], ${rows.map((r) => r.resource_provider_id)}::integer[],
+        ${rows.map((r) => r.resource_class)}::text[], ${rows.map((r) => r.used)}::integer[]) as a(consumer_id, rp, rc, used)
+      where (select hit from every_swap)
+      returning 1),
+    new_consumers as (
+      insert into placement_consumers (uuid, project_id, user_id, consumer_type, generation, created_at, updated_at)
+      select c.uuid, c.project_id, c.user_id, c.consumer_type, 1, ${now}, ${now}
+      from unnest(${writes.map((w) => w.consumerUuid)}::text[], ${writes.map((w) => w.projectId)}::text[],
+        ${writes.map((w) => w.userId)}::text[], ${writes.map((w) => w.consumerType ?? null)}::text[]) as c(uuid, project_id, user_id, consumer_type)
+      where (select hit from every_swap)
+      returning 1),
+    new_usage as (
+      update placement_inventories i set used = i.used + u.d
+      from unnest(${usage.map((u) => u.rp)}::integer[], ${usage.map((u) => u.rc)}::text[], ${usage.map((u) => u.d)}::integer[]) as u(rp, rc, d)
+      where i.resource_provider_id = u.rp and i.resource_class = u.rc and (select hit from every_swap)
+      returning 1)
+    select count(*) as swapped from swapped`.execute(db);
+  if (Number(result.swapped) !== providers.length) throw new LostRace();
 }
 
 type InventoryWithUsage = {
