@@ -30,6 +30,37 @@ export class IncompatibleObjectVersion extends Error {}
 
 const REGISTRY = new Map<string, ObjectDef<any>>();
 
+/**
+ * What every conversion of a type reads, worked out once: its fields as a
+ * list and its version as numbers. Every object on the bus goes through
+ * these, and the compute hosts decode a server's whole record per build.
+ */
+interface Layout { fields: Array<[string, FieldSpec]>; major: number; minor: number }
+const LAYOUTS = new WeakMap<ObjectDef<any>, Layout>();
+
+function layoutOf(def: ObjectDef<any>): Layout {
+  let layout = LAYOUTS.get(def);
+  if (!layout) {
+    const [major, minor] = def.version.split('.').map(Number);
+    layout = { fields: Object.entries(def.fields) as Array<[string, FieldSpec]>, major, minor };
+    LAYOUTS.set(def, layout);
+  }
+  return layout;
+}
+
+/** A primitive's version as numbers; null when it is not "major.minor". Few distinct versions ever arrive. */
+const parsedVersions = new Map<string, [number, number] | null>();
+
+function parseVersion(version: unknown): [number, number] | null {
+  if (typeof version !== 'string') return null;
+  let parsed = parsedVersions.get(version);
+  if (parsed === undefined) {
+    parsed = /^\d+\.\d+$/.test(version) ? version.split('.').map(Number) as [number, number] : null;
+    if (parsedVersions.size < 1000) parsedVersions.set(version, parsed);
+  }
+  return parsed;
+}
+
 export function defineObject<T>(name: string, version: string, fields: { [K in keyof T]-?: FieldSpec }): ObjectDef<T> {
   const def: ObjectDef<T> = { name, version, fields };
   REGISTRY.set(name, def);
@@ -39,7 +70,7 @@ export function defineObject<T>(name: string, version: string, fields: { [K in k
 export function toPrimitive<T>(def: ObjectDef<T>, obj: T): Primitive {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new ObjectFieldError(`expected a ${def.name}, got ${Array.isArray(obj) ? 'array' : String(obj === null ? null : typeof obj)}`);
   const data: Record<string, unknown> = {};
-  for (const [key, spec] of Object.entries(def.fields) as Array<[string, FieldSpec]>) {
+  for (const [key, spec] of layoutOf(def).fields) {
     const value = (obj as Record<string, unknown>)[key];
     if (value === undefined) {
       if (spec.optional) continue;
@@ -56,18 +87,18 @@ export function fromPrimitive<T>(def: ObjectDef<T>, prim: unknown): T {
     throw new ObjectFieldError(`expected a ${def.name} object, got ${String((p as Primitive)?.['kilonova_object.name'] ?? typeof prim)}`);
   }
   const version = p['kilonova_object.version'];
-  if (typeof version !== 'string' || !/^\d+\.\d+$/.test(version)) {
+  const theirs = parseVersion(version);
+  if (theirs === null) {
     throw new ObjectFieldError(`${def.name} has no valid version (got ${JSON.stringify(version) ?? 'nothing'})`);
   }
-  const [theirMajor, theirMinor] = version.split('.').map(Number);
-  const [ourMajor, ourMinor] = def.version.split('.').map(Number);
-  if (theirMajor !== ourMajor || theirMinor > ourMinor) {
+  const layout = layoutOf(def);
+  if (theirs[0] !== layout.major || theirs[1] > layout.minor) {
     throw new IncompatibleObjectVersion(`${def.name} ${version} is not compatible with ${def.version}`);
   }
   const out: Record<string, unknown> = {};
   const data = p['kilonova_object.data'];
   if (!data || typeof data !== 'object' || Array.isArray(data)) throw new ObjectFieldError(`${def.name} has no data`);
-  for (const [key, spec] of Object.entries(def.fields) as Array<[string, FieldSpec]>) {
+  for (const [key, spec] of layout.fields) {
     if (!Object.hasOwn(data, key)) {
       if (spec.optional) continue;
       throw new ObjectFieldError(`${def.name}.${key} is missing`);
