@@ -5,12 +5,20 @@
  * host of their own; test/helpers/service-cloud.ts starts them).
  *
  *   distributed_boots_per_s   1000 servers ("networks": "none"), at most 50
- *                             POSTs in flight / wall time to all ACTIVE
+ *                             POSTs in flight / wall time to all ACTIVE, on a
+ *                             cloud that has already booted a first 1000
  *   distributed_boot_p95_ms   each of those servers' create→ACTIVE, seen by polling
  *                             (GET /servers/detail?changes-since=...)
+ *   distributed_cold_boots_per_s / _p95_ms
+ *                             the same for that first 1000, booted by processes
+ *                             just started: V8 compiles their hot paths while
+ *                             these boots run (perf: a fifth to a quarter of
+ *                             each process's CPU), a cost a cloud in service
+ *                             paid once, long before
  *   scheduler_p50_ms/p99_ms   SchedulerManager.selectDestinations alone, in this
  *                             process, 1000 one-instance requests among 1000
- *                             resource providers, per decision (bench/scheduler.ts)
+ *                             resource providers, per decision, after a first
+ *                             1000 (scheduler_cold_p99_ms: that first 1000; bench/scheduler.ts)
  *   compute_rss_mb            resident memory of an idle compute process: a
  *                             fresh one, read once a second for RSS_WINDOW_MS
  *                             after its ready line, the median of the last
@@ -20,9 +28,9 @@
  * One JSON line per phase, then the summary object as the last line.
  * KILONOVA_BENCH_SKIP_SCHEDULER=1 leaves out the scheduler phase (its figures
  * are then null), for runs that measure only the boots; KILONOVA_BENCH_BOOTS
- * boots that many servers instead of 1000, for quicker runs.
+ * boots that many servers in each pass instead of 1000, for quicker runs.
  *
- * The boot phase also reports `cpu_ms_per_boot`: the CPU time every cloud
+ * Each boot pass also reports `cpu_ms_per_boot`: the CPU time every cloud
  * process used during the boots (from /proc), summed and divided by the
  * servers, with each role's share. Unlike the wall time it hardly depends on
  * what else the machine runs, so it compares two builds on a busy machine.
@@ -52,16 +60,14 @@ const RSS_SETTLED = 15;
 /** The whole run stops here, whatever state it is in. */
 const remaining = timeLimit(600_000);
 
-async function bootPhase(cloud: ServiceCloud) {
-  const api = new Api(cloud.url);
-  api.token = await cloud.token('admin');
-  const base = await prepare(api);
+/** Boots BOOTS servers on the cloud as it is; `pass` names them and the phase. */
+async function bootPass(cloud: ServiceCloud, api: Api, base: Awaited<ReturnType<typeof prepare>>, pass: 'cold' | 'warm') {
   const cpuBefore = await cpuByProcess(cloud);
   const clientBefore = process.cpuUsage();
   const broker = brokerPid();
   const brokerBefore = broker === undefined ? 0 : cpuMs(broker);
   const monoStart = process.hrtime.bigint();
-  const boots = await bootMany(api, base, BOOTS, CONCURRENCY, 'dist', 100, remaining, { changesSince: true });
+  const boots = await bootMany(api, base, BOOTS, CONCURRENCY, `dist-${pass}`, 100, remaining, { changesSince: true });
   const client = process.cpuUsage(clientBefore);
   const brokerUsed = broker === undefined ? null : cpuMs(broker) - brokerBefore;
   profileWindow(cloud, monoStart, process.hrtime.bigint());
@@ -77,7 +83,7 @@ async function bootPhase(cloud: ServiceCloud) {
     // The whole broker's (other virtual hosts' traffic included, so only indicative), not counted either.
     rabbitmq_cpu_ms_per_boot: brokerUsed === null ? null : round(brokerUsed / BOOTS, 2),
   };
-  emit({ phase: 'distributed_boots', ...figures });
+  emit({ phase: `distributed_boots_${pass}`, ...figures });
   return figures;
 }
 
@@ -166,7 +172,7 @@ async function idleComputeRss(cloud: ServiceCloud): Promise<{ idle: number; peak
 export async function runDistributedBench(): Promise<void> {
   try {
     const skipScheduler = process.env.KILONOVA_BENCH_SKIP_SCHEDULER === '1';
-    const sched = skipScheduler ? { scheduler_p50_ms: null, scheduler_p99_ms: null }
+    const sched = skipScheduler ? { scheduler_p50_ms: null, scheduler_p99_ms: null, scheduler_cold_p99_ms: null }
       : await runSchedulerBench({ database: 'postgresql', providers: SCHEDULER_PROVIDERS, requests: SCHEDULER_REQUESTS, remaining });
     if (!skipScheduler) emit({ phase: 'scheduler', ...sched });
 
@@ -175,10 +181,14 @@ export async function runDistributedBench(): Promise<void> {
     // service to go down) would add a conductor call and a write per process per second.
     const defaults = { DEFAULT: { report_interval: 10 } };
     const cloud = await startServiceCloud({ computes: COMPUTES, controller: defaults, compute: defaults });
-    let boots, computeRss;
+    let cold, boots, computeRss;
     try {
       emit({ phase: 'start', computes: COMPUTES, start_s: round((performance.now() - t0) / 1000, 3) });
-      boots = await bootPhase(cloud);
+      const api = new Api(cloud.url);
+      api.token = await cloud.token('admin');
+      const base = await prepare(api);
+      cold = await bootPass(cloud, api, base, 'cold');
+      boots = await bootPass(cloud, api, base, 'warm');
       computeRss = await idleComputeRss(cloud);
     } catch (err) {
       for (const [name, p] of cloud.processes) process.stderr.write(`${name} stderr (tail):\n${p.stderr().slice(-2000)}\n`);
@@ -189,8 +199,11 @@ export async function runDistributedBench(): Promise<void> {
     emit({
       distributed_boots_per_s: boots.distributed_boots_per_s,
       distributed_boot_p95_ms: boots.distributed_boot_p95_ms,
+      distributed_cold_boots_per_s: cold.distributed_boots_per_s,
+      distributed_cold_boot_p95_ms: cold.distributed_boot_p95_ms,
       scheduler_p50_ms: sched.scheduler_p50_ms,
       scheduler_p99_ms: sched.scheduler_p99_ms,
+      scheduler_cold_p99_ms: sched.scheduler_cold_p99_ms,
       compute_rss_mb: computeRss.idle,
       compute_rss_peak_mb: computeRss.peak,
       machine: machineInfo(),
