@@ -42,13 +42,22 @@ export interface ComputeHostDeps {
   logger: Logger;
 }
 
+/**
+ * The compute service's logger for `host`. A `kilonova compute` process's
+ * logger names its host already; pino would write a second "host" key into
+ * every line, which log tools read as one or the other.
+ */
+function computeLogger(logger: Logger, host: string): Logger {
+  return logger.child(logger.bindings().host === host ? { service: 'compute' } : { service: 'compute', host });
+}
+
 export async function createComputeHost(deps: ComputeHostDeps, cleanups: Cleanups): Promise<ComputeHost> {
   const { conf, host, bus, clients, logger } = deps;
   const loaded = await loadComputeDriver(conf, { statePath: deps.statePath, images: clients.images, logger, host });
   const l2Agent = await createL2Agent(conf, host, bus, deps.statePath, logger);
   const manager = new ComputeManager({
     host, store: deps.store, driver: loaded.driver, network: clients.network, placement: clients.placement, conductor: conductorRpcClient(bus.rpc), images: clients.images,
-    compute: computeRpcClient(bus.rpc), notifier: deps.notifier, conf, logger: logger.child({ service: 'compute', host }), portWiring: l2Agent,
+    compute: computeRpcClient(bus.rpc), notifier: deps.notifier, conf, logger: computeLogger(logger, host), portWiring: l2Agent,
   });
   cleanups.push(() => manager.stop());
   const init = () => manager.initHost().catch((err: Error) => {
@@ -61,7 +70,7 @@ export async function createComputeHost(deps: ComputeHostDeps, cleanups: Cleanup
 
 /** Serves the host's topic, then registers it (services row, through its store) and starts its heartbeat, periodic tasks and L2 agent. */
 export async function serveComputeHost(h: ComputeHost, conf: Config, bus: Bus, logger: Logger, cleanups: Cleanups): Promise<void> {
-  const server = new RpcServer(bus.transport, computeTopic(h.host), h.computeManager.endpoint(), logger.child({ service: 'compute', host: h.host }));
+  const server = new RpcServer(bus.transport, computeTopic(h.host), h.computeManager.endpoint(), computeLogger(logger, h.host));
   await server.start();
   cleanups.push(() => server.stop());
   await h.computeManager.registerService();
