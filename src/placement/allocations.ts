@@ -105,7 +105,8 @@ async function claimForNewConsumers(ctx: PlacementContext, writes: ConsumerWrite
   const delta = new Map<string, number>();
   checkCapacity(writes, byUuid, state.inventories, delta);
   for (const w of writes) checkConsumerGeneration(w, undefined);
-  await writeNewConsumersAtOnce(db, writes, byUuid, state.providers, delta, nowIso());
+  const now = nowIso();
+  await writeNewConsumersAtOnce(db, writes, allocationRows(writes, byUuid, now), state.providers, delta, now);
   return state.providers;
 }
 
@@ -172,7 +173,7 @@ async function attemptWrite(ctx: PlacementContext, trx: Tx, writes: ConsumerWrit
   const now = nowIso();
   const rows = allocationRows(writes, byUuid, now);
   if (ctx.postgres && held.length === 0 && rows.length > 0 && writes.every((w) => !consumerGen.has(w.consumerUuid) && Object.keys(w.allocations).length > 0)) {
-    await writeNewConsumersAtOnce(trx, writes, byUuid, providers, delta, now);
+    await writeNewConsumersAtOnce(trx, writes, rows, providers, delta, now);
     return providers;
   }
   if (held.length > 0) await trx.deleteFrom('placement_allocations').where('consumer_id', 'in', consumerUuids).execute();
@@ -224,8 +225,7 @@ function allocationRows(writes: ConsumerWrite[], byUuid: Map<string, LockedProvi
  * (LostRace otherwise, with nothing written). The rows go in as arrays, so the
  * statement's text is the same for any claim and is prepared once.
  */
-async function writeNewConsumersAtOnce(db: Tx, writes: ConsumerWrite[], byUuid: Map<string, LockedProvider>, providers: LockedProvider[], delta: Map<string, number>, now: string): Promise<void> {
-  const rows = allocationRows(writes, byUuid, now);
+async function writeNewConsumersAtOnce(db: Tx, writes: ConsumerWrite[], rows: AllocationInsert[], providers: LockedProvider[], delta: Map<string, number>, now: string): Promise<void> {
   const usage = [...delta].filter(([, d]) => d !== 0).map(([key, d]) => {
     const slash = key.indexOf('/');
     return { rp: Number(key.slice(0, slash)), rc: key.slice(slash + 1), d };
