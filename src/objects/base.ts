@@ -48,17 +48,9 @@ function layoutOf(def: ObjectDef<any>): Layout {
   return layout;
 }
 
-/** A primitive's version as numbers; null when it is not "major.minor". Few distinct versions ever arrive. */
-const parsedVersions = new Map<string, [number, number] | null>();
-
+/** A primitive's version as numbers; null when it is not "major.minor". */
 function parseVersion(version: unknown): [number, number] | null {
-  if (typeof version !== 'string') return null;
-  let parsed = parsedVersions.get(version);
-  if (parsed === undefined) {
-    parsed = /^\d+\.\d+$/.test(version) ? version.split('.').map(Number) as [number, number] : null;
-    if (parsedVersions.size < 1000) parsedVersions.set(version, parsed);
-  }
-  return parsed;
+  return typeof version === 'string' && /^\d+\.\d+$/.test(version) ? version.split('.').map(Number) as [number, number] : null;
 }
 
 export function defineObject<T>(name: string, version: string, fields: { [K in keyof T]-?: FieldSpec }): ObjectDef<T> {

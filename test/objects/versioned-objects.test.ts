@@ -151,7 +151,6 @@ describe('versioned objects', () => {
       ['no version', { 'kilonova_object.name': 'Flavor', 'kilonova_object.data': good['kilonova_object.data'] }],
       ['a numeric version', withVersion(good, 1.2)],
       ['a version that is not major.minor', withVersion(good, 'one.two')],
-      // Parsed versions are remembered: a bad one is refused again, not taken from memory as good.
       ['the same bad version again', withVersion(good, 'one.two')],
       ['three parts', withVersion(good, `${FlavorObject.version}.1`)],
       ['no data', { 'kilonova_object.name': 'Flavor', 'kilonova_object.version': FlavorObject.version }],
