@@ -175,21 +175,44 @@ process.on('SIGINT', forward);
 process.on('SIGTERM', forward);
 
 /**
- * The failing tests' `not ok` lines, kept to be printed again after the last
- * phase: CI shows only the end of the output, where the virt phase's
- * passing tests would otherwise hide an earlier phase's failure.
+ * The failing tests' `not ok` lines, with the first lines of each one's error,
+ * kept to be printed again after the last phase: CI shows only the end of the
+ * output, where the virt phase's passing tests would otherwise hide an earlier
+ * phase's failure, and a failed `before` hook's reason would be cut away.
  */
 const failures = [];
 const outcomes = [];
+const ERROR_LINES = 25;
 function watchForFailures(stream, phaseName) {
   let rest = '';
+  /** The failure whose YAML block is being read, and the error's key indent while reading a block scalar. */
+  let open = null;
+  let errorIndent = -1;
   stream.on('data', (chunk) => {
     process.stdout.write(chunk);
     const lines = (rest + chunk.toString('utf8')).split('\n');
     rest = lines.pop();
     for (const line of lines) {
       const m = /^(\s*)not ok \d+ - (.*)$/.exec(line);
-      if (m) failures.push(`${phaseName}: ${m[1]}${m[2]}`);
+      if (m) {
+        open = { line: `${phaseName}: ${m[1]}${m[2]}`, error: [], cancelled: false };
+        failures.push(open);
+        errorIndent = -1;
+        continue;
+      }
+      if (!open) continue;
+      const indent = line.length - line.trimStart().length;
+      if (errorIndent >= 0 && (indent > errorIndent || line.trim() === '')) {
+        if (line.trim() !== '' && open.error.length < ERROR_LINES) open.error.push(line.trim().slice(0, 300));
+        continue;
+      }
+      errorIndent = -1;
+      const key = /^(\s*)(failureType|error): (.*)$/.exec(line);
+      if (key?.[2] === 'failureType') open.cancelled = key[3].includes('cancelledByParent');
+      else if (key?.[2] === 'error') {
+        if (/^[|>]/.test(key[3])) errorIndent = key[1].length;
+        else open.error.push(key[3].slice(0, 300));
+      } else if (/^\s*\.\.\.$/.test(line)) open = null;
     }
   });
 }
@@ -217,6 +240,10 @@ for (const phase of phases) {
 console.log(`# phases: ${outcomes.join('; ')}`);
 if (failures.length > 0) {
   console.log(`# ${failures.length} failing test lines (a failed subtest also fails the tests around it):`);
-  for (const f of failures) console.log(`#   ${f}`);
+  for (const f of failures) {
+    console.log(`#   ${f.line}`);
+    // A cancelled test's error only says its parent ended first; the parent's says why.
+    if (!f.cancelled) for (const e of f.error) console.log(`#       ${e}`);
+  }
 }
 process.exit(failed);
