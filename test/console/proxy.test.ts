@@ -4,6 +4,8 @@
  * noVNC proxy) or its serial line (echo through the serial proxy); a bad,
  * expired, deleted-server or wrong-type token and a foreign Origin get the
  * connection closed without a byte; noVNC's page is served from [DEFAULT] web.
+ * The display's name is the server's instance_name, from [DEFAULT]
+ * instance_name_template in both the driver and the API.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,7 +31,7 @@ describe('console proxies', () => {
     fs.writeFileSync(path.join(web, 'vnc_auto.html'), '<html><head><script src="app.js"></script></head><body>noVNC</body></html>\n');
     outsideFile = path.join(path.dirname(web), `${path.basename(web)}-outside.txt`);
     fs.writeFileSync(outsideFile, 'secret');
-    cloud = await startTestCloud({ DEFAULT: { web }, serial_console: { enabled: 'true' } });
+    cloud = await startTestCloud({ DEFAULT: { web, instance_name_template: 'console-%04x' }, serial_console: { enabled: 'true' } });
     image = await uploadImage(cloud);
     server = await bootActive(cloud, { name: 'console-proxy', imageRef: image, flavorRef: '1', networks: 'none' }, 'admin', V237);
   });
@@ -68,6 +70,7 @@ describe('console proxies', () => {
     const c = openConsole(websocketUrl(url));
     await c.opened;
     const init = await rfbHandshake(c);
+    assert.match(server['OS-EXT-SRV-ATTR:instance_name'], /^console-[0-9a-f]{4}$/);
     assert.equal(init.name, server['OS-EXT-SRV-ATTR:instance_name']);
     assert.ok(init.width > 0 && init.height > 0);
     // A full update of a 4×2 corner: one raw rectangle of 4×2 pixels at 4 bytes each.

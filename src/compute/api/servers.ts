@@ -33,6 +33,7 @@ export function viewContext(deps: ComputeApiDeps, request: FastifyRequest, targe
     showFaultDetails: deps.policy.allowed('context_is_admin', {}, auth),
     showHostStatus: deps.policy.allowed('os_compute_api:servers:show:host_status', target, auth),
     showFlavorExtraSpecs: deps.policy.allowed('os_compute_api:os-flavor-extra-specs:index', target, auth),
+    instanceNameTemplate: deps.conf.DEFAULT.instance_name_template,
   };
 }
 

@@ -4,6 +4,7 @@ import type { APIVersion } from '../../../http/microversion.js';
 import type { InstanceViewRow } from '../../instance-list.js';
 import { serverStatus } from '../../vm-states.js';
 import type { Flavor } from '../../../objects/flavor.js';
+import { hypervisorName } from '../../driver-instance.js';
 
 export interface ViewContext {
   base: string;
@@ -16,9 +17,11 @@ export interface ViewContext {
   showHostStatus: boolean;
   /** Extra specs of the embedded flavor (2.47) are shown. */
   showFlavorExtraSpecs: boolean;
+  /** [DEFAULT] instance_name_template: OS-EXT-SRV-ATTR:instance_name is the hypervisor's name for the server. */
+  instanceNameTemplate: string;
 }
 
-/** Everything besides the row that shapes a detail view, as one string (the view cache's key). */
+/** Everything besides the row that shapes a detail view, as one string (the view cache's key); the name template is the process's own. */
 export function viewKey(ctx: ViewContext): string {
   return `${ctx.base}|${ctx.version}|${+ctx.showExtended}${+ctx.showFaultDetails}${+ctx.showHostStatus}${+ctx.showFlavorExtraSpecs}`;
 }
@@ -164,7 +167,7 @@ export function detailView(row: InstanceViewRow, md: Record<string, string>, fau
   if (status === 'BUILD' || status === 'ACTIVE') server.progress = row.progress;
   if (ctx.showExtended) {
     server['OS-EXT-SRV-ATTR:host'] = row.host;
-    server['OS-EXT-SRV-ATTR:instance_name'] = `instance-${row.id.toString(16).padStart(8, '0')}`;
+    server['OS-EXT-SRV-ATTR:instance_name'] = hypervisorName(ctx.instanceNameTemplate, row.id);
     server['OS-EXT-SRV-ATTR:hypervisor_hostname'] = row.node;
     if (v.atLeast('2.3')) {
       server['OS-EXT-SRV-ATTR:reservation_id'] = row.reservation_id;
