@@ -244,6 +244,18 @@ export interface CloudProcess extends CloudClient {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * The warning and error lines of a cloud's log (pino JSON, level 40 and up), the last `max`
+ * of them: what a failure report needs, where the raw tail would be request lines.
+ */
+export function logProblems(log: string, max = 30): string {
+  const lines = log.split('\n').filter((l) => {
+    const level = /"level":(\d+)/.exec(l)?.[1];
+    return level !== undefined && Number(level) >= 40;
+  });
+  return lines.slice(-max).map((l) => l.slice(0, 1000)).join('\n') || '(no warnings or errors logged)';
+}
+
 /** The admin and demo passwords from <statePath>/clouds.yaml. */
 export function readCloudsYaml(statePath: string): Record<Who, string> {
   const doc = YAML.parse(fs.readFileSync(path.join(statePath, 'clouds.yaml'), 'utf8'));

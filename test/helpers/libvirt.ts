@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { buildTestGuest } from '../../src/virt/libvirt/test-guest/build.js';
 import { openDatabase } from '../../src/db/database.js';
@@ -27,6 +28,15 @@ const libvirtAnswers = spawnSync('virsh', ['-c', 'qemu:///system', 'version', '-
 export const skipWithoutLibvirt: string | false = !libvirtAnswers && process.env.CI !== 'true'
   ? 'libvirtd does not answer on qemu:///system (run scripts/setup-libvirt-host.sh as root)'
   : false;
+
+/**
+ * [DEFAULT] instance_name_template for a test cloud of real guests. libvirtd is the
+ * machine's: two clouds that both number from instance-00000001 (another run's, or a
+ * domain an interrupted run left) would collide on a domain name.
+ */
+export function uniqueInstanceNameTemplate(): string {
+  return `kn-${randomBytes(3).toString('hex')}-%08x`;
+}
 
 /** Where the test guest is built and cached across test runs. */
 export function testGuestDir(): string {

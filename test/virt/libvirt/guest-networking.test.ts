@@ -16,9 +16,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MAIN_JS, startCloudProcess, type CloudProcess } from '../../helpers/cloud.js';
+import { MAIN_JS, logProblems, startCloudProcess, type CloudProcess } from '../../helpers/cloud.js';
 import { openstackCli, skipWithoutOpenstackCli } from '../../helpers/openstack-cli.js';
-import { libvirtDomainUuids, skipWithoutLibvirt, testGuestDir, virsh } from '../../helpers/libvirt.js';
+import { libvirtDomainUuids, skipWithoutLibvirt, testGuestDir, uniqueInstanceNameTemplate, virsh } from '../../helpers/libvirt.js';
 import { GuestNetworkLab, existingNamespaces, runInNamespace, waitForConsoleMarkers } from '../../helpers/guest-network-lab.js';
 import { TEST_GUEST_MARKERS } from '../../../src/virt/libvirt/test-guest/build.js';
 import { ensureBridge } from '../../../src/network/agents/bridges.js';
@@ -79,8 +79,11 @@ describe('guest networking: DHCP, metadata, security groups, routers and floatin
   let probeNs = '';
   let outsideNs = '';
 
+  // One template for the first start and the restart: the restarted cloud must find the same domains.
+  const nameTemplate = uniqueInstanceNameTemplate();
   const env = () => ({
     KILONOVA_LIBVIRT__VIRT_TYPE: 'qemu',
+    KILONOVA_DEFAULT__INSTANCE_NAME_TEMPLATE: nameTemplate,
     KILONOVA_NETWORK__DRIVER: 'linuxbridge',
     KILONOVA_LINUXBRIDGE__HOST_NAMESPACE: hostNs,
     KILONOVA_NEUTRON__METADATA_PROXY_SHARED_SECRET: 'e2e-metadata-secret',
@@ -145,7 +148,20 @@ describe('guest networking: DHCP, metadata, security groups, routers and floatin
     guests[name].id = server.id;
   }
 
+  /** The set-up below, its failure carrying the cloud's warnings and errors: CI keeps nothing else of a run. */
   before(async () => {
+    try {
+      await setUp();
+    } catch (err) {
+      const faults = await Promise.all((['a', 'b', 'c'] as const).map(async (name) => {
+        const show = await demo(['server', 'show', `e2e-${name}`]).catch(() => undefined);
+        return show ? `e2e-${name}: ${show.status} ${JSON.stringify(show.fault ?? null)}` : `e2e-${name}: none`;
+      }));
+      throw new Error(`${(err as Error).message}\nservers:\n${faults.join('\n')}\ncloud warnings and errors:\n${cloud ? logProblems(cloud.stderr()) : '(no cloud)'}`);
+    }
+  });
+
+  async function setUp(): Promise<void> {
     statePath = fs.mkdtempSync(path.join(os.tmpdir(), 'kilonova-guest-net-'));
     // dnsmasq reads its hosts file as nobody, as a state path on a real host allows (mkdtemp makes 0700).
     fs.chmodSync(statePath, 0o755);
@@ -206,7 +222,7 @@ reach ${a.ip} 30 && echo "E2E b-own-ip=ok" || echo "E2E b-own-ip=failed"
         { what: 'outside', cmd: 'outside' },
       ])),
     ]);
-  });
+  }
 
   after(async () => {
     const problems: string[] = [];

@@ -17,7 +17,7 @@ import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MAIN_JS, startCloudProcess, type CloudProcess } from '../../helpers/cloud.js';
 import { openstackCli, skipWithoutOpenstackCli } from '../../helpers/openstack-cli.js';
-import { leftoverFiles, libvirtDomainUuids, skipWithoutLibvirt, testGuestDir, virsh } from '../../helpers/libvirt.js';
+import { leftoverFiles, libvirtDomainUuids, skipWithoutLibvirt, testGuestDir, uniqueInstanceNameTemplate, virsh } from '../../helpers/libvirt.js';
 import { TEST_GUEST_MARKERS } from '../../../src/virt/libvirt/test-guest/build.js';
 
 const skip = skipWithoutLibvirt || skipWithoutOpenstackCli;
@@ -76,7 +76,7 @@ describe('real guests through the openstack CLI (libvirt, QEMU TCG)', { skip, ti
       // Periodic tasks (and heartbeats) every 10 minutes: within this test a
       // guest's own power change can only arrive through libvirt's lifecycle events.
       env: {
-        KILONOVA_LIBVIRT__VIRT_TYPE: 'qemu', KILONOVA_DEFAULT__SHUTDOWN_TIMEOUT: '30',
+        KILONOVA_LIBVIRT__VIRT_TYPE: 'qemu', KILONOVA_DEFAULT__SHUTDOWN_TIMEOUT: '30', KILONOVA_DEFAULT__INSTANCE_NAME_TEMPLATE: uniqueInstanceNameTemplate(),
         KILONOVA_DEFAULT__REPORT_INTERVAL: '600', KILONOVA_DEFAULT__SERVICE_DOWN_TIME: '1800',
       },
     });

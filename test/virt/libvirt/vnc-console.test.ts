@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startTestCloud, type TestCloud } from '../../helpers/cloud.js';
-import { libvirtDomainUuids, skipWithoutLibvirt, testGuestDir, virsh } from '../../helpers/libvirt.js';
+import { libvirtDomainUuids, skipWithoutLibvirt, testGuestDir, uniqueInstanceNameTemplate, virsh } from '../../helpers/libvirt.js';
 import { buildTestGuest } from '../../../src/virt/libvirt/test-guest/build.js';
 import { readCloudAuth, registerTestGuest } from '../../../src/cli/register-test-guest.js';
 import { cloudsYamlPath } from '../../../src/cli/clouds-yaml.js';
@@ -22,7 +22,7 @@ describe('VNC console of a real guest through the noVNC proxy (libvirt, QEMU TCG
 
   before(async () => {
     cloud = await startTestCloud({
-      DEFAULT: { compute_driver: 'libvirt.LibvirtDriver', web: path.join(testGuestDir(), 'no-novnc-here') },
+      DEFAULT: { compute_driver: 'libvirt.LibvirtDriver', web: path.join(testGuestDir(), 'no-novnc-here'), instance_name_template: uniqueInstanceNameTemplate() },
       libvirt: { virt_type: 'qemu' },
     });
     const built = await buildTestGuest({ outputDir: testGuestDir() });
