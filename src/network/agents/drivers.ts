@@ -11,8 +11,13 @@ import type { DhcpNetworkState, HostPortState, RouterState } from './state.js';
 export interface PortDataPath {
   /** Makes this host's wired ports exactly `ports`: wires new ones, updates rules, removes the rest. */
   syncPorts(ports: readonly HostPortState[]): Promise<void>;
-  /** Wires one port now (its tap exists: QEMU holds it), with its rules; idempotent. */
-  plugPort(port: HostPortState): Promise<void>;
+  /**
+   * Wires one port now, with its rules; idempotent. By default the caller says the hypervisor
+   * is done with the tap (the compute manager, after a spawn). `tapReady: false` (a port change
+   * from the server) writes the rules and wires the tap only where the data path would not
+   * disturb a guest still starting; a missing tap is then no error.
+   */
+  plugPort(port: HostPortState, opts?: { tapReady?: boolean }): Promise<void>;
   /** Removes the port's tap from its bridge, its rules, and the bridge if left empty; idempotent. */
   unplugPort(portId: string): Promise<void>;
   /** Ports currently wired (for the agent's reports and the tests). */

@@ -54,14 +54,20 @@ export class L2Agent implements AgentKind, PortWiring {
    */
   async handle(change: ResourceChange): Promise<boolean> {
     if (change.resource !== 'port' || change.action === 'delete' || change.host !== this.host) return false;
-    return (await this.wirePorts([change.id])).length === 1;
+    // A port is bound here before its guest starts: this is not word that the hypervisor is done with the tap.
+    return (await this.plug([change.id], false)).length === 1;
   }
 
+  /** The compute manager's call, once the hypervisor has made (and finished with) the taps. */
   wirePorts(portIds: readonly string[]): Promise<string[]> {
+    return this.plug(portIds, true);
+  }
+
+  private plug(portIds: readonly string[], tapReady: boolean): Promise<string[]> {
     if (portIds.length === 0) return Promise.resolve([]);
     return this.serial(async () => {
       const ports = await this.plugin.getHostPorts(internalContext(newRequestId()), { host: this.host, portIds: [...portIds] });
-      for (const p of ports) await this.dataPath.plugPort(p);
+      for (const p of ports) await this.dataPath.plugPort(p, { tapReady });
       return ports.map((p) => p.portId);
     });
   }

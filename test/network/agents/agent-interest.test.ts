@@ -1,4 +1,4 @@
-/** Which changes make which agent sync: each fanout reaches every agent, and most of them are someone else's. */
+/** Which changes make which agent sync (each fanout reaches every agent, and most of them are someone else's), and how the L2 agent plugs. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { L2Agent } from '../../../src/network/agents/l2-agent.js';
@@ -7,6 +7,7 @@ import { DhcpAgent } from '../../../src/network/agents/dhcp-agent.js';
 import { NoopDhcpDriver, NoopPortDataPath, NoopRouterDriver } from '../../../src/network/agents/noop/drivers.js';
 import type { PluginRpcClient } from '../../../src/network/agents/plugin-rpc.js';
 import type { ResourceChange } from '../../../src/network/agents/notifications.js';
+import type { HostPortState } from '../../../src/network/agents/state.js';
 
 const plugin = {} as PluginRpcClient;
 const change = (resource: string, action: ResourceChange['action'] = 'update', host?: string): ResourceChange =>
@@ -37,4 +38,21 @@ test('the DHCP agent syncs for ports, subnets and networks, not for rules or rou
   assert.ok(dhcp.cares(change('subnet')));
   assert.ok(!dhcp.cares(change('security_group_rule', 'create')));
   assert.ok(!dhcp.cares(change('router')));
+});
+
+test('a port change plugs without the hypervisor\'s word on its tap; the compute manager\'s wire gives it', async () => {
+  const asked: Array<{ portId: string; tapReady: boolean | undefined }> = [];
+  const dataPath = new class extends NoopPortDataPath {
+    override async plugPort(port: HostPortState, opts?: { tapReady?: boolean }): Promise<void> {
+      asked.push({ portId: port.portId, tapReady: opts?.tapReady });
+      await super.plugPort(port);
+    }
+  }();
+  const hostPorts = {
+    getHostPorts: async (_ctx: unknown, args: { portIds?: string[] }) => (args.portIds ?? []).map((portId) => ({ portId }) as HostPortState),
+  } as unknown as PluginRpcClient;
+  const l2 = new L2Agent('h1', hostPorts, dataPath);
+  assert.equal(await l2.handle({ resource: 'port', id: 'p1', action: 'update', networkId: null, host: 'h1' }), true);
+  assert.deepEqual(await l2.wirePorts(['p2']), ['p2']);
+  assert.deepEqual(asked, [{ portId: 'p1', tapReady: false }, { portId: 'p2', tapReady: true }]);
 });

@@ -268,7 +268,7 @@ describe('Linux bridge data path: wiring, removal and restart', { skip }, () => 
     const ips = ['10.40.0.51', '10.40.0.52'];
     const [a, b] = [await lab.addGuest(lab.portState(ips[0]!, defaultGroupRules(ips))), await lab.addGuest(lab.portState(ips[1]!, defaultGroupRules(ips)))];
     const before = new LinuxBridgePortDataPath({ hostNamespace: lab.hostNamespace });
-    await before.syncPorts([a.port, b.port]);
+    for (const g of [a, b]) await before.plugPort(g.port);
     const ours = async () => (await lab.iptablesSave(4)).split('\n').filter((l) => l.includes('neutron-')).sort();
     const rules = await ours();
     await runInNamespace(lab.hostNamespace, 'iptables', ['-F']);

@@ -40,7 +40,8 @@ const implementations: Implementation[] = [
       const lab = new HostLab();
       await lab.create();
       return {
-        dataPath: new LinuxBridgePortDataPath({ hostNamespace: lab.hostNamespace }),
+        // Taps here are made before the test and are not starting guests: a sync may take them at once.
+        dataPath: new LinuxBridgePortDataPath({ hostNamespace: lab.hostNamespace, tapSettleMs: 0 }),
         async newPort(ip) {
           const port = lab.portState(ip, defaultGroupRules([ip]));
           await lab.addBareTap(port);

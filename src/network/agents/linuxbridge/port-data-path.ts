@@ -8,7 +8,12 @@
  * With `[linuxbridge] host_namespace` set, the whole data path lives in that
  * namespace: the tap is moved there (QEMU keeps its file descriptor, so the
  * guest's NIC keeps working) and moved back to the agent's namespace when
- * unplugged, where libvirt expects to delete it.
+ * unplugged, where libvirt expects to delete it. Only once libvirt is done
+ * with it: libvirt makes the tap, then sets it up by name while the guest
+ * starts, and a tap moved away meanwhile fails the start ("Cannot find
+ * device"). The compute manager's wire after the spawn moves it at once; a
+ * sync moves only a tap that has stood in the agent's namespace for a while
+ * (one that wire missed).
  *
  * The kernel is the record: a tap carries its full port id in its alias, and
  * chains, ARP chains and taps found there after a restart are adopted or
@@ -32,6 +37,9 @@ export class TapNotFoundError extends Error {
   }
 }
 
+/** How long a sync leaves a tap in the agent's namespace before taking it: far longer than libvirt takes to start a guest. */
+const TAP_SETTLE_MS = 10_000;
+
 const ALIAS_PREFIX = 'kn-port:';
 const BRIDGE_PREFIX = 'brq';
 const TAP_PREFIX = 'tap';
@@ -54,10 +62,19 @@ export class LinuxBridgePortDataPath implements PortDataPath {
   private readonly arp: ArpProtection;
   /** serialises kernel changes: the agent may plug while a sync runs */
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly tapSettleMs: number;
+  private readonly clock: () => number;
+  /**
+   * Desired ports' taps seen by syncs in the agent's namespace: the kernel's index (a new tap
+   * of the same name waits again) and when first seen.
+   */
+  private waitingTaps = new Map<string, { ifindex: number; since: number }>();
 
-  constructor(opts: { hostNamespace?: string; logger?: Logger } = {}) {
+  constructor(opts: { hostNamespace?: string; logger?: Logger; tapSettleMs?: number; clock?: () => number } = {}) {
     this.namespace = opts.hostNamespace || undefined;
     this.log = opts.logger;
+    this.tapSettleMs = opts.tapSettleMs ?? TAP_SETTLE_MS;
+    this.clock = opts.clock ?? Date.now;
     this.firewall = new IptablesFirewall(this.namespace, this.log);
     this.arp = new ArpProtection(this.namespace, this.log);
   }
@@ -76,13 +93,42 @@ export class LinuxBridgePortDataPath implements PortDataPath {
     return JSON.parse(await this.ip(['-j', 'link', 'show'])) as LinkInfo[];
   }
 
-  plugPort(port: HostPortState): Promise<void> {
+  plugPort(port: HostPortState, opts: { tapReady?: boolean } = {}): Promise<void> {
+    const tapReady = opts.tapReady ?? true;
     return this.serial(async () => {
       // The tap may come into the host namespace while its rules are written,
       // but joins the bridge only once they are in: it never forwards unfiltered.
-      await settled(this.firewall.apply([port]), this.arp.apply([port]), this.bringIn(port));
+      await settled(this.firewall.apply([port]), this.arp.apply([port]), tapReady ? this.bringIn(port) : Promise.resolve());
+      // Without the hypervisor's word, only a tap already where the bridge is gets attached.
+      if (!tapReady && !(await linkExists(this.namespace, deviceNames.tap(port.portId)))) return;
       await this.attach(port);
     });
+  }
+
+  /**
+   * Which of these taps, missing from the host namespace, a sync may take in: those that have
+   * stood in the agent's namespace for the settle time. Without a host namespace nothing is
+   * moved, so every one may be attached where it is (as Neutron's agent does).
+   */
+  private async settledTaps(missing: readonly string[]): Promise<Set<string>> {
+    if (!this.namespace) return new Set(missing);
+    const waiting = new Map<string, { ifindex: number; since: number }>();
+    const ready = new Set<string>();
+    if (missing.length > 0) {
+      const here = JSON.parse(await runHostCommand('ip', ['-j', 'link', 'show'])) as Array<{ ifname: string; ifindex: number }>;
+      const indexOf = new Map(here.map((l) => [l.ifname, l.ifindex]));
+      const now = this.clock();
+      for (const tap of missing) {
+        const ifindex = indexOf.get(tap);
+        if (ifindex === undefined) continue;
+        const seen = this.waitingTaps.get(tap);
+        const since = seen?.ifindex === ifindex ? seen.since : now;
+        if (now - since >= this.tapSettleMs) ready.add(tap);
+        else waiting.set(tap, { ifindex, since });
+      }
+    }
+    this.waitingTaps = waiting;
+    return ready;
   }
 
   /** Wires a port a listing of the host namespace described (`link` undefined: the tap was not there). */
@@ -157,11 +203,17 @@ export class LinuxBridgePortDataPath implements PortDataPath {
       const staleTaps = this.arp.protectedTaps().filter((t) => !desiredTaps.has(t));
       const [, , links] = await settled(this.firewall.apply(ports, stale), this.arp.apply(ports, staleTaps), this.links());
       const byName = new Map(links.map((l) => [l.ifname, l]));
+      const movable = await this.settledTaps([...desiredTaps].filter((t) => !byName.has(t)));
       // One port's failure does not keep the others from being wired or removed; the first is thrown at the end.
       const failures: unknown[] = [];
       for (const port of ports) {
+        const tap = deviceNames.tap(port.portId);
+        if (!byName.has(tap) && !movable.has(tap)) {
+          this.log?.debug({ portId: port.portId }, 'tap not here yet, or just made; filtered, not wired');
+          continue;
+        }
         try {
-          await this.wire(port, byName.get(deviceNames.tap(port.portId)));
+          await this.wire(port, byName.get(tap));
         } catch (err) {
           // A port whose tap is missing: its guest is not running here yet; the agent plugs it when the tap appears.
           if (err instanceof TapNotFoundError) this.log?.debug({ portId: port.portId }, 'tap not present yet; filtered, not wired');
