@@ -1,7 +1,6 @@
 /**
  * The Linux bridge data path on this host, all inside a private network
- * namespace (taps made in the root namespace, as QEMU makes them, and moved
- * there by the data path; no addresses anywhere but in that namespace):
+ * namespace (no addresses anywhere but in that namespace):
  *
  * Through the API, with an all-in-one (fake compute driver) whose agents run
  * `[network] driver = linuxbridge` in that namespace:
@@ -9,7 +8,10 @@
  *   port_wire_ms      PUT binding:host_id answered → the port's tap on its
  *                     network's bridge, its chains in the kernel and its DHCP
  *                     host entry in dnsmasq's file; p50 over 50 ports, all in the
- *                     project's default group. The tap is seen joining through
+ *                     project's default group. The tap is made in the namespace
+ *                     beforehand, as if already taken in: a port change never
+ *                     moves a tap from the root namespace (libvirt may still be
+ *                     setting it up). The tap is seen joining through
  *                     link events (`ip monitor`), not polled: a poll loop of
  *                     nsenter, sh, ip and iptables kept one of the machine's two
  *                     CPUs busy while the agents wired the port
@@ -19,7 +21,8 @@
  *
  * And the driver alone (what the agents' share of those figures is):
  *
- *   port_wire_driver_ms      plugPort with the tap already there → wired
+ *   port_wire_driver_ms      plugPort with the tap made in the root namespace, as
+ *                            QEMU makes it → moved into the namespace and wired
  *   sg_rule_apply_driver_ms  the changed desired state handed to the driver → visible
  */
 import fs from 'node:fs';
@@ -170,7 +173,7 @@ async function apiPhase(lab: HostLab, remaining: () => unknown): Promise<{ wire:
       const port = (await api('POST', '/ports', { port: { network_id: networkId, device_owner: 'compute:nova', device_id: randomUUID() } })).port;
       portIds.push(port.id);
       groupId = port.security_groups[0];
-      await lab.addBareTap(lab.portState('0.0.0.0', [], { portId: port.id }));
+      await lab.addBareTapInHostNamespace(lab.portState('0.0.0.0', [], { portId: port.id }));
       await api('PUT', `/ports/${port.id}`, { port: { 'binding:host_id': host } });
       const t0 = performance.now();
       const tap = deviceNames.tap(port.id);

@@ -90,6 +90,14 @@ export class HostLab {
     await runHostCommand('ip', ['tuntap', 'add', 'dev', tap, 'mode', 'tap']);
   }
 
+  /** A tap alone, made in the host namespace: as one the compute manager's wire has already taken in. */
+  async addBareTapInHostNamespace(port: HostPortState): Promise<void> {
+    const tap = deviceNames.tap(port.portId);
+    // An unplug hands it back to the root namespace, where destroy() finds it by name.
+    this.extraTaps.push(tap);
+    await this.hostIp(['tuntap', 'add', 'dev', tap, 'mode', 'tap']);
+  }
+
   guestIp(guest: Guest, args: string[]): Promise<string> {
     return runHostCommand('ip', ['-n', guest.namespace, ...args]);
   }
