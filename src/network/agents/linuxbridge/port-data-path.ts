@@ -10,10 +10,10 @@
  * guest's NIC keeps working) and moved back to the agent's namespace when
  * unplugged, where libvirt expects to delete it. Only once libvirt is done
  * with it: libvirt makes the tap, then sets it up by name while the guest
- * starts, and a tap moved away meanwhile fails the start ("Cannot find
- * device"). The compute manager's wire after the spawn moves it at once; a
- * sync moves only a tap that has stood in the agent's namespace for a while
- * (one that wire missed).
+ * starts, and a tap moved away meanwhile fails the start ("Cannot set
+ * interface MTU on 'tap…': No such device"). The compute manager's wire
+ * after the spawn moves it at once; a sync moves only a tap that has stood
+ * in the agent's namespace for a while (one that wire missed).
  *
  * The kernel is the record: a tap carries its full port id in its alias, and
  * chains, ARP chains and taps found there after a restart are adopted or
