@@ -18,6 +18,7 @@ import type { Config } from '../../conf/options.js';
 import type { L2Agent } from '../../network/agents/l2-agent.js';
 import { StartupError, type Bus, type Cleanups } from './common.js';
 import { createL2Agent, startL2Agent } from './network-agents.js';
+import { childLogger } from '../../logger.js';
 
 /** One compute host: its manager and virt driver. */
 export interface ComputeHost {
@@ -42,22 +43,13 @@ export interface ComputeHostDeps {
   logger: Logger;
 }
 
-/**
- * The compute service's logger for `host`. A `kilonova compute` process's
- * logger names its host already; pino would write a second "host" key into
- * every line, which log tools read as one or the other.
- */
-function computeLogger(logger: Logger, host: string): Logger {
-  return logger.child(logger.bindings().host === host ? { service: 'compute' } : { service: 'compute', host });
-}
-
 export async function createComputeHost(deps: ComputeHostDeps, cleanups: Cleanups): Promise<ComputeHost> {
   const { conf, host, bus, clients, logger } = deps;
   const loaded = await loadComputeDriver(conf, { statePath: deps.statePath, images: clients.images, logger, host });
   const l2Agent = await createL2Agent(conf, host, bus, deps.statePath, logger);
   const manager = new ComputeManager({
     host, store: deps.store, driver: loaded.driver, network: clients.network, placement: clients.placement, conductor: conductorRpcClient(bus.rpc), images: clients.images,
-    compute: computeRpcClient(bus.rpc), notifier: deps.notifier, conf, logger: computeLogger(logger, host), portWiring: l2Agent,
+    compute: computeRpcClient(bus.rpc), notifier: deps.notifier, conf, logger: childLogger(logger, { service: 'compute', host }), portWiring: l2Agent,
   });
   cleanups.push(() => manager.stop());
   const init = () => manager.initHost().catch((err: Error) => {
@@ -70,7 +62,7 @@ export async function createComputeHost(deps: ComputeHostDeps, cleanups: Cleanup
 
 /** Serves the host's topic, then registers it (services row, through its store) and starts its heartbeat, periodic tasks and L2 agent. */
 export async function serveComputeHost(h: ComputeHost, conf: Config, bus: Bus, logger: Logger, cleanups: Cleanups): Promise<void> {
-  const server = new RpcServer(bus.transport, computeTopic(h.host), h.computeManager.endpoint(), computeLogger(logger, h.host));
+  const server = new RpcServer(bus.transport, computeTopic(h.host), h.computeManager.endpoint(), childLogger(logger, { service: 'compute', host: h.host }));
   await server.start();
   cleanups.push(() => server.stop());
   await h.computeManager.registerService();

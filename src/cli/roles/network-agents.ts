@@ -20,6 +20,7 @@ import { loadNetworkNodeDrivers, loadPortDataPath, type DriverOptions } from '..
 import { metadataAgentSettings, metadataProxyStateDir } from '../../network/agents/metadata/config.js';
 import { AGENT_IDENTITIES } from '../../network/agents/agent-types.js';
 import type { Bus, Cleanups } from './common.js';
+import { childLogger } from '../../logger.js';
 
 /** auto: a DHCP agent only beside a real data path, so a noop cloud hands out addresses exactly as one without agents. */
 export function dhcpAgentEnabled(conf: Config): boolean {
@@ -98,7 +99,7 @@ export async function startNetworkMetadataAgent(
 
 /** A compute host's L2 agent, with the data path [network] driver names; started by startL2Agent once the host serves. */
 export async function createL2Agent(conf: Config, host: string, bus: Bus, statePath: string, logger: Logger): Promise<L2Agent> {
-  const dataPath = await loadPortDataPath(driverOptions(conf, statePath, logger.child({ service: 'l2-agent', host })));
+  const dataPath = await loadPortDataPath(driverOptions(conf, statePath, childLogger(logger, { service: 'l2-agent', host })));
   return new L2Agent(host, pluginRpcClient(bus.rpc), dataPath);
 }
 

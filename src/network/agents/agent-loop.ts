@@ -14,6 +14,7 @@ import { CoalescingRun } from './coalescing-run.js';
 import { AGENT_NOTIFIER_RPC_API, type ResourceChange } from './notifications.js';
 import type { PluginRpcClient } from './plugin-rpc.js';
 import type { AgentIdentity } from './agent-types.js';
+import { childLogger } from '../../logger.js';
 
 /** What one kind of agent is: its identity in the agents table and its sync. */
 export interface AgentKind {
@@ -54,7 +55,7 @@ export class AgentLoop {
   syncs = 0;
 
   constructor(private readonly kind: AgentKind, private readonly deps: AgentLoopDeps) {
-    this.log = deps.logger.child({ agent: kind.identity.binary, host: deps.host });
+    this.log = childLogger(deps.logger, { agent: kind.identity.binary, host: deps.host });
     this.run = new CoalescingRun(async () => {
       try {
         await kind.sync();
